@@ -1,0 +1,354 @@
+"""The `ir-console` command line: open the console, or script the record from a shell.
+
+The commands and their output are a contract that scripts and tests rely on. Errors are one line
+on stderr: exit status 2 for a bad database, bad input or an unknown id, 1 for a write that failed
+(disk full, locked too long), which is worth retrying.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from ir_console import __version__
+from ir_console.locations import default_db_path
+from ir_console.model import (
+    EventKind,
+    EventSource,
+    Incident,
+    Milestone,
+    Phase,
+    Role,
+    Severity,
+    Status,
+    TimelineEvent,
+    Triage,
+)
+from ir_console.model.clock import format_duration, parse_iso, to_iso, utc_now
+from ir_console.render.markdown import postmortem_markdown
+from ir_console.render.text import one_line
+from ir_console.store import NotFound, Store, StoreError, WriteFailed
+from ir_console.store.exchange import export_incident, import_incident
+
+
+def current_user() -> str:
+    try:
+        return os.environ.get("IR_CONSOLE_USER") or getpass.getuser()
+    except (KeyError, OSError):
+        return ""
+
+
+class Fail(click.ClickException):
+    """One line on stderr, `ir-console: <message>`, and the given exit status."""
+
+    def __init__(self, message: str, exit_code: int = 2):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file=None) -> None:  # noqa: ANN001 - click's signature
+        click.echo(f"ir-console: {one_line(self.message)}", err=True)
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    try:
+        yield
+    except WriteFailed as error:
+        raise Fail(str(error), 1) from None
+    except (StoreError, ValueError) as error:
+        raise Fail(str(error)) from None
+
+
+def open_store(ctx: click.Context, *, create: bool = True) -> Store:
+    with reported_errors():
+        store = Store.open(ctx.obj["db"], create=create)
+    ctx.call_on_close(store.close)
+    return store
+
+
+def parse_time(value: str | None, option: str):
+    if value is None:
+        return None
+    try:
+        return parse_iso(value)
+    except ValueError as error:
+        raise Fail(f"{option}: {error}") from None
+
+
+class DefaultCommandGroup(click.Group):
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, "[--db PATH] [COMMAND [ARGS]...]")
+
+
+@click.group(cls=DefaultCommandGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), envvar="IR_CONSOLE_DB",
+              help="Database file (default: incidents.db in the user data dir; env IR_CONSOLE_DB).")
+@click.version_option(__version__, prog_name="ir-console")
+@click.pass_context
+def main(ctx: click.Context, db: Path | None) -> None:
+    """A war-room console for production incidents.
+
+    Without a command, opens the full-screen console on the database.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = db or default_db_path()
+    if ctx.invoked_subcommand is None:
+        open_console(ctx)
+
+
+def open_console(ctx: click.Context) -> None:
+    try:
+        from ir_console.tui.app import run_console
+    except ImportError:  # the console has not been built into this install
+        ctx.invoke(list_incidents, status="all", as_json=False)
+        return
+    store = open_store(ctx)
+    run_console(store)
+
+
+@main.command("new")
+@click.argument("title")
+@click.option("--sev", "severity", required=True, type=click.Choice(["1", "2", "3", "4"]), help="Severity 1-4.")
+@click.option("--reporter", default="", help="Who noticed.")
+@click.option("--happening", default="", help="What's happening (one sentence).")
+@click.option("--affected", default="", help="Who's affected.")
+@click.option("--changed", default="", help="What changed recently.")
+@click.option("--detected", default=None, help="Time detected, ISO 8601 (default: now).")
+@click.option("--by", "author", default=None, help="Who declares it (default: your user name).")
+@click.pass_context
+def new_incident(ctx, title, severity, reporter, happening, affected, changed, detected, author) -> None:
+    """Declare an incident; prints its id alone."""
+    detected_at = parse_time(detected, "--detected")
+    store = open_store(ctx)
+    with reported_errors():
+        incident = store.create_incident(
+            title, Severity(int(severity)),
+            triage=Triage(reporter=reporter, happening=happening, affected=affected, changed=changed),
+            detected_at=detected_at, author=author or current_user(), source=EventSource.CLI,
+        )
+    click.echo(incident.ref)
+
+
+def resolve_incident(store: Store, key: str | None) -> Incident:
+    if key:
+        return store.incident(key)
+    latest = store.latest_open_incident()
+    if latest is None:
+        raise NotFound("no open incident; declare one with `ir-console new` or pass --incident")
+    return latest
+
+
+@main.command("log")
+@click.argument("text")
+@click.option("--incident", "incident_key", default=None, help="Incident id (default: the most recent open one).")
+@click.option("--kind", default="note", help="note, alert, action, decision, evidence, ...")
+@click.option("--at", "at", default=None, help="When it happened, ISO 8601 (default: now).")
+@click.option("--by", "author", default=None, help="Author (default: your user name).")
+@click.option("--key", "key_moment", is_flag=True, help="Mark as a key moment.")
+@click.pass_context
+def log_event(ctx, text, incident_key, kind, at, author, key_moment) -> None:
+    """Append TEXT to the timeline (`-` reads it from stdin)."""
+    if text == "-":
+        text = sys.stdin.read().rstrip("\n")
+    occurred_at = parse_time(at, "--at")
+    store = open_store(ctx)
+    with reported_errors():
+        incident = resolve_incident(store, incident_key)
+        event = store.add_event(incident.id, text, kind=EventKind.parse(kind), occurred_at=occurred_at,
+                                author=author if author is not None else current_user(), source=EventSource.CLI,
+                                key_moment=key_moment)
+    click.echo(f"{incident.ref} #{event.id}")
+
+
+def parse_milestone(value: str):
+    name, separator, when = value.partition("=")
+    if not separator:
+        raise Fail(f"--milestone: expected NAME=ISO8601 (or NAME= to clear); got {value!r}")
+    try:
+        return Milestone.parse(name), parse_iso(when) if when else None
+    except ValueError as error:
+        raise Fail(f"--milestone: {error}") from None
+
+
+@main.command("set")
+@click.argument("incident_key", metavar="ID")
+@click.option("--sev", "severity", type=click.Choice(["1", "2", "3", "4"]), help="New severity.")
+@click.option("--status", type=click.Choice([s.value for s in Status], case_sensitive=False))
+@click.option("--phase", type=click.Choice([p.value for p in Phase], case_sensitive=False))
+@click.option("--commander", default=None, help="Incident commander.")
+@click.option("--scribe", default=None)
+@click.option("--comms-lead", "comms_lead", default=None)
+@click.option("--tech-lead", "tech_lead", default=None)
+@click.option("--milestone", "milestones", multiple=True, metavar="NAME=ISO8601",
+              help=f"Repeatable. NAME: {', '.join(m.value for m in Milestone)}.")
+@click.option("--by", "author", default=None, help="Who makes the change (default: your user name).")
+@click.pass_context
+def set_fields(ctx, incident_key, severity, status, phase, commander, scribe, comms_lead, tech_lead,
+               milestones, author) -> None:
+    """Change severity, status, phase, roles or milestones; each change goes on the timeline."""
+    parsed_milestones = [parse_milestone(m) for m in milestones]
+    author = author if author is not None else current_user()
+    store = open_store(ctx)
+    changes = dict(author=author, source=EventSource.CLI)
+    with reported_errors():
+        incident = store.incident(incident_key)
+        if severity:
+            store.set_severity(incident.id, Severity(int(severity)), **changes)
+        if status:
+            store.set_status(incident.id, Status.parse(status), **changes)
+        if phase:
+            store.set_phase(incident.id, next(p for p in Phase if p.value.lower() == phase.lower()), **changes)
+        for role, name in ((Role.COMMANDER, commander), (Role.SCRIBE, scribe),
+                           (Role.COMMS_LEAD, comms_lead), (Role.TECH_LEAD, tech_lead)):
+            if name is not None:
+                store.set_role(incident.id, role, name, **changes)
+        for milestone, when in parsed_milestones:
+            store.set_milestone(incident.id, milestone, when, **changes)
+    click.echo(incident.ref)
+
+
+def incident_json(incident: Incident) -> dict:
+    return {
+        "id": incident.ref,
+        "uuid": incident.uuid,
+        "title": incident.title,
+        "severity": incident.severity.label,
+        "status": incident.status.value,
+        "phase": incident.phase.value,
+        "triage": {name: getattr(incident.triage, name) for name in ("reporter", "happening", "affected", "changed")},
+        "roles": {role.value: incident.role(role) for role in Role},
+        "milestones": {m.value: to_iso(incident.milestones[m]) if m in incident.milestones else None
+                       for m in Milestone},
+    }
+
+
+def event_json(event: TimelineEvent) -> dict:
+    return {
+        "id": event.id,
+        "uuid": event.uuid,
+        "occurred_at": to_iso(event.occurred_at),
+        "recorded_at": to_iso(event.recorded_at),
+        "kind": event.kind.value,
+        "text": event.text,
+        "author": event.author,
+        "source": event.source.value,
+        "key_moment": event.key_moment,
+        "revision": event.revision,
+        "retracted": event.is_retracted,
+    }
+
+
+@main.command("list")
+@click.option("--status", default="all", type=click.Choice(["open", "resolved", "all"]), show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="JSON array instead of a table.")
+@click.pass_context
+def list_incidents(ctx, status, as_json) -> None:
+    """List incidents, most recent first."""
+    store = open_store(ctx)
+    with reported_errors():
+        incidents = store.incidents(status)
+    if as_json:
+        click.echo(json.dumps([incident_json(i) for i in incidents], indent=2, ensure_ascii=False))
+        return
+    if not incidents:
+        click.echo("No incidents." if status == "all" else f"No {status} incidents.")
+        return
+    now = utc_now()
+    for incident in incidents:
+        end = incident.milestones.get(Milestone.RESOLVED, now)
+        elapsed = format_duration(end - incident.detected_at) if incident.detected_at else "—"
+        click.echo(f"{incident.ref}  {incident.severity.label}  {incident.status.value:<13} {elapsed:>8}  "
+                   f"{one_line(incident.title, 60)}")
+
+
+@main.command("show")
+@click.argument("incident_key", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="JSON object with the incident and its timeline.")
+@click.pass_context
+def show_incident(ctx, incident_key, as_json) -> None:
+    """Show an incident and its timeline."""
+    store = open_store(ctx)
+    with reported_errors():
+        record = store.record(incident_key)
+    incident = record.incident
+    if as_json:
+        click.echo(json.dumps({**incident_json(incident), "events": [event_json(e) for e in record.events]},
+                              indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{incident.ref}  {incident.severity.label}  {incident.status.value}  {incident.phase.value}")
+    click.echo(one_line(incident.title))
+    for name, label in Triage.FIELD_LABELS.items():
+        click.echo(f"  {label} {one_line(getattr(incident.triage, name))}")
+    for role in Role:
+        if incident.role(role):
+            click.echo(f"  {role.label}: {one_line(incident.role(role))}")
+    click.echo("")
+    for event in record.events:
+        flags = ("*" if event.key_moment else " ") + ("x" if event.is_retracted else " ")
+        click.echo(f"{to_iso(event.occurred_at)} {flags} {event.kind.label:<15} {one_line(event.text)}")
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write atomically (a crash leaves the old file or the new one), readable by the owner only."""
+    path = path.expanduser()
+    fd, temp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+@main.command("export")
+@click.argument("incident_key", metavar="ID")
+@click.option("--format", "fmt", default="markdown", type=click.Choice(["markdown", "json"]), show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout.")
+@click.pass_context
+def export(ctx, incident_key, fmt, output) -> None:
+    """Export the post-mortem as Markdown, or the whole incident as JSON."""
+    store = open_store(ctx)
+    with reported_errors():
+        if fmt == "json":
+            text = json.dumps(export_incident(store, incident_key), indent=2, ensure_ascii=False) + "\n"
+        else:
+            text = postmortem_markdown(store.record(incident_key))
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        write_private(output, text)
+    except OSError as error:
+        raise Fail(f"{output}: cannot write: {error.strerror}", 1) from None
+    click.echo(str(output), err=True)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path, allow_dash=True))
+@click.pass_context
+def import_(ctx, file) -> None:
+    """Import an incident exported with `export --format json`, merging by UUID."""
+    try:
+        raw = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+        document = json.loads(raw)
+    except OSError as error:
+        raise Fail(f"{file}: cannot read: {error.strerror}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise Fail(f"{file}: not valid JSON ({error})") from None
+    store = open_store(ctx)
+    with reported_errors():
+        result = import_incident(store, document)
+    added = sum(result.added.values())
+    updated = sum(result.updated.values())
+    verb = "imported" if result.created else "merged"
+    click.echo(f"{result.ref} {verb}: {added} records added, {updated} updated")

@@ -1,0 +1,37 @@
+"""Every path the console uses, in one place. Each function creates its folder (mode 0700)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import user_config_dir, user_data_dir
+
+APP_NAME = "ir-console"
+DB_ENV = "IR_CONSOLE_DB"
+CONFIG_ENV = "IR_CONSOLE_CONFIG"
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` (and parents) readable by the owner only: incident records are sensitive."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def data_dir() -> Path:
+    return private_dir(Path(user_data_dir(APP_NAME, appauthor=False)))
+
+
+def default_db_path() -> Path:
+    """`IR_CONSOLE_DB` if set, else `incidents.db` in the user data dir."""
+    override = os.environ.get(DB_ENV)
+    if override:
+        return Path(override).expanduser()
+    return data_dir() / "incidents.db"
+
+
+def config_path() -> Path:
+    override = os.environ.get(CONFIG_ENV)
+    if override:
+        return Path(override).expanduser()
+    return Path(user_config_dir(APP_NAME, appauthor=False)) / "config.toml"

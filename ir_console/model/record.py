@@ -1,0 +1,62 @@
+"""Everything recorded about one incident, gathered for rendering and export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ir_console.model.incident import Incident, Milestone
+from ir_console.model.postmortem import Section
+from ir_console.model.timeline import TimelineEvent
+from ir_console.model.work import ActionItem, ContainmentAction, Hypothesis, HypothesisResult, StatusUpdate
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    definition: str
+    start: Milestone
+    end: Milestone
+
+
+# Durations measured from the milestones; each states the two timestamps it is computed from.
+METRICS = (
+    Metric("Time to detect", "from impact started to detected", Milestone.IMPACT_STARTED, Milestone.DETECTED),
+    Metric("Time to acknowledge", "from detected to acknowledged", Milestone.DETECTED, Milestone.ACKNOWLEDGED),
+    Metric("Time to mitigate", "from detected to mitigated", Milestone.DETECTED, Milestone.MITIGATED),
+    Metric("Time to resolve", "from detected to resolved", Milestone.DETECTED, Milestone.RESOLVED),
+)
+
+
+@dataclass
+class IncidentRecord:
+    incident: Incident
+    events: list[TimelineEvent] = field(default_factory=list)
+    hypotheses: list[Hypothesis] = field(default_factory=list)
+    containment: list[ContainmentAction] = field(default_factory=list)
+    status_updates: list[StatusUpdate] = field(default_factory=list)
+    action_items: list[ActionItem] = field(default_factory=list)
+    sections: dict[Section, str] = field(default_factory=dict)
+
+    def metric(self, metric: Metric) -> timedelta | None:
+        start = self.incident.milestones.get(metric.start)
+        end = self.incident.milestones.get(metric.end)
+        return end - start if start and end else None
+
+    @property
+    def started_at(self) -> datetime | None:
+        milestones = self.incident.milestones
+        return milestones.get(Milestone.IMPACT_STARTED) or milestones.get(Milestone.DETECTED)
+
+    @property
+    def duration(self) -> timedelta | None:
+        end = self.incident.milestones.get(Milestone.RESOLVED)
+        return end - self.started_at if end and self.started_at else None
+
+    @property
+    def confirmed_hypotheses(self) -> list[Hypothesis]:
+        return [h for h in self.hypotheses if h.result is HypothesisResult.CONFIRMED]
+
+    @property
+    def key_events(self) -> list[TimelineEvent]:
+        return [e for e in self.events if e.key_moment and not e.is_retracted]

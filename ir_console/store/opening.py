@@ -1,0 +1,157 @@
+"""Opening the database file safely: refuse bad files before touching them, then migrate.
+
+Every refusal is a `StoreError` whose message is one line naming the file and what to do; the file
+is left exactly as it was found.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from ir_console.locations import private_dir
+from ir_console.store.errors import StoreError
+from ir_console.store.schema import known_migration_names, migrations
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 5000
+
+
+def open_database(path: Path, *, create: bool = True) -> Database:
+    """Check, connect, set the pragmas and apply pending migrations."""
+    path = Path(path).expanduser()
+    existed = path.exists()
+    if existed:
+        check_existing_file(path)
+    elif not create:
+        raise StoreError(f"{path}: no such database; create it with `ir-console new` or check --db")
+    else:
+        create_private_file(path)
+    conn = connect(path)
+    try:
+        db = Database(conn)
+        if existed:
+            check_schema(db, path)
+        configure(db, path)
+        migrate(db, path)
+    except BaseException:
+        conn.close()
+        raise
+    return db
+
+
+def check_existing_file(path: Path) -> None:
+    if path.is_dir():
+        raise StoreError(f"{path}: is a folder, not a database file; pass a file path with --db")
+    if not os.access(path, os.R_OK):
+        raise StoreError(f"{path}: permission denied reading the database; check its owner and mode")
+    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        raise StoreError(
+            f"{path}: database is read-only (file or folder not writable); "
+            "fix the permissions or copy it somewhere writable"
+        )
+    size = path.stat().st_size
+    if size == 0:
+        raise StoreError(
+            f"{path}: file is empty, not an ir-console database; remove it or choose another --db"
+        )
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    if not header.startswith(SQLITE_HEADER):
+        raise StoreError(
+            f"{path}: not an SQLite database; choose another --db (the file was not changed)"
+        )
+    if len(header) < 100 or size < declared_size(header):
+        raise StoreError(
+            f"{path}: database is truncated or corrupt; restore it from a backup "
+            "(the file was not changed)"
+        )
+
+
+def declared_size(header: bytes) -> int:
+    """The size the header says the file has: page size times page count."""
+    page_size = int.from_bytes(header[16:18], "big")
+    if page_size == 1:
+        page_size = 65536
+    page_count = int.from_bytes(header[28:32], "big")
+    return page_size * page_count
+
+
+def create_private_file(path: Path) -> None:
+    try:
+        private_dir(path.parent)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    except OSError as error:
+        raise StoreError(f"{path}: cannot create the database: {error.strerror}") from None
+    os.close(fd)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    # mode=rw: never let SQLite create a file we did not create ourselves (0600) above.
+    uri = f"{path.resolve().as_uri()}?mode=rw"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    except sqlite3.Error as error:
+        raise StoreError(f"{path}: cannot open the database: {error}") from None
+    return conn
+
+
+def check_schema(db: Database, path: Path) -> None:
+    try:
+        tables = set(db.table_names())
+        if tables and "incidents" not in tables:
+            raise StoreError(
+                f"{path}: an SQLite database, but not an ir-console one; choose another --db"
+            )
+        applied = {m.name for m in migrations.applied(db)}
+    except sqlite3.DatabaseError as error:
+        raise StoreError(describe_database_error(path, error)) from None
+    unknown = applied - known_migration_names()
+    if unknown:
+        raise StoreError(
+            f"{path}: written by a newer ir-console (schema {sorted(unknown)[-1]}); "
+            "upgrade ir-console to open it"
+        )
+
+
+def configure(db: Database, path: Path) -> None:
+    try:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.execute("PRAGMA foreign_keys = ON")
+        if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            with db.ensure_autocommit_on():
+                db.execute("PRAGMA journal_mode = WAL")
+        # FULL in WAL mode syncs the log on every commit: an acknowledged entry survives a crash.
+        db.execute("PRAGMA synchronous = FULL")
+    except sqlite3.DatabaseError as error:
+        raise StoreError(describe_database_error(path, error)) from None
+
+
+def migrate(db: Database, path: Path) -> None:
+    if not migrations.pending(db):
+        return
+    try:
+        migrations.apply(db)
+    except sqlite3.DatabaseError as error:
+        raise StoreError(describe_database_error(path, error)) from None
+
+
+def describe_database_error(path: Path, error: sqlite3.DatabaseError) -> str:
+    message = str(error).lower()
+    if "locked" in message or "busy" in message:
+        return (
+            f"{path}: database is locked by another process for more than "
+            f"{BUSY_TIMEOUT_MS // 1000} s; close the other writer or retry"
+        )
+    if "not a database" in message or "malformed" in message or "corrupt" in message:
+        return f"{path}: database is corrupt; restore it from a backup (the file was not changed)"
+    if "readonly" in message or "read-only" in message:
+        return f"{path}: database is read-only; fix the permissions or copy it somewhere writable"
+    if "full" in message:
+        return f"{path}: the disk is full; free some space and retry"
+    return f"{path}: database error: {error}"

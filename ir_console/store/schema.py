@@ -1,0 +1,194 @@
+"""The database schema, as sqlite-utils migrations. Never edit an applied migration: add one."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils import Migrations
+
+migrations = Migrations("ir_console")
+
+UUID = {"uuid": str}
+
+
+@migrations()
+def m001_incident_record(db: Database) -> None:
+    db["incidents"].create(
+        {
+            "id": int,
+            "ref": str,
+            **UUID,
+            "title": str,
+            "severity": int,
+            "status": str,
+            "phase": str,
+            "reporter": str,
+            "happening": str,
+            "affected": str,
+            "changed": str,
+            "commander": str,
+            "scribe": str,
+            "comms_lead": str,
+            "tech_lead": str,
+            "impact_started_at": str,
+            "detected_at": str,
+            "declared_at": str,
+            "acknowledged_at": str,
+            "identified_at": str,
+            "mitigated_at": str,
+            "resolved_at": str,
+            "closed_at": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"ref", "uuid", "title", "severity", "status", "phase"},
+    )
+    db["incidents"].create_index(["ref"], unique=True)
+    db["incidents"].create_index(["uuid"], unique=True)
+
+    db["events"].create(
+        {
+            "id": int,
+            **UUID,
+            "incident_id": int,
+            "occurred_at": str,
+            "recorded_at": str,
+            "kind": str,
+            "text": str,
+            "author": str,
+            "source": str,
+            "key_moment": int,
+            "revision": int,
+            "edited_at": str,
+            "retracted_at": str,
+            "retracted_by": str,
+            "retraction_reason": str,
+        },
+        pk="id",
+        foreign_keys=[("incident_id", "incidents", "id")],
+        not_null={"uuid", "incident_id", "occurred_at", "recorded_at", "kind", "text"},
+        defaults={"key_moment": 0, "revision": 1, "author": "", "source": "console"},
+    )
+    db["events"].create_index(["uuid"], unique=True)
+    # Timeline order is (occurred_at, id); this index makes paging by offset cheap.
+    db["events"].create_index(["incident_id", "occurred_at", "id"])
+
+    db["event_revisions"].create(
+        {
+            "id": int,
+            "event_id": int,
+            "revision": int,
+            "occurred_at": str,
+            "kind": str,
+            "text": str,
+            "key_moment": int,
+            "replaced_at": str,
+            "replaced_by": str,
+        },
+        pk="id",
+        foreign_keys=[("event_id", "events", "id")],
+    )
+    db["event_revisions"].create_index(["event_id", "revision"], unique=True)
+
+    db["hypotheses"].create(
+        {
+            "id": int,
+            **UUID,
+            "incident_id": int,
+            "statement": str,
+            "evidence_for": str,
+            "evidence_against": str,
+            "test": str,
+            "result": str,
+            "rank": int,
+            "author": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("incident_id", "incidents", "id")],
+        not_null={"uuid", "incident_id", "statement", "result"},
+    )
+    db["hypotheses"].create_index(["uuid"], unique=True)
+    db["hypotheses"].create_index(["incident_id", "rank"])
+
+    db["containment"].create(
+        {
+            "id": int,
+            **UUID,
+            "incident_id": int,
+            "action": str,
+            "when_to_use": str,
+            "custom": int,
+            "state": str,
+            "position": int,
+            "changed_by": str,
+            "changed_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("incident_id", "incidents", "id")],
+        not_null={"uuid", "incident_id", "action", "state"},
+    )
+    db["containment"].create_index(["uuid"], unique=True)
+    db["containment"].create_index(["incident_id", "position"])
+
+    db["status_updates"].create(
+        {
+            "id": int,
+            **UUID,
+            "incident_id": int,
+            "status": str,
+            "impact": str,
+            "current_action": str,
+            "eta": str,
+            "next_update": str,
+            "text": str,
+            "format": str,
+            "sent_at": str,
+            "author": str,
+        },
+        pk="id",
+        foreign_keys=[("incident_id", "incidents", "id")],
+        not_null={"uuid", "incident_id", "text", "sent_at"},
+    )
+    db["status_updates"].create_index(["uuid"], unique=True)
+    db["status_updates"].create_index(["incident_id", "sent_at"])
+
+    db["action_items"].create(
+        {
+            "id": int,
+            **UUID,
+            "incident_id": int,
+            "action": str,
+            "owner": str,
+            "due_date": str,
+            "priority": str,
+            "status": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("incident_id", "incidents", "id")],
+        not_null={"uuid", "incident_id", "action"},
+    )
+    db["action_items"].create_index(["uuid"], unique=True)
+
+    db["postmortem_sections"].create(
+        {
+            "incident_id": int,
+            "section": str,
+            "body": str,
+            "updated_by": str,
+            "updated_at": str,
+        },
+        pk=("incident_id", "section"),
+        foreign_keys=[("incident_id", "incidents", "id")],
+    )
+
+
+
+
+def known_migration_names() -> frozenset[str]:
+    """Every migration this program knows, for telling a newer schema from ours."""
+    return frozenset(m.name for m in migrations.pending(Database(memory=True)))

@@ -1,0 +1,640 @@
+"""The incident record in SQLite. Every change of state and its timeline event share a transaction.
+
+One `Store` wraps one connection; calls are serialised by a lock, so a store may be used from a
+worker thread. In WAL mode readers never wait for writers, so a console keeps a second store for
+reads on the event loop and does its writes in a worker.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import uuid as uuidlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from ir_console.model import (
+    SEED_CONTAINMENT,
+    ActionItem,
+    ActionItemStatus,
+    ContainmentAction,
+    ContainmentState,
+    EventKind,
+    EventRevision,
+    EventSource,
+    Hypothesis,
+    HypothesisResult,
+    Incident,
+    IncidentRecord,
+    Milestone,
+    Phase,
+    Priority,
+    Role,
+    Section,
+    Severity,
+    Status,
+    StatusUpdate,
+    TimelineEvent,
+    Triage,
+)
+from ir_console.model.clock import to_iso, utc_now
+from ir_console.model.incident import MILESTONE_FOR_STATUS, PHASE_FOR_STATUS, PHASE_ORDER
+from ir_console.store import rows
+from ir_console.store.errors import NotFound, WriteFailed
+from ir_console.store.opening import describe_database_error, open_database
+from ir_console.store.rows import milestone_column, storable
+
+TRIAGE_FIELDS = ("reporter", "happening", "affected", "changed")
+
+
+def new_uuid() -> str:
+    return str(uuidlib.uuid4())
+
+
+class Store:
+    def __init__(self, db: Database, path: Path):
+        self.db = db
+        self.path = Path(path)
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open(cls, path: Path | str, *, create: bool = True) -> Store:
+        return cls(open_database(Path(path), create=create), Path(path))
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """A write transaction that takes the write lock up front.
+
+        sqlite-utils' `atomic()` opens a deferred transaction; with several processes writing, a
+        deferred transaction that reads first can fail with SQLITE_BUSY when it upgrades to a
+        write lock, without waiting on `busy_timeout`. BEGIN IMMEDIATE waits instead. Nested
+        `db.atomic()` blocks (sqlite-utils' own writes) become savepoints inside it.
+        """
+        with self._lock:
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                raise WriteFailed(describe_database_error(self.path, error)) from None
+            try:
+                yield self.db
+                self.db.commit()
+            except sqlite3.Error as error:
+                self.db.rollback()
+                raise WriteFailed(describe_database_error(self.path, error)) from None
+            except BaseException:
+                self.db.rollback()
+                raise
+
+    def query_rows(self, sql: str, params: tuple | list = ()) -> list[dict]:
+        with self._lock:
+            return list(self.db.query(sql, params))
+
+    def query_row(self, sql: str, params: tuple | list = ()) -> dict | None:
+        found = self.query_rows(sql, params)
+        return found[0] if found else None
+
+    def _insert(self, table: str, record: dict) -> int:
+        return self.db[table].insert(record).last_pk
+
+    def data_version(self) -> int:
+        """Changes when another connection commits: cheap polling for live refresh."""
+        with self._lock:
+            return self.db.execute("PRAGMA data_version").fetchone()[0]
+
+    # -- incidents ------------------------------------------------------------------------------
+
+    def create_incident(
+        self,
+        title: str,
+        severity: Severity,
+        *,
+        triage: Triage | None = None,
+        detected_at: datetime | None = None,
+        author: str = "",
+        source: EventSource = EventSource.CONSOLE,
+        now: datetime | None = None,
+    ) -> Incident:
+        now = now or utc_now()
+        detected_at = detected_at or now
+        triage = triage or Triage()
+        title = storable(title).strip()
+        if not title:
+            raise ValueError("an incident needs a title")
+        with self.transaction() as db:
+            incident_id = self._insert(
+                "incidents",
+                {
+                    "ref": self.next_ref(now),
+                    "uuid": new_uuid(),
+                    "title": title,
+                    "severity": int(severity),
+                    "status": Status.INVESTIGATING.value,
+                    "phase": Phase.TRIAGE.value,
+                    **{name: storable(getattr(triage, name)) for name in TRIAGE_FIELDS},
+                    **{role.value: "" for role in Role},
+                    "detected_at": to_iso(detected_at),
+                    "declared_at": to_iso(now),
+                    "created_at": to_iso(now),
+                    "updated_at": to_iso(now),
+                },
+            )
+            for position, template in enumerate(SEED_CONTAINMENT, start=1):
+                self._insert_containment(incident_id, template.action, template.when_to_use, position, False, now)
+            happening = f": {triage.happening}" if triage.happening else ""
+            reporter = f" (reported by {triage.reporter})" if triage.reporter else ""
+            self._event(incident_id, EventKind.MILESTONE, f"Detected{reporter}{happening}", author, source, now,
+                        occurred_at=detected_at, key_moment=True)
+            self._event(incident_id, EventKind.MILESTONE, f"Incident declared: {severity.label} {title}", author,
+                        source, now, key_moment=True)
+        return self.incident(incident_id)
+
+    def next_ref(self, now: datetime) -> str:
+        prefix = f"INC-{now:%Y%m%d}-"
+        last = self.db.execute(
+            "SELECT ref FROM incidents WHERE ref LIKE ? ORDER BY ref DESC LIMIT 1", [prefix + "%"]
+        ).fetchone()
+        number = int(last[0].rsplit("-", 1)[1]) + 1 if last else 1
+        return f"{prefix}{number:03d}"
+
+    def incident(self, key: int | str) -> Incident:
+        """By row id, by ref (`INC-20261127-001`, any case) or by UUID."""
+        if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+            row = self.query_row("SELECT * FROM incidents WHERE id = ?", [int(key)])
+        else:
+            row = self.query_row(
+                "SELECT * FROM incidents WHERE ref = ? COLLATE NOCASE OR uuid = ?", [key.strip(), key.strip()]
+            )
+        if row is None:
+            raise NotFound(f"no incident {key!r} in {self.path}; `ir-console list --status all` shows them")
+        return rows.incident_from_row(row)
+
+    def incidents(self, which: str = "all") -> list[Incident]:
+        """Most recently declared first. `which`: open, resolved or all."""
+        where = {"open": "WHERE status != 'Resolved'", "resolved": "WHERE status = 'Resolved'", "all": ""}[which]
+        return [rows.incident_from_row(r) for r in self.query_rows(f"SELECT * FROM incidents {where} ORDER BY declared_at DESC, id DESC")]
+
+    def latest_open_incident(self) -> Incident | None:
+        row = self.query_row(
+            "SELECT * FROM incidents WHERE status != 'Resolved' ORDER BY declared_at DESC, id DESC LIMIT 1"
+        )
+        return rows.incident_from_row(row) if row else None
+
+    def _update_incident(self, incident_id: int, changes: dict, now: datetime) -> None:
+        self.db["incidents"].update(incident_id, {**changes, "updated_at": to_iso(now)})
+
+    def set_severity(self, incident_id: int, severity: Severity, *, author: str = "",
+                     source: EventSource = EventSource.CONSOLE) -> Incident:
+        now = utc_now()
+        with self.transaction():
+            before = self.incident(incident_id)
+            if before.severity == severity:
+                return before
+            self._update_incident(incident_id, {"severity": int(severity)}, now)
+            self._event(incident_id, EventKind.SEVERITY_CHANGE,
+                        f"Severity {before.severity.label} → {severity.label}", author, source, now, key_moment=True)
+        return self.incident(incident_id)
+
+    def set_status(self, incident_id: int, status: Status, *, author: str = "",
+                   source: EventSource = EventSource.CONSOLE) -> Incident:
+        now = utc_now()
+        with self.transaction():
+            before = self.incident(incident_id)
+            if before.status == status:
+                return before
+            self._update_incident(incident_id, {"status": status.value}, now)
+            # Not a key moment itself: the milestone it stamps is.
+            self._event(incident_id, EventKind.STATUS_CHANGE, f"Status {before.status.value} → {status.value}",
+                        author, source, now)
+            milestone = MILESTONE_FOR_STATUS.get(status)
+            if milestone and milestone not in before.milestones:
+                self._set_milestone(incident_id, milestone, now, author, source, now)
+            self._advance_phase(before, PHASE_FOR_STATUS[status], author, source, now)
+        return self.incident(incident_id)
+
+    def set_phase(self, incident_id: int, phase: Phase, *, author: str = "",
+                  source: EventSource = EventSource.CONSOLE) -> Incident:
+        now = utc_now()
+        with self.transaction():
+            before = self.incident(incident_id)
+            if before.phase != phase:
+                self._write_phase(incident_id, before.phase, phase, author, source, now)
+        return self.incident(incident_id)
+
+    def _advance_phase(self, before: Incident, phase: Phase, author: str, source: EventSource,
+                       now: datetime) -> None:
+        if PHASE_ORDER.index(phase) > PHASE_ORDER.index(before.phase):
+            self._write_phase(before.id, before.phase, phase, author, source, now)
+
+    def _write_phase(self, incident_id: int, old: Phase, new: Phase, author: str, source: EventSource,
+                     now: datetime) -> None:
+        self._update_incident(incident_id, {"phase": new.value}, now)
+        self._event(incident_id, EventKind.STATUS_CHANGE, f"Phase {old.value} → {new.value}", author, source, now)
+
+    def set_milestone(self, incident_id: int, milestone: Milestone, when: datetime | None, *,
+                      author: str = "", source: EventSource = EventSource.CONSOLE) -> Incident:
+        """Set (or with `when=None` clear) a milestone timestamp; back-filling is expected."""
+        now = utc_now()
+        with self.transaction():
+            self.incident(incident_id)
+            self._set_milestone(incident_id, milestone, when, author, source, now)
+        return self.incident(incident_id)
+
+    def _set_milestone(self, incident_id: int, milestone: Milestone, when: datetime | None, author: str,
+                       source: EventSource, now: datetime) -> None:
+        self._update_incident(incident_id, {milestone_column(milestone): to_iso(when) if when else None}, now)
+        text = milestone.description if when else f"{milestone.description}: time cleared"
+        self._event(incident_id, EventKind.MILESTONE, text, author, source, now,
+                    occurred_at=when or now, key_moment=when is not None)
+
+    def set_role(self, incident_id: int, role: Role, name: str, *, author: str = "",
+                 source: EventSource = EventSource.CONSOLE) -> Incident:
+        now = utc_now()
+        name = storable(name).strip()
+        with self.transaction():
+            before = self.incident(incident_id)
+            previous = before.role(role)
+            if previous == name:
+                return before
+            self._update_incident(incident_id, {role.value: name}, now)
+            was = f" (was {previous})" if previous else ""
+            text = f"{role.label}: {name}{was}" if name else f"{role.label} unassigned{was}"
+            self._event(incident_id, EventKind.ROLE, text, author, source, now)
+            # The first commander taking the incident is when it was acknowledged.
+            if role is Role.COMMANDER and name and Milestone.ACKNOWLEDGED not in before.milestones:
+                self._set_milestone(incident_id, Milestone.ACKNOWLEDGED, now, author, source, now)
+        return self.incident(incident_id)
+
+    def update_triage(self, incident_id: int, *, title: str | None = None, author: str = "",
+                      source: EventSource = EventSource.CONSOLE, **fields: str) -> Incident:
+        """Change the title or triage fields (reporter, happening, affected, changed)."""
+        unknown = set(fields) - set(TRIAGE_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown triage fields: {sorted(unknown)}")
+        now = utc_now()
+        with self.transaction():
+            before = self.incident(incident_id)
+            changes = {name: storable(value) for name, value in fields.items()
+                       if storable(value) != getattr(before.triage, name)}
+            if title is not None and storable(title).strip() and storable(title).strip() != before.title:
+                changes["title"] = storable(title).strip()
+            if not changes:
+                return before
+            self._update_incident(incident_id, changes, now)
+            labels = {**Triage.FIELD_LABELS, "title": "Title"}
+            for name, value in changes.items():
+                self._event(incident_id, EventKind.NOTE, f"{labels[name]} {value}", author, source, now)
+        return self.incident(incident_id)
+
+    # -- timeline -------------------------------------------------------------------------------
+
+    def _event(self, incident_id: int, kind: EventKind, text: str, author: str, source: EventSource,
+               now: datetime, *, occurred_at: datetime | None = None, key_moment: bool = False) -> int:
+        return self._insert(
+            "events",
+            {
+                "uuid": new_uuid(),
+                "incident_id": incident_id,
+                "occurred_at": to_iso(occurred_at or now),
+                "recorded_at": to_iso(now),
+                "kind": kind.value,
+                "text": storable(text),
+                "author": storable(author),
+                "source": source.value,
+                "key_moment": int(key_moment),
+                "revision": 1,
+            },
+        )
+
+    def add_event(self, incident_id: int, text: str, *, kind: EventKind = EventKind.NOTE,
+                  occurred_at: datetime | None = None, author: str = "",
+                  source: EventSource = EventSource.CONSOLE, key_moment: bool = False) -> TimelineEvent:
+        if not text.strip():
+            raise ValueError("an entry needs some text")
+        now = utc_now()
+        with self.transaction():
+            self.incident(incident_id)
+            event_id = self._event(incident_id, kind, text, author, source, now,
+                                   occurred_at=occurred_at, key_moment=key_moment)
+        return self.event(event_id)
+
+    def event(self, event_id: int) -> TimelineEvent:
+        row = self.query_row("SELECT * FROM events WHERE id = ?", [event_id])
+        if row is None:
+            raise NotFound(f"no timeline event {event_id} in {self.path}")
+        return rows.event_from_row(row)
+
+    def edit_event(self, event_id: int, *, text: str | None = None, occurred_at: datetime | None = None,
+                   key_moment: bool | None = None, kind: EventKind | None = None,
+                   author: str = "") -> TimelineEvent:
+        """Change an event; the version it replaces is kept in its history."""
+        if text is not None and not text.strip():
+            raise ValueError("an entry needs some text")
+        now = utc_now()
+        with self.transaction():
+            before = self.event(event_id)
+            self._insert("event_revisions", {
+                "event_id": event_id,
+                "revision": before.revision,
+                "occurred_at": to_iso(before.occurred_at),
+                "kind": before.kind.value,
+                "text": before.text,
+                "key_moment": int(before.key_moment),
+                "replaced_at": to_iso(now),
+                "replaced_by": storable(author),
+            })
+            changes = {"revision": before.revision + 1, "edited_at": to_iso(now)}
+            if text is not None:
+                changes["text"] = storable(text)
+            if occurred_at is not None:
+                changes["occurred_at"] = to_iso(occurred_at)
+            if key_moment is not None:
+                changes["key_moment"] = int(key_moment)
+            if kind is not None:
+                changes["kind"] = kind.value
+            self.db["events"].update(event_id, changes)
+        return self.event(event_id)
+
+    def retract_event(self, event_id: int, *, author: str = "", reason: str = "") -> TimelineEvent:
+        """Mark an event as retracted. It stays in the record, shown struck out."""
+        now = utc_now()
+        with self.transaction():
+            before = self.event(event_id)
+            if before.is_retracted:
+                return before
+            self.db["events"].update(event_id, {
+                "retracted_at": to_iso(now), "retracted_by": storable(author), "retraction_reason": storable(reason),
+            })
+        return self.event(event_id)
+
+    def event_history(self, event_id: int) -> list[EventRevision]:
+        """Earlier versions of an event, oldest first."""
+        return [rows.revision_from_row(r) for r in
+                self.query_rows("SELECT * FROM event_revisions WHERE event_id = ? ORDER BY revision", [event_id])]
+
+    def count_events(self, incident_id: int) -> int:
+        with self._lock:
+            return self.db.execute("SELECT count(*) FROM events WHERE incident_id = ?", [incident_id]).fetchone()[0]
+
+    def events_page(self, incident_id: int, offset: int, limit: int) -> list[TimelineEvent]:
+        """Events in timeline order (when they happened, then when recorded)."""
+        return [rows.event_from_row(r) for r in self.query_rows(
+            "SELECT * FROM events WHERE incident_id = ? ORDER BY occurred_at, id LIMIT ? OFFSET ?",
+            [incident_id, limit, offset])]
+
+    def events(self, incident_id: int) -> list[TimelineEvent]:
+        return self.events_page(incident_id, 0, -1)
+
+    def key_events(self, incident_id: int) -> list[TimelineEvent]:
+        return [rows.event_from_row(r) for r in self.query_rows(
+            "SELECT * FROM events WHERE incident_id = ? AND key_moment = 1 AND retracted_at IS NULL "
+            "ORDER BY occurred_at, id", [incident_id])]
+
+    def event_position(self, event_id: int) -> int:
+        """The event's index in its incident's timeline order."""
+        event = self.event(event_id)
+        with self._lock:
+            return self.db.execute(
+                "SELECT count(*) FROM events WHERE incident_id = ? AND (occurred_at < ? OR (occurred_at = ? AND id < ?))",
+                [event.incident_id, to_iso(event.occurred_at), to_iso(event.occurred_at), event.id],
+            ).fetchone()[0]
+
+    # -- hypotheses -----------------------------------------------------------------------------
+
+    def add_hypothesis(self, incident_id: int, statement: str, *, evidence_for: str = "",
+                       evidence_against: str = "", test: str = "", author: str = "",
+                       source: EventSource = EventSource.CONSOLE) -> Hypothesis:
+        statement = storable(statement).strip()
+        if not statement:
+            raise ValueError("a hypothesis needs a statement")
+        now = utc_now()
+        with self.transaction() as db:
+            self.incident(incident_id)
+            rank = db.execute("SELECT coalesce(max(rank), 0) + 1 FROM hypotheses WHERE incident_id = ?",
+                              [incident_id]).fetchone()[0]
+            hypothesis_id = self._insert("hypotheses", {
+                "uuid": new_uuid(), "incident_id": incident_id, "statement": statement,
+                "evidence_for": storable(evidence_for), "evidence_against": storable(evidence_against),
+                "test": storable(test), "result": HypothesisResult.OPEN.value, "rank": rank,
+                "author": storable(author), "created_at": to_iso(now), "updated_at": to_iso(now),
+            })
+            self._event(incident_id, EventKind.HYPOTHESIS, f"Hypothesis {rank}: {statement}", author, source, now)
+        return self.hypothesis(hypothesis_id)
+
+    def hypothesis(self, hypothesis_id: int) -> Hypothesis:
+        row = self.query_row("SELECT * FROM hypotheses WHERE id = ?", [hypothesis_id])
+        if row is None:
+            raise NotFound(f"no hypothesis {hypothesis_id} in {self.path}")
+        return rows.hypothesis_from_row(row)
+
+    def hypotheses(self, incident_id: int) -> list[Hypothesis]:
+        return [rows.hypothesis_from_row(r) for r in
+                self.query_rows("SELECT * FROM hypotheses WHERE incident_id = ? ORDER BY rank, id", [incident_id])]
+
+    def update_hypothesis(self, hypothesis_id: int, *, author: str = "",
+                          source: EventSource = EventSource.CONSOLE, **fields: str) -> Hypothesis:
+        """Change statement, evidence_for, evidence_against or test."""
+        allowed = {"statement", "evidence_for", "evidence_against", "test"}
+        if set(fields) - allowed:
+            raise ValueError(f"unknown hypothesis fields: {sorted(set(fields) - allowed)}")
+        now = utc_now()
+        with self.transaction():
+            before = self.hypothesis(hypothesis_id)
+            changes = {k: storable(v) for k, v in fields.items() if storable(v) != getattr(before, k)}
+            if "statement" in changes and not changes["statement"].strip():
+                raise ValueError("a hypothesis needs a statement")
+            if not changes:
+                return before
+            self.db["hypotheses"].update(hypothesis_id, {**changes, "updated_at": to_iso(now)})
+            described = "; ".join(f"{name.replace('_', ' ')}: {value}" for name, value in changes.items())
+            self._event(before.incident_id, EventKind.HYPOTHESIS,
+                        f"Hypothesis {before.rank} updated: {described}", author, source, now)
+        return self.hypothesis(hypothesis_id)
+
+    def set_hypothesis_result(self, hypothesis_id: int, result: HypothesisResult, *, author: str = "",
+                              source: EventSource = EventSource.CONSOLE) -> Hypothesis:
+        now = utc_now()
+        with self.transaction():
+            before = self.hypothesis(hypothesis_id)
+            if before.result == result:
+                return before
+            self.db["hypotheses"].update(hypothesis_id, {"result": result.value, "updated_at": to_iso(now)})
+            self._event(before.incident_id, EventKind.HYPOTHESIS,
+                        f"Hypothesis {before.rank} {result.value}: {before.statement}", author, source, now,
+                        key_moment=result is HypothesisResult.CONFIRMED)
+        return self.hypothesis(hypothesis_id)
+
+    def move_hypothesis(self, hypothesis_id: int, offset: int) -> list[Hypothesis]:
+        """Move a hypothesis up (negative) or down the ranking; ranks stay 1..n."""
+        with self.transaction():
+            moving = self.hypothesis(hypothesis_id)
+            ordered = self.hypotheses(moving.incident_id)
+            index = next(i for i, h in enumerate(ordered) if h.id == hypothesis_id)
+            target = max(0, min(len(ordered) - 1, index + offset))
+            ordered.insert(target, ordered.pop(index))
+            for rank, hypothesis in enumerate(ordered, start=1):
+                if hypothesis.rank != rank:
+                    self.db["hypotheses"].update(hypothesis.id, {"rank": rank, "updated_at": to_iso(utc_now())})
+        return self.hypotheses(moving.incident_id)
+
+    # -- containment ----------------------------------------------------------------------------
+
+    def _insert_containment(self, incident_id: int, action: str, when_to_use: str, position: int,
+                            custom: bool, now: datetime) -> int:
+        return self._insert("containment", {
+            "uuid": new_uuid(), "incident_id": incident_id, "action": storable(action),
+            "when_to_use": storable(when_to_use), "custom": int(custom), "state": ContainmentState.PENDING.value,
+            "position": position, "changed_by": "", "changed_at": None, "updated_at": to_iso(now),
+        })
+
+    def containment(self, incident_id: int) -> list[ContainmentAction]:
+        return [rows.containment_from_row(r) for r in
+                self.query_rows("SELECT * FROM containment WHERE incident_id = ? ORDER BY position, id", [incident_id])]
+
+    def containment_action(self, action_id: int) -> ContainmentAction:
+        row = self.query_row("SELECT * FROM containment WHERE id = ?", [action_id])
+        if row is None:
+            raise NotFound(f"no containment action {action_id} in {self.path}")
+        return rows.containment_from_row(row)
+
+    def add_containment(self, incident_id: int, action: str, when_to_use: str = "", *, author: str = "",
+                        source: EventSource = EventSource.CONSOLE) -> ContainmentAction:
+        action = storable(action).strip()
+        if not action:
+            raise ValueError("a containment action needs a name")
+        now = utc_now()
+        with self.transaction() as db:
+            self.incident(incident_id)
+            position = db.execute("SELECT coalesce(max(position), 0) + 1 FROM containment WHERE incident_id = ?",
+                                  [incident_id]).fetchone()[0]
+            action_id = self._insert_containment(incident_id, action, when_to_use, position, True, now)
+            self._event(incident_id, EventKind.CONTAINMENT, f"Containment action added: {action}", author, source, now)
+        return self.containment_action(action_id)
+
+    def set_containment_state(self, action_id: int, state: ContainmentState, *, author: str = "",
+                              source: EventSource = EventSource.CONSOLE) -> ContainmentAction:
+        now = utc_now()
+        with self.transaction():
+            before = self.containment_action(action_id)
+            if before.state == state:
+                return before
+            self.db["containment"].update(action_id, {
+                "state": state.value, "changed_by": storable(author), "changed_at": to_iso(now),
+                "updated_at": to_iso(now),
+            })
+            self._event(before.incident_id, EventKind.CONTAINMENT,
+                        f"{before.action}: {before.state.label} → {state.label}", author, source, now,
+                        key_moment=state is ContainmentState.DONE)
+            if state in (ContainmentState.IN_PROGRESS, ContainmentState.DONE):
+                self._advance_phase(self.incident(before.incident_id), Phase.CONTAINMENT, author, source, now)
+        return self.containment_action(action_id)
+
+    def advance_containment(self, action_id: int, *, author: str = "",
+                            source: EventSource = EventSource.CONSOLE) -> ContainmentAction:
+        current = self.containment_action(action_id)
+        return self.set_containment_state(action_id, current.state.next, author=author, source=source)
+
+    # -- status updates, action items, post-mortem ----------------------------------------------
+
+    def record_status_update(self, incident_id: int, text: str, *, status: str = "", impact: str = "",
+                             current_action: str = "", eta: str = "", next_update: str = "",
+                             format: str = "markdown", author: str = "",
+                             source: EventSource = EventSource.CONSOLE) -> StatusUpdate:
+        """Store the exact text sent, and put it on the timeline."""
+        now = utc_now()
+        with self.transaction():
+            self.incident(incident_id)
+            update_id = self._insert("status_updates", {
+                "uuid": new_uuid(), "incident_id": incident_id, "status": storable(status),
+                "impact": storable(impact), "current_action": storable(current_action), "eta": storable(eta),
+                "next_update": storable(next_update), "text": storable(text), "format": format,
+                "sent_at": to_iso(now), "author": storable(author),
+            })
+            self._event(incident_id, EventKind.STATUS_UPDATE, f"Status update sent:\n{text}", author, source, now)
+        return self.status_update(update_id)
+
+    def status_update(self, update_id: int) -> StatusUpdate:
+        row = self.query_row("SELECT * FROM status_updates WHERE id = ?", [update_id])
+        if row is None:
+            raise NotFound(f"no status update {update_id} in {self.path}")
+        return rows.status_update_from_row(row)
+
+    def status_updates(self, incident_id: int) -> list[StatusUpdate]:
+        return [rows.status_update_from_row(r) for r in
+                self.query_rows("SELECT * FROM status_updates WHERE incident_id = ? ORDER BY sent_at, id", [incident_id])]
+
+    def add_action_item(self, incident_id: int, action: str, *, owner: str = "", due_date: str = "",
+                        priority: Priority = Priority.P2) -> ActionItem:
+        action = storable(action).strip()
+        if not action:
+            raise ValueError("an action item needs an action")
+        now = to_iso(utc_now())
+        with self.transaction():
+            self.incident(incident_id)
+            item_id = self._insert("action_items", {
+                "uuid": new_uuid(), "incident_id": incident_id, "action": action, "owner": storable(owner),
+                "due_date": storable(due_date), "priority": priority.value,
+                "status": ActionItemStatus.OPEN.value, "created_at": now, "updated_at": now,
+            })
+        return self.action_item(item_id)
+
+    def update_action_item(self, item_id: int, **fields: object) -> ActionItem:
+        allowed = {"action", "owner", "due_date", "priority", "status"}
+        if set(fields) - allowed:
+            raise ValueError(f"unknown action item fields: {sorted(set(fields) - allowed)}")
+        changes = {k: (v.value if hasattr(v, "value") else storable(str(v))) for k, v in fields.items()}
+        with self.transaction():
+            self.action_item(item_id)
+            self.db["action_items"].update(item_id, {**changes, "updated_at": to_iso(utc_now())})
+        return self.action_item(item_id)
+
+    def action_item(self, item_id: int) -> ActionItem:
+        row = self.query_row("SELECT * FROM action_items WHERE id = ?", [item_id])
+        if row is None:
+            raise NotFound(f"no action item {item_id} in {self.path}")
+        return rows.action_item_from_row(row)
+
+    def action_items(self, incident_id: int) -> list[ActionItem]:
+        return [rows.action_item_from_row(r) for r in
+                self.query_rows("SELECT * FROM action_items WHERE incident_id = ? ORDER BY priority, id", [incident_id])]
+
+    def set_postmortem_section(self, incident_id: int, section: Section, body: str, *, author: str = "") -> None:
+        with self.transaction():
+            self.incident(incident_id)
+            self.db["postmortem_sections"].upsert({
+                "incident_id": incident_id, "section": section.value, "body": storable(body),
+                "updated_by": storable(author), "updated_at": to_iso(utc_now()),
+            }, pk=("incident_id", "section"))
+
+    def postmortem_sections(self, incident_id: int) -> dict[Section, str]:
+        return {Section(r["section"]): r["body"] for r in
+                self.query_rows("SELECT section, body FROM postmortem_sections WHERE incident_id = ?", [incident_id])}
+
+    def record(self, key: int | str) -> IncidentRecord:
+        """Everything about one incident, read in one transaction so the parts agree."""
+        with self._lock, self.db.atomic():
+            incident = self.incident(key)
+            return IncidentRecord(
+                incident=incident,
+                events=self.events(incident.id),
+                hypotheses=self.hypotheses(incident.id),
+                containment=self.containment(incident.id),
+                status_updates=self.status_updates(incident.id),
+                action_items=self.action_items(incident.id),
+                sections=self.postmortem_sections(incident.id),
+            )
