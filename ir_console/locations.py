@@ -35,3 +35,13 @@ def config_path() -> Path:
     if override:
         return Path(override).expanduser()
     return Path(user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
+
+
+def stylesheet_dir() -> Path:
+    """The folder holding `app.tcss`: the package's `styles/` when installed from a wheel, the
+    top-level `styles/` in a checkout (or an editable install, which runs from the checkout)."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "styles", package.parent / "styles"):
+        if (candidate / "app.tcss").is_file():
+            return candidate
+    raise FileNotFoundError(f"no stylesheets (styles/app.tcss) next to {package}; reinstall ir-console")

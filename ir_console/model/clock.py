@@ -17,7 +17,8 @@ def truncate_to_ms(moment: datetime) -> datetime:
 def to_iso(moment: datetime) -> str:
     """`2026-11-27T03:04:05.678Z`: fixed width, so text order is time order."""
     moment = as_utc(moment)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    # The year by hand: strftime's %Y does not zero-pad years before 1000 on glibc.
+    return f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -37,6 +37,8 @@ class SeverityInfo:
     # "Immediate" is taken as the seed's five-minute triage window; "next business day" as 24 hours.
     response_target: timedelta
     examples: str
+    # How often stakeholders hear from us; the communication issue makes this configurable.
+    update_every: timedelta
 
 
 SEVERITY_TABLE: dict[Severity, SeverityInfo] = {
@@ -45,23 +47,27 @@ SEVERITY_TABLE: dict[Severity, SeverityInfo] = {
         "Immediate",
         timedelta(minutes=5),
         "Service down, auth broken, data leak",
+        timedelta(minutes=15),
     ),
     Severity.SEV2: SeverityInfo(
         "Major degradation, subset of users affected",
         "< 30 min",
         timedelta(minutes=30),
         "Slow responses, feature broken, partial outage",
+        timedelta(minutes=30),
     ),
     Severity.SEV3: SeverityInfo(
         "Minor impact, workaround available",
         "< 4 hours",
         timedelta(hours=4),
         "UI bug, non-critical feature down",
+        timedelta(minutes=60),
     ),
     Severity.SEV4: SeverityInfo(
         "No user impact, internal issue",
         "Next business day",
         timedelta(hours=24),
         "Log errors, monitoring gaps",
+        timedelta(minutes=240),
     ),
 }

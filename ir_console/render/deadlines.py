@@ -1,0 +1,71 @@
+"""The clocks a commander watches: elapsed time, the response target, the next status update."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ir_console.model import Incident, Milestone, Phase
+from ir_console.model.clock import format_duration
+from ir_console.model.postmortem import POST_MORTEM_WINDOW_HOURS
+
+
+@dataclass(frozen=True)
+class Deadline:
+    text: str
+    state: str  # "ok", "due" (running, not late yet) or "late"
+
+
+def elapsed(incident: Incident, now: datetime) -> str:
+    start = incident.detected_at or incident.created_at or now
+    end = incident.milestones.get(Milestone.RESOLVED, now)
+    return format_duration(end - start)
+
+
+def response_target(incident: Incident, now: datetime) -> Deadline:
+    """Was the incident acknowledged within its severity's response time?"""
+    info = incident.severity.info
+    detected = incident.detected_at or now
+    acknowledged = incident.milestones.get(Milestone.ACKNOWLEDGED)
+    target = f"response {info.response_time}"
+    if acknowledged is not None:
+        met = acknowledged - detected <= info.response_target
+        return Deadline(f"{target}: {'met' if met else 'missed'}", "ok" if met else "late")
+    left = detected + info.response_target - now
+    if left < timedelta(0):
+        return Deadline(f"{target}: missed by {format_duration(-left)}", "late")
+    return Deadline(f"{target}: {format_duration(left)} left", "due")
+
+
+def next_update_due(incident: Incident, last_update: datetime | None) -> datetime:
+    declared = incident.milestones.get(Milestone.DECLARED) or incident.detected_at
+    return (last_update or declared) + incident.severity.info.update_every
+
+
+def next_update(incident: Incident, last_update: datetime | None, now: datetime) -> Deadline:
+    if not incident.is_open:
+        return Deadline("no updates due", "ok")
+    left = next_update_due(incident, last_update) - now
+    if left < timedelta(0):
+        return Deadline(f"update OVERDUE {format_duration(-left)}", "late")
+    return Deadline(f"next update in {format_duration(left)}", "due" if left < timedelta(minutes=5) else "ok")
+
+
+def phase_guide(incident: Incident, now: datetime) -> Deadline:
+    """The seed's time guide: triage in the first 5 minutes, containment by minute 15."""
+    start = incident.detected_at or now
+    minutes = (now - start).total_seconds() / 60
+    text = f"{incident.phase.value} ({incident.phase.time_guide})"
+    late = (incident.phase is Phase.TRIAGE and minutes > 5) or (incident.phase is Phase.CONTAINMENT and minutes > 15)
+    return Deadline(text, "late" if late and incident.is_open else "ok")
+
+
+def postmortem_window(incident: Incident, now: datetime) -> Deadline | None:
+    """After resolution: how much of the 48 hours to write the post-mortem is left."""
+    resolved = incident.milestones.get(Milestone.RESOLVED)
+    if resolved is None:
+        return None
+    left = resolved + timedelta(hours=POST_MORTEM_WINDOW_HOURS) - now
+    if left < timedelta(0):
+        return Deadline(f"post-mortem {format_duration(-left)} past the 48 h window", "late")
+    return Deadline(f"post-mortem due in {format_duration(left)}", "due")

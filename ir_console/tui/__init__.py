@@ -1,0 +1,1 @@
+"""The full-screen console (Textual). The only layer that imports Textual."""

@@ -1,0 +1,103 @@
+"""The Textual application: thin. It owns the two store connections, the writer thread and the
+theme; the war room itself is a screen."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import TypeVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from ir_console.locations import stylesheet_dir
+from ir_console.model.clock import utc_now
+from ir_console.signals.resources import ResourceSampler
+from ir_console.store import Store
+from ir_console.tui.screens.help import HelpScreen
+from ir_console.tui.screens.war_room import WarRoomScreen
+from ir_console.tui.themes import WAR_ROOM_DARK, WAR_ROOM_LIGHT
+
+T = TypeVar("T")
+
+
+class IrConsoleApp(App[None]):
+    TITLE = "ir-console"
+    CSS_PATH = [stylesheet_dir() / "app.tcss"]
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="help"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        sampler: ResourceSampler | None = None,
+        author: str = "",
+        live_interval: float = 0.5,
+        sample_interval: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self.reader = store
+        self.clock = clock
+        self.sampler = sampler if sampler is not None else ResourceSampler()
+        self.author = author
+        self.live_interval = live_interval
+        self.sample_interval = sample_interval
+        # One writer thread with its own connection: writes never block the event loop, and they
+        # reach the database in the order the user made them.
+        self._writer_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ir-writer")
+        self._writer: Store | None = None
+        self.register_theme(WAR_ROOM_DARK)
+        self.register_theme(WAR_ROOM_LIGHT)
+        self.theme = WAR_ROOM_DARK.name
+
+    def get_default_screen(self) -> Screen:
+        return WarRoomScreen()
+
+    async def write(self, change: Callable[[Store], T]) -> T:
+        """Run `change(writer_store)` on the writer thread and wait for it without blocking."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer_pool, self._run_write, change)
+
+    def _run_write(self, change: Callable[[Store], T]) -> T:
+        if self._writer is None:
+            self._writer = Store.open(self.reader.path, create=False)
+        return change(self._writer)
+
+    def on_unmount(self) -> None:
+        self._writer_pool.submit(self._close_writer).result(timeout=10)
+        self._writer_pool.shutdown(wait=True)
+
+    def _close_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every key binding of the war room is also a command in the palette."""
+        yield from super().get_system_commands(screen)
+        for binding in WarRoomScreen.BINDINGS:
+            if isinstance(binding, Binding) and binding.description:
+                yield SystemCommand(
+                    binding.description,
+                    f"{binding.tooltip or binding.description} (key: {binding.key})",
+                    lambda action=binding.action: self.run_war_room_action(action),
+                )
+
+    async def run_war_room_action(self, action: str) -> None:
+        war_room = next((s for s in self.screen_stack if isinstance(s, WarRoomScreen)), None)
+        if war_room is not None:
+            await war_room.run_action(action)
+
+
+def run_console(store: Store, *, author: str = "") -> None:
+    IrConsoleApp(store, author=author).run()

@@ -1,0 +1,98 @@
+"""One timeline event: read it whole, edit it (the earlier version is kept), or retract it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Checkbox, Input, Label, Static, TextArea
+
+from ir_console.model import EventRevision, TimelineEvent
+from ir_console.model.clock import to_iso
+from ir_console.render.text import display_text
+from ir_console.tui.screens.forms import Modal, parse_detected
+
+
+class EventScreen(Modal):
+    BINDINGS = [Binding("ctrl+r", "retract", "Retract", id="retract")]
+
+    def __init__(self, event: TimelineEvent, history: list[EventRevision], now: datetime) -> None:
+        super().__init__()
+        self.event = event
+        self.history = history
+        self.now = now
+
+    def compose(self) -> ComposeResult:
+        event = self.event
+        with VerticalScroll(classes="dialog"):
+            state = " — RETRACTED" if event.is_retracted else ""
+            yield Label(f"Event #{event.id}: {event.kind.label}{state}", classes="dialog-title")
+            yield Static(self._facts(), classes="facts")
+            yield Label("Text", classes="field-label")
+            yield TextArea(display_text(event.text), id="text", soft_wrap=True, show_line_numbers=False)
+            yield Label("When it happened (ISO 8601, 14:32 local, 14:32Z, -5m)", classes="field-label")
+            yield Input(to_iso(event.occurred_at), id="occurred")
+            yield Checkbox("Key moment (goes into the post-mortem timeline)", event.key_moment, id="key")
+            yield Label("Reason, if you retract it", classes="field-label")
+            yield Input(id="reason")
+            yield Label("", id="form-error", classes="error")
+            if self.history:
+                yield Label("Earlier versions", classes="field-label")
+                yield Static(self._history(), id="history")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel (Esc)", id="cancel")
+                yield Button("Retract (ctrl+r)", id="retract", variant="error", disabled=event.is_retracted)
+                yield Button("Save (ctrl+s)", id="save", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#text", TextArea).focus()
+
+    def _facts(self) -> Text:
+        event = self.event
+        facts = Text()
+        facts.append(f"happened {to_iso(event.occurred_at)} ({event.occurred_at.astimezone():%H:%M:%S} local)\n")
+        facts.append(f"recorded {to_iso(event.recorded_at)} via {event.source.value}")
+        if event.author:
+            facts.append(f" by {display_text(event.author)}")
+        if event.is_retracted:
+            facts.append(f"\nretracted {to_iso(event.retracted_at)} by {display_text(event.retracted_by)}: "
+                         f"{display_text(event.retraction_reason)}")
+        return facts
+
+    def _history(self) -> Text:
+        text = Text()
+        for revision in self.history:
+            text.append(f"v{revision.revision} ({to_iso(revision.occurred_at)}), replaced {to_iso(revision.replaced_at)}"
+                        f" by {display_text(revision.replaced_by)}\n", style="dim")
+            text.append(display_text(revision.text) + "\n")
+        return text
+
+    def action_save(self) -> None:
+        changes: dict = {}
+        text = self.query_one("#text", TextArea).text
+        if text != display_text(self.event.text):
+            if not text.strip():
+                self.query_one("#form-error", Label).update("The text cannot be empty; retract the event instead.")
+                return
+            changes["text"] = text
+        try:
+            occurred = parse_detected(self.query_one("#occurred", Input).value, self.now)
+        except ValueError as problem:
+            self.query_one("#form-error", Label).update(f"When: {problem}")
+            return
+        if occurred != self.event.occurred_at:
+            changes["occurred_at"] = occurred
+        key = self.query_one("#key", Checkbox).value
+        if key != self.event.key_moment:
+            changes["key_moment"] = key
+        self.dismiss({"event_id": self.event.id, **changes} if changes else None)
+
+    @on(Button.Pressed, "#retract")
+    def action_retract(self) -> None:
+        if not self.event.is_retracted:
+            reason = self.query_one("#reason", Input).value.strip()
+            self.dismiss({"event_id": self.event.id, "retract": True, "reason": reason})

@@ -1,0 +1,241 @@
+"""Modal forms: declare an incident, change severity or status, assign roles, add containment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widgets import Button, Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from ir_console.model import SEVERITY_TABLE, Role, Severity, Status, Triage
+from ir_console.model.clock import parse_iso, to_iso
+from ir_console.tui.entry_syntax import parse_when
+
+AFFECTED_SUGGESTIONS = ["All users", "A subset of users", "Internal only"]
+
+
+class Modal(ModalScreen):
+    """A dialog: Escape cancels, ctrl+s saves."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="cancel"),
+        Binding("ctrl+s", "save", "Save", id="save"),
+    ]
+    DEFAULT_CSS = """
+    Modal { align: center middle; }
+    Modal > .dialog {
+        width: 90; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    Modal .dialog-title { text-style: bold; width: 100%; margin-bottom: 1; }
+    Modal .field-label { color: $text-muted; margin-top: 1; }
+    Modal .buttons { height: auto; align-horizontal: right; margin-top: 1; }
+    Modal .buttons Button { margin-left: 1; }
+    Modal .error { color: $error; }
+    """
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_save(self) -> None:
+        pass
+
+    @on(Button.Pressed, "#cancel")
+    def cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    @on(Button.Pressed, "#save")
+    def save_pressed(self) -> None:
+        self.action_save()
+
+    def buttons(self, save_label: str) -> ComposeResult:
+        with Horizontal(classes="buttons"):
+            yield Button("Cancel (Esc)", id="cancel")
+            yield Button(f"{save_label} (ctrl+s)", id="save", variant="primary")
+
+
+def severity_option(severity: Severity) -> Option:
+    info = SEVERITY_TABLE[severity]
+    text = Text.assemble((f"{severity.label} ", "bold"), (f"{info.response_time:<18}", "italic"), info.impact)
+    text.append(f"\n       e.g. {info.examples}", style="dim")
+    return Option(text, id=str(severity.value))
+
+
+def severity_list(selected: Severity) -> OptionList:
+    options = OptionList(*[severity_option(s) for s in Severity], id="severity-list")
+    options.highlighted = int(selected) - 1
+    return options
+
+
+def chosen_severity(options: OptionList) -> Severity:
+    return Severity(int(options.highlighted or 0) + 1)
+
+
+@dataclass
+class NewIncident:
+    title: str
+    severity: Severity
+    triage: Triage
+    detected_at: datetime
+
+
+def parse_detected(text: str, now: datetime) -> datetime:
+    """ISO 8601, a time of day (`14:32`, `14:32Z`) or a relative time (`-5m`)."""
+    text = text.strip()
+    if not text:
+        return now
+    if text.startswith("-") or (":" in text and len(text) <= 9):
+        return parse_when("@" + text, now, None)
+    return parse_iso(text, default_tz=now.astimezone().tzinfo)
+
+
+class NewIncidentScreen(Modal):
+    """The seed's triage record: the first five minutes."""
+
+    def __init__(self, now: datetime) -> None:
+        super().__init__()
+        self.now = now
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Label("Declare an incident — triage", classes="dialog-title")
+            yield Label("Title", classes="field-label")
+            yield Input(placeholder="Checkout returns 500s", id="title")
+            yield Label("Severity (↑/↓)", classes="field-label")
+            yield severity_list(Severity.SEV2)
+            yield Label("Time detected (ISO 8601, 14:32 local, 14:32Z, -5m)", classes="field-label")
+            yield Input(to_iso(self.now), id="detected")
+            yield Label("Reporter: who noticed", classes="field-label")
+            yield Input(id="reporter")
+            yield Label("What's happening? One sentence of symptoms", classes="field-label")
+            yield Input(id="happening")
+            yield Label("Who's affected? All users / subset / internal only", classes="field-label")
+            yield Input(id="affected", suggester=SuggestFromList(AFFECTED_SUGGESTIONS, case_sensitive=False))
+            yield Label("What changed recently? Deployments, config changes, traffic spikes", classes="field-label")
+            yield Input(id="changed")
+            yield Label("", id="form-error", classes="error")
+            yield from self.buttons("Declare")
+
+    def on_mount(self) -> None:
+        self.query_one("#title", Input).focus()
+
+    def value(self, name: str) -> str:
+        return self.query_one(f"#{name}", Input).value
+
+    def action_save(self) -> None:
+        error = self.query_one("#form-error", Label)
+        title = self.value("title").strip()
+        if not title:
+            error.update("The incident needs a title.")
+            self.query_one("#title", Input).focus()
+            return
+        try:
+            detected_at = parse_detected(self.value("detected"), self.now)
+        except ValueError as problem:
+            error.update(f"Time detected: {problem}")
+            self.query_one("#detected", Input).focus()
+            return
+        triage = Triage(**{name: self.value(name) for name in ("reporter", "happening", "affected", "changed")})
+        severity = chosen_severity(self.query_one("#severity-list", OptionList))
+        self.dismiss(NewIncident(title, severity, triage, detected_at))
+
+    @on(Input.Submitted)
+    def next_field(self) -> None:
+        self.focus_next()
+
+
+class SeverityScreen(Modal):
+    def __init__(self, current: Severity) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Severity — now {self.current.label}. Enter chooses.", classes="dialog-title")
+            yield severity_list(self.current)
+            yield from self.buttons("Set")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def action_save(self) -> None:
+        self.dismiss(chosen_severity(self.query_one(OptionList)))
+
+
+class StatusScreen(Modal):
+    def __init__(self, current: Status) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Status — now {self.current.value}. Enter chooses.", classes="dialog-title")
+            options = OptionList(*[Option(s.value, id=s.name) for s in Status])
+            options.highlighted = list(Status).index(self.current)
+            yield options
+            yield from self.buttons("Set")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def action_save(self) -> None:
+        options = self.query_one(OptionList)
+        self.dismiss(list(Status)[options.highlighted or 0])
+
+
+class RolesScreen(Modal):
+    def __init__(self, roles: dict[Role, str]) -> None:
+        super().__init__()
+        self.roles = roles
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Roles", classes="dialog-title")
+            for role in Role:
+                yield Label(role.label, classes="field-label")
+                yield Input(self.roles.get(role, ""), id=role.value)
+            yield from self.buttons("Assign")
+
+    def on_mount(self) -> None:
+        self.query_one(f"#{Role.COMMANDER.value}", Input).focus()
+
+    @on(Input.Submitted)
+    def next_field(self) -> None:
+        self.focus_next()
+
+    def action_save(self) -> None:
+        chosen = {role: self.query_one(f"#{role.value}", Input).value.strip() for role in Role}
+        self.dismiss({role: name for role, name in chosen.items() if name != self.roles.get(role, "")})
+
+
+class AddContainmentScreen(Modal):
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Add a containment action", classes="dialog-title")
+            yield Label("Action", classes="field-label")
+            yield Input(placeholder="Drain traffic from eu-west-1", id="action")
+            yield Label("When to use", classes="field-label")
+            yield Input(id="when")
+            yield from self.buttons("Add")
+
+    def on_mount(self) -> None:
+        self.query_one("#action", Input).focus()
+
+    @on(Input.Submitted)
+    def next_field(self) -> None:
+        self.focus_next()
+
+    def action_save(self) -> None:
+        action = self.query_one("#action", Input).value.strip()
+        if action:
+            self.dismiss((action, self.query_one("#when", Input).value.strip()))

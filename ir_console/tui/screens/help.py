@@ -1,0 +1,60 @@
+"""F1: every key, what it does, and the entry line's syntax."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from ir_console.tui.screens.war_room import WarRoomScreen
+
+ENTRY_HELP = (
+    ("/action /decision /alert /evidence", "kind of entry (default: note)"),
+    ("!", "mark as a key moment (goes into the post-mortem timeline)"),
+    ("@14:32  @14:32Z  @-5m  @-1h", "back-date: local time, UTC, or minutes/hours ago"),
+)
+PANE_KEYS = (
+    ("tab / shift+tab", "next / previous pane"),
+    ("enter (timeline)", "open the event: edit, back-date, key moment, retract, history"),
+    ("↑ ↓ pgup pgdn home end", "move in the timeline"),
+    ("enter (hypotheses)", "open the hypothesis: evidence, test, result"),
+    ("[ and ] (hypotheses)", "move the hypothesis up or down the ranking"),
+    ("space (containment)", "next state: pending → in progress → done → n/a"),
+    ("+ (containment)", "add a custom containment action"),
+    ("ctrl+p", "command palette: every action by name, and the themes"),
+    ("f1", "this help"),
+    ("ctrl+q", "quit (everything is already saved)"),
+)
+
+
+class HelpScreen(ModalScreen):
+    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 100; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        keys = Table.grid(padding=(0, 2))
+        keys.add_column(style="bold")
+        keys.add_column()
+        for binding in WarRoomScreen.BINDINGS:
+            keys.add_row(binding.key, Text(binding.tooltip or binding.description))
+        for key, meaning in PANE_KEYS:
+            keys.add_row(key, meaning)
+        entry = Table.grid(padding=(0, 2))
+        entry.add_column(style="bold")
+        entry.add_column()
+        for prefix, meaning in ENTRY_HELP:
+            entry.add_row(prefix, meaning)
+        with VerticalScroll():
+            yield Label("Keys", classes="dialog-title")
+            yield Static(keys)
+            yield Label("\nTimeline entry line (t)", classes="dialog-title")
+            yield Static(entry)
+            yield Label("\nEsc closes this help.")

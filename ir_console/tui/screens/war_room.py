@@ -1,0 +1,327 @@
+"""The war room: header strip, timeline, hypotheses, containment checklist and system resources.
+
+The screen owns the layout and the incident being worked. Widgets send messages up; the screen
+writes through the store on the app's writer thread and then tells the widgets what to show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, OptionList
+
+from ir_console.model import EventSource, Incident, Severity, Status
+from ir_console.render.text import one_line
+from ir_console.store import Store, StoreError
+from ir_console.tui.entry_syntax import parse_entry
+from ir_console.tui.screens.documents import PostMortemScreen, StatusUpdateScreen
+from ir_console.tui.screens.event import EventScreen
+from ir_console.tui.screens.forms import (
+    AddContainmentScreen,
+    NewIncident,
+    NewIncidentScreen,
+    RolesScreen,
+    SeverityScreen,
+    StatusScreen,
+)
+from ir_console.tui.screens.hypothesis import HypothesisScreen
+from ir_console.tui.screens.incidents import IncidentsScreen
+from ir_console.tui.widgets.header import IncidentHeader
+from ir_console.tui.widgets.panes import ENTRY_PLACEHOLDER, ContainmentList, EntryLine, HypothesisList
+from ir_console.tui.widgets.system import SystemPane
+from ir_console.tui.widgets.timeline import TimelineView
+
+NARROW_WIDTH = 120
+TINY_WIDTH, TINY_HEIGHT = 60, 20
+
+
+class WarRoomScreen(Screen):
+    BINDINGS = [
+        Binding("n", "new_incident", "New incident", id="new-incident", tooltip="Declare a new incident"),
+        Binding("t", "timeline_entry", "Log", id="timeline-entry", tooltip="Write a timeline entry"),
+        Binding("h", "new_hypothesis", "Hypothesis", id="new-hypothesis", tooltip="Add a hypothesis"),
+        Binding("x", "containment", "Containment", id="containment", tooltip="Go to the containment checklist"),
+        Binding("s", "severity", "Severity", id="severity", tooltip="Change the severity"),
+        Binding("a", "status", "Status", id="status", tooltip="Change the status"),
+        Binding("r", "roles", "Roles", id="roles", tooltip="Assign commander, scribe, comms and tech lead"),
+        Binding("u", "status_update", "Update", id="status-update", tooltip="Compose a status update"),
+        Binding("p", "postmortem", "Post-mortem", id="postmortem", tooltip="Show the post-mortem draft"),
+        Binding("i", "incidents", "Incidents", id="incidents", tooltip="List incidents and switch"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.incident: Incident | None = None
+        self._data_version: int | None = None
+
+    @property
+    def store(self) -> Store:
+        return self.app.reader
+
+    def compose(self) -> ComposeResult:
+        yield IncidentHeader(id="header")
+        with Vertical(id="timeline-pane", classes="pane") as pane:
+            pane.border_title = "Timeline"
+            yield TimelineView(id="timeline")
+            yield EntryLine(placeholder=ENTRY_PLACEHOLDER, id="entry", max_length=1_000_000)
+        with Vertical(id="hypotheses-pane", classes="pane") as pane:
+            pane.border_title = "Hypotheses"
+            yield HypothesisList(id="hypotheses")
+        with Vertical(id="containment-pane", classes="pane") as pane:
+            pane.border_title = "Containment"
+            yield ContainmentList(id="containment")
+        with Vertical(id="system-pane", classes="pane") as pane:
+            pane.border_title = "System"
+            yield SystemPane(interval=self.app.sample_interval, id="system")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.incident = self.store.latest_open_incident()
+        self.refresh_record()
+        self.set_interval(1.0, self.tick)
+        self.set_interval(self.app.live_interval, self.check_for_changes)
+        self.query_one("#timeline", TimelineView).focus()
+        if self.incident is None:
+            self.action_new_incident()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
+        self.set_class(self.size.width < TINY_WIDTH or self.size.height < TINY_HEIGHT, "-tiny")
+
+    # -- showing the record ---------------------------------------------------------------------
+
+    def refresh_record(self) -> None:
+        """Read the current incident from the store and show it in every pane."""
+        try:
+            self._data_version = self.store.data_version()
+            if self.incident is not None:
+                self.incident = self.store.incident(self.incident.id)
+            incident_id = self.incident.id if self.incident else None
+            hypotheses = self.store.hypotheses(incident_id) if incident_id else []
+            containment = self.store.containment(incident_id) if incident_id else []
+            self.query_one("#timeline", TimelineView).show_incident(self.store, incident_id)
+        except StoreError as error:
+            self.notify(one_line(str(error)), title="Cannot read the database", severity="error")
+            return
+        self.query_one("#hypotheses", HypothesisList).show(hypotheses)
+        self.query_one("#containment", ContainmentList).show(containment)
+        self.tick()
+
+    def tick(self) -> None:
+        now = self.app.clock()
+        last = self._last_update_time()
+        self.query_one("#header", IncidentHeader).show(self.incident, last, now)
+
+    def _last_update_time(self) -> datetime | None:
+        if self.incident is None:
+            return None
+        updates = self.store.status_updates(self.incident.id)
+        return updates[-1].sent_at if updates else None
+
+    def check_for_changes(self) -> None:
+        """Another console or `ir-console log` wrote: show it without a keypress."""
+        try:
+            version = self.store.data_version()
+        except StoreError:
+            return
+        if version != self._data_version:
+            if self.incident is None:
+                self.incident = self.store.latest_open_incident()
+            self.refresh_record()
+
+    def switch_to(self, incident: Incident) -> None:
+        self.incident = incident
+        self.refresh_record()
+
+    # -- writing --------------------------------------------------------------------------------
+
+    async def write(self, change: Callable[[Store], Any]) -> Any:
+        """Write on the writer thread; on failure say why and return None (the caller keeps input)."""
+        try:
+            result = await self.app.write(change)
+        except (StoreError, ValueError) as error:
+            self.notify(one_line(str(error)), title="Not saved", severity="error", timeout=10)
+            return None
+        self.refresh_record()
+        return result if result is not None else True
+
+    @property
+    def author(self) -> str:
+        return self.app.author
+
+    def require_incident(self) -> Incident | None:
+        if self.incident is None:
+            self.notify("No incident yet: press n to declare one.", severity="warning")
+        return self.incident
+
+    @on(Input.Submitted, "#entry")
+    async def log_entry(self, submitted: Input.Submitted) -> None:
+        incident = self.require_incident()
+        line = submitted.value
+        if incident is None or not line.strip():
+            return
+        try:
+            entry = parse_entry(line, self.app.clock())
+        except ValueError as error:
+            self.notify(str(error), title="Entry not logged", severity="error")
+            return
+        if not entry.text:
+            self.notify("Write something after the prefixes.", severity="warning")
+            return
+        saved = await self.write(lambda store: store.add_event(
+            incident.id, entry.text, kind=entry.kind, occurred_at=entry.occurred_at,
+            author=self.author, source=EventSource.CONSOLE, key_moment=entry.key_moment))
+        entry_line = self.query_one("#entry", EntryLine)
+        if saved and entry_line.value == line:
+            entry_line.value = ""
+
+    # -- panes ----------------------------------------------------------------------------------
+
+    @on(TimelineView.EventChosen)
+    def open_event(self, chosen: TimelineView.EventChosen) -> None:
+        event = self.store.event(chosen.event_id)
+        history = self.store.event_history(event.id)
+        self.app.push_screen(EventScreen(event, history, self.app.clock()), self._event_done)
+
+    async def _event_done(self, result: dict | None) -> None:
+        if not result:
+            return
+        event_id = result.pop("event_id")
+        if result.pop("retract", False):
+            await self.write(lambda store: store.retract_event(event_id, author=self.author,
+                                                                reason=result.get("reason", "")))
+        elif result:
+            await self.write(lambda store: store.edit_event(event_id, author=self.author, **result))
+
+    @on(OptionList.OptionSelected, "#hypotheses")
+    def open_hypothesis(self, selected: OptionList.OptionSelected) -> None:
+        hypothesis = self.store.hypothesis(int(selected.option.id))
+        self.app.push_screen(HypothesisScreen(hypothesis), self._hypothesis_done)
+
+    @on(HypothesisList.Move)
+    async def move_hypothesis(self, move: HypothesisList.Move) -> None:
+        await self.write(lambda store: store.move_hypothesis(move.hypothesis_id, move.offset))
+
+    async def _hypothesis_done(self, result: dict | None) -> None:
+        incident = self.incident
+        if not result or incident is None:
+            return
+        hypothesis_id = result.pop("id", None)
+        outcome = result.pop("result")
+
+        def save(store: Store) -> None:
+            if hypothesis_id is None:
+                created = store.add_hypothesis(incident.id, author=self.author, **result)
+                target = created.id
+            else:
+                store.update_hypothesis(hypothesis_id, author=self.author, **result)
+                target = hypothesis_id
+            store.set_hypothesis_result(target, outcome, author=self.author)
+
+        await self.write(save)
+
+    @on(ContainmentList.Advance)
+    async def advance_containment(self, advance: ContainmentList.Advance) -> None:
+        await self.write(lambda store: store.advance_containment(advance.action_id, author=self.author))
+
+    @on(ContainmentList.Add)
+    def add_containment(self) -> None:
+        if self.require_incident():
+            self.app.push_screen(AddContainmentScreen(), self._containment_added)
+
+    async def _containment_added(self, result: tuple[str, str] | None) -> None:
+        incident = self.incident
+        if result and incident:
+            action, when_to_use = result
+            await self.write(lambda store: store.add_containment(incident.id, action, when_to_use, author=self.author))
+
+    # -- key actions ----------------------------------------------------------------------------
+
+    def action_new_incident(self) -> None:
+        self.app.push_screen(NewIncidentScreen(self.app.clock()), self._incident_declared)
+
+    async def _incident_declared(self, form: NewIncident | None) -> None:
+        if form is None:
+            return
+        created = await self.write(lambda store: store.create_incident(
+            form.title, form.severity, triage=form.triage, detected_at=form.detected_at, author=self.author))
+        if isinstance(created, Incident):
+            self.switch_to(created)
+            self.query_one("#entry", EntryLine).focus()
+
+    def action_timeline_entry(self) -> None:
+        self.query_one("#entry", EntryLine).focus()
+
+    def action_new_hypothesis(self) -> None:
+        if self.require_incident():
+            self.app.push_screen(HypothesisScreen(None), self._hypothesis_done)
+
+    def action_containment(self) -> None:
+        self.query_one("#containment", ContainmentList).focus()
+
+    def action_severity(self) -> None:
+        incident = self.require_incident()
+        if incident:
+            self.app.push_screen(SeverityScreen(incident.severity), self._severity_chosen)
+
+    async def _severity_chosen(self, severity: Severity | None) -> None:
+        incident = self.incident
+        if severity and incident:
+            await self.write(lambda store: store.set_severity(incident.id, severity, author=self.author))
+
+    def action_status(self) -> None:
+        incident = self.require_incident()
+        if incident:
+            self.app.push_screen(StatusScreen(incident.status), self._status_chosen)
+
+    async def _status_chosen(self, status: Status | None) -> None:
+        incident = self.incident
+        if status and incident:
+            await self.write(lambda store: store.set_status(incident.id, status, author=self.author))
+
+    def action_roles(self) -> None:
+        incident = self.require_incident()
+        if incident:
+            self.app.push_screen(RolesScreen(incident.roles), self._roles_chosen)
+
+    async def _roles_chosen(self, roles: dict | None) -> None:
+        incident = self.incident
+        if not roles or incident is None:
+            return
+
+        def save(store: Store) -> None:
+            for role, name in roles.items():
+                store.set_role(incident.id, role, name, author=self.author)
+
+        await self.write(save)
+
+    def action_status_update(self) -> None:
+        incident = self.require_incident()
+        if incident:
+            self.app.push_screen(StatusUpdateScreen(self.store.record(incident.id), self.app.clock()),
+                                 self._status_update_sent)
+
+    async def _status_update_sent(self, sent: dict | None) -> None:
+        incident = self.incident
+        if sent and incident:
+            await self.write(lambda store: store.record_status_update(incident.id, author=self.author, **sent))
+
+    def action_postmortem(self) -> None:
+        incident = self.require_incident()
+        if incident:
+            self.app.push_screen(PostMortemScreen(self.store.record(incident.id)))
+
+    def action_incidents(self) -> None:
+        self.app.push_screen(IncidentsScreen(self.store.incidents("all"), self.app.clock()), self._incident_chosen)
+
+    def _incident_chosen(self, incident_id: int | None) -> None:
+        if incident_id is not None:
+            self.switch_to(self.store.incident(incident_id))
+

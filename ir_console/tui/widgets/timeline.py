@@ -1,0 +1,248 @@
+"""The timeline pane: every event of the incident, oldest first, virtualised over the store.
+
+A Line API `ScrollView`: it asks the store only for the page of events in view and caches the
+rendered strips, so an incident with 100,000 events opens and scrolls like one with ten. One
+event is one line; the full text, its history and edits are in the event screen (Enter).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import datetime
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ir_console.model import EventKind, TimelineEvent
+from ir_console.render.text import one_line
+from ir_console.store import Store
+
+PAGE_SIZE = 200
+KIND_ICONS = {
+    EventKind.NOTE: "·",
+    EventKind.ALERT: "!",
+    EventKind.ACTION: ">",
+    EventKind.DECISION: "◆",
+    EventKind.STATUS_CHANGE: "~",
+    EventKind.SEVERITY_CHANGE: "▲",
+    EventKind.HYPOTHESIS: "?",
+    EventKind.CONTAINMENT: "#",
+    EventKind.STATUS_UPDATE: "✉",
+    EventKind.SIGNAL: "≈",
+    EventKind.EVIDENCE: "§",
+    EventKind.MILESTONE: "●",
+    EventKind.ROLE: "@",
+}
+KIND_CLASS = {
+    EventKind.ALERT: "timeline--alert",
+    EventKind.SEVERITY_CHANGE: "timeline--alert",
+    EventKind.SIGNAL: "timeline--alert",
+    EventKind.ACTION: "timeline--action",
+    EventKind.CONTAINMENT: "timeline--action",
+    EventKind.DECISION: "timeline--decision",
+    EventKind.MILESTONE: "timeline--decision",
+    EventKind.STATUS_CHANGE: "timeline--state",
+    EventKind.STATUS_UPDATE: "timeline--state",
+    EventKind.ROLE: "timeline--state",
+    EventKind.HYPOTHESIS: "timeline--hypothesis",
+    EventKind.EVIDENCE: "timeline--hypothesis",
+}
+
+
+class LRU(OrderedDict):
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def put(self, key, value):  # noqa: ANN001, ANN201
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+        return value
+
+
+class TimelineView(ScrollView, can_focus=True):
+    DEFAULT_CSS = """
+    TimelineView { background: $surface; scrollbar-gutter: stable; }
+    TimelineView > .timeline--time { color: $text-muted; }
+    TimelineView > .timeline--alert { color: $error; }
+    TimelineView > .timeline--action { color: $success; }
+    TimelineView > .timeline--decision { color: $accent; }
+    TimelineView > .timeline--state { color: $primary-lighten-2; }
+    TimelineView > .timeline--hypothesis { color: $warning; }
+    TimelineView > .timeline--key { color: $warning; text-style: bold; }
+    TimelineView > .timeline--retracted { color: $text-disabled; text-style: strike; }
+    TimelineView > .timeline--author { color: $text-muted; }
+    TimelineView > .timeline--cursor { background: $primary 40%; }
+    TimelineView:focus > .timeline--cursor { background: $primary 70%; }
+    """
+    COMPONENT_CLASSES = {
+        "timeline--time", "timeline--alert", "timeline--action", "timeline--decision", "timeline--state",
+        "timeline--hypothesis", "timeline--key", "timeline--retracted", "timeline--author", "timeline--cursor",
+    }
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("pageup", "cursor_page(-1)", show=False),
+        Binding("pagedown", "cursor_page(1)", show=False),
+        Binding("home", "cursor_to(0)", show=False),
+        Binding("end", "cursor_end", show=False),
+        Binding("enter", "open_event", "Open event", id="open-event"),
+    ]
+
+    cursor: reactive[int] = reactive(-1, always_update=True)
+
+    class EventChosen(Message):
+        """The user asked to open an event (Enter or double click)."""
+
+        def __init__(self, event_id: int) -> None:
+            super().__init__()
+            self.event_id = event_id
+
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+        super().__init__(**kwargs)
+        self.store: Store | None = None
+        self.incident_id: int | None = None
+        self.count = 0
+        self.following = True
+        self._pages: LRU = LRU(16)
+        self._strips: LRU = LRU(2000)
+
+    # -- data -----------------------------------------------------------------------------------
+
+    def show_incident(self, store: Store, incident_id: int | None) -> None:
+        changed = incident_id != self.incident_id
+        self.store, self.incident_id = store, incident_id
+        if changed:
+            self.following = True
+        self.reload()
+
+    def reload(self) -> None:
+        """Re-count and drop the caches: new and back-dated events can land anywhere."""
+        self._pages.clear()
+        self._strips.clear()
+        self.count = self.store.count_events(self.incident_id) if self.store and self.incident_id else 0
+        self.virtual_size = Size(self.scrollable_content_region.width, self.count)
+        at_bottom = self.scroll_offset.y >= self.max_scroll_y
+        if self.following or at_bottom or self.cursor >= self.count:
+            self.cursor = self.count - 1
+            self.scroll_end(animate=False, immediate=True)
+        self.refresh()
+
+    def event_at(self, index: int) -> TimelineEvent | None:
+        if not 0 <= index < self.count or self.store is None:
+            return None
+        page_number, offset = divmod(index, PAGE_SIZE)
+        page = self._pages.get(page_number)
+        if page is None:
+            page = self._pages.put(
+                page_number, self.store.events_page(self.incident_id, page_number * PAGE_SIZE, PAGE_SIZE)
+            )
+        return page[offset] if offset < len(page) else None
+
+    @property
+    def current_event(self) -> TimelineEvent | None:
+        return self.event_at(self.cursor)
+
+    # -- rendering ------------------------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
+    def on_resize(self) -> None:
+        self._strips.clear()
+        self.virtual_size = Size(self.scrollable_content_region.width, self.count)
+
+    def render_line(self, y: int) -> Strip:
+        index = round(self.scroll_offset.y) + y
+        width = self.scrollable_content_region.width
+        event = self.event_at(index)
+        if event is None:
+            return Strip.blank(width, self.rich_style)
+        key = (index, event.id, event.revision, width)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._strips.put(key, self._render_event(event, width))
+        if index == self.cursor:
+            strip = strip.apply_style(self.get_component_rich_style("timeline--cursor"))
+        return strip
+
+    def _render_event(self, event: TimelineEvent, width: int) -> Strip:
+        style = self.get_component_rich_style
+        local = event.occurred_at.astimezone()
+        line = Text(no_wrap=True, overflow="ellipsis", end="", style=self.rich_style)
+        line.append(f"{local:%H:%M:%S}", style("timeline--time"))
+        if width >= 100:
+            line.append(f" {event.occurred_at:%H:%M}Z", style("timeline--time"))
+        line.append(" ★ " if event.key_moment else "   ", style("timeline--key"))
+        kind_style = style(KIND_CLASS[event.kind]) if event.kind in KIND_CLASS else Style()
+        line.append(KIND_ICONS.get(event.kind, "·") + " ", kind_style)
+        if width >= 100:
+            line.append(f"{event.kind.label:<15.15} ", kind_style)
+        marks = ("✎" if event.revision > 1 else "") + ("↶" if event.is_backfilled else "")
+        if marks:
+            line.append(marks + " ", style("timeline--time"))
+        text_style = style("timeline--retracted") if event.is_retracted else Style()
+        if event.is_retracted:
+            line.append("[retracted] ", style("timeline--retracted"))
+        line.append(one_line(event.text), text_style)
+        if event.author and width >= 80:
+            line.append(f" — {one_line(event.author, 24)}", style("timeline--author"))
+        line.truncate(width, overflow="ellipsis", pad=True)
+        segments = [Segment(s.text, s.style) for s in line.render(self.app.console)]
+        return Strip(segments, width).simplify()
+
+    # -- cursor and scrolling -------------------------------------------------------------------
+
+    def validate_cursor(self, value: int) -> int:
+        return max(-1, min(value, self.count - 1))
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.following = new == self.count - 1
+        self._scroll_cursor_into_view()
+        self.refresh()
+
+    def _scroll_cursor_into_view(self) -> None:
+        height = self.scrollable_content_region.height
+        top = round(self.scroll_offset.y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + height > 0:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+
+    def action_cursor(self, delta: int) -> None:
+        self.cursor = max(0, self.cursor + delta) if self.count else -1
+
+    def action_cursor_page(self, direction: int) -> None:
+        self.action_cursor(direction * max(1, self.scrollable_content_region.height - 1))
+
+    def action_cursor_to(self, index: int) -> None:
+        self.cursor = index
+
+    def action_cursor_end(self) -> None:
+        self.cursor = self.count - 1
+
+    def action_open_event(self) -> None:
+        event = self.current_event
+        if event is not None:
+            self.post_message(self.EventChosen(event.id))
+
+    def on_click(self, event: events.Click) -> None:
+        index = round(self.scroll_offset.y) + event.y
+        if 0 <= index < self.count:
+            self.cursor = index
+            if event.chain == 2:
+                self.action_open_event()
+
+    def on_mouse_scroll_up(self) -> None:
+        self.following = False
