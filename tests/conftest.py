@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# Local times on screen are part of what tests compare: make "local" the same everywhere.
+os.environ["TZ"] = "UTC"
+time.tzset()
 
 from ir_console.store import Store
 

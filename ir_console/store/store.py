@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import uuid as uuidlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -56,14 +56,16 @@ def new_uuid() -> str:
 
 
 class Store:
-    def __init__(self, db: Database, path: Path):
+    def __init__(self, db: Database, path: Path, clock: Callable[[], datetime] = utc_now):
         self.db = db
         self.path = Path(path)
+        # Every timestamp the store writes comes from here, so tests and demos can fix time.
+        self.clock = clock
         self._lock = threading.RLock()
 
     @classmethod
-    def open(cls, path: Path | str, *, create: bool = True) -> Store:
-        return cls(open_database(Path(path), create=create), Path(path))
+    def open(cls, path: Path | str, *, create: bool = True, clock: Callable[[], datetime] = utc_now) -> Store:
+        return cls(open_database(Path(path), create=create), Path(path), clock)
 
     def close(self) -> None:
         with self._lock:
@@ -130,7 +132,7 @@ class Store:
         source: EventSource = EventSource.CONSOLE,
         now: datetime | None = None,
     ) -> Incident:
-        now = now or utc_now()
+        now = now or self.clock()
         detected_at = detected_at or now
         triage = triage or Triage()
         title = storable(title).strip()
@@ -200,7 +202,7 @@ class Store:
 
     def set_severity(self, incident_id: int, severity: Severity, *, author: str = "",
                      source: EventSource = EventSource.CONSOLE) -> Incident:
-        now = utc_now()
+        now = self.clock()
         with self.transaction():
             before = self.incident(incident_id)
             if before.severity == severity:
@@ -212,7 +214,7 @@ class Store:
 
     def set_status(self, incident_id: int, status: Status, *, author: str = "",
                    source: EventSource = EventSource.CONSOLE) -> Incident:
-        now = utc_now()
+        now = self.clock()
         with self.transaction():
             before = self.incident(incident_id)
             if before.status == status:
@@ -229,7 +231,7 @@ class Store:
 
     def set_phase(self, incident_id: int, phase: Phase, *, author: str = "",
                   source: EventSource = EventSource.CONSOLE) -> Incident:
-        now = utc_now()
+        now = self.clock()
         with self.transaction():
             before = self.incident(incident_id)
             if before.phase != phase:
@@ -249,7 +251,7 @@ class Store:
     def set_milestone(self, incident_id: int, milestone: Milestone, when: datetime | None, *,
                       author: str = "", source: EventSource = EventSource.CONSOLE) -> Incident:
         """Set (or with `when=None` clear) a milestone timestamp; back-filling is expected."""
-        now = utc_now()
+        now = self.clock()
         with self.transaction():
             self.incident(incident_id)
             self._set_milestone(incident_id, milestone, when, author, source, now)
@@ -264,7 +266,7 @@ class Store:
 
     def set_role(self, incident_id: int, role: Role, name: str, *, author: str = "",
                  source: EventSource = EventSource.CONSOLE) -> Incident:
-        now = utc_now()
+        now = self.clock()
         name = storable(name).strip()
         with self.transaction():
             before = self.incident(incident_id)
@@ -286,7 +288,7 @@ class Store:
         unknown = set(fields) - set(TRIAGE_FIELDS)
         if unknown:
             raise ValueError(f"unknown triage fields: {sorted(unknown)}")
-        now = utc_now()
+        now = self.clock()
         with self.transaction():
             before = self.incident(incident_id)
             changes = {name: storable(value) for name, value in fields.items()
@@ -326,7 +328,7 @@ class Store:
                   source: EventSource = EventSource.CONSOLE, key_moment: bool = False) -> TimelineEvent:
         if not text.strip():
             raise ValueError("an entry needs some text")
-        now = utc_now()
+        now = self.clock()
         with self.transaction():
             self.incident(incident_id)
             event_id = self._event(incident_id, kind, text, author, source, now,
@@ -345,7 +347,7 @@ class Store:
         """Change an event; the version it replaces is kept in its history."""
         if text is not None and not text.strip():
             raise ValueError("an entry needs some text")
-        now = utc_now()
+        now = self.clock()
         with self.transaction():
             before = self.event(event_id)
             self._insert("event_revisions", {
@@ -372,7 +374,7 @@ class Store:
 
     def retract_event(self, event_id: int, *, author: str = "", reason: str = "") -> TimelineEvent:
         """Mark an event as retracted. It stays in the record, shown struck out."""
-        now = utc_now()
+        now = self.clock()
         with self.transaction():
             before = self.event(event_id)
             if before.is_retracted:
@@ -422,7 +424,7 @@ class Store:
         statement = storable(statement).strip()
         if not statement:
             raise ValueError("a hypothesis needs a statement")
-        now = utc_now()
+        now = self.clock()
         with self.transaction() as db:
             self.incident(incident_id)
             rank = db.execute("SELECT coalesce(max(rank), 0) + 1 FROM hypotheses WHERE incident_id = ?",
@@ -452,7 +454,7 @@ class Store:
         allowed = {"statement", "evidence_for", "evidence_against", "test"}
         if set(fields) - allowed:
             raise ValueError(f"unknown hypothesis fields: {sorted(set(fields) - allowed)}")
-        now = utc_now()
+        now = self.clock()
         with self.transaction():
             before = self.hypothesis(hypothesis_id)
             changes = {k: storable(v) for k, v in fields.items() if storable(v) != getattr(before, k)}
@@ -468,7 +470,7 @@ class Store:
 
     def set_hypothesis_result(self, hypothesis_id: int, result: HypothesisResult, *, author: str = "",
                               source: EventSource = EventSource.CONSOLE) -> Hypothesis:
-        now = utc_now()
+        now = self.clock()
         with self.transaction():
             before = self.hypothesis(hypothesis_id)
             if before.result == result:
@@ -489,7 +491,7 @@ class Store:
             ordered.insert(target, ordered.pop(index))
             for rank, hypothesis in enumerate(ordered, start=1):
                 if hypothesis.rank != rank:
-                    self.db["hypotheses"].update(hypothesis.id, {"rank": rank, "updated_at": to_iso(utc_now())})
+                    self.db["hypotheses"].update(hypothesis.id, {"rank": rank, "updated_at": to_iso(self.clock())})
         return self.hypotheses(moving.incident_id)
 
     # -- containment ----------------------------------------------------------------------------
@@ -517,7 +519,7 @@ class Store:
         action = storable(action).strip()
         if not action:
             raise ValueError("a containment action needs a name")
-        now = utc_now()
+        now = self.clock()
         with self.transaction() as db:
             self.incident(incident_id)
             position = db.execute("SELECT coalesce(max(position), 0) + 1 FROM containment WHERE incident_id = ?",
@@ -528,7 +530,7 @@ class Store:
 
     def set_containment_state(self, action_id: int, state: ContainmentState, *, author: str = "",
                               source: EventSource = EventSource.CONSOLE) -> ContainmentAction:
-        now = utc_now()
+        now = self.clock()
         with self.transaction():
             before = self.containment_action(action_id)
             if before.state == state:
@@ -556,7 +558,7 @@ class Store:
                              format: str = "markdown", author: str = "",
                              source: EventSource = EventSource.CONSOLE) -> StatusUpdate:
         """Store the exact text sent, and put it on the timeline."""
-        now = utc_now()
+        now = self.clock()
         with self.transaction():
             self.incident(incident_id)
             update_id = self._insert("status_updates", {
@@ -583,7 +585,7 @@ class Store:
         action = storable(action).strip()
         if not action:
             raise ValueError("an action item needs an action")
-        now = to_iso(utc_now())
+        now = to_iso(self.clock())
         with self.transaction():
             self.incident(incident_id)
             item_id = self._insert("action_items", {
@@ -600,7 +602,7 @@ class Store:
         changes = {k: (v.value if hasattr(v, "value") else storable(str(v))) for k, v in fields.items()}
         with self.transaction():
             self.action_item(item_id)
-            self.db["action_items"].update(item_id, {**changes, "updated_at": to_iso(utc_now())})
+            self.db["action_items"].update(item_id, {**changes, "updated_at": to_iso(self.clock())})
         return self.action_item(item_id)
 
     def action_item(self, item_id: int) -> ActionItem:
@@ -618,7 +620,7 @@ class Store:
             self.incident(incident_id)
             self.db["postmortem_sections"].upsert({
                 "incident_id": incident_id, "section": section.value, "body": storable(body),
-                "updated_by": storable(author), "updated_at": to_iso(utc_now()),
+                "updated_by": storable(author), "updated_at": to_iso(self.clock()),
             }, pk=("incident_id", "section"))
 
     def postmortem_sections(self, incident_id: int) -> dict[Section, str]:

@@ -67,7 +67,7 @@ class IrConsoleApp(App[None]):
 
     def _run_write(self, change: Callable[[Store], T]) -> T:
         if self._writer is None:
-            self._writer = Store.open(self.reader.path, create=False)
+            self._writer = Store.open(self.reader.path, create=False, clock=self.clock)
         return change(self._writer)
 
     def on_unmount(self) -> None:

@@ -36,8 +36,9 @@ class Modal(ModalScreen):
         border: thick $primary; background: $surface; padding: 0 1;
     }
     Modal .dialog-title { text-style: bold; width: 100%; margin-bottom: 1; }
-    Modal .field-label { color: $text-muted; margin-top: 1; }
-    Modal .buttons { height: auto; align-horizontal: right; margin-top: 1; }
+    Modal .field-label { color: $text-muted; }
+    Modal TextArea { height: 6; }
+    Modal .buttons { dock: bottom; height: auto; align-horizontal: right; background: $surface; }
     Modal .buttons Button { margin-left: 1; }
     Modal .error { color: $error; }
     """
