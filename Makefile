@@ -25,7 +25,7 @@ snapshots: $(STAMP)
 	$(BIN)/python -m pytest tests/test_snapshots.py --snapshot-update
 
 screenshots: $(STAMP)
-	$(BIN)/python scripts/screenshots.py screenshots
+	$(BIN)/python screenshots/generate.py screenshots
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
