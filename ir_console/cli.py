@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import sqlite3
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -37,6 +38,7 @@ from ir_console.render.markdown import postmortem_markdown
 from ir_console.render.text import one_line
 from ir_console.store import NotFound, Store, StoreError, WriteFailed
 from ir_console.store.exchange import export_incident, import_incident
+from ir_console.store.opening import describe_database_error
 
 
 def current_user() -> str:
@@ -65,6 +67,18 @@ def reported_errors() -> Iterator[None]:
         raise Fail(str(error), 1) from None
     except (StoreError, ValueError) as error:
         raise Fail(str(error)) from None
+    except sqlite3.Error as error:  # a read found the file damaged (writes raise WriteFailed)
+        raise Fail(describe_database_error(click.get_current_context().obj["db"], error)) from None
+
+
+@contextmanager
+def one_line_usage_errors() -> Iterator[None]:
+    """Click's usage errors (bad option, missing argument) are one line too."""
+    try:
+        yield
+    except click.UsageError as error:
+        hint = f" (see `{error.ctx.command_path} --help`)" if error.ctx else ""
+        raise Fail(" ".join(error.format_message().split()) + hint) from None
 
 
 def open_store(ctx: click.Context, *, create: bool = True) -> Store:
@@ -87,6 +101,14 @@ class DefaultCommandGroup(click.Group):
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage(ctx.command_path, "[--db PATH] [COMMAND [ARGS]...]")
 
+    def make_context(self, *args, **kwargs) -> click.Context:
+        with one_line_usage_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context):
+        with one_line_usage_errors():
+            return super().invoke(ctx)
+
 
 @click.group(cls=DefaultCommandGroup, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"]})
@@ -106,13 +128,10 @@ def main(ctx: click.Context, db: Path | None) -> None:
 
 
 def open_console(ctx: click.Context) -> None:
-    try:
-        from ir_console.tui.app import run_console
-    except ImportError:  # the console has not been built into this install
-        ctx.invoke(list_incidents, status="all", as_json=False)
-        return
+    from ir_console.tui.app import run_console  # Textual loads only when the console opens
+
     store = open_store(ctx)
-    run_console(store)
+    run_console(store, author=current_user())
 
 
 @main.command("new")
@@ -166,7 +185,7 @@ def log_event(ctx, text, incident_key, kind, at, author, key_moment) -> None:
         event = store.add_event(incident.id, text, kind=EventKind.parse(kind), occurred_at=occurred_at,
                                 author=author if author is not None else current_user(), source=EventSource.CLI,
                                 key_moment=key_moment)
-    click.echo(f"{incident.ref} #{event.id}")
+    click.echo(f"{one_line(incident.ref)} #{event.id}")
 
 
 def parse_milestone(value: str):
@@ -213,7 +232,7 @@ def set_fields(ctx, incident_key, severity, status, phase, commander, scribe, co
                 store.set_role(incident.id, role, name, **changes)
         for milestone, when in parsed_milestones:
             store.set_milestone(incident.id, milestone, when, **changes)
-    click.echo(incident.ref)
+    click.echo(one_line(incident.ref))
 
 
 def incident_json(incident: Incident) -> dict:
@@ -253,11 +272,13 @@ def event_json(event: TimelineEvent) -> dict:
 @click.pass_context
 def list_incidents(ctx, status, as_json) -> None:
     """List incidents, most recent first."""
-    store = open_store(ctx)
-    with reported_errors():
-        incidents = store.incidents(status)
+    incidents = []
+    if Path(ctx.obj["db"]).expanduser().exists():  # listing never creates a database
+        store = open_store(ctx, create=False)
+        with reported_errors():
+            incidents = store.incidents(status)
     if as_json:
-        click.echo(json.dumps([incident_json(i) for i in incidents], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([incident_json(i) for i in incidents], indent=2, ensure_ascii=True))
         return
     if not incidents:
         click.echo("No incidents." if status == "all" else f"No {status} incidents.")
@@ -266,7 +287,7 @@ def list_incidents(ctx, status, as_json) -> None:
     for incident in incidents:
         end = incident.milestones.get(Milestone.RESOLVED, now)
         elapsed = format_duration(end - incident.detected_at) if incident.detected_at else "—"
-        click.echo(f"{incident.ref}  {incident.severity.label}  {incident.status.value:<13} {elapsed:>8}  "
+        click.echo(f"{one_line(incident.ref)}  {incident.severity.label}  {incident.status.value:<13} {elapsed:>8}  "
                    f"{one_line(incident.title, 60)}")
 
 
@@ -276,15 +297,15 @@ def list_incidents(ctx, status, as_json) -> None:
 @click.pass_context
 def show_incident(ctx, incident_key, as_json) -> None:
     """Show an incident and its timeline."""
-    store = open_store(ctx)
+    store = open_store(ctx, create=False)
     with reported_errors():
         record = store.record(incident_key)
     incident = record.incident
     if as_json:
         click.echo(json.dumps({**incident_json(incident), "events": [event_json(e) for e in record.events]},
-                              indent=2, ensure_ascii=False))
+                              indent=2, ensure_ascii=True))
         return
-    click.echo(f"{incident.ref}  {incident.severity.label}  {incident.status.value}  {incident.phase.value}")
+    click.echo(f"{one_line(incident.ref)}  {incident.severity.label}  {incident.status.value}  {incident.phase.value}")
     click.echo(one_line(incident.title))
     for name, label in Triage.FIELD_LABELS.items():
         click.echo(f"  {label} {one_line(getattr(incident.triage, name))}")
@@ -317,10 +338,10 @@ def write_private(path: Path, text: str) -> None:
 @click.pass_context
 def export(ctx, incident_key, fmt, output) -> None:
     """Export the post-mortem as Markdown, or the whole incident as JSON."""
-    store = open_store(ctx)
+    store = open_store(ctx, create=False)
     with reported_errors():
         if fmt == "json":
-            text = json.dumps(export_incident(store, incident_key), indent=2, ensure_ascii=False) + "\n"
+            text = json.dumps(export_incident(store, incident_key), indent=2, ensure_ascii=True) + "\n"
         else:
             text = postmortem_markdown(store.record(incident_key))
     if output is None:
@@ -347,8 +368,11 @@ def import_(ctx, file) -> None:
         raise Fail(f"{file}: not valid JSON ({error})") from None
     store = open_store(ctx)
     with reported_errors():
-        result = import_incident(store, document)
+        try:
+            result = import_incident(store, document)
+        except (KeyError, TypeError, AttributeError) as error:  # JSON, but not shaped like an export
+            raise Fail(f"{file}: not a valid ir-console export ({type(error).__name__}: {error})") from None
     added = sum(result.added.values())
     updated = sum(result.updated.values())
     verb = "imported" if result.created else "merged"
-    click.echo(f"{result.ref} {verb}: {added} records added, {updated} updated")
+    click.echo(f"{one_line(result.ref)} {verb}: {added} records added, {updated} updated")

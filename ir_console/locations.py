@@ -13,7 +13,8 @@ CONFIG_ENV = "IR_CONSOLE_CONFIG"
 
 
 def private_dir(path: Path) -> Path:
-    """Create `path` (and parents) readable by the owner only: incident records are sensitive."""
+    """Create `path` readable by the owner only (incident records are sensitive). Missing parents
+    are created as usual; an existing folder's mode is left alone."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 import stat
@@ -107,6 +106,32 @@ def test_reopening_applies_nothing_twice_and_keeps_the_data(db_path: Path) -> No
     with Store.open(db_path) as store:
         assert store.incident(incident.id).title == "Checkout down"
     assert snapshot(db_path) == before
+
+
+def test_a_first_open_that_failed_mid_migration_can_be_retried(db_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk filled up while the schema was being created: after freeing space, opening again works."""
+    from ir_console.store import schema
+
+    first = schema.migrations._migrations[0]
+    real = first.fn
+
+    def disk_full(db):
+        real(db)
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(first, "fn", disk_full)
+    with pytest.raises(StoreError, match="disk is full"):
+        Store.open(db_path)
+    conn = raw(db_path)
+    assert "incidents" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}  # rolled back
+    conn.close()
+
+    monkeypatch.setattr(first, "fn", real)
+    with Store.open(db_path) as store:
+        assert store.create_incident("after the retry", Severity.SEV3).title == "after the retry"
+    assert {tuple(r) for r in raw(db_path).execute("SELECT migration_set, name FROM _sqlite_migrations")} == {
+        ("ir_console", name) for name in known_migration_names()}
 
 
 def test_pragmas(store: Store, db_path: Path) -> None:
@@ -223,6 +248,15 @@ def test_refs_count_per_day(store: Store) -> None:
     assert all(re.fullmatch(r"INC-\d{8}-\d{3}", ref) for ref in refs)
     uuids = [i.uuid for i in store.incidents()]
     assert len(set(uuids)) == 5
+
+
+def test_refs_past_999_in_a_day(store: Store) -> None:
+    day = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+    incident = store.create_incident("storm", Severity.SEV3, now=day)
+    # An alert storm: pretend 998 more were declared today (faster than creating them).
+    store.db.execute("UPDATE incidents SET ref = 'INC-20260105-999' WHERE id = ?", [incident.id])
+    refs = [store.create_incident(f"storm {n}", Severity.SEV3, now=day).ref for n in range(3)]
+    assert refs == ["INC-20260105-1000", "INC-20260105-1001", "INC-20260105-1002"]
 
 
 def test_incident_lookup_by_id_ref_and_uuid(store: Store) -> None:
@@ -595,6 +629,9 @@ def test_hypothesis_ranking_move(store: Store, db_path: Path) -> None:
     assert ranks() == [(first, 1), (third, 2), (second, 3)]
     store.move_hypothesis(first, 0)
     assert order() == [first, third, second]
+    store.move_hypothesis(second, -3)  # exactly one past the top
+    assert order() == [second, first, third]
+    assert ranks() == [(second, 1), (first, 2), (third, 3)]
     # A new hypothesis goes to the bottom of the ranking.
     fourth = store.add_hypothesis(world.incident_id, "four").id
     assert ranks()[-1] == (fourth, 4)
@@ -814,3 +851,37 @@ def test_two_stores_see_each_others_writes(db_path: Path) -> None:
         incident = writer.create_incident("x", Severity.SEV1)
         writer.add_event(incident.id, "hello")
         assert [e.text for e in reader.events(incident.id)][-1] == "hello"
+
+
+def test_every_timestamp_the_store_writes_comes_from_its_clock(tmp_path: Path) -> None:
+    fixed = datetime(2031, 7, 4, 12, 30, 15, 250000, tzinfo=UTC)
+    path = tmp_path / "clocked.db"
+    with Store.open(path, clock=lambda: fixed) as store:
+        incident = store.create_incident("Clocked", Severity.SEV1)
+        iid = incident.id
+        assert incident.ref == "INC-20310704-001"
+        hypothesis = store.add_hypothesis(iid, "first")
+        store.add_hypothesis(iid, "second")
+        event = store.add_event(iid, "note")
+        store.edit_event(event.id, text="edited")
+        store.retract_event(event.id, reason="wrong")
+        store.set_severity(iid, Severity.SEV2)
+        store.set_role(iid, Role.COMMANDER, "alice")
+        store.set_status(iid, Status.RESOLVED)
+        store.set_containment_state(store.containment(iid)[0].id, ContainmentState.DONE)
+        store.update_hypothesis(hypothesis.id, test="look")
+        store.move_hypothesis(hypothesis.id, 1)
+        store.record_status_update(iid, "sent")
+        item = store.add_action_item(iid, "canary")
+        store.update_action_item(item.id, owner="eve")
+        store.set_postmortem_section(iid, Section.SUMMARY, "s")
+    conn = raw(path)
+    stamps = []
+    for table in TABLES:
+        for row in conn.execute(f"SELECT * FROM {table}"):
+            stamps += [(table, column, value) for column, value in dict(row).items()
+                       if column.endswith("_at") and value is not None]
+    conn.close()
+    assert len(stamps) > 40
+    assert {value for _, _, value in stamps} == {"2031-07-04T12:30:15.250Z"}, [
+        s for s in stamps if s[2] != "2031-07-04T12:30:15.250Z"]

@@ -42,24 +42,25 @@ def current_action(record: IncidentRecord) -> str:
     return "Investigating"
 
 
+def template_fields(draft: StatusUpdateDraft) -> list[tuple[str, str]]:
+    """The seed's communication template, in its order, as (label, value)."""
+    return [
+        ("Status", draft.status),
+        ("Impact", draft.impact),
+        ("Current action", draft.current_action),
+        ("ETA", draft.eta),
+        ("Next update", draft.next_update),
+    ]
+
+
 def status_update_markdown(draft: StatusUpdateDraft) -> str:
-    return "\n".join([
-        f"## Status Update: {display_text(draft.title)}",
-        f"**Status:** {display_text(draft.status)}",
-        f"**Impact:** {display_text(draft.impact)}",
-        f"**Current action:** {display_text(draft.current_action)}",
-        f"**ETA:** {display_text(draft.eta)}",
-        f"**Next update:** {display_text(draft.next_update)}",
-    ])
+    lines = [f"## Status Update: {display_text(draft.title)}"]
+    lines += [f"**{label}:** {display_text(value)}" for label, value in template_fields(draft)]
+    return "\n".join(lines)
 
 
 def status_update_text(draft: StatusUpdateDraft) -> str:
     """The plain-text variant for chat."""
-    return "\n".join([
-        f"Status update: {display_text(draft.title)}",
-        f"Status: {display_text(draft.status)}",
-        f"Impact: {display_text(draft.impact)}",
-        f"Current action: {display_text(draft.current_action)}",
-        f"ETA: {display_text(draft.eta)}",
-        f"Next update: {display_text(draft.next_update)}",
-    ])
+    lines = [f"Status update: {display_text(draft.title)}"]
+    lines += [f"{label}: {display_text(value)}" for label, value in template_fields(draft)]
+    return "\n".join(lines)

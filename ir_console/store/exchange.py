@@ -7,12 +7,14 @@ duplicates nothing.
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ir_console.model.clock import parse_iso, utc_now
+from ir_console.model.clock import parse_iso, to_iso, utc_now
 from ir_console.store.errors import StoreError
-from ir_console.store.rows import storable
+from ir_console.store.rows import revision_from_row, storable
 from ir_console.store.store import Store
 
 FORMAT = "ir-console.incident"
@@ -67,15 +69,50 @@ def export_incident(store: Store, key: int | str) -> dict:
 
 def import_incident(store: Store, document: dict) -> ImportResult:
     """Merge an exported incident into `store` in one transaction."""
-    check_document(document)
-    with store.transaction() as db:
+    try:
+        check_document(document)
+        with store.transaction():
+            try:
+                result = _merge(store, document)
+            except REJECTED_ROWS as error:
+                raise ValueError(f"a record the database refuses: {error}") from None
+    except (KeyError, TypeError, AttributeError, ValueError) as error:
+        # A malformed export: the transaction was rolled back, so nothing was imported.
+        detail = " ".join(f"{type(error).__name__}: {error}".split())
+        raise StoreError(f"the export is malformed ({detail}); nothing was imported") from None
+    return result
+
+
+# What SQLite says of rows with missing fields, unknown columns or values of the wrong type: the
+# file is at fault, not the disk, so these are reported as a malformed export (exit 2), not as a
+# write worth retrying.
+REJECTED_ROWS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError)
+REF_FORM = re.compile(r"INC-\d{8}-\d{3,}")
+
+
+def _merge(store: Store, document: dict) -> ImportResult:
+    try:
         result, incident_id = _merge_incident(store, document["incident"])
         event_ids = _merge_events(store, incident_id, document.get("events", []), result)
         _merge_revisions(store, event_ids, document.get("event_revisions", []), result)
         for table in CHILD_TABLES:
             _merge_children(store, table, incident_id, document.get(table, []), result)
         _merge_sections(store, incident_id, document.get("postmortem_sections", []), result)
+    except sqlite3.OperationalError as error:
+        if "no column" not in str(error):
+            raise
+        raise ValueError(f"a record with a field ir-console does not have: {error}") from None
+    _check_readable(store, incident_id)
     return result
+
+
+def _check_readable(store: Store, incident_id: int) -> None:
+    """Read the merged incident back through the model: a value it cannot parse raises ValueError
+    here, inside the transaction, rather than later on every read of the store."""
+    store.record(incident_id)
+    for row in store.query_rows("SELECT r.* FROM event_revisions r JOIN events e ON e.id = r.event_id "
+                                "WHERE e.incident_id = ?", [incident_id]):
+        revision_from_row(row)
 
 
 def check_document(document: object) -> None:
@@ -90,15 +127,30 @@ def check_document(document: object) -> None:
 
 
 def _clean(row: dict) -> dict:
-    return {k: storable(v) if isinstance(v, str) else v for k, v in row.items()}
+    """Text as the store keeps it; timestamps in its one sortable form (an offset would break
+    timeline order, which compares them as text)."""
+    cleaned = {k: storable(v) if isinstance(v, str) else v for k, v in row.items()}
+    for key, value in cleaned.items():
+        if key.endswith("_at") and isinstance(value, str) and value:
+            cleaned[key] = to_iso(parse_iso(value))
+    return cleaned
+
+
+def _owned_by(local: dict, incident_id: int, table: str) -> None:
+    """A UUID is one record of one incident; a file that reuses it for another is refused."""
+    if local["incident_id"] != incident_id:
+        raise StoreError(f"the export reuses the UUID of a {table} record that belongs to another "
+                         "incident; nothing was imported")
 
 
 def _merge_incident(store: Store, incoming: dict) -> tuple[ImportResult, int]:
     incoming = _clean(incoming)
     local = store.query_row("SELECT * FROM incidents WHERE uuid = ?", [incoming["uuid"]])
     if local is None:
-        ref_taken = store.query_row("SELECT id FROM incidents WHERE ref = ?", [incoming.get("ref")])
-        if ref_taken or not incoming.get("ref"):
+        ref = incoming.get("ref")
+        ref_taken = store.query_row("SELECT id FROM incidents WHERE ref = ?", [ref])
+        # A ref is shown everywhere: one not of our own form (or taken here) is replaced.
+        if ref_taken or not isinstance(ref, str) or not REF_FORM.fullmatch(ref):
             incoming["ref"] = store.next_ref(parse_declared(incoming))
         incident_id = store.db["incidents"].insert(incoming).last_pk
         return ImportResult(incoming["ref"], created=True), incident_id
@@ -117,12 +169,13 @@ def parse_declared(incoming: dict) -> datetime:
 def _merge_events(store: Store, incident_id: int, events: list[dict], result: ImportResult) -> dict[str, int]:
     ids: dict[str, int] = {}
     for incoming in map(_clean, events):
-        local = store.query_row("SELECT id, revision, retracted_at FROM events WHERE uuid = ?",
-                           [incoming["uuid"]])
+        local = store.query_row("SELECT id, incident_id, revision, retracted_at FROM events WHERE uuid = ?",
+                                [incoming["uuid"]])
         if local is None:
             ids[incoming["uuid"]] = store.db["events"].insert({**incoming, "incident_id": incident_id}).last_pk
             result.count("events")
             continue
+        _owned_by(local, incident_id, "events")
         ids[incoming["uuid"]] = local["id"]
         newer = incoming.get("revision", 1) > local["revision"]
         newly_retracted = incoming.get("retracted_at") and not local["retracted_at"]
@@ -151,7 +204,9 @@ def _merge_children(store: Store, table: str, incident_id: int, children: list[d
         if local is None:
             store.db[table].insert({**incoming, "incident_id": incident_id})
             result.count(table)
-        elif column and (incoming.get(column) or "") > (local[column] or ""):
+            continue
+        _owned_by(local, incident_id, table)
+        if column and (incoming.get(column) or "") > (local[column] or ""):
             store.db[table].update(local["id"], _without_ids(incoming, "uuid"))
             result.count(table, updated=True)
 

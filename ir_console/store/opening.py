@@ -39,6 +39,8 @@ def open_database(path: Path, *, create: bool = True) -> Database:
         migrate(db, path)
     except BaseException:
         conn.close()
+        if not existed and path.exists() and path.stat().st_size == 0:
+            path.unlink()  # ours, and still empty: leave nothing that later opens would refuse
         raise
     return db
 
@@ -103,7 +105,8 @@ def connect(path: Path) -> sqlite3.Connection:
 
 def check_schema(db: Database, path: Path) -> None:
     try:
-        tables = set(db.table_names())
+        # sqlite-utils' own table alone is what a first open leaves if it failed mid-migration.
+        tables = set(db.table_names()) - {migrations.migrations_table}
         if tables and "incidents" not in tables:
             raise StoreError(
                 f"{path}: an SQLite database, but not an ir-console one; choose another --db"
@@ -141,6 +144,11 @@ def migrate(db: Database, path: Path) -> None:
         raise StoreError(describe_database_error(path, error)) from None
 
 
+def is_corruption(error: sqlite3.Error) -> bool:
+    message = str(error).lower()
+    return "not a database" in message or "malformed" in message or "corrupt" in message
+
+
 def describe_database_error(path: Path, error: sqlite3.DatabaseError) -> str:
     message = str(error).lower()
     if "locked" in message or "busy" in message:
@@ -148,7 +156,7 @@ def describe_database_error(path: Path, error: sqlite3.DatabaseError) -> str:
             f"{path}: database is locked by another process for more than "
             f"{BUSY_TIMEOUT_MS // 1000} s; close the other writer or retry"
         )
-    if "not a database" in message or "malformed" in message or "corrupt" in message:
+    if is_corruption(error):
         return f"{path}: database is corrupt; restore it from a backup (the file was not changed)"
     if "readonly" in message or "read-only" in message:
         return f"{path}: database is read-only; fix the permissions or copy it somewhere writable"

@@ -44,8 +44,8 @@ from ir_console.model import (
 from ir_console.model.clock import to_iso, utc_now
 from ir_console.model.incident import MILESTONE_FOR_STATUS, PHASE_FOR_STATUS, PHASE_ORDER
 from ir_console.store import rows
-from ir_console.store.errors import NotFound, WriteFailed
-from ir_console.store.opening import describe_database_error, open_database
+from ir_console.store.errors import NotFound, StoreError, WriteFailed
+from ir_console.store.opening import describe_database_error, is_corruption, open_database
 from ir_console.store.rows import milestone_column, storable
 
 TRIAGE_FIELDS = ("reporter", "happening", "affected", "changed")
@@ -92,16 +92,21 @@ class Store:
             try:
                 self.db.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as error:
-                raise WriteFailed(describe_database_error(self.path, error)) from None
+                raise self._failure(error) from None
             try:
                 yield self.db
                 self.db.commit()
             except sqlite3.Error as error:
                 self.db.rollback()
-                raise WriteFailed(describe_database_error(self.path, error)) from None
+                raise self._failure(error) from None
             except BaseException:
                 self.db.rollback()
                 raise
+
+    def _failure(self, error: sqlite3.Error) -> StoreError:
+        """A corrupt file is no use retrying; a full disk or a long lock is."""
+        kind = StoreError if is_corruption(error) else WriteFailed
+        return kind(describe_database_error(self.path, error))
 
     def query_rows(self, sql: str, params: tuple | list = ()) -> list[dict]:
         with self._lock:
@@ -168,10 +173,12 @@ class Store:
 
     def next_ref(self, now: datetime) -> str:
         prefix = f"INC-{now:%Y%m%d}-"
+        # By number, not by text: "INC-…-1000" sorts before "INC-…-999".
         last = self.db.execute(
-            "SELECT ref FROM incidents WHERE ref LIKE ? ORDER BY ref DESC LIMIT 1", [prefix + "%"]
-        ).fetchone()
-        number = int(last[0].rsplit("-", 1)[1]) + 1 if last else 1
+            "SELECT max(CAST(substr(ref, ?) AS INTEGER)) FROM incidents WHERE ref LIKE ?",
+            [len(prefix) + 1, prefix + "%"],
+        ).fetchone()[0]
+        number = (last or 0) + 1
         return f"{prefix}{number:03d}"
 
     def incident(self, key: int | str) -> Incident:

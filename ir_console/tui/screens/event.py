@@ -39,7 +39,7 @@ class EventScreen(Modal):
             yield Checkbox("Key moment (goes into the post-mortem timeline)", event.key_moment, id="key")
             yield Label("Reason, if you retract it", classes="field-label")
             yield Input(id="reason")
-            yield Label("", id="form-error", classes="error")
+            yield Label("", id="form-error", classes="error", markup=False)  # quotes user input
             if self.history:
                 yield Label("Earlier versions", classes="field-label")
                 yield Static(self._history(), id="history")

@@ -122,7 +122,7 @@ class NewIncidentScreen(Modal):
             yield Input(id="affected", suggester=SuggestFromList(AFFECTED_SUGGESTIONS, case_sensitive=False))
             yield Label("What changed recently? Deployments, config changes, traffic spikes", classes="field-label")
             yield Input(id="changed")
-            yield Label("", id="form-error", classes="error")
+            yield Label("", id="form-error", classes="error", markup=False)  # quotes user input
             yield from self.buttons("Declare")
 
     def on_mount(self) -> None:

@@ -25,6 +25,8 @@ PANE_KEYS = (
     ("[ and ] (hypotheses)", "move the hypothesis up or down the ranking"),
     ("space (containment)", "next state: pending → in progress → done → n/a"),
     ("+ (containment)", "add a custom containment action"),
+    ("esc", "leave the entry line (back to the timeline); close a dialog without saving"),
+    ("ctrl+s (dialogs)", "save the dialog"),
     ("ctrl+p", "command palette: every action by name, and the themes"),
     ("f1", "this help"),
     ("ctrl+q", "quit (everything is already saved)"),

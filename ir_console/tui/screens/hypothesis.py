@@ -41,7 +41,7 @@ class HypothesisScreen(Modal):
                 for result in HypothesisResult:
                     chosen = (current.result if current else HypothesisResult.OPEN) is result
                     yield RadioButton(result.value, value=chosen, id=result.value)
-            yield Label("", id="form-error", classes="error")
+            yield Label("", id="form-error", classes="error", markup=False)  # quotes user input
             yield from self.buttons("Save")
 
     def on_mount(self) -> None:

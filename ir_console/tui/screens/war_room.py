@@ -108,7 +108,7 @@ class WarRoomScreen(Screen):
             containment = self.store.containment(incident_id) if incident_id else []
             self.query_one("#timeline", TimelineView).show_incident(self.store, incident_id)
         except StoreError as error:
-            self.notify(one_line(str(error)), title="Cannot read the database", severity="error")
+            self.notify(one_line(str(error)), title="Cannot read the database", severity="error", markup=False)
             return
         self.query_one("#hypotheses", HypothesisList).show(hypotheses)
         self.query_one("#containment", ContainmentList).show(containment)
@@ -147,7 +147,7 @@ class WarRoomScreen(Screen):
         try:
             result = await self.app.write(change)
         except (StoreError, ValueError) as error:
-            self.notify(one_line(str(error)), title="Not saved", severity="error", timeout=10)
+            self.notify(one_line(str(error)), title="Not saved", severity="error", timeout=10, markup=False)
             return None
         self.refresh_record()
         return result if result is not None else True
@@ -165,12 +165,16 @@ class WarRoomScreen(Screen):
     async def log_entry(self, submitted: Input.Submitted) -> None:
         incident = self.require_incident()
         line = submitted.value
+        entry_line = self.query_one("#entry", EntryLine)
+        if entry_line.value != line:
+            return  # stale: a second Enter pressed while this line was being saved (it is logged once)
         if incident is None or not line.strip():
             return
         try:
             entry = parse_entry(line, self.app.clock())
         except ValueError as error:
-            self.notify(str(error), title="Entry not logged", severity="error")
+            # The message quotes what the user typed: it is text, not markup (`@[/]` must not crash the app).
+            self.notify(one_line(str(error)), title="Entry not logged", severity="error", markup=False)
             return
         if not entry.text:
             self.notify("Write something after the prefixes.", severity="warning")
@@ -178,7 +182,6 @@ class WarRoomScreen(Screen):
         saved = await self.write(lambda store: store.add_event(
             incident.id, entry.text, kind=entry.kind, occurred_at=entry.occurred_at,
             author=self.author, source=EventSource.CONSOLE, key_moment=entry.key_moment))
-        entry_line = self.query_one("#entry", EntryLine)
         if saved and entry_line.value == line:
             entry_line.value = ""
 
@@ -207,7 +210,10 @@ class WarRoomScreen(Screen):
 
     @on(HypothesisList.Move)
     async def move_hypothesis(self, move: HypothesisList.Move) -> None:
-        await self.write(lambda store: store.move_hypothesis(move.hypothesis_id, move.offset))
+        if await self.write(lambda store: store.move_hypothesis(move.hypothesis_id, move.offset)):
+            # The highlight goes with the moved hypothesis, so `[` `[` moves it up two places.
+            hypotheses = self.query_one("#hypotheses", HypothesisList)
+            hypotheses.highlighted = hypotheses.get_option_index(str(move.hypothesis_id))
 
     async def _hypothesis_done(self, result: dict | None) -> None:
         incident = self.incident

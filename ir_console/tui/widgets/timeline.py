@@ -127,15 +127,23 @@ class TimelineView(ScrollView, can_focus=True):
         self.reload()
 
     def reload(self) -> None:
-        """Re-count and drop the caches: new and back-dated events can land anywhere."""
+        """Re-count and drop the caches: new and back-dated events can land anywhere.
+
+        The cursor follows the newest event if it was on the last one; otherwise it stays on the
+        event the user chose (wherever back-dated events push it), so Enter opens that event.
+        """
+        was_last = self.cursor == self.count - 1
+        selected = None if self.following else self.current_event
         self._pages.clear()
         self._strips.clear()
         self.count = self.store.count_events(self.incident_id) if self.store and self.incident_id else 0
         self.virtual_size = Size(self.scrollable_content_region.width, self.count)
         at_bottom = self.scroll_offset.y >= self.max_scroll_y
-        if self.following or at_bottom or self.cursor >= self.count:
+        if self.following or (at_bottom and was_last) or self.cursor >= self.count:
             self.cursor = self.count - 1
             self.scroll_end(animate=False, immediate=True)
+        elif selected is not None and self.store is not None:
+            self.cursor = self.store.event_position(selected.id)
         self.refresh()
 
     def event_at(self, index: int) -> TimelineEvent | None:
