@@ -108,9 +108,22 @@ class Store:
         kind = StoreError if is_corruption(error) else WriteFailed
         return kind(describe_database_error(self.path, error))
 
-    def query_rows(self, sql: str, params: tuple | list = ()) -> list[dict]:
+    @contextmanager
+    def reading(self) -> Iterator[Database]:
+        """Serialised access for reads; a failing read becomes a one-line StoreError."""
         with self._lock:
-            return list(self.db.query(sql, params))
+            try:
+                yield self.db
+            except sqlite3.Error as error:
+                raise self._failure(error) from None
+
+    def query_rows(self, sql: str, params: tuple | list = ()) -> list[dict]:
+        with self.reading() as db:
+            return list(db.query(sql, params))
+
+    def scalar(self, sql: str, params: tuple | list = ()) -> object:
+        with self.reading() as db:
+            return db.execute(sql, params).fetchone()[0]
 
     def query_row(self, sql: str, params: tuple | list = ()) -> dict | None:
         found = self.query_rows(sql, params)
@@ -121,8 +134,7 @@ class Store:
 
     def data_version(self) -> int:
         """Changes when another connection commits: cheap polling for live refresh."""
-        with self._lock:
-            return self.db.execute("PRAGMA data_version").fetchone()[0]
+        return self.scalar("PRAGMA data_version")
 
     # -- incidents ------------------------------------------------------------------------------
 
@@ -397,8 +409,7 @@ class Store:
                 self.query_rows("SELECT * FROM event_revisions WHERE event_id = ? ORDER BY revision", [event_id])]
 
     def count_events(self, incident_id: int) -> int:
-        with self._lock:
-            return self.db.execute("SELECT count(*) FROM events WHERE incident_id = ?", [incident_id]).fetchone()[0]
+        return self.scalar("SELECT count(*) FROM events WHERE incident_id = ?", [incident_id])
 
     def events_page(self, incident_id: int, offset: int, limit: int) -> list[TimelineEvent]:
         """Events in timeline order (when they happened, then when recorded)."""
@@ -417,11 +428,10 @@ class Store:
     def event_position(self, event_id: int) -> int:
         """The event's index in its incident's timeline order."""
         event = self.event(event_id)
-        with self._lock:
-            return self.db.execute(
-                "SELECT count(*) FROM events WHERE incident_id = ? AND (occurred_at < ? OR (occurred_at = ? AND id < ?))",
-                [event.incident_id, to_iso(event.occurred_at), to_iso(event.occurred_at), event.id],
-            ).fetchone()[0]
+        return self.scalar(
+            "SELECT count(*) FROM events WHERE incident_id = ? AND (occurred_at < ? OR (occurred_at = ? AND id < ?))",
+            [event.incident_id, to_iso(event.occurred_at), to_iso(event.occurred_at), event.id],
+        )
 
     # -- hypotheses -----------------------------------------------------------------------------
 
@@ -636,7 +646,7 @@ class Store:
 
     def record(self, key: int | str) -> IncidentRecord:
         """Everything about one incident, read in one transaction so the parts agree."""
-        with self._lock, self.db.atomic():
+        with self.reading() as db, db.atomic():
             incident = self.incident(key)
             return IncidentRecord(
                 incident=incident,
