@@ -1,0 +1,166 @@
+"""`python -m benchmarks [--write-results]`: build the databases, measure, print one table.
+
+Progress goes to stderr; stdout is the table, the machine line and the checks. With
+--write-results the same text is also written to benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks import data, latency, startup
+from benchmarks.report import Row, machine, median, mib, ms, percentile, ratio, seconds, table, write_results
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+def progress(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def newest_event_text(path: Path) -> str:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT text FROM events ORDER BY occurred_at DESC, id DESC LIMIT 1").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def run_startup(dbs: data.Databases, repeats: int) -> dict[str, list[dict]]:
+    configs = [("bare", None), ("empty", str(dbs.empty)), ("ten", str(dbs.ten)), ("large", str(dbs.large))]
+    runs: dict[str, list[dict]] = {name: [] for name, _ in configs}
+    for round_number in range(repeats + 1):  # round 0 warms the page cache and the .pyc files
+        progress(f"startup round {round_number}/{repeats}" + (" (warm-up, discarded)" if round_number == 0 else ""))
+        # Rotate the order each round so no configuration always runs right after another one.
+        shift = round_number % len(configs)
+        for name, db in configs[shift:] + configs[:shift]:
+            result = startup.measure("bare" if db is None else "console", db, cwd=str(ROOT))
+            if round_number:
+                runs[name].append(result)
+    return runs
+
+
+def startup_rows(runs: dict[str, list[dict]], events: int) -> list[Row]:
+    def values(name: str, key: str) -> list[float]:
+        return [run[key] for run in runs[name]]
+
+    bare_frame = values("bare", "spawn_to_frame")
+    bare_rss = values("bare", "rss_kib")
+    n = len(bare_frame)
+    rows = []
+    labels = [("large", f"{events:,} events"), ("ten", "10 events"), ("empty", "empty db, new-incident form")]
+    for name, label in labels:
+        frame = values(name, "spawn_to_frame")
+        rows.append(Row(f"first frame, {label} (spawn→frame, median of {n})", seconds(frame), seconds(bare_frame),
+                        ratio(median(frame), median(bare_frame)), "≤ 1.25x" if name == "large" else "–"))
+    rows.append(Row(f"  CPU time at first frame, {events:,} events (process_time)",
+                    seconds(values("large", "cpu_to_frame")), seconds(values("bare", "cpu_to_frame")),
+                    ratio(median(values("large", "cpu_to_frame")), median(values("bare", "cpu_to_frame")))))
+    for name, label in labels[:2]:
+        rows.append(Row(f"  in process, {label}: Store.open+App()→frame / App()→frame",
+                        seconds(values(name, "app_to_frame")), seconds(values("bare", "app_to_frame")),
+                        ratio(median(values(name, "app_to_frame")), median(values("bare", "app_to_frame")))))
+    rows.append(Row(f"  imports, {events:,} run (interpreter up→modules imported)",
+                    seconds(values("large", "imports")), seconds(values("bare", "imports")),
+                    ratio(median(values("large", "imports")), median(values("bare", "imports")))))
+    rows.append(Row(f"  Store.open, {events:,} run", seconds(values("large", "store_open"))))
+    for name, label in labels:
+        rss = values(name, "rss_kib")
+        rows.append(Row(f"peak RSS, {label} (median of {n})", mib(rss), mib(bare_rss),
+                        ratio(median(rss), median(bare_rss)), "≤ 1.5x" if name == "large" else "–"))
+    rows.append(Row(f"  RSS after imports, {events:,} run", mib(values("large", "rss_imported_kib")),
+                    mib(values("bare", "rss_imported_kib")),
+                    ratio(median(values("large", "rss_imported_kib")), median(values("bare", "rss_imported_kib")))))
+    return rows
+
+
+def latency_rows(result: latency.LatencyResult, events: int) -> list[Row]:
+    console, base = result.console_ms, result.baseline_ms
+    n = len(console)
+    rows = [
+        Row(f"Enter→visible p50 ({n} entries, {events:,} events)", ms(percentile(console, 50)),
+            ms(percentile(base, 50)) + " (SQLite insert)", ratio(percentile(console, 50), percentile(base, 50))),
+        Row(f"Enter→visible p99 ({n} entries, {events:,} events)", ms(percentile(console, 99)),
+            ms(percentile(base, 99)) + " (SQLite insert)", ratio(percentile(console, 99), percentile(base, 99)),
+            "< 16 ms"),
+    ]
+    labels = {
+        "dispatch": "key→write handed to writer thread",
+        "write": "writer thread: add_event (fsync)",
+        "refresh": "refresh_record() on the event loop",
+        "wait": "→ frame starts (incl. 60 fps tick)",
+        "render": "frame render",
+        "pages": "of which events_page SQL",
+    }
+    for name, label in labels.items():
+        parts = result.parts_ms.get(name) or []
+        if parts:
+            rows.append(Row(f"  {name}: {label}, p50 / p99",
+                            f"{ms(percentile(parts, 50))} / {ms(percentile(parts, 99))}"))
+    if result.first_entry_ms is not None:
+        rows.append(Row("  first entry (opens the writer connection; not in p50/p99)", ms(result.first_entry_ms)))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--write-results", action="store_true", help="also write benchmarks/RESULTS.md")
+    parser.add_argument("--repeats", type=int, default=5, help="startup runs per configuration (default 5)")
+    parser.add_argument("--entries", type=int, default=200, help="timeline entries timed (default 200)")
+    parser.add_argument("--events", type=int, default=100_000, help="events in the large incident")
+    parser.add_argument("--tmpdir", type=Path, default=None, help="where to build the databases")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary databases")
+    args = parser.parse_args(argv)
+
+    started = time.monotonic()
+    folder = Path(tempfile.mkdtemp(prefix="ir-console-bench-", dir=args.tmpdir))
+    try:
+        progress(f"building databases in {folder} ({args.events:,} events)")
+        dbs = data.build_all(folder, args.events)
+        newest = newest_event_text(dbs.large)
+
+        runs = run_startup(dbs, args.repeats)
+
+        progress(f"entry latency: {args.entries} entries (+{latency.WARMUP} warm-up) on the {args.events:,}-event incident")
+        console_db = data.copy_database(dbs.large, folder / "latency-console.db")
+        baseline_db = data.copy_database(dbs.large, folder / "latency-baseline.db")
+        lat = latency.measure(console_db, baseline_db, dbs.large_incident, args.entries)
+
+        rows = startup_rows(runs, args.events) + latency_rows(lat, args.events)
+        lines = [table(rows), "", machine(folder)]
+
+        first = runs["large"][-1]
+        shown = first.get("timeline_last_row") or ""
+        lines.append(
+            f"check: first frame of the {args.events:,}-event incident: timeline count {first.get('timeline_count')}, "
+            f"newest event on its bottom row: {'yes' if newest in shown else 'NO'} "
+            f"(bottom row {shown.strip()[:60]!r}; newest is {newest!r})")
+        if lat.frames_per_entry:
+            lines.append(f"check: frames rendered from Enter until the entry was on screen: "
+                         f"{min(lat.frames_per_entry)}–{max(lat.frames_per_entry)} (1 = the first frame after Enter showed it)")
+        if lat.timeouts:
+            lines.append(f"check: {lat.timeouts} entries never became visible within {latency.TIMEOUT:.0f} s "
+                         "(left out of p50/p99)")
+        lines.append(f"run took {time.monotonic() - started:.0f} s")
+        text = "\n".join(lines)
+        print(text)
+        if args.write_results:
+            write_results(RESULTS, text, "python -m benchmarks --write-results")
+            progress(f"wrote {RESULTS}")
+    finally:
+        if args.keep:
+            progress(f"kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
