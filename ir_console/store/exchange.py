@@ -129,6 +129,11 @@ def check_document(document: object) -> None:
 def _clean(row: dict) -> dict:
     """Text as the store keeps it; timestamps in its one sortable form (an offset would break
     timeline order, which compares them as text)."""
+    if not isinstance(row, dict):
+        raise ValueError(f"a record is {type(row).__name__}, not an object")
+    for key, value in row.items():
+        if not isinstance(value, (str, int, float, type(None))):
+            raise ValueError(f"field {key!r} holds {type(value).__name__}, not a value")
     cleaned = {k: storable(v) if isinstance(v, str) else v for k, v in row.items()}
     for key, value in cleaned.items():
         if key.endswith("_at") and isinstance(value, str) and value:

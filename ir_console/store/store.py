@@ -41,7 +41,7 @@ from ir_console.model import (
     TimelineEvent,
     Triage,
 )
-from ir_console.model.clock import to_iso, utc_now
+from ir_console.model.clock import parse_iso, to_iso, utc_now
 from ir_console.model.incident import MILESTONE_FOR_STATUS, PHASE_FOR_STATUS, PHASE_ORDER
 from ir_console.store import rows
 from ir_console.store.errors import NotFound, StoreError, WriteFailed
@@ -411,11 +411,38 @@ class Store:
     def count_events(self, incident_id: int) -> int:
         return self.scalar("SELECT count(*) FROM events WHERE incident_id = ?", [incident_id])
 
-    def events_page(self, incident_id: int, offset: int, limit: int) -> list[TimelineEvent]:
-        """Events in timeline order (when they happened, then when recorded)."""
+    def events_page(self, incident_id: int, offset: int, limit: int, total: int | None = None) -> list[TimelineEvent]:
+        """Events in timeline order (when they happened, then when recorded).
+
+        With `total` (the incident's event count) a page in the newer half is read from the end,
+        newest first, so that the tail a console shows costs what the head does: OFFSET walks
+        every row it skips.
+        """
+        if total is not None and limit >= 0 and offset > total // 2:
+            start = max(0, total - offset - limit)
+            found = self.query_rows(
+                "SELECT * FROM events WHERE incident_id = ? ORDER BY occurred_at DESC, id DESC LIMIT ? OFFSET ?",
+                [incident_id, min(limit, total - offset), start])
+            return [rows.event_from_row(r) for r in reversed(found)]
         return [rows.event_from_row(r) for r in self.query_rows(
             "SELECT * FROM events WHERE incident_id = ? ORDER BY occurred_at, id LIMIT ? OFFSET ?",
             [incident_id, limit, offset])]
+
+    def events_added_since(self, incident_id: int, after_id: int) -> tuple[int, int, datetime | None]:
+        """How many events the incident gained with a row id above `after_id`, the highest id, and
+        the earliest time any of them happened (to tell appended events from back-dated ones).
+
+        Events are never deleted, so a console can keep its count by adding these instead of
+        counting every row again; the rowid range makes it cost only the new rows.
+        """
+        # From the start, the incident's index is the short way; after a known id, the rowid range
+        # is (`+incident_id` keeps the planner off the index, which would walk every event).
+        sql = ("SELECT count(*), max(id), min(occurred_at) FROM events WHERE incident_id = ? AND id > ?"
+               if after_id <= 0 else
+               "SELECT count(*), max(id), min(occurred_at) FROM events WHERE +incident_id = ? AND id > ?")
+        with self.reading() as db:
+            added, highest, earliest = db.execute(sql, [incident_id, after_id]).fetchone()
+        return added, highest or after_id, parse_iso(earliest) if earliest else None
 
     def events(self, incident_id: int) -> list[TimelineEvent]:
         return self.events_page(incident_id, 0, -1)

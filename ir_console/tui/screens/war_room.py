@@ -21,7 +21,6 @@ from ir_console.model import EventSource, Incident, Severity, Status
 from ir_console.render.text import one_line
 from ir_console.store import Store, StoreError
 from ir_console.tui.entry_syntax import parse_entry
-from ir_console.tui.screens.documents import PostMortemScreen, StatusUpdateScreen
 from ir_console.tui.screens.event import EventScreen
 from ir_console.tui.screens.forms import (
     AddContainmentScreen,
@@ -97,8 +96,12 @@ class WarRoomScreen(Screen):
 
     # -- showing the record ---------------------------------------------------------------------
 
-    def refresh_record(self) -> None:
-        """Read the current incident from the store and show it in every pane."""
+    def refresh_record(self, *, appended: bool = False) -> None:
+        """Read the current incident from the store and show it in every pane.
+
+        `appended`: the change was an entry added at the end of the timeline, which then reads
+        only its new rows instead of re-counting the incident.
+        """
         try:
             self._data_version = self.store.data_version()
             if self.incident is not None:
@@ -106,7 +109,7 @@ class WarRoomScreen(Screen):
             incident_id = self.incident.id if self.incident else None
             hypotheses = self.store.hypotheses(incident_id) if incident_id else []
             containment = self.store.containment(incident_id) if incident_id else []
-            self.query_one("#timeline", TimelineView).show_incident(self.store, incident_id)
+            self.query_one("#timeline", TimelineView).show_incident(self.store, incident_id, appended=appended)
         except StoreError as error:
             self.notify(one_line(str(error)), title="Cannot read the database", severity="error", markup=False)
             return
@@ -142,14 +145,14 @@ class WarRoomScreen(Screen):
 
     # -- writing --------------------------------------------------------------------------------
 
-    async def write(self, change: Callable[[Store], Any]) -> Any:
+    async def write(self, change: Callable[[Store], Any], *, appended: bool = False) -> Any:
         """Write on the writer thread; on failure say why and return None (the caller keeps input)."""
         try:
             result = await self.app.write(change)
         except (StoreError, ValueError) as error:
             self.notify(one_line(str(error)), title="Not saved", severity="error", timeout=10, markup=False)
             return None
-        self.refresh_record()
+        self.refresh_record(appended=appended)
         return result if result is not None else True
 
     @property
@@ -181,7 +184,8 @@ class WarRoomScreen(Screen):
             return
         saved = await self.write(lambda store: store.add_event(
             incident.id, entry.text, kind=entry.kind, occurred_at=entry.occurred_at,
-            author=self.author, source=EventSource.CONSOLE, key_moment=entry.key_moment))
+            author=self.author, source=EventSource.CONSOLE, key_moment=entry.key_moment),
+            appended=entry.occurred_at is None)
         if saved and entry_line.value == line:
             entry_line.value = ""
 
@@ -309,6 +313,8 @@ class WarRoomScreen(Screen):
         await self.write(save)
 
     def action_status_update(self) -> None:
+        from ir_console.tui.screens.documents import StatusUpdateScreen  # loaded when first needed
+
         incident = self.require_incident()
         if incident:
             self.app.push_screen(StatusUpdateScreen(self.store.record(incident.id), self.app.clock()),
@@ -320,6 +326,8 @@ class WarRoomScreen(Screen):
             await self.write(lambda store: store.record_status_update(incident.id, author=self.author, **sent))
 
     def action_postmortem(self) -> None:
+        from ir_console.tui.screens.documents import PostMortemScreen  # Markdown loads only when needed
+
         incident = self.require_incident()
         if incident:
             self.app.push_screen(PostMortemScreen(self.store.record(incident.id)))

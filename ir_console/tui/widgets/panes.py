@@ -47,7 +47,12 @@ class HypothesisList(OptionList):
             self.hypothesis_id = hypothesis_id
             self.offset = offset
 
+    shown: list[Hypothesis] | None = None
+
     def show(self, hypotheses: list[Hypothesis]) -> None:
+        if hypotheses == self.shown:
+            return  # nothing changed: no rebuild, no redraw
+        self.shown = hypotheses
         keep_highlight(self, lambda: [Option(self._line(h), id=str(h.id)) for h in hypotheses])
 
     @staticmethod
@@ -80,7 +85,12 @@ class ContainmentList(OptionList):
     class Add(Message):
         pass
 
+    shown: list[ContainmentAction] | None = None
+
     def show(self, actions: list[ContainmentAction]) -> None:
+        if actions == self.shown:
+            return
+        self.shown = actions
         keep_highlight(self, lambda: [Option(self._line(a), id=str(a.id)) for a in actions])
 
     @staticmethod

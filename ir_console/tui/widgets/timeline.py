@@ -113,38 +113,71 @@ class TimelineView(ScrollView, can_focus=True):
         self.store: Store | None = None
         self.incident_id: int | None = None
         self.count = 0
+        self._last_id = 0
         self.following = True
         self._pages: LRU = LRU(16)
         self._strips: LRU = LRU(2000)
 
     # -- data -----------------------------------------------------------------------------------
 
-    def show_incident(self, store: Store, incident_id: int | None) -> None:
+    def show_incident(self, store: Store, incident_id: int | None, *, appended: bool = False) -> None:
         changed = incident_id != self.incident_id
         self.store, self.incident_id = store, incident_id
         if changed:
             self.following = True
-        self.reload()
+        self.reload(appended=appended and not changed)
 
-    def reload(self) -> None:
-        """Re-count and drop the caches: new and back-dated events can land anywhere.
+    def reload(self, *, appended: bool = False) -> None:
+        """Bring the view up to date with the store.
+
+        `appended`: the only change is events added at the end (an entry typed just now), so the
+        count grows by the rows past the last one seen and only the last page is read again.
+        Otherwise anything may have moved (back-dated events, edits, retractions): re-count and
+        drop the caches.
 
         The cursor follows the newest event if it was on the last one; otherwise it stays on the
         event the user chose (wherever back-dated events push it), so Enter opens that event.
         """
         was_last = self.cursor == self.count - 1
         selected = None if self.following else self.current_event
-        self._pages.clear()
-        self._strips.clear()
-        self.count = self.store.count_events(self.incident_id) if self.store and self.incident_id else 0
+        if appended and self.store is not None and self.incident_id is not None:
+            self._take_appended()
+        else:
+            self._recount()
         self.virtual_size = Size(self.scrollable_content_region.width, self.count)
         at_bottom = self.scroll_offset.y >= self.max_scroll_y
         if self.following or (at_bottom and was_last) or self.cursor >= self.count:
             self.cursor = self.count - 1
-            self.scroll_end(animate=False, immediate=True)
+            self.scroll_to_newest()
         elif selected is not None and self.store is not None:
             self.cursor = self.store.event_position(selected.id)
         self.refresh()
+
+    def _recount(self) -> None:
+        self._pages.clear()
+        self._strips.clear()
+        self.count, self._last_id = 0, 0
+        if self.store is not None and self.incident_id is not None:
+            self.count, self._last_id, _ = self.store.events_added_since(self.incident_id, 0)
+
+    def _take_appended(self) -> None:
+        newest = self.event_at(self.count - 1)
+        added, last_id, earliest = self.store.events_added_since(self.incident_id, self._last_id)
+        if newest is not None and earliest is not None and earliest < newest.occurred_at:
+            self._recount()  # someone back-dated an event meanwhile: it lands mid-timeline
+            return
+        self._last_id = last_id
+        first_new = self.count
+        self.count += added
+        self._pages.pop(first_new // PAGE_SIZE, None)
+        for key in [key for key in self._strips if key[0] >= first_new]:
+            del self._strips[key]
+
+    def scroll_to_newest(self) -> None:
+        # Before the first layout the view has no height and Textual ignores the scroll, so it is
+        # asked again once the frame is laid out.
+        self.scroll_end(animate=False, immediate=True)
+        self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
 
     def event_at(self, index: int) -> TimelineEvent | None:
         if not 0 <= index < self.count or self.store is None:
@@ -152,9 +185,8 @@ class TimelineView(ScrollView, can_focus=True):
         page_number, offset = divmod(index, PAGE_SIZE)
         page = self._pages.get(page_number)
         if page is None:
-            page = self._pages.put(
-                page_number, self.store.events_page(self.incident_id, page_number * PAGE_SIZE, PAGE_SIZE)
-            )
+            page = self._pages.put(page_number, self.store.events_page(
+                self.incident_id, page_number * PAGE_SIZE, PAGE_SIZE, total=self.count))
         return page[offset] if offset < len(page) else None
 
     @property
@@ -182,7 +214,9 @@ class TimelineView(ScrollView, can_focus=True):
         if strip is None:
             strip = self._strips.put(key, self._render_event(event, width))
         if index == self.cursor:
-            strip = strip.apply_style(self.get_component_rich_style("timeline--cursor"))
+            # post_style: the cursor's background goes over the row's own, not under it.
+            cursor = Style(bgcolor=self.get_component_rich_style("timeline--cursor").bgcolor)
+            strip = Strip(Segment.apply_style(strip, post_style=cursor), strip.cell_length)
         return strip
 
     def _render_event(self, event: TimelineEvent, width: int) -> Strip:
