@@ -178,8 +178,8 @@ async def _run(console_db: Path, baseline_db: Path, incident_id: int, entries: i
 
             original_refresh = screen.refresh_record
 
-            def timed_refresh() -> None:
-                original_refresh()
+            def timed_refresh(*args, **kwargs) -> None:
+                original_refresh(*args, **kwargs)
                 if "write_done" in marks:
                     marks.setdefault("refresh_done", time.perf_counter())
 

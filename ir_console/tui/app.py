@@ -10,12 +10,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TypeVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
 from ir_console.locations import stylesheet_dir
 from ir_console.model.clock import utc_now
+from ir_console.render.text import display_text
 from ir_console.signals.resources import ResourceSampler
 from ir_console.store import Store
 from ir_console.tui.screens.help import HelpScreen
@@ -62,6 +64,13 @@ class IrConsoleApp(App[None]):
         # What start-up built lives as long as the app: moving it out of the collector's view
         # keeps full collections (the long tail of entry latency) short.
         self.call_after_refresh(gc.freeze)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            # Pasted text is data: its terminal control sequences never reach an editor (which
+            # would echo them to the terminal) nor the record.
+            event = events.Paste(display_text(event.text))
+        await super().on_event(event)
 
     def get_default_screen(self) -> Screen:
         return WarRoomScreen()

@@ -78,7 +78,6 @@ class StatusUpdateScreen(Modal):
     def action_save(self) -> None:
         text = self.query_one("#preview", TextArea).text
         self.app.copy_to_clipboard(text)
-        self.notify("Copied through the terminal (OSC 52) and recorded on the timeline.", title="Status update")
         draft = self.current_draft()
         self.dismiss({
             "text": text, "format": self.format, "status": draft.status, "impact": draft.impact,

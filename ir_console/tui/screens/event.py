@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, Static, TextArea
 
-from ir_console.model import EventRevision, TimelineEvent
+from ir_console.model import EventKind, EventRevision, TimelineEvent
 from ir_console.model.clock import to_iso
 from ir_console.render.text import display_text
 from ir_console.tui.screens.forms import Modal, parse_detected
@@ -96,3 +96,35 @@ class EventScreen(Modal):
         if not self.event.is_retracted:
             reason = self.query_one("#reason", Input).value.strip()
             self.dismiss({"event_id": self.event.id, "retract": True, "reason": reason})
+
+
+class PasteScreen(Modal):
+    """Pasted lines (a log excerpt, a stack trace) logged as one entry, verbatim."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        lines = self.text.count("\n") + 1
+        with VerticalScroll(classes="dialog"):
+            yield Label(f"Log the pasted text ({lines} lines, {len(self.text):,} characters) as one entry",
+                        classes="dialog-title")
+            yield TextArea(self.text, id="text", soft_wrap=True, show_line_numbers=False)
+            yield Checkbox("Evidence (otherwise a note)", True, id="evidence")
+            yield Checkbox("Key moment", False, id="key")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel (Esc)", id="cancel")
+                yield Button("Log (ctrl+s)", id="save", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#text", TextArea).focus()
+
+    def action_save(self) -> None:
+        text = self.query_one("#text", TextArea).text
+        if text.strip():
+            self.dismiss({
+                "text": text,
+                "kind": EventKind.EVIDENCE if self.query_one("#evidence", Checkbox).value else EventKind.NOTE,
+                "key_moment": self.query_one("#key", Checkbox).value,
+            })

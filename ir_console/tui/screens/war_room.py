@@ -21,7 +21,7 @@ from ir_console.model import EventSource, Incident, Severity, Status
 from ir_console.render.text import one_line
 from ir_console.store import Store, StoreError
 from ir_console.tui.entry_syntax import parse_entry
-from ir_console.tui.screens.event import EventScreen
+from ir_console.tui.screens.event import EventScreen, PasteScreen
 from ir_console.tui.screens.forms import (
     AddContainmentScreen,
     NewIncident,
@@ -189,6 +189,17 @@ class WarRoomScreen(Screen):
         if saved and entry_line.value == line:
             entry_line.value = ""
 
+    @on(EntryLine.MultilinePaste)
+    def pasted_lines(self, pasted: EntryLine.MultilinePaste) -> None:
+        if self.require_incident():
+            self.app.push_screen(PasteScreen(pasted.text), self._paste_done)
+
+    async def _paste_done(self, result: dict | None) -> None:
+        incident = self.incident
+        if result and incident:
+            await self.write(lambda store: store.add_event(
+                incident.id, author=self.author, source=EventSource.CONSOLE, **result), appended=True)
+
     # -- panes ----------------------------------------------------------------------------------
 
     @on(TimelineView.EventChosen)
@@ -274,6 +285,10 @@ class WarRoomScreen(Screen):
             self.app.push_screen(HypothesisScreen(None), self._hypothesis_done)
 
     def action_containment(self) -> None:
+        if self.has_class("-tiny"):
+            self.notify("The containment checklist is hidden at this terminal size: enlarge it.",
+                        severity="warning")
+            return
         self.query_one("#containment", ContainmentList).focus()
 
     def action_severity(self) -> None:
@@ -323,7 +338,9 @@ class WarRoomScreen(Screen):
     async def _status_update_sent(self, sent: dict | None) -> None:
         incident = self.incident
         if sent and incident:
-            await self.write(lambda store: store.record_status_update(incident.id, author=self.author, **sent))
+            if await self.write(lambda store: store.record_status_update(incident.id, author=self.author, **sent)):
+                self.notify("Copied through the terminal (OSC 52) and recorded on the timeline.",
+                            title="Status update")
 
     def action_postmortem(self) -> None:
         from ir_console.tui.screens.documents import PostMortemScreen  # Markdown loads only when needed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input, OptionList
@@ -127,5 +128,19 @@ class EntryLine(Input):
     EntryLine:focus { border: none; background: $primary 25%; }
     """
 
+    class MultilinePaste(Message):
+        """Text of several lines was pasted: an Input would keep only the first."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
     def action_leave(self) -> None:
         self.screen.query_one("#timeline").focus()
+
+    def on_paste(self, event: events.Paste) -> None:
+        text = event.text.strip("\n")
+        if "\n" in text:
+            event.prevent_default()  # not Input's paste, which drops every line but the first
+            event.stop()
+            self.post_message(self.MultilinePaste(text))

@@ -202,6 +202,8 @@ class TimelineView(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self._strips.clear()
         self.virtual_size = Size(self.scrollable_content_region.width, self.count)
+        if self.following:  # the first layout, or a resize: keep the newest event in view
+            self.scroll_end(animate=False, immediate=True)
 
     def render_line(self, y: int) -> Strip:
         index = round(self.scroll_offset.y) + y
