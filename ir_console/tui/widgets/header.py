@@ -40,32 +40,30 @@ class IncidentHeader(Vertical):
                 yield Label(id=name, markup=False)
 
     def show(self, incident: Incident | None, last_update: datetime | None, now: datetime) -> None:
-        severity = self.query_one("#severity", Label)
         if incident is None:
-            severity.update("NO INCIDENT")
-            severity.set_classes("")
-            self.query_one("#title", Label).update(Text("Press n to declare an incident"))
+            self._set("severity", "NO INCIDENT", "")
+            self._set("title", "Press n to declare an incident")
             for name in ("ref", "elapsed", "status", "phase", "response", "next-update"):
-                self.query_one(f"#{name}", Label).update("")
-            self._show_clock(now)
-            return
-        severity.update(incident.severity.label)
-        severity.set_classes(f"sev-{incident.severity.value}")
-        self.query_one("#ref", Label).update(incident.ref)
-        self.query_one("#title", Label).update(Text(one_line(incident.title)))
-        self.query_one("#elapsed", Label).update(f"elapsed {deadlines.elapsed(incident, now)}")
-        self.query_one("#status", Label).update(incident.status.value)
-        self._show_deadline("#phase", deadlines.phase_guide(incident, now))
-        self._show_deadline("#response", deadlines.response_target(incident, now))
-        window = deadlines.postmortem_window(incident, now)
-        update = deadlines.next_update(incident, last_update, now)
-        self._show_deadline("#next-update", window or update)
-        self._show_clock(now)
+                self._set(name, "")
+        else:
+            self._set("severity", incident.severity.label, f"sev-{incident.severity.value}")
+            self._set("ref", incident.ref)
+            self._set("title", one_line(incident.title))
+            self._set("elapsed", f"elapsed {deadlines.elapsed(incident, now)}")
+            self._set("status", incident.status.value)
+            self._set_deadline("phase", deadlines.phase_guide(incident, now))
+            self._set_deadline("response", deadlines.response_target(incident, now))
+            window = deadlines.postmortem_window(incident, now)
+            self._set_deadline("next-update", window or deadlines.next_update(incident, last_update, now))
+        self._set("clock", f"{now:%H:%M:%S} UTC")
 
-    def _show_deadline(self, selector: str, deadline: deadlines.Deadline) -> None:
-        label = self.query_one(selector, Label)
-        label.update(deadline.text)
-        label.set_classes(deadline.state)
+    def _set_deadline(self, name: str, deadline: deadlines.Deadline) -> None:
+        self._set(name, deadline.text, deadline.state)
 
-    def _show_clock(self, now: datetime) -> None:
-        self.query_one("#clock", Label).update(f"{now:%H:%M:%S} UTC")
+    def _set(self, name: str, text: str, classes: str | None = None) -> None:
+        """Update a label only when its text or state changed: each update re-lays the header out."""
+        label = self.query_one(f"#{name}", Label)
+        if str(label.content) != text:
+            label.update(Text(text))
+        if classes is not None and set(label.classes) != set(classes.split()):
+            label.set_classes(classes)

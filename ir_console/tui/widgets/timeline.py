@@ -206,7 +206,11 @@ class TimelineView(ScrollView, can_focus=True):
             self.scroll_end(animate=False, immediate=True)
 
     def render_line(self, y: int) -> Strip:
-        index = round(self.scroll_offset.y) + y
+        top = round(self.scroll_offset.y)
+        if self.following and top < self.max_scroll_y:
+            # The first frame is painted before the scroll to the end lands: draw the end anyway.
+            top = self.max_scroll_y
+        index = top + y
         width = self.scrollable_content_region.width
         event = self.event_at(index)
         if event is None:
