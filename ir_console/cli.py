@@ -20,7 +20,9 @@ from pathlib import Path
 import click
 
 from ir_console import __version__
-from ir_console.locations import default_db_path
+from ir_console.clipboard import copy_text, osc52_sequence
+from ir_console.config import load_config
+from ir_console.locations import config_path, default_db_path
 from ir_console.model import (
     EventKind,
     EventSource,
@@ -35,6 +37,7 @@ from ir_console.model import (
 )
 from ir_console.model.clock import format_duration, parse_iso, to_iso, utc_now
 from ir_console.render.markdown import postmortem_markdown
+from ir_console.render.status import draft_status_update, status_update
 from ir_console.render.text import one_line
 from ir_console.store import NotFound, Store, StoreError, WriteFailed
 from ir_console.store.exchange import export_incident, import_incident
@@ -131,7 +134,7 @@ def open_console(ctx: click.Context) -> None:
     from ir_console.tui.app import run_console  # Textual loads only when the console opens
 
     store = open_store(ctx)
-    run_console(store, author=current_user())
+    run_console(store, author=current_user(), config=load_config(config_path()))
 
 
 @main.command("new")
@@ -316,6 +319,53 @@ def show_incident(ctx, incident_key, as_json) -> None:
     for event in record.events:
         flags = ("*" if event.key_moment else " ") + ("x" if event.is_retracted else " ")
         click.echo(f"{to_iso(event.occurred_at)} {flags} {event.kind.label:<15} {one_line(event.text)}")
+
+
+@main.command("update")
+@click.argument("incident_key", metavar="ID")
+@click.option("--format", "fmt", default="markdown", type=click.Choice(["markdown", "text"]), show_default=True,
+              help="markdown: the seed's template; text: plain text for chat.")
+@click.option("--copy", "copy", is_flag=True,
+              help="Also copy it: the system clipboard, else OSC 52 (stdout a terminal over SSH or in tmux) "
+                   "and a file in the data dir; one line on stderr says which.")
+@click.option("--sent", is_flag=True,
+              help="Record it as sent: stored exactly, on the timeline, next-update countdown restarted.")
+@click.option("--by", "author", default=None, help="With --sent: who sent it (default: your user name).")
+@click.pass_context
+def status_update_command(ctx, incident_key, fmt, copy, sent, author) -> None:
+    """Print the status update drafted for ID (Status, Impact, Current action, ETA, Next update).
+
+    Printing is not sending: nothing is recorded unless --sent is given. The next update is one
+    interval of the severity's cadence ([updates] cadence_minutes in the config file) from now.
+    """
+    if author is not None and not sent:
+        raise Fail("--by goes with --sent (who sent the update)")
+    config = load_config(config_path())
+    for problem in config.problems:
+        click.echo(f"ir-console: warning: {one_line(problem)}", err=True)
+    store = open_store(ctx, create=False)
+    with reported_errors():
+        record = store.record(incident_key)
+        draft = draft_status_update(record, utc_now(), config.update_cadence)
+        text = status_update(draft, fmt)
+        if sent:
+            store.record_status_update(
+                record.incident.id, text, status=draft.status, impact=draft.impact,
+                current_action=draft.current_action, eta=draft.eta, next_update=draft.next_update, format=fmt,
+                author=author if author is not None else current_user(), source=EventSource.CLI)
+    click.echo(text)
+    if copy:
+        terminal = sys.stdout.isatty()
+
+        def osc52(copied: str) -> None:
+            sys.stdout.write(osc52_sequence(copied))
+            sys.stdout.flush()
+
+        result = copy_text(text, osc52=osc52 if terminal else None, suffix=".txt" if fmt == "text" else ".md",
+                           name=f"status-update-{record.incident.ref}")
+        click.echo(f"ir-console: {one_line(result.message)}", err=True)
+        if result.severity == "error":
+            ctx.exit(1)
 
 
 def write_private(path: Path, text: str) -> None:

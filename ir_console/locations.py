@@ -23,6 +23,11 @@ def data_dir() -> Path:
     return private_dir(Path(user_data_dir(APP_NAME, appauthor=False)))
 
 
+def status_updates_dir() -> Path:
+    """Where a status update goes when no clipboard can take it (see clipboard.py)."""
+    return private_dir(data_dir() / "status-updates")
+
+
 def default_db_path() -> Path:
     """`IR_CONSOLE_DB` if set, else `incidents.db` in the user data dir."""
     override = os.environ.get(DB_ENV)

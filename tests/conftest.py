@@ -13,7 +13,25 @@ import pytest
 os.environ["TZ"] = "UTC"
 time.tzset()
 
+from ir_console.clipboard import OSC52_TERMS, SESSION_VARIABLES
 from ir_console.store import Store
+
+
+@pytest.fixture(autouse=True)
+def private_session(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test runs as a user with no configuration, an empty data dir and no clipboard: the
+    developer's config.toml cannot change a cadence under test, a status update saved to a file
+    lands in a temporary folder, and nothing reaches the developer's clipboard. Tests that want a
+    clipboard or a session (DISPLAY, SSH_TTY, TMUX...) set it themselves."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("IR_CONSOLE_CONFIG", str(home / "config" / "ir-console" / "config.toml"))
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", *SESSION_VARIABLES):
+        monkeypatch.delenv(name, raising=False)
+    if os.environ.get("TERM") in OSC52_TERMS:
+        monkeypatch.setenv("TERM", "xterm-256color")
+    return home
 
 
 @pytest.fixture

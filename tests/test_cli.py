@@ -26,7 +26,7 @@ from ir_console.model.clock import parse_iso, to_iso, utc_now
 from ir_console.store import Store
 
 REF = re.compile(r"INC-\d{8}-\d{3}")
-COMMANDS = ["new", "log", "set", "list", "show", "export", "import"]
+COMMANDS = ["new", "log", "set", "list", "show", "update", "export", "import"]
 HEADINGS = ["Summary", "Timeline", "Root Cause", "Impact", "What Went Well", "What Went Wrong",
             "Action Items", "Lessons Learned"]
 TABLES = ["incidents", "events", "event_revisions", "hypotheses", "containment", "status_updates",
@@ -912,6 +912,7 @@ def test_help_lists_every_command_and_documents_the_options(cli: Cli) -> None:
                 "--milestone"],
         "list": ["--json", "--status"],
         "show": ["--json"],
+        "update": ["--format", "--copy", "--sent", "--by"],
         "export": ["--format", "-o, --output"],
     }
     for command, flags in options.items():

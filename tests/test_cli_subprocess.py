@@ -78,13 +78,13 @@ class Process:
         assert len(lines) == 1 and lines[0].startswith("ir-console: "), result.stderr
         return lines[0]
 
-    def on_terminal(self, *args: str) -> str:
+    def on_terminal(self, *args: str, **env: str) -> str:
         """Run with stdout on a raw pseudo-terminal and return exactly the bytes written to it."""
         master, slave = pty.openpty()
         tty.setraw(slave)  # no newline translation: what the program writes is what we read
         try:
             process = subprocess.Popen([*self.argv, *args], stdin=subprocess.DEVNULL, stdout=slave,
-                                       stderr=subprocess.PIPE, env=environment(self.db, TERM="xterm-256color"),
+                                       stderr=subprocess.PIPE, env=environment(self.db, **{"TERM": "xterm-256color", **env}),
                                        cwd=self.cwd)
         finally:
             os.close(slave)
@@ -201,7 +201,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Process, str]:
     return cli, ref
 
 
-@pytest.mark.parametrize("command", [["show", "{ref}"], ["export", "{ref}"], ["list"]])
+@pytest.mark.parametrize("command", [["show", "{ref}"], ["export", "{ref}"], ["list"], ["update", "{ref}"],
+                                     ["update", "{ref}", "--format", "text"]])
 def test_control_sequences_in_user_text_never_reach_the_terminal(hostile, command: list[str]) -> None:
     cli, ref = hostile
     args = [a.format(ref=ref) for a in command]
@@ -224,6 +225,28 @@ def test_control_sequences_stay_out_of_an_exported_file_and_the_record_keeps_the
     shown = cli.ok("show", ref, "--json")
     assert "\x1b" not in shown and "\x07" not in shown and "\x00" not in shown  # JSON escapes C0
     assert json.loads(shown)["events"][-1]["text"] == f"note {HOSTILE}"
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS always has a system clipboard (pbcopy)")
+def test_update_copy_sends_osc52_only_to_a_terminal_and_only_its_own(hostile, tmp_path: Path) -> None:
+    """In tmux with no system clipboard, `update --copy` on a terminal writes one OSC 52 sequence,
+    the one that carries the update; with stdout a pipe it writes none. The file is written both times."""
+    import base64
+
+    cli, ref = hostile
+    session = {"TMUX": "/tmp/tmux-1000/default,1,0", "DISPLAY": "", "WAYLAND_DISPLAY": "",
+               "XDG_DATA_HOME": str(tmp_path / "data")}
+    output = cli.on_terminal("update", ref, "--copy", **session)
+    text, sequence = output.split("\x1b]52;c;")
+    assert sequence.endswith("\x07") and control_characters(text) == set()
+    assert base64.b64decode(sequence[:-1]).decode("utf-8") + "\n" == text  # the update, as printed
+    assert "title before" in text
+    piped = subprocess.run([*cli.argv, "update", ref, "--copy"], capture_output=True, text=True, encoding="utf-8",
+                           env=environment(cli.db, **session), cwd=cli.cwd, timeout=60)
+    assert piped.returncode == 0 and "\x1b" not in piped.stdout and piped.stdout == text
+    assert piped.stderr.startswith("ir-console: No clipboard here (")
+    saved = sorted((tmp_path / "data" / "ir-console" / "status-updates").iterdir())
+    assert len(saved) == 2 and all(path.read_text(encoding="utf-8") + "\n" == text for path in saved)
 
 
 def test_the_pty_harness_does_see_escape_sequences(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from textual.widgets import Button, Input, Markdown, OptionList, RadioSet, Stati
 from ir_console.model import SEED_CONTAINMENT, Incident, Severity, Status, Triage
 from ir_console.render.status import status_update_markdown
 from ir_console.store import Store, WriteFailed
-from ir_console.tui.screens.documents import PostMortemScreen, StatusUpdateScreen
+from ir_console.tui.screens.documents import StatusUpdateScreen
 from ir_console.tui.screens.event import EventScreen, PasteScreen
 from ir_console.tui.screens.forms import (
     AddContainmentScreen,
@@ -35,6 +35,7 @@ from ir_console.tui.screens.forms import (
 from ir_console.tui.screens.help import HelpScreen
 from ir_console.tui.screens.hypothesis import HypothesisScreen
 from ir_console.tui.screens.incidents import IncidentsScreen
+from ir_console.tui.screens.postmortem import PostMortemScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
 from ir_console.tui.widgets.panes import ContainmentList, EntryLine, HypothesisList
 from ir_console.tui.widgets.timeline import TimelineView
@@ -751,7 +752,8 @@ async def test_roles_assignment_and_acknowledged_milestone(store, db_path, clock
 # -- status update, post-mortem, incidents list ---------------------------------------------------
 
 
-async def test_status_update_is_recorded_exactly_and_copied(store, db_path, clock, incident) -> None:
+async def test_status_update_is_recorded_exactly_and_copied(store, db_path, clock, incident, monkeypatch) -> None:
+    monkeypatch.setenv("TMUX", "/tmp/tmux-0/default,1,0")  # no system clipboard, a session where OSC 52 may work
     app = console(store, clock)
     async with run(app) as pilot:
         await pilot.pause()
@@ -761,7 +763,8 @@ async def test_status_update_is_recorded_exactly_and_copied(store, db_path, cloc
         assert isinstance(screen, StatusUpdateScreen)
         fields = {name: screen.query_one(f"#{name}", Input).value
                   for name in ("status", "impact", "current_action", "eta", "next_update")}
-        assert fields == {"status": "Investigating", "impact": "All users paying by card",
+        assert fields == {"status": "Investigating",
+                          "impact": "All users paying by card — 30% of POST /checkout fail",
                           "current_action": "Investigating", "eta": "Unknown", "next_update": "03:44 UTC"}
         preview = screen.query_one("#preview", TextArea)
         assert preview.text == status_update_markdown(screen.current_draft())
@@ -777,10 +780,13 @@ async def test_status_update_is_recorded_exactly_and_copied(store, db_path, cloc
         row = one(db_path, "SELECT * FROM status_updates")
         assert row["text"] == text
         assert (row["status"], row["impact"], row["eta"], row["format"], row["author"], row["sent_at"]) == (
-            "Investigating", "All users paying by card", "30 minutes", "markdown", "tester", NOW_ISO)
+            "Investigating", "All users paying by card — 30% of POST /checkout fail", "30 minutes", "markdown",
+            "tester", NOW_ISO)
         logged = one(db_path, "SELECT * FROM events WHERE kind = 'status_update'")
         assert logged["text"] == f"Status update sent:\n{text}" and logged["author"] == "tester"
-        assert app.clipboard == text  # what copy_to_clipboard sent through OSC 52
+        await wait_until(pilot, lambda: app.clipboard == text, "OSC 52")  # what copy_to_clipboard sent
+        await wait_until(pilot, lambda: any("Sent to your terminal's clipboard (OSC 52)" in t for t in toasts(app)),
+                         "where it went")
         assert "Status update sent: ⏎ ## Status Update: Checkout API" in last_line(app)
 
 
@@ -791,14 +797,14 @@ async def test_post_mortem_draft(store, db_path, clock, incident) -> None:
         before = count(db_path, "events")
         await pilot.press("p")
         screen = app.screen
-        assert isinstance(screen, PostMortemScreen)
-        markdown = screen.query_one(Markdown)
-        assert TITLE in markdown.source
-        assert f"ir-console export {incident.ref}" in str(screen.query_one(".dialog-title").render())
+        assert isinstance(screen, PostMortemScreen)  # the editor: tests/test_postmortem.py
+        assert f"{incident.ref}: {TITLE}" in str(screen.query_one("#pm-title").render())
+        assert "Incident declared" in screen.query_one("#generated-timeline", Markdown).source
         await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, WarRoomScreen), "the war room")
         await settle(pilot)
-        assert isinstance(app.screen, WarRoomScreen)
         assert count(db_path, "events") == before  # reading the draft writes nothing
+        assert count(db_path, "postmortem_sections") == 0
 
 
 async def test_incidents_list_switches_the_war_room(store, db_path, clock, incident) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ir_console.model import Incident, Milestone, Phase
+from ir_console.model import Incident, Milestone, Phase, Severity
 from ir_console.model.clock import format_duration
 from ir_console.model.postmortem import POST_MORTEM_WINDOW_HOURS
 
@@ -37,15 +38,28 @@ def response_target(incident: Incident, now: datetime) -> Deadline:
     return Deadline(f"{target}: {format_duration(left)} left", "due")
 
 
-def next_update_due(incident: Incident, last_update: datetime | None) -> datetime:
+# How often each severity gets a status update (config.py's `[updates] cadence_minutes`).
+Cadence = Mapping[Severity, timedelta]
+
+
+def update_every(severity: Severity, cadence: Cadence | None = None) -> timedelta:
+    """The interval between status updates: the configured one, else the severity's default."""
+    if cadence is not None and severity in cadence:
+        return cadence[severity]
+    return severity.info.update_every
+
+
+def next_update_due(incident: Incident, last_update: datetime | None, cadence: Cadence | None = None) -> datetime:
+    """One interval after the last update sent, or after the incident was declared."""
     declared = incident.milestones.get(Milestone.DECLARED) or incident.detected_at
-    return (last_update or declared) + incident.severity.info.update_every
+    return (last_update or declared) + update_every(incident.severity, cadence)
 
 
-def next_update(incident: Incident, last_update: datetime | None, now: datetime) -> Deadline:
+def next_update(incident: Incident, last_update: datetime | None, now: datetime,
+                cadence: Cadence | None = None) -> Deadline:
     if not incident.is_open:
         return Deadline("no updates due", "ok")
-    left = next_update_due(incident, last_update) - now
+    left = next_update_due(incident, last_update, cadence) - now
     if left < timedelta(0):
         return Deadline(f"update OVERDUE {format_duration(-left)}", "late")
     return Deadline(f"next update in {format_duration(left)}", "due" if left < timedelta(minutes=5) else "ok")

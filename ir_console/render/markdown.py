@@ -1,18 +1,54 @@
 """The post-mortem as Markdown: the seed's template, in its order, filled from the record.
 
-Sections someone wrote are used as written; the rest are drafted from what the console recorded,
-and a section with nothing to go on says that it has not been written yet.
+Sections someone wrote are used as written; the rest are drafted from what the console recorded
+(`draft_sections`, which the post-mortem editor also prefills its text boxes with), and a section
+with nothing to go on says that it has not been written yet. After the seed's sections come the
+console's own: detection, resolution and recovery, where we got lucky, then what the record holds
+(metrics, responders, the hypothesis log, containment actions, status updates).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from ir_console.model import METRICS, IncidentRecord, Milestone, Role, Section
+from ir_console.model import (
+    METRICS,
+    ContainmentState,
+    EventKind,
+    IncidentRecord,
+    Milestone,
+    Role,
+    Section,
+    TimelineEvent,
+)
 from ir_console.model.clock import format_duration, to_iso
-from ir_console.render.text import md_block, md_cell, md_inline
+from ir_console.render.text import md_block, md_cell, md_inline, one_line
 
 NOT_WRITTEN = "_Not written yet._"
+# The seed's containment phase: "minutes 5-15, stop the bleeding".
+CONTAINMENT_WINDOW = timedelta(minutes=15)
+# Alerts listed in the drafted Detection section; the timeline has the rest.
+MAX_ALERTS = 10
+
+# The console's written sections beyond the seed's template, in the order they are exported.
+FURTHER_SECTIONS = (Section.DETECTION, Section.RESOLUTION_RECOVERY, Section.LUCKY)
+# Every heading of the export, in order: the seed's, then the console's.
+EXPORT_HEADINGS = (
+    "Summary",
+    "Timeline",
+    "Root Cause",
+    "Impact",
+    "What Went Well",
+    "What Went Wrong",
+    "Action Items",
+    "Lessons Learned",
+    *(section.heading for section in FURTHER_SECTIONS),
+    "Metrics",
+    "Responders and Roles",
+    "Hypothesis Log",
+    "Containment Actions",
+    "Status Updates Sent",
+)
 
 
 def hhmm(moment: datetime | None) -> str:
@@ -31,13 +67,50 @@ def table(headers: list[str], rows: list[list[str]], align: list[str] | None = N
     return lines
 
 
-def written_or(record: IncidentRecord, section: Section, draft: str) -> str:
-    body = md_block(record.sections.get(section, ""))
-    return body or draft or NOT_WRITTEN
+# -- what someone wrote, or else the draft ----------------------------------------------------------
+
+
+def written(record: IncidentRecord, section: Section) -> str:
+    """The section as someone wrote it ("" when nobody did, or they cleared it)."""
+    return record.sections.get(section, "").strip()
+
+
+def section_body(record: IncidentRecord, section: Section, drafts: dict[Section, str]) -> str:
+    return md_block(written(record, section)) or drafts.get(section, "") or NOT_WRITTEN
+
+
+def author_line(record: IncidentRecord, drafts: dict[Section, str]) -> str:
+    """The author is a name, not Markdown: escaped like any other user text."""
+    return md_inline(written(record, Section.AUTHOR) or drafts[Section.AUTHOR]) or NOT_WRITTEN
+
+
+def draft_sections(record: IncidentRecord) -> dict[Section, str]:
+    """Every written section as the record alone would draft it: Markdown a person can edit.
+
+    "" where the record has nothing to go on. The author is a plain name (the commander), not
+    Markdown; every other draft is Markdown with the user text in it escaped.
+    """
+    return {
+        Section.SUMMARY: draft_summary(record),
+        Section.ROOT_CAUSE: draft_root_cause(record),
+        Section.IMPACT: draft_impact(record),
+        Section.WENT_WELL: "\n".join(line for met, line in timing_notes(record) if met),
+        Section.WENT_WRONG: "\n".join(line for met, line in timing_notes(record) if not met),
+        Section.LESSONS: "",
+        Section.AUTHOR: one_line(record.incident.role(Role.COMMANDER)),
+        Section.DETECTION: draft_detection(record),
+        Section.RESOLUTION_RECOVERY: draft_resolution(record),
+        Section.LUCKY: "",
+    }
 
 
 def postmortem_markdown(record: IncidentRecord) -> str:
     incident = record.incident
+    drafts = draft_sections(record)
+
+    def written_section(section: Section) -> list[str]:
+        return [f"## {section.heading}", "", section_body(record, section, drafts), ""]
+
     parts = [
         f"# Post-Mortem: {md_inline(incident.title)}",
         "",
@@ -46,41 +119,42 @@ def postmortem_markdown(record: IncidentRecord) -> str:
         f"**Duration:** {duration_line(record)}  ",
         f"**Severity:** {incident.severity.label}  ",
         f"**Status:** {incident.status.value}  ",
-        f"**Author:** {md_inline(record.sections.get(Section.AUTHOR, '')) or md_inline(incident.role(Role.COMMANDER)) or 'not written yet'}",
+        f"**Author:** {author_line(record, drafts)}",
         "",
-        "## Summary",
-        "",
-        written_or(record, Section.SUMMARY, draft_summary(record)),
-        "",
+        *written_section(Section.SUMMARY),
         "## Timeline",
         "",
         *timeline_table(record),
         "",
-        "## Root Cause",
-        "",
-        written_or(record, Section.ROOT_CAUSE, draft_root_cause(record)),
-        "",
-        "## Impact",
-        "",
-        written_or(record, Section.IMPACT, draft_impact(record)),
-        "",
-        "## What Went Well",
-        "",
-        written_or(record, Section.WENT_WELL, ""),
-        "",
-        "## What Went Wrong",
-        "",
-        written_or(record, Section.WENT_WRONG, ""),
-        "",
+        *written_section(Section.ROOT_CAUSE),
+        *written_section(Section.IMPACT),
+        *written_section(Section.WENT_WELL),
+        *written_section(Section.WENT_WRONG),
         "## Action Items",
         "",
         *action_items_table(record),
         "",
-        "## Lessons Learned",
+        *written_section(Section.LESSONS),
+        *(line for section in FURTHER_SECTIONS for line in written_section(section)),
+        "## Metrics",
         "",
-        written_or(record, Section.LESSONS, ""),
+        *metrics_table(record),
         "",
-        *appendix(record),
+        "## Responders and Roles",
+        "",
+        *responders_table(record),
+        "",
+        "## Hypothesis Log",
+        "",
+        *hypothesis_log(record),
+        "",
+        "## Containment Actions",
+        "",
+        *containment_table(record),
+        "",
+        "## Status Updates Sent",
+        "",
+        *status_updates_table(record),
     ]
     return "\n".join(parts).rstrip() + "\n"
 
@@ -94,6 +168,9 @@ def duration_line(record: IncidentRecord) -> str:
     return f"{hhmm(start)} to {hhmm(end)} ({minutes(record.duration)})"
 
 
+# -- drafts -------------------------------------------------------------------------------------------
+
+
 def draft_summary(record: IncidentRecord) -> str:
     incident, triage = record.incident, record.incident.triage
     sentences = []
@@ -101,30 +178,147 @@ def draft_summary(record: IncidentRecord) -> str:
         sentences.append(md_inline(triage.happening.rstrip(".")) + ".")
     if triage.affected:
         sentences.append(f"Affected: {md_inline(triage.affected.rstrip('.'))}.")
-    if sentences:
-        sentences.append(f"Classified {incident.severity.label}; status {incident.status.value}.")
+    if not sentences:
+        return ""
+    causes = "; ".join(md_inline(h.statement.rstrip(".")) for h in record.confirmed_hypotheses)
+    if causes:
+        sentences.append(f"Root cause: {causes}.")
+    if record.duration is not None:
+        sentences.append(f"{incident.severity.label}, resolved after {minutes(record.duration)}.")
+    else:
+        sentences.append(f"{incident.severity.label}, {incident.status.value.lower()}, not resolved yet.")
     return " ".join(sentences)
 
 
-def timeline_table(record: IncidentRecord) -> list[str]:
-    rows = [[md_cell(hhmm(event.occurred_at)), md_cell(event.text)] for event in record.key_events]
-    if not rows:
-        return [NOT_WRITTEN + " No key moments were recorded."]
-    return table(["Time", "Event"], rows)
-
-
 def draft_root_cause(record: IncidentRecord) -> str:
-    return "\n".join(f"- {md_inline(h.statement)}" for h in record.confirmed_hypotheses)
+    lines = []
+    for hypothesis in record.confirmed_hypotheses:
+        lines.append(f"- {md_inline(hypothesis.statement)}")
+        if hypothesis.evidence_for.strip():
+            lines.append(f"  - Evidence: {md_inline(hypothesis.evidence_for)}")
+        if hypothesis.test.strip():
+            lines.append(f"  - Confirmed by: {md_inline(hypothesis.test)}")
+    return "\n".join(lines)
 
 
 def draft_impact(record: IncidentRecord) -> str:
     triage = record.incident.triage
     if not triage.affected and record.duration is None:
         return ""
+    duration = minutes(record.duration) if record.duration is not None else "unknown (not resolved yet)"
     return "\n".join([
         f"- Users affected: {md_inline(triage.affected) or 'not recorded'}",
-        f"- Duration: {minutes(record.duration)}",
+        f"- Duration: {duration}",
+        "- Revenue impact: not recorded",
+        "- Data affected: not recorded",
     ])
+
+
+def timing_notes(record: IncidentRecord) -> list[tuple[bool, str]]:
+    """The seed's clocks, met or missed: the response time and containment by minute 15."""
+    incident = record.incident
+    detected = incident.detected_at
+    if detected is None:
+        return []
+    notes = []
+    info = incident.severity.info
+    acknowledged = incident.milestones.get(Milestone.ACKNOWLEDGED)
+    if acknowledged is not None:
+        span = acknowledged - detected
+        met = span <= info.response_target
+        notes.append((met, f"- Acknowledged {format_duration(span)} after detection: "
+                           f"{'within' if met else 'outside'} the {incident.severity.label} response time "
+                           f"({info.response_time})."))
+    done = sorted((a for a in record.containment if a.state is ContainmentState.DONE and a.changed_at),
+                  key=lambda a: a.changed_at)
+    if done:
+        first = done[0]
+        span = first.changed_at - detected
+        met = span <= CONTAINMENT_WINDOW
+        notes.append((met, f"- First containment action done {format_duration(span)} after detection "
+                           f"({md_inline(first.action)}): {'within' if met else 'after'} the 15-minute "
+                           f"containment window."))
+    return notes
+
+
+def draft_detection(record: IncidentRecord) -> str:
+    incident, triage = record.incident, record.incident.triage
+    lines = []
+    if incident.detected_at:
+        reporter = f", reported by {md_inline(triage.reporter)}" if triage.reporter.strip() else ""
+        lines.append(f"- Detected {hhmm(incident.detected_at)}{reporter}.")
+    impact_started = incident.milestones.get(Milestone.IMPACT_STARTED)
+    to_detect = record.metric(METRICS[0])
+    if impact_started and to_detect is not None:
+        lines.append(f"- Impact started {hhmm(impact_started)}: time to detect {format_duration(to_detect)}.")
+    if triage.happening.strip():
+        lines.append(f"- Symptoms at triage: {md_inline(triage.happening)}")
+    if triage.changed.strip():
+        lines.append(f"- What had changed recently: {md_inline(triage.changed)}")
+    alerts = [e for e in record.events if e.kind is EventKind.ALERT and not e.is_retracted]
+    if alerts:
+        lines.append("- Alerts on the timeline:")
+        lines += [f"  - {hhmm(e.occurred_at)}: {md_inline(e.text)}" for e in alerts[:MAX_ALERTS]]
+        if len(alerts) > MAX_ALERTS:
+            lines.append(f"  - and {len(alerts) - MAX_ALERTS} more")
+    return "\n".join(lines)
+
+
+def draft_resolution(record: IncidentRecord) -> str:
+    milestones = record.incident.milestones
+    lines = []
+    taken = [a for a in record.containment if a.state in (ContainmentState.IN_PROGRESS, ContainmentState.DONE)]
+    if taken:
+        lines.append("- Containment:")
+        for action in taken:
+            by = f" by {md_inline(action.changed_by)}" if action.changed_by.strip() else ""
+            when = f" at {hhmm(action.changed_at)}" if action.changed_at else ""
+            lines.append(f"  - {md_inline(action.action)}: {action.state.label}{by}{when}")
+    for milestone, metric in ((Milestone.IDENTIFIED, None), (Milestone.MITIGATED, METRICS[2]),
+                              (Milestone.RESOLVED, METRICS[3])):
+        moment = milestones.get(milestone)
+        if moment is None:
+            continue
+        span = record.metric(metric) if metric else None
+        measured = f" ({metric.name.lower()} {format_duration(span)})" if metric and span is not None else ""
+        lines.append(f"- {milestone.description} {hhmm(moment)}{measured}.")
+    return "\n".join(lines)
+
+
+# -- what the record holds, generated -------------------------------------------------------------
+
+
+def milestone_of(event: TimelineEvent) -> Milestone | None:
+    """The milestone a milestone event stamped (its text starts with the milestone's description)."""
+    if event.kind is not EventKind.MILESTONE:
+        return None
+    for milestone in Milestone:
+        description = milestone.description
+        if event.text == description or event.text.startswith((description + " ", description + ":")):
+            return milestone
+    return None
+
+
+def timeline_events(record: IncidentRecord) -> list[TimelineEvent]:
+    """Key moments, with each milestone shown once, at the time it holds now.
+
+    A milestone set again (or cleared) leaves its earlier event on the timeline; that event no
+    longer says when the milestone was, so the post-mortem leaves it out.
+    """
+    shown = []
+    for event in record.key_events:
+        milestone = milestone_of(event)
+        if milestone is not None and record.incident.milestones.get(milestone) != event.occurred_at:
+            continue
+        shown.append(event)
+    return shown
+
+
+def timeline_table(record: IncidentRecord) -> list[str]:
+    rows = [[md_cell(hhmm(event.occurred_at)), md_cell(event.text)] for event in timeline_events(record)]
+    if not rows:
+        return [NOT_WRITTEN + " No key moments were recorded."]
+    return table(["Time", "Event"], rows)
 
 
 def action_items_table(record: IncidentRecord) -> list[str]:
@@ -135,19 +329,39 @@ def action_items_table(record: IncidentRecord) -> list[str]:
     return table(["Action", "Owner", "Due Date", "Priority"], rows, ["--------", "-------", "----------", ":--------:"])
 
 
-def appendix(record: IncidentRecord) -> list[str]:
-    lines = ["## Metrics", ""]
-    metric_rows = []
+def metrics_table(record: IncidentRecord) -> list[str]:
+    rows = []
     for metric in METRICS:
         span = record.metric(metric)
         start, end = (record.incident.milestones.get(m) for m in (metric.start, metric.end))
-        metric_rows.append([metric.name, format_duration(span) if span is not None else "—", metric.definition,
-                            to_iso(start) if start else "—", to_iso(end) if end else "—"])
-    lines += table(["Metric", "Value", "Definition", "From", "To"], metric_rows)
-    lines += ["", "## Responders", ""]
-    responders = [[role.label, md_cell(record.incident.role(role))] for role in Role if record.incident.role(role)]
-    lines += table(["Role", "Name"], responders) if responders else [NOT_WRITTEN + " No roles were assigned."]
-    lines += ["", "## Hypothesis Log", ""]
+        rows.append([metric.name, format_duration(span) if span is not None else "—", metric.definition,
+                     to_iso(start) if start else "—", to_iso(end) if end else "—"])
+    return table(["Metric", "Value", "Definition", "From", "To"], rows)
+
+
+def responders(record: IncidentRecord) -> list[tuple[str, str]]:
+    """(role, name): the roles assigned, then everyone else who wrote on the record, in order of appearance."""
+    named = [(role.label, record.incident.role(role)) for role in Role if record.incident.role(role).strip()]
+    seen = {name for _, name in named}
+    others = []
+    writers = [e.author for e in record.events] + [h.author for h in record.hypotheses]
+    writers += [a.changed_by for a in record.containment] + [u.author for u in record.status_updates]
+    for name in writers:
+        if name.strip() and name not in seen:
+            seen.add(name)
+            others.append(("Responder", name))
+    return named + others
+
+
+def responders_table(record: IncidentRecord) -> list[str]:
+    rows = [[role, md_cell(name)] for role, name in responders(record)]
+    return table(["Role", "Name"], rows) if rows else [NOT_WRITTEN + " No roles were assigned."]
+
+
+def hypothesis_log(record: IncidentRecord) -> list[str]:
+    if not record.hypotheses:
+        return ["No hypotheses were recorded."]
+    lines: list[str] = []
     for hypothesis in record.hypotheses:
         lines += [
             f"### Hypothesis {hypothesis.rank}: {md_inline(hypothesis.statement)}",
@@ -158,13 +372,16 @@ def appendix(record: IncidentRecord) -> list[str]:
             f"- Result: {hypothesis.result.value}",
             "",
         ]
-    if not record.hypotheses:
-        lines += ["No hypotheses were recorded.", ""]
-    lines += ["## Containment Actions", ""]
-    containment = [[md_cell(a.action), a.state.label, md_cell(a.changed_by), hhmm(a.changed_at) if a.changed_at else "—"]
-                   for a in record.containment]
-    lines += table(["Action", "State", "By", "When"], containment) if containment else ["None."]
-    lines += ["", "## Status Updates Sent", ""]
-    updates = [[hhmm(u.sent_at), md_cell(u.text)] for u in record.status_updates]
-    lines += table(["Sent", "Text"], updates) if updates else ["No status updates were sent."]
-    return lines
+    return lines[:-1]
+
+
+def containment_table(record: IncidentRecord) -> list[str]:
+    """The actions taken (or ruled out); the ones still pending were not."""
+    rows = [[md_cell(a.action), a.state.label, md_cell(a.changed_by), hhmm(a.changed_at) if a.changed_at else "—"]
+            for a in record.containment if a.state is not ContainmentState.PENDING]
+    return table(["Action", "State", "By", "When"], rows) if rows else ["No containment actions were taken."]
+
+
+def status_updates_table(record: IncidentRecord) -> list[str]:
+    rows = [[hhmm(u.sent_at), md_cell(u.status), md_cell(u.text)] for u in record.status_updates]
+    return table(["Sent", "Status", "Text"], rows) if rows else ["No status updates were sent."]

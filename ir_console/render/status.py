@@ -1,4 +1,9 @@
-"""Status updates: the seed's communication template, drafted from the record."""
+"""Status updates: the seed's communication template, drafted from the record.
+
+Two formats of the same fields, in the template's order: the seed's Markdown (for a status page,
+an e-mail, a ticket) and plain text for chat. The draft is only a start: the commander edits it,
+and what is stored is the exact text they sent.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ir_console.model import EventKind, IncidentRecord
+from ir_console.render.deadlines import Cadence, update_every
 from ir_console.render.text import display_text, one_line
 
-CURRENT_ACTION_KINDS = (EventKind.ACTION, EventKind.CONTAINMENT, EventKind.DECISION, EventKind.HYPOTHESIS)
+# What counts as "what we're doing right now": containment steps, actions taken and decisions.
+# (Hypotheses, alerts and evidence are what we know, not what we do.)
+CURRENT_ACTION_KINDS = (EventKind.ACTION, EventKind.CONTAINMENT, EventKind.DECISION)
+FORMATS = ("markdown", "text")
 
 
 @dataclass
@@ -21,18 +30,27 @@ class StatusUpdateDraft:
     next_update: str
 
 
-def draft_status_update(record: IncidentRecord, now: datetime) -> StatusUpdateDraft:
+def draft_status_update(record: IncidentRecord, now: datetime, cadence: Cadence | None = None) -> StatusUpdateDraft:
+    """The template filled from the record: impact from triage, the latest action, the next update
+    one interval (`cadence`, default the severity's) from `now`."""
     incident = record.incident
     # Sending this update restarts the cadence, so the next one is due a full interval from now.
-    due = now + incident.severity.info.update_every
+    due = now + update_every(incident.severity, cadence)
     return StatusUpdateDraft(
         title=one_line(incident.title),
         status=incident.status.value,
-        impact=one_line(incident.triage.affected or incident.triage.happening),
+        impact=impact(record),
         current_action=current_action(record),
         eta="Unknown",
         next_update=f"{due:%H:%M} UTC" if incident.is_open else "None: this is the final update",
     )
+
+
+def impact(record: IncidentRecord) -> str:
+    """Who is affected and what they see, from the triage fields."""
+    triage = record.incident.triage
+    parts = [one_line(part).strip() for part in (triage.affected, triage.happening)]
+    return " — ".join(part for part in parts if part) or "Being assessed"
 
 
 def current_action(record: IncidentRecord) -> str:
@@ -64,3 +82,10 @@ def status_update_text(draft: StatusUpdateDraft) -> str:
     lines = [f"Status update: {display_text(draft.title)}"]
     lines += [f"{label}: {display_text(value)}" for label, value in template_fields(draft)]
     return "\n".join(lines)
+
+
+def status_update(draft: StatusUpdateDraft, format: str = "markdown") -> str:
+    """The draft in `format`: "markdown" (the seed's template) or "text" (for chat)."""
+    if format not in FORMATS:
+        raise ValueError(f"format must be markdown or text (got {format!r})")
+    return status_update_text(draft) if format == "text" else status_update_markdown(draft)

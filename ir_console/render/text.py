@@ -64,11 +64,84 @@ def md_cell(text: str) -> str:
     return "<br>".join(line.strip() for line in cleaned.split("\n"))
 
 
+# What would make the start of a line a heading, quote, list item or thematic break.
+BLOCK_START = re.compile(r"^(#|>|[-+=]|\d+[.)])")
+
+
 def md_inline(text: str) -> str:
-    """User text inside a Markdown paragraph or list item, on one line, formatting escaped."""
-    return " ".join(display_text(text).split()).translate(MARKDOWN_CELL_ESCAPES)
+    """User text inside a Markdown paragraph or list item, on one line, formatting escaped.
+
+    Safe at the start of a line too: a leading `#`, `>`, `-`, `+`, `=` or `1.` is escaped, so the
+    text stays a paragraph and never becomes a heading or a list.
+    """
+    line = " ".join(display_text(text).split()).translate(MARKDOWN_CELL_ESCAPES)
+    return BLOCK_START.sub(lambda found: found.group(1)[:-1] + "\\" + found.group(1)[-1], line)
+
+
+FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# `#` and `##` belong to the document and its sections: a written section's headings start at `###`.
+TOP_HEADING = re.compile(r"^( {0,3})#{1,2}(?=[ \t]|$)")
+SETEXT_UNDERLINE = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
+BACKTICKS = re.compile(r"`+")
+AUTOLINK = re.compile(r"<[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>|<[^\s@<>]+@[^\s@<>]+>")
+HTML_START = re.compile(r"<(?=[A-Za-z/!?])")
 
 
 def md_block(text: str) -> str:
-    """A section someone wrote in Markdown on purpose: kept as Markdown, control sequences removed."""
-    return display_text(text).strip()
+    """A section someone wrote in Markdown on purpose: kept as Markdown, made safe to embed.
+
+    Terminal control sequences are removed; raw HTML (a pasted `<html>` error page, a `<script>`)
+    is shown as text, except in code; autolinks (`<https://...>`) still work. Headings are
+    demoted to `###` and a setext underline (`---` under a line) becomes a rule, so what someone
+    wrote cannot add a section to the document it sits in.
+    """
+    out: list[str] = []
+    fence = ""
+    for line in display_text(text).strip().split("\n"):
+        if fence:
+            out.append(line)
+            stripped = line.strip()
+            if stripped.startswith(fence) and set(stripped) == {fence[0]}:
+                fence = ""
+            continue
+        opening = FENCE_OPEN.match(line)
+        if opening:
+            fence = opening.group(1)
+            out.append(line)
+            continue
+        if SETEXT_UNDERLINE.match(line) and out and out[-1].strip():
+            out.append("")
+        line = TOP_HEADING.sub(r"\1###", line)
+        out.append(_escape_html_outside_code(line))
+    if fence:
+        out.append(fence)  # an unclosed code block would swallow the sections after it
+    return "\n".join(out).strip()
+
+
+def _escape_html_outside_code(line: str) -> str:
+    """`<` that would open an HTML tag becomes `&lt;`, outside inline code spans and autolinks."""
+    parts: list[str] = []
+    position = 0
+    while position < len(line):
+        opening = BACKTICKS.search(line, position)
+        if opening is None:
+            break
+        run = opening.group()
+        closing = next((m for m in BACKTICKS.finditer(line, opening.end()) if m.group() == run), None)
+        if closing is None:
+            break
+        parts.append(_escape_html(line[position:opening.start()]))
+        parts.append(line[opening.start():closing.end()])
+        position = closing.end()
+    parts.append(_escape_html(line[position:]))
+    return "".join(parts)
+
+
+def _escape_html(text: str) -> str:
+    pieces, position = [], 0
+    for link in AUTOLINK.finditer(text):
+        pieces.append(HTML_START.sub("&lt;", text[position:link.start()]))
+        pieces.append(link.group())
+        position = link.end()
+    pieces.append(HTML_START.sub("&lt;", text[position:]))
+    return "".join(pieces)

@@ -649,6 +649,13 @@ class Store:
             self.db["action_items"].update(item_id, {**changes, "updated_at": to_iso(self.clock())})
         return self.action_item(item_id)
 
+    def delete_action_item(self, item_id: int) -> None:
+        """Remove an action item. Action items are the post-mortem's plan, not the timeline: an item
+        added by mistake may go. (An older JSON export imported again brings it back.)"""
+        with self.transaction():
+            self.action_item(item_id)
+            self.db.execute("DELETE FROM action_items WHERE id = ?", [item_id])
+
     def action_item(self, item_id: int) -> ActionItem:
         row = self.query_row("SELECT * FROM action_items WHERE id = ?", [item_id])
         if row is None:
@@ -660,12 +667,18 @@ class Store:
                 self.query_rows("SELECT * FROM action_items WHERE incident_id = ? ORDER BY priority, id", [incident_id])]
 
     def set_postmortem_section(self, incident_id: int, section: Section, body: str, *, author: str = "") -> None:
+        self.set_postmortem_sections(incident_id, {section: body}, author=author)
+
+    def set_postmortem_sections(self, incident_id: int, bodies: dict[Section, str], *, author: str = "") -> None:
+        """Write several post-mortem sections at once: all of them, or none."""
+        now = to_iso(self.clock())
         with self.transaction():
             self.incident(incident_id)
-            self.db["postmortem_sections"].upsert({
-                "incident_id": incident_id, "section": section.value, "body": storable(body),
-                "updated_by": storable(author), "updated_at": to_iso(self.clock()),
-            }, pk=("incident_id", "section"))
+            for section, body in bodies.items():
+                self.db["postmortem_sections"].upsert({
+                    "incident_id": incident_id, "section": Section(section).value, "body": storable(body),
+                    "updated_by": storable(author), "updated_at": now,
+                }, pk=("incident_id", "section"))
 
     def postmortem_sections(self, incident_id: int) -> dict[Section, str]:
         return {Section(r["section"]): r["body"] for r in

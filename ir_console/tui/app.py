@@ -15,7 +15,8 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from ir_console.locations import stylesheet_dir
+from ir_console.config import Config, load_config
+from ir_console.locations import config_path, stylesheet_dir
 from ir_console.model.clock import utc_now
 from ir_console.render.text import display_text
 from ir_console.signals.resources import ResourceSampler
@@ -44,8 +45,11 @@ class IrConsoleApp(App[None]):
         author: str = "",
         live_interval: float = 0.5,
         sample_interval: float = 1.0,
+        config: Config | None = None,
     ) -> None:
         super().__init__()
+        # The configuration file (`[updates]` cadence); what it got wrong is shown once started.
+        self.config = config if config is not None else load_config(config_path())
         self.reader = store
         self.clock = clock
         self.sampler = sampler if sampler is not None else ResourceSampler()
@@ -64,6 +68,8 @@ class IrConsoleApp(App[None]):
         # What start-up built lives as long as the app: moving it out of the collector's view
         # keeps full collections (the long tail of entry latency) short.
         self.call_after_refresh(gc.freeze)
+        for problem in self.config.problems:
+            self.notify(problem, title="Configuration", severity="warning", timeout=20, markup=False)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Paste) and not event.is_forwarded:
@@ -114,5 +120,5 @@ class IrConsoleApp(App[None]):
             await war_room.run_action(action)
 
 
-def run_console(store: Store, *, author: str = "") -> None:
-    IrConsoleApp(store, author=author).run()
+def run_console(store: Store, *, author: str = "", config: Config | None = None) -> None:
+    IrConsoleApp(store, author=author, config=config).run()

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Input, Label, Markdown, RadioButton, RadioSet, TextArea
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, TextArea
 
+from ir_console.clipboard import CopyResult, copy_text
 from ir_console.model import IncidentRecord
-from ir_console.render.markdown import postmortem_markdown
-from ir_console.render.status import (
-    StatusUpdateDraft,
-    draft_status_update,
-    status_update_markdown,
-    status_update_text,
-)
+from ir_console.render.deadlines import Cadence
+from ir_console.render.status import StatusUpdateDraft, draft_status_update, status_update
 from ir_console.tui.screens.forms import Modal
 
 DRAFT_FIELDS = (
@@ -29,16 +26,24 @@ DRAFT_FIELDS = (
 
 
 class StatusUpdateScreen(Modal):
-    """Drafted from the record, editable, copied to the clipboard and stored exactly as sent."""
+    """Drafted from the record, editable, recorded exactly as sent, then copied.
+
+    ctrl+s hands what would be sent to `send` (the war room records it, then copies it) and
+    closes only once it is recorded: if the write fails the dialog stays, with everything typed,
+    for a retry. Without `send` the dialog is dismissed with the same dict.
+    """
 
     DEFAULT_CSS = """
     StatusUpdateScreen #preview { height: 9; }
     StatusUpdateScreen RadioSet { layout: horizontal; }
     """
 
-    def __init__(self, record: IncidentRecord, now: datetime) -> None:
+    def __init__(self, record: IncidentRecord, now: datetime, *, cadence: Cadence | None = None,
+                 send: Callable[[dict], Awaitable[bool]] | None = None) -> None:
         super().__init__()
-        self.draft = draft_status_update(record, now)
+        self.draft = draft_status_update(record, now, cadence)
+        self.send = send
+        self.sending = False
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
@@ -53,7 +58,7 @@ class StatusUpdateScreen(Modal):
             yield TextArea(self.compose_text(), id="preview", soft_wrap=True)
             with Horizontal(classes="buttons"):
                 yield Button("Cancel (Esc)", id="cancel")
-                yield Button("Copy and record (ctrl+s)", id="save", variant="primary")
+                yield Button("Record and copy (ctrl+s)", id="save", variant="primary")
 
     @property
     def format(self) -> str:
@@ -67,39 +72,63 @@ class StatusUpdateScreen(Modal):
         return StatusUpdateDraft(title=self.draft.title, **values)
 
     def compose_text(self) -> str:
-        draft = self.current_draft()
-        return status_update_text(draft) if self.format == "text" else status_update_markdown(draft)
+        return status_update(self.current_draft(), self.format)
 
     @on(Input.Changed)
     @on(RadioSet.Changed)
     def redraft(self) -> None:
         self.query_one("#preview", TextArea).text = self.compose_text()
 
-    def action_save(self) -> None:
-        text = self.query_one("#preview", TextArea).text
-        self.app.copy_to_clipboard(text)
+    def to_send(self) -> dict:
+        """What `Store.record_status_update` takes: the exact text, its format and the fields."""
         draft = self.current_draft()
-        self.dismiss({
-            "text": text, "format": self.format, "status": draft.status, "impact": draft.impact,
-            "current_action": draft.current_action, "eta": draft.eta, "next_update": draft.next_update,
-        })
+        return {
+            "text": self.query_one("#preview", TextArea).text, "format": self.format, "status": draft.status,
+            "impact": draft.impact, "current_action": draft.current_action, "eta": draft.eta,
+            "next_update": draft.next_update,
+        }
+
+    def action_save(self) -> None:
+        if self.sending:
+            return  # ctrl+s pressed again while the first one is being recorded: sent once
+        sent = self.to_send()
+        if not sent["text"].strip():
+            self.notify("The text to send is empty.", severity="warning")
+            return
+        if self.send is None:
+            self.dismiss(sent)
+            return
+        self.sending = True
+        self.run_worker(self._send(sent), group="send")
+
+    async def _send(self, sent: dict) -> None:
+        try:
+            recorded = await self.send(sent)
+        finally:
+            self.sending = False
+        if recorded and self.is_current:
+            self.dismiss(sent)
+
+    def action_cancel(self) -> None:
+        if not self.sending:  # once it is being recorded, it is sent: the dialog closes when it is
+            super().action_cancel()
 
 
-class PostMortemScreen(Modal):
-    """The post-mortem as `ir-console export` writes it, drafted from the record so far."""
+def copy_status_update(app: App, text: str, *, format: str = "markdown", ref: str = "") -> CopyResult:
+    """Run in a worker thread (the system clipboard may take seconds): copy `text` by clipboard.py's
+    policy, OSC 52 through the app, then tell the user where it went."""
+    def osc52(sent: str) -> None:
+        try:
+            app.call_from_thread(app.copy_to_clipboard, sent)
+        except RuntimeError:
+            pass  # the console closed meanwhile
 
-    DEFAULT_CSS = """
-    PostMortemScreen > .dialog { width: 120; height: 100%; }
-    """
+    result = copy_text(text, osc52=osc52, suffix=".txt" if format == "text" else ".md",
+                       name=f"status-update-{ref}" if ref else "status-update")
+    try:
+        app.call_from_thread(app.notify, result.message, title="Status update recorded", markup=False,
+                             severity=result.severity, timeout=5 if result.system else 15)
+    except RuntimeError:
+        pass  # the console closed meanwhile: the update is recorded, the file (if any) written
+    return result
 
-    def __init__(self, record: IncidentRecord) -> None:
-        super().__init__()
-        self.record = record
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
-            yield Label(f"Post-mortem draft — export with: ir-console export {self.record.incident.ref}",
-                        classes="dialog-title", markup=False)
-            yield Markdown(postmortem_markdown(self.record))
-            with Horizontal(classes="buttons"):
-                yield Button("Close (Esc)", id="cancel")

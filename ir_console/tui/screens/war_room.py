@@ -51,7 +51,7 @@ class WarRoomScreen(Screen):
         Binding("a", "status", "Status", id="status", tooltip="Change the status"),
         Binding("r", "roles", "Roles", id="roles", tooltip="Assign commander, scribe, comms and tech lead"),
         Binding("u", "status_update", "Update", id="status-update", tooltip="Compose a status update"),
-        Binding("p", "postmortem", "Post-mortem", id="postmortem", tooltip="Show the post-mortem draft"),
+        Binding("p", "postmortem", "Post-mortem", id="postmortem", tooltip="Write the post-mortem (drafted from the record)"),
         Binding("i", "incidents", "Incidents", id="incidents", tooltip="List incidents and switch"),
     ]
 
@@ -332,18 +332,30 @@ class WarRoomScreen(Screen):
 
         incident = self.require_incident()
         if incident:
-            self.app.push_screen(StatusUpdateScreen(self.store.record(incident.id), self.app.clock()),
-                                 self._status_update_sent)
+            self.app.push_screen(StatusUpdateScreen(self.store.record(incident.id), self.app.clock(),
+                                                    cadence=self.app.config.update_cadence,
+                                                    send=self._status_update_sent))
 
-    async def _status_update_sent(self, sent: dict | None) -> None:
+    async def _status_update_sent(self, sent: dict) -> bool:
+        """The composer's ctrl+s: record the exact text (on the timeline too, which restarts the
+        header's countdown), then copy it in a worker thread, which says where it went. False when
+        not recorded: the composer stays open with the text."""
+        from functools import partial
+
+        from ir_console.tui.screens.documents import copy_status_update
+
         incident = self.incident
-        if sent and incident:
-            if await self.write(lambda store: store.record_status_update(incident.id, author=self.author, **sent)):
-                self.notify("Copied through the terminal (OSC 52) and recorded on the timeline.",
-                            title="Status update")
+        if incident is None:
+            return False
+        if not await self.write(lambda store: store.record_status_update(incident.id, author=self.author, **sent)):
+            return False
+        self.run_worker(partial(copy_status_update, self.app, sent["text"], format=sent.get("format", "markdown"),
+                                ref=incident.ref),
+                        thread=True, group="clipboard", exit_on_error=False)
+        return True
 
     def action_postmortem(self) -> None:
-        from ir_console.tui.screens.documents import PostMortemScreen  # Markdown loads only when needed
+        from ir_console.tui.screens.postmortem import PostMortemScreen  # Markdown loads only when needed
 
         incident = self.require_incident()
         if incident:

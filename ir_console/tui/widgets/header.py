@@ -54,7 +54,8 @@ class IncidentHeader(Vertical):
             self._set_deadline("phase", deadlines.phase_guide(incident, now))
             self._set_deadline("response", deadlines.response_target(incident, now))
             window = deadlines.postmortem_window(incident, now)
-            self._set_deadline("next-update", window or deadlines.next_update(incident, last_update, now))
+            cadence = getattr(getattr(self.app, "config", None), "update_cadence", None)  # [updates] in config.toml
+            self._set_deadline("next-update", window or deadlines.next_update(incident, last_update, now, cadence))
         self._set("clock", f"{now:%H:%M:%S} UTC")
 
     def _set_deadline(self, name: str, deadline: deadlines.Deadline) -> None:

@@ -1,0 +1,577 @@
+"""The post-mortem editor: every section of the seed's template, each editable, drafted from the record.
+
+Each written section is a text box holding what someone wrote, or else the draft the record gives
+(`render.markdown.draft_sections`, the same the export uses). Changed sections are written through
+the store on the app's writer thread on ctrl+s, on leaving a box, after a pause in typing and on
+closing; a failed write keeps the text and says why. The parts the record holds outright (the key
+moments, metrics, responders, hypotheses, containment, status updates) are shown as the export
+renders them, and the action items are a table of rows to add, edit and remove.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
+from textual.widgets import Button, DataTable, Footer, Input, Label, Markdown, RadioButton, RadioSet, TextArea
+
+from ir_console.model import ActionItem, ActionItemStatus, IncidentRecord, Priority, Section
+from ir_console.render import deadlines
+from ir_console.render.markdown import (
+    containment_table,
+    draft_sections,
+    duration_line,
+    hypothesis_log,
+    metrics_table,
+    postmortem_markdown,
+    responders_table,
+    status_updates_table,
+    timeline_table,
+)
+from ir_console.render.text import display_text, one_line
+from ir_console.store import Store, StoreError
+from ir_console.tui.screens.forms import Modal
+
+# The editor's order is the export's: the seed's sections, then the console's own.
+SEED_PART = (Section.SUMMARY, "timeline", Section.ROOT_CAUSE, Section.IMPACT, Section.WENT_WELL,
+             Section.WENT_WRONG, "action-items", Section.LESSONS)
+FURTHER_PART = (Section.DETECTION, Section.RESOLUTION_RECOVERY, Section.LUCKY, "metrics", "responders",
+                "hypotheses", "containment", "status-updates")
+# The generated parts: heading and how the export renders them.
+GENERATED: dict[str, tuple[str, Callable[[IncidentRecord], list[str]]]] = {
+    "timeline": ("Timeline (key moments and milestones; ! or enter on the war-room timeline marks one)",
+                 timeline_table),
+    "metrics": ("Metrics", metrics_table),
+    "responders": ("Responders and Roles", responders_table),
+    "hypotheses": ("Hypothesis Log", hypothesis_log),
+    "containment": ("Containment Actions", containment_table),
+    "status-updates": ("Status Updates Sent", status_updates_table),
+}
+SECTION_PROMPTS = {
+    Section.SUMMARY: "2-3 sentences: what happened and its impact",
+    Section.ROOT_CAUSE: "Technical explanation of what went wrong",
+    Section.IMPACT: "Users affected, duration, revenue impact, data affected",
+    Section.WENT_WELL: "- Good thing 1",
+    Section.WENT_WRONG: "- Process/system gap 1 (blameless: systems, not people)",
+    Section.LESSONS: "What the team should take away from this",
+    Section.AUTHOR: "Name",
+    Section.DETECTION: "How we found out, and how we could have found out sooner",
+    Section.RESOLUTION_RECOVERY: "What stopped the bleeding, what fixed it, how we confirmed recovery",
+    Section.LUCKY: "What went right by chance, and would not next time",
+}
+DRAFTED = "drafted from the record — edit to make it yours"
+AUTOSAVE_SECONDS = 2.0
+STATUS_LABELS = {ActionItemStatus.OPEN: "open", ActionItemStatus.IN_PROGRESS: "in progress",
+                 ActionItemStatus.DONE: "done"}
+
+
+def editor_id(section: Section) -> str:
+    return f"section-{section.value.replace('_', '-')}"
+
+
+class ActionItemTable(DataTable):
+    """The action items, one row each. Enter edits the row, + adds one, delete removes one."""
+
+    BINDINGS = [
+        Binding("plus", "add", "Add item", show=False),
+        Binding("delete", "remove", "Remove item", show=False),
+    ]
+
+    class Add(Message):
+        pass
+
+    class Remove(Message):
+        def __init__(self, item_id: int) -> None:
+            super().__init__()
+            self.item_id = item_id
+
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.zebra_stripes = True
+        self.add_columns("Action", "Owner", "Due date", "Priority", "Status")
+        self._shown: list[ActionItem] | None = None
+
+    def show(self, items: list[ActionItem]) -> None:
+        if items == self._shown:
+            return
+        self._shown = list(items)
+        current = self.selected_id
+        self.clear()
+        for item in items:
+            self.add_row(Text(one_line(item.action)), Text(one_line(item.owner)), Text(one_line(item.due_date)),
+                         item.priority.value, STATUS_LABELS[item.status], key=str(item.id))
+        if current is not None and str(current) in self.rows:
+            self.move_cursor(row=self.get_row_index(str(current)))
+
+    @property
+    def selected_id(self) -> int | None:
+        if not self.row_count:
+            return None
+        row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
+        return int(row_key.value)
+
+    def action_add(self) -> None:
+        self.post_message(self.Add())
+
+    def action_remove(self) -> None:
+        if self.selected_id is not None:
+            self.post_message(self.Remove(self.selected_id))
+
+
+class PostMortemScreen(Screen):
+    AUTO_FOCUS = ""  # on_mount chooses the summary
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="save"),
+        Binding("ctrl+o", "preview", "Preview export", id="preview"),
+        Binding("ctrl+n", "add_item", "Add action item", id="add-action-item"),
+        Binding("escape", "close", "Close", id="close"),
+    ]
+    DEFAULT_CSS = """
+    PostMortemScreen { layout: vertical; background: $surface; }
+    PostMortemScreen #pm-title { height: 1; width: 100%; background: $panel; padding: 0 1; text-style: bold; }
+    PostMortemScreen #pm-facts { height: 1; width: 100%; background: $panel; padding: 0 1; }
+    PostMortemScreen #pm-facts.late { color: $error; text-style: bold; }
+    PostMortemScreen #pm-body { height: 1fr; padding: 0 1; }
+    PostMortemScreen .pm-part { height: auto; }
+    PostMortemScreen .pm-heading { text-style: bold; margin-top: 1; width: 100%; }
+    PostMortemScreen .pm-further { margin-top: 2; color: $text-muted; text-style: italic; }
+    PostMortemScreen .pm-hint { color: $text-muted; width: 100%; }
+    PostMortemScreen .pm-hint.-drafted { color: $warning; }
+    PostMortemScreen .pm-hint.-unsaved { color: $warning; text-style: bold; }
+    PostMortemScreen .pm-section TextArea { height: auto; min-height: 4; max-height: 20; }
+    PostMortemScreen #section-author { min-height: 3; max-height: 3; }
+    PostMortemScreen .pm-generated { margin: 0; padding: 0; }
+    PostMortemScreen #action-items { height: auto; max-height: 16; }
+    PostMortemScreen .pm-buttons { height: auto; }
+    PostMortemScreen .pm-buttons Button { margin-right: 1; }
+    """
+
+    def __init__(self, record: IncidentRecord) -> None:
+        super().__init__()
+        self.incident_id = record.incident.id
+        self.record = record
+        self.drafts = draft_sections(self.record)
+        # What each box held when last loaded or saved: a box whose text differs has unsaved changes.
+        self.baseline: dict[Section, str] = {}
+        self._data_version: int | None = None
+        self._save_lock = asyncio.Lock()
+        self._autosave: Timer | None = None
+        self._failed: str = ""  # why the last save failed ("" after a good one)
+        self._leaving = False
+        self._leave_unsaved = False  # Escape after a failed save closes anyway
+
+    @property
+    def store(self) -> Store:
+        return self.app.reader
+
+    # -- layout -------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        incident = self.record.incident
+        yield Label(f"Post-mortem {incident.ref}: {one_line(incident.title)}", id="pm-title", markup=False)
+        yield Label("", id="pm-facts", markup=False)
+        with VerticalScroll(id="pm-body") as body:
+            body.can_focus = False
+            yield from self.section_editor(Section.AUTHOR)
+            for part in SEED_PART:
+                yield from self.part(part)
+            yield Label("Beyond the seed's template", classes="pm-further")
+            for part in FURTHER_PART:
+                yield from self.part(part)
+        yield Footer()
+
+    def part(self, part: Section | str) -> ComposeResult:
+        if isinstance(part, Section):
+            yield from self.section_editor(part)
+        elif part == "action-items":
+            with Vertical(classes="pm-part", id="part-action-items"):
+                yield Label("Action Items", classes="pm-heading")
+                yield Label("enter edits the row · + or ctrl+n adds one · delete removes one", classes="pm-hint")
+                yield ActionItemTable(id="action-items")
+                with Horizontal(classes="pm-buttons"):
+                    yield Button("Add (ctrl+n)", id="add-item")
+                    yield Button("Edit (enter)", id="edit-item")
+                    yield Button("Remove (delete)", id="remove-item")
+        else:
+            heading, _ = GENERATED[part]
+            with Vertical(classes="pm-part", id=f"part-{part}"):
+                yield Label(heading, classes="pm-heading", markup=False)
+                yield Label("from the record (not edited here)", classes="pm-hint")
+                yield Markdown(self.generated(part), id=f"generated-{part}", classes="pm-generated")
+
+    def section_editor(self, section: Section) -> ComposeResult:
+        text = self.initial_text(section)
+        self.baseline[section] = text
+        with Vertical(classes="pm-part pm-section", id=f"part-{editor_id(section)}"):
+            yield Label(section.heading, classes="pm-heading")
+            yield Label("", id=f"hint-{editor_id(section)}", classes="pm-hint", markup=False)
+            yield TextArea(text, id=editor_id(section), soft_wrap=True, placeholder=SECTION_PROMPTS[section])
+
+    def initial_text(self, section: Section) -> str:
+        """The written text, or else the draft."""
+        written = display_text(self.record.sections.get(section, ""))
+        return written if written.strip() else self.drafts.get(section, "")
+
+    def generated(self, part: str) -> str:
+        return "\n".join(GENERATED[part][1](self.record))
+
+    def on_mount(self) -> None:
+        self._data_version = self.store.data_version()
+        self.query_one("#action-items", ActionItemTable).show(self.record.action_items)
+        self.show_hints()
+        self.tick()
+        self.set_interval(1.0, self.tick)
+        self.set_interval(self.app.live_interval, self.check_for_changes)
+        self.editor(Section.SUMMARY).focus(scroll_visible=False)  # the top stays in view: author, then summary
+
+    def editor(self, section: Section) -> TextArea:
+        return self.query_one(f"#{editor_id(section)}", TextArea)
+
+    @property
+    def editors(self) -> dict[Section, TextArea]:
+        return {section: self.editor(section) for section in self.baseline}
+
+    # -- what the boxes say about themselves ----------------------------------------------------------
+
+    def dirty(self) -> dict[Section, str]:
+        return {section: box.text for section, box in self.editors.items() if box.text != self.baseline[section]}
+
+    def show_hints(self) -> None:
+        for section, box in self.editors.items():
+            hint = self.query_one(f"#hint-{editor_id(section)}", Label)
+            written = self.record.sections.get(section, "").strip()
+            draft = self.drafts.get(section, "")
+            if box.text != self.baseline[section]:
+                text, state = "unsaved changes (ctrl+s saves; so does leaving the box)", "-unsaved"
+            elif written and box.text.strip():
+                text, state = "written", ""
+            elif box.text.strip() and box.text == draft:
+                text, state = DRAFTED, "-drafted"
+            elif draft:
+                text, state = "empty: the export drafts this from the record", "-drafted"
+            else:
+                text, state = "not written yet", ""
+            if str(hint.content) != text:
+                hint.update(text)
+            hint.set_class(state == "-drafted", "-drafted")
+            hint.set_class(state == "-unsaved", "-unsaved")
+
+    def tick(self) -> None:
+        incident = self.record.incident
+        facts = [f"Date {self.record.started_at:%Y-%m-%d}" if self.record.started_at else "Date unknown",
+                 f"Duration {duration_line(self.record)}", incident.severity.label, incident.status.value]
+        window = deadlines.postmortem_window(incident, self.app.clock())
+        facts.append(window.text if window else "post-mortem due within 48 h of resolution")
+        label = self.query_one("#pm-facts", Label)
+        text = " · ".join(facts)
+        if str(label.content) != text:
+            label.update(text)
+        label.set_class(window is not None and window.state == "late", "late")
+
+    # -- saving ---------------------------------------------------------------------------------------
+
+    @on(TextArea.Changed)
+    def edited(self) -> None:
+        self._leave_unsaved = False
+        self.show_hints()
+        if self._autosave is not None:
+            self._autosave.stop()
+        self._autosave = self.set_timer(AUTOSAVE_SECONDS, self.autosave)
+
+    async def autosave(self) -> None:
+        await self.save(quiet=True)
+
+    def on_descendant_blur(self, blurred: events.DescendantBlur) -> None:
+        if isinstance(blurred.widget, TextArea) and not self._leaving:
+            self.run_worker(self.save(quiet=True), group="postmortem-save")
+
+    async def action_save(self) -> None:
+        await self.save()
+
+    async def save(self, *, quiet: bool = False) -> bool:
+        """Write every changed section in one transaction; False (text kept, reason shown) on failure.
+
+        `quiet`: an automatic save does not repeat a failure already shown.
+        """
+        async with self._save_lock:
+            changes = self.dirty()
+            if not changes:
+                return True
+            author = self.app.author
+            try:
+                await self.app.write(lambda store: store.set_postmortem_sections(self.incident_id, changes,
+                                                                                 author=author))
+            except (StoreError, ValueError) as error:
+                reason = one_line(str(error))
+                if not quiet or reason != self._failed:
+                    self.notify(f"{reason}. Your text is kept here: ctrl+s tries again.", title="Post-mortem not saved",
+                                severity="error", timeout=10, markup=False)
+                self._failed = reason
+                return False
+            self._failed = ""
+            self._leave_unsaved = False
+            self.baseline.update(changes)
+            self.record.sections.update(changes)
+            self.show_hints()
+            return True
+
+    async def action_close(self) -> None:
+        if self._autosave is not None:
+            self._autosave.stop()
+        if self._leave_unsaved or await self.save():
+            self._leaving = True
+            self.dismiss()
+            return
+        # A failed save keeps the screen and the text; Escape again (with no edit between) leaves anyway.
+        self._leave_unsaved = True
+        self.notify("Escape again closes without saving.", severity="warning", markup=False)
+
+    # -- the rest of the record, kept current -----------------------------------------------------------
+
+    def check_for_changes(self) -> None:
+        """Another console or the CLI wrote (or this screen did): show what the record holds now."""
+        try:
+            version = self.store.data_version()
+            if version == self._data_version:
+                return
+            self._data_version = version
+            record = self.store.record(self.incident_id)
+        except StoreError:
+            return
+        self.show_record(record)
+
+    def show_record(self, record: IncidentRecord) -> None:
+        self.record = record
+        drafts = draft_sections(record)
+        for section, box in self.editors.items():
+            if box.text != self.baseline[section]:
+                continue  # unsaved changes here: leave them alone (saving them wins)
+            written = display_text(record.sections.get(section, ""))
+            text = written if written.strip() else drafts.get(section, "")
+            if text != box.text:
+                cursor = box.cursor_location
+                self.baseline[section] = text
+                box.load_text(text)
+                box.move_cursor(cursor)
+        self.drafts = drafts
+        for part in GENERATED:
+            view = self.query_one(f"#generated-{part}", Markdown)
+            source = self.generated(part)
+            if view.source != source:
+                view.update(source)
+        self.query_one("#action-items", ActionItemTable).show(record.action_items)
+        self.show_hints()
+        self.tick()
+
+    # -- action items -------------------------------------------------------------------------------------
+
+    async def write(self, change: Callable[[Store], Any]) -> bool:
+        try:
+            await self.app.write(change)
+        except (StoreError, ValueError) as error:
+            self.notify(one_line(str(error)), title="Not saved", severity="error", timeout=10, markup=False)
+            return False
+        self.check_for_changes()
+        return True
+
+    @property
+    def item_table(self) -> ActionItemTable:
+        return self.query_one("#action-items", ActionItemTable)
+
+    def action_add_item(self) -> None:
+        self.app.push_screen(ActionItemScreen(None), self._item_done)
+
+    @on(ActionItemTable.Add)
+    @on(Button.Pressed, "#add-item")
+    def add_item(self) -> None:
+        self.action_add_item()
+
+    @on(DataTable.RowSelected, "#action-items")
+    @on(Button.Pressed, "#edit-item")
+    def edit_item(self) -> None:
+        item_id = self.item_table.selected_id
+        item = next((i for i in self.record.action_items if i.id == item_id), None)
+        if item is not None:
+            self.app.push_screen(ActionItemScreen(item), self._item_done)
+
+    @on(ActionItemTable.Remove)
+    @on(Button.Pressed, "#remove-item")
+    def remove_item(self) -> None:
+        item_id = self.item_table.selected_id
+        item = next((i for i in self.record.action_items if i.id == item_id), None)
+        if item is not None:
+            self.app.push_screen(RemoveItemScreen(item), self._item_done)
+
+    async def _item_done(self, result: dict | None) -> None:
+        if not result:
+            return
+        item_id = result.pop("id", None)
+        if result.pop("remove", False):
+            await self.write(lambda store: store.delete_action_item(item_id))
+        elif item_id is None:
+            status = result.pop("status", ActionItemStatus.OPEN)
+
+            def add(store: Store) -> None:
+                created = store.add_action_item(self.incident_id, **result)
+                if status is not ActionItemStatus.OPEN:
+                    store.update_action_item(created.id, status=status)
+
+            if await self.write(add):
+                table = self.item_table
+                newest = max(self.record.action_items, key=lambda i: i.id, default=None)
+                if newest is not None:
+                    table.move_cursor(row=table.get_row_index(str(newest.id)))
+        elif result:
+            await self.write(lambda store: store.update_action_item(item_id, **result))
+        self.item_table.focus()
+
+    # -- preview ----------------------------------------------------------------------------------------
+
+    def current_record(self) -> IncidentRecord:
+        """The record with the boxes as they are now: what the export will write once they are saved."""
+        sections = {**self.record.sections, **{section: box.text for section, box in self.editors.items()
+                                               if box.text != self.baseline[section]}}
+        return dataclasses.replace(self.record, sections=sections)
+
+    def action_preview(self) -> None:
+        self.app.push_screen(PreviewScreen(postmortem_markdown(self.current_record()), self.record.incident.ref))
+
+
+class ActionItemScreen(Modal):
+    """One action item: the seed's columns (action, owner, due date, priority) and its status."""
+
+    DEFAULT_CSS = """
+    ActionItemScreen RadioSet { layout: horizontal; }
+    """
+
+    def __init__(self, item: ActionItem | None) -> None:
+        super().__init__()
+        self.item = item
+
+    def compose(self) -> ComposeResult:
+        item = self.item
+        with VerticalScroll(classes="dialog"):
+            yield Label("Edit action item" if item else "New action item", classes="dialog-title")
+            yield Label("Action: a preventive measure, a detection or process improvement", classes="field-label")
+            yield Input(display_text(item.action) if item else "", id="action")
+            yield Label("Owner", classes="field-label")
+            yield Input(display_text(item.owner) if item else "", id="owner")
+            yield Label("Due date (YYYY-MM-DD)", classes="field-label")
+            yield Input(display_text(item.due_date) if item else "", id="due_date", placeholder="2026-12-04")
+            yield Label("Priority", classes="field-label")
+            with RadioSet(id="priority"):
+                for priority in Priority:
+                    yield RadioButton(priority.value, value=(item.priority if item else Priority.P2) is priority,
+                                      id=priority.value)
+            yield Label("Status", classes="field-label")
+            with RadioSet(id="status"):
+                for status in ActionItemStatus:
+                    chosen = (item.status if item else ActionItemStatus.OPEN) is status
+                    yield RadioButton(STATUS_LABELS[status], value=chosen, id=status.value)
+            yield Label("", id="form-error", classes="error", markup=False)  # quotes user input
+            yield from self.buttons("Save")
+
+    def on_mount(self) -> None:
+        self.query_one("#action", Input).focus()
+
+    @on(Input.Submitted)
+    def next_field(self) -> None:
+        self.focus_next()
+
+    def value(self, name: str) -> str:
+        return self.query_one(f"#{name}", Input).value.strip()
+
+    def action_save(self) -> None:
+        error = self.query_one("#form-error", Label)
+        if not self.value("action"):
+            error.update("An action item needs an action.")
+            self.query_one("#action", Input).focus()
+            return
+        due = self.value("due_date")
+        if due:
+            try:
+                date.fromisoformat(due)
+            except ValueError:
+                error.update(f"Due date: {due!r} is not a date like 2026-12-04 (or leave it empty).")
+                self.query_one("#due_date", Input).focus()
+                return
+        priority = self.query_one("#priority", RadioSet).pressed_button
+        status = self.query_one("#status", RadioSet).pressed_button
+        values: dict[str, Any] = {
+            "action": self.value("action"), "owner": self.value("owner"), "due_date": due,
+            "priority": Priority(priority.id) if priority else Priority.P2,
+            "status": ActionItemStatus(status.id) if status else ActionItemStatus.OPEN,
+        }
+        item = self.item
+        if item is None:
+            self.dismiss(values)
+            return
+        current = {"action": display_text(item.action), "owner": display_text(item.owner),
+                   "due_date": display_text(item.due_date), "priority": item.priority, "status": item.status}
+        self.dismiss({"id": item.id, **{k: v for k, v in values.items() if v != current[k]}})
+
+
+class RemoveItemScreen(Modal):
+    def __init__(self, item: ActionItem) -> None:
+        super().__init__()
+        self.item = item
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Remove this action item?", classes="dialog-title")
+            yield Label(one_line(self.item.action, 200), markup=False)
+            with Horizontal(classes="buttons"):
+                yield Button("Keep (Esc)", id="cancel")
+                yield Button("Remove (enter)", id="save", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#save", Button).focus()
+
+    def action_save(self) -> None:
+        self.dismiss({"id": self.item.id, "remove": True})
+
+
+class PreviewScreen(ModalScreen):
+    """What `ir-console export` writes, with the boxes as they are now: rendered, or as Markdown source."""
+
+    BINDINGS = [
+        Binding("escape,ctrl+o", "dismiss", "Close"),
+        Binding("m", "toggle_source", "Rendered / source"),
+    ]
+    DEFAULT_CSS = """
+    PreviewScreen { align: center middle; }
+    PreviewScreen > Vertical { width: 120; max-width: 100%; height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1; }
+    PreviewScreen .dialog-title { text-style: bold; width: 100%; }
+    PreviewScreen #preview-rendered { height: 1fr; }
+    PreviewScreen #preview-source { height: 1fr; display: none; }
+    PreviewScreen.-source #preview-rendered { display: none; }
+    PreviewScreen.-source #preview-source { display: block; }
+    """
+
+    def __init__(self, markdown: str, ref: str) -> None:
+        super().__init__()
+        self.markdown = markdown
+        self.ref = ref
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"Preview: ir-console export {self.ref} writes this · m: rendered / source · esc closes",
+                        classes="dialog-title", markup=False)
+            with VerticalScroll(id="preview-rendered"):
+                yield Markdown(self.markdown)
+            yield TextArea(self.markdown, id="preview-source", read_only=True, soft_wrap=True)
+
+    def action_toggle_source(self) -> None:
+        self.toggle_class("-source")
