@@ -22,6 +22,7 @@ from ir_console.model import (
     TimelineEvent,
 )
 from ir_console.model.clock import format_duration, to_iso
+from ir_console.model.postmortem import SEED_HEADINGS
 from ir_console.render.text import md_block, md_cell, md_inline, one_line
 
 NOT_WRITTEN = "_Not written yet._"
@@ -34,14 +35,7 @@ MAX_ALERTS = 10
 FURTHER_SECTIONS = (Section.DETECTION, Section.RESOLUTION_RECOVERY, Section.LUCKY)
 # Every heading of the export, in order: the seed's, then the console's.
 EXPORT_HEADINGS = (
-    "Summary",
-    "Timeline",
-    "Root Cause",
-    "Impact",
-    "What Went Well",
-    "What Went Wrong",
-    "Action Items",
-    "Lessons Learned",
+    *SEED_HEADINGS,
     *(section.heading for section in FURTHER_SECTIONS),
     "Metrics",
     "Responders and Roles",
