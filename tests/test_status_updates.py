@@ -28,11 +28,14 @@ from ir_console.render.status import (
 from ir_console.store import Store, WriteFailed
 from ir_console.tui.screens.documents import StatusUpdateScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
-from tui_support import NOW, NOW_ISO, Clock, console, count, header, last_line, one, run, settle, toasts, wait_until
+from tui_support import (
+    CHECKOUT_TITLE, NOW, NOW_ISO, Clock, console, count, declare_checkout_incident, header, last_line, one, run, settle,
+    toasts, wait_until,
+)
 
 # The seed's "Communication Template", in its order.
 SEED_LABELS = ["Status", "Impact", "Current action", "ETA", "Next update"]
-TITLE = "Checkout API returning 500s"
+TITLE = CHECKOUT_TITLE
 
 
 @pytest.fixture
@@ -42,14 +45,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def incident(store: Store, clock: Clock) -> Incident:
-    """An open SEV-2 declared 18 minutes before NOW."""
-    store.clock = clock
-    return store.create_incident(
-        TITLE, Severity.SEV2,
-        triage=Triage(reporter="PagerDuty", happening="30% of POST /checkout fail",
-                      affected="All users paying by card", changed="Deploy v2.41.0"),
-        detected_at=NOW - timedelta(minutes=20), author="pager", now=NOW - timedelta(minutes=18),
-    )
+    return declare_checkout_incident(store, clock)
 
 
 def draft(**values: str) -> StatusUpdateDraft:

@@ -40,6 +40,8 @@ from ir_console.tui.screens.war_room import WarRoomScreen
 from ir_console.tui.widgets.panes import ContainmentList, EntryLine, HypothesisList
 from ir_console.tui.widgets.timeline import TimelineView
 from tui_support import (
+    CHECKOUT_TITLE,
+    declare_checkout_incident,
     NOW,
     NOW_ISO,
     Clock,
@@ -60,7 +62,7 @@ from tui_support import (
     war_room,
 )
 
-TITLE = "Checkout API returning 500s"
+TITLE = CHECKOUT_TITLE
 MARKUP = "[bold red]x[/]"
 # Rich markup, a CSI colour and an OSC window-title sequence: all of it is data.
 HOSTILE = f"Deploy {MARKUP} \x1b[31mred\x1b[0m \x1b]0;pwn\x07done"
@@ -74,14 +76,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def incident(store: Store, clock: Clock) -> Incident:
-    """An open SEV-2 declared 18 minutes before NOW (detected 20 minutes before)."""
-    store.clock = clock
-    return store.create_incident(
-        TITLE, Severity.SEV2,
-        triage=Triage(reporter="PagerDuty", happening="30% of POST /checkout fail",
-                      affected="All users paying by card", changed="Deploy v2.41.0"),
-        detected_at=NOW - timedelta(minutes=20), author="pager", now=NOW - timedelta(minutes=18),
-    )
+    return declare_checkout_incident(store, clock)
 
 
 def events_in_order(db_path: Path, incident_id: int) -> list[dict]:

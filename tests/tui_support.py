@@ -18,6 +18,7 @@ from textual.widgets import Label
 from textual.widgets._toast import Toast
 
 from ir_console.demo import FixedSampler
+from ir_console.model import Incident, Severity, Triage
 from ir_console.store import Store
 from ir_console.tui.app import IrConsoleApp
 from ir_console.tui.screens.war_room import WarRoomScreen
@@ -40,6 +41,21 @@ class Clock:
     def advance(self, **delta: float) -> datetime:
         self.now += timedelta(**delta)
         return self.now
+
+
+CHECKOUT_TITLE = "Checkout API returning 500s"
+
+
+def declare_checkout_incident(store: Store, clock: Clock) -> Incident:
+    """An open SEV-2 declared 18 minutes before NOW (detected 20 minutes before); the store's
+    later writes take their time from `clock`."""
+    store.clock = clock
+    return store.create_incident(
+        CHECKOUT_TITLE, Severity.SEV2,
+        triage=Triage(reporter="PagerDuty", happening="30% of POST /checkout fail",
+                      affected="All users paying by card", changed="Deploy v2.41.0"),
+        detected_at=NOW - timedelta(minutes=20), author="pager", now=NOW - timedelta(minutes=18),
+    )
 
 
 def console(store: Store, clock: Clock, **options: object) -> IrConsoleApp:
