@@ -447,11 +447,6 @@ class Store:
     def events(self, incident_id: int) -> list[TimelineEvent]:
         return self.events_page(incident_id, 0, -1)
 
-    def key_events(self, incident_id: int) -> list[TimelineEvent]:
-        return [rows.event_from_row(r) for r in self.query_rows(
-            "SELECT * FROM events WHERE incident_id = ? AND key_moment = 1 AND retracted_at IS NULL "
-            "ORDER BY occurred_at, id", [incident_id])]
-
     def event_position(self, event_id: int) -> int:
         """The event's index in its incident's timeline order."""
         event = self.event(event_id)
