@@ -16,6 +16,7 @@ To add a table: a field on `Config` with its default, and a `_read_<table>` func
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,10 +35,134 @@ def default_cadence() -> dict[Severity, timedelta]:
     return {severity: severity.info.update_every for severity in Severity}
 
 
+@dataclass(frozen=True)
+class Threshold:
+    """Percentages: at `warn` a figure turns amber, at `critical` red, and a critical figure held
+    for `SignalsConfig.sustained` seconds is logged on the timeline."""
+
+    warn: float
+    critical: float
+
+
+def default_thresholds() -> dict[str, Threshold]:
+    return {
+        "cpu": Threshold(75, 90),
+        "memory": Threshold(80, 90),
+        "swap": Threshold(50, 80),
+        "disk": Threshold(85, 95),
+    }
+
+
+@dataclass
+class SignalsConfig:
+    """`[signals]`: the system pane and the automatic signal events."""
+
+    interval: float = 1.0  # seconds between samples; 0 turns sampling off
+    sustained: float = 60.0  # seconds a figure stays critical before it is logged
+    rate_limit: float = 300.0  # seconds: at most one automatic event per signal in this window
+    thresholds: dict[str, Threshold] = field(default_factory=default_thresholds)
+
+
+@dataclass(frozen=True)
+class HttpCheck:
+    """`[[health.http]]`. Header values keep their `${VAR}` references: they are expanded from
+    the environment only when a request is made, so a secret is never stored anywhere."""
+
+    name: str
+    url: str
+    method: str = "GET"
+    expect_status: tuple[int, ...] = (200,)
+    timeout: float = 2.0
+    headers: tuple[tuple[str, str], ...] = ()
+    degraded_after: float | None = None  # seconds; slower answers are "degraded" (None: timeout / 2)
+    verify_tls: bool = True
+
+
+@dataclass(frozen=True)
+class TcpCheck:
+    """`[[health.tcp]]`: can a connection be opened (the `pg_isready` of any service)."""
+
+    name: str
+    host: str
+    port: int
+    timeout: float = 2.0
+
+
+@dataclass
+class HealthConfig:
+    interval: float = 5.0  # seconds between rounds of checks
+    http: list[HttpCheck] = field(default_factory=list)
+    tcp: list[TcpCheck] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class GitSource:
+    """`[[changes.git]]`: `git log --since=<since>` of a repository, run without a shell."""
+
+    path: Path
+    since: str = "2 hours ago"
+    name: str = ""  # shown in the pane; the folder name when empty
+    max_count: int = 50
+
+    @property
+    def label(self) -> str:
+        return self.name or self.path.name or str(self.path)
+
+
+@dataclass
+class ChangesConfig:
+    interval: float = 30.0
+    git: list[GitSource] = field(default_factory=list)
+
+
+DEFAULT_LOG_PATTERN = "error|fatal|panic"
+
+
+@dataclass(frozen=True)
+class LogSource:
+    """`[[logs.file]]`: lines matching `pattern` (a Python regex, case-insensitive)."""
+
+    path: Path
+    pattern: str = DEFAULT_LOG_PATTERN
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.path.name or str(self.path)
+
+
+@dataclass
+class LogsConfig:
+    interval: float = 1.0
+    files: list[LogSource] = field(default_factory=list)
+
+
 @dataclass
 class Config:
     update_cadence: dict[Severity, timedelta] = field(default_factory=default_cadence)
+    signals: SignalsConfig = field(default_factory=SignalsConfig)
+    health: HealthConfig = field(default_factory=HealthConfig)
+    changes: ChangesConfig = field(default_factory=ChangesConfig)
+    logs: LogsConfig = field(default_factory=LogsConfig)
     problems: list[str] = field(default_factory=list)
+
+
+_ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def expand_env(value: str, environ: Mapping[str, str]) -> tuple[str, list[str]]:
+    """`${VAR}` replaced by the variable's value; returns the text and the names that are unset
+    (replaced by nothing)."""
+    missing: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in environ:
+            missing.append(name)
+            return ""
+        return environ[name]
+
+    return _ENV_REFERENCE.sub(replace, value), missing
 
 
 def load_config(path: Path) -> Config:
