@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import data, latency, startup
+from benchmarks import archive, data, latency, startup
 from benchmarks.report import Row, machine, median, mib, ms, percentile, ratio, seconds, table, write_results
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,6 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="startup runs per configuration (default 5)")
     parser.add_argument("--entries", type=int, default=200, help="timeline entries timed (default 200)")
     parser.add_argument("--events", type=int, default=100_000, help="events in the large incident")
+    parser.add_argument("--archive-incidents", type=int, default=archive.INCIDENTS,
+                        help="incidents in the archive (default 1,000)")
+    parser.add_argument("--archive-events", type=int, default=archive.EVENTS,
+                        help="events in the archive (default 1,000,000)")
     parser.add_argument("--tmpdir", type=Path, default=None, help="where to build the databases")
     parser.add_argument("--keep", action="store_true", help="keep the temporary databases")
     args = parser.parse_args(argv)
@@ -133,7 +137,11 @@ def main(argv: list[str] | None = None) -> int:
         baseline_db = data.copy_database(dbs.large, folder / "latency-baseline.db")
         lat = latency.measure(console_db, baseline_db, dbs.large_incident, args.entries)
 
-        rows = startup_rows(runs, args.events) + latency_rows(lat, args.events)
+        progress(f"archive: {args.archive_incidents:,} incidents, {args.archive_events:,} events")
+        built = archive.cached_archive(folder, args.archive_incidents, args.archive_events)
+        archive_rows, archive_checks = archive.measure(built)
+
+        rows = startup_rows(runs, args.events) + latency_rows(lat, args.events) + archive_rows
         lines = [table(rows), "", machine(folder)]
 
         first = runs["large"][-1]
@@ -148,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         if lat.timeouts:
             lines.append(f"check: {lat.timeouts} entries never became visible within {latency.TIMEOUT:.0f} s "
                          "(left out of p50/p99)")
+        lines += archive_checks
         lines.append(f"run took {time.monotonic() - started:.0f} s")
         text = "\n".join(lines)
         print(text)

@@ -37,6 +37,14 @@ def seconds(values: list[float], spread: bool = True) -> str:
     return text
 
 
+def milliseconds(values: list[float]) -> str:
+    """Median and range of timings given in milliseconds, for figures too short for `seconds`."""
+    text = ms(median(values))
+    if len(values) > 1:
+        text += f" ({min(values):.1f}–{max(values):.1f})"
+    return text
+
+
 def mib(kib_values: list[float]) -> str:
     return f"{median(kib_values) / 1024:.1f} MiB"
 

@@ -10,19 +10,22 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
+import shutil
 import sqlite3
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import click
 
 from ir_console import __version__
 from ir_console.clipboard import copy_text, osc52_sequence
-from ir_console.config import load_config
-from ir_console.locations import config_path, default_db_path
+from ir_console.config import EXAMPLE_CONFIG, config_summary, load_config
+from ir_console.locations import config_path, default_db_path, private_dir
 from ir_console.model import (
     EventKind,
     EventSource,
@@ -35,12 +38,16 @@ from ir_console.model import (
     TimelineEvent,
     Triage,
 )
+from ir_console.model.archive import SearchHit
 from ir_console.model.clock import format_duration, parse_iso, to_iso, utc_now
 from ir_console.render.markdown import postmortem_markdown
+from ir_console.render.stats import archive_stats, stats_json, stats_markdown, stats_text
 from ir_console.render.status import draft_status_update, status_update
 from ir_console.render.text import one_line
 from ir_console.store import NotFound, Store, StoreError, WriteFailed
 from ir_console.store.exchange import export_incident, import_incident
+from ir_console.store.search import search_words
+from ir_console.store.store import SUMMARY_SORTS
 from ir_console.store.opening import describe_database_error
 
 
@@ -102,7 +109,7 @@ def parse_time(value: str | None, option: str):
 
 class DefaultCommandGroup(click.Group):
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        formatter.write_usage(ctx.command_path, "[--db PATH] [COMMAND [ARGS]...]")
+        formatter.write_usage(ctx.command_path, "[--db PATH] [--config PATH] [COMMAND [ARGS]...]")
 
     def make_context(self, *args, **kwargs) -> click.Context:
         with one_line_usage_errors():
@@ -117,15 +124,18 @@ class DefaultCommandGroup(click.Group):
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), envvar="IR_CONSOLE_DB",
               help="Database file (default: incidents.db in the user data dir; env IR_CONSOLE_DB).")
+@click.option("--config", "config", type=click.Path(path_type=Path), envvar="IR_CONSOLE_CONFIG",
+              help="Configuration file (default: config.toml in the user config dir; env IR_CONSOLE_CONFIG).")
 @click.version_option(__version__, prog_name="ir-console")
 @click.pass_context
-def main(ctx: click.Context, db: Path | None) -> None:
+def main(ctx: click.Context, db: Path | None, config: Path | None) -> None:
     """A war-room console for production incidents.
 
     Without a command, opens the full-screen console on the database.
     """
     ctx.ensure_object(dict)
     ctx.obj["db"] = db or default_db_path()
+    ctx.obj["config"] = config.expanduser() if config else config_path()
     if ctx.invoked_subcommand is None:
         open_console(ctx)
 
@@ -134,7 +144,7 @@ def open_console(ctx: click.Context) -> None:
     from ir_console.tui.app import run_console  # Textual loads only when the console opens
 
     store = open_store(ctx)
-    run_console(store, author=current_user(), config=load_config(config_path()))
+    run_console(store, author=current_user(), config=load_config(ctx.obj["config"]))
 
 
 @main.command("new")
@@ -269,29 +279,67 @@ def event_json(event: TimelineEvent) -> dict:
     }
 
 
+# `list --status`: a group of statuses, or one.
+STATUS_FILTERS = {
+    "all": None,
+    "open": [s for s in Status if s.is_open],
+    "resolved": [Status.RESOLVED],
+    **{s.value.lower(): [s] for s in Status if s.is_open},
+}
+DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_window(value: str | None, option: str, *, end: bool = False):
+    """An ISO 8601 time, or a date: its start, or with `end` the start of the next day (so
+    `--until 2026-01-31` takes in the whole 31st)."""
+    moment = parse_time(value, option)
+    if moment is not None and end and DATE_ONLY.fullmatch(value.strip()):
+        moment += timedelta(days=1)
+    return moment
+
+
+def window_options(command):
+    """--since and --until: when incidents started (impact started, else detected, else declared)."""
+    command = click.option("--until", default=None, metavar="DATE",
+                           help="Only incidents that started before DATE (a date: before its end), ISO 8601.")(command)
+    return click.option("--since", default=None, metavar="DATE",
+                        help="Only incidents that started at or after DATE, ISO 8601 (a date or a time).")(command)
+
+
 @main.command("list")
-@click.option("--status", default="all", type=click.Choice(["open", "resolved", "all"]), show_default=True)
+@click.option("--status", default="all", type=click.Choice(list(STATUS_FILTERS), case_sensitive=False),
+              show_default=True)
+@click.option("--severity", "severities", multiple=True, type=click.Choice(["1", "2", "3", "4"]),
+              help="Only this severity (repeatable).")
+@window_options
+@click.option("--sort", default="started", type=click.Choice(list(SUMMARY_SORTS)), show_default=True,
+              help="Column to sort by.")
+@click.option("--ascending", is_flag=True, help="Smallest (oldest, first) first instead of largest.")
 @click.option("--json", "as_json", is_flag=True, help="JSON array instead of a table.")
 @click.pass_context
-def list_incidents(ctx, status, as_json) -> None:
-    """List incidents, most recent first."""
-    incidents = []
+def list_incidents(ctx, status, severities, since, until, sort, ascending, as_json) -> None:
+    """List incidents, most recent first: id, severity, status, duration (to resolved, or to now
+    while open; from when impact started, else detected), title."""
+    status = status.lower()
+    window = dict(since=parse_window(since, "--since"), until=parse_window(until, "--until", end=True))
+    summaries = []
     if Path(ctx.obj["db"]).expanduser().exists():  # listing never creates a database
         store = open_store(ctx, create=False)
         with reported_errors():
-            incidents = store.incidents(status)
+            summaries = store.incident_summaries(
+                statuses=STATUS_FILTERS[status], severities=[Severity(int(s)) for s in severities] or None,
+                sort=sort, descending=not ascending, now=utc_now(), **window)
     if as_json:
-        click.echo(json.dumps([incident_json(i) for i in incidents], indent=2, ensure_ascii=True))
+        click.echo(json.dumps([incident_json(s.incident) for s in summaries], indent=2, ensure_ascii=True))
         return
-    if not incidents:
-        click.echo("No incidents." if status == "all" else f"No {status} incidents.")
+    if not summaries:
+        filtered = severities or since or until
+        click.echo("No matching incidents." if filtered else
+                   "No incidents." if status == "all" else f"No {status} incidents.")
         return
-    now = utc_now()
-    for incident in incidents:
-        end = incident.milestones.get(Milestone.RESOLVED, now)
-        elapsed = format_duration(end - incident.detected_at) if incident.detected_at else "—"
-        click.echo(f"{one_line(incident.ref)}  {incident.severity.label}  {incident.status.value:<13} {elapsed:>8}  "
-                   f"{one_line(incident.title, 60)}")
+    for summary in summaries:
+        click.echo(f"{one_line(summary.ref)}  {summary.severity.label}  {summary.status.value:<13} "
+                   f"{format_duration(summary.duration):>8}  {one_line(summary.title, 60)}")
 
 
 @main.command("show")
@@ -340,7 +388,7 @@ def status_update_command(ctx, incident_key, fmt, copy, sent, author) -> None:
     """
     if author is not None and not sent:
         raise Fail("--by goes with --sent (who sent the update)")
-    config = load_config(config_path())
+    config = load_config(ctx.obj["config"])
     for problem in config.problems:
         click.echo(f"ir-console: warning: {one_line(problem)}", err=True)
     store = open_store(ctx, create=False)
@@ -426,3 +474,137 @@ def import_(ctx, file) -> None:
     updated = sum(result.updated.values())
     verb = "imported" if result.created else "merged"
     click.echo(f"{one_line(result.ref)} {verb}: {added} records added, {updated} updated")
+
+
+def hit_json(hit: SearchHit) -> dict:
+    return {
+        "incident": hit.incident_ref,
+        "title": hit.incident_title,
+        "severity": hit.incident_severity.label,
+        "status": hit.incident_status.value,
+        "where": hit.where,
+        "source": hit.source.value,
+        "field": hit.field,
+        "event_id": hit.event_id,
+        "hypothesis_id": hit.hypothesis_id,
+        "at": to_iso(hit.at) if hit.at else None,
+        "retracted": hit.retracted,
+        "snippet": hit.snippet_text,
+        "matches": [list(span) for span in hit.match_spans],
+    }
+
+
+def snippet_line(hit: SearchHit) -> str:
+    """The snippet on one line, the matched words in bold (click drops the bold when not a terminal)."""
+    return "".join(click.style(one_line(part.text), bold=True) if part.matched else one_line(part.text)
+                    for part in hit.snippet)
+
+
+@main.command("search")
+@click.argument("text")
+@click.option("--limit", default=50, type=click.IntRange(1, 10_000), show_default=True, help="At most N matches.")
+@click.option("--incident", "incident_key", default=None, help="Only in this incident.")
+@click.option("--json", "as_json", is_flag=True, help="JSON array instead of lines.")
+@click.pass_context
+def search_command(ctx, text, limit, incident_key, as_json) -> None:
+    """Search titles, triage fields, timelines, hypotheses and post-mortems for every word of TEXT
+    (words are taken literally). One line a match: id, time, where, snippet. Titles, triage,
+    hypotheses and post-mortems come first, newest incident first; then timeline entries, the
+    most recently written first."""
+    if not search_words(text):
+        raise Fail("nothing to search for: TEXT needs a word (letters or digits)")
+    hits = []
+    if Path(ctx.obj["db"]).expanduser().exists():  # searching never creates a database
+        store = open_store(ctx, create=False)
+        with reported_errors():
+            incident_id = store.incident(incident_key).id if incident_key else None
+            hits = store.search(text, limit=limit, incident_id=incident_id)
+    if as_json:
+        click.echo(json.dumps([hit_json(h) for h in hits], indent=2, ensure_ascii=True))
+        return
+    if not hits:
+        click.echo("No matches.")
+        return
+    for hit in hits:
+        when = to_iso(hit.at) if hit.at else "—"
+        click.echo(f"{one_line(hit.incident_ref)}  {when}  {one_line(hit.where)}  {snippet_line(hit)}")
+
+
+@main.command("stats")
+@window_options
+@click.option("--json", "fmt", flag_value="json", help="JSON instead of charts.")
+@click.option("--markdown", "fmt", flag_value="markdown", help="Markdown tables instead of charts.")
+@click.pass_context
+def stats_command(ctx, since, until, fmt) -> None:
+    """Incidents by severity, and the mean and median time to detect, acknowledge, mitigate and
+    resolve by severity, over the incidents that started in the window (default: all)."""
+    since, until = parse_window(since, "--since"), parse_window(until, "--until", end=True)
+    summaries = []
+    if Path(ctx.obj["db"]).expanduser().exists():
+        store = open_store(ctx, create=False)
+        with reported_errors():
+            summaries = store.incident_summaries(since=since, until=until)
+    stats = archive_stats(summaries, since=since, until=until)
+    if fmt == "json":
+        click.echo(json.dumps(stats_json(stats), indent=2, ensure_ascii=True))
+    elif fmt == "markdown":
+        click.echo(stats_markdown(stats), nl=False)
+    else:
+        click.echo(stats_text(stats, shutil.get_terminal_size().columns), nl=False)
+
+
+@main.group("config")
+def config_group() -> None:
+    """Write, check or locate the configuration file."""
+
+
+@config_group.command("path")
+@click.pass_context
+def config_path_command(ctx) -> None:
+    """Print the configuration file's path.
+
+    The path in use: --config, else IR_CONSOLE_CONFIG, else config.toml in the user config dir.
+    """
+    click.echo(str(ctx.obj["config"]))
+
+
+@config_group.command("init")
+@click.option("--force", is_flag=True, help="Replace the file if there is one.")
+@click.pass_context
+def config_init(ctx, force) -> None:
+    """Write the commented example; prints its path.
+
+    Every setting in it is commented out, so it changes nothing until edited. An existing file
+    is left alone unless --force is given.
+    """
+    path: Path = ctx.obj["config"]
+    if path.is_dir():
+        raise Fail(f"{path} is a folder; choose a file with --config")
+    if path.exists() and not force:
+        raise Fail(f"{path} already exists; `ir-console config init --force` replaces it")
+    try:
+        private_dir(path.parent)
+        write_private(path, EXAMPLE_CONFIG)
+    except OSError as error:
+        raise Fail(f"{path}: cannot write: {error.strerror or error}", 1) from None
+    click.echo(str(path))
+
+
+@config_group.command("check")
+@click.pass_context
+def config_check(ctx) -> None:
+    """Say what is wrong with the file and what it configures.
+
+    Each problem on its own line, then one line of what is configured. Exit status 2 when there
+    are problems, 0 otherwise (a missing file is fine: the defaults).
+    """
+    path: Path = ctx.obj["config"]
+    if not path.exists():
+        click.echo(f"{one_line(str(path))}: no configuration file; using the defaults "
+                   "(`ir-console config init` writes an example)")
+    config = load_config(path)
+    for problem in config.problems:
+        click.echo(one_line(problem))
+    click.echo(config_summary(config))
+    if config.problems:
+        ctx.exit(2)

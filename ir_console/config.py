@@ -1,13 +1,23 @@
-"""The configuration file: TOML, at `locations.config_path()` (`IR_CONSOLE_CONFIG` to choose another).
+"""The configuration file: TOML, at `locations.config_path()` (`IR_CONSOLE_CONFIG` or `--config`
+to choose another). `EXAMPLE_CONFIG` below documents every key; `ir-console config init` writes it.
 
-Only what this module knows is read; other tables are left for the parts of the console that
-own them. Every table is optional and a missing file is fine. A value that is wrong does not stop
-the console at 3 a.m.: it is reported in `Config.problems` (the console shows them as a
-notification, the command line on stderr) and its default is used instead.
+Every table is optional and a missing file is fine. A value that is wrong does not stop the
+console at 3 a.m.: it is reported in `Config.problems`, one message naming the file, the key and
+what is done instead (the console shows them as a notification, the command line on stderr,
+`ir-console config check` on stdout), and then:
 
-    [updates]
-    # How often stakeholders get a status update, in minutes, by severity.
-    cadence_minutes = { "SEV-1" = 15, "SEV-2" = 30, "SEV-3" = 60, "SEV-4" = 240 }
+- an optional value that is wrong gets its default;
+- a check, repository or log file whose required value (url, host, port, path, name) is missing
+  or wrong is skipped, and so is a health check whose name another one already has;
+- an unknown key or table is ignored; a table of the wrong type (`health = 3`) gets its defaults.
+
+A health check without a name is named after what it checks: `host:port` for TCP, the URL's host
+and path for HTTP (`api.example.com/health`); a repository or log file without a name is shown
+by its file or folder name. Relative paths are taken from the configuration file's folder.
+
+Header values keep their `${VAR}` references: they are expanded only when a request is made, so
+no secret is stored. A variable that is unset when the file is read is reported by name, never
+by value.
 
 To add a table: a field on `Config` with its default, and a `_read_<table>` function called from
 `load_config` that appends to `problems` rather than raising.
@@ -15,14 +25,17 @@ To add a table: a field on `Config` with its default, and a `_read_<table>` func
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ir_console.model import Severity
 
@@ -95,12 +108,15 @@ class HealthConfig:
     tcp: list[TcpCheck] = field(default_factory=list)
 
 
+DEFAULT_SINCE = "2 hours ago"
+
+
 @dataclass(frozen=True)
 class GitSource:
     """`[[changes.git]]`: `git log --since=<since>` of a repository, run without a shell."""
 
     path: Path
-    since: str = "2 hours ago"
+    since: str = DEFAULT_SINCE
     name: str = ""  # shown in the pane; the folder name when empty
     max_count: int = 50
 
@@ -165,8 +181,9 @@ def expand_env(value: str, environ: Mapping[str, str]) -> tuple[str, list[str]]:
     return _ENV_REFERENCE.sub(replace, value), missing
 
 
-def load_config(path: Path) -> Config:
-    """Read the file at `path`. Never raises: what cannot be used is explained in `problems`."""
+def load_config(path: Path, environ: Mapping[str, str] = os.environ) -> Config:
+    """Read the file at `path`. Never raises: what cannot be used is explained in `problems`.
+    `environ` is only asked whether the `${VAR}`s that headers refer to are set."""
     config = Config()
     try:
         raw = path.read_bytes()
@@ -183,7 +200,16 @@ def load_config(path: Path) -> Config:
     except tomllib.TOMLDecodeError as error:
         config.problems.append(f"{path}: not valid TOML ({error}); using the defaults")
         return config
+    reading = _Reading(str(path), path.parent, config.problems, environ)
+    tables = ", ".join(f"[{table}]" for table in TABLES)
+    for key in document:
+        if key not in TABLES:
+            config.problems.append(f"{path}: {_key(key)}: unknown table (the file has {tables}); ignored")
     _read_updates(document.get("updates"), config, f"{path}: [updates]")
+    config.signals = _read_signals(document, reading)
+    config.health = _read_health(document, reading)
+    config.changes = _read_changes(document, reading)
+    config.logs = _read_logs(document, reading)
     return config
 
 
@@ -195,7 +221,7 @@ def _read_updates(table: Any, config: Config, where: str) -> None:
         return
     for key in table:
         if key != "cadence_minutes":
-            config.problems.append(f"{where} {key}: unknown key (the table has cadence_minutes); ignored")
+            config.problems.append(f"{where} {_key(key)}: unknown key (the table has cadence_minutes); ignored")
     cadence = table.get("cadence_minutes")
     if cadence is None:
         return
@@ -205,7 +231,7 @@ def _read_updates(table: Any, config: Config, where: str) -> None:
         return
     seen: dict[Severity, str] = {}
     for key, value in cadence.items():
-        name = f"{where} cadence_minutes.{key}"
+        name = f"{where} cadence_minutes.{_key(key)}"
         try:
             severity = Severity.parse(key)
         except ValueError:
@@ -236,3 +262,561 @@ def _cadence_problem(value: Any) -> str:
 def minutes(interval: timedelta) -> str:
     count = interval.total_seconds() / 60
     return f"{count:g} minute{'' if count == 1 else 's'}"
+
+
+# -- the signal tables --------------------------------------------------------------------------
+
+# Every key the file may hold, by table: anything else is reported as unknown.
+KNOWN_KEYS: dict[str, tuple[str, ...]] = {
+    "updates": ("cadence_minutes",),
+    "signals": ("interval", "sustained", "rate_limit", "thresholds"),
+    "signals.thresholds": tuple(default_thresholds()),
+    "health": ("interval", "http", "tcp"),
+    "health.http": ("name", "url", "method", "expect_status", "timeout", "degraded_after", "verify_tls", "headers"),
+    "health.tcp": ("name", "host", "port", "timeout"),
+    "changes": ("interval", "git"),
+    "changes.git": ("path", "since", "name", "max_count"),
+    "logs": ("interval", "file"),
+    "logs.file": ("path", "pattern", "name"),
+}
+TABLES = ("updates", "signals", "health", "changes", "logs")
+
+# Seconds. An interval of 0 turns that reading off; a longer one than an hour is a typo.
+INTERVAL_RANGE = (0.1, 3600.0)
+TIMEOUT_RANGE = (0.1, 120.0)
+WINDOW_RANGE = (0.0, 86400.0)  # `sustained` and `rate_limit`: up to a day
+MAX_GIT_COUNT = 1000
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "OPTIONS")
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 token
+_HIDDEN = object()
+
+
+def _key(key: str) -> str:
+    """A key as TOML writes it: bare when it can be, else quoted (control characters escaped,
+    so a key cannot write to the terminal that shows the message)."""
+    return key if _BARE_KEY.fullmatch(key) else _quoted(key)
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    text = repr(value)  # escapes control characters
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+
+
+def _is_one_line(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip()) and value.isprintable()
+
+
+def _is_header_value(value: str) -> bool:
+    """What an HTTP client can send: printable ASCII (or tabs) on one line."""
+    return all(" " <= character <= "~" or character == "\t" for character in value)
+
+
+@dataclass
+class _Reading:
+    """What every reader needs: the file (for messages and relative paths), where problems go,
+    and the environment asked about `${VAR}`s."""
+
+    file: str
+    folder: Path
+    problems: list[str]
+    environ: Mapping[str, str]
+    names: dict[str, str] = field(default_factory=dict)  # health check name -> its place
+
+    def fields(self, table: Mapping[str, Any], place: str, prefix: str = "") -> _Fields:
+        return _Fields(table, f"{self.file}: {place}", self.problems, prefix)
+
+    def path(self, value: str) -> Path:
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else self.folder / path
+
+
+class _Fields:
+    """One table's values, taken key by key. A wrong one is reported (file, table, key, what is
+    done instead) and the caller gets its fallback."""
+
+    def __init__(self, table: Mapping[str, Any], where: str, problems: list[str], prefix: str = "") -> None:
+        self.table = table
+        self.where = where
+        self.problems = problems
+        self.prefix = prefix
+
+    def report(self, key: str, problem: str, instead: str, value: Any = _HIDDEN) -> None:
+        got = "" if value is _HIDDEN else f" (got {_shown(value)})"
+        self.problems.append(f"{self.where} {self.prefix}{_key(key)}: {problem}{got}; {instead}")
+
+    def unknown_keys(self, table: str) -> None:
+        known = KNOWN_KEYS[table]
+        for key in self.table:
+            if key not in known:
+                self.report(key, f"unknown key (the table has {', '.join(known)})", "ignored")
+
+    def optional(self, key: str, default: Any, problem: Callable[[Any], str], instead: str | None = None) -> Any:
+        """The value at `key` if `problem` finds nothing wrong with it, else `default`."""
+        if key not in self.table:
+            return default
+        value = self.table[key]
+        wrong = problem(value)
+        if wrong:
+            self.report(key, wrong, instead or f"using {_shown(default)}", value)
+            return default
+        return value
+
+    def required(self, key: str, problem: Callable[[Any], str], what: str) -> Any:
+        """The value at `key`, or None (reported: the entry is skipped) when missing or wrong."""
+        if key not in self.table:
+            self.report(key, "missing", f"{what} skipped")
+            return None
+        value = self.table[key]
+        wrong = problem(value)
+        if wrong:
+            self.report(key, wrong, f"{what} skipped", value)
+            return None
+        return value
+
+    def seconds(self, key: str, default: float | None, bounds: tuple[float, float], *, off: bool = False,
+                instead: str | None = None) -> float | None:
+        low, high = bounds
+
+        def problem(value: Any) -> str:
+            if _is_number(value) and (low <= value <= high or (off and value == 0)):
+                return ""
+            return f"must be {'0 (off) or ' if off else ''}a number of seconds from {low:g} to {high:g}"
+
+        value = self.optional(key, default, problem, instead or f"using {default:g}")
+        return None if value is None else float(value)
+
+    def integer(self, key: str, default: int, low: int, high: int) -> int:
+        def problem(value: Any) -> str:
+            if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+                return ""
+            return f"must be a whole number from {low} to {high}"
+
+        return self.optional(key, default, problem, f"using {default}")
+
+    def name(self, default: str, what: str) -> str | None:
+        """`name`, or `default` when there is none; None (reported) when it is not a name."""
+        if "name" not in self.table:
+            return default
+        value = self.required("name", _name_problem, what)
+        return None if value is None else value.strip()
+
+
+def _name_problem(value: Any) -> str:
+    return "" if _is_one_line(value) else "must be a non-empty text on one line"
+
+
+def _entries(value: Any, reading: _Reading, array: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """The tables of an array of tables (`[[health.http]]`), each with its place (`[[health.http]] #2`)."""
+    if value is None:
+        return
+    if isinstance(value, Mapping):
+        reading.problems.append(f"{reading.file}: [{array}] must be an array of tables, each entry starting with "
+                                f"[[{array}]]; read as one entry")
+        value = [value]
+    if not isinstance(value, list):
+        reading.problems.append(f"{reading.file}: [[{array}]] must be an array of tables (got {_shown(value)}); "
+                                "ignored")
+        return
+    for number, item in enumerate(value, start=1):
+        place = f"[[{array}]] #{number}"
+        if isinstance(item, Mapping):
+            yield place, item
+        else:
+            reading.problems.append(f"{reading.file}: {place} must be a table (got {_shown(item)}); skipped")
+
+
+def _placed(place: str, name: Any) -> str:
+    """`[[health.http]] #2 "api"`: the entry's place, and its name when it has a usable one."""
+    return f"{place} {_quoted(name.strip())}" if _is_one_line(name) else place
+
+
+def _quoted(name: str) -> str:
+    return json.dumps(name, ensure_ascii=not name.isprintable())
+
+
+def _section(document: Mapping[str, Any], table: str, reading: _Reading, instead: str) -> _Fields | None:
+    value = document.get(table)
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        reading.problems.append(f"{reading.file}: [{table}] must be a table (got {_shown(value)}); {instead}")
+        return None
+    fields = reading.fields(value, f"[{table}]")
+    fields.unknown_keys(table)
+    return fields
+
+
+def _read_signals(document: Mapping[str, Any], reading: _Reading) -> SignalsConfig:
+    signals = SignalsConfig()
+    fields = _section(document, "signals", reading, "using the defaults")
+    if fields is None:
+        return signals
+    signals.interval = fields.seconds("interval", signals.interval, INTERVAL_RANGE, off=True)
+    signals.sustained = fields.seconds("sustained", signals.sustained, WINDOW_RANGE)
+    signals.rate_limit = fields.seconds("rate_limit", signals.rate_limit, WINDOW_RANGE)
+    table = fields.optional("thresholds", None, _table_problem("a table: [signals.thresholds]"),
+                            "using the default thresholds")
+    if table is not None:
+        signals.thresholds = _read_thresholds(table, reading)
+    return signals
+
+
+def _table_problem(expected: str) -> Callable[[Any], str]:
+    return lambda value: "" if isinstance(value, Mapping) else f"must be {expected}"
+
+
+def _read_thresholds(table: Mapping[str, Any], reading: _Reading) -> dict[str, Threshold]:
+    thresholds = default_thresholds()
+    section = reading.fields(table, "[signals.thresholds]")
+    section.unknown_keys("signals.thresholds")
+    for name, default in default_thresholds().items():
+        written = f"{{ warn = {default.warn:g}, critical = {default.critical:g} }}"
+        defaults = f"using warn {default.warn:g}, critical {default.critical:g}"
+        entry = section.optional(name, None, _table_problem(f"a table such as {written}"), defaults)
+        if entry is None:
+            continue
+        fields = reading.fields(entry, "[signals.thresholds]", prefix=f"{name}.")
+        for key in entry:
+            if key not in ("warn", "critical"):
+                fields.report(key, "unknown key (a threshold has warn, critical)", "ignored")
+        warn = float(fields.optional("warn", default.warn, _percent_problem))
+        critical = float(fields.optional("critical", default.critical, _percent_problem))
+        if warn > critical:
+            section.report(name, f"warn ({warn:g}) is above critical ({critical:g})", defaults)
+            continue
+        thresholds[name] = Threshold(warn, critical)
+    return thresholds
+
+
+def _percent_problem(value: Any) -> str:
+    return "" if _is_number(value) and 0 <= value <= 100 else "must be a percentage from 0 to 100"
+
+
+def _read_health(document: Mapping[str, Any], reading: _Reading) -> HealthConfig:
+    health = HealthConfig()
+    fields = _section(document, "health", reading, "no health checks")
+    if fields is None:
+        return health
+    health.interval = fields.seconds("interval", health.interval, INTERVAL_RANGE, off=True)
+    for place, entry in _entries(fields.table.get("http"), reading, "health.http"):
+        if (check := _http_check(entry, place, reading)) is not None:
+            health.http.append(check)
+    for place, entry in _entries(fields.table.get("tcp"), reading, "health.tcp"):
+        if (tcp := _tcp_check(entry, place, reading)) is not None:
+            health.tcp.append(tcp)
+    return health
+
+
+def _url_problem(value: Any) -> str:
+    if not _is_one_line(value) or any(character.isspace() for character in value):
+        return "must be an http:// or https:// URL without spaces"
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError as error:
+        return f"is not a valid URL ({error})"
+    if parts.scheme not in ("http", "https"):
+        return "must start with http:// or https://"
+    if not parts.hostname:
+        return "must name a host (https://host/path)"
+    if port == 0:
+        return "must have a port from 1 to 65535"
+    return ""
+
+
+def _url_name(url: str) -> str:
+    """`api.example.com/health`: the URL's host (and port) and path, without credentials or query."""
+    parts = urlsplit(url)
+    return parts.netloc.rpartition("@")[2] + parts.path.rstrip("/")
+
+
+def _claim_name(name: str, place: str, fields: _Fields, reading: _Reading) -> bool:
+    """Health check names are unique: the first one keeps it, a later one is skipped."""
+    if name in reading.names:
+        fields.report("name", f"{_quoted(name)} is already the name of {reading.names[name]}", "check skipped")
+        return False
+    reading.names[name] = place
+    return True
+
+
+def _http_check(entry: Mapping[str, Any], place: str, reading: _Reading) -> HttpCheck | None:
+    fields = reading.fields(entry, _placed(place, entry.get("name")))
+    fields.unknown_keys("health.http")
+    url = fields.required("url", _url_problem, "check")
+    name = fields.name(_url_name(url) if url else "", "check")
+    if url is None or name is None:
+        return None
+    fields.where = f"{reading.file}: {_placed(place, name)}"
+    if not _claim_name(name, place, fields, reading):
+        return None
+    timeout = fields.seconds("timeout", HttpCheck.timeout, TIMEOUT_RANGE)
+    degraded_after = fields.seconds("degraded_after", None, TIMEOUT_RANGE, instead="using half the timeout")
+    if degraded_after is not None and degraded_after >= timeout:
+        fields.report("degraded_after", f"must be below the timeout ({timeout:g} s)", "using half the timeout",
+                      degraded_after)
+        degraded_after = None
+    return HttpCheck(
+        name=name,
+        url=url,
+        method=fields.optional("method", HttpCheck.method, _method_problem).upper(),
+        expect_status=_expected_statuses(fields),
+        timeout=timeout,
+        headers=_read_headers(fields, reading),
+        degraded_after=degraded_after,
+        verify_tls=fields.optional("verify_tls", HttpCheck.verify_tls, _flag_problem, "using true"),
+    )
+
+
+def _method_problem(value: Any) -> str:
+    if isinstance(value, str) and value.upper() in HTTP_METHODS:
+        return ""
+    return f"must be one of {', '.join(HTTP_METHODS)}"
+
+
+def _flag_problem(value: Any) -> str:
+    return "" if isinstance(value, bool) else "must be true or false"
+
+
+def _expected_statuses(fields: _Fields) -> tuple[int, ...]:
+    def is_status(value: Any) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 599
+
+    def problem(value: Any) -> str:
+        if is_status(value) or (isinstance(value, list) and value and all(is_status(v) for v in value)):
+            return ""
+        return "must be an HTTP status from 100 to 599, or a list of them"
+
+    value = fields.optional("expect_status", HttpCheck.expect_status, problem, "expecting 200")
+    statuses = [value] if isinstance(value, int) else value
+    return tuple(dict.fromkeys(statuses))
+
+
+def _read_headers(fields: _Fields, reading: _Reading) -> tuple[tuple[str, str], ...]:
+    """The headers as written, `${VAR}` and all. Their values are never shown in a message: a
+    header may hold a secret written in the file itself."""
+    if "headers" not in fields.table:
+        return ()
+    table = fields.table["headers"]
+    if not isinstance(table, Mapping):
+        fields.report("headers", 'must be a table of strings such as { Authorization = "Bearer ${API_TOKEN}" }',
+                      "sending no headers")
+        return ()
+    header_fields = _Fields(table, fields.where, fields.problems, prefix="headers.")
+    headers: list[tuple[str, str]] = []
+    for name, value in table.items():
+        if not _HEADER_NAME.fullmatch(name):
+            header_fields.report(name, "not a valid header name", "header not sent")
+        elif not isinstance(value, str) or not _is_header_value(value):
+            header_fields.report(name, "must be a string of printable ASCII on one line", "header not sent")
+        else:
+            headers.append((name, value))
+            _check_references(name, value, header_fields, reading.environ)
+    return tuple(headers)
+
+
+def _check_references(name: str, value: str, fields: _Fields, environ: Mapping[str, str]) -> None:
+    """A warning for each `${VAR}` that will not give a usable header when the check runs."""
+    for variable in dict.fromkeys(_ENV_REFERENCE.findall(value)):
+        if variable not in environ:
+            fields.report(name, f"${{{variable}}} is not set in the environment", "it is sent empty")
+        elif not environ[variable]:
+            fields.report(name, f"${{{variable}}} is set but empty", "it is sent empty")
+        elif not _is_header_value(environ[variable]):
+            fields.report(name, f"${{{variable}}} holds characters a header cannot carry "
+                                "(a line break, or not printable ASCII)", "the check will fail until it is fixed")
+
+
+def _host_problem(value: Any) -> str:
+    if not _is_one_line(value) or any(character.isspace() for character in value) or "/" in value:
+        return "must be a host name or address (db.internal, 10.0.0.5, ::1)"
+    return ""
+
+
+def _tcp_check(entry: Mapping[str, Any], place: str, reading: _Reading) -> TcpCheck | None:
+    fields = reading.fields(entry, _placed(place, entry.get("name")))
+    fields.unknown_keys("health.tcp")
+    host = fields.required("host", _host_problem, "check")
+    port = fields.required("port", _port_problem, "check")
+    default_name = "" if host is None or port is None else f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    name = fields.name(default_name, "check")
+    if host is None or port is None or name is None:
+        return None
+    fields.where = f"{reading.file}: {_placed(place, name)}"
+    if not _claim_name(name, place, fields, reading):
+        return None
+    return TcpCheck(name=name, host=host, port=port, timeout=fields.seconds("timeout", TcpCheck.timeout, TIMEOUT_RANGE))
+
+
+def _port_problem(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535:
+        return ""
+    return "must be a whole number from 1 to 65535"
+
+
+def _path_problem(value: Any) -> str:
+    return "" if _is_one_line(value) else "must be a path (text on one line)"
+
+
+def _read_changes(document: Mapping[str, Any], reading: _Reading) -> ChangesConfig:
+    changes = ChangesConfig()
+    fields = _section(document, "changes", reading, "no repositories")
+    if fields is None:
+        return changes
+    changes.interval = fields.seconds("interval", changes.interval, INTERVAL_RANGE, off=True)
+    for place, entry in _entries(fields.table.get("git"), reading, "changes.git"):
+        if (source := _git_source(entry, place, reading)) is not None:
+            changes.git.append(source)
+    return changes
+
+
+def _since_problem(value: Any) -> str:
+    # Passed to git as `--since=<value>`, but a leading "-" is refused anyway: it reads as an option.
+    if _is_one_line(value) and not value.lstrip().startswith("-"):
+        return ""
+    return 'must be a time git understands, such as "2 hours ago" or "2026-11-27 02:00" (not starting with -)'
+
+
+def _git_source(entry: Mapping[str, Any], place: str, reading: _Reading) -> GitSource | None:
+    fields = reading.fields(entry, _placed(place, entry.get("name")))
+    fields.unknown_keys("changes.git")
+    path = fields.required("path", _path_problem, "repository")
+    name = fields.name("", "repository")
+    if path is None or name is None:
+        return None
+    return GitSource(
+        path=reading.path(path),
+        since=fields.optional("since", DEFAULT_SINCE, _since_problem).strip(),
+        name=name,
+        max_count=fields.integer("max_count", GitSource.max_count, 1, MAX_GIT_COUNT),
+    )
+
+
+def _read_logs(document: Mapping[str, Any], reading: _Reading) -> LogsConfig:
+    logs = LogsConfig()
+    fields = _section(document, "logs", reading, "no log files")
+    if fields is None:
+        return logs
+    logs.interval = fields.seconds("interval", logs.interval, INTERVAL_RANGE, off=True)
+    for place, entry in _entries(fields.table.get("file"), reading, "logs.file"):
+        if (source := _log_source(entry, place, reading)) is not None:
+            logs.files.append(source)
+    return logs
+
+
+def _pattern_problem(value: Any) -> str:
+    if not isinstance(value, str):
+        return "must be a regular expression in a string"
+    try:
+        re.compile(value, re.IGNORECASE)
+    except (re.error, OverflowError, RecursionError) as error:
+        return f"not a valid regular expression ({error})"
+    return ""
+
+
+def _log_source(entry: Mapping[str, Any], place: str, reading: _Reading) -> LogSource | None:
+    fields = reading.fields(entry, _placed(place, entry.get("name")))
+    fields.unknown_keys("logs.file")
+    path = fields.required("path", _path_problem, "log file")
+    name = fields.name("", "log file")
+    if path is None or name is None:
+        return None
+    pattern = fields.optional("pattern", DEFAULT_LOG_PATTERN, _pattern_problem)
+    return LogSource(path=reading.path(path), pattern=pattern, name=name)
+
+
+def config_summary(config: Config) -> str:
+    """What is configured, on one line: `2 HTTP checks, 1 TCP check, 1 git repository, 1 log file;
+    sampling every 1 s`."""
+    counts = [
+        _count(len(config.health.http), "HTTP check"),
+        _count(len(config.health.tcp), "TCP check"),
+        _count(len(config.changes.git), "git repository", "git repositories"),
+        _count(len(config.logs.files), "log file"),
+    ]
+    interval = config.signals.interval
+    sampling = f"sampling every {interval:g} s" if interval else "sampling off"
+    return f"{', '.join(counts)}; {sampling}"
+
+
+def _count(count: int, singular: str, plural: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+
+
+# What `ir-console config init` writes. Settings are commented out with a "#" and no space, so
+# that removing it gives working TOML; explanations start with "# ". Every value shown is the
+# default, and every check is commented out: a new file changes nothing until it is edited.
+# tests/test_config.py loads it both as it is and uncommented, so it cannot drift from the reader.
+EXAMPLE_CONFIG = '''\
+# ir-console configuration (TOML). Every table and key is optional; the values shown are the
+# defaults. Remove the "#" in front of a line to use it, then run `ir-console config check`.
+# A wrong value never stops the console: it says what is wrong and uses the default.
+# Relative paths are taken from this file's folder; "~" is your home folder.
+
+# -- Status updates -------------------------------------------------------------------------
+# How often stakeholders get a status update, in minutes (1 to 10080), by severity.
+#[updates]
+#cadence_minutes = { "SEV-1" = 15, "SEV-2" = 30, "SEV-3" = 60, "SEV-4" = 240 }
+
+# -- System resources (the System pane) -----------------------------------------------------
+#[signals]
+#interval = 1.0        # seconds between samples: 0 (off) or 0.1 to 3600
+#sustained = 60        # seconds a figure stays critical before it is logged on the timeline (0 to 86400)
+#rate_limit = 300      # at most one automatic event per signal per this many seconds (0 to 86400)
+
+# Percentages from 0 to 100, warn not above critical: amber at warn, red at critical.
+#[signals.thresholds]
+#cpu = { warn = 75, critical = 90 }
+#memory = { warn = 80, critical = 90 }
+#swap = { warn = 50, critical = 80 }
+#disk = { warn = 85, critical = 95 }
+
+# -- Health checks --------------------------------------------------------------------------
+#[health]
+#interval = 5.0        # seconds between rounds of checks: 0 (off) or 0.1 to 3600
+
+# One [[health.http]] block per HTTP check. Names are unique among health checks; a check
+# without a name is called after the URL's host and path (api.example.com/health).
+#[[health.http]]
+#name = "api"
+#url = "https://api.example.com/health"    # required: http:// or https://
+#method = "GET"                             # GET, HEAD, POST, PUT or OPTIONS
+#expect_status = 200                        # or a list: [200, 204]
+#timeout = 2.0                              # seconds, 0.1 to 120
+#degraded_after = 1.0                       # seconds; slower answers show as degraded (default: half the timeout)
+#verify_tls = true
+#headers = { Authorization = "Bearer ${API_TOKEN}" }   # ${VAR}: from the environment, at each request
+
+# One [[health.tcp]] block per TCP check: can a connection be opened. Without a name: host:port.
+#[[health.tcp]]
+#name = "postgres"
+#host = "db.internal"                       # required
+#port = 5432                                # required, 1 to 65535
+#timeout = 2.0                              # seconds, 0.1 to 120
+
+# -- Recent changes -------------------------------------------------------------------------
+#[changes]
+#interval = 30.0       # seconds between reads: 0 (off) or 0.1 to 3600
+
+# One [[changes.git]] block per repository, read with `git log`. Without a name: the folder's.
+#[[changes.git]]
+#path = "/srv/app"                          # required
+#since = "2 hours ago"                      # as `git log --since` takes it
+#name = "app"
+#max_count = 50                             # at most this many commits, 1 to 1000
+
+# -- Logs -----------------------------------------------------------------------------------
+#[logs]
+#interval = 1.0        # seconds between reads: 0 (off) or 0.1 to 3600
+
+# One [[logs.file]] block per log file: its new lines that match. Without a name: the file's.
+#[[logs.file]]
+#path = "/var/log/app/error.log"            # required
+#pattern = "error|fatal|panic"              # a Python regular expression, case-insensitive
+#name = "app errors"
+'''

@@ -177,7 +177,7 @@ def test_defaults_are_the_seed_cadence_and_a_missing_file_is_fine(tmp_path: Path
 def test_cadence_is_read_from_the_updates_table(tmp_path: Path) -> None:
     path = write_config(tmp_path, """
 [signals]
-whatever = "belongs to another part of the console"
+interval = 2.0
 
 [updates]
 cadence_minutes = { "SEV-1" = 20, "SEV-2" = 45, "sev3" = 90.5 }

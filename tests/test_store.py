@@ -58,7 +58,8 @@ def snapshot(path: Path) -> dict[str, list[tuple]]:
     conn = raw(path)
     try:
         names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {name: [tuple(r) for r in conn.execute(f"SELECT * FROM [{name}] ORDER BY rowid")] for name in names}
+        # Sorted in Python: the search index's FTS5 shadow tables are WITHOUT ROWID.
+        return {name: sorted((tuple(r) for r in conn.execute(f"SELECT * FROM [{name}]")), key=repr) for name in names}
     finally:
         conn.close()
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils import Migrations
 
+from ir_console.store import search
+
 migrations = Migrations("ir_console")
 
 UUID = {"uuid": str}
@@ -187,6 +189,13 @@ def m001_incident_record(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_search_index(db: Database) -> None:
+    """Full-text search (see store/search.py), filled from the rows already there. Without FTS5 in
+    this SQLite it creates nothing: the store opens, search says it is unavailable, and the index
+    is built on the first open by an SQLite that has FTS5."""
+    if search.fts5_available(db):
+        search.create_search_index(db)
 
 
 def known_migration_names() -> frozenset[str]:

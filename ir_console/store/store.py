@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import uuid as uuidlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -41,18 +41,51 @@ from ir_console.model import (
     TimelineEvent,
     Triage,
 )
+from ir_console.model.archive import IncidentSummary, SearchHit, SimilarIncident, started_at
 from ir_console.model.clock import parse_iso, to_iso, utc_now
 from ir_console.model.incident import MILESTONE_FOR_STATUS, PHASE_FOR_STATUS, PHASE_ORDER
-from ir_console.store import rows
+from ir_console.store import rows, search
 from ir_console.store.errors import NotFound, StoreError, WriteFailed
 from ir_console.store.opening import describe_database_error, is_corruption, open_database
 from ir_console.store.rows import milestone_column, storable
 
 TRIAGE_FIELDS = ("reporter", "happening", "affected", "changed")
 
+# When an incident started (as model.archive.started_at), and the list's sort columns.
+STARTED = "coalesce(impact_started_at, detected_at, declared_at)"
+STATUS_ORDER = "CASE status " + " ".join(f"WHEN '{s.value}' THEN {i}" for i, s in enumerate(Status)) + " END"
+SUMMARY_SORTS = {
+    "id": "id",
+    "ref": "ref",
+    "title": "title COLLATE NOCASE",
+    "severity": "severity",
+    "status": STATUS_ORDER,
+    "started": STARTED,
+    "duration": f"julianday(coalesce(resolved_at, :now)) - julianday({STARTED})",
+    "commander": "commander COLLATE NOCASE",
+    "events": "event_count",
+}
+EVENT_COUNT = "(SELECT count(*) FROM events WHERE events.incident_id = incidents.id)"
+
 
 def new_uuid() -> str:
     return str(uuidlib.uuid4())
+
+
+def one_of(column: str, values: list, params: dict) -> str:
+    """`column IN (:column0, ...)`, its values added to the named `params`."""
+    names = [f"{column}{number}" for number in range(len(values))]
+    params.update(zip(names, values))
+    return f"{column} IN ({', '.join(':' + name for name in names)})"
+
+
+def summary_from_row(row: dict, now: datetime) -> IncidentSummary:
+    """An incident row with its `event_count`; an open incident's duration runs to `now`."""
+    incident = rows.incident_from_row(row)
+    started = started_at(incident) or incident.created_at or now  # an import may lack the milestones
+    end = incident.milestones.get(Milestone.RESOLVED, now)
+    return IncidentSummary(incident=incident, started_at=started, duration=end - started,
+                           event_count=row["event_count"])
 
 
 class Store:
@@ -65,7 +98,13 @@ class Store:
 
     @classmethod
     def open(cls, path: Path | str, *, create: bool = True, clock: Callable[[], datetime] = utc_now) -> Store:
-        return cls(open_database(Path(path), create=create), Path(path), clock)
+        store = cls(open_database(Path(path), create=create), Path(path), clock)
+        try:
+            search.ensure_search_index(store.db)
+        except sqlite3.Error as error:
+            store.close()
+            raise StoreError(describe_database_error(store.path, error)) from None
+        return store
 
     def close(self) -> None:
         with self._lock:
@@ -692,3 +731,50 @@ class Store:
                 action_items=self.action_items(incident.id),
                 sections=self.postmortem_sections(incident.id),
             )
+
+    # -- the archive: listing, search, similar incidents ----------------------------------------
+
+    def incident_summaries(self, *, statuses: Iterable[Status] | None = None,
+                           severities: Iterable[Severity] | None = None, since: datetime | None = None,
+                           until: datetime | None = None, sort: str = "started", descending: bool = True,
+                           now: datetime | None = None, event_counts: bool = False) -> list[IncidentSummary]:
+        """Incidents for the list: filtered by status, severity and when they started
+        (`since` <= started < `until`), sorted by one of SUMMARY_SORTS (ties: by id, the same way).
+        Open incidents' durations run to `now` (default: the store's clock).
+
+        Event counts walk every event's index entry (50-100 ms at a million events), so they are
+        counted only with `event_counts` or when sorting by them."""
+        if sort not in SUMMARY_SORTS:
+            raise ValueError(f"sort must be one of {', '.join(SUMMARY_SORTS)} (got {sort!r})")
+        now = now or self.clock()
+        conditions, params = [], {"now": to_iso(now)}
+        if statuses is not None:
+            conditions.append(one_of("status", [Status(s).value for s in statuses], params))
+        if severities is not None:
+            conditions.append(one_of("severity", [int(s) for s in severities], params))
+        if since is not None:
+            conditions.append(f"{STARTED} >= :since")
+            params["since"] = to_iso(since)
+        if until is not None:
+            conditions.append(f"{STARTED} < :until")
+            params["until"] = to_iso(until)
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        direction = "DESC" if descending else "ASC"
+        count = EVENT_COUNT if event_counts or sort == "events" else "NULL"
+        found = self.query_rows(
+            f"SELECT *, {count} AS event_count FROM incidents {where} "
+            f"ORDER BY {SUMMARY_SORTS[sort]} {direction}, id {direction}", params)
+        return [summary_from_row(row, now) for row in found]
+
+    def search(self, text: str, *, limit: int = 50, offset: int = 0,
+               incident_id: int | None = None) -> list[SearchHit]:
+        """Where the words of `text` (all of them, each taken literally) occur: titles, triage
+        fields, hypotheses and post-mortem sections first, newest incident first, then timeline
+        entries, most recently written first. Raises search.SearchUnavailable without FTS5."""
+        return search.search(self, text, limit=limit, offset=offset, incident_id=incident_id)
+
+    def similar_incidents(self, text: str, *, exclude_incident_id: int | None,
+                          limit: int = 5) -> list[SimilarIncident]:
+        """Other incidents sharing words with `text` (triage or hypothesis text), closest first,
+        with their confirmed hypotheses and post-mortem root cause and resolution."""
+        return search.similar_incidents(self, text, exclude_incident_id=exclude_incident_id, limit=limit)

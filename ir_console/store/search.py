@@ -1,0 +1,439 @@
+"""Full-text search over the archive (SQLite FTS5), and past incidents similar to a new one.
+
+Two FTS5 indexes, both kept current by triggers, so every writer (console, CLI, import, another
+process) keeps them right without knowing about them:
+
+- `search_events`: the timeline text. External content (the text stays in `events` only; its
+  rowid is the event id), which keeps a million events from being stored twice.
+- `search_records`: incident titles and triage fields, hypothesis fields and post-mortem sections,
+  one row per field. Its rowid is `incident id << 32 | part << 28 | n`: a trigger finds a row to
+  replace by rowid, and rowid order is newest incident first with no sort.
+
+Results come in index order, never ranked over every match (bm25 over 45,000 matches costs 45 ms):
+first the records (newest incident first: title, triage, hypotheses, post-mortem), then the
+timeline, most recently written first. Only the page asked for is read, snippets included.
+
+User text is never FTS5 syntax: each word is quoted as a phrase, so `AND`, `*`, `NEAR(`, `col:`
+or a stray `"` are searched for as words.
+
+An SQLite without FTS5 still opens the store; search then raises SearchUnavailable, and the index
+is built the first time the file is opened by an SQLite that has it.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import sqlite3
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from sqlite_utils import Database
+
+from ir_console.model import Section
+from ir_console.model.archive import HitSource, SearchHit, SimilarIncident, SnippetPart, started_at
+from ir_console.model.clock import from_iso
+from ir_console.model.work import HypothesisResult
+from ir_console.store import rows
+from ir_console.store.errors import StoreError
+from ir_console.store.rows import storable
+
+if TYPE_CHECKING:
+    from ir_console.store.store import Store
+
+EVENTS_INDEX = "search_events"
+RECORDS_INDEX = "search_records"
+# unicode61 folds case and, with remove_diacritics 2, accents: "cafe" finds "Café".
+TOKENIZER = "unicode61 remove_diacritics 2"
+
+INCIDENT_FIELDS = ("title", "happening", "affected", "changed", "reporter")
+HYPOTHESIS_FIELDS = ("statement", "evidence_for", "evidence_against", "test")
+# Parts of an incident in `search_records`, in the order results list them (rowid descending).
+PART_INCIDENT, PART_HYPOTHESIS, PART_POSTMORTEM = 2, 1, 0
+# n below 2**28: a hypothesis's is its id * 4 + field (ids up to 67 million), a section's its rowid.
+INCIDENT_SHIFT, PART_SHIFT = 32, 28
+
+SNIPPET_TOKENS = 16
+# Words of a text looked for in similar incidents: beyond this, more cost more and add little.
+MAX_SIMILARITY_WORDS = 32
+STOPWORDS = frozenset("""
+    a about after again all also am an and any are as at be been before being but by can could
+    did do does doing down during each few for from had has have having he her here hers him his
+    how i if in into is it its just me more most my no nor not now of off on once only or other our
+    out over own same she should so some such than that the their them then there these they this
+    those through to too under until up very was we were what when where which while who whom why
+    will with would you your yours
+""".split())
+
+
+class SearchUnavailable(StoreError):
+    """This Python's SQLite has no FTS5, so there is no search index."""
+
+
+# -- the index -----------------------------------------------------------------------------------
+
+
+def _rowid(row: str, part: int, n: str) -> str:
+    return f"(({row}.incident_id << {INCIDENT_SHIFT}) + ({part} << {PART_SHIFT}) + {n})"
+
+
+def _incident_range(incident_id: str) -> str:
+    return (f"rowid BETWEEN ({incident_id} << {INCIDENT_SHIFT}) "
+            f"AND (({incident_id} + 1) << {INCIDENT_SHIFT}) - 1")
+
+
+def _fields(names: tuple[str, ...]) -> str:
+    """A subquery of (n, field): the last name gets 0, so rowid order descending is name order."""
+    return "(" + " UNION ALL ".join(
+        f"SELECT {len(names) - 1 - i} AS n, '{name}' AS field" for i, name in enumerate(names)) + ") AS f"
+
+
+def _field_text(row: str, names: tuple[str, ...]) -> str:
+    return "CASE f.field " + " ".join(f"WHEN '{name}' THEN {row}.{name}" for name in names) + " END"
+
+
+# Each of these is the INSERT of the index rows of one row named `row`: `new` in a trigger, or
+# every row of `table` (aliased `row`) when the index is first filled.
+
+def _insert_incident(row: str, table: str = "") -> str:
+    text = _field_text(row, INCIDENT_FIELDS)
+    rowid = f"(({row}.id << {INCIDENT_SHIFT}) + ({PART_INCIDENT} << {PART_SHIFT}) + f.n)"
+    source = "CASE f.field WHEN 'title' THEN 'title' ELSE 'triage' END"
+    return (f"INSERT INTO {RECORDS_INDEX} (rowid, text, source, field, source_id) "
+            f"SELECT {rowid}, {text}, {source}, f.field, NULL "
+            f"FROM {table + ', ' if table else ''}{_fields(INCIDENT_FIELDS)} WHERE {text} <> ''")
+
+
+def _insert_hypothesis(row: str, table: str = "") -> str:
+    text = _field_text(row, HYPOTHESIS_FIELDS)
+    rowid = _rowid(row, PART_HYPOTHESIS, f"{row}.id * {len(HYPOTHESIS_FIELDS)} + f.n")
+    return (f"INSERT INTO {RECORDS_INDEX} (rowid, text, source, field, source_id) "
+            f"SELECT {rowid}, {text}, 'hypothesis', f.field, {row}.id "
+            f"FROM {table + ', ' if table else ''}{_fields(HYPOTHESIS_FIELDS)} WHERE {text} <> ''")
+
+
+def _insert_section(row: str, table: str = "") -> str:
+    return (f"INSERT INTO {RECORDS_INDEX} (rowid, text, source, field, source_id) "
+            f"SELECT {_rowid(row, PART_POSTMORTEM, f'{row}.rowid')}, {row}.body, 'postmortem', {row}.section, NULL "
+            f"{'FROM ' + table if table else ''} WHERE {row}.body <> ''")
+
+
+def _delete_incident(row: str) -> str:
+    first = f"(({row}.id << {INCIDENT_SHIFT}) + ({PART_INCIDENT} << {PART_SHIFT}))"
+    return f"DELETE FROM {RECORDS_INDEX} WHERE rowid BETWEEN {first} AND {first} + {len(INCIDENT_FIELDS) - 1}"
+
+
+def _delete_hypothesis(row: str) -> str:
+    first = _rowid(row, PART_HYPOTHESIS, f"{row}.id * {len(HYPOTHESIS_FIELDS)}")
+    return f"DELETE FROM {RECORDS_INDEX} WHERE rowid BETWEEN {first} AND {first} + {len(HYPOTHESIS_FIELDS) - 1}"
+
+
+def _delete_section(row: str) -> str:
+    return f"DELETE FROM {RECORDS_INDEX} WHERE rowid = {_rowid(row, PART_POSTMORTEM, f'{row}.rowid')}"
+
+
+def _delete_event(row: str) -> str:
+    # External content: FTS5 removes a row's words only when told what the words were.
+    return f"INSERT INTO {EVENTS_INDEX} ({EVENTS_INDEX}, rowid, text) VALUES ('delete', {row}.id, {row}.text)"
+
+
+INSERT_EVENT = f"INSERT INTO {EVENTS_INDEX} (rowid, text) VALUES (new.id, new.text)"
+
+# An update deletes the row's old index rows and inserts its new ones; `UPDATE OF` those columns
+# only, so a retraction or a status change costs the index nothing.
+TRIGGERS = {
+    "search_events_insert": ("AFTER INSERT ON events", [INSERT_EVENT]),
+    "search_events_update": ("AFTER UPDATE OF text ON events", [_delete_event("old"), INSERT_EVENT]),
+    "search_events_delete": ("AFTER DELETE ON events", [_delete_event("old")]),
+    "search_incidents_insert": ("AFTER INSERT ON incidents", [_insert_incident("new")]),
+    "search_incidents_update": (f"AFTER UPDATE OF {', '.join(INCIDENT_FIELDS)} ON incidents",
+                                [_delete_incident("old"), _insert_incident("new")]),
+    "search_incidents_delete": ("AFTER DELETE ON incidents",
+                                [f"DELETE FROM {RECORDS_INDEX} WHERE {_incident_range('old.id')}"]),
+    "search_hypotheses_insert": ("AFTER INSERT ON hypotheses", [_insert_hypothesis("new")]),
+    "search_hypotheses_update": (f"AFTER UPDATE OF {', '.join(HYPOTHESIS_FIELDS)} ON hypotheses",
+                                 [_delete_hypothesis("old"), _insert_hypothesis("new")]),
+    "search_hypotheses_delete": ("AFTER DELETE ON hypotheses", [_delete_hypothesis("old")]),
+    "search_sections_insert": ("AFTER INSERT ON postmortem_sections", [_insert_section("new")]),
+    "search_sections_update": ("AFTER UPDATE OF body ON postmortem_sections",
+                               [_delete_section("old"), _insert_section("new")]),
+    "search_sections_delete": ("AFTER DELETE ON postmortem_sections", [_delete_section("old")]),
+}
+
+
+def fts5_available(db: Database) -> bool:
+    try:
+        return db.execute("SELECT 1 FROM pragma_module_list WHERE name = 'fts5'").fetchone() is not None
+    except sqlite3.Error:  # an SQLite without the introspection pragmas: try the module itself
+        try:
+            db.execute("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x)")
+            db.execute("DROP TABLE temp.fts5_probe")
+            return True
+        except sqlite3.Error:
+            return False
+
+
+def _present(db: Database) -> tuple[set[str], set[str]]:
+    """Our index tables and triggers that the schema holds."""
+    found = db.execute(
+        "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger') AND name IN ({})".format(
+            ", ".join("?" * (2 + len(TRIGGERS)))),
+        [EVENTS_INDEX, RECORDS_INDEX, *TRIGGERS]).fetchall()
+    return {n for t, n in found if t == "table"}, {n for t, n in found if t == "trigger"}
+
+
+def index_ready(db: Database) -> bool:
+    tables, triggers = _present(db)
+    return tables == {EVENTS_INDEX, RECORDS_INDEX} and triggers == set(TRIGGERS)
+
+
+def create_search_index(db: Database) -> None:
+    """Create both indexes and their triggers and fill them from what the database holds.
+
+    Run inside a transaction (a migration's, or `ensure_search_index`'s)."""
+    for name in TRIGGERS:
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
+    db.execute(f"DROP TABLE IF EXISTS {EVENTS_INDEX}")
+    db.execute(f"DROP TABLE IF EXISTS {RECORDS_INDEX}")
+    # columnsize=0: no table of each event's length, which only ranking would read (10 MB a million).
+    db.execute(f"CREATE VIRTUAL TABLE {EVENTS_INDEX} USING fts5(text, content='events', content_rowid='id', "
+               f"columnsize=0, tokenize='{TOKENIZER}')")
+    db.execute(f"CREATE VIRTUAL TABLE {RECORDS_INDEX} USING fts5(text, source UNINDEXED, field UNINDEXED, "
+               f"source_id UNINDEXED, tokenize='{TOKENIZER}')")
+    db.execute(f"INSERT INTO {EVENTS_INDEX} ({EVENTS_INDEX}) VALUES ('rebuild')")
+    db.execute(_insert_incident("i", "incidents AS i"))
+    db.execute(_insert_hypothesis("h", "hypotheses AS h"))
+    db.execute(_insert_section("s", "postmortem_sections AS s"))
+    for name, (when, statements) in TRIGGERS.items():
+        db.execute(f"CREATE TRIGGER {name} {when} BEGIN {'; '.join(statements)}; END")
+
+
+def ensure_search_index(db: Database) -> None:
+    """Make the index fit what this SQLite can do; two small reads when it already does.
+
+    With FTS5 and no complete index (the file was migrated by an SQLite without FTS5), build it.
+    Without FTS5 but with the index's triggers, every write would fail on the missing module, so
+    the triggers go; the next open by an SQLite with FTS5 builds the index again from scratch.
+    """
+    if not _needs_work(db):
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if _needs_work(db):  # another process may have done it while we waited for the lock
+            if fts5_available(db):
+                create_search_index(db)
+            else:
+                for name in _present(db)[1]:
+                    db.execute(f"DROP TRIGGER {name}")
+        db.conn.commit()
+    except BaseException:
+        db.conn.rollback()
+        raise
+
+
+def _needs_work(db: Database) -> bool:
+    if fts5_available(db):
+        return not index_ready(db)
+    return bool(_present(db)[1])
+
+
+def require_index(store: Store) -> None:
+    with store.reading() as db:
+        if index_ready(db):
+            return
+        if not fts5_available(db):
+            raise SearchUnavailable(
+                f"search is unavailable: this Python's SQLite {sqlite3.sqlite_version} was built without "
+                "FTS5; everything else works")
+    raise SearchUnavailable(f"{store.path}: the search index is missing; open the database again to rebuild it")
+
+
+# -- queries -------------------------------------------------------------------------------------
+
+WORD = re.compile(r"\S+")
+WORD_CHARACTERS = re.compile(r"\w+")
+NUL = "\x00"
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a query: split on white space, keeping only those with a letter or digit
+    (`*` or `"` alone are no word: FTS5 would ignore them, or read them as syntax)."""
+    return [word for word in WORD.findall(storable(text).replace(NUL, " ")) if WORD_CHARACTERS.search(word)]
+
+
+def phrase(word: str) -> str:
+    """A word as an FTS5 phrase: quoted, its quotes doubled, so nothing in it is syntax."""
+    return '"' + word.replace('"', '""') + '"'
+
+
+def all_words_query(words: Iterable[str]) -> str:
+    return " ".join(phrase(word) for word in words)
+
+
+def similarity_words(text: str) -> list[str]:
+    """Distinct words of three characters or more that are not stopwords, lower-cased, in the
+    order they first appear, at most MAX_SIMILARITY_WORDS."""
+    words = WORD_CHARACTERS.findall(storable(text).lower())
+    kept = dict.fromkeys(word for word in words if len(word) >= 3 and word not in STOPWORDS)
+    return list(kept)[:MAX_SIMILARITY_WORDS]
+
+
+class Snippets:
+    """Markers for FTS5's snippet(): random for each query, so no stored text can fake one."""
+
+    def __init__(self) -> None:
+        nonce = secrets.token_hex(8)
+        self.open = f"\ue000{nonce}["
+        self.close = f"]{nonce}\ue000"
+
+    def sql(self, table: str) -> str:
+        return f"snippet({table}, 0, ?, ?, '…', {SNIPPET_TOKENS})"
+
+    @property
+    def params(self) -> list[str]:
+        return [self.open, self.close]
+
+    def parts(self, marked: str | None) -> tuple[SnippetPart, ...]:
+        found: list[SnippetPart] = []
+        for number, piece in enumerate((marked or "").split(self.open)):
+            matched, _, rest = piece.partition(self.close) if number else ("", "", piece)
+            if matched:
+                found.append(SnippetPart(matched, True))
+            if rest:
+                found.append(SnippetPart(rest, False))
+        return tuple(found)
+
+
+def search(store: Store, text: str, *, limit: int = 50, offset: int = 0,
+           incident_id: int | None = None) -> list[SearchHit]:
+    require_index(store)
+    words = search_words(text)
+    if not words or limit <= 0:
+        return []
+    query, offset, marks = all_words_query(words), max(0, offset), Snippets()
+    with store.reading() as db:
+        found = _record_matches(db, query, marks, limit, offset, incident_id)
+        if len(found) < limit:
+            records_total = offset + len(found) if found or not offset else _count_records(db, query, incident_id)
+            found += _event_matches(db, query, marks, limit - len(found), max(0, offset - records_total), incident_id)
+        return _hits(db, found, marks)
+
+
+def _record_matches(db: Database, query: str, marks: Snippets, limit: int, offset: int,
+                    incident_id: int | None) -> list[dict]:
+    within = f"AND {_incident_range('?')}" if incident_id is not None else ""
+    return [dict(r) for r in db.query(
+        f"SELECT rowid >> {INCIDENT_SHIFT} AS incident_id, rowid, source, field, source_id, "
+        f"{marks.sql(RECORDS_INDEX)} AS snippet FROM {RECORDS_INDEX} "
+        f"WHERE {RECORDS_INDEX} MATCH ? {within} ORDER BY rowid DESC LIMIT ? OFFSET ?",
+        [*marks.params, query, *([incident_id, incident_id] if within else []), limit, offset])]
+
+
+def _count_records(db: Database, query: str, incident_id: int | None) -> int:
+    within = f"AND {_incident_range('?')}" if incident_id is not None else ""
+    return db.execute(f"SELECT count(*) FROM {RECORDS_INDEX} WHERE {RECORDS_INDEX} MATCH ? {within}",
+                      [query, *([incident_id, incident_id] if within else [])]).fetchone()[0]
+
+
+def _event_matches(db: Database, query: str, marks: Snippets, limit: int, offset: int,
+                   incident_id: int | None) -> list[dict]:
+    where, params = "", []
+    if incident_id is not None:
+        # The incident's events lie between its lowest and highest id: FTS5 reads only that range.
+        low, high = db.execute("SELECT min(id), max(id) FROM events WHERE incident_id = ?", [incident_id]).fetchone()
+        if low is None:
+            return []
+        where, params = f"AND {EVENTS_INDEX}.rowid BETWEEN ? AND ? AND e.incident_id = ?", [low, high, incident_id]
+    # Auxiliary functions such as snippet() take the table's name, not an alias.
+    return [{**dict(r), "source": HitSource.EVENT.value, "field": ""} for r in db.query(
+        f"SELECT e.incident_id, e.id AS event_id, e.occurred_at AS at, e.retracted_at, "
+        f"{marks.sql(EVENTS_INDEX)} AS snippet FROM {EVENTS_INDEX} JOIN events AS e ON e.id = {EVENTS_INDEX}.rowid "
+        f"WHERE {EVENTS_INDEX} MATCH ? {where} ORDER BY {EVENTS_INDEX}.rowid DESC LIMIT ? OFFSET ?",
+        [*marks.params, query, *params, limit, offset])]
+
+
+def _hits(db: Database, found: list[dict], marks: Snippets) -> list[SearchHit]:
+    """Fill in the incident and the time of each match, for this page only."""
+    incidents = _incidents(db, {m["incident_id"] for m in found})
+    hypotheses = _by_id(db, "SELECT id, updated_at FROM hypotheses WHERE id IN ({})",
+                        {m["source_id"] for m in found if m["source"] == HitSource.HYPOTHESIS.value})
+    sections = _by_id(db, "SELECT rowid AS id, updated_at FROM postmortem_sections WHERE rowid IN ({})",
+                      {m["rowid"] & ((1 << PART_SHIFT) - 1) for m in found
+                       if m["source"] == HitSource.POSTMORTEM.value})
+    hits = []
+    for match in found:
+        incident = incidents.get(match["incident_id"])
+        if incident is None:
+            continue  # removed between the two reads: nothing to open
+        source = HitSource(match["source"])
+        if source is HitSource.EVENT:
+            at = from_iso(match["at"])
+        elif source is HitSource.HYPOTHESIS:
+            at = from_iso(hypotheses.get(match["source_id"]))
+        elif source is HitSource.POSTMORTEM:
+            at = from_iso(sections.get(match["rowid"] & ((1 << PART_SHIFT) - 1)))
+        else:
+            at = started_at(incident)
+        hits.append(SearchHit(
+            incident_id=incident.id, incident_ref=incident.ref, incident_title=incident.title,
+            incident_status=incident.status, incident_severity=incident.severity, source=source,
+            field=match["field"], at=at, snippet=marks.parts(match["snippet"]),
+            event_id=match.get("event_id"),
+            hypothesis_id=match["source_id"] if source is HitSource.HYPOTHESIS else None,
+            retracted=bool(match.get("retracted_at")),
+        ))
+    return hits
+
+
+def _incidents(db: Database, ids: set[int]) -> dict:
+    if not ids:
+        return {}
+    found = db.query(f"SELECT * FROM incidents WHERE id IN ({', '.join('?' * len(ids))})", list(ids))
+    return {row["id"]: rows.incident_from_row(row) for row in found}
+
+
+def _by_id(db: Database, sql: str, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(db.execute(sql.format(", ".join("?" * len(ids))), list(ids)).fetchall())
+
+
+def similar_incidents(store: Store, text: str, *, exclude_incident_id: int | None,
+                      limit: int = 5) -> list[SimilarIncident]:
+    """Other incidents whose titles, triage, hypotheses or post-mortems share words with `text`
+    (any of them), closest first: bm25 of each matching field, summed per incident."""
+    require_index(store)
+    words = similarity_words(text)
+    if not words or limit <= 0:
+        return []
+    with store.reading() as db:
+        scored = db.execute(
+            f"SELECT incident_id, sum(score) AS score FROM ("
+            f"  SELECT rowid >> {INCIDENT_SHIFT} AS incident_id, rank AS score FROM {RECORDS_INDEX}"
+            f"  WHERE {RECORDS_INDEX} MATCH ?) "
+            "WHERE incident_id IS NOT ? GROUP BY incident_id ORDER BY score, incident_id DESC LIMIT ?",
+            [" OR ".join(phrase(word) for word in words), exclude_incident_id, limit]).fetchall()
+        ids = [incident_id for incident_id, _ in scored]
+        incidents = _incidents(db, set(ids))
+        marks = ", ".join("?" * len(ids))
+        confirmed: dict[int, list[str]] = {}
+        for incident_id, statement in db.execute(
+                f"SELECT incident_id, statement FROM hypotheses WHERE incident_id IN ({marks}) AND result = ? "
+                "ORDER BY rank, id", [*ids, HypothesisResult.CONFIRMED.value]).fetchall():
+            confirmed.setdefault(incident_id, []).append(statement)
+        sections = {(incident_id, section): body for incident_id, section, body in db.execute(
+            f"SELECT incident_id, section, body FROM postmortem_sections WHERE incident_id IN ({marks}) "
+            "AND section IN (?, ?)", [*ids, Section.ROOT_CAUSE.value, Section.RESOLUTION_RECOVERY.value])}
+    similar = []
+    for incident_id, score in scored:
+        incident = incidents.get(incident_id)
+        if incident is None:
+            continue
+        similar.append(SimilarIncident(
+            incident_id=incident.id, ref=incident.ref, title=incident.title, severity=incident.severity,
+            status=incident.status, started_at=started_at(incident), score=score,
+            confirmed_hypotheses=tuple(confirmed.get(incident_id, ())),
+            root_cause=sections.get((incident_id, Section.ROOT_CAUSE.value), "") or "",
+            resolution=sections.get((incident_id, Section.RESOLUTION_RECOVERY.value), "") or "",
+        ))
+    return similar
