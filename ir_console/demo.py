@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from ir_console.config import Config, GitSource, HttpCheck, LogSource, TcpCheck
 
 from ir_console.model import (
     ContainmentState,
@@ -15,7 +18,10 @@ from ir_console.model import (
     Status,
     Triage,
 )
-from ir_console.signals.resources import ResourceSample
+from ir_console.signals.changes import Commit, RepoChanges
+from ir_console.signals.health import HealthResult, HealthState
+from ir_console.signals.logs import LogLine
+from ir_console.signals.resources import MountUsage, ProcessUsage, ResourceSample
 from ir_console.store import Store
 
 DEMO_START = datetime(2026, 11, 27, 3, 2, 0, tzinfo=timezone.utc)
@@ -42,17 +48,83 @@ class FixedClock:
         return self.moment
 
 
+GIB = 1 << 30
+# CPU climbing as the connection pool starves: the sparkline's last minutes in the screenshots.
+DEMO_CPU = (22.0, 24.5, 23.0, 31.0, 38.5, 47.0, 58.0, 66.5, 74.0, 81.0, 88.5, 91.0, 93.5)
+
+
 class FixedSampler:
-    """System figures that do not change, so screenshots are the same on every machine."""
+    """System figures that follow the same fixed course on every machine, for screenshots and tests."""
 
     def __init__(self) -> None:
-        self.readings = iter([])
+        self.taken = 0
 
     def sample(self) -> ResourceSample:
+        cpu = DEMO_CPU[min(self.taken, len(DEMO_CPU) - 1)]
+        self.taken += 1
         return ResourceSample(
-            cpu_percent=93.5, memory_percent=78.2, swap_percent=4.0, disk_percent=61.0,
-            load_average=(3.92, 2.41, 1.10), cpu_count=2,
+            cpu_percent=cpu, memory_percent=78.2, swap_percent=4.0, disk_percent=61.0,
+            load_average=(3.92, 2.41, 1.10), cpu_count=2, per_cpu=(cpu + 3.5, cpu - 3.5),
+            memory_used=int(6.1 * GIB), memory_total=int(7.8 * GIB),
+            mounts=(MountUsage("/var/lib/postgresql", "ext4", 88.4, int(442 * GIB), int(500 * GIB)),
+                    MountUsage("/", "ext4", 61.0, int(30.5 * GIB), int(50 * GIB))),
+            disk_read_rate=1.2e6 + self.taken * 1e5, disk_write_rate=4.5e5, net_recv_rate=3.1e6, net_sent_rate=2.2e6,
+            top_cpu=(ProcessUsage(4121, "payments-svc", 141.0, 22.5, int(1.7 * GIB)),
+                     ProcessUsage(988, "postgres", 23.0, 8.1, int(0.6 * GIB)),
+                     ProcessUsage(1502, "nginx", 4.0, 0.4, 31 << 20)),
+            top_memory=(ProcessUsage(4121, "payments-svc", 141.0, 22.5, int(1.7 * GIB)),
+                        ProcessUsage(988, "postgres", 23.0, 8.1, int(0.6 * GIB)),
+                        ProcessUsage(733, "redis-server", 0.5, 2.0, 160 << 20)),
         )
+
+
+def demo_signals(now: datetime) -> tuple[list[HealthResult], list[RepoChanges], list[list[LogLine]]]:
+    """What the Health, Changes and Logs panes of `demo_config()` show in the screenshots."""
+    config = demo_config()
+    api, postgres = config.health.http[0], config.health.tcp[0]
+    health = [
+        HealthResult(api.name, "http", f"GET {api.url}", HealthState.DOWN, 500, 0.184, "HTTP 500 (expected 200)",
+                     now, DEMO_START - timedelta(minutes=6, seconds=40)),
+        HealthResult(postgres.name, "tcp", f"{postgres.host}:{postgres.port}", HealthState.UP, None, 0.002,
+                     "connected", now, DEMO_START - timedelta(hours=3)),
+    ]
+    repo = config.changes.git[0]
+    commits = (
+        Commit("5d1c2e9a7b3f40c8e6d2a1b9c8f7e6d5a4b3c2d1", "Release v2.41.0: retry card auth on timeout", "sam",
+               DEMO_START - timedelta(minutes=7)),
+        Commit("a3f09e1c2b4d5e6f708192a3b4c5d6e7f8091a2b", "Raise payment client timeout to 5 s", "priya",
+               DEMO_START - timedelta(minutes=52)),
+    )
+    changes = [RepoChanges(repo, commits, "", now)]
+    source = config.logs.files[0]
+    logs = [[LogLine(text, DEMO_START - timedelta(minutes=minutes), source) for minutes, text in (
+        (5, "ERROR pool: connection pool exhausted (max=20), waited 5000 ms"),
+        (4, "ERROR checkout: POST /checkout 500 card_auth_retry"),
+        (2, "FATAL worker 7: too many open connections"),
+    )]]
+    return health, changes, logs
+
+
+def demo_config() -> Config:
+    """A configuration naming the demo's endpoints, repository and log (nothing is contacted:
+    screenshots show `demo_signals`)."""
+    config = Config()
+    config.health.http.append(HttpCheck("checkout-api", "https://checkout.internal/health"))
+    config.health.tcp.append(TcpCheck("postgres", "db.internal", 5432))
+    config.changes.git.append(GitSource(Path("/srv/payments-svc"), name="payments-svc"))
+    config.logs.files.append(LogSource(Path("/var/log/payments/error.log"), name="payments"))
+    config.health.interval = config.changes.interval = config.logs.interval = 0
+    return config
+
+
+def show_demo_signals(signals, sampler: FixedSampler, now: datetime) -> None:  # noqa: ANN001
+    """Feed a console's signals pane (`tui.widgets.signals.SignalsPane`) the demo's measurements."""
+    for _ in DEMO_CPU:
+        signals.record_sample(sampler.sample())
+    health, changes, logs = demo_signals(now)
+    signals.record_health(health)
+    signals.record_changes(changes)
+    signals.record_log_lines(logs)
 
 
 def build_demo(store: Store) -> Incident:

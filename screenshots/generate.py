@@ -14,10 +14,10 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from ir_console.demo import DEMO_START, FixedClock, FixedSampler, build_demo
+from ir_console.demo import DEMO_START, FixedClock, FixedSampler, build_demo, demo_config, show_demo_signals
 from ir_console.store import Store
 from ir_console.tui.app import IrConsoleApp
-from ir_console.tui.widgets.system import SystemPane
+from ir_console.tui.widgets.signals import SignalsPane
 
 SIZE = (160, 48)
 SHOTS = {
@@ -40,12 +40,11 @@ async def take(name: str, keys: list[str], folder: Path) -> Path:
         store = Store.open(Path(scratch) / "demo.db")
         build_demo(store)
         app = IrConsoleApp(store, clock=FixedClock(DEMO_START + timedelta(minutes=12, seconds=30)),
-                           sampler=FixedSampler(), author="dana", live_interval=3600, sample_interval=0)
+                           sampler=FixedSampler(), author="dana", live_interval=3600, sample_interval=0,
+                           config=demo_config())
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
-            pane = app.screen.query_one(SystemPane)
-            for _ in range(3):
-                pane.record(app.sampler.sample())
+            show_demo_signals(app.screen.query_one(SignalsPane), app.sampler, app.clock())
             await pilot.press(*keys)
             await pilot.pause(0.2)
             path = Path(app.save_screenshot(filename=f"{name}.svg", path=str(folder)))

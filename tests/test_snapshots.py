@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from ir_console.demo import DEMO_START, FixedClock, FixedSampler, build_demo
+from ir_console.demo import DEMO_START, FixedClock, FixedSampler, build_demo, demo_config, show_demo_signals
 from ir_console.store import Store
 from ir_console.tui.app import IrConsoleApp
-from ir_console.tui.widgets.system import SystemPane
+from ir_console.tui.widgets.signals import SignalsPane
 
 NOW = DEMO_START + timedelta(minutes=12, seconds=30)
 
@@ -23,17 +23,15 @@ def demo_app(tmp_path: Path):
     store = Store.open(tmp_path / "demo.db")
     build_demo(store)
     app = IrConsoleApp(store, clock=FixedClock(NOW), sampler=FixedSampler(), author="dana",
-                       live_interval=3600, sample_interval=0)
+                       live_interval=3600, sample_interval=0, config=demo_config())
     yield app
     store.close()
 
 
 async def settle(pilot) -> None:
-    """Fill the system pane with a fixed reading and let every refresh finish."""
+    """Fill the signal panes with the demo's fixed measurements and let every refresh finish."""
     await pilot.pause()
-    pane = pilot.app.screen.query_one(SystemPane)
-    for _ in range(3):
-        pane.record(pilot.app.sampler.sample())
+    show_demo_signals(pilot.app.screen.query_one(SignalsPane), pilot.app.sampler, NOW)
     await pilot.pause()
 
 
@@ -75,3 +73,13 @@ def test_modal(snap_compare, demo_app, keys) -> None:
         await pilot.pause()
 
     assert snap_compare(demo_app, terminal_size=(160, 48), run_before=open_modal)
+
+
+@pytest.mark.parametrize("presses", [1, 2, 3], ids=["health", "changes", "logs"])
+def test_signal_tab(snap_compare, demo_app, presses) -> None:
+    async def show_tab(pilot) -> None:
+        await settle(pilot)
+        await pilot.press(*["g"] * presses)
+        await pilot.pause()
+
+    assert snap_compare(demo_app, terminal_size=(160, 48), run_before=show_tab)

@@ -413,15 +413,16 @@ async def test_tab_and_shift_tab_move_between_panes(store, db_path, clock, incid
         await pilot.pause()
         assert app.focused.id == "timeline"
         seen = []
-        for _ in range(5):
+        for _ in range(6):
             await pilot.press("tab")
-            seen.append(app.focused.id)
-        assert seen == ["entry", "hypotheses", "containment", "system", "timeline"]
+            seen.append(app.focused.id or type(app.focused).__name__)
+        # The signal panes: their tab strip, then the visible tab's pane.
+        assert seen == ["entry", "hypotheses", "containment", "ContentTabs", "system", "timeline"]
         backwards = []
-        for _ in range(5):
+        for _ in range(6):
             await pilot.press("shift+tab")
-            backwards.append(app.focused.id)
-        assert backwards == ["system", "containment", "hypotheses", "entry", "timeline"]
+            backwards.append(app.focused.id or type(app.focused).__name__)
+        assert backwards == ["system", "ContentTabs", "containment", "hypotheses", "entry", "timeline"]
         assert count(db_path, "events") == 2  # moving around writes nothing
 
 

@@ -44,7 +44,7 @@ class IrConsoleApp(App[None]):
         sampler: ResourceSampler | None = None,
         author: str = "",
         live_interval: float = 0.5,
-        sample_interval: float = 1.0,
+        sample_interval: float | None = None,
         config: Config | None = None,
     ) -> None:
         super().__init__()
@@ -55,7 +55,8 @@ class IrConsoleApp(App[None]):
         self.sampler = sampler if sampler is not None else ResourceSampler()
         self.author = author
         self.live_interval = live_interval
-        self.sample_interval = sample_interval
+        # Seconds between resource samples: `[signals] interval` unless given (0: no sampling).
+        self.sample_interval = sample_interval if sample_interval is not None else self.config.signals.interval
         # One writer thread with its own connection: writes never block the event loop, and they
         # reach the database in the order the user made them.
         self._writer_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ir-writer")

@@ -1,4 +1,4 @@
-"""The war room: header strip, timeline, hypotheses, containment checklist and system resources.
+"""The war room: header strip, timeline, hypotheses, containment checklist and the signal panes.
 
 The screen owns the layout and the incident being worked. Widgets send messages up; the screen
 writes through the store on the app's writer thread and then tells the widgets what to show.
@@ -6,8 +6,9 @@ writes through the store on the app's writer thread and then tells the widgets w
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from textual import on
@@ -17,8 +18,9 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList
 
-from ir_console.model import EventSource, Incident, Severity, Status
+from ir_console.model import EventKind, EventSource, Incident, Severity, Status
 from ir_console.render.text import one_line
+from ir_console.signals.watch import SignalNotice
 from ir_console.store import Store, StoreError
 from ir_console.tui.entry_syntax import parse_entry
 from ir_console.tui.screens.event import EventScreen, PasteScreen
@@ -34,10 +36,12 @@ from ir_console.tui.screens.hypothesis import HypothesisScreen
 from ir_console.tui.screens.incidents import IncidentsScreen
 from ir_console.tui.widgets.header import IncidentHeader
 from ir_console.tui.widgets.panes import ENTRY_PLACEHOLDER, ContainmentList, EntryLine, HypothesisList
-from ir_console.tui.widgets.system import SystemPane
+from ir_console.tui.widgets.signals import SignalsPane
 from ir_console.tui.widgets.timeline import TimelineView
 
 NARROW_WIDTH = 120
+EARLY_NOTICES_KEPT = 50
+EARLY_NOTICE_WINDOW = timedelta(hours=1)
 TINY_WIDTH, TINY_HEIGHT = 60, 20
 
 
@@ -53,12 +57,18 @@ class WarRoomScreen(Screen):
         Binding("u", "status_update", "Update", id="status-update", tooltip="Compose a status update"),
         Binding("p", "postmortem", "Post-mortem", id="postmortem", tooltip="Write the post-mortem (drafted from the record)"),
         Binding("i", "incidents", "Incidents", id="incidents", tooltip="List incidents and switch"),
+        Binding("g", "next_signal", "Signals", id="next-signal", show=False,
+                tooltip="Show the next signal pane: system, health, changes, logs"),
+        Binding("e", "evidence", "Evidence", id="evidence",
+                tooltip="Attach what the signal pane shows to the timeline as evidence"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.incident: Incident | None = None
         self._data_version: int | None = None
+        # Signals noticed while no incident was open: the first symptoms of the next one.
+        self._early_notices: deque[SignalNotice] = deque(maxlen=EARLY_NOTICES_KEPT)
 
     @property
     def store(self) -> Store:
@@ -76,9 +86,9 @@ class WarRoomScreen(Screen):
         with Vertical(id="containment-pane", classes="pane") as pane:
             pane.border_title = "Containment"
             yield ContainmentList(id="containment")
-        with Vertical(id="system-pane", classes="pane") as pane:
-            pane.border_title = "System"
-            yield SystemPane(interval=self.app.sample_interval, id="system")
+        with Vertical(id="signals-pane", classes="pane") as pane:
+            pane.border_title = "Signals"
+            yield SignalsPane(self.app.config, sample_interval=self.app.sample_interval, id="signals")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -89,6 +99,9 @@ class WarRoomScreen(Screen):
         self.query_one("#timeline", TimelineView).focus()
         if self.incident is None:
             self.action_new_incident()
+
+    def on_screen_resume(self) -> None:
+        self.query_one(SignalsPane).redraw()  # it kept measuring under the modal, without drawing
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
@@ -263,6 +276,49 @@ class WarRoomScreen(Screen):
             action, when_to_use = result
             await self.write(lambda store: store.add_containment(incident.id, action, when_to_use, author=self.author))
 
+    # -- signals --------------------------------------------------------------------------------
+
+    @on(SignalsPane.Noticed)
+    async def signals_noticed(self, noticed: SignalsPane.Noticed) -> None:
+        """A threshold crossed or an endpoint changed state: on the timeline, typed by nobody."""
+        incident = self.incident
+        if incident is None or not incident.is_open:
+            self._early_notices.extend(noticed.notices)
+            return
+        await self._log_notices(incident, noticed.notices)
+
+    async def _log_early_notices(self, incident: Incident) -> None:
+        declared = self.app.clock()
+        early = [notice for notice in self._early_notices if declared - notice.occurred_at <= EARLY_NOTICE_WINDOW]
+        self._early_notices.clear()
+        if early:
+            await self._log_notices(incident, early)
+
+    async def _log_notices(self, incident: Incident, notices: list[SignalNotice]) -> None:
+        def save(store: Store) -> None:
+            for notice in notices:
+                store.add_event(incident.id, notice.text, kind=EventKind.SIGNAL, occurred_at=notice.occurred_at,
+                                source=EventSource.SIGNAL)
+
+        await self.write(save)
+
+    def action_next_signal(self) -> None:
+        self.query_one(SignalsPane).next_tab()
+
+    async def action_evidence(self) -> None:
+        incident = self.require_incident()
+        signals = self.query_one(SignalsPane)
+        text = signals.evidence()
+        if incident is None:
+            return
+        if not text:
+            self.notify("Nothing measured yet: try again in a moment.", severity="warning")
+            return
+        if await self.write(lambda store: store.add_event(incident.id, text, kind=EventKind.EVIDENCE,
+                                                          author=self.author, source=EventSource.CONSOLE),
+                            appended=True):
+            self.notify(f"{signals.active.capitalize()} attached to the timeline as evidence.", markup=False)
+
     # -- key actions ----------------------------------------------------------------------------
 
     def action_new_incident(self) -> None:
@@ -276,6 +332,7 @@ class WarRoomScreen(Screen):
         if isinstance(created, Incident):
             self.switch_to(created)
             self.query_one("#entry", EntryLine).focus()
+            await self._log_early_notices(created)
 
     def action_timeline_entry(self) -> None:
         self.query_one("#entry", EntryLine).focus()

@@ -1,0 +1,275 @@
+"""The signal panes as tabs (System, Health, Changes, Logs) and the workers and watches behind them.
+
+Each kind of signal has its own worker: resources and git in threads, health checks async, log
+tails in a thread. Each next run is scheduled only when the last one has finished, so a slow
+endpoint or a slow disk cannot pile runs up. Results are always kept and watched (that is how
+threshold crossings reach the timeline); a pane redraws only while it is the visible tab of the
+current screen, and catches up when it is shown.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import TabbedContent, TabPane
+
+from ir_console.config import Config
+from ir_console.render.signals import changes_evidence, health_evidence, logs_evidence, system_evidence
+from ir_console.signals.changes import RepoChanges, recent_commits
+from ir_console.signals.health import HealthChecker, HealthResult
+from ir_console.signals.logs import LogLine, LogTail
+from ir_console.signals.resources import ResourceSample
+from ir_console.signals.watch import SignalNotice, SignalWatcher
+from ir_console.tui.widgets.changes import ChangesPane, changes_summary
+from ir_console.tui.widgets.health import HealthPane, health_summary
+from ir_console.tui.widgets.logs import LogsPane, logs_summary
+from ir_console.tui.widgets.system import SystemPane
+
+KEPT_LOG_LINES = 200
+TABS = ("system", "health", "changes", "logs")
+
+
+class SignalsPane(Vertical):
+    DEFAULT_CSS = """
+    SignalsPane { height: 1fr; }
+    SignalsPane TabbedContent { height: 1fr; }
+    SignalsPane TabPane { padding: 0; height: 1fr; }
+    SignalsPane ContentSwitcher { height: 1fr; }
+    """
+
+    class Noticed(Message):
+        """Signals crossed a threshold or changed state: for the timeline."""
+
+        def __init__(self, notices: list[SignalNotice]) -> None:
+            super().__init__()
+            self.notices = notices
+
+    def __init__(self, config: Config, *, sample_interval: float, **kwargs) -> None:  # noqa: ANN003
+        super().__init__(**kwargs)
+        self.config = config
+        self.sample_interval = sample_interval
+        self.watcher = SignalWatcher(config.signals)
+        self.sample: ResourceSample | None = None
+        self.health: list[HealthResult] = []
+        self.repos: list[RepoChanges] = []
+        self.tails: list[LogTail] = []
+        self.log_lines: list[deque[LogLine]] = [deque(maxlen=KEPT_LOG_LINES) for _ in config.logs.files]
+        self.unseen_log_lines = 0
+        self._checker: HealthChecker | None = None
+        self._failure_shown = False
+
+    def _now(self) -> datetime:
+        return self.clock()
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(id="signal-tabs"):
+            with TabPane("System", id="system-tab"):
+                yield SystemPane(self.config.signals.thresholds, id="system")
+            with TabPane("Health", id="health-tab"):
+                yield HealthPane(id="health")
+            with TabPane("Changes", id="changes-tab"):
+                yield ChangesPane(id="changes")
+            with TabPane("Logs", id="logs-tab"):
+                yield LogsPane(id="logs")
+
+    def on_mount(self) -> None:
+        # Workers read the clock from their threads: take it from the app once, here.
+        self.clock = self.app.clock
+        self.tails = [LogTail(source, clock=self.clock) for source in self.config.logs.files]
+        health = self.config.health
+        if self.sample_interval > 0:
+            self.sample_resources()
+        if health.interval > 0 and (health.http or health.tcp):
+            self._checker = HealthChecker(health, clock=self._now)
+            self.check_health()
+        if self.config.changes.interval > 0 and self.config.changes.git:
+            self.read_changes()
+        if self.config.logs.interval > 0 and self.tails:
+            self.poll_logs()
+        self.redraw()
+
+    async def on_unmount(self) -> None:
+        if self._checker is not None:
+            await self._checker.aclose()
+        for tail in self.tails:
+            tail.close()
+
+    # -- what is visible ------------------------------------------------------------------------
+
+    @property
+    def active(self) -> str:
+        return (self.query_one(TabbedContent).active or "system-tab").removesuffix("-tab")
+
+    def is_shown(self, tab: str) -> bool:
+        return self.is_mounted and self.screen.is_current and self.display and self.active == tab
+
+    def next_tab(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        tabs.active = f"{TABS[(TABS.index(self.active) + 1) % len(TABS)]}-tab"
+
+    @on(TabbedContent.TabActivated)
+    def tab_shown(self) -> None:
+        if self.active == "logs":
+            self.unseen_log_lines = 0
+            self._label("logs", logs_summary(self._tail_views()))
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Draw the visible tab from what was last measured (after a modal closed, or a tab switch)."""
+        {
+            "system": self._draw_system,
+            "health": self._draw_health,
+            "changes": self._draw_changes,
+            "logs": self._draw_logs,
+        }[self.active]()
+
+    def _label(self, tab: str, label: str) -> None:
+        tab_widget = self.query_one(TabbedContent).get_tab(f"{tab}-tab")
+        if str(tab_widget.label) != label:
+            tab_widget.label = label
+
+    def evidence(self) -> str:
+        """The visible tab's text, for the timeline, verbatim (control sequences stripped)."""
+        now = self._now()
+        if self.active == "system":
+            return system_evidence(self.sample, now) if self.sample else ""
+        if self.active == "health":
+            return health_evidence(self.health, now)
+        if self.active == "changes":
+            return changes_evidence(self.repos, now)
+        return logs_evidence([(tail.source, lines, tail.problem) for tail, lines in zip(self.tails, self.log_lines)],
+                             now)
+
+    # -- resources ------------------------------------------------------------------------------
+
+    def sample_resources(self) -> None:
+        self.run_worker(self._sample_resources, thread=True, exclusive=True, group="resources", exit_on_error=False)
+
+    def _sample_resources(self) -> None:
+        self._measure(self.app.sampler.sample, self.record_sample, self.sample_interval, self.sample_resources)
+
+    def record_sample(self, sample: ResourceSample) -> None:
+        if not self.is_mounted:
+            return  # measured while the console was closing
+        self.sample = sample
+        self.query_one(SystemPane).record(sample)
+        self._notice(self.watcher.observe_resources(sample, self._now()))
+        if self.is_shown("system"):
+            self._draw_system()
+
+    def _draw_system(self) -> None:
+        self.query_one(SystemPane).redraw()
+
+    # -- health ---------------------------------------------------------------------------------
+
+    def check_health(self) -> None:
+        self.run_worker(self._check_health(), exclusive=True, group="health", exit_on_error=False)
+
+    async def _check_health(self) -> None:
+        assert self._checker is not None
+        try:
+            results = await self._checker.check_all()
+        except Exception as error:  # noqa: BLE001 - a bug in a check must not stop the checks
+            self._failed("Health checks", error, self.config.health.interval, self.check_health)
+            return
+        self._recorded(self.record_health, results, self.config.health.interval, self.check_health)
+
+    def record_health(self, results: list[HealthResult]) -> None:
+        if not self.is_mounted:
+            return
+        self.health = results
+        self._notice(self.watcher.observe_health(results, self._now()))
+        self._label("health", health_summary(results))
+        if self.is_shown("health"):
+            self._draw_health()
+
+    def _draw_health(self) -> None:
+        health = self.config.health
+        self.query_one(HealthPane).show(self.health, self._now(), configured=bool(health.http or health.tcp))
+
+    # -- changes --------------------------------------------------------------------------------
+
+    def read_changes(self) -> None:
+        self.run_worker(self._read_changes, thread=True, exclusive=True, group="changes", exit_on_error=False)
+
+    def _read_changes(self) -> None:
+        self._measure(lambda: [recent_commits(source, clock=self.clock) for source in self.config.changes.git],
+                      self.record_changes, self.config.changes.interval, self.read_changes)
+
+    def record_changes(self, repos: list[RepoChanges]) -> None:
+        if not self.is_mounted:
+            return  # measured while the console was closing
+        self.repos = repos
+        self._label("changes", changes_summary(repos))
+        if self.is_shown("changes"):
+            self._draw_changes()
+
+    def _draw_changes(self) -> None:
+        self.query_one(ChangesPane).show(self.repos, configured=bool(self.config.changes.git))
+
+    # -- logs -----------------------------------------------------------------------------------
+
+    def poll_logs(self) -> None:
+        self.run_worker(self._poll_logs, thread=True, exclusive=True, group="logs", exit_on_error=False)
+
+    def _poll_logs(self) -> None:
+        self._measure(lambda: [tail.poll() for tail in self.tails], self.record_log_lines,
+                      self.config.logs.interval, self.poll_logs)
+
+    def record_log_lines(self, fresh: list[list[LogLine]]) -> None:
+        if not self.is_mounted:
+            return  # measured while the console was closing
+        for kept, lines in zip(self.log_lines, fresh):
+            kept.extend(lines)
+        added = sum(len(lines) for lines in fresh)
+        if self.is_shown("logs"):
+            self._draw_logs()
+        elif added:
+            self.unseen_log_lines += added
+        self._label("logs", f"Logs {self.unseen_log_lines} new" if self.unseen_log_lines else logs_summary(
+            self._tail_views()))
+
+    def _tail_views(self) -> list[tuple]:
+        return [(tail.source, lines, tail.problem, tail.notice) for tail, lines in zip(self.tails, self.log_lines)]
+
+    def _draw_logs(self) -> None:
+        self.query_one(LogsPane).show(self._tail_views())
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def _measure(self, measure: Callable[[], object], record: Callable, interval: float,
+                 again: Callable[[], None]) -> None:
+        """In a worker thread: measure, then hand the result to `record` on the event loop."""
+        try:
+            result = measure()
+        except Exception as error:  # noqa: BLE001 - a bug in one signal must not stop it for good
+            self.app.call_from_thread(self._failed, "Signals", error, interval, again)
+            return
+        self.app.call_from_thread(self._recorded, record, result, interval, again)
+
+    def _recorded(self, record: Callable, result: object, interval: float, again: Callable[[], None]) -> None:
+        """Show and watch what was measured, then schedule the next measurement."""
+        record(result)
+        self._again(interval, again)
+
+    def _failed(self, what: str, error: Exception, interval: float, again: Callable[[], None]) -> None:
+        self.log.error(f"{what} failed: {error!r}")
+        if not self._failure_shown:
+            self._failure_shown = True
+            self.notify(f"{what} failed ({type(error).__name__}: {error}); retrying.", title="Signals",
+                        severity="warning", markup=False)
+        self._again(interval, again)
+
+    def _notice(self, notices: Sequence[SignalNotice]) -> None:
+        if notices:
+            self.post_message(self.Noticed(list(notices)))
+
+    def _again(self, interval: float, run: Callable[[], None]) -> None:
+        if interval > 0 and self.is_mounted:
+            self.set_timer(interval, run)
