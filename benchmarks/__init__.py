@@ -9,6 +9,8 @@ Modules:
   startup   time to first frame and peak RSS, one fresh subprocess per measurement
   latency   Enter-to-visible latency of a timeline entry in a headless console, and the
             durable SQLite insert it is compared with
+  idle      CPU share of an idle console with every signal at 1 Hz against signals off
+  archive   1,000 incidents and 1,000,000 events: the incident list, search, similar incidents
   report    the table, the machine line and benchmarks/RESULTS.md
 
 This package's __init__ imports nothing on purpose: the startup children run

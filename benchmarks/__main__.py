@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import archive, data, latency, startup
+from benchmarks import archive, data, idle, latency, startup
 from benchmarks.report import Row, machine, median, mib, ms, percentile, ratio, seconds, table, write_results
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,6 +109,21 @@ def latency_rows(result: latency.LatencyResult, events: int) -> list[Row]:
     return rows
 
 
+def idle_rows(result: dict[str, dict]) -> list[Row]:
+    """CPU share of one core, idle, signals at 1 Hz against signals off (both in this run)."""
+    def share(mode: str, key: str = "cpu") -> float:
+        return 100 * result[mode][key] / result[mode]["wall"]
+
+    wall = result["on"]["wall"]
+    added = share("on") - share("off")
+    return [
+        Row(f"idle CPU, all signals at 1 Hz ({wall:.0f} s, % of one core)", f"{share('on'):.2f}%",
+            f"{share('off'):.2f}% (signals off)", ratio(share("on"), share("off"))),
+        Row("  added by the signals (console process)", f"{added:+.2f}%", "–", "–", "< 1% of a core"),
+        Row("  plus git log processes it spawned (Changes at 1 Hz)", f"{share('on', 'children_cpu'):.2f}%"),
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--write-results", action="store_true", help="also write benchmarks/RESULTS.md")
@@ -119,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="incidents in the archive (default 1,000)")
     parser.add_argument("--archive-events", type=int, default=archive.EVENTS,
                         help="events in the archive (default 1,000,000)")
+    parser.add_argument("--idle-seconds", type=float, default=30.0,
+                        help="seconds of idle console measured, signals on and off (default 30)")
     parser.add_argument("--tmpdir", type=Path, default=None, help="where to build the databases")
     parser.add_argument("--keep", action="store_true", help="keep the temporary databases")
     args = parser.parse_args(argv)
@@ -137,11 +154,15 @@ def main(argv: list[str] | None = None) -> int:
         baseline_db = data.copy_database(dbs.large, folder / "latency-baseline.db")
         lat = latency.measure(console_db, baseline_db, dbs.large_incident, args.entries)
 
+        progress(f"idle CPU: {args.idle_seconds:.0f} s with signals off, then {args.idle_seconds:.0f} s at 1 Hz")
+        idle_result = idle.measure(data.copy_database(dbs.ten, folder / "idle.db"), folder, args.idle_seconds,
+                                   cwd=str(ROOT))
+
         progress(f"archive: {args.archive_incidents:,} incidents, {args.archive_events:,} events")
         built = archive.cached_archive(folder, args.archive_incidents, args.archive_events)
         archive_rows, archive_checks = archive.measure(built)
 
-        rows = startup_rows(runs, args.events) + latency_rows(lat, args.events) + archive_rows
+        rows = startup_rows(runs, args.events) + latency_rows(lat, args.events) + idle_rows(idle_result) + archive_rows
         lines = [table(rows), "", machine(folder)]
 
         first = runs["large"][-1]

@@ -64,7 +64,9 @@ class IncidentHeader(Vertical):
     def _set(self, name: str, text: str, classes: str | None = None) -> None:
         """Update a label only when its text or state changed: each update re-lays the header out."""
         label = self.query_one(f"#{name}", Label)
-        if str(label.content) != text:
-            label.update(Text(text))
+        old = str(label.content)
+        if old != text:
+            # Same length (the clock, a countdown): the header's layout cannot change.
+            label.update(Text(text), layout=len(old) != len(text))
         if classes is not None and set(label.classes) != set(classes.split()):
             label.set_classes(classes)

@@ -1,22 +1,30 @@
 """The signal panes as tabs (System, Health, Changes, Logs) and the workers and watches behind them.
 
-Each kind of signal has its own worker: resources and git in threads, health checks async, log
-tails in a thread. Each next run is scheduled only when the last one has finished, so a slow
-endpoint or a slow disk cannot pile runs up. Results are always kept and watched (that is how
+Each kind of signal has one long-lived worker: resources, git and log tails in threads, health
+checks async. A worker measures, hands the result to the event loop, then waits its interval: the
+next run starts only when the last one has finished, so a slow endpoint or a slow disk cannot pile
+runs up. One worker per signal rather than one per run: starting a worker (a thread, its state
+messages) cost more CPU than the sampling itself, measured with `make bench`. Results are always kept and watched (that is how
 threshold crossings reach the timeline); a pane redraws only while it is the visible tab of the
 current screen, and catches up when it is shown.
 """
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
+from typing import TypeVar
 
 from textual import on
+from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane
 
 from ir_console.config import Config
@@ -31,6 +39,7 @@ from ir_console.tui.widgets.health import HealthPane, health_summary
 from ir_console.tui.widgets.logs import LogsPane, logs_summary
 from ir_console.tui.widgets.system import SystemPane
 
+T = TypeVar("T")
 KEPT_LOG_LINES = 200
 TABS = ("system", "health", "changes", "logs")
 
@@ -63,6 +72,7 @@ class SignalsPane(Vertical):
         self.unseen_log_lines = 0
         self._checker: HealthChecker | None = None
         self._failure_shown = False
+        self._stopping = threading.Event()
 
     def _now(self) -> datetime:
         return self.clock()
@@ -82,23 +92,22 @@ class SignalsPane(Vertical):
         # Workers read the clock from their threads: take it from the app once, here.
         self.clock = self.app.clock
         self.tails = [LogTail(source, clock=self.clock) for source in self.config.logs.files]
-        health = self.config.health
+        config = self.config
         if self.sample_interval > 0:
-            self.sample_resources()
-        if health.interval > 0 and (health.http or health.tcp):
-            self._checker = HealthChecker(health, clock=self._now)
-            self.check_health()
-        if self.config.changes.interval > 0 and self.config.changes.git:
-            self.read_changes()
-        if self.config.logs.interval > 0 and self.tails:
-            self.poll_logs()
+            self._watch_in_thread("resources", self.app.sampler.sample, self.record_sample, self.sample_interval)
+        if config.health.interval > 0 and (config.health.http or config.health.tcp):
+            self._checker = HealthChecker(config.health, clock=self._now)
+            self.run_worker(self._check_health, group="health", exit_on_error=False)
+        if config.changes.interval > 0 and config.changes.git:
+            self._watch_in_thread("changes", self._read_changes, self.record_changes, config.changes.interval)
+        if config.logs.interval > 0 and self.tails:
+            self._watch_in_thread("logs", self._poll_logs, self.record_log_lines, config.logs.interval)
         self.redraw()
 
     async def on_unmount(self) -> None:
+        self._stopping.set()
         if self._checker is not None:
             await self._checker.aclose()
-        for tail in self.tails:
-            tail.close()
 
     # -- what is visible ------------------------------------------------------------------------
 
@@ -107,7 +116,15 @@ class SignalsPane(Vertical):
         return (self.query_one(TabbedContent).active or "system-tab").removesuffix("-tab")
 
     def is_shown(self, tab: str) -> bool:
-        return self.is_mounted and self.screen.is_current and self.display and self.active == tab
+        # Not `Screen.is_current`, which is also true of the war room behind a modal.
+        return self.is_mounted and self.app.screen is self.screen and self._laid_out() and self.active == tab
+
+    def _laid_out(self) -> bool:
+        """Neither the pane nor a container of it is `display: none` (a tiny terminal hides it)."""
+        return all(node.display for node in self.ancestors_with_self if isinstance(node, Widget))
+
+    def on_show(self) -> None:
+        self.redraw()  # shown again (the terminal grew): catch up on what was measured meanwhile
 
     def next_tab(self) -> None:
         tabs = self.query_one(TabbedContent)
@@ -148,12 +165,6 @@ class SignalsPane(Vertical):
 
     # -- resources ------------------------------------------------------------------------------
 
-    def sample_resources(self) -> None:
-        self.run_worker(self._sample_resources, thread=True, exclusive=True, group="resources", exit_on_error=False)
-
-    def _sample_resources(self) -> None:
-        self._measure(self.app.sampler.sample, self.record_sample, self.sample_interval, self.sample_resources)
-
     def record_sample(self, sample: ResourceSample) -> None:
         if not self.is_mounted:
             return  # measured while the console was closing
@@ -168,17 +179,17 @@ class SignalsPane(Vertical):
 
     # -- health ---------------------------------------------------------------------------------
 
-    def check_health(self) -> None:
-        self.run_worker(self._check_health(), exclusive=True, group="health", exit_on_error=False)
-
     async def _check_health(self) -> None:
+        """The health worker: a round of checks, then the interval, until the pane goes away."""
         assert self._checker is not None
-        try:
-            results = await self._checker.check_all()
-        except Exception as error:  # noqa: BLE001 - a bug in a check must not stop the checks
-            self._failed("Health checks", error, self.config.health.interval, self.check_health)
-            return
-        self._recorded(self.record_health, results, self.config.health.interval, self.check_health)
+        while True:
+            try:
+                results = await self._checker.check_all()
+            except Exception as error:  # noqa: BLE001 - a bug in a check must not stop the checks
+                self._failed("Health checks", error)
+            else:
+                self.record_health(results)
+            await asyncio.sleep(self.config.health.interval)
 
     def record_health(self, results: list[HealthResult]) -> None:
         if not self.is_mounted:
@@ -195,12 +206,8 @@ class SignalsPane(Vertical):
 
     # -- changes --------------------------------------------------------------------------------
 
-    def read_changes(self) -> None:
-        self.run_worker(self._read_changes, thread=True, exclusive=True, group="changes", exit_on_error=False)
-
-    def _read_changes(self) -> None:
-        self._measure(lambda: [recent_commits(source, clock=self.clock) for source in self.config.changes.git],
-                      self.record_changes, self.config.changes.interval, self.read_changes)
+    def _read_changes(self) -> list[RepoChanges]:
+        return [recent_commits(source, clock=self.clock) for source in self.config.changes.git]
 
     def record_changes(self, repos: list[RepoChanges]) -> None:
         if not self.is_mounted:
@@ -215,12 +222,8 @@ class SignalsPane(Vertical):
 
     # -- logs -----------------------------------------------------------------------------------
 
-    def poll_logs(self) -> None:
-        self.run_worker(self._poll_logs, thread=True, exclusive=True, group="logs", exit_on_error=False)
-
-    def _poll_logs(self) -> None:
-        self._measure(lambda: [tail.poll() for tail in self.tails], self.record_log_lines,
-                      self.config.logs.interval, self.poll_logs)
+    def _poll_logs(self) -> list[list[LogLine]]:
+        return [tail.poll() for tail in self.tails]
 
     def record_log_lines(self, fresh: list[list[LogLine]]) -> None:
         if not self.is_mounted:
@@ -243,33 +246,36 @@ class SignalsPane(Vertical):
 
     # -- plumbing -------------------------------------------------------------------------------
 
-    def _measure(self, measure: Callable[[], object], record: Callable, interval: float,
-                 again: Callable[[], None]) -> None:
-        """In a worker thread: measure, then hand the result to `record` on the event loop."""
-        try:
-            result = measure()
-        except Exception as error:  # noqa: BLE001 - a bug in one signal must not stop it for good
-            self.app.call_from_thread(self._failed, "Signals", error, interval, again)
-            return
-        self.app.call_from_thread(self._recorded, record, result, interval, again)
+    def _watch_in_thread(self, name: str, measure: Callable[[], T], record: Callable[[T], None],
+                         interval: float) -> None:
+        self.run_worker(partial(self._measure_loop, name, measure, record, interval), name=name, group=name,
+                        thread=True, exit_on_error=False)
 
-    def _recorded(self, record: Callable, result: object, interval: float, again: Callable[[], None]) -> None:
-        """Show and watch what was measured, then schedule the next measurement."""
-        record(result)
-        self._again(interval, again)
+    def _measure_loop(self, name: str, measure: Callable[[], T], record: Callable[[T], None], interval: float) -> None:
+        """A worker thread: measure, hand the result to `record` on the event loop (and wait until it
+        is recorded), then wait `interval`; until the pane is unmounted."""
+        worker = get_current_worker()
+        while not worker.is_cancelled and not self._stopping.is_set():
+            try:
+                result = measure()
+            except Exception as error:  # noqa: BLE001 - a bug in one signal must not stop it for good
+                handover, argument = partial(self._failed, name), error
+            else:
+                handover, argument = record, result
+            try:
+                self.app.call_from_thread(handover, argument)
+            except RuntimeError:
+                return  # the app has stopped
+            if self._stopping.wait(interval):
+                return
 
-    def _failed(self, what: str, error: Exception, interval: float, again: Callable[[], None]) -> None:
+    def _failed(self, what: str, error: Exception) -> None:
         self.log.error(f"{what} failed: {error!r}")
         if not self._failure_shown:
             self._failure_shown = True
-            self.notify(f"{what} failed ({type(error).__name__}: {error}); retrying.", title="Signals",
+            self.notify(f"Reading {what} failed ({type(error).__name__}: {error}); retrying.", title="Signals",
                         severity="warning", markup=False)
-        self._again(interval, again)
 
     def _notice(self, notices: Sequence[SignalNotice]) -> None:
         if notices:
             self.post_message(self.Noticed(list(notices)))
-
-    def _again(self, interval: float, run: Callable[[], None]) -> None:
-        if interval > 0 and self.is_mounted:
-            self.set_timer(interval, run)

@@ -1,28 +1,71 @@
-"""A scrolling pane showing one block of text, redrawn only when its text changes."""
+"""A scrolling pane of text lines that redraws only the lines that changed.
+
+The signal panes redraw every second. A `Static` re-renders its whole text (and the screen's
+layout) on every update; this Line API view keeps each line's rendered strip and refreshes only
+the lines whose text or style changed, which is most of what an idle console spends on them.
+"""
 
 from __future__ import annotations
 
+from rich.segment import Segment
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 
-class TextPane(VerticalScroll, can_focus=True):
+class TextPane(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     TextPane { height: 1fr; background: $surface; }
-    TextPane > Static { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self, **kwargs) -> None:  # noqa: ANN003
         super().__init__(**kwargs)
-        self._shown: Text | None = None
+        self._lines: list[Text] = []
+        self._strips: dict[int, Strip] = {}  # by line index, at the current width
+        self._drawn = False
 
-    def compose(self) -> ComposeResult:
-        yield Static(markup=False, classes="body")
+    @property
+    def plain(self) -> str:
+        """The text on show ("" before anything was shown)."""
+        return "\n".join(line.plain for line in self._lines)
+
+    @property
+    def drawn(self) -> bool:
+        return self._drawn
 
     def show_text(self, text: Text) -> None:
-        if self._shown is not None and text == self._shown and text.spans == self._shown.spans:
+        lines = text.split("\n", allow_blank=True) if text.plain else []
+        before, self._lines, self._drawn = self._lines, lines, True
+        if len(lines) != len(before):
+            self._strips.clear()
+            self.virtual_size = Size(self.scrollable_content_region.width, len(lines))
+            self.refresh()
             return
-        self._shown = text
-        self.query_one(".body", Static).update(text)
+        for index, (new, old) in enumerate(zip(lines, before)):
+            if new.plain != old.plain or new.spans != old.spans or new.style != old.style:
+                self._strips.pop(index, None)
+                self.refresh_line(index)
+
+    def on_resize(self) -> None:
+        self._strips.clear()
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self._lines))
+
+    def render_line(self, y: int) -> Strip:
+        index = round(self.scroll_offset.y) + y
+        width = self.scrollable_content_region.width
+        if not 0 <= index < len(self._lines):
+            return Strip.blank(width, self.rich_style)
+        strip = self._strips.get(index)
+        if strip is None or strip.cell_length != width:
+            strip = self._strips[index] = self._render_text_line(self._lines[index], width)
+        return strip
+
+    def _render_text_line(self, line: Text, width: int) -> Strip:
+        line = line.copy()
+        line.no_wrap, line.overflow, line.end = True, "ellipsis", ""
+        line.truncate(width, overflow="ellipsis", pad=True)
+        base = self.rich_style
+        segments = [Segment(segment.text, base + segment.style if segment.style else base)
+                    for segment in line.render(self.app.console)]
+        return Strip(segments, width).simplify()
