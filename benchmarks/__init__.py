@@ -10,6 +10,7 @@ Modules:
   latency   Enter-to-visible latency of a timeline entry in a headless console, and the
             durable SQLite insert it is compared with
   idle      CPU share of an idle console with every signal at 1 Hz against signals off
+  export    the post-mortem Markdown and the JSON export of a 10,000-event incident
   archive   1,000 incidents and 1,000,000 events: the incident list, search, similar incidents
   report    the table, the machine line and benchmarks/RESULTS.md
 

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import archive, data, idle, latency, startup
+from benchmarks import archive, data, export, idle, latency, startup
 from benchmarks.report import Row, machine, median, mib, ms, percentile, ratio, seconds, table, write_results
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,11 +158,15 @@ def main(argv: list[str] | None = None) -> int:
         idle_result = idle.measure(data.copy_database(dbs.ten, folder / "idle.db"), folder, args.idle_seconds,
                                    cwd=str(ROOT))
 
+        progress(f"export of a {export.EVENTS:,}-event incident")
+        export_rows, export_checks = export.measure(folder)
+
         progress(f"archive: {args.archive_incidents:,} incidents, {args.archive_events:,} events")
         built = archive.cached_archive(folder, args.archive_incidents, args.archive_events)
         archive_rows, archive_checks = archive.measure(built)
 
-        rows = startup_rows(runs, args.events) + latency_rows(lat, args.events) + idle_rows(idle_result) + archive_rows
+        rows = (startup_rows(runs, args.events) + latency_rows(lat, args.events) + idle_rows(idle_result)
+                + export_rows + archive_rows)
         lines = [table(rows), "", machine(folder)]
 
         first = runs["large"][-1]
@@ -177,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         if lat.timeouts:
             lines.append(f"check: {lat.timeouts} entries never became visible within {latency.TIMEOUT:.0f} s "
                          "(left out of p50/p99)")
-        lines += archive_checks
+        lines += export_checks + archive_checks
         lines.append(f"run took {time.monotonic() - started:.0f} s")
         text = "\n".join(lines)
         print(text)
