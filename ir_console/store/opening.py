@@ -7,25 +7,57 @@ is left exactly as it was found.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
+import threading
+from collections import Counter
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from ir_console.locations import private_dir
-from ir_console.store.errors import StoreError
+from ir_console.store.errors import StoreError, WriteFailed
 from ir_console.store.schema import known_migration_names, migrations
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
 
+# POSIX drops every lock a process holds on a file when it closes any descriptor on that file.
+# Reading the header of a database this process already has open would drop SQLite's locks on it,
+# and another process closing its connection would then checkpoint and delete the WAL under ours
+# (acknowledged entries lost). So the files open here are counted, by device and inode, and the
+# header is read only by the first open; `release` is called when a connection closes.
+_open_here: Counter[tuple[int, int]] = Counter()
+_open_here_lock = threading.Lock()
 
-def open_database(path: Path, *, create: bool = True) -> Database:
-    """Check, connect, set the pragmas and apply pending migrations."""
+
+def file_key(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def release(key: tuple[int, int] | None) -> None:
+    """A connection opened by `open_database` on the file with this key was closed."""
+    with _open_here_lock:
+        if key is not None and _open_here[key] > 0:
+            _open_here[key] -= 1
+            if not _open_here[key]:
+                del _open_here[key]
+
+
+def open_database(path: Path, *, create: bool = True) -> tuple[Database, tuple[int, int] | None]:
+    """Check, connect, set the pragmas and apply pending migrations. Returns the database and the
+    file's key, which the caller passes to `release` when it closes the connection."""
     path = Path(path).expanduser()
     existed = path.exists()
     if existed:
-        check_existing_file(path)
+        with _open_here_lock:
+            already_open = _open_here[file_key(path)] > 0
+        if not already_open:
+            check_existing_file(path)
     elif not create:
         raise StoreError(f"{path}: no such database; create it with `ir-console new` or check --db")
     else:
@@ -43,7 +75,11 @@ def open_database(path: Path, *, create: bool = True) -> Database:
         if not existed and path.exists() and path.stat().st_size == 0:
             path.unlink()  # ours, and still empty: leave nothing that later opens would refuse
         raise
-    return db
+    key = file_key(path)
+    with _open_here_lock:
+        if key is not None:
+            _open_here[key] += 1
+    return db, key
 
 
 def check_existing_file(path: Path) -> None:
@@ -67,11 +103,20 @@ def check_existing_file(path: Path) -> None:
         raise StoreError(
             f"{path}: not an SQLite database; choose another --db (the file was not changed)"
         )
-    if len(header) < 100 or size < declared_size(header):
+    if len(header) < 100 or (size < declared_size(header) and not has_wal_content(path)):
+        # A checkpoint interrupted (a crash, a full disk) leaves the file shorter than its header
+        # says while the WAL still holds the pages: SQLite opens that intact.
         raise StoreError(
             f"{path}: database is truncated or corrupt; restore it from a backup "
             "(the file was not changed)"
         )
+
+
+def has_wal_content(path: Path) -> bool:
+    try:
+        return path.with_name(path.name + "-wal").stat().st_size > 0
+    except OSError:
+        return False
 
 
 def declared_size(header: bytes) -> int:
@@ -114,13 +159,27 @@ def check_schema(db: Database, path: Path) -> None:
             )
         applied = {m.name for m in migrations.applied(db)}
     except sqlite3.DatabaseError as error:
-        raise StoreError(describe_database_error(path, error)) from None
+        raise database_failure(path, error) from None
     unknown = applied - known_migration_names()
     if unknown:
         raise StoreError(
             f"{path}: written by a newer ir-console (schema {sorted(unknown)[-1]}); "
             "upgrade ir-console to open it"
         )
+
+
+def disk_is_full(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path.parent).free == 0
+    except OSError:
+        return False
+
+
+def database_failure(path: Path, error: sqlite3.Error) -> StoreError:
+    """The error to raise for `error` while opening: a full disk is worth retrying (WriteFailed)."""
+    if disk_is_full(path):
+        return WriteFailed(f"{path}: the disk is full; free some space and retry")
+    return StoreError(describe_database_error(path, error))
 
 
 def configure(db: Database, path: Path) -> None:
@@ -133,7 +192,7 @@ def configure(db: Database, path: Path) -> None:
         # FULL in WAL mode syncs the log on every commit: an acknowledged entry survives a crash.
         db.execute("PRAGMA synchronous = FULL")
     except sqlite3.DatabaseError as error:
-        raise StoreError(describe_database_error(path, error)) from None
+        raise database_failure(path, error) from None
 
 
 def migrate(db: Database, path: Path) -> None:
@@ -142,7 +201,7 @@ def migrate(db: Database, path: Path) -> None:
     try:
         migrations.apply(db)
     except sqlite3.DatabaseError as error:
-        raise StoreError(describe_database_error(path, error)) from None
+        raise database_failure(path, error) from None
 
 
 def is_corruption(error: sqlite3.Error) -> bool:
