@@ -126,9 +126,11 @@ class DefaultCommandGroup(click.Group):
               help="Database file (default: incidents.db in the user data dir; env IR_CONSOLE_DB).")
 @click.option("--config", "config", type=click.Path(path_type=Path), envvar="IR_CONSOLE_CONFIG",
               help="Configuration file (default: config.toml in the user config dir; env IR_CONSOLE_CONFIG).")
+@click.option("--list", "start_with_incidents", is_flag=True,
+              help="Open the console on the incidents list (filter, sort, search, stats).")
 @click.version_option(__version__, prog_name="ir-console")
 @click.pass_context
-def main(ctx: click.Context, db: Path | None, config: Path | None) -> None:
+def main(ctx: click.Context, db: Path | None, config: Path | None, start_with_incidents: bool) -> None:
     """A war-room console for production incidents.
 
     Without a command, opens the full-screen console on the database.
@@ -137,14 +139,15 @@ def main(ctx: click.Context, db: Path | None, config: Path | None) -> None:
     ctx.obj["db"] = db or default_db_path()
     ctx.obj["config"] = config.expanduser() if config else config_path()
     if ctx.invoked_subcommand is None:
-        open_console(ctx)
+        open_console(ctx, start_with_incidents=start_with_incidents)
 
 
-def open_console(ctx: click.Context) -> None:
+def open_console(ctx: click.Context, *, start_with_incidents: bool = False) -> None:
     from ir_console.tui.app import run_console  # Textual loads only when the console opens
 
     store = open_store(ctx)
-    run_console(store, author=current_user(), config=load_config(ctx.obj["config"]))
+    run_console(store, author=current_user(), config=load_config(ctx.obj["config"]),
+                start_with_incidents=start_with_incidents)
 
 
 @main.command("new")

@@ -548,7 +548,7 @@ def test_update_reads_the_config_given_with_the_option(runner, tmp_path) -> None
 
 def test_the_console_opens_with_the_config_given_with_the_option(runner, tmp_path, monkeypatch) -> None:
     opened: list[Config] = []
-    monkeypatch.setattr("ir_console.tui.app.run_console", lambda store, *, author, config: opened.append(config))
+    monkeypatch.setattr("ir_console.tui.app.run_console", lambda store, *, author, config, **options: opened.append(config))
     path = write(tmp_path, '[[health.tcp]]\nhost = "db"\nport = 5432\n')
     result = run(runner, "--config", str(path))
     assert result.exit_code == 0, result.output

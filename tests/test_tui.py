@@ -18,7 +18,7 @@ import pytest
 from rich.console import Console
 from textual import events
 from textual.command import CommandPalette
-from textual.widgets import Button, Input, Markdown, OptionList, RadioSet, Static, TextArea
+from textual.widgets import Button, DataTable, Input, Markdown, OptionList, RadioSet, Static, TextArea
 
 from ir_console.model import SEED_CONTAINMENT, Incident, Severity, Status, Triage
 from ir_console.render.status import status_update_markdown
@@ -812,10 +812,10 @@ async def test_incidents_list_switches_the_war_room(store, db_path, clock, incid
         await pilot.press("i")
         screen = app.screen
         assert isinstance(screen, IncidentsScreen)
-        listed = prompts(screen.query_one(OptionList))
-        assert len(listed) == 2
-        assert listed[0].startswith(f"{other.ref}  SEV-3  Investigating") and "Search index lagging" in listed[0]
-        assert listed[1].startswith(f"{incident.ref}  SEV-2  Investigating") and TITLE in listed[1]
+        table = screen.query_one("#incident-table", DataTable)
+        listed = [[cell.plain.strip() for cell in table.get_row_at(row)] for row in range(table.row_count)]
+        assert [row[:4] for row in listed] == [[other.ref, "Search index lagging", "SEV-3", "Investigating"],
+                                              [incident.ref, TITLE, "SEV-2", "Investigating"]]
         await pilot.press("down", "enter")
         await wait_until(pilot, lambda: header(app, "ref") == incident.ref, "the switch")
         assert isinstance(app.screen, WarRoomScreen)
@@ -945,8 +945,9 @@ async def test_markup_is_data_and_pasted_control_sequences_never_reach_the_recor
         await settle(pilot)
         assert count(db_path, "event_revisions") == 0
         await pilot.press("i")
-        listed = prompts(app.screen.query_one(OptionList))
-        assert HOSTILE_SHOWN in listed[0] and "\x1b" not in listed[0]
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentsScreen), "the incidents screen")
+        shown = app.screen.query_one("#incident-table", DataTable).render_line(1).text  # below the header
+        assert HOSTILE_SHOWN in shown and "\x1b" not in shown
 
 
 async def test_text_stored_with_control_sequences_is_shown_without_them(store, db_path, clock, incident) -> None:

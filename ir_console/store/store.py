@@ -46,7 +46,13 @@ from ir_console.model.clock import parse_iso, to_iso, utc_now
 from ir_console.model.incident import MILESTONE_FOR_STATUS, PHASE_FOR_STATUS, PHASE_ORDER
 from ir_console.store import rows, search
 from ir_console.store.errors import NotFound, StoreError, WriteFailed
-from ir_console.store.opening import describe_database_error, is_corruption, open_database
+from ir_console.store.opening import (
+    database_failure,
+    describe_database_error,
+    is_corruption,
+    open_database,
+    release,
+)
 from ir_console.store.rows import milestone_column, storable
 
 TRIAGE_FIELDS = ("reporter", "happening", "affected", "changed")
@@ -89,8 +95,10 @@ def summary_from_row(row: dict, now: datetime) -> IncidentSummary:
 
 
 class Store:
-    def __init__(self, db: Database, path: Path, clock: Callable[[], datetime] = utc_now):
+    def __init__(self, db: Database, path: Path, clock: Callable[[], datetime] = utc_now,
+                 file_key: tuple[int, int] | None = None):
         self.db = db
+        self._file_key = file_key
         self.path = Path(path)
         # Every timestamp the store writes comes from here, so tests and demos can fix time.
         self.clock = clock
@@ -98,17 +106,20 @@ class Store:
 
     @classmethod
     def open(cls, path: Path | str, *, create: bool = True, clock: Callable[[], datetime] = utc_now) -> Store:
-        store = cls(open_database(Path(path), create=create), Path(path), clock)
+        db, key = open_database(Path(path), create=create)
+        store = cls(db, Path(path), clock, key)
         try:
             search.ensure_search_index(store.db)
         except sqlite3.Error as error:
             store.close()
-            raise StoreError(describe_database_error(store.path, error)) from None
+            raise database_failure(store.path, error) from None
         return store
 
     def close(self) -> None:
         with self._lock:
             self.db.close()
+            release(self._file_key)
+            self._file_key = None
 
     def __enter__(self) -> Store:
         return self
@@ -778,3 +789,40 @@ class Store:
         """Other incidents sharing words with `text` (triage or hypothesis text), closest first,
         with their confirmed hypotheses and post-mortem root cause and resolution."""
         return search.similar_incidents(self, text, exclude_incident_id=exclude_incident_id, limit=limit)
+
+    # -- reviewing and reopening a resolved incident --------------------------------------------
+
+    def events_of_kinds(self, incident_id: int, kinds: Iterable[EventKind]) -> list[TimelineEvent]:
+        """The incident's events of these kinds, in timeline order (a resolved incident's recorded
+        signals and evidence, without reading the rest of a long timeline)."""
+        params: dict = {"incident_id": incident_id}
+        found = self.query_rows(
+            f"SELECT * FROM events WHERE incident_id = :incident_id AND "
+            f"{one_of('kind', [EventKind(kind).value for kind in kinds], params)} ORDER BY occurred_at, id", params)
+        return [rows.event_from_row(row) for row in found]
+
+    def reopen_incident(self, incident_id: int, *, reason: str = "", author: str = "",
+                        source: EventSource = EventSource.CONSOLE) -> Incident:
+        """Take a resolved incident back to Investigating, in one transaction with its timeline event
+        (a key moment saying who reopened it, why, and when it had been resolved). The resolved and
+        closed times are cleared, so resolving it again stamps new ones, and the phase goes back
+        from Post-Mortem to Resolution."""
+        now = self.clock()
+        reason = storable(reason).strip()
+        with self.transaction():
+            before = self.incident(incident_id)
+            if before.is_open:
+                raise ValueError(f"{before.ref} is not resolved ({before.status.value}): nothing to reopen")
+            cleared = {milestone_column(m): None for m in (Milestone.RESOLVED, Milestone.CLOSED)}
+            self._update_incident(incident_id, {"status": Status.INVESTIGATING.value, **cleared}, now)
+            resolved = before.milestones.get(Milestone.RESOLVED)
+            text = "Reopened" + (f" by {author}" if author else "")
+            text += f": Status {before.status.value} → {Status.INVESTIGATING.value}"
+            if resolved is not None:
+                text += f" (had been resolved at {to_iso(resolved)})"
+            if reason:
+                text += f". Reason: {reason}"
+            self._event(incident_id, EventKind.STATUS_CHANGE, text, author, source, now, key_moment=True)
+            if before.phase is Phase.POST_MORTEM:
+                self._write_phase(incident_id, before.phase, Phase.RESOLUTION, author, source, now)
+        return self.incident(incident_id)

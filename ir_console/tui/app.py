@@ -46,8 +46,11 @@ class IrConsoleApp(App[None]):
         live_interval: float = 0.5,
         sample_interval: float | None = None,
         config: Config | None = None,
+        start_with_incidents: bool = False,
     ) -> None:
         super().__init__()
+        # `ir-console --list`: open on the incidents screen, over the war room.
+        self.start_with_incidents = start_with_incidents
         # The configuration file (`[updates]` cadence); what it got wrong is shown once started.
         self.config = config if config is not None else load_config(config_path())
         self.reader = store
@@ -71,6 +74,10 @@ class IrConsoleApp(App[None]):
         self.call_after_refresh(gc.freeze)
         for problem in self.config.problems:
             self.notify(problem, title="Configuration", severity="warning", timeout=20, markup=False)
+
+    async def on_ready(self) -> None:
+        if self.start_with_incidents:
+            await self.run_war_room_action("incidents")
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Paste) and not event.is_forwarded:
@@ -121,5 +128,6 @@ class IrConsoleApp(App[None]):
             await war_room.run_action(action)
 
 
-def run_console(store: Store, *, author: str = "", config: Config | None = None) -> None:
-    IrConsoleApp(store, author=author, config=config).run()
+def run_console(store: Store, *, author: str = "", config: Config | None = None,
+                start_with_incidents: bool = False) -> None:
+    IrConsoleApp(store, author=author, config=config, start_with_incidents=start_with_incidents).run()

@@ -1,14 +1,15 @@
-"""A hypothesis in the seed's debugging-log form: statement, evidence for and against, test, result."""
+"""A hypothesis in the seed's debugging-log form: statement, evidence for and against, test, result;
+beside it, past incidents whose text matches it and what their root cause turned out to be."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Container, Vertical, VerticalScroll
 from textual.widgets import Label, RadioButton, RadioSet, TextArea
 
 from ir_console.model import Hypothesis, HypothesisResult
 from ir_console.render.text import display_text
-from ir_console.tui.screens.forms import Modal
+from ir_console.tui.screens.forms import SimilarModal
 
 FIELDS = (
     ("statement", "Hypothesis: the most likely cause"),
@@ -18,31 +19,58 @@ FIELDS = (
 )
 
 
-class HypothesisScreen(Modal):
+class HypothesisScreen(SimilarModal):
     DEFAULT_CSS = """
     HypothesisScreen TextArea { height: 4; }
     HypothesisScreen RadioSet { layout: horizontal; }
     """
+    SIMILARITY_FIELDS = ("statement", "evidence_for", "evidence_against")
 
-    def __init__(self, hypothesis: Hypothesis | None) -> None:
+    def __init__(self, hypothesis: Hypothesis | None, incident_id: int | None = None) -> None:
+        """`incident_id`: the incident worked on, left out of the similar incidents; by default
+        the hypothesis's, else the one the war room shows."""
         super().__init__()
         self.hypothesis = hypothesis
+        if incident_id is None and hypothesis is not None:
+            incident_id = hypothesis.incident_id
+        self.incident_id = incident_id
+
+    @property
+    def exclude_incident_id(self) -> int | None:
+        return self.incident_id
 
     def compose(self) -> ComposeResult:
+        if self.incident_id is None:  # the screen stack is reachable from here on
+            self.incident_id = self.worked_incident_id()
         current = self.hypothesis
         title = f"Hypothesis {current.rank}" if current else "New hypothesis"
         with VerticalScroll(classes="dialog"):
             yield Label(title, classes="dialog-title")
-            for name, label in FIELDS:
-                yield Label(label, classes="field-label")
-                yield TextArea(display_text(getattr(current, name)) if current else "", id=name, soft_wrap=True)
-            yield Label("Result", classes="field-label")
-            with RadioSet(id="result"):
-                for result in HypothesisResult:
-                    chosen = (current.result if current else HypothesisResult.OPEN) is result
-                    yield RadioButton(result.value, value=chosen, id=result.value)
-            yield Label("", id="form-error", classes="error", markup=False)  # quotes user input
+            with Container(classes="dialog-body"):
+                with Vertical(classes="fields"):
+                    yield from self.fields()
+                yield self.similar_pane()
             yield from self.buttons("Save")
+
+    def fields(self) -> ComposeResult:
+        current = self.hypothesis
+        for name, label in FIELDS:
+            yield Label(label, classes="field-label")
+            yield TextArea(display_text(getattr(current, name)) if current else "", id=name, soft_wrap=True)
+        yield Label("Result", classes="field-label")
+        with RadioSet(id="result"):
+            for result in HypothesisResult:
+                chosen = (current.result if current else HypothesisResult.OPEN) is result
+                yield RadioButton(result.value, value=chosen, id=result.value)
+        yield Label("", id="form-error", classes="error", markup=False)  # quotes user input
+
+    def worked_incident_id(self) -> int | None:
+        """The incident of the screen below that shows one (the war room's), if any."""
+        for screen in reversed(self.app.screen_stack):
+            incident = getattr(screen, "incident", None)
+            if incident is not None:
+                return incident.id
+        return None
 
     def on_mount(self) -> None:
         self.query_one("#statement", TextArea).focus()

@@ -1,58 +1,497 @@
-"""The incidents list: every incident, most recent first; Enter switches the war room to it."""
+"""The incidents screen (`i`): the archive of every incident, in four tabs.
+
+**Incidents**: a table filtered by status, severity and when they started, sorted in SQL by any
+column (click its header, or `o` for the next column and `O` to reverse). **Search**: every word
+of every incident, the matched words highlighted. **Stats**: incidents and response times by
+severity over a window, exportable as Markdown or JSON. **Root causes**: the seed's table.
+
+Enter on an incident or a search hit closes the screen with `(incident id, event id or None)`:
+the war room switches to that incident and puts its timeline cursor on the event.
+
+Reading runs on the event loop: the list is one query over the incidents table, and a search
+page (50 hits) takes about 2 ms at a million events. A thread worker would need a second reader connection (the
+store's belongs to the event loop's thread) and would gain nothing a user could notice.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
 
+from rich.style import Style
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import Label, OptionList
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Input, Label, OptionList, Select, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
-from ir_console.model import Incident, Milestone, Role
-from ir_console.model.clock import format_duration
+from ir_console.clipboard import save_to_file
+from ir_console.locations import data_dir, private_dir
+from ir_console.model import Severity, Status, format_duration, parse_iso
+from ir_console.model.archive import IncidentSummary, SearchHit
+from ir_console.model.root_causes import COMMON_ROOT_CAUSES
+from ir_console.render.stats import ArchiveStats, archive_stats, incidents, stats_json, stats_markdown, stats_text
 from ir_console.render.text import one_line
-from ir_console.tui.screens.forms import Modal
+from ir_console.store import Store, StoreError
+from ir_console.store.search import SearchUnavailable, search_words
+
+# The table's columns: (SUMMARY_SORTS key, header).
+COLUMNS = (
+    ("ref", "id"),
+    ("title", "title"),
+    ("severity", "severity"),
+    ("status", "status"),
+    ("started", "started"),
+    ("duration", "duration"),
+    ("commander", "commander"),
+)
+COLUMN_LABELS = dict(COLUMNS)
+# A column chosen anew sorts these largest (latest) first; the others A to Z, SEV-1 first.
+LARGEST_FIRST = frozenset({"started", "duration"})
+TITLE_WIDTH = 48
+COMMANDER_WIDTH = 20
+
+STATUS_FILTERS: dict[str, list[Status] | None] = {
+    "all": None,
+    "open": [s for s in Status if s.is_open],
+    "resolved": [Status.RESOLVED],
+    **{s.value.lower(): [s] for s in Status if s.is_open},
+}
+ANY_SEVERITY = "any"
+# What each tab focuses when shown by its key, and what Esc in one of its inputs goes back to
+# (where the screen's keys work again: in an input, letters and digits type).
+TAB_FOCUS = {
+    "incidents-tab": "#incident-table",
+    "search-tab": "#search-input",
+    "stats-tab": "#stats-scroll",
+    "causes-tab": "#causes-scroll",
+}
+TAB_HOME = {**TAB_FOCUS, "search-tab": "#search-results"}
+
+SEARCH_LIMIT = 50
+SEARCH_DELAY = 0.3  # seconds after the last keystroke
+MATCH_STYLE = Style(bold=True, reverse=True)
+STATS_DAYS = 90
+DATE_HINT = "YYYY-MM-DD, local"
+DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def incident_line(incident: Incident, now: datetime) -> Text:
-    start = incident.detected_at or now
-    duration = format_duration(incident.milestones.get(Milestone.RESOLVED, now) - start)
-    line = Text.assemble(
-        (f"{incident.ref}  ", "bold"),
-        (f"{incident.severity.label}  ", "bold"),
-        f"{incident.status.value:<13} ",
-        f"{start.astimezone():%Y-%m-%d %H:%M}  ",
-        f"{duration:>8}  ",
-    )
-    line.append(one_line(incident.title, 60))
-    commander = incident.role(Role.COMMANDER)
-    if commander:
-        line.append(f"  IC {one_line(commander, 20)}", style="dim")
-    return line
+# -- dates --------------------------------------------------------------------------------------
 
 
-class IncidentsScreen(Modal):
+def parse_day(text: str, name: str, *, end: bool = False) -> datetime | None:
+    """A date typed in a filter: `2026-11-27` (local time; with `end`, the start of the next day,
+    so "until the 27th" takes in the 27th) or a full ISO 8601 time. Empty: None. Raises
+    ValueError naming the field."""
+    text = text.strip()
+    if not text:
+        return None
+    local = datetime.now().astimezone().tzinfo
+    try:
+        moment = parse_iso(text, default_tz=local)
+    except ValueError:
+        raise ValueError(f"{name}: {text!r} is not a date ({DATE_HINT}, or ISO 8601)") from None
+    if end and DATE_ONLY.fullmatch(text):
+        moment += timedelta(days=1)
+    return moment
+
+
+def parse_window(since_text: str, until_text: str) -> tuple[datetime | None, datetime | None]:
+    since = parse_day(since_text, "since")
+    until = parse_day(until_text, "until", end=True)
+    if since is not None and until is not None and since >= until:
+        raise ValueError("since must be before until")
+    return since, until
+
+
+# -- the cells ----------------------------------------------------------------------------------
+
+
+def severity_badge(severity: Severity, colours: dict[str, str]) -> Text:
+    background = colours.get(f"sev-{severity.value}")
+    foreground = colours.get(f"sev-{severity.value}-text")
+    style = Style(bold=True, bgcolor=background, color=foreground) if background and foreground else Style(bold=True)
+    return Text(f" {severity.label} ", style=style)
+
+
+def summary_row(summary: IncidentSummary, colours: dict[str, str]) -> list[Text]:
+    """One incident as table cells; user text as `Text`, never markup."""
+    return [
+        Text(one_line(summary.ref), style="bold"),
+        Text(one_line(summary.title, TITLE_WIDTH)),
+        severity_badge(summary.severity, colours),
+        Text(summary.status.value),
+        Text(f"{summary.started_at.astimezone():%Y-%m-%d %H:%M}"),
+        Text(format_duration(summary.duration), justify="right"),
+        Text(one_line(summary.commander, COMMANDER_WIDTH) or "—", style="" if summary.commander else "dim"),
+    ]
+
+
+def hit_prompt(hit: SearchHit) -> Text:
+    """Two lines: where the hit is, then the snippet with the matched words highlighted."""
+    when = f"{hit.at.astimezone():%Y-%m-%d %H:%M}" if hit.at else "—"
+    prompt = Text.assemble((one_line(hit.incident_ref), "bold"), f"  {when}  ", (one_line(hit.where), "italic"),
+                           "  ", (one_line(hit.incident_title, TITLE_WIDTH), "dim"), "\n  ")
+    for part in hit.snippet:
+        prompt.append(one_line(part.text), MATCH_STYLE if part.matched else None)
+    return prompt
+
+
+def root_causes_table() -> Table:
+    table = Table(expand=True, show_lines=False, header_style="bold", title_justify="left")
+    table.add_column("Symptom", ratio=1)
+    table.add_column("Common cause", ratio=1)
+    table.add_column("Quick fix", ratio=1)
+    for cause in COMMON_ROOT_CAUSES:
+        table.add_row(cause.symptom, cause.cause, cause.quick_fix)
+    return table
+
+
+@dataclass(frozen=True)
+class Export:
+    suffix: str
+    label: str
+
+
+EXPORTS = {"markdown": Export(".md", "Markdown"), "json": Export(".json", "JSON")}
+
+
+def stats_dir() -> Path:
+    return private_dir(data_dir() / "stats")
+
+
+# -- the screen ---------------------------------------------------------------------------------
+
+
+class IncidentsScreen(Screen):
+    """Closes with `(incident_id, event_id | None)` to open, or None."""
+
+    AUTO_FOCUS = ""  # on_mount chooses the table
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="close-incidents", tooltip="Leave the input, or close the screen"),
+        Binding("o", "next_sort", "Sort by next column", id="next-sort"),
+        Binding("O", "reverse_sort", "Reverse", id="reverse-sort"),
+        Binding("r", "reverse_sort", "Reverse", show=False),
+        Binding("slash", "show_tab('search-tab')", "Search", id="search"),
+        Binding("m", "export('markdown')", "Export Markdown", id="export-markdown"),
+        Binding("j", "export('json')", "Export JSON", id="export-json"),
+        Binding("1", "show_tab('incidents-tab')", show=False),
+        Binding("2", "show_tab('search-tab')", show=False),
+        Binding("3", "show_tab('stats-tab')", show=False),
+        Binding("4", "show_tab('causes-tab')", show=False),
+    ]
     DEFAULT_CSS = """
-    IncidentsScreen > .dialog { width: 140; height: 80%; }
-    IncidentsScreen OptionList { height: 1fr; }
+    IncidentsScreen { layout: vertical; background: $surface; }
+    IncidentsScreen #incidents-title { height: 1; width: 100%; background: $panel; padding: 0 1;
+        text-style: bold; text-wrap: nowrap; text-overflow: ellipsis; }
+    IncidentsScreen TabbedContent { height: 1fr; }
+    IncidentsScreen TabPane { padding: 0; height: 1fr; }
+    IncidentsScreen .filters { height: 1; margin-bottom: 1; }
+    IncidentsScreen .filters > * { width: 1fr; margin-right: 1; }
+    IncidentsScreen .filters > Label { width: auto; color: $text-muted; }
+    IncidentsScreen .error { color: $error; height: auto; display: none; }
+    IncidentsScreen .error.-shown { display: block; }
+    IncidentsScreen .note { color: $text-muted; height: auto; }
+    IncidentsScreen #incident-table { height: 1fr; }
+    IncidentsScreen #search-input { margin-bottom: 1; }
+    IncidentsScreen #search-results { height: 1fr; }
+    IncidentsScreen .scroll { height: 1fr; }
+    IncidentsScreen #stats-scroll { scrollbar-gutter: stable; }
     """
 
-    def __init__(self, incidents: list[Incident], now: datetime) -> None:
+    def __init__(self, store: Store, now: datetime) -> None:
         super().__init__()
-        self.incidents = incidents
+        self.store = store
         self.now = now
+        self.sort = "started"
+        self.descending = True
+        self.shown: list[IncidentSummary] = []
+        self.hits: list[SearchHit] = []
+        self.stats: ArchiveStats | None = None
+        self._search_timer: Timer | None = None
+        self._shown_query: tuple[str, ...] | None = None
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(f"Incidents ({len(self.incidents)}) — Enter opens, Esc closes", classes="dialog-title")
-            yield OptionList(*[Option(incident_line(i, self.now), id=str(i.id)) for i in self.incidents])
+        yield Label(id="incidents-title", markup=False)
+        with TabbedContent(id="tabs", initial="incidents-tab"):
+            with TabPane("Incidents", id="incidents-tab"):
+                with Horizontal(classes="filters"):
+                    yield Select([(f"status: {name}", name) for name in STATUS_FILTERS], value="all",
+                                 allow_blank=False, compact=True, id="status-filter")
+                    yield Select([("severity: any", ANY_SEVERITY), *((s.label, str(s.value)) for s in Severity)],
+                                 value=ANY_SEVERITY, allow_blank=False, compact=True, id="severity-filter")
+                    yield from date_inputs("since", "until")
+                yield Label(id="filter-error", classes="error", markup=False)
+                yield DataTable(id="incident-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Search", id="search-tab"):
+                yield Input(placeholder="words to find in titles, triage, timelines, hypotheses, post-mortems",
+                            id="search-input", compact=True)
+                yield Label("Type words and press Enter; Enter on a match opens it.", id="search-status",
+                            classes="note", markup=False)
+                yield OptionList(id="search-results")
+            with TabPane("Stats", id="stats-tab"):
+                with Horizontal(classes="filters"):
+                    since = (self.now - timedelta(days=STATS_DAYS)).astimezone()
+                    yield from date_inputs("stats-since", "stats-until", since=f"{since:%Y-%m-%d}")
+                yield Label(id="stats-error", classes="error", markup=False)
+                with VerticalScroll(id="stats-scroll", classes="scroll"):
+                    yield Static(id="stats-chart")
+            with TabPane("Root causes", id="causes-tab"):
+                with VerticalScroll(id="causes-scroll", classes="scroll"):
+                    yield Static("Common root causes: a symptom, the cause usually behind it, and the quick "
+                                 "fix that contains it while the real cause is confirmed.", classes="note", markup=False)
+                    yield Static(root_causes_table(), id="root-causes")
+        yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
+        self.show_incidents()
+        self.query_one("#incident-table", DataTable).focus()
 
-    @on(OptionList.OptionSelected)
-    def chosen(self, selected: OptionList.OptionSelected) -> None:
-        self.dismiss(int(selected.option.id))
+    @property
+    def active_tab(self) -> str:
+        return self.query_one("#tabs", TabbedContent).active
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Sorting belongs to the incidents tab and exporting to the stats tab: elsewhere their
+        keys do nothing and the footer leaves them out."""
+        if action in ("next_sort", "reverse_sort"):
+            return self.active_tab == "incidents-tab"
+        if action == "export":
+            return self.active_tab == "stats-tab"
+        return True
+
+    @on(TabbedContent.TabActivated)
+    def tab_shown(self, activated: TabbedContent.TabActivated) -> None:
+        self.refresh_bindings()
+        if activated.pane.id == "stats-tab" and self.stats is None:
+            self.show_stats()
+
+    def action_show_tab(self, tab: str) -> None:
+        """Show the tab and focus in it: a focused widget left in a hidden tab would take its
+        focus, and its tab, back."""
+        self.query_one("#tabs", TabbedContent).active = tab
+        self.query_one(TAB_FOCUS[tab]).focus()
+
+    def action_close(self) -> None:
+        """Esc: out of an input first (as the war room's entry line does), then off the screen."""
+        if isinstance(self.focused, Input):
+            self.query_one(TAB_HOME[self.active_tab]).focus()
+        else:
+            self.dismiss(None)
+
+    def open(self, incident_id: int, event_id: int | None = None) -> None:
+        self.dismiss((incident_id, event_id))
+
+    # -- incidents --------------------------------------------------------------------------
+
+    @property
+    def query_asked(self) -> tuple[str, ...]:
+        """The filters and sort as the screen shows them."""
+        return (str(self.query_one("#status-filter", Select).value), str(self.query_one("#severity-filter", Select).value),
+                self.query_one("#since", Input).value, self.query_one("#until", Input).value, self.sort,
+                str(self.descending))
+
+    def show_incidents(self, *, unless_shown: bool = False) -> None:
+        """Query the incidents with the filters and sort as they are; say what is wrong if a date is.
+
+        `unless_shown`: not again for the query on screen (a select announcing its first value, a
+        date field left unchanged): refilling the table costs ~0.3 s per 1,000 incidents."""
+        asked = self.query_asked
+        error = self.query_one("#filter-error", Label)
+        if unless_shown and asked == self._shown_query:
+            show_error(error, "")  # a date put back as it was: what is shown is right again
+            return
+        status, severity, since_text, until_text, _, _ = asked
+        try:
+            since, until = parse_window(since_text, until_text)
+            self.shown = self.store.incident_summaries(
+                statuses=STATUS_FILTERS[status],
+                severities=None if severity == ANY_SEVERITY else [Severity(int(severity))],
+                since=since, until=until, sort=self.sort, descending=self.descending, now=self.now)
+        except (ValueError, StoreError) as problem:
+            show_error(error, one_line(str(problem)))
+            return
+        self._shown_query = asked
+        show_error(error, "")
+        self._fill_table()
+        self._show_title()
+
+    def _fill_table(self) -> None:
+        table = self.query_one("#incident-table", DataTable)
+        highlighted = self.highlighted_incident
+        table.clear(columns=True)
+        for key, label in COLUMNS:
+            arrow = (" ▼" if self.descending else " ▲") if key == self.sort else ""
+            table.add_column(Text(label + arrow, style="bold" if arrow else ""), key=key)
+        colours = self.app.get_css_variables()
+        for summary in self.shown:
+            table.add_row(*summary_row(summary, colours), key=str(summary.id))
+        ids = [summary.id for summary in self.shown]
+        if highlighted in ids:
+            table.move_cursor(row=ids.index(highlighted), animate=False)
+
+    def _show_title(self) -> None:
+        count = len(self.shown)
+        order = "descending" if self.descending else "ascending"
+        self.query_one("#incidents-title", Label).update(Text(
+            f"Incidents: {count} shown, sorted by {COLUMN_LABELS[self.sort]} {order} — "
+            "Enter opens, o/O sort, / searches, Esc closes"))
+
+    @property
+    def highlighted_incident(self) -> int | None:
+        table = self.query_one("#incident-table", DataTable)
+        if not table.row_count:
+            return None
+        return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def sort_by(self, column: str, descending: bool) -> None:
+        self.sort, self.descending = column, descending
+        self.show_incidents()
+
+    def action_next_sort(self) -> None:
+        keys = [key for key, _ in COLUMNS]
+        following = keys[(keys.index(self.sort) + 1) % len(keys)] if self.sort in keys else keys[0]
+        self.sort_by(following, following in LARGEST_FIRST)
+
+    def action_reverse_sort(self) -> None:
+        self.sort_by(self.sort, not self.descending)
+
+    @on(DataTable.HeaderSelected, "#incident-table")
+    def header_clicked(self, selected: DataTable.HeaderSelected) -> None:
+        column = str(selected.column_key.value)
+        if column == self.sort:
+            self.action_reverse_sort()
+        else:
+            self.sort_by(column, column in LARGEST_FIRST)
+
+    @on(DataTable.RowSelected, "#incident-table")
+    def incident_chosen(self, selected: DataTable.RowSelected) -> None:
+        self.open(int(selected.row_key.value))
+
+    @on(Select.Changed, "#status-filter, #severity-filter")
+    @on(Input.Submitted, "#since, #until")
+    @on(Input.Blurred, "#since, #until")
+    def filter_changed(self) -> None:
+        self.show_incidents(unless_shown=True)
+
+    # -- search -----------------------------------------------------------------------------
+
+    @on(Input.Changed, "#search-input")
+    def search_typed(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_DELAY, self.run_search)
+
+    @on(Input.Submitted, "#search-input")
+    def search_submitted(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self.run_search()
+        if self.hits:
+            results = self.query_one("#search-results", OptionList)
+            results.highlighted = 0
+            results.focus()
+
+    def run_search(self) -> None:
+        text = self.query_one("#search-input", Input).value
+        status = self.query_one("#search-status", Label)
+        results = self.query_one("#search-results", OptionList)
+        self.hits = []
+        try:
+            if not search_words(text):
+                message = "Type words to search for." if not text.strip() else (
+                    f"No words to search for in {one_line(text, 40)!r}: use letters or digits.")
+            else:
+                self.hits = self.store.search(text, limit=SEARCH_LIMIT)
+                message = search_summary(len(self.hits))
+        except SearchUnavailable as problem:  # no FTS5 in this SQLite, or no index in this file
+            message = sentence(one_line(str(problem)))
+        except StoreError as problem:
+            message = f"Cannot search: {one_line(str(problem))}"
+        status.update(Text(message))
+        results.clear_options()
+        results.add_options([Option(hit_prompt(hit), id=str(index)) for index, hit in enumerate(self.hits)])
+
+    @on(OptionList.OptionSelected, "#search-results")
+    def hit_chosen(self, selected: OptionList.OptionSelected) -> None:
+        hit = self.hits[int(selected.option.id)]
+        self.open(hit.incident_id, hit.event_id)
+
+    # -- stats ------------------------------------------------------------------------------
+
+    def show_stats(self) -> None:
+        error = self.query_one("#stats-error", Label)
+        try:
+            since, until = parse_window(self.query_one("#stats-since", Input).value,
+                                        self.query_one("#stats-until", Input).value)
+            summaries = self.store.incident_summaries(since=since, until=until, now=self.now)
+        except (ValueError, StoreError) as problem:
+            show_error(error, one_line(str(problem)))
+            return
+        show_error(error, "")
+        self.stats = archive_stats(summaries, since=since, until=until)
+        self._draw_stats()
+
+    def _draw_stats(self) -> None:
+        if self.stats is None:
+            return
+        scroll = self.query_one("#stats-scroll", VerticalScroll)
+        # Its scrollbar gutter is always there, so the width is known before the tab is laid out.
+        width = scroll.scrollable_content_region.width or self.size.width - scroll.styles.scrollbar_size_vertical
+        text = stats_text(self.stats, max(30, width)) + "\nm: export as Markdown, j: as JSON (to the data folder)"
+        self.query_one("#stats-chart", Static).update(Text(text, no_wrap=True, overflow="ellipsis"))
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._draw_stats)
+
+    @on(Input.Submitted, "#stats-since, #stats-until")
+    @on(Input.Blurred, "#stats-since, #stats-until")
+    def stats_window_changed(self) -> None:
+        self.show_stats()
+
+    def action_export(self, kind: str) -> None:
+        if self.stats is None:
+            self.show_stats()
+        if self.stats is None:
+            return  # the window is wrong: the screen says why
+        export = EXPORTS[kind]
+        text = stats_markdown(self.stats) if kind == "markdown" else json.dumps(stats_json(self.stats), indent=2) + "\n"
+        try:
+            path = save_to_file(text, stats_dir(), suffix=export.suffix, name="incident-stats")
+        except OSError as problem:
+            self.notify(one_line(str(problem)), title="Statistics not exported", severity="error", markup=False)
+            return
+        self.notify(f"Statistics ({incidents(self.stats.overall.incidents)}, {self.stats.window}) written as "
+                    f"{export.label} to {path}", title="Exported", markup=False)
+
+
+def date_inputs(since_id: str, until_id: str, *, since: str = "") -> ComposeResult:
+    yield Label("since")
+    yield Input(since, placeholder=DATE_HINT, id=since_id, compact=True)
+    yield Label("until")
+    yield Input(placeholder=DATE_HINT, id=until_id, compact=True)
+
+
+def search_summary(found: int) -> str:
+    if not found:
+        return "No matches."
+    if found >= SEARCH_LIMIT:
+        return f"The first {found} matches (add words to narrow it down). Enter opens one."
+    return f"{found} match{'' if found == 1 else 'es'}. Enter opens one."
+
+
+def sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def show_error(label: Label, message: str) -> None:
+    label.update(Text(message))
+    label.set_class(bool(message), "-shown")

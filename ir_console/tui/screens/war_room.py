@@ -16,9 +16,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList
+from textual.widgets import Footer, Input, Label, OptionList
 
-from ir_console.model import EventKind, EventSource, Incident, Severity, Status
+from ir_console.model import EventKind, EventSource, Incident, Severity, Status, TimelineEvent
 from ir_console.render.text import one_line
 from ir_console.signals.watch import SignalNotice
 from ir_console.store import Store, StoreError
@@ -34,8 +34,10 @@ from ir_console.tui.screens.forms import (
 )
 from ir_console.tui.screens.hypothesis import HypothesisScreen
 from ir_console.tui.screens.incidents import IncidentsScreen
+from ir_console.tui.screens.reopen import ReopenScreen, resolved_at_text
 from ir_console.tui.widgets.header import IncidentHeader
 from ir_console.tui.widgets.panes import ENTRY_PLACEHOLDER, ContainmentList, EntryLine, HypothesisList
+from ir_console.tui.widgets.recorded import RECORDED_KINDS, RecordedSignals
 from ir_console.tui.widgets.signals import SignalsPane
 from ir_console.tui.widgets.timeline import TimelineView
 
@@ -43,11 +45,15 @@ NARROW_WIDTH = 120
 EARLY_NOTICES_KEPT = 50
 EARLY_NOTICE_WINDOW = timedelta(hours=1)
 TINY_WIDTH, TINY_HEIGHT = 60, 20
+REVIEW_PLACEHOLDER = "Read-only: this incident is resolved. Press o (outside this line) to reopen it."
 
 
 class WarRoomScreen(Screen):
     BINDINGS = [
         Binding("n", "new_incident", "New incident", id="new-incident", tooltip="Declare a new incident"),
+        # Early in the list: under review the footer is full, and its last keys are cut off.
+        Binding("o", "reopen", "Reopen", id="reopen",
+                tooltip="Reopen the resolved incident under review (asks first; recorded on the timeline)"),
         Binding("t", "timeline_entry", "Log", id="timeline-entry", tooltip="Write a timeline entry"),
         Binding("h", "new_hypothesis", "Hypothesis", id="new-hypothesis", tooltip="Add a hypothesis"),
         Binding("x", "containment", "Containment", id="containment", tooltip="Go to the containment checklist"),
@@ -78,6 +84,7 @@ class WarRoomScreen(Screen):
         yield IncidentHeader(id="header")
         with Vertical(id="timeline-pane", classes="pane") as pane:
             pane.border_title = "Timeline"
+            yield Label(id="review-banner", markup=False)
             yield TimelineView(id="timeline")
             yield EntryLine(placeholder=ENTRY_PLACEHOLDER, id="entry", max_length=1_000_000)
         with Vertical(id="hypotheses-pane", classes="pane") as pane:
@@ -89,6 +96,7 @@ class WarRoomScreen(Screen):
         with Vertical(id="signals-pane", classes="pane") as pane:
             pane.border_title = "Signals"
             yield SignalsPane(self.app.config, sample_interval=self.app.sample_interval, id="signals")
+            yield RecordedSignals(id="recorded-signals")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -122,18 +130,42 @@ class WarRoomScreen(Screen):
             incident_id = self.incident.id if self.incident else None
             hypotheses = self.store.hypotheses(incident_id) if incident_id else []
             containment = self.store.containment(incident_id) if incident_id else []
+            recorded = self.store.events_of_kinds(incident_id, RECORDED_KINDS) if self.reviewing else []
             self.query_one("#timeline", TimelineView).show_incident(self.store, incident_id, appended=appended)
         except StoreError as error:
             self.notify(one_line(str(error)), title="Cannot read the database", severity="error", markup=False)
             return
         self.query_one("#hypotheses", HypothesisList).show(hypotheses)
         self.query_one("#containment", ContainmentList).show(containment)
+        self.show_review(recorded)
         self.tick()
+
+    @property
+    def reviewing(self) -> bool:
+        """A resolved incident is shown: a read-only review of its record, until someone reopens it."""
+        return self.incident is not None and not self.incident.is_open
+
+    def show_review(self, recorded: list[TimelineEvent]) -> None:
+        """Enter or leave review mode: the banner, the recorded signals in place of the live tabs,
+        the entry line's hint, and the `o` key (shown only while reviewing)."""
+        reviewing = self.reviewing
+        if reviewing:
+            resolved = resolved_at_text(self.incident)
+            self.query_one("#review-banner", Label).update(
+                f"REVIEW — resolved{' ' + resolved if resolved else ''}, read-only; o to reopen")
+            self.query_one("#recorded-signals", RecordedSignals).show_events(recorded)
+        if reviewing == self.has_class("-review"):
+            return
+        self.set_class(reviewing, "-review")
+        self.query_one("#signals-pane").border_title = "Signals — recorded" if reviewing else "Signals"
+        self.query_one("#entry", EntryLine).placeholder = REVIEW_PLACEHOLDER if reviewing else ENTRY_PLACEHOLDER
+        self.refresh_bindings()
 
     def tick(self) -> None:
         now = self.app.clock()
         last = self._last_update_time()
         self.query_one("#header", IncidentHeader).show(self.incident, last, now)
+        self.query_one(SignalsPane).draw_pending()  # in the frame the clock repaints anyway
 
     def _last_update_time(self) -> datetime | None:
         if self.incident is None:
@@ -177,6 +209,20 @@ class WarRoomScreen(Screen):
             self.notify("No incident yet: press n to declare one.", severity="warning")
         return self.incident
 
+    def require_writable(self) -> Incident | None:
+        """The incident, if it may be written to; a resolved one is read-only until reopened."""
+        incident = self.require_incident()
+        if incident is not None and not incident.is_open:
+            self.notify(f"{incident.ref} is resolved: read-only. Press o to reopen it.", title="Not saved",
+                        severity="warning", markup=False)
+            return None
+        return incident
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reopen":
+            return self.reviewing  # `o` exists (in the footer too) only while a resolved incident is shown
+        return True
+
     @on(Input.Submitted, "#entry")
     async def log_entry(self, submitted: Input.Submitted) -> None:
         incident = self.require_incident()
@@ -184,8 +230,8 @@ class WarRoomScreen(Screen):
         entry_line = self.query_one("#entry", EntryLine)
         if entry_line.value != line:
             return  # stale: a second Enter pressed while this line was being saved (it is logged once)
-        if incident is None or not line.strip():
-            return
+        if incident is None or not line.strip() or self.require_writable() is None:
+            return  # a refused line stays in the entry line: Enter logs it once the incident is reopened
         try:
             entry = parse_entry(line, self.app.clock())
         except ValueError as error:
@@ -204,11 +250,11 @@ class WarRoomScreen(Screen):
 
     @on(EntryLine.MultilinePaste)
     def pasted_lines(self, pasted: EntryLine.MultilinePaste) -> None:
-        if self.require_incident():
+        if self.require_writable():
             self.app.push_screen(PasteScreen(pasted.text), self._paste_done)
 
     async def _paste_done(self, result: dict | None) -> None:
-        incident = self.incident
+        incident = self.require_writable() if result else None
         if result and incident:
             await self.write(lambda store: store.add_event(
                 incident.id, author=self.author, source=EventSource.CONSOLE, **result), appended=True)
@@ -219,10 +265,17 @@ class WarRoomScreen(Screen):
     def open_event(self, chosen: TimelineView.EventChosen) -> None:
         event = self.store.event(chosen.event_id)
         history = self.store.event_history(event.id)
+        self.say_opened_read_only()
         self.app.push_screen(EventScreen(event, history, self.app.clock()), self._event_done)
 
+    def say_opened_read_only(self) -> None:
+        """Under review an event or hypothesis opens to be read: say so before anyone edits it."""
+        if self.reviewing:
+            self.notify(f"{self.incident.ref} is resolved: shown read-only, nothing changed here is saved. "
+                        "o (in the war room) reopens it.", severity="warning", markup=False)
+
     async def _event_done(self, result: dict | None) -> None:
-        if not result:
+        if not result or self.require_writable() is None:
             return
         event_id = result.pop("event_id")
         if result.pop("retract", False):
@@ -234,17 +287,20 @@ class WarRoomScreen(Screen):
     @on(OptionList.OptionSelected, "#hypotheses")
     def open_hypothesis(self, selected: OptionList.OptionSelected) -> None:
         hypothesis = self.store.hypothesis(int(selected.option.id))
+        self.say_opened_read_only()
         self.app.push_screen(HypothesisScreen(hypothesis), self._hypothesis_done)
 
     @on(HypothesisList.Move)
     async def move_hypothesis(self, move: HypothesisList.Move) -> None:
+        if self.require_writable() is None:
+            return
         if await self.write(lambda store: store.move_hypothesis(move.hypothesis_id, move.offset)):
             # The highlight goes with the moved hypothesis, so `[` `[` moves it up two places.
             hypotheses = self.query_one("#hypotheses", HypothesisList)
             hypotheses.highlighted = hypotheses.get_option_index(str(move.hypothesis_id))
 
     async def _hypothesis_done(self, result: dict | None) -> None:
-        incident = self.incident
+        incident = self.require_writable() if result else None
         if not result or incident is None:
             return
         hypothesis_id = result.pop("id", None)
@@ -263,15 +319,17 @@ class WarRoomScreen(Screen):
 
     @on(ContainmentList.Advance)
     async def advance_containment(self, advance: ContainmentList.Advance) -> None:
+        if self.require_writable() is None:
+            return
         await self.write(lambda store: store.advance_containment(advance.action_id, author=self.author))
 
     @on(ContainmentList.Add)
     def add_containment(self) -> None:
-        if self.require_incident():
+        if self.require_writable():
             self.app.push_screen(AddContainmentScreen(), self._containment_added)
 
     async def _containment_added(self, result: tuple[str, str] | None) -> None:
-        incident = self.incident
+        incident = self.require_writable() if result else None
         if result and incident:
             action, when_to_use = result
             await self.write(lambda store: store.add_containment(incident.id, action, when_to_use, author=self.author))
@@ -303,10 +361,14 @@ class WarRoomScreen(Screen):
         await self.write(save)
 
     def action_next_signal(self) -> None:
+        if self.reviewing:
+            self.notify("A resolved incident shows the signals it recorded; the live tabs are back once it is "
+                        "reopened (o) or another incident is shown.", markup=False)
+            return
         self.query_one(SignalsPane).next_tab()
 
     async def action_evidence(self) -> None:
-        incident = self.require_incident()
+        incident = self.require_writable()
         signals = self.query_one(SignalsPane)
         text = signals.evidence()
         if incident is None:
@@ -338,7 +400,7 @@ class WarRoomScreen(Screen):
         self.query_one("#entry", EntryLine).focus()
 
     def action_new_hypothesis(self) -> None:
-        if self.require_incident():
+        if self.require_writable():
             self.app.push_screen(HypothesisScreen(None), self._hypothesis_done)
 
     def action_containment(self) -> None:
@@ -349,32 +411,32 @@ class WarRoomScreen(Screen):
         self.query_one("#containment", ContainmentList).focus()
 
     def action_severity(self) -> None:
-        incident = self.require_incident()
+        incident = self.require_writable()
         if incident:
             self.app.push_screen(SeverityScreen(incident.severity), self._severity_chosen)
 
     async def _severity_chosen(self, severity: Severity | None) -> None:
-        incident = self.incident
+        incident = self.require_writable() if severity else None
         if severity and incident:
             await self.write(lambda store: store.set_severity(incident.id, severity, author=self.author))
 
     def action_status(self) -> None:
-        incident = self.require_incident()
+        incident = self.require_writable()  # out of Resolved only through o, which asks first
         if incident:
             self.app.push_screen(StatusScreen(incident.status), self._status_chosen)
 
     async def _status_chosen(self, status: Status | None) -> None:
-        incident = self.incident
+        incident = self.require_writable() if status else None
         if status and incident:
             await self.write(lambda store: store.set_status(incident.id, status, author=self.author))
 
     def action_roles(self) -> None:
-        incident = self.require_incident()
+        incident = self.require_writable()
         if incident:
             self.app.push_screen(RolesScreen(incident.roles), self._roles_chosen)
 
     async def _roles_chosen(self, roles: dict | None) -> None:
-        incident = self.incident
+        incident = self.require_writable() if roles else None
         if not roles or incident is None:
             return
 
@@ -387,6 +449,7 @@ class WarRoomScreen(Screen):
     def action_status_update(self) -> None:
         from ir_console.tui.screens.documents import StatusUpdateScreen  # loaded when first needed
 
+        # Allowed in review: the final "resolved" update is sent after the incident is resolved.
         incident = self.require_incident()
         if incident:
             self.app.push_screen(StatusUpdateScreen(self.store.record(incident.id), self.app.clock(),
@@ -401,7 +464,7 @@ class WarRoomScreen(Screen):
 
         from ir_console.tui.screens.documents import copy_status_update
 
-        incident = self.incident
+        incident = self.require_incident()
         if incident is None:
             return False
         if not await self.write(lambda store: store.record_status_update(incident.id, author=self.author, **sent)):
@@ -418,10 +481,31 @@ class WarRoomScreen(Screen):
         if incident:
             self.app.push_screen(PostMortemScreen(self.store.record(incident.id)))
 
-    def action_incidents(self) -> None:
-        self.app.push_screen(IncidentsScreen(self.store.incidents("all"), self.app.clock()), self._incident_chosen)
+    def action_reopen(self) -> None:
+        if self.reviewing:
+            self.app.push_screen(ReopenScreen(self.incident), self._reopen_confirmed)
 
-    def _incident_chosen(self, incident_id: int | None) -> None:
-        if incident_id is not None:
+    async def _reopen_confirmed(self, reason: str | None) -> None:
+        incident = self.incident
+        if reason is None or incident is None or incident.is_open:
+            return
+        if await self.write(lambda store: store.reopen_incident(incident.id, reason=reason, author=self.author)):
+            self.notify(f"{incident.ref} reopened: Investigating.", markup=False)
+
+    def action_incidents(self) -> None:
+        self.app.push_screen(IncidentsScreen(self.store, self.app.clock()), self._incident_chosen)
+
+    def _incident_chosen(self, chosen: tuple[int, int | None] | None) -> None:
+        """Switch to the incident, the timeline cursor on the event when one was chosen (a search hit)."""
+        if chosen is None:
+            return
+        incident_id, event_id = chosen
+        try:
             self.switch_to(self.store.incident(incident_id))
+            if event_id is not None:
+                timeline = self.query_one("#timeline", TimelineView)
+                timeline.show_event(event_id)
+                timeline.focus()
+        except StoreError as error:
+            self.notify(one_line(str(error)), title="Cannot open the incident", severity="error", markup=False)
 

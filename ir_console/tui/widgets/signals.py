@@ -6,7 +6,9 @@ next run starts only when the last one has finished, so a slow endpoint or a slo
 runs up. One worker per signal rather than one per run: starting a worker (a thread, its state
 messages) cost more CPU than the sampling itself, measured with `make bench`. Results are always kept and watched (that is how
 threshold crossings reach the timeline); a pane redraws only while it is the visible tab of the
-current screen, and catches up when it is shown.
+current screen, and catches up when it is shown. New measurements are drawn on the war room's
+clock tick (`draw_pending`), in the frame the header's clock repaints anyway: painting the pane in
+a frame of its own cost an idle console about twice the CPU.
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ class SignalsPane(Vertical):
         self._checker: HealthChecker | None = None
         self._failure_shown = False
         self._stopping = threading.Event()
+        self._pending: set[str] = set()  # tabs measured since they were last drawn
 
     def _now(self) -> datetime:
         return self.clock()
@@ -137,8 +140,14 @@ class SignalsPane(Vertical):
             self._label("logs", logs_summary(self._tail_views()))
         self.redraw()
 
+    def draw_pending(self) -> None:
+        """Draw the visible tab if something was measured for it since it was last drawn."""
+        if self.active in self._pending and self.is_shown(self.active):
+            self.redraw()
+
     def redraw(self) -> None:
         """Draw the visible tab from what was last measured (after a modal closed, or a tab switch)."""
+        self._pending.discard(self.active)
         {
             "system": self._draw_system,
             "health": self._draw_health,
@@ -171,8 +180,7 @@ class SignalsPane(Vertical):
         self.sample = sample
         self.query_one(SystemPane).record(sample)
         self._notice(self.watcher.observe_resources(sample, self._now()))
-        if self.is_shown("system"):
-            self._draw_system()
+        self._pending.add("system")
 
     def _draw_system(self) -> None:
         self.query_one(SystemPane).redraw()
@@ -197,8 +205,7 @@ class SignalsPane(Vertical):
         self.health = results
         self._notice(self.watcher.observe_health(results, self._now()))
         self._label("health", health_summary(results))
-        if self.is_shown("health"):
-            self._draw_health()
+        self._pending.add("health")
 
     def _draw_health(self) -> None:
         health = self.config.health
@@ -214,8 +221,7 @@ class SignalsPane(Vertical):
             return  # measured while the console was closing
         self.repos = repos
         self._label("changes", changes_summary(repos))
-        if self.is_shown("changes"):
-            self._draw_changes()
+        self._pending.add("changes")
 
     def _draw_changes(self) -> None:
         self.query_one(ChangesPane).show(self.repos, configured=bool(self.config.changes.git))
@@ -232,7 +238,7 @@ class SignalsPane(Vertical):
             kept.extend(lines)
         added = sum(len(lines) for lines in fresh)
         if self.is_shown("logs"):
-            self._draw_logs()
+            self._pending.add("logs")
         elif added:
             self.unseen_log_lines += added
         self._label("logs", f"Logs {self.unseen_log_lines} new" if self.unseen_log_lines else logs_summary(

@@ -268,6 +268,19 @@ class TimelineView(ScrollView, can_focus=True):
         elif self.cursor >= top + height > 0:
             self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
 
+    def show_event(self, event_id: int) -> None:
+        """Put the cursor on one of the shown incident's events, mid-view; it stays there (the
+        view stops following new events) until the user moves it."""
+        if self.store is None:
+            return
+        self.cursor = self.store.event_position(event_id)
+        # After any scroll to the newest event still pending from the reload that showed the incident.
+        self.call_after_refresh(self._centre_cursor)
+
+    def _centre_cursor(self) -> None:
+        height = self.scrollable_content_region.height
+        self.scroll_to(y=max(0, self.cursor - height // 2), animate=False, immediate=True)
+
     def action_cursor(self, delta: int) -> None:
         self.cursor = max(0, self.cursor + delta) if self.count else -1
 

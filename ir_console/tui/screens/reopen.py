@@ -1,0 +1,64 @@
+"""Reopening a resolved incident: asked, never done by a stray key, with an optional reason."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label, Static
+
+from ir_console.model import Incident, Milestone
+from ir_console.model.clock import as_utc
+from ir_console.render.text import one_line
+from ir_console.tui.screens.forms import Modal
+
+
+def resolved_at_text(incident: Incident) -> str:
+    """`2026-11-27 03:24 UTC`, or "" when the incident carries no resolution time."""
+    resolved = incident.milestones.get(Milestone.RESOLVED)
+    return f"{as_utc(resolved):%Y-%m-%d %H:%M} UTC" if resolved else ""
+
+
+class ReopenScreen(Modal):
+    """Enter or y reopens (with the reason typed, if any); Esc or n leaves the incident resolved.
+
+    Focus starts on the Reopen button, where y and n answer; in the reason box they are letters
+    and Enter reopens.
+    """
+
+    BINDINGS = [
+        Binding("y", "save", "Reopen", id="reopen-yes"),
+        Binding("n", "cancel", "Keep resolved", id="reopen-no"),
+    ]
+    DEFAULT_CSS = """
+    ReopenScreen > .dialog { width: 76; }
+    """
+
+    def __init__(self, incident: Incident) -> None:
+        super().__init__()
+        self.incident = incident
+
+    def compose(self) -> ComposeResult:
+        incident = self.incident
+        resolved = resolved_at_text(incident)
+        with Vertical(classes="dialog"):
+            yield Label(f"Reopen {one_line(incident.ref)}?", classes="dialog-title", markup=False)
+            yield Static(Text.assemble(
+                (one_line(incident.title, 120), "bold"),
+                f"\nResolved {resolved}." if resolved else "\nResolved.",
+                "\nIt goes back to Investigating; the reopening, by you and why, is recorded on the timeline.",
+            ))
+            yield Label("Reason (optional)", classes="field-label")
+            yield Input(placeholder="Errors are back after the rollback", id="reason")
+            with Horizontal(classes="buttons"):
+                yield Button("Keep resolved (Esc/n)", id="cancel")
+                yield Button("Reopen (Enter/y)", id="save", variant="warning")
+
+    def on_mount(self) -> None:
+        self.query_one("#save", Button).focus()
+
+    @on(Input.Submitted, "#reason")
+    def action_save(self) -> None:
+        self.dismiss(self.query_one("#reason", Input).value.strip())
