@@ -12,6 +12,7 @@ Modules:
   idle      CPU share of an idle console with every signal at 1 Hz against signals off
   export    the post-mortem Markdown and the JSON export of a 10,000-event incident
   archive   1,000 incidents and 1,000,000 events: the incident list, search, similar incidents
+  incidents_screen  opening the incidents screen on that archive, against opening the help screen
   report    the table, the machine line and benchmarks/RESULTS.md
 
 This package's __init__ imports nothing on purpose: the startup children run

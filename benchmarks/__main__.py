@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import archive, data, export, idle, latency, startup
+from benchmarks import archive, data, export, idle, incidents_screen, latency, startup
 from benchmarks.report import Row, machine, median, mib, ms, percentile, ratio, seconds, table, write_results
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
         progress(f"archive: {args.archive_incidents:,} incidents, {args.archive_events:,} events")
         built = archive.cached_archive(folder, args.archive_incidents, args.archive_events)
         archive_rows, archive_checks = archive.measure(built)
+        progress("incidents screen on the archive")
+        screen_rows, screen_checks = incidents_screen.measure(built.path, cwd=str(ROOT))
+        archive_rows += screen_rows
+        archive_checks += screen_checks
 
         rows = (startup_rows(runs, args.events) + latency_rows(lat, args.events) + idle_rows(idle_result)
                 + export_rows + archive_rows)

@@ -1,0 +1,81 @@
+"""Opening the incidents screen (`i`) on the archive: from the key press to the first frame that
+shows the filled table, in a headless console of its own (a fresh subprocess).
+
+Parent: `measure(db, cwd, repeats)` runs `python -m benchmarks.incidents_screen DB REPEATS` and reads
+back one JSON line. Child: the console on DB (signals off), then `repeats` times: press `i`, wait
+for the screen's table to hold every incident and a frame to be drawn, time it, press Escape. The
+baseline is the same for the help screen (`f1`), a modal with no data to read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.report import Row, median, milliseconds, ratio
+
+MARK = "BENCH-INCIDENTS "
+
+
+def measure(db: Path, cwd: str, repeats: int = 5) -> tuple[list[Row], list[str]]:
+    output = subprocess.run([sys.executable, "-m", "benchmarks.incidents_screen", str(db), str(repeats)],
+                            capture_output=True, text=True, cwd=cwd, timeout=600)
+    line = next((ln for ln in output.stdout.splitlines() if ln.startswith(MARK)), None)
+    if line is None:
+        raise RuntimeError(f"incidents screen: no result\n{output.stdout[-2000:]}\n{output.stderr[-2000:]}")
+    result = json.loads(line[len(MARK):])
+    screen, help_screen = result["incidents_ms"], result["help_ms"]
+    rows = [Row(f"incidents screen opens, {result['rows']:,} incidents (i → filled table drawn, median of "
+                f"{len(screen)})", milliseconds(screen), milliseconds(help_screen) + " (help screen)",
+                ratio(median(screen), median(help_screen)), "< 300 ms")]
+    return rows, [f"check: the incidents table held {result['rows']:,} rows each time"]
+
+
+async def _run(db: Path, repeats: int) -> dict:
+    from textual.widgets import DataTable
+
+    from ir_console.config import Config
+    from ir_console.store import Store
+    from ir_console.tui.app import IrConsoleApp
+    from ir_console.tui.screens.help import HelpScreen
+    from ir_console.tui.screens.incidents import IncidentsScreen
+
+    config = Config()
+    config.signals.interval = 0
+    store = Store.open(db, create=False)
+    expected = store.scalar("SELECT count(*) FROM incidents")
+    app = IrConsoleApp(store, config=config, sample_interval=0, live_interval=3600)
+    timings: dict[str, list[float]] = {"incidents_ms": [], "help_ms": []}
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause(0.5)
+        for _ in range(repeats):
+            for key, kind, name, ready in (
+                ("i", IncidentsScreen, "incidents_ms",
+                 lambda screen: screen.query_one(DataTable).row_count >= expected),
+                ("f1", HelpScreen, "help_ms", lambda screen: True),
+            ):
+                started = time.perf_counter()
+                await pilot.press(key)
+                while not (isinstance(app.screen, kind) and ready(app.screen)):
+                    await asyncio.sleep(0.001)
+                await pilot.pause()  # the frame that shows it
+                timings[name].append((time.perf_counter() - started) * 1000)
+                await pilot.press("escape")
+                while isinstance(app.screen, kind):
+                    await asyncio.sleep(0.001)
+                await pilot.pause()
+    store.close()
+    return {**timings, "rows": expected}
+
+
+def main() -> None:
+    db, repeats = Path(sys.argv[1]), int(sys.argv[2])
+    print(MARK + json.dumps(asyncio.run(_run(db, repeats))), flush=True)
+
+
+if __name__ == "__main__":
+    main()
