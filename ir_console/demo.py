@@ -19,7 +19,7 @@ from ir_console.model import (
     Triage,
 )
 from ir_console.signals.changes import Commit, RepoChanges
-from ir_console.signals.health import HealthResult, HealthState
+from ir_console.signals.health_state import HealthResult, HealthState
 from ir_console.signals.logs import LogLine
 from ir_console.signals.resources import MountUsage, ProcessUsage, ResourceSample
 from ir_console.store import Store

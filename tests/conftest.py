@@ -48,3 +48,22 @@ def store(db_path: Path) -> Iterator[Store]:
         yield opened
     finally:
         opened.close()
+
+
+# The console tests' clock and incident; a test file that needs others defines its own.
+
+
+@pytest.fixture
+def clock():  # noqa: ANN201 - tui_support.Clock, imported here only when a test asks for it
+    """The app's and the store's clock, fixed at tui_support.NOW until a test moves it."""
+    from tui_support import Clock
+
+    return Clock()
+
+
+@pytest.fixture
+def incident(store: Store, clock):  # noqa: ANN001, ANN201
+    """The open SEV-2 checkout incident (tui_support.declare_checkout_incident)."""
+    from tui_support import declare_checkout_incident
+
+    return declare_checkout_incident(store, clock)

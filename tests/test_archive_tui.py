@@ -31,11 +31,6 @@ from tui_support import NOW, Clock, console, count, header, line_at, query, run,
 MARKUP_TITLE = "[bold]x[/] payments [red]down[/red]"
 
 
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
 def make_incident(store: Store, title: str, severity: Severity, *, started: timedelta,
                   status: Status = Status.INVESTIGATING, commander: str = "", **after_detected: float) -> int:
     """An incident detected `started` before NOW; milestones given in minutes after detection

@@ -357,11 +357,6 @@ def test_postmortem_window_counts_down_48_hours_from_resolution(store: Store, re
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
 def incident(store: Store, clock: Clock) -> Incident:
     """An open SEV-2, detected 20 minutes before NOW, with a confirmed hypothesis and hostile text."""
     store.clock = clock

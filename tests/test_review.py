@@ -50,11 +50,6 @@ EVIDENCE_TEXT = "System at 03:01:00Z\nCPU 97% · load 3.9 2.4 1.1\npayments-svc 
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
 def incident(store: Store, clock: Clock) -> Incident:
     """The checkout incident with what its signals recorded: a signal and a piece of evidence."""
     declared = declare_checkout_incident(store, clock)

@@ -29,7 +29,6 @@ from textual.widgets import TabbedContent
 
 from ir_console.cli import main
 from ir_console.config import Config, GitSource, HttpCheck, LogSource, TcpCheck
-from ir_console.model import Incident
 from ir_console.model.clock import to_iso
 from ir_console.signals.resources import ResourceSample
 from ir_console.store import Store
@@ -46,7 +45,6 @@ from tui_support import (
     Clock,
     console,
     count,
-    declare_checkout_incident,
     one,
     query,
     run,
@@ -62,16 +60,6 @@ INTERVAL = 0.2  # seconds between rounds of every signal in these tests
 ROOMY = {"timeout": 6.0, "degraded_after": 5.0}
 ROOMY_TCP = 10.0  # TCP is degraded after half its timeout
 TOKEN = "tok-7f3a9c2e-d41b-never-stored"
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def incident(store: Store, clock: Clock) -> Incident:
-    return declare_checkout_incident(store, clock)
 
 
 # -- loopback servers -----------------------------------------------------------------------------

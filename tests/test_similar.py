@@ -44,11 +44,6 @@ SEED_ROOT_CAUSES = [
 ]
 
 
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
 def resolved_incident(store: Store, title: str, *, happening: str, days_ago: int, confirmed: str = "",
                       root_cause: str = "", fix: str = "") -> Incident:
     """A past incident, resolved, with its confirmed hypothesis and post-mortem sections."""

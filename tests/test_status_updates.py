@@ -29,23 +29,13 @@ from ir_console.store import Store, WriteFailed
 from ir_console.tui.screens.documents import StatusUpdateScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
 from tui_support import (
-    CHECKOUT_TITLE, NOW, NOW_ISO, Clock, console, count, declare_checkout_incident, header, last_line, one, run, settle,
+    CHECKOUT_TITLE, NOW, NOW_ISO, Clock, console, count, header, last_line, one, run, settle,
     toasts, wait_until,
 )
 
 # The seed's "Communication Template", in its order.
 SEED_LABELS = ["Status", "Impact", "Current action", "ETA", "Next update"]
 TITLE = CHECKOUT_TITLE
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def incident(store: Store, clock: Clock) -> Incident:
-    return declare_checkout_incident(store, clock)
 
 
 def draft(**values: str) -> StatusUpdateDraft:

@@ -41,10 +41,8 @@ from ir_console.tui.widgets.panes import ContainmentList, EntryLine, HypothesisL
 from ir_console.tui.widgets.timeline import TimelineView
 from tui_support import (
     CHECKOUT_TITLE,
-    declare_checkout_incident,
     NOW,
     NOW_ISO,
-    Clock,
     console,
     count,
     header,
@@ -67,16 +65,6 @@ MARKUP = "[bold red]x[/]"
 # Rich markup, a CSI colour and an OSC window-title sequence: all of it is data.
 HOSTILE = f"Deploy {MARKUP} \x1b[31mred\x1b[0m \x1b]0;pwn\x07done"
 HOSTILE_SHOWN = f"Deploy {MARKUP} red done"
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def incident(store: Store, clock: Clock) -> Incident:
-    return declare_checkout_incident(store, clock)
 
 
 def events_in_order(db_path: Path, incident_id: int) -> list[dict]:

@@ -20,37 +20,20 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 
 import httpx
 
 from ir_console.config import HealthConfig, HttpCheck, TcpCheck, expand_env
 from ir_console.model.clock import utc_now
+from ir_console.signals.health_state import HealthResult, HealthState
+
+__all__ = ["HealthChecker", "HealthResult", "HealthState"]
 
 MAX_REASON_CHARS = 200
 # Control characters in a header value would let it smuggle another header or fail in h11 with
 # an error message that quotes the value (the secret).
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _OPENSSL_NOISE = re.compile(r"^\[[^\]]*\]\s*|\s*\(_ssl\.c:\d+\)$")
-
-
-class HealthState(str, Enum):
-    UP = "up"
-    DEGRADED = "degraded"
-    DOWN = "down"
-
-
-@dataclass(frozen=True)
-class HealthResult:
-    name: str
-    kind: str  # "http" or "tcp"
-    target: str  # what is checked, for display: "GET https://host/health" or "db.internal:5432"
-    state: HealthState
-    status_code: int | None  # HTTP only
-    latency: float | None  # seconds, when an answer came
-    reason: str  # one line, for a person: "HTTP 500 (expected 200)", "connection refused"
-    checked_at: datetime  # aware UTC, from the checker's clock
-    since: datetime  # when this endpoint entered its current state
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 
 from ir_console.config import SignalsConfig, Threshold
 from ir_console.model.clock import format_duration
-from ir_console.signals.health import HealthResult, HealthState
+from ir_console.signals.health_state import HealthResult, HealthState
 from ir_console.signals.resources import ResourceSample
 
 DISK_SUSTAINED = timedelta(0)

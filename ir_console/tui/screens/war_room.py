@@ -33,7 +33,6 @@ from ir_console.tui.screens.forms import (
     StatusScreen,
 )
 from ir_console.tui.screens.hypothesis import HypothesisScreen
-from ir_console.tui.screens.incidents import IncidentsScreen
 from ir_console.tui.screens.reopen import ReopenScreen, resolved_at_text
 from ir_console.tui.widgets.header import IncidentHeader
 from ir_console.tui.widgets.panes import ENTRY_PLACEHOLDER, ContainmentList, EntryLine, HypothesisList
@@ -493,6 +492,8 @@ class WarRoomScreen(Screen):
             self.notify(f"{incident.ref} reopened: Investigating.", markup=False)
 
     def action_incidents(self) -> None:
+        from ir_console.tui.screens.incidents import IncidentsScreen  # loaded when first needed
+
         self.app.push_screen(IncidentsScreen(self.store, self.app.clock()), self._incident_chosen)
 
     def _incident_chosen(self, chosen: tuple[int, int | None] | None) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from rich.text import Text
 
 from ir_console.render.signals import health_detail, health_line
-from ir_console.signals.health import HealthResult, HealthState
+from ir_console.signals.health_state import HealthResult, HealthState
 from ir_console.tui.widgets.text_pane import TextPane
 
 STATE_LOOK = {

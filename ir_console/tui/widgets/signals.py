@@ -32,7 +32,7 @@ from textual.widgets import TabbedContent, TabPane
 from ir_console.config import Config
 from ir_console.render.signals import changes_evidence, health_evidence, logs_evidence, system_evidence
 from ir_console.signals.changes import RepoChanges, recent_commits
-from ir_console.signals.health import HealthChecker, HealthResult
+from ir_console.signals.health_state import HealthResult
 from ir_console.signals.logs import LogLine, LogTail
 from ir_console.signals.resources import ResourceSample
 from ir_console.signals.watch import SignalNotice, SignalWatcher
@@ -72,7 +72,7 @@ class SignalsPane(Vertical):
         self.tails: list[LogTail] = []
         self.log_lines: list[deque[LogLine]] = [deque(maxlen=KEPT_LOG_LINES) for _ in config.logs.files]
         self.unseen_log_lines = 0
-        self._checker: HealthChecker | None = None
+        self._checker = None  # a signals.health.HealthChecker once a check is configured
         self._failure_shown = False
         self._stopping = threading.Event()
         self._pending: set[str] = set()  # tabs measured since they were last drawn
@@ -99,6 +99,8 @@ class SignalsPane(Vertical):
         if self.sample_interval > 0:
             self._watch_in_thread("resources", self.app.sampler.sample, self.record_sample, self.sample_interval)
         if config.health.interval > 0 and (config.health.http or config.health.tcp):
+            from ir_console.signals.health import HealthChecker  # httpx loads only when a check is configured
+
             self._checker = HealthChecker(config.health, clock=self._now)
             self.run_worker(self._check_health, group="health", exit_on_error=False)
         if config.changes.interval > 0 and config.changes.git:
