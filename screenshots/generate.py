@@ -31,6 +31,8 @@ SHOTS = {
     "status-update": ["u"],
     "post-mortem": ["p"],
     "incidents": ["i"],
+    "signals-health": ["g"],
+    "signals-logs": ["g", "g", "g"],
     "help": ["f1"],
 }
 
