@@ -109,7 +109,7 @@ class ResourceSampler:
             swap_percent=quietly(lambda: psutil.swap_memory().percent),
             disk_percent=quietly(lambda: psutil.disk_usage(self.disk_path).percent),
             load_average=quietly(os.getloadavg),
-            cpu_count=psutil.cpu_count() or 1,
+            cpu_count=quietly(psutil.cpu_count) or 1,
             per_cpu=tuple(quietly(lambda: psutil.cpu_percent(interval=None, percpu=True)) or ()),
             memory_used=memory.total - memory.available if memory else None,
             memory_total=memory.total if memory else None,
