@@ -15,7 +15,6 @@ import pytest
 from click.testing import CliRunner
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from textual import events
 from textual.widgets import DataTable, Input, Label, Markdown, RadioSet, TextArea
 
 from ir_console.cli import main
@@ -54,7 +53,9 @@ from ir_console.tui.screens.postmortem import (
     editor_id,
 )
 from ir_console.tui.screens.war_room import WarRoomScreen
-from tui_support import NOW, NOW_ISO, Clock, console, count, header, one, query, run, settle, toasts, wait_until
+from tui_support import (
+    NOW, NOW_ISO, Clock, console, count, header, one, paste, paste_text, query, run, settle, toasts, wait_until,
+)
 
 GOLDEN = Path(__file__).parent / "golden" / "postmortem.md"
 T0 = datetime(2026, 11, 27, 2, 55, tzinfo=timezone.utc)  # impact started
@@ -371,16 +372,6 @@ def incident(store: Store, clock: Clock) -> Incident:
     store.set_hypothesis_result(hypothesis.id, HypothesisResult.CONFIRMED, author="sam")
     clock.now = NOW
     return store.incident(created.id)
-
-
-def paste(app, text: str) -> None:  # noqa: ANN001
-    """What a terminal sends for a bracketed paste."""
-    app._driver.send_message(events.Paste(text))
-
-
-async def paste_text(pilot, text: str) -> None:  # noqa: ANN001
-    paste(pilot.app, text)
-    await pilot.pause()
 
 
 async def open_editor(pilot) -> PostMortemScreen:  # noqa: ANN001

@@ -24,7 +24,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
-from textual import events
 from textual.widgets import TabbedContent
 
 from ir_console.cli import main
@@ -52,6 +51,7 @@ from tui_support import (
     shown_lines,
     wait_until,
     war_room,
+    paste,
 )
 
 INTERVAL = 0.2  # seconds between rounds of every signal in these tests
@@ -531,11 +531,6 @@ async def test_a_flapping_cpu_is_rate_limited_and_the_record_ends_in_its_true_st
 
 
 # -- 6. early notices -----------------------------------------------------------------------------
-
-
-def paste(app: IrConsoleApp, text: str) -> None:
-    """What a terminal sends for a bracketed paste."""
-    app._driver.send_message(events.Paste(text))
 
 
 async def test_a_signal_seen_before_the_incident_is_declared_lands_in_its_timeline(store, db_path, clock) -> None:

@@ -11,7 +11,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from textual import events
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
@@ -23,7 +22,7 @@ from ir_console.store import Store, StoreError
 from ir_console.tui.screens.forms import NewIncidentScreen
 from ir_console.tui.screens.hypothesis import HypothesisScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
-from tui_support import NOW, Clock, console, count, one, query, run, settle, wait_until, war_room
+from tui_support import NOW, Clock, console, count, one, paste, query, run, settle, wait_until, war_room
 
 POOL_TITLE = "Payments API timing out"
 POOL_CONFIRMED = "connection pool exhausted"
@@ -94,10 +93,6 @@ def words(text: str) -> str:
 
 async def type_text(pilot, text: str) -> None:  # noqa: ANN001
     await pilot.press(*text)
-
-
-def paste(app, text: str) -> None:  # noqa: ANN001
-    app._driver.send_message(events.Paste(text))
 
 
 async def open_triage_form(pilot) -> NewIncidentScreen:  # noqa: ANN001

@@ -58,6 +58,7 @@ from tui_support import (
     toasts,
     wait_until,
     war_room,
+    paste, paste_text,
 )
 
 TITLE = CHECKOUT_TITLE
@@ -73,17 +74,6 @@ def events_in_order(db_path: Path, incident_id: int) -> list[dict]:
 
 async def type_text(pilot, text: str) -> None:  # noqa: ANN001
     await pilot.press(*text)
-
-
-def paste(app, text: str) -> None:  # noqa: ANN001
-    """What a terminal sends for a bracketed paste: the text, control sequences and all."""
-    app._driver.send_message(events.Paste(text))
-
-
-async def paste_text(pilot, text: str) -> None:  # noqa: ANN001
-    """Longer text arrives as a paste: a key press costs ~65 ms in Pilot, and typing is tested elsewhere."""
-    paste(pilot.app, text)
-    await pilot.pause()
 
 
 # -- declaring an incident ------------------------------------------------------------------------

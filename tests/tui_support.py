@@ -13,6 +13,7 @@ from contextlib import closing
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Label
 from textual.widgets._toast import Toast
@@ -145,3 +146,14 @@ def toasts(app: IrConsoleApp) -> list[str]:
 def prompts(options) -> list[str]:  # noqa: ANN001
     """An OptionList's option prompts as plain text."""
     return [str(getattr(option.prompt, "plain", option.prompt)) for option in options.options]
+
+
+def paste(app: IrConsoleApp, text: str) -> None:
+    """What a terminal sends for a bracketed paste: the text, control sequences and all."""
+    app._driver.send_message(events.Paste(text))
+
+
+async def paste_text(pilot: Pilot, text: str) -> None:
+    """Longer text arrives as a paste: a key press costs ~65 ms in Pilot, and typing is tested elsewhere."""
+    paste(pilot.app, text)
+    await pilot.pause()
