@@ -15,7 +15,6 @@ import shutil
 import socket
 import subprocess
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -567,25 +566,19 @@ async def test_a_signal_seen_before_the_incident_is_declared_lands_in_its_timeli
 async def test_hanging_endpoints_never_block_typing(store, db_path, clock, incident) -> None:
     silent = SilentServer()
     try:
-        checks = tuple(HttpCheck(f"hang-{number}", silent.url(f"/hang/{number}"), timeout=2.0) for number in range(10))
+        # A timeout far above any write: the entry landing while the round is still out is the proof.
+        checks = tuple(HttpCheck(f"hang-{number}", silent.url(f"/hang/{number}"), timeout=10.0) for number in range(10))
         app = start(store, clock, signals_config(http=checks))
         async with run(app) as pilot:
             await wait_until(pilot, lambda: len(silent.held) >= 10, "ten connections hanging")
-            hanging_since = time.monotonic()
             await pilot.press("t")
             await pilot.press(*"hung?")
             entry = app.screen.query_one("#entry", EntryLine)
             assert entry.value == "hung?"
-            pressed = time.monotonic()
             await pilot.press("enter")
-            await wait_until(pilot, lambda: count(db_path, "events", "text = 'hung?'") == 1, "the entry",
-                             timeout=1.0)
-            logged = time.monotonic()
-            assert signals(app).health == []  # the first round of checks is still waiting
-            assert logged - pressed < 1.0 and logged - hanging_since < 2.0
-
-            await wait_until(pilot, lambda: len(signals(app).health) == 10, "the round timing out")
-            assert {result.reason for result in signals(app).health} == {"timed out after 2 s"}
+            await wait_until(pilot, lambda: count(db_path, "events", "text = 'hung?'") == 1, "the entry")
+            assert signals(app).health == []  # logged while the first round of checks is still waiting
+            assert len(silent.held) >= 10
             assert one(db_path, "SELECT * FROM events WHERE text = 'hung?'")["incident_id"] == incident.id
     finally:
         silent.close()

@@ -177,7 +177,7 @@ def test_never_more_than_ten_notices_in_any_minute_whatever_flaps() -> None:
 
 
 def test_first_seen_down_fires_first_seen_up_does_not() -> None:
-    watcher = SignalWatcher(SignalsConfig(), health_names=["api", "db"])
+    watcher = SignalWatcher(SignalsConfig())
     noticed = watcher.observe_health([
         health("api", HealthState.DOWN, 0, "HTTP 500 (expected 200)"),
         health("db", HealthState.UP, 0, "connected in 3 ms"),

@@ -8,7 +8,7 @@ minus terminal control sequences.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ir_console.model.clock import format_duration, to_iso
 from ir_console.render.text import display_text, one_line
@@ -55,7 +55,7 @@ def clock_time(moment: datetime) -> str:
 
 def health_line(result, now: datetime) -> str:  # noqa: ANN001 - a signals.health.HealthResult
     """`checkout-api  DOWN  since 02:55:20Z (19m 10s)`."""
-    held = format_duration(max(now - result.since, now - now))
+    held = format_duration(max(now - result.since, timedelta(0)))
     return f"{one_line(result.name)}  {result.state.value.upper()}  since {clock_time(result.since)} ({held})"
 
 

@@ -140,16 +140,13 @@ class SignalWatcher:
     """Every watch of the console behind the two limits. Call `observe_resources` with each
     sample and `observe_health` with each round of checks, from one thread."""
 
-    def __init__(self, config: SignalsConfig, *, health_names: Iterable[str] = (),
-                 max_per_minute: int = MAX_PER_MINUTE) -> None:
-        """`health_names`: the configured checks. Watching does not need them (a check is
-        watched from its first result, whatever its name); they are kept for the caller."""
+    def __init__(self, config: SignalsConfig, *, max_per_minute: int = MAX_PER_MINUTE) -> None:
+        """A health check is watched from its first result, whatever its name."""
         self.config = config
         self.sustained = timedelta(seconds=config.sustained)
         self.limiter = RateLimiter(timedelta(seconds=config.rate_limit))
         self.budget = _Budget(max_per_minute, MINUTE)
         self.watches: dict[str, ThresholdWatch] = {}
-        self.health_names = set(health_names)
         self._health: dict[str, _HealthTrack] = {}
         self._waiting: dict[str, SignalNotice] = {}  # held back, latest per key
 
