@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 
 from ir_console.model.severity import Severity
@@ -166,3 +166,19 @@ class Incident:
 
     def role(self, role: Role) -> str:
         return self.roles.get(role, "")
+
+    @property
+    def started_at(self) -> datetime | None:
+        """When the incident began, by the one rule used everywhere: impact started when known,
+        else detected, else declared."""
+        milestones = self.milestones
+        return (milestones.get(Milestone.IMPACT_STARTED) or milestones.get(Milestone.DETECTED)
+                or milestones.get(Milestone.DECLARED) or self.created_at)
+
+    def duration(self, now: datetime) -> timedelta | None:
+        """From when it began to resolved, or to `now` while it is open: header, list,
+        post-mortem and statistics all show this one."""
+        start = self.started_at
+        if start is None:
+            return None
+        return self.milestones.get(Milestone.RESOLVED, now) - start

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
+from ir_console.model.incident import Milestone
+from ir_console.model.work import ContainmentState
+
 
 class EventKind(str, Enum):
     NOTE = "note"
@@ -72,6 +75,12 @@ class TimelineEvent:
     retracted_at: datetime | None = None
     retracted_by: str = ""
     retraction_reason: str = ""
+    # The milestone this event records: correcting either moves the other.
+    milestone: Milestone | None = None
+    # A containment item's change of state: which item (its UUID) and from what to what.
+    containment_uuid: str = ""
+    state_from: ContainmentState | None = None
+    state_to: ContainmentState | None = None
 
     @property
     def is_retracted(self) -> bool:

@@ -34,6 +34,13 @@ class Hypothesis:
     author: str = ""
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # Given when it is written and never changed: re-ranking moves `rank`, not the name.
+    number: int = 0
+
+    @property
+    def label(self) -> str:
+        """`H3`: how the timeline and the post-mortem name it."""
+        return f"H{self.number}"
 
 
 class ContainmentState(str, Enum):
@@ -94,6 +101,9 @@ class ContainmentAction:
     position: int
     changed_by: str = ""
     changed_at: datetime | None = None
+    # What was done (which flag, which version rolled back to) and who owns it.
+    detail: str = ""
+    owner: str = ""
 
 
 @dataclass

@@ -85,6 +85,10 @@ def event_from_row(row: dict) -> TimelineEvent:
         retracted_at=from_iso(row["retracted_at"]),
         retracted_by=row["retracted_by"] or "",
         retraction_reason=row["retraction_reason"] or "",
+        milestone=Milestone(row["milestone"]) if row.get("milestone") else None,
+        containment_uuid=row.get("containment_uuid") or "",
+        state_from=ContainmentState(row["state_from"]) if row.get("state_from") else None,
+        state_to=ContainmentState(row["state_to"]) if row.get("state_to") else None,
     )
 
 
@@ -115,6 +119,7 @@ def hypothesis_from_row(row: dict) -> Hypothesis:
         author=row["author"] or "",
         created_at=from_iso(row["created_at"]),
         updated_at=from_iso(row["updated_at"]),
+        number=row.get("number") or row["rank"],
     )
 
 
@@ -130,6 +135,8 @@ def containment_from_row(row: dict) -> ContainmentAction:
         position=row["position"],
         changed_by=row["changed_by"] or "",
         changed_at=from_iso(row["changed_at"]),
+        detail=row.get("detail") or "",
+        owner=row.get("owner") or "",
     )
 
 

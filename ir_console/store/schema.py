@@ -198,6 +198,42 @@ def m002_search_index(db: Database) -> None:
         search.create_search_index(db)
 
 
+@migrations()
+def m003_linked_records(db: Database) -> None:
+    """What makes the record one thing with its timeline: the event that records a milestone
+    (correcting one moves the other), the events that change a containment item's state (with
+    the states, so a change can be undone), containment details and owners, and hypothesis
+    numbers that never change when the ranking does."""
+    db["events"].add_column("milestone", str)
+    db["events"].add_column("containment_uuid", str)
+    db["events"].add_column("state_from", str)
+    db["events"].add_column("state_to", str)
+    db.execute("CREATE INDEX events_milestone ON events (incident_id, milestone) WHERE milestone IS NOT NULL")
+    db.execute("CREATE INDEX events_containment ON events (containment_uuid) WHERE containment_uuid IS NOT NULL")
+    db["containment"].add_column("detail", str, not_null_default="")
+    db["containment"].add_column("owner", str, not_null_default="")
+    db["hypotheses"].add_column("number", int)
+    # Numbers in the order hypotheses were written; ranks stay as they were.
+    db.execute(
+        "UPDATE hypotheses SET number = (SELECT count(*) FROM hypotheses AS earlier "
+        "WHERE earlier.incident_id = hypotheses.incident_id AND earlier.id <= hypotheses.id)")
+    _link_milestone_events(db)
+
+
+def _link_milestone_events(db: Database) -> None:
+    """Each milestone already set is recorded by the latest milestone event at its time."""
+    from ir_console.model.incident import Milestone
+
+    for milestone in Milestone:
+        column = f"{milestone.value}_at"
+        db.execute(
+            f"UPDATE events SET milestone = ? WHERE id IN ("
+            f"SELECT (SELECT e.id FROM events e WHERE e.incident_id = i.id AND e.kind = 'milestone' "
+            f"AND e.occurred_at = i.{column} AND e.retracted_at IS NULL ORDER BY e.id DESC LIMIT 1) "
+            f"FROM incidents i WHERE i.{column} IS NOT NULL)",
+            [milestone.value])
+
+
 def known_migration_names() -> frozenset[str]:
     """Every migration this program knows, for telling a newer schema from ours."""
     return frozenset(m.name for m in migrations.pending(Database(memory=True)))

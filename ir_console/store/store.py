@@ -516,12 +516,13 @@ class Store:
         now = self.clock()
         with self.transaction() as db:
             self.incident(incident_id)
-            rank = db.execute("SELECT coalesce(max(rank), 0) + 1 FROM hypotheses WHERE incident_id = ?",
-                              [incident_id]).fetchone()[0]
+            rank, number = db.execute(
+                "SELECT coalesce(max(rank), 0) + 1, coalesce(max(number), 0) + 1 FROM hypotheses WHERE incident_id = ?",
+                [incident_id]).fetchone()
             hypothesis_id = self._insert("hypotheses", {
                 "uuid": new_uuid(), "incident_id": incident_id, "statement": statement,
                 "evidence_for": storable(evidence_for), "evidence_against": storable(evidence_against),
-                "test": storable(test), "result": HypothesisResult.OPEN.value, "rank": rank,
+                "test": storable(test), "result": HypothesisResult.OPEN.value, "rank": rank, "number": number,
                 "author": storable(author), "created_at": to_iso(now), "updated_at": to_iso(now),
             })
             self._event(incident_id, EventKind.HYPOTHESIS, f"Hypothesis {rank}: {statement}", author, source, now)

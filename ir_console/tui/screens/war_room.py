@@ -217,6 +217,12 @@ class WarRoomScreen(Screen):
             return None
         return incident
 
+    def require_correctable(self) -> Incident | None:
+        """The incident, if what it already holds may be corrected: an open one, or a resolved one
+        under review (its post-incident review corrects times, milestones, details and text; each
+        correction is kept as a revision). New entries need `require_writable`."""
+        return self.require_incident()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reopen":
             return self.reviewing  # `o` exists (in the footer too) only while a resolved incident is shown
