@@ -249,7 +249,9 @@ def test_a_database_from_before_search_gets_its_index_and_old_rows_are_found(tmp
     old = Store(database_at_m001(path), path)
     incident = old.create_incident("Pelican timeout", Severity.SEV2, triage=Triage(changed="ferret deploy"))
     old.add_event(incident.id, "gannet queue drained")
-    old.add_hypothesis(incident.id, "cormorant lock contention")
+    # As that version wrote it: hypotheses had no number yet.
+    old.db["hypotheses"].insert({"uuid": "h-1", "incident_id": incident.id, "statement": "cormorant lock contention",
+                                 "result": "open", "rank": 1})
     old.set_postmortem_section(incident.id, Section.SUMMARY, "albatross summary")
     old.close()
     conn = sqlite3.connect(path)
