@@ -7,6 +7,7 @@ on stderr: exit status 2 for a bad database, bad input or an unknown id, 1 for a
 
 from __future__ import annotations
 
+import errno
 import getpass
 import json
 import os
@@ -48,7 +49,7 @@ from ir_console.store import NotFound, Store, StoreError, WriteFailed
 from ir_console.store.exchange import export_incident, import_incident
 from ir_console.store.search import search_words
 from ir_console.store.store import SUMMARY_SORTS
-from ir_console.store.opening import describe_database_error
+from ir_console.store.opening import describe_database_error, is_writable
 
 
 def current_user() -> str:
@@ -91,9 +92,13 @@ def one_line_usage_errors() -> Iterator[None]:
         raise Fail(" ".join(error.format_message().split()) + hint) from None
 
 
-def open_store(ctx: click.Context, *, create: bool = True) -> Store:
+def open_store(ctx: click.Context, *, create: bool = True, reading: bool = False) -> Store:
+    """`reading`: the command only reads, so a database it cannot write (a backup on a read-only
+    disk) is opened read-only instead of refused."""
+    path = Path(ctx.obj["db"]).expanduser()
+    read_only = reading and path.exists() and not is_writable(path)
     with reported_errors():
-        store = Store.open(ctx.obj["db"], create=create)
+        store = Store.open(path, create=create and not read_only, read_only=read_only)
     ctx.call_on_close(store.close)
     return store
 
@@ -327,7 +332,7 @@ def list_incidents(ctx, status, severities, since, until, sort, ascending, as_js
     window = dict(since=parse_window(since, "--since"), until=parse_window(until, "--until", end=True))
     summaries = []
     if Path(ctx.obj["db"]).expanduser().exists():  # listing never creates a database
-        store = open_store(ctx, create=False)
+        store = open_store(ctx, create=False, reading=True)
         with reported_errors():
             summaries = store.incident_summaries(
                 statuses=STATUS_FILTERS[status], severities=[Severity(int(s)) for s in severities] or None,
@@ -351,7 +356,7 @@ def list_incidents(ctx, status, severities, since, until, sort, ascending, as_js
 @click.pass_context
 def show_incident(ctx, incident_key, as_json) -> None:
     """Show an incident and its timeline."""
-    store = open_store(ctx, create=False)
+    store = open_store(ctx, create=False, reading=True)
     with reported_errors():
         record = store.record(incident_key)
     incident = record.incident
@@ -394,7 +399,7 @@ def status_update_command(ctx, incident_key, fmt, copy, sent, author) -> None:
     config = load_config(ctx.obj["config"])
     for problem in config.problems:
         click.echo(f"ir-console: warning: {one_line(problem)}", err=True)
-    store = open_store(ctx, create=False)
+    store = open_store(ctx, create=False, reading=not sent)
     with reported_errors():
         record = store.record(incident_key)
         draft = draft_status_update(record, utc_now(), config.update_cadence)
@@ -420,8 +425,17 @@ def status_update_command(ctx, incident_key, fmt, copy, sent, author) -> None:
 
 
 def write_private(path: Path, text: str) -> None:
-    """Write atomically (a crash leaves the old file or the new one), readable by the owner only."""
+    """Write a regular file atomically (a crash leaves the old file or the new one), readable by
+    the owner only. A symlink's target is written, the link kept; a FIFO, a terminal or
+    /dev/stdout is written into, never replaced by a file."""
     path = path.expanduser()
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
+    if path.exists() and not path.is_file():
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return
+    path = path.resolve()
     fd, temp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -439,7 +453,7 @@ def write_private(path: Path, text: str) -> None:
 @click.pass_context
 def export(ctx, incident_key, fmt, output) -> None:
     """Export the post-mortem as Markdown, or the whole incident as JSON."""
-    store = open_store(ctx, create=False)
+    store = open_store(ctx, create=False, reading=True)
     with reported_errors():
         if fmt == "json":
             text = json.dumps(export_incident(store, incident_key), indent=2, ensure_ascii=True) + "\n"
@@ -467,6 +481,8 @@ def import_(ctx, file) -> None:
         raise Fail(f"{file}: cannot read: {error.strerror}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise Fail(f"{file}: not valid JSON ({error})") from None
+    except RecursionError:
+        raise Fail(f"{file}: not an ir-console export (nested too deeply)") from None
     store = open_store(ctx)
     with reported_errors():
         try:
@@ -518,7 +534,7 @@ def search_command(ctx, text, limit, incident_key, as_json) -> None:
         raise Fail("nothing to search for: TEXT needs a word (letters or digits)")
     hits = []
     if Path(ctx.obj["db"]).expanduser().exists():  # searching never creates a database
-        store = open_store(ctx, create=False)
+        store = open_store(ctx, create=False, reading=True)
         with reported_errors():
             incident_id = store.incident(incident_key).id if incident_key else None
             hits = store.search(text, limit=limit, incident_id=incident_id)
@@ -544,7 +560,7 @@ def stats_command(ctx, since, until, fmt) -> None:
     since, until = parse_window(since, "--since"), parse_window(until, "--until", end=True)
     summaries = []
     if Path(ctx.obj["db"]).expanduser().exists():
-        store = open_store(ctx, create=False)
+        store = open_store(ctx, create=False, reading=True)
         with reported_errors():
             summaries = store.incident_summaries(since=since, until=until)
     stats = archive_stats(summaries, since=since, until=until)

@@ -200,6 +200,9 @@ def load_config(path: Path, environ: Mapping[str, str] = os.environ) -> Config:
     except tomllib.TOMLDecodeError as error:
         config.problems.append(f"{path}: not valid TOML ({error}); using the defaults")
         return config
+    except RecursionError:
+        config.problems.append(f"{path}: nested too deeply to be a configuration; using the defaults")
+        return config
     reading = _Reading(str(path), path.parent, config.problems, environ)
     tables = ", ".join(f"[{table}]" for table in TABLES)
     for key in document:
@@ -299,8 +302,16 @@ def _key(key: str) -> str:
     return key if _BARE_KEY.fullmatch(key) else _quoted(key)
 
 
+# `https://user:secret@host`: the credentials of a URL, never echoed in a message.
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s]*@")
+
+
+def redact_credentials(text: str) -> str:
+    return _USERINFO.sub(r"\1***@", text)
+
+
 def _shown(value: Any, limit: int = 60) -> str:
-    text = repr(value)  # escapes control characters
+    text = redact_credentials(repr(value))  # repr escapes control characters
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -13,9 +13,21 @@ CONFIG_ENV = "IR_CONSOLE_CONFIG"
 
 
 def private_dir(path: Path) -> Path:
-    """Create `path` readable by the owner only (incident records are sensitive). Missing parents
-    are created as usual; an existing folder's mode is left alone."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create `path`, and each missing parent, readable by the owner only (incident records are
+    sensitive), whatever the umask allows; an existing folder's mode is left alone. Raises
+    OSError (NotADirectoryError when a file stands where a folder should be)."""
+    missing = []
+    folder = path
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            pass  # made meanwhile by another process
+    if not path.is_dir():
+        raise NotADirectoryError(20, "not a folder", str(path))
     return path
 
 
@@ -29,11 +41,12 @@ def status_updates_dir() -> Path:
 
 
 def default_db_path() -> Path:
-    """`IR_CONSOLE_DB` if set, else `incidents.db` in the user data dir."""
+    """`IR_CONSOLE_DB` if set, else `incidents.db` in the user data dir. Nothing is created here:
+    opening the database creates its folder (`--help` and a failed command leave no trace)."""
     override = os.environ.get(DB_ENV)
     if override:
         return Path(override).expanduser()
-    return data_dir() / "incidents.db"
+    return Path(user_data_dir(APP_NAME, appauthor=False)) / "incidents.db"
 
 
 def config_path() -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
@@ -367,4 +368,64 @@ def test_unreadable_file(unprivileged, shared_dir: Path, real_db: Path) -> None:
     assert outcome.startswith("StoreError "), outcome
     message = outcome.removeprefix("StoreError ")
     assert "\n" not in message and str(path) in message and "permission denied" in message
+    assert fingerprint(path) == before
+
+
+def cli_as(unprivileged: tuple[int, int] | None, folder: Path, *args: str) -> tuple[int, str, str]:
+    """`ir-console ARGS` in a forked child running as the unprivileged user (this user when not
+    root): (exit status, stdout, stderr). In-process, since root's Python is not reachable by others."""
+    from click.testing import CliRunner
+
+    from ir_console.cli import main
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        try:
+            os.close(read_end)
+            if unprivileged:
+                os.setgroups([])
+                os.setgid(unprivileged[1])
+                os.setuid(unprivileged[0])
+            os.environ.update({"IR_CONSOLE_CONFIG": str(folder / "no-config.toml"),
+                               "XDG_DATA_HOME": str(folder / "data")})
+            result = CliRunner().invoke(main, list(args))
+            outcome = [result.exit_code, result.stdout, result.stderr]
+        except BaseException as error:  # noqa: BLE001 - reported to the parent
+            outcome = [99, "", f"{type(error).__name__}: {error}"]
+        finally:
+            os.write(write_end, json.dumps(outcome).encode())
+            os._exit(0)
+    os.close(write_end)
+    chunks = []
+    while chunk := os.read(read_end, 65536):
+        chunks.append(chunk)
+    os.close(read_end)
+    os.waitpid(pid, 0)
+    status, out, err = json.loads(b"".join(chunks))
+    return status, out, err
+
+
+def test_a_read_only_backup_can_be_listed_shown_and_exported_but_not_written(
+        unprivileged, shared_dir: Path, real_db: Path) -> None:
+    folder = shared_dir / "backup"
+    folder.mkdir()
+    path = folder / "backup.db"
+    shutil.copy(real_db, path)
+    if unprivileged:
+        os.chown(folder, *unprivileged)
+        os.chown(path, *unprivileged)
+    os.chmod(path, 0o400)
+    os.chmod(folder, 0o500)
+    age(path)
+    before = fingerprint(path)
+    with Store.open(real_db) as source:
+        ref = source.incidents()[0].ref
+    status, out, err = cli_as(unprivileged, shared_dir, "--db", str(path), "list", "--json")
+    assert status == 0, err
+    assert [row["id"] for row in json.loads(out)] == [ref]
+    status, out, err = cli_as(unprivileged, shared_dir, "--db", str(path), "export", ref)
+    assert status == 0 and out.startswith("# Post-Mortem:"), err
+    status, out, err = cli_as(unprivileged, shared_dir, "--db", str(path), "log", "--incident", ref, "more")
+    assert status == 2 and "read-only" in err and "Traceback" not in err, err
     assert fingerprint(path) == before

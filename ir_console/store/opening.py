@@ -20,6 +20,9 @@ from ir_console.store.errors import StoreError, WriteFailed
 from ir_console.store.schema import known_migration_names, migrations
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+# `PRAGMA application_id` of an ir-console file ("IRC1"); a file carrying another one belongs to
+# another application, even while it has no tables yet.
+APPLICATION_ID = 0x49524331
 BUSY_TIMEOUT_MS = 5000
 
 # POSIX drops every lock a process holds on a file when it closes any descriptor on that file.
@@ -48,28 +51,37 @@ def release(key: tuple[int, int] | None) -> None:
                 del _open_here[key]
 
 
-def open_database(path: Path, *, create: bool = True) -> tuple[Database, tuple[int, int] | None]:
+def open_database(path: Path, *, create: bool = True,
+                  read_only: bool = False) -> tuple[Database, tuple[int, int] | None]:
     """Check, connect, set the pragmas and apply pending migrations. Returns the database and the
-    file's key, which the caller passes to `release` when it closes the connection."""
+    file's key, which the caller passes to `release` when it closes the connection.
+
+    `read_only`: only reading is asked for (a backup on a read-only disk can still be listed and
+    exported): the file is opened without writing to it, and not migrated."""
     path = Path(path).expanduser()
     existed = path.exists()
     if existed:
         with _open_here_lock:
             already_open = _open_here[file_key(path)] > 0
         if not already_open:
-            check_existing_file(path)
-    elif not create:
+            check_existing_file(path, read_only=read_only)
+    elif not create or read_only:
         raise StoreError(f"{path}: no such database; create it with `ir-console new` or check --db")
     else:
         create_private_file(path)
-    conn = connect(path)
+    conn = connect(path, read_only=read_only)
     try:
         # No sqlite-utils plugins: scanning installed packages for them costs ~20 ms per open.
         db = Database(conn, execute_plugins=False)
         if existed:
             check_schema(db, path)
-        configure(db, path)
-        migrate(db, path)
+        if read_only:
+            check_read_only(db, path)
+        else:
+            configure(db, path)
+            if not existed:
+                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            migrate(db, path)
     except BaseException:
         conn.close()
         if not existed and path.exists() and path.stat().st_size == 0:
@@ -82,12 +94,18 @@ def open_database(path: Path, *, create: bool = True) -> tuple[Database, tuple[i
     return db, key
 
 
-def check_existing_file(path: Path) -> None:
+def is_writable(path: Path) -> bool:
+    """Whether the database file and its folder (for the -wal and -shm files) can be written."""
+    path = Path(path).expanduser()
+    return os.access(path, os.W_OK) and os.access(path.resolve().parent, os.W_OK)
+
+
+def check_existing_file(path: Path, *, read_only: bool = False) -> None:
     if path.is_dir():
         raise StoreError(f"{path}: is a folder, not a database file; pass a file path with --db")
     if not os.access(path, os.R_OK):
         raise StoreError(f"{path}: permission denied reading the database; check its owner and mode")
-    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+    if not read_only and not is_writable(path):
         raise StoreError(
             f"{path}: database is read-only (file or folder not writable); "
             "fix the permissions or copy it somewhere writable"
@@ -103,7 +121,8 @@ def check_existing_file(path: Path) -> None:
         raise StoreError(
             f"{path}: not an SQLite database; choose another --db (the file was not changed)"
         )
-    if len(header) < 100 or (size < declared_size(header) and not has_wal_content(path)):
+    # The WAL lies beside the real file, not beside a symlink to it.
+    if len(header) < 100 or (size < declared_size(header) and not has_wal_content(path.resolve())):
         # A checkpoint interrupted (a crash, a full disk) leaves the file shorter than its header
         # says while the WAL still holds the pages: SQLite opens that intact.
         raise StoreError(
@@ -139,9 +158,16 @@ def create_private_file(path: Path) -> None:
     os.close(fd)
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
     # mode=rw: never let SQLite create a file we did not create ourselves (0600) above.
     uri = f"{path.resolve().as_uri()}?mode=rw"
+    if read_only:
+        # Where no -wal and -shm can be made (a read-only folder) and none is there, nothing can be
+        # writing the file: SQLite reads it as immutable, else it could not open it at all.
+        folder_writable = os.access(path.resolve().parent, os.W_OK)
+        wal = path.resolve().with_name(path.name + "-wal")
+        immutable = not folder_writable and not wal.exists()
+        uri = f"{path.resolve().as_uri()}?mode=ro" + ("&immutable=1" if immutable else "")
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     except sqlite3.Error as error:
@@ -153,7 +179,8 @@ def check_schema(db: Database, path: Path) -> None:
     try:
         # sqlite-utils' own table alone is what a first open leaves if it failed mid-migration.
         tables = set(db.table_names()) - {migrations.migrations_table}
-        if tables and "incidents" not in tables:
+        application = db.execute("PRAGMA application_id").fetchone()[0]
+        if (tables and "incidents" not in tables) or application not in (0, APPLICATION_ID):
             raise StoreError(
                 f"{path}: an SQLite database, but not an ir-console one; choose another --db"
             )
@@ -166,6 +193,17 @@ def check_schema(db: Database, path: Path) -> None:
             f"{path}: written by a newer ir-console (schema {sorted(unknown)[-1]}); "
             "upgrade ir-console to open it"
         )
+
+
+def check_read_only(db: Database, path: Path) -> None:
+    try:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        pending = migrations.pending(db)
+    except sqlite3.DatabaseError as error:
+        raise database_failure(path, error) from None
+    if pending:
+        raise StoreError(f"{path}: read-only, and written by an older ir-console that this one would "
+                         "upgrade; copy it somewhere writable to open it")
 
 
 def disk_is_full(path: Path) -> bool:

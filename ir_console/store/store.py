@@ -105,9 +105,13 @@ class Store:
         self._lock = threading.RLock()
 
     @classmethod
-    def open(cls, path: Path | str, *, create: bool = True, clock: Callable[[], datetime] = utc_now) -> Store:
-        db, key = open_database(Path(path), create=create)
+    def open(cls, path: Path | str, *, create: bool = True, read_only: bool = False,
+             clock: Callable[[], datetime] = utc_now) -> Store:
+        """`read_only`: for reading only (list, show, export); writes then fail as read-only."""
+        db, key = open_database(Path(path), create=create, read_only=read_only)
         store = cls(db, Path(path), clock, key)
+        if read_only:
+            return store
         try:
             search.ensure_search_index(store.db)
         except sqlite3.Error as error:
@@ -246,7 +250,8 @@ class Store:
     def incident(self, key: int | str) -> Incident:
         """By row id, by ref (`INC-20261127-001`, any case) or by UUID."""
         if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
-            row = self.query_row("SELECT * FROM incidents WHERE id = ?", [int(key)])
+            # SQLite's integers stop at 2**63 - 1: a larger id names no incident.
+            row = self.query_row("SELECT * FROM incidents WHERE id = ?", [int(key)]) if int(key) < 2**63 else None
         else:
             row = self.query_row(
                 "SELECT * FROM incidents WHERE ref = ? COLLATE NOCASE OR uuid = ?", [key.strip(), key.strip()]
