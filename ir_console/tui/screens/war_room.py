@@ -22,6 +22,7 @@ from ir_console.model import EventKind, EventSource, Incident, Severity, Status,
 from ir_console.render.text import one_line
 from ir_console.signals.watch import SignalNotice
 from ir_console.store import Store, StoreError
+from ir_console.tui.dialogs.containment import ContainmentDialog, ContainmentEdit
 from ir_console.tui.entry_syntax import parse_entry
 from ir_console.tui.screens.event import EventScreen, PasteScreen
 from ir_console.tui.screens.forms import (
@@ -327,6 +328,38 @@ class WarRoomScreen(Screen):
         if self.require_writable() is None:
             return
         await self.write(lambda store: store.advance_containment(advance.action_id, author=self.author))
+
+    @on(ContainmentList.SetState)
+    async def set_containment_state(self, chosen: ContainmentList.SetState) -> None:
+        if self.require_writable() is None:
+            return
+        await self.write(lambda store: store.set_containment_state(chosen.action_id, chosen.state,
+                                                                   author=self.author))
+
+    @on(ContainmentList.Undo)
+    async def undo_containment(self, undo: ContainmentList.Undo) -> None:
+        if self.require_writable() is None:
+            return
+        if await self.write(lambda store: store.undo_containment(undo.action_id, author=self.author)):
+            self.notify("Undone: the change is struck out on the timeline.", markup=False)
+
+    @on(OptionList.OptionSelected, "#containment")
+    def open_containment(self, selected: OptionList.OptionSelected) -> None:
+        incident = self.require_correctable()
+        if incident is None:
+            return
+        action = self.store.containment_action(int(selected.option.id))
+        self.app.push_screen(ContainmentDialog(action, self.app.clock(), incident.started_at),
+                             self._containment_edited)
+
+    async def _containment_edited(self, edit: ContainmentEdit | None) -> None:
+        if edit is None or self.require_correctable() is None:
+            return
+        if edit.undo:
+            await self.write(lambda store: store.undo_containment(edit.action_id, author=self.author))
+            return
+        await self.write(lambda store: store.set_containment_state(
+            edit.action_id, edit.state, at=edit.at, detail=edit.detail, owner=edit.owner, author=self.author))
 
     @on(ContainmentList.Add)
     def add_containment(self) -> None:
