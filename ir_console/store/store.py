@@ -801,8 +801,8 @@ class Store:
         keep the ones still held back (latest per key) in the file.
 
         A notice that had been held belongs to the incident that was open when its signal changed
-        (kept with it), written there even if that incident was resolved since; any other to
-        `incident_id`, the incident open now. A held row is deleted with the event it becomes.
+        (kept with it), written there even if that incident was resolved since; any other (or one
+        held while no incident was open) to `incident_id`, the incident open now. A held row is deleted with the event it becomes.
         Returns the notices that belong to no incident (nothing was open): the caller keeps them
         for the next incident declared."""
         now = self.clock()
@@ -811,7 +811,9 @@ class Store:
             waiting = {notice.key: notice for notice in self.held_notices()}
             for notice in passed:
                 row = waiting.pop(notice.key, None)
-                target = row.incident_id if row and row.occurred_at == notice.occurred_at else incident_id
+                # Held while nothing was open: like any early notice, it goes to the incident open now.
+                held_for = row.incident_id if row and row.occurred_at == notice.occurred_at else None
+                target = held_for if held_for is not None else incident_id
                 if row is not None:
                     self.db.execute("DELETE FROM held_notices WHERE key = ?", [notice.key])
                 if target is None:
