@@ -102,7 +102,7 @@ def test_undo_retracts_the_change_and_restores_the_state_before(store, incident,
     assert done_event.retracted_by == "dana"
     record = store.record(incident.id)
     assert "→ done" not in postmortem_markdown(record)
-    assert all(not a.state is S.DONE for a in record.containment)
+    assert all(a.state is not S.DONE for a in record.containment)
 
     store.undo_containment(item.id)
     back = store.containment_action(item.id)
