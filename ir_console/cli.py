@@ -28,6 +28,8 @@ from ir_console.clipboard import copy_text, osc52_sequence
 from ir_console.config import EXAMPLE_CONFIG, config_summary, load_config
 from ir_console.locations import config_path, default_db_path, private_dir
 from ir_console.model import (
+    ContainmentAction,
+    ContainmentState,
     EventKind,
     EventSource,
     Incident,
@@ -39,6 +41,8 @@ from ir_console.model import (
     TimelineEvent,
     Triage,
 )
+from ir_console.model.when import SYNTAX as WHEN_SYNTAX
+from ir_console.model.when import parse_when
 from ir_console.model.archive import SearchHit
 from ir_console.model.clock import format_duration, parse_iso, to_iso, utc_now
 from ir_console.render.markdown import postmortem_markdown
@@ -254,6 +258,74 @@ def set_fields(ctx, incident_key, severity, status, phase, commander, scribe, co
         for milestone, when in parsed_milestones:
             store.set_milestone(incident.id, milestone, when, **changes)
     click.echo(one_line(incident.ref))
+
+
+def find_containment(store: Store, incident: Incident, name: str) -> ContainmentAction:
+    """The incident's containment action by name (any case) or by its position number (1 = first)."""
+    actions = store.containment(incident.id)
+    wanted = name.strip()
+    if wanted.isdigit():
+        if 1 <= int(wanted) <= len(actions):
+            return actions[int(wanted) - 1]
+        raise ValueError(f"{incident.ref} has containment actions 1 to {len(actions)} (got {wanted})")
+    for action in actions:
+        if action.action.casefold() == wanted.casefold():
+            return action
+    raise ValueError(f"{incident.ref} has no containment action {name!r}: "
+                     f"{', '.join(a.action for a in actions)}, or their numbers")
+
+
+def containment_line(incident: Incident, action: ContainmentAction) -> str:
+    """`INC-20261127-001 Rollback deployment: done at 2026-11-27T03:14:00.000Z by sam — detail (owner: sam)`"""
+    line = f"{incident.ref} {action.action}: {action.state.label}"
+    if action.changed_at:
+        line += f" at {to_iso(action.changed_at)}"
+    if action.changed_by:
+        line += f" by {action.changed_by}"
+    if action.detail:
+        line += f" — {action.detail}"
+    if action.owner:
+        line += f" (owner: {action.owner})"
+    return one_line(line)
+
+
+@main.command("contain")
+@click.argument("incident_key", metavar="ID")
+@click.argument("action_name", metavar="ACTION")
+@click.option("--state", default=None, help="pending, in_progress, done or not_applicable (n/a).")
+@click.option("--at", "at", default=None, help=f"When it changed (default: now): {WHEN_SYNTAX}.")
+@click.option("--detail", default=None, help="What was done (which flag, which version).")
+@click.option("--owner", default=None, help="Who owns the action.")
+@click.option("--undo", is_flag=True, help="Undo the action's latest change of state.")
+@click.option("--by", "author", default=None, help="Who makes the change (default: your user name).")
+@click.pass_context
+def contain(ctx, incident_key, action_name, state, at, detail, owner, undo, author) -> None:
+    """Set a containment action's state, detail or owner (ACTION: its name or number); one line out.
+    With nothing to change, shows it."""
+    if undo and (state or at or detail is not None or owner is not None):
+        raise Fail("--undo goes alone: undo first, then set what you want")
+    try:
+        new_state = ContainmentState.parse(state) if state is not None else None
+    except ValueError as error:
+        raise Fail(f"--state: {error}") from None
+    try:
+        moment = parse_when(at, utc_now()) if at is not None else None
+    except ValueError as error:
+        raise Fail(f"--at: {error}") from None
+    author = author if author is not None else current_user()
+    store = open_store(ctx)
+    with reported_errors():
+        incident = store.incident(incident_key)
+        action = find_containment(store, incident, action_name)
+        changes = dict(author=author, source=EventSource.CLI)
+        if undo:
+            action = store.undo_containment(action.id, **changes)
+        elif new_state is not None or moment is not None:
+            action = store.set_containment_state(action.id, new_state or action.state, at=moment, detail=detail,
+                                                 owner=owner, **changes)
+        elif detail is not None or owner is not None:
+            action = store.update_containment(action.id, detail=detail, owner=owner, **changes)
+    click.echo(containment_line(incident, action))
 
 
 def incident_json(incident: Incident) -> dict:

@@ -161,16 +161,12 @@ def test_other_parsers_reject_with_a_message() -> None:
         ContainmentState.parse("started")
 
 
-def test_containment_state_next_cycles_through_all_four() -> None:
+def test_containment_state_next_is_a_checkbox_and_never_passes_through_done_to_not_applicable() -> None:
     assert ContainmentState.PENDING.next is ContainmentState.IN_PROGRESS
     assert ContainmentState.IN_PROGRESS.next is ContainmentState.DONE
-    assert ContainmentState.DONE.next is ContainmentState.NOT_APPLICABLE
+    assert ContainmentState.DONE.next is ContainmentState.PENDING
     assert ContainmentState.NOT_APPLICABLE.next is ContainmentState.PENDING
-    state, seen = ContainmentState.PENDING, []
-    for _ in range(8):
-        seen.append(state)
-        state = state.next
-    assert seen == list(ContainmentState) * 2
+    assert all(state.next is not ContainmentState.NOT_APPLICABLE for state in ContainmentState)
     assert ContainmentState.IN_PROGRESS.label == "in progress"
 
 

@@ -111,7 +111,8 @@ def build_incident(store: Store) -> Incident:
     store.set_hypothesis_result(likely.id, HypothesisResult.CONFIRMED, author="sam")
     store.set_hypothesis_result(other.id, HypothesisResult.REJECTED, author="sam")
     clock.at(minutes=19)
-    store.set_containment_state(rollback.id, ContainmentState.DONE, author="sam")
+    store.set_containment_state(rollback.id, ContainmentState.DONE, detail="payments-svc | back to v2.40.3",
+                                owner="sam", author="sam")
     store.set_status(incident.id, Status.MONITORING, author="dana")
     clock.at(minutes=37)
     store.set_status(incident.id, Status.RESOLVED, author="dana")
@@ -206,7 +207,7 @@ def test_export_parses_with_the_headings_in_order_and_whole_table_rows(store: St
 
     found = tables(tokens)
     # Timeline, action items, metrics, responders, containment, status updates: no pipe broke a row.
-    widths = [2, 4, 5, 2, 4, 3]
+    widths = [2, 4, 5, 2, 5, 3]
     assert [len(t[0]) for t in found] == widths
     for table, width in zip(found, widths):
         assert all(len(row) == width for row in table), table
@@ -220,6 +221,8 @@ def test_export_parses_with_the_headings_in_order_and_whole_table_rows(store: St
                                               "Time to resolve"]
     assert all(row[3] != "—" and row[4] != "—" for row in metrics[1:])  # both timestamps of each
     assert len(responders) == 6 and len(containment) == 2 and len(updates) == 2
+    assert containment[1] == ["Rollback deployment", "done", "payments-svc | back to v2.40.3", "sam",
+                              "2026-11-27 03:14 UTC"]
 
     # User text is data: no HTML but the <br> the console writes for a newline in a cell, no code
     # span but the one written on purpose and the fence, no emphasis, no terminal escapes.

@@ -647,14 +647,16 @@ def test_containment_state_and_phase(store: Store, db_path: Path) -> None:
     row = store.query_row("SELECT state FROM containment WHERE id = ?", [world.rollback_id])
     assert row["state"] == "in_progress"
 
-    # advance: in progress -> done -> n/a -> pending; the phase stays where it is.
+    # advance: in progress -> done -> pending, never through done to n/a; the phase stays where it is.
     count = store.count_events(world.incident_id)
     assert store.advance_containment(world.rollback_id).state is ContainmentState.DONE
-    assert store.advance_containment(world.rollback_id).state is ContainmentState.NOT_APPLICABLE
+    assert store.advance_containment(world.rollback_id).state is ContainmentState.PENDING
+    store.set_containment_state(world.rollback_id, ContainmentState.NOT_APPLICABLE)
     assert store.advance_containment(world.rollback_id).state is ContainmentState.PENDING
     assert [e.text for e in store.events(world.incident_id)[count:]] == [
         "Rollback deployment: in progress → done",
-        "Rollback deployment: done → not applicable",
+        "Rollback deployment: done → pending",
+        "Rollback deployment: pending → not applicable",
         "Rollback deployment: not applicable → pending",
     ]
     # Containment never drags a later phase back.

@@ -594,18 +594,23 @@ async def test_containment_checklist(store, db_path, clock, incident) -> None:
         def action() -> dict:
             return one(db_path, "SELECT * FROM containment WHERE id = ?", rollback)
 
+        # space: pending -> in progress -> done -> pending; n/a has its own key, never reached through done.
         steps = [
-            ("in_progress", "[~] Rollback deployment  in progress by tester 03:14", "pending → in progress", 0),
-            ("done", "[x] Rollback deployment  done by tester 03:14", "in progress → done", 1),
-            ("not_applicable", "[-] Rollback deployment  not applicable by tester 03:14", "done → not applicable", 0),
-            ("pending", "[ ] Rollback deployment", "not applicable → pending", 0),
+            ("space", "in_progress", "[~] Rollback deployment  in progress by tester 03:14", "pending → in progress", 0),
+            ("space", "done", "[x] Rollback deployment  done by tester 03:14", "in progress → done", 1),
+            ("space", "pending", "[ ] Rollback deployment  Problem started after a deploy", "done → pending", 0),
+            ("0", "not_applicable", "[-] Rollback deployment  not applicable by tester 03:14",
+             "pending → not applicable", 0),
+            ("space", "pending", "[ ] Rollback deployment  Problem started after a deploy", "not applicable → pending", 0),
         ]
-        for number, (state, shown, change, key_moment) in enumerate(steps, start=1):
-            await pilot.press("space")
-            await wait_until(pilot, lambda s=state, p=shown: action()["state"] == s
-                             and prompts(checklist)[0].split("\n")[0] == p, f"state {state}")
+        for number, (key, state, shown, change, key_moment) in enumerate(steps, start=1):
+            await pilot.press(key)
+            await wait_until(pilot, lambda s=state, p=shown, n=number: action()["state"] == s
+                             and prompts(checklist)[0] == p
+                             and count(db_path, "events", "kind = 'containment'") == n, f"state {state}")
             row = action()
-            assert (row["changed_by"], row["changed_at"]) == ("tester", NOW_ISO)
+            if state != "pending":
+                assert (row["changed_by"], row["changed_at"]) == ("tester", NOW_ISO)
             logged = query(db_path, "SELECT * FROM events WHERE kind = 'containment' ORDER BY id")
             assert len(logged) == number
             assert logged[-1]["text"] == f"Rollback deployment: {change}"
@@ -633,7 +638,7 @@ async def test_containment_checklist(store, db_path, clock, incident) -> None:
         assert (custom["action"], custom["when_to_use"], custom["position"], custom["state"]) == (
             "Drain eu-west-1", "Region degraded", 7, "pending")
         assert count(db_path, "events", "text = 'Containment action added: Drain eu-west-1'") == 1
-        assert prompts(checklist)[6] == "[ ] Drain eu-west-1\n    Region degraded"
+        assert prompts(checklist)[6] == "[ ] Drain eu-west-1  Region degraded"
 
 
 # -- severity, status, roles ----------------------------------------------------------------------

@@ -55,9 +55,15 @@ class ContainmentState(str, Enum):
 
     @property
     def next(self) -> ContainmentState:
-        """The state `space` moves an item to: pending -> in progress -> done -> n/a -> pending."""
-        order = list(ContainmentState)
-        return order[(order.index(self) + 1) % len(order)]
+        """The state `space` moves an item to: pending -> in progress -> done -> pending, like a
+        checkbox; n/a -> pending. Never through done to n/a: "not applicable" is a decision of its
+        own (its own key), and passing through done would record a false "done"."""
+        return NEXT_STATE[self]
+
+    @property
+    def is_taken(self) -> bool:
+        """In progress or done: a step someone took (what a status update and the post-mortem report)."""
+        return self in (ContainmentState.IN_PROGRESS, ContainmentState.DONE)
 
     @classmethod
     def parse(cls, value: str) -> ContainmentState:
@@ -70,6 +76,14 @@ class ContainmentState(str, Enum):
             raise ValueError(
                 f"state must be pending, in_progress, done or not_applicable (got {value!r})"
             ) from None
+
+
+NEXT_STATE = {
+    ContainmentState.PENDING: ContainmentState.IN_PROGRESS,
+    ContainmentState.IN_PROGRESS: ContainmentState.DONE,
+    ContainmentState.DONE: ContainmentState.PENDING,
+    ContainmentState.NOT_APPLICABLE: ContainmentState.PENDING,
+}
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from ir_console.model import (
     METRICS,
+    ContainmentAction,
     ContainmentState,
     EventKind,
     IncidentRecord,
@@ -223,16 +224,29 @@ def timing_notes(record: IncidentRecord) -> list[tuple[bool, str]]:
         notes.append((met, f"- Acknowledged {format_duration(span)} after detection: "
                            f"{'within' if met else 'outside'} the {incident.severity.label} response time "
                            f"({info.response_time})."))
-    done = sorted((a for a in record.containment if a.state is ContainmentState.DONE and a.changed_at),
-                  key=lambda a: a.changed_at)
-    if done:
-        first = done[0]
-        span = first.changed_at - detected
-        met = span <= CONTAINMENT_WINDOW
-        notes.append((met, f"- First containment action done {format_duration(span)} after detection "
-                           f"({md_inline(first.action)}): {'within' if met else 'after'} the 15-minute "
-                           f"containment window."))
+    first = first_containment_done(record)
+    if first is not None:
+        notes.append(containment_note(first, detected))
     return notes
+
+
+def first_containment_done(record: IncidentRecord) -> ContainmentAction | None:
+    """The containment action done earliest, by the (possibly back-dated) time of its change to done."""
+    done = [a for a in record.containment if a.state is ContainmentState.DONE and a.changed_at]
+    return min(done, key=lambda a: a.changed_at) if done else None
+
+
+def containment_note(first: ContainmentAction, detected: datetime) -> tuple[bool, str]:
+    """The first containment action against the 15-minute window; one done before the incident
+    was detected (a rollback already under way) says so rather than a negative span."""
+    span = first.changed_at - detected
+    action = md_inline(first.action)
+    if span < timedelta(0):
+        return True, (f"- First containment action done before detection ({action}, {hhmm(first.changed_at)}): "
+                      f"already under way when the incident was detected.")
+    met = span <= CONTAINMENT_WINDOW
+    return met, (f"- First containment action done {format_duration(span)} after detection ({action}): "
+                 f"{'within' if met else 'after'} the 15-minute containment window.")
 
 
 def draft_detection(record: IncidentRecord) -> str:
@@ -267,7 +281,9 @@ def draft_resolution(record: IncidentRecord) -> str:
         for action in taken:
             by = f" by {md_inline(action.changed_by)}" if action.changed_by.strip() else ""
             when = f" at {hhmm(action.changed_at)}" if action.changed_at else ""
-            lines.append(f"  - {md_inline(action.action)}: {action.state.label}{by}{when}")
+            detail = f" — {md_inline(action.detail)}" if action.detail.strip() else ""
+            owner = f" (owner: {md_inline(action.owner)})" if action.owner.strip() else ""
+            lines.append(f"  - {md_inline(action.action)}: {action.state.label}{by}{when}{detail}{owner}")
     for milestone, metric in ((Milestone.IDENTIFIED, None), (Milestone.MITIGATED, METRICS[2]),
                               (Milestone.RESOLVED, METRICS[3])):
         moment = milestones.get(milestone)
@@ -371,9 +387,11 @@ def hypothesis_log(record: IncidentRecord) -> list[str]:
 
 def containment_table(record: IncidentRecord) -> list[str]:
     """The actions taken (or ruled out); the ones still pending were not."""
-    rows = [[md_cell(a.action), a.state.label, md_cell(a.changed_by), hhmm(a.changed_at) if a.changed_at else "—"]
+    rows = [[md_cell(a.action), a.state.label, md_cell(a.detail), md_cell(a.owner),
+             hhmm(a.changed_at) if a.changed_at else "—"]
             for a in record.containment if a.state is not ContainmentState.PENDING]
-    return table(["Action", "State", "By", "When"], rows) if rows else ["No containment actions were taken."]
+    return (table(["Action", "State", "Detail", "Owner", "When"], rows) if rows
+            else ["No containment actions were taken."])
 
 
 def status_updates_table(record: IncidentRecord) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ir_console.model import EventKind, IncidentRecord
+from ir_console.model import ContainmentAction, EventKind, IncidentRecord, TimelineEvent
 from ir_console.render.deadlines import Cadence, update_every
 from ir_console.render.text import display_text, one_line
 
@@ -54,10 +54,33 @@ def impact(record: IncidentRecord) -> str:
 
 
 def current_action(record: IncidentRecord) -> str:
+    """The latest action, decision or containment step taken (in progress or done, with what was
+    done) that still stands. Containment bookkeeping (an item added, ruled out, set back to
+    pending, its detail edited) is not something we are doing."""
+    items = {item.uuid: item for item in record.containment}
     for event in reversed(record.events):
-        if event.kind in CURRENT_ACTION_KINDS and not event.is_retracted:
+        if event.kind not in CURRENT_ACTION_KINDS or event.is_retracted:
+            continue
+        if event.kind is not EventKind.CONTAINMENT:
             return one_line(event.text)
+        step = containment_step(event, items)
+        if step:
+            return step
     return "Investigating"
+
+
+def containment_step(event: TimelineEvent, items: dict[str, ContainmentAction]) -> str:
+    """`Rollback deployment: done — rolled back to v2.40.3` for a change to in progress or done
+    that still stands (the item is still in that state); "" otherwise."""
+    item = items.get(event.containment_uuid)
+    if item is None:
+        # Recorded before changes were linked to their item: only its text tells what it was.
+        legacy = not event.containment_uuid and event.text.endswith(("→ in progress", "→ done"))
+        return one_line(event.text) if legacy else ""
+    if event.state_to is None or not event.state_to.is_taken or item.state is not event.state_to:
+        return ""
+    detail = f" — {item.detail}" if item.detail.strip() else ""
+    return one_line(f"{item.action}: {item.state.label}{detail}")
 
 
 def template_fields(draft: StatusUpdateDraft) -> list[tuple[str, str]]:

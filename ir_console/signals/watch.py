@@ -9,7 +9,8 @@ However a signal flaps, the record stays readable:
 - per signal (key), at most one notice every `SignalsConfig.rate_limit` seconds;
 - in total, at most `max_per_minute` notices (10) in any 60 seconds.
 A notice held back is not lost: the latest one per key waits and is emitted as soon as both
-limits allow, with its own time, so the record ends in the signal's true state. A newer notice
+limits allow, with its own time, so the record ends in the signal's true state. `held()` lists
+what waits, for the console to keep in its file (a restart must not lose it either). A newer notice
 for the same key replaces a waiting one, which counts as suppressed: the next notice logged for
 that key says "(N changes suppressed)". Waiting notices are served oldest first, so a flapping
 signal cannot starve the others of the global cap.
@@ -206,6 +207,11 @@ class SignalWatcher:
         reason = " ".join(result.reason.split())  # one line, whatever the check said
         text = f"{result.name} {state.value}: {reason}" if reason else f"{result.name} {state.value}"
         return SignalNotice(f"health:{result.name}", text, result.since)
+
+    def held(self) -> list[SignalNotice]:
+        """The notices held back now, latest per key, oldest first: the console keeps them in its
+        file so that neither a restart nor a resolved incident loses them."""
+        return list(self._waiting.values())
 
     # -- the limits ------------------------------------------------------------------------------
 

@@ -220,6 +220,25 @@ def m003_linked_records(db: Database) -> None:
     _link_milestone_events(db)
 
 
+@migrations()
+def m004_held_notices(db: Database) -> None:
+    """Signal notices the rate limiter is holding back, one per signal: kept in the file so that a
+    restart does not lose them, each with the incident that was open when its signal changed (none
+    while no incident was open). A row is deleted in the transaction that writes its event."""
+    db["held_notices"].create(
+        {
+            "key": str,
+            "incident_id": int,
+            "text": str,
+            "occurred_at": str,
+            "held_at": str,
+        },
+        pk="key",
+        foreign_keys=[("incident_id", "incidents", "id")],
+        not_null={"text", "occurred_at"},
+    )
+
+
 def _link_milestone_events(db: Database) -> None:
     """Each milestone already set is recorded by the latest milestone event at its time."""
     from ir_console.model.incident import Milestone

@@ -12,8 +12,10 @@ import threading
 import uuid as uuidlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from sqlite_utils import Database
 
@@ -43,6 +45,7 @@ from ir_console.model import (
 )
 from ir_console.model.archive import IncidentSummary, SearchHit, SimilarIncident, started_at
 from ir_console.model.clock import parse_iso, to_iso, utc_now
+from ir_console.model.when import not_in_future
 from ir_console.model.incident import MILESTONE_FOR_STATUS, PHASE_FOR_STATUS, PHASE_ORDER
 from ir_console.store import rows, search
 from ir_console.store.errors import NotFound, StoreError, WriteFailed
@@ -72,6 +75,27 @@ SUMMARY_SORTS = {
     "events": "event_count",
 }
 EVENT_COUNT = "(SELECT count(*) FROM events WHERE events.incident_id = incidents.id)"
+
+
+class Notice(Protocol):
+    """A signal notice as the store needs it (signals.watch.SignalNotice is one)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class HeldNotice:
+    """A signal notice held back by the rate limiter, kept in the file until it is written."""
+
+    key: str
+    text: str
+    occurred_at: datetime
+    incident_id: int | None = None  # the incident open when its signal changed
 
 
 def new_uuid() -> str:
@@ -424,27 +448,36 @@ class Store:
         now = self.clock()
         with self.transaction():
             before = self.event(event_id)
-            self._insert("event_revisions", {
-                "event_id": event_id,
-                "revision": before.revision,
-                "occurred_at": to_iso(before.occurred_at),
-                "kind": before.kind.value,
-                "text": before.text,
-                "key_moment": int(before.key_moment),
-                "replaced_at": to_iso(now),
-                "replaced_by": storable(author),
-            })
-            changes = {"revision": before.revision + 1, "edited_at": to_iso(now)}
-            if text is not None:
-                changes["text"] = storable(text)
-            if occurred_at is not None:
-                changes["occurred_at"] = to_iso(occurred_at)
-            if key_moment is not None:
-                changes["key_moment"] = int(key_moment)
-            if kind is not None:
-                changes["kind"] = kind.value
-            self.db["events"].update(event_id, changes)
+            self._edit_event(before, author, now, text=text, occurred_at=occurred_at, key_moment=key_moment,
+                             kind=kind)
         return self.event(event_id)
+
+    def _edit_event(self, before: TimelineEvent, author: str, now: datetime, *, text: str | None = None,
+                    occurred_at: datetime | None = None, key_moment: bool | None = None,
+                    kind: EventKind | None = None) -> None:
+        event_id = before.id
+        self._insert("event_revisions", {
+            "event_id": event_id,
+            "revision": before.revision,
+            "occurred_at": to_iso(before.occurred_at),
+            "kind": before.kind.value,
+            "text": before.text,
+            "key_moment": int(before.key_moment),
+            "replaced_at": to_iso(now),
+            "replaced_by": storable(author),
+        })
+        changes = {"revision": before.revision + 1, "edited_at": to_iso(now)}
+        if text is not None:
+            changes["text"] = storable(text)
+        if occurred_at is not None:
+            changes["occurred_at"] = to_iso(occurred_at)
+        if key_moment is not None:
+            changes["key_moment"] = int(key_moment)
+        if kind is not None:
+            changes["kind"] = kind.value
+        self.db["events"].update(event_id, changes)
+        if occurred_at is not None:
+            self._sync_containment_change(before, occurred_at=occurred_at, now=now)
 
     def retract_event(self, event_id: int, *, author: str = "", reason: str = "") -> TimelineEvent:
         """Mark an event as retracted. It stays in the record, shown struck out."""
@@ -453,6 +486,7 @@ class Store:
             before = self.event(event_id)
             if before.is_retracted:
                 return before
+            self._sync_containment_change(before, retracted=True, author=author, now=now)
             self.db["events"].update(event_id, {
                 "retracted_at": to_iso(now), "retracted_by": storable(author), "retraction_reason": storable(reason),
             })
@@ -623,28 +657,197 @@ class Store:
             self._event(incident_id, EventKind.CONTAINMENT, f"Containment action added: {action}", author, source, now)
         return self.containment_action(action_id)
 
-    def set_containment_state(self, action_id: int, state: ContainmentState, *, author: str = "",
+    def set_containment_state(self, action_id: int, state: ContainmentState, *, at: datetime | None = None,
+                              detail: str | None = None, owner: str | None = None, author: str = "",
                               source: EventSource = EventSource.CONSOLE) -> ContainmentAction:
+        """Set an item's state directly (any state from any state), with what was done and who owns
+        it, at `at` (default now; back-dating is expected). One timeline event per change, carrying
+        the item's UUID and both states so the change can be undone; only a change to done is a key
+        moment. With the state unchanged, a new detail or owner is recorded as such, and `at`
+        re-dates the item's latest change."""
         now = self.clock()
+        if at is not None:
+            not_in_future(at, now, "the time of the change")
         with self.transaction():
             before = self.containment_action(action_id)
             if before.state == state:
-                return before
+                self._update_containment(before, detail, owner, author, source, now)
+                if at is not None and at != before.changed_at:
+                    self._redate_latest_change(before, at, author, now)
+                return self.containment_action(action_id)
+            detail = before.detail if detail is None else storable(detail).strip()
+            owner_changed = owner is not None and storable(owner).strip() != before.owner
+            owner = before.owner if owner is None else storable(owner).strip()
+            when = at or now
             self.db["containment"].update(action_id, {
-                "state": state.value, "changed_by": storable(author), "changed_at": to_iso(now),
-                "updated_at": to_iso(now),
+                "state": state.value, "changed_by": storable(author), "changed_at": to_iso(when),
+                "updated_at": to_iso(now), "detail": detail, "owner": owner,
             })
-            self._event(before.incident_id, EventKind.CONTAINMENT,
-                        f"{before.action}: {before.state.label} → {state.label}", author, source, now,
-                        key_moment=state is ContainmentState.DONE)
-            if state in (ContainmentState.IN_PROGRESS, ContainmentState.DONE):
+            text = f"{before.action}: {before.state.label} → {state.label}"
+            if detail:
+                text += f" — {detail}"
+            if owner_changed:
+                text += f" (owner: {owner})" if owner else " (owner cleared)"
+            self._containment_event(before, text, author, source, now, occurred_at=when,
+                                    state_from=before.state, state_to=state,
+                                    key_moment=state is ContainmentState.DONE)
+            if state.is_taken:
                 self._advance_phase(self.incident(before.incident_id), Phase.CONTAINMENT, author, source, now)
         return self.containment_action(action_id)
 
     def advance_containment(self, action_id: int, *, author: str = "",
                             source: EventSource = EventSource.CONSOLE) -> ContainmentAction:
+        """`space`: pending -> in progress -> done -> pending (n/a -> pending)."""
         current = self.containment_action(action_id)
         return self.set_containment_state(action_id, current.state.next, author=author, source=source)
+
+    def update_containment(self, action_id: int, *, detail: str | None = None, owner: str | None = None,
+                           author: str = "", source: EventSource = EventSource.CONSOLE) -> ContainmentAction:
+        """Change what was done and who owns it; the change is on the timeline."""
+        now = self.clock()
+        with self.transaction():
+            before = self.containment_action(action_id)
+            self._update_containment(before, detail, owner, author, source, now)
+        return self.containment_action(action_id)
+
+    def undo_containment(self, action_id: int, *, author: str = "",
+                         source: EventSource = EventSource.CONSOLE) -> ContainmentAction:
+        """Undo the item's latest change of state: its event is retracted (kept, marked "undone")
+        and the item goes back to the state before it, with the previous change's who and when."""
+        now = self.clock()
+        with self.transaction():
+            item = self.containment_action(action_id)
+            changes = self._state_changes(item)
+            if not changes:
+                raise ValueError(f"nothing to undo: {item.action} has no recorded change of state")
+            self._undo_change(item, changes, author, "undone", now)
+        return self.containment_action(action_id)
+
+    def _state_changes(self, item: ContainmentAction) -> list[TimelineEvent]:
+        """The item's changes of state that stand (not retracted), latest first."""
+        return [rows.event_from_row(row) for row in self.db.query(
+            "SELECT * FROM events WHERE containment_uuid = ? AND state_to IS NOT NULL AND retracted_at IS NULL "
+            "ORDER BY id DESC", [item.uuid])]
+
+    def _undo_change(self, item: ContainmentAction, changes: list[TimelineEvent], author: str, reason: str,
+                     now: datetime) -> None:
+        """Retract `changes[0]` (the latest) and put the item back as the change before left it."""
+        latest, previous = changes[0], changes[1] if len(changes) > 1 else None
+        self.db["events"].update(latest.id, {
+            "retracted_at": to_iso(now), "retracted_by": storable(author), "retraction_reason": reason,
+        })
+        self.db["containment"].update(item.id, {
+            "state": (latest.state_from or ContainmentState.PENDING).value,
+            "changed_by": previous.author if previous else "",
+            "changed_at": to_iso(previous.occurred_at) if previous else None,
+            "updated_at": to_iso(now),
+        })
+
+    def _update_containment(self, before: ContainmentAction, detail: str | None, owner: str | None,
+                            author: str, source: EventSource, now: datetime) -> None:
+        changes, said = {}, []
+        if detail is not None and storable(detail).strip() != before.detail:
+            changes["detail"] = storable(detail).strip()
+            said.append(f"what was done: {changes['detail']}" if changes["detail"] else "what was done: cleared")
+        if owner is not None and storable(owner).strip() != before.owner:
+            changes["owner"] = storable(owner).strip()
+            said.append(f"owner: {changes['owner']}" if changes["owner"] else "owner: cleared")
+        if not changes:
+            return
+        self.db["containment"].update(before.id, {**changes, "updated_at": to_iso(now)})
+        self._containment_event(before, f"{before.action} — {'; '.join(said)}", author, source, now)
+
+    def _redate_latest_change(self, item: ContainmentAction, at: datetime, author: str, now: datetime) -> None:
+        changes = self._state_changes(item)
+        if not changes:
+            raise ValueError(f"{item.action} has no change of state to date: set a state first")
+        self._edit_event(changes[0], author, now, occurred_at=at)
+
+    def _containment_event(self, item: ContainmentAction, text: str, author: str, source: EventSource,
+                           now: datetime, *, occurred_at: datetime | None = None,
+                           state_from: ContainmentState | None = None, state_to: ContainmentState | None = None,
+                           key_moment: bool = False) -> int:
+        event_id = self._event(item.incident_id, EventKind.CONTAINMENT, text, author, source, now,
+                               occurred_at=occurred_at, key_moment=key_moment)
+        self.db["events"].update(event_id, {
+            "containment_uuid": item.uuid,
+            "state_from": state_from.value if state_from else None,
+            "state_to": state_to.value if state_to else None,
+        })
+        return event_id
+
+    def _sync_containment_change(self, event: TimelineEvent, *, occurred_at: datetime | None = None,
+                                 retracted: bool = False, author: str = "", now: datetime) -> None:
+        """An event recording an item's latest change of state was re-dated (the item's time of
+        change moves with it) or retracted (the change is undone)."""
+        if not event.containment_uuid or event.state_to is None or event.is_retracted:
+            return
+        row = self.db.execute("SELECT id FROM containment WHERE uuid = ?", [event.containment_uuid]).fetchone()
+        if row is None:
+            return
+        item = self.containment_action(row[0])
+        changes = self._state_changes(item)
+        if not changes or changes[0].id != event.id:
+            return  # an earlier change: the item's state and time are a later one's
+        if retracted:
+            self._undo_change(item, changes, author, "", now)
+        elif occurred_at is not None:
+            self.db["containment"].update(item.id, {"changed_at": to_iso(occurred_at), "updated_at": to_iso(now)})
+
+    # -- signal notices held back by the rate limiter ------------------------------------------
+
+    def held_notices(self) -> list[HeldNotice]:
+        return [HeldNotice(r["key"], r["text"], parse_iso(r["occurred_at"]), r["incident_id"])
+                for r in self.query_rows("SELECT * FROM held_notices ORDER BY occurred_at, key")]
+
+    def record_signal_notices(self, incident_id: int | None, passed: Iterable[Notice],
+                              held: Iterable[Notice] = ()) -> list[Notice]:
+        """In one transaction: write the notices the limits let through as `signal` events, and
+        keep the ones still held back (latest per key) in the file.
+
+        A notice that had been held belongs to the incident that was open when its signal changed
+        (kept with it), written there even if that incident was resolved since; any other (or one
+        held while no incident was open) to `incident_id`, the incident open now. A held row is deleted with the event it becomes.
+        Returns the notices that belong to no incident (nothing was open): the caller keeps them
+        for the next incident declared."""
+        now = self.clock()
+        orphans = []
+        with self.transaction():
+            waiting = {notice.key: notice for notice in self.held_notices()}
+            for notice in passed:
+                row = waiting.pop(notice.key, None)
+                # Held while nothing was open: like any early notice, it goes to the incident open now.
+                held_for = row.incident_id if row and row.occurred_at == notice.occurred_at else None
+                target = held_for if held_for is not None else incident_id
+                if row is not None:
+                    self.db.execute("DELETE FROM held_notices WHERE key = ?", [notice.key])
+                if target is None:
+                    orphans.append(notice)
+                else:
+                    self._event(target, EventKind.SIGNAL, notice.text, "", EventSource.SIGNAL, now,
+                                occurred_at=notice.occurred_at)
+            for notice in held:
+                row = waiting.get(notice.key)
+                if row is None or row.occurred_at != notice.occurred_at:
+                    self.db["held_notices"].upsert({
+                        "key": notice.key, "incident_id": incident_id, "text": storable(notice.text),
+                        "occurred_at": to_iso(notice.occurred_at), "held_at": to_iso(now),
+                    }, pk="key")
+        return orphans
+
+    def release_held_notices(self) -> list[HeldNotice]:
+        """A console starting: the notices an earlier run was holding back are written to their
+        incidents now (their hold ended with that run), each with its own time, and deleted in the
+        same transaction. Returns (and deletes) the ones that belong to no incident."""
+        now = self.clock()
+        with self.transaction():
+            held = self.held_notices()
+            for notice in held:
+                if notice.incident_id is not None:
+                    self._event(notice.incident_id, EventKind.SIGNAL, notice.text, "", EventSource.SIGNAL, now,
+                                occurred_at=notice.occurred_at)
+            self.db.execute("DELETE FROM held_notices")
+        return [notice for notice in held if notice.incident_id is None]
 
     # -- status updates, action items, post-mortem ----------------------------------------------
 

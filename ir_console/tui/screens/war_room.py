@@ -22,6 +22,7 @@ from ir_console.model import EventKind, EventSource, Incident, Severity, Status,
 from ir_console.render.text import one_line
 from ir_console.signals.watch import SignalNotice
 from ir_console.store import Store, StoreError
+from ir_console.tui.dialogs.containment import ContainmentDialog, ContainmentEdit
 from ir_console.tui.entry_syntax import parse_entry
 from ir_console.tui.screens.event import EventScreen, PasteScreen
 from ir_console.tui.screens.forms import (
@@ -103,6 +104,7 @@ class WarRoomScreen(Screen):
         self.refresh_record()
         self.set_interval(1.0, self.tick)
         self.set_interval(self.app.live_interval, self.check_for_changes)
+        self.run_worker(self.release_held_notices(), group="held-notices", exit_on_error=False)
         self.query_one("#timeline", TimelineView).focus()
         if self.incident is None:
             self.action_new_incident()
@@ -328,6 +330,38 @@ class WarRoomScreen(Screen):
             return
         await self.write(lambda store: store.advance_containment(advance.action_id, author=self.author))
 
+    @on(ContainmentList.SetState)
+    async def set_containment_state(self, chosen: ContainmentList.SetState) -> None:
+        if self.require_writable() is None:
+            return
+        await self.write(lambda store: store.set_containment_state(chosen.action_id, chosen.state,
+                                                                   author=self.author))
+
+    @on(ContainmentList.Undo)
+    async def undo_containment(self, undo: ContainmentList.Undo) -> None:
+        if self.require_writable() is None:
+            return
+        if await self.write(lambda store: store.undo_containment(undo.action_id, author=self.author)):
+            self.notify("Undone: the change is struck out on the timeline.", markup=False)
+
+    @on(OptionList.OptionSelected, "#containment")
+    def open_containment(self, selected: OptionList.OptionSelected) -> None:
+        incident = self.require_correctable()
+        if incident is None:
+            return
+        action = self.store.containment_action(int(selected.option.id))
+        self.app.push_screen(ContainmentDialog(action, self.app.clock(), incident.started_at),
+                             self._containment_edited)
+
+    async def _containment_edited(self, edit: ContainmentEdit | None) -> None:
+        if edit is None or self.require_correctable() is None:
+            return
+        if edit.undo:
+            await self.write(lambda store: store.undo_containment(edit.action_id, author=self.author))
+            return
+        await self.write(lambda store: store.set_containment_state(
+            edit.action_id, edit.state, at=edit.at, detail=edit.detail, owner=edit.owner, author=self.author))
+
     @on(ContainmentList.Add)
     def add_containment(self) -> None:
         if self.require_writable():
@@ -343,12 +377,14 @@ class WarRoomScreen(Screen):
 
     @on(SignalsPane.Noticed)
     async def signals_noticed(self, noticed: SignalsPane.Noticed) -> None:
-        """A threshold crossed or an endpoint changed state: on the timeline, typed by nobody."""
-        incident = self.incident
-        if incident is None or not incident.is_open:
-            self._early_notices.extend(noticed.notices)
-            return
-        await self._log_notices(incident, noticed.notices)
+        """A threshold crossed or an endpoint changed state: on the timeline, typed by nobody.
+
+        It belongs to the incident open now; one the limits held back belongs to the incident
+        that was open when its signal changed, and is written there when its hold ends even if
+        that incident was resolved meanwhile. Held notices are kept in the file, so a restart
+        does not lose them either (`release_held_notices`)."""
+        incident = self.incident if self.incident is not None and self.incident.is_open else None
+        await self._log_notices(incident, noticed.notices, noticed.held)
 
     async def _log_early_notices(self, incident: Incident) -> None:
         declared = self.app.clock()
@@ -357,13 +393,25 @@ class WarRoomScreen(Screen):
         if early:
             await self._log_notices(incident, early)
 
-    async def _log_notices(self, incident: Incident, notices: list[SignalNotice]) -> None:
-        def save(store: Store) -> None:
-            for notice in notices:
-                store.add_event(incident.id, notice.text, kind=EventKind.SIGNAL, occurred_at=notice.occurred_at,
-                                source=EventSource.SIGNAL)
+    async def _log_notices(self, incident: Incident | None, notices: list[SignalNotice],
+                           held: list[SignalNotice] | None = None) -> None:
+        if incident is None and not held and not notices:
+            return
+        incident_id = incident.id if incident else None
+        orphans = await self.write(lambda store: store.record_signal_notices(incident_id, notices, held or ()))
+        if isinstance(orphans, list):
+            self._early_notices.extend(orphans)  # nothing open: kept for the next incident declared
 
-        await self.write(save)
+    async def release_held_notices(self) -> None:
+        """Notices an earlier run held back: written to their incidents now, at their own times."""
+        try:
+            if not self.store.held_notices():
+                return
+        except StoreError:
+            return
+        orphans = await self.write(lambda store: store.release_held_notices())
+        if isinstance(orphans, list):
+            self._early_notices.extend(SignalNotice(n.key, n.text, n.occurred_at) for n in orphans)
 
     def action_next_signal(self) -> None:
         if self.reviewing:

@@ -55,11 +55,13 @@ class SignalsPane(Vertical):
     """
 
     class Noticed(Message):
-        """Signals crossed a threshold or changed state: for the timeline."""
+        """Signals crossed a threshold or changed state: `notices` for the timeline now, `held`
+        the ones the limits hold back (all of them, latest per key), to be kept until written."""
 
-        def __init__(self, notices: list[SignalNotice]) -> None:
+        def __init__(self, notices: list[SignalNotice], held: list[SignalNotice] | None = None) -> None:
             super().__init__()
             self.notices = notices
+            self.held = held or []
 
     def __init__(self, config: Config, *, sample_interval: float, **kwargs) -> None:  # noqa: ANN003
         super().__init__(**kwargs)
@@ -76,6 +78,7 @@ class SignalsPane(Vertical):
         self._failure_shown = False
         self._stopping = threading.Event()
         self._pending: set[str] = set()  # tabs measured since they were last drawn
+        self._held_told: list[SignalNotice] = []  # what the watcher held back when last told
 
     def _now(self) -> datetime:
         return self.clock()
@@ -285,5 +288,7 @@ class SignalsPane(Vertical):
                         severity="warning", markup=False)
 
     def _notice(self, notices: Sequence[SignalNotice]) -> None:
-        if notices:
-            self.post_message(self.Noticed(list(notices)))
+        held = self.watcher.held()
+        if notices or held != self._held_told:
+            self._held_told = held
+            self.post_message(self.Noticed(list(notices), held))
