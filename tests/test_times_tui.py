@@ -16,13 +16,14 @@ from ir_console.model import Incident, Severity, Triage
 from ir_console.store import Store
 from ir_console.tui.screens.event import EventScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
-from ir_console.tui.widgets.panes import EntryLine
+from ir_console.tui.widgets.panes import ContainmentList, EntryLine
 from tui_support import (
     Clock,
     console,
     count,
     one,
     paste_text,
+    prompts,
     run,
     settle,
     shown_lines,
@@ -217,3 +218,17 @@ async def test_the_event_dialog_refuses_the_future_and_says_so_as_you_type(store
         assert "in the future" in str(dialog.query_one("#form-error", Label).render())
         assert one(db_path, "SELECT occurred_at FROM events WHERE id = ?", event.id)["occurred_at"] == (
             "2026-11-30T00:05:00.000Z")
+
+
+async def test_a_containment_change_not_made_today_shows_its_date(store, db_path, clock, incident) -> None:
+    rollback, flag = store.containment(incident.id)[:2]
+    clock.now = MIDNIGHT - timedelta(minutes=7)  # 23:58 yesterday
+    store.advance_containment(rollback.id, author="sam")
+    clock.now = MIDNIGHT
+    store.advance_containment(flag.id, author="sam")
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        shown = prompts(app.screen.query_one("#containment", ContainmentList))
+        assert "in progress by sam Nov 29 23:58" in shown[0]
+        assert "in progress by sam 00:05" in shown[1] and "Nov" not in shown[1]

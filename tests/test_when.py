@@ -144,3 +144,11 @@ def test_the_entry_line_reads_the_one_syntax(line: str, occurred: datetime, text
 def test_the_entry_line_refuses_the_future_in_one_line() -> None:
     with pytest.raises(ValueError, match="is in the future"):
         parse_entry("@2026-11-30T09:00Z Tomorrow's deploy", NOW, UTC)
+
+
+def test_the_next_status_update_carries_its_date_when_it_is_due_tomorrow() -> None:
+    from ir_console.render.status import next_update_time
+
+    late = datetime(2026, 11, 29, 22, 0, tzinfo=UTC)
+    assert next_update_time(late + timedelta(minutes=15), late) == "22:15 UTC"
+    assert next_update_time(late + timedelta(hours=4), late) == "2026-11-30 02:00 UTC"

@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from ir_console.model import ContainmentAction, ContainmentState, Hypothesis, HypothesisResult
 from ir_console.render.text import one_line
+from ir_console.render.times import clock_time
 
 RESULT_BADGES = {
     HypothesisResult.OPEN: ("OPEN", "bold"),
@@ -94,16 +95,17 @@ class ContainmentList(OptionList):
         if actions == self.shown:
             return
         self.shown = actions
-        keep_highlight(self, lambda: [Option(self._line(a), id=str(a.id)) for a in actions])
+        now = self.app.clock()
+        keep_highlight(self, lambda: [Option(self._line(a, now), id=str(a.id)) for a in actions])
 
     @staticmethod
-    def _line(action: ContainmentAction) -> Text:
+    def _line(action: ContainmentAction, now: datetime) -> Text:
         mark, style = STATE_MARKS[action.state]
         line = Text(f"{mark} ", style=style)
         line.append(one_line(action.action), style="bold" if action.state is ContainmentState.IN_PROGRESS else "")
         if action.state is not ContainmentState.PENDING:
             who = f" by {one_line(action.changed_by, 16)}" if action.changed_by else ""
-            when = f" {action.changed_at.astimezone():%H:%M}" if action.changed_at else ""
+            when = f" {clock_time(action.changed_at, now)}" if action.changed_at else ""  # dated if not today
             line.append(f"  {action.state.label}{who}{when}", style="dim")
         if action.when_to_use:
             line.append(f"\n    {one_line(action.when_to_use)}", style="italic dim")
