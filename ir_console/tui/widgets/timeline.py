@@ -13,7 +13,7 @@ stay aligned.
 from __future__ import annotations
 
 from collections import OrderedDict
-from datetime import date, datetime, timezone
+from datetime import date, timezone
 
 from rich.segment import Segment
 from rich.style import Style
