@@ -11,14 +11,12 @@ import errno
 import getpass
 import json
 import os
-import re
 import shutil
 import sqlite3
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -44,7 +42,8 @@ from ir_console.model import (
 from ir_console.model.when import SYNTAX as WHEN_SYNTAX
 from ir_console.model.when import parse_when
 from ir_console.model.archive import SearchHit
-from ir_console.model.clock import format_duration, parse_iso, to_iso, utc_now
+from ir_console.model.clock import format_duration, to_iso, utc_now
+from ir_console.model.when import SYNTAX, not_in_future, parse_since, parse_until, parse_when
 from ir_console.render.markdown import postmortem_markdown
 from ir_console.render.stats import archive_stats, stats_json, stats_markdown, stats_text
 from ir_console.render.status import draft_status_update, status_update
@@ -107,11 +106,15 @@ def open_store(ctx: click.Context, *, create: bool = True, reading: bool = False
     return store
 
 
-def parse_time(value: str | None, option: str):
+def parse_time(value: str | None, option: str, *, past: bool = False):
+    """A time given to `option`, in the one syntax (model.when: -5m, 02:58, 13:45Z, ISO 8601,
+    `2026-11-29 23:58`). `past`: it happened, so it cannot be in the future."""
     if value is None:
         return None
+    now = utc_now()
     try:
-        return parse_iso(value)
+        moment = parse_when(value, now)
+        return not_in_future(moment, now) if past else moment
     except ValueError as error:
         raise Fail(f"{option}: {error}") from None
 
@@ -166,12 +169,12 @@ def open_console(ctx: click.Context, *, start_with_incidents: bool = False) -> N
 @click.option("--happening", default="", help="What's happening (one sentence).")
 @click.option("--affected", default="", help="Who's affected.")
 @click.option("--changed", default="", help="What changed recently.")
-@click.option("--detected", default=None, help="Time detected, ISO 8601 (default: now).")
+@click.option("--detected", default=None, metavar="TIME", help=f"Time detected (default: now). TIME: {SYNTAX}.")
 @click.option("--by", "author", default=None, help="Who declares it (default: your user name).")
 @click.pass_context
 def new_incident(ctx, title, severity, reporter, happening, affected, changed, detected, author) -> None:
     """Declare an incident; prints its id alone."""
-    detected_at = parse_time(detected, "--detected")
+    detected_at = parse_time(detected, "--detected", past=True)
     store = open_store(ctx)
     with reported_errors():
         incident = store.create_incident(
@@ -195,7 +198,7 @@ def resolve_incident(store: Store, key: str | None) -> Incident:
 @click.argument("text")
 @click.option("--incident", "incident_key", default=None, help="Incident id (default: the most recent open one).")
 @click.option("--kind", default="note", help="note, alert, action, decision, evidence, ...")
-@click.option("--at", "at", default=None, help="When it happened, ISO 8601 (default: now).")
+@click.option("--at", "at", default=None, metavar="TIME", help=f"When it happened (default: now). TIME: {SYNTAX}.")
 @click.option("--by", "author", default=None, help="Author (default: your user name).")
 @click.option("--key", "key_moment", is_flag=True, help="Mark as a key moment.")
 @click.pass_context
@@ -203,7 +206,7 @@ def log_event(ctx, text, incident_key, kind, at, author, key_moment) -> None:
     """Append TEXT to the timeline (`-` reads it from stdin)."""
     if text == "-":
         text = sys.stdin.read().rstrip("\n")
-    occurred_at = parse_time(at, "--at")
+    occurred_at = parse_time(at, "--at", past=True)
     store = open_store(ctx)
     with reported_errors():
         incident = resolve_incident(store, incident_key)
@@ -216,11 +219,12 @@ def log_event(ctx, text, incident_key, kind, at, author, key_moment) -> None:
 def parse_milestone(value: str):
     name, separator, when = value.partition("=")
     if not separator:
-        raise Fail(f"--milestone: expected NAME=ISO8601 (or NAME= to clear); got {value!r}")
+        raise Fail(f"--milestone: expected NAME=TIME (or NAME= to clear); got {value!r}")
     try:
-        return Milestone.parse(name), parse_iso(when) if when else None
+        milestone = Milestone.parse(name)
     except ValueError as error:
         raise Fail(f"--milestone: {error}") from None
+    return milestone, parse_time(when, f"--milestone {milestone.value}", past=True) if when else None
 
 
 @main.command("set")
@@ -232,8 +236,8 @@ def parse_milestone(value: str):
 @click.option("--scribe", default=None)
 @click.option("--comms-lead", "comms_lead", default=None)
 @click.option("--tech-lead", "tech_lead", default=None)
-@click.option("--milestone", "milestones", multiple=True, metavar="NAME=ISO8601",
-              help=f"Repeatable. NAME: {', '.join(m.value for m in Milestone)}.")
+@click.option("--milestone", "milestones", multiple=True, metavar="NAME=TIME",
+              help=f"Repeatable; NAME= clears it. NAME: {', '.join(m.value for m in Milestone)}. TIME: {SYNTAX}.")
 @click.option("--by", "author", default=None, help="Who makes the change (default: your user name).")
 @click.pass_context
 def set_fields(ctx, incident_key, severity, status, phase, commander, scribe, comms_lead, tech_lead,
@@ -366,24 +370,27 @@ STATUS_FILTERS = {
     "resolved": [Status.RESOLVED],
     **{s.value.lower(): [s] for s in Status if s.is_open},
 }
-DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def parse_window(value: str | None, option: str, *, end: bool = False):
-    """An ISO 8601 time, or a date: its start, or with `end` the start of the next day (so
-    `--until 2026-01-31` takes in the whole 31st)."""
-    moment = parse_time(value, option)
-    if moment is not None and end and DATE_ONLY.fullmatch(value.strip()):
-        moment += timedelta(days=1)
-    return moment
+    """A time, or a date (local): its start, or with `end` its end (so `--until 2026-01-31`
+    takes in the whole 31st). Read by model.when, as the console reads its filters."""
+    if value is None:
+        return None
+    try:
+        return (parse_until if end else parse_since)(value, utc_now())
+    except ValueError as error:
+        raise Fail(f"{option}: {error}") from None
 
 
 def window_options(command):
     """--since and --until: when incidents started (impact started, else detected, else declared)."""
-    command = click.option("--until", default=None, metavar="DATE",
-                           help="Only incidents that started before DATE (a date: before its end), ISO 8601.")(command)
-    return click.option("--since", default=None, metavar="DATE",
-                        help="Only incidents that started at or after DATE, ISO 8601 (a date or a time).")(command)
+    command = click.option("--until", default=None, metavar="TIME",
+                           help="Only incidents that started before TIME; a date (local) takes in the whole day. "
+                                "TIME as for --since.")(command)
+    return click.option("--since", default=None, metavar="TIME",
+                        help=f"Only incidents that started at or after TIME; a date means its local midnight. "
+                             f"TIME: {SYNTAX}.")(command)
 
 
 @main.command("list")

@@ -367,8 +367,8 @@ def test_set_milestones_back_fill_and_clear(cli: Cli) -> None:
 
 @pytest.mark.parametrize("value, needle", [
     ("impact_begun=2026-01-05T07:55:00Z", "milestone must be one of"),
-    ("impact_started", "NAME=ISO8601"),
-    ("impact_started=soon", "ISO 8601"),
+    ("impact_started", "NAME=TIME"),
+    ("impact_started=soon", "cannot read the time 'soon'"),
 ])
 def test_set_bad_milestone_fails_in_one_line_and_changes_nothing(cli: Cli, value: str, needle: str) -> None:
     ref = cli.new()

@@ -185,7 +185,7 @@ async def test_new_incident_form_refuses_what_it_cannot_save(store, db_path, clo
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is form and app.is_running
-        assert str(error.render()) == "Time detected: not an ISO 8601 timestamp: '[/]yesterday'"
+        assert str(error.render()).startswith("Time detected: cannot read the time '[/]yesterday': use now, -5m")
         assert app.focused is form.query_one("#detected", Input)
         assert count(db_path, "incidents") == 0
 
@@ -280,6 +280,10 @@ async def test_entry_prefixes_kind_key_moment_and_back_dating(store, db_path, cl
         for number, line in enumerate(lines, start=1):
             await paste_text(pilot, line)
             await pilot.press("enter")
+            if line.startswith("/decision"):  # 02:14:30 is before the incident began: shown, then confirmed
+                await wait_until(pilot, lambda: entry.confirming, "the question")
+                assert "2026-11-27 02:14:30 UTC (today), before the incident began" in entry.border_title
+                await pilot.press("enter")
             await wait_until(pilot, lambda n=number: count(db_path, "events") == 2 + n and entry.value == "",
                              f"entry {line!r}")
 
@@ -314,12 +318,12 @@ async def test_entry_prefixes_kind_key_moment_and_back_dating(store, db_path, cl
 
 
 BAD_ENTRIES = [
-    ("@25:99 Bad time", "no such time of day '@25:99'"),
-    ("@yesterday Something", "cannot read the time '@yesterday'"),
+    ("@25:99 Bad time", "no such time of day: '25:99'"),
+    ("@yesterday Something", "cannot read the time 'yesterday'"),
     ("/bogus Something", "unknown kind /bogus"),
     # The user's own text inside the message stays text: neither styled nor a markup error.
     ("/[bold]x Something", "unknown kind /[bold]x"),
-    ("@[/] Something", "cannot read the time '@[/]'"),
+    ("@[/] Something", "cannot read the time '[/]'"),
     ("! @-5m", "Write something after the prefixes."),
 ]
 

@@ -8,7 +8,7 @@ and what is stored is the exact text they sent.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from ir_console.model import ContainmentAction, EventKind, IncidentRecord, TimelineEvent
 from ir_console.render.deadlines import Cadence, update_every
@@ -42,8 +42,15 @@ def draft_status_update(record: IncidentRecord, now: datetime, cadence: Cadence 
         impact=impact(record),
         current_action=current_action(record),
         eta="Unknown",
-        next_update=f"{due:%H:%M} UTC" if incident.is_open else "None: this is the final update",
+        next_update=next_update_time(due, now) if incident.is_open else "None: this is the final update",
     )
+
+
+def next_update_time(due: datetime, now: datetime) -> str:
+    """`03:29 UTC`, with its date when it is not today (UTC): a SEV-4's next update at 22:00 is
+    due tomorrow, and stakeholders read it in another time zone."""
+    due, now = due.astimezone(timezone.utc), now.astimezone(timezone.utc)
+    return f"{due:%H:%M} UTC" if due.date() == now.date() else f"{due:%Y-%m-%d %H:%M} UTC"
 
 
 def impact(record: IncidentRecord) -> str:

@@ -2,8 +2,9 @@
 
     /alert Pager fired for checkout       kind prefix: /note /alert /action /decision /evidence
     ! Rolled back to v41                  `!` marks a key moment
-    @14:32 First 500s in the logs         back-date to 14:32 local time today (`@14:32Z` for UTC)
-    @-5m Disk alarm                       back-date by minutes (`m`) or hours (`h`)
+    @14:32 First 500s in the logs         back-date: any time `model.when` reads (`@14:32Z`,
+    @-5m Disk alarm                       `@-2h`, `@now`, `@2026-11-29T23:58Z`, and a date and a
+    @2026-11-29 23:58 Pager fired         time as two words)
 
 Prefixes combine in any order: `/action ! @-2m Rolled back`.
 """
@@ -12,12 +13,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone, tzinfo
+from datetime import datetime, tzinfo
 
 from ir_console.model import ENTRY_KINDS, EventKind
+from ir_console.model.when import is_date_only, not_in_future, parse_when
 
-RELATIVE = re.compile(r"^@-(\d+)([mh])$")
-CLOCK = re.compile(r"^@(\d{1,2}):(\d{2})(?::(\d{2}))?([zZ]?)$")
+# The time word that may follow `@2026-11-29`: `23:58`, `23:58:05`, `23:58Z`, `23:58+01:00`.
+TIME_WORD = re.compile(r"^\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[zZ]|[+-]\d{2}:?\d{2})?$")
 
 
 @dataclass
@@ -29,7 +31,8 @@ class Entry:
 
 
 def parse_entry(line: str, now: datetime, local_tz: tzinfo | None = None) -> Entry:
-    """Split the prefixes off an entry line. Raises ValueError for a prefix it cannot read."""
+    """Split the prefixes off an entry line. Raises ValueError (one line) for a prefix it cannot
+    read or a time in the future."""
     entry = Entry(text="")
     words = line.strip().split(" ")
     while words and words[0][:1] in ("/", "!", "@") and words[0]:
@@ -39,7 +42,10 @@ def parse_entry(line: str, now: datetime, local_tz: tzinfo | None = None) -> Ent
         elif token.startswith("/"):
             entry.kind = parse_kind(token[1:])
         else:
-            entry.occurred_at = parse_when(token, now, local_tz)
+            when = token[1:]
+            if is_date_only(when) and words and TIME_WORD.match(words[0]):
+                when = f"{when} {words.pop(0)}"  # `@2026-11-29 23:58`: the date and its time
+            entry.occurred_at = not_in_future(parse_when(when, now, local_tz), now)
     entry.text = " ".join(words).strip()
     return entry
 
@@ -50,22 +56,3 @@ def parse_kind(name: str) -> EventKind:
             return kind
     choices = " ".join(f"/{k.value}" for k in ENTRY_KINDS)
     raise ValueError(f"unknown kind /{name}: use {choices}")
-
-
-def parse_when(token: str, now: datetime, local_tz: tzinfo | None) -> datetime:
-    relative = RELATIVE.match(token)
-    if relative:
-        amount, unit = int(relative.group(1)), relative.group(2)
-        return now - (timedelta(minutes=amount) if unit == "m" else timedelta(hours=amount))
-    clock = CLOCK.match(token)
-    if not clock:
-        raise ValueError(f"cannot read the time {token!r}: use @14:32, @14:32Z or @-5m")
-    hour, minute, second, utc = int(clock.group(1)), int(clock.group(2)), int(clock.group(3) or 0), clock.group(4)
-    if hour > 23 or minute > 59 or second > 59:
-        raise ValueError(f"no such time of day {token!r}")
-    zone = timezone.utc if utc else (local_tz or now.astimezone().tzinfo)
-    today = now.astimezone(zone).date()
-    moment = datetime.combine(today, time(hour, minute, second), tzinfo=zone)
-    if moment > now:  # 23:50 typed at 00:10 means yesterday
-        moment -= timedelta(days=1)
-    return moment.astimezone(timezone.utc)

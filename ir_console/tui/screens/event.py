@@ -13,8 +13,11 @@ from textual.widgets import Button, Checkbox, Input, Label, Static, TextArea
 
 from ir_console.model import EventKind, EventRevision, TimelineEvent
 from ir_console.model.clock import to_iso
+from ir_console.model.when import needs_confirmation, not_in_future, parse_when
 from ir_console.render.text import display_text
-from ir_console.tui.screens.forms import Modal, parse_detected
+from ir_console.render.times import when_with_day
+from ir_console.store import StoreError
+from ir_console.tui.screens.forms import TIME_HINT, Modal
 
 
 class EventScreen(Modal):
@@ -25,6 +28,29 @@ class EventScreen(Modal):
         self.event = event
         self.history = history
         self.now = now
+        # A new time before the incident began or over 12 h ago is saved on the second ctrl+s,
+        # once the full date-time has been shown: the moment shown for it.
+        self._confirmed: datetime | None = None
+
+    def _read_time(self, typed: str) -> datetime:
+        return not_in_future(parse_when(typed, self.now), self.now)
+
+    def _resolved(self, typed: str) -> str:
+        """What the time field will store, in full, as the user types (or why it cannot)."""
+        try:
+            return f"→ {when_with_day(self._read_time(typed), self.now)}"
+        except ValueError as problem:
+            return f"→ {problem}"
+
+    @on(Input.Changed, "#occurred")
+    def time_typed(self, changed: Input.Changed) -> None:
+        self.query_one("#occurred-resolved", Label).update(self._resolved(changed.value))
+
+    def _began(self) -> datetime | None:
+        try:
+            return self.app.reader.incident(self.event.incident_id).started_at
+        except StoreError:
+            return None
 
     def compose(self) -> ComposeResult:
         event = self.event
@@ -34,8 +60,9 @@ class EventScreen(Modal):
             yield Static(self._facts(), classes="facts")
             yield Label("Text", classes="field-label")
             yield TextArea(display_text(event.text), id="text", soft_wrap=True, show_line_numbers=False)
-            yield Label("When it happened (ISO 8601, 14:32 local, 14:32Z, -5m)", classes="field-label")
+            yield Label(f"When it happened ({TIME_HINT})", classes="field-label")
             yield Input(to_iso(event.occurred_at), id="occurred")
+            yield Label(self._resolved(to_iso(event.occurred_at)), id="occurred-resolved", markup=False)
             yield Checkbox("Key moment (goes into the post-mortem timeline)", event.key_moment, id="key")
             yield Label("Reason, if you retract it", classes="field-label")
             yield Input(id="reason")
@@ -80,11 +107,19 @@ class EventScreen(Modal):
                 return
             changes["text"] = text
         try:
-            occurred = parse_detected(self.query_one("#occurred", Input).value, self.now)
+            occurred = parse_when(self.query_one("#occurred", Input).value, self.now)
+            if occurred != self.event.occurred_at:
+                not_in_future(occurred, self.now)  # a time kept as it was is not questioned
         except ValueError as problem:
             self.query_one("#form-error", Label).update(f"When: {problem}")
             return
         if occurred != self.event.occurred_at:
+            if needs_confirmation(occurred, self.now, self._began()) and occurred != self._confirmed:
+                self._confirmed = occurred
+                self.query_one("#form-error", Label).update(
+                    f"When: {when_with_day(occurred, self.now)} — before the incident began or over 12 h ago. "
+                    "ctrl+s again saves it.")
+                return
             changes["occurred_at"] = occurred
         key = self.query_one("#key", Checkbox).value
         if key != self.event.key_moment:

@@ -17,11 +17,13 @@ from textual.widgets.option_list import Option
 
 from ir_console.model import SEVERITY_TABLE, Role, Severity, Status, Triage
 from ir_console.model.archive import SimilarIncident
-from ir_console.model.clock import parse_iso, to_iso
-from ir_console.tui.entry_syntax import parse_when
+from ir_console.model.clock import to_iso
+from ir_console.model.when import not_in_future, parse_when
 from ir_console.tui.widgets.similar import MATCHES_SHOWN, SimilarIncidents
 
 AFFECTED_SUGGESTIONS = ["All users", "A subset of users", "Internal only"]
+# What a time field takes, in short (the whole syntax: model.when.SYNTAX, README "Times").
+TIME_HINT = "now, -5m, 14:32 local, 14:32Z, 2026-11-29 23:58, ISO 8601"
 # From this width the similar incidents sit beside the fields; below it, under them.
 WIDE_WIDTH = 120
 
@@ -142,16 +144,6 @@ class NewIncident:
     detected_at: datetime
 
 
-def parse_detected(text: str, now: datetime) -> datetime:
-    """ISO 8601, a time of day (`14:32`, `14:32Z`) or a relative time (`-5m`)."""
-    text = text.strip()
-    if not text:
-        return now
-    if text.startswith("-") or (":" in text and len(text) <= 9):
-        return parse_when("@" + text, now, None)
-    return parse_iso(text, default_tz=now.astimezone().tzinfo)
-
-
 class NewIncidentScreen(SimilarModal):
     """The seed's triage record: the first five minutes, beside similar past incidents."""
 
@@ -175,7 +167,7 @@ class NewIncidentScreen(SimilarModal):
         yield Input(placeholder="Checkout returns 500s", id="title")
         yield Label("Severity (↑/↓)", classes="field-label")
         yield severity_list(Severity.SEV2)
-        yield Label("Time detected (ISO 8601, 14:32 local, 14:32Z, -5m)", classes="field-label")
+        yield Label(f"Time detected ({TIME_HINT})", classes="field-label")
         yield Input(to_iso(self.now), id="detected")
         yield Label("Reporter: who noticed", classes="field-label")
         yield Input(id="reporter")
@@ -201,7 +193,8 @@ class NewIncidentScreen(SimilarModal):
             self.query_one("#title", Input).focus()
             return
         try:
-            detected_at = parse_detected(self.value("detected"), self.now)
+            typed = self.value("detected")
+            detected_at = not_in_future(parse_when(typed, self.now), self.now) if typed.strip() else self.now
         except ValueError as problem:
             error.update(f"Time detected: {problem}")
             self.query_one("#detected", Input).focus()

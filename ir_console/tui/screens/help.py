@@ -15,7 +15,8 @@ from ir_console.tui.screens.war_room import WarRoomScreen
 ENTRY_HELP = (
     ("/action /decision /alert /evidence", "kind of entry (default: note)"),
     ("!", "mark as a key moment (goes into the post-mortem timeline)"),
-    ("@14:32  @14:32Z  @-5m  @-1h", "back-date: local time, UTC, or minutes/hours ago"),
+    ("@14:32  @14:32Z  @-5m  @-1d", "back-date: local time, UTC, or that long ago"),
+    ("@2026-11-29 23:58", "back-date to a date and time (ISO 8601 too); another day asks for a second Enter"),
 )
 PANE_KEYS = (
     ("tab / shift+tab", "next / previous pane"),

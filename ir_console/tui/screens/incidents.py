@@ -16,7 +16,6 @@ store's belongs to the event loop's thread) and would gain nothing a user could 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -35,9 +34,10 @@ from textual.widgets.option_list import Option
 
 from ir_console.clipboard import save_to_file
 from ir_console.locations import data_dir, private_dir
-from ir_console.model import Severity, Status, format_duration, parse_iso
+from ir_console.model import Severity, Status, format_duration
 from ir_console.model.archive import IncidentSummary, SearchHit
 from ir_console.model.root_causes import COMMON_ROOT_CAUSES
+from ir_console.model.when import parse_since, parse_until
 from ir_console.render.stats import ArchiveStats, archive_stats, incidents, stats_json, stats_markdown, stats_text
 from ir_console.render.text import one_line
 from ir_console.store import Store, StoreError
@@ -80,33 +80,24 @@ SEARCH_LIMIT = 50
 SEARCH_DELAY = 0.3  # seconds after the last keystroke
 MATCH_STYLE = Style(bold=True, reverse=True)
 STATS_DAYS = 90
-DATE_HINT = "YYYY-MM-DD, local"
-DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATE_HINT = "YYYY-MM-DD (local) or a time"
 
 
 # -- dates --------------------------------------------------------------------------------------
 
 
-def parse_day(text: str, name: str, *, end: bool = False) -> datetime | None:
-    """A date typed in a filter: `2026-11-27` (local time; with `end`, the start of the next day,
-    so "until the 27th" takes in the 27th) or a full ISO 8601 time. Empty: None. Raises
-    ValueError naming the field."""
-    text = text.strip()
-    if not text:
-        return None
-    local = datetime.now().astimezone().tzinfo
+def parse_window(since_text: str, until_text: str, now: datetime) -> tuple[datetime | None, datetime | None]:
+    """The filter's window, read by `model.when` (a date: local, `until` takes in the whole day).
+    Empty: no bound. Raises ValueError naming the field."""
+    since = until = None
     try:
-        moment = parse_iso(text, default_tz=local)
-    except ValueError:
-        raise ValueError(f"{name}: {text!r} is not a date ({DATE_HINT}, or ISO 8601)") from None
-    if end and DATE_ONLY.fullmatch(text):
-        moment += timedelta(days=1)
-    return moment
-
-
-def parse_window(since_text: str, until_text: str) -> tuple[datetime | None, datetime | None]:
-    since = parse_day(since_text, "since")
-    until = parse_day(until_text, "until", end=True)
+        since = parse_since(since_text, now) if since_text.strip() else None
+    except ValueError as problem:
+        raise ValueError(f"since: {problem}") from None
+    try:
+        until = parse_until(until_text, now) if until_text.strip() else None
+    except ValueError as problem:
+        raise ValueError(f"until: {problem}") from None
     if since is not None and until is not None and since >= until:
         raise ValueError("since must be before until")
     return since, until
@@ -311,7 +302,7 @@ class IncidentsScreen(Screen):
             return
         status, severity, since_text, until_text, _, _ = asked
         try:
-            since, until = parse_window(since_text, until_text)
+            since, until = parse_window(since_text, until_text, self.now)
             self.shown = self.store.incident_summaries(
                 statuses=STATUS_FILTERS[status],
                 severities=None if severity == ANY_SEVERITY else [Severity(int(severity))],
@@ -431,7 +422,7 @@ class IncidentsScreen(Screen):
         error = self.query_one("#stats-error", Label)
         try:
             since, until = parse_window(self.query_one("#stats-since", Input).value,
-                                        self.query_one("#stats-until", Input).value)
+                                        self.query_one("#stats-until", Input).value, self.now)
             summaries = self.store.incident_summaries(since=since, until=until, now=self.now)
         except (ValueError, StoreError) as problem:
             show_error(error, one_line(str(problem)))

@@ -19,7 +19,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, OptionList
 
 from ir_console.model import EventKind, EventSource, Incident, Severity, Status, TimelineEvent
+from ir_console.model.when import needs_confirmation
 from ir_console.render.text import one_line
+from ir_console.render.times import when_with_day
 from ir_console.signals.watch import SignalNotice
 from ir_console.store import Store, StoreError
 from ir_console.tui.dialogs.containment import ContainmentDialog, ContainmentEdit
@@ -239,15 +241,29 @@ class WarRoomScreen(Screen):
             return  # stale: a second Enter pressed while this line was being saved (it is logged once)
         if incident is None or not line.strip() or self.require_writable() is None:
             return  # a refused line stays in the entry line: Enter logs it once the incident is reopened
+        now = self.app.clock()
         try:
-            entry = parse_entry(line, self.app.clock())
+            entry = parse_entry(line, now)
         except ValueError as error:
             # The message quotes what the user typed: it is text, not markup (`@[/]` must not crash the app).
+            entry_line.end_confirmation()
             self.notify(one_line(str(error)), title="Entry not logged", severity="error", markup=False)
             return
         if not entry.text:
+            entry_line.end_confirmation()
             self.notify("Write something after the prefixes.", severity="warning")
             return
+        if entry.occurred_at is not None and needs_confirmation(entry.occurred_at, now, incident.started_at):
+            # Another day, or before the incident began: logged only once the commander saw the date.
+            confirmed = entry_line.confirmed_moment(line)
+            if confirmed is None:
+                began = incident.started_at
+                why = "before the incident began" if began is not None and entry.occurred_at < began \
+                    else "more than 12 h ago"
+                entry_line.ask_to_confirm(line, entry.occurred_at, f"{when_with_day(entry.occurred_at, now)}, "
+                                                                   f"{why}: Enter logs it, Esc edits")
+                return
+            entry.occurred_at = confirmed  # the moment that was shown, not one re-read a minute later
         saved = await self.write(lambda store: store.add_event(
             incident.id, entry.text, kind=entry.kind, occurred_at=entry.occurred_at,
             author=self.author, source=EventSource.CONSOLE, key_moment=entry.key_moment),

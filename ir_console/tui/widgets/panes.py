@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
@@ -11,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from ir_console.model import ContainmentAction, ContainmentState, Hypothesis, HypothesisResult
 from ir_console.render.text import one_line
+from ir_console.render.times import clock_time
 
 RESULT_BADGES = {
     HypothesisResult.OPEN: ("OPEN", "bold"),
@@ -111,10 +114,11 @@ class ContainmentList(OptionList):
         if actions == self.shown:
             return
         self.shown = actions
-        keep_highlight(self, lambda: [Option(self._line(a), id=str(a.id)) for a in actions])
+        now = self.app.clock()
+        keep_highlight(self, lambda: [Option(self._line(a, now), id=str(a.id)) for a in actions])
 
     @staticmethod
-    def _line(action: ContainmentAction) -> Text:
+    def _line(action: ContainmentAction, now: datetime) -> Text:
         """`[x] Rollback deployment  done by sam 03:14 — v2.40.3 (owner: sam)`; a pending item
         says when to use it instead. One line, cut with an ellipsis."""
         mark, style = STATE_MARKS[action.state]
@@ -122,7 +126,7 @@ class ContainmentList(OptionList):
         line.append(one_line(action.action), style="bold" if action.state is ContainmentState.IN_PROGRESS else "")
         if action.state is not ContainmentState.PENDING:
             who = f" by {one_line(action.changed_by, 16)}" if action.changed_by else ""
-            when = f" {action.changed_at.astimezone():%H:%M}" if action.changed_at else ""
+            when = f" {clock_time(action.changed_at, now)}" if action.changed_at else ""  # dated if not today
             line.append(f"  {action.state.label}{who}{when}", style="dim")
         if action.detail:
             line.append(f" — {one_line(action.detail)}")
@@ -157,13 +161,22 @@ ENTRY_PLACEHOLDER = "Log what happened, Enter to add · /action /decision /alert
 
 
 class EntryLine(Input):
-    """The timeline entry line. Keeps its text until the store has it; Escape leaves it."""
+    """The timeline entry line. Keeps its text until the store has it; Escape leaves it.
+
+    A back-dated time that lands on another day than the commander may think (before the
+    incident began, or more than 12 hours ago) is shown in full above the line and waits for a
+    second Enter: `ask_to_confirm`. Escape, or any edit, returns to editing with the text kept.
+    """
 
     BINDINGS = [Binding("escape", "leave", "Leave entry", id="leave-entry")]
 
     DEFAULT_CSS = """
     EntryLine { border: none; height: 1; padding: 0 1; background: $panel; }
     EntryLine:focus { border: none; background: $primary 25%; }
+    EntryLine.-confirm, EntryLine.-confirm:focus {
+        height: 2; border: none; border-top: solid $warning; border-title-color: $warning;
+        border-title-style: bold;
+    }
     """
 
     class MultilinePaste(Message):
@@ -173,7 +186,41 @@ class EntryLine(Input):
             super().__init__()
             self.text = text
 
+    # The line waiting for its second Enter, and the moment shown for it.
+    pending: tuple[str, datetime] | None = None
+
+    def ask_to_confirm(self, line: str, moment: datetime, question: str) -> None:
+        self.pending = (line, moment)
+        self.border_title = Text(question)  # a Text: the question is shown as written, not as markup
+        self.add_class("-confirm")
+
+    def confirmed_moment(self, line: str) -> datetime | None:
+        """The moment shown for `line` if it is the line waiting for confirmation (then it is
+        taken: the next Enter asks again)."""
+        if self.pending is not None and self.pending[0] == line:
+            moment = self.pending[1]
+            self.end_confirmation()
+            return moment
+        return None
+
+    def end_confirmation(self) -> None:
+        if self.pending is not None:
+            self.pending = None
+            self.border_title = None
+            self.remove_class("-confirm")
+
+    @property
+    def confirming(self) -> bool:
+        return self.pending is not None
+
+    def on_input_changed(self, changed: Input.Changed) -> None:
+        if self.pending is not None and changed.value != self.pending[0]:
+            self.end_confirmation()  # edited: the question was about another line
+
     def action_leave(self) -> None:
+        if self.pending is not None:
+            self.end_confirmation()  # back to editing the line, text kept
+            return
         self.screen.query_one("#timeline").focus()
 
     def on_paste(self, event: events.Paste) -> None:

@@ -3,12 +3,17 @@
 A Line API `ScrollView`: it asks the store only for the page of events in view and caches the
 rendered strips, so an incident with 100,000 events opens and scrolls like one with ten. One
 event is one line; the full text, its history and edits are in the event screen (Enter).
+
+A row not on the incident's first day (the day it began, local for the local column and UTC for
+the UTC column) carries its date. Events are in time order, so the first and the last row tell
+whether any row does; when one does, the other rows keep the date's width blank and the columns
+stay aligned.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from datetime import datetime
+from datetime import date, timezone
 
 from rich.segment import Segment
 from rich.style import Style
@@ -23,9 +28,11 @@ from textual.strip import Strip
 
 from ir_console.model import EventKind, TimelineEvent
 from ir_console.render.text import one_line
-from ir_console.store import Store
+from ir_console.render.times import short_date
+from ir_console.store import Store, StoreError
 
 PAGE_SIZE = 200
+DATE_WIDTH = len("Nov 29 ")
 KIND_ICONS = {
     EventKind.NOTE: "·",
     EventKind.ALERT: "!",
@@ -117,6 +124,9 @@ class TimelineView(ScrollView, can_focus=True):
         self.following = True
         self._pages: LRU = LRU(16)
         self._strips: LRU = LRU(2000)
+        # The incident's first day, local and UTC; whether any row is on another day.
+        self.first_day: tuple[date, date] | None = None
+        self.dated = False
 
     # -- data -----------------------------------------------------------------------------------
 
@@ -157,8 +167,26 @@ class TimelineView(ScrollView, can_focus=True):
         self._pages.clear()
         self._strips.clear()
         self.count, self._last_id = 0, 0
+        self.first_day, self.dated = None, False
         if self.store is not None and self.incident_id is not None:
             self.count, self._last_id, _ = self.store.events_added_since(self.incident_id, 0)
+            self.first_day = self._first_day()
+            self.dated = self._is_dated(self.event_at(0)) or self._is_dated(self.event_at(self.count - 1))
+
+    def _first_day(self) -> tuple[date, date] | None:
+        try:
+            began = self.store.incident(self.incident_id).started_at
+        except StoreError:
+            return None
+        return (began.astimezone().date(), began.astimezone(timezone.utc).date()) if began else None
+
+    def _is_dated(self, event: TimelineEvent | None) -> bool:
+        """Whether the event's row carries a date: it is not on the incident's first day."""
+        if event is None or self.first_day is None:
+            return False
+        local_day, utc_day = self.first_day
+        return (event.occurred_at.astimezone().date() != local_day
+                or event.occurred_at.astimezone(timezone.utc).date() != utc_day)
 
     def _take_appended(self) -> None:
         newest = self.event_at(self.count - 1)
@@ -170,6 +198,9 @@ class TimelineView(ScrollView, can_focus=True):
         first_new = self.count
         self.count += added
         self._pages.pop(first_new // PAGE_SIZE, None)
+        if not self.dated and self._is_dated(self.event_at(self.count - 1)):
+            self.dated = True  # past midnight: every row makes room for the date
+            self._strips.clear()
         for key in [key for key in self._strips if key[0] >= first_new]:
             del self._strips[key]
 
@@ -228,10 +259,12 @@ class TimelineView(ScrollView, can_focus=True):
     def _render_event(self, event: TimelineEvent, width: int) -> Strip:
         style = self.get_component_rich_style
         local = event.occurred_at.astimezone()
+        utc = event.occurred_at.astimezone(timezone.utc)
         line = Text(no_wrap=True, overflow="ellipsis", end="", style=self.rich_style)
-        line.append(f"{local:%H:%M:%S}", style("timeline--time"))
+        local_day, utc_day = self.first_day or (local.date(), utc.date())
+        line.append(self._day(local.date(), local_day) + f"{local:%H:%M:%S}", style("timeline--time"))
         if width >= 100:
-            line.append(f" {event.occurred_at:%H:%M}Z", style("timeline--time"))
+            line.append(" " + self._day(utc.date(), utc_day) + f"{utc:%H:%M}Z", style("timeline--time"))
         line.append(" ★ " if event.key_moment else "   ", style("timeline--key"))
         kind_style = style(KIND_CLASS[event.kind]) if event.kind in KIND_CLASS else Style()
         line.append(KIND_ICONS.get(event.kind, "·") + " ", kind_style)
@@ -249,6 +282,13 @@ class TimelineView(ScrollView, can_focus=True):
         line.truncate(width, overflow="ellipsis", pad=True)
         segments = [Segment(s.text, s.style) for s in line.render(self.app.console)]
         return Strip(segments, width).simplify()
+
+    def _day(self, day: date, first_day: date) -> str:
+        """`Nov 29 ` on a row of another day than the first; blank of that width on a first-day
+        row when some row has a date; nothing otherwise."""
+        if day != first_day:
+            return short_date(day) + " "
+        return " " * DATE_WIDTH if self.dated else ""
 
     # -- cursor and scrolling -------------------------------------------------------------------
 
