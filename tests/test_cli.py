@@ -863,8 +863,10 @@ def test_a_read_only_database_is_refused_untouched(cli: Cli, monkeypatch: pytest
         return real_access(path, mode, *args, **kwargs)
 
     monkeypatch.setattr("ir_console.store.opening.os.access", access)
-    for args in (["list"], ["log", "x"], ["new", "t", "--sev", "1"], ["show", "1"]):
+    for args in (["log", "x"], ["new", "t", "--sev", "1"], ["set", "1", "--sev", "2"]):
         assert "read-only" in cli.fails(*args)
+    # Reading a backup needs no write: it is opened read-only.
+    assert "INC-" in cli.out("list") and "INC-" in cli.out("show", "1")
     assert snapshot(cli.db.parent) == before
 
 

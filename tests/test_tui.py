@@ -124,7 +124,7 @@ async def test_empty_database_opens_the_form_and_declares_the_incident(store, db
         assert header(app, "severity") == "SEV-3"
         assert war_room(app).query_one("#header #severity").has_class("sev-3")
         containment = prompts(war_room(app).query_one("#containment", ContainmentList))
-        assert [p.split("\n")[0] for p in containment] == [f"[ ] {t.action}" for t in SEED_CONTAINMENT]
+        assert containment == [f"[ ] {t.action}  {t.when_to_use}" for t in SEED_CONTAINMENT]
         assert timeline(app).count == 2
         assert "Detected (reported by PagerDuty checkout alert): 30% of POST" in line_at(app, 0)
         assert f"Incident declared: SEV-3 {TITLE}" in line_at(app, 1)

@@ -162,11 +162,10 @@ def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
     # mode=rw: never let SQLite create a file we did not create ourselves (0600) above.
     uri = f"{path.resolve().as_uri()}?mode=rw"
     if read_only:
-        # Where no -wal and -shm can be made (a read-only folder) and none is there, nothing can be
-        # writing the file: SQLite reads it as immutable, else it could not open it at all.
-        folder_writable = os.access(path.resolve().parent, os.W_OK)
-        wal = path.resolve().with_name(path.name + "-wal")
-        immutable = not folder_writable and not wal.exists()
+        # With no -wal beside it nothing is writing the file: SQLite reads it as immutable, which
+        # needs no -wal and -shm (it could not make them in a read-only folder, and would leave
+        # them behind in a writable one).
+        immutable = not path.resolve().with_name(path.resolve().name + "-wal").exists()
         uri = f"{path.resolve().as_uri()}?mode=ro" + ("&immutable=1" if immutable else "")
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
