@@ -250,8 +250,10 @@ def test_log_without_an_open_incident_fails_in_one_line(cli: Cli) -> None:
     before = counts(cli.db)
     assert "no open incident" in cli.fails("log", "anyone there?")
     assert counts(cli.db) == before
-    # An explicit --incident still reaches a resolved incident.
-    assert cli.out("log", "late note", "--incident", ref).startswith(ref)
+    # An explicit --incident reaches a resolved incident, for a correction only.
+    assert "is resolved" in cli.fails("log", "late note", "--incident", ref)
+    assert counts(cli.db) == before
+    assert cli.out("log", "late note", "--incident", ref, "--correction").startswith(ref)
 
 
 def test_log_at_back_dates_the_event_into_timeline_order(cli: Cli) -> None:
