@@ -26,7 +26,7 @@ from ir_console.model.clock import parse_iso, to_iso, utc_now
 from ir_console.store import Store
 
 REF = re.compile(r"INC-\d{8}-\d{3}")
-COMMANDS = ["new", "log", "set", "list", "show", "update", "export", "import"]
+COMMANDS = ["new", "log", "set", "reopen", "list", "show", "update", "export", "import"]
 HEADINGS = ["Summary", "Timeline", "Root Cause", "Impact", "What Went Well", "What Went Wrong",
             "Action Items", "Lessons Learned"]
 TABLES = ["incidents", "events", "event_revisions", "hypotheses", "containment", "status_updates",
@@ -909,9 +909,10 @@ def test_help_lists_every_command_and_documents_the_options(cli: Cli) -> None:
     assert "--db PATH" in top and "IR_CONSOLE_DB" in top
     options = {
         "new": ["--sev", "--reporter", "--happening", "--affected", "--changed", "--detected"],
-        "log": ["--incident", "--kind", "--at", "--by", "--key"],
-        "set": ["--sev", "--status", "--phase", "--commander", "--scribe", "--comms-lead", "--tech-lead",
-                "--milestone"],
+        "log": ["--incident", "--kind", "--at", "--by", "--key", "--correction"],
+        "set": ["--sev", "--reason", "--status", "--phase", "--commander", "--scribe", "--comms-lead", "--tech-lead",
+                "--milestone", "--title", "--reporter", "--happening", "--affected", "--changed"],
+        "reopen": ["--reason", "--by"],
         "list": ["--json", "--status"],
         "show": ["--json"],
         "update": ["--format", "--copy", "--sent", "--by"],
