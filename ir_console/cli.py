@@ -39,8 +39,6 @@ from ir_console.model import (
     TimelineEvent,
     Triage,
 )
-from ir_console.model.when import SYNTAX as WHEN_SYNTAX
-from ir_console.model.when import parse_when
 from ir_console.model.archive import SearchHit
 from ir_console.model.clock import format_duration, to_iso, utc_now
 from ir_console.model.when import SYNTAX, not_in_future, parse_since, parse_until, parse_when
@@ -51,7 +49,7 @@ from ir_console.render.text import one_line
 from ir_console.store import NotFound, Store, StoreError, WriteFailed
 from ir_console.store.exchange import export_incident, import_incident
 from ir_console.store.search import search_words
-from ir_console.store.store import SUMMARY_SORTS
+from ir_console.store.store import SUMMARY_SORTS, ResolvedRefusal, refuse_if_resolved
 from ir_console.store.opening import describe_database_error, is_writable
 
 
@@ -194,6 +192,14 @@ def resolve_incident(store: Store, key: str | None) -> Incident:
     return latest
 
 
+def refuse_on_resolved(incident: Incident, what: str, hint: str) -> None:
+    """The store's rule for a resolved incident, with the command line's way on."""
+    try:
+        refuse_if_resolved(incident, what)
+    except ResolvedRefusal as refusal:
+        raise Fail(f"{refusal}; {hint}, or `ir-console reopen {incident.ref}` for a recurrence") from None
+
+
 @main.command("log")
 @click.argument("text")
 @click.option("--incident", "incident_key", default=None, help="Incident id (default: the most recent open one).")
@@ -201,18 +207,25 @@ def resolve_incident(store: Store, key: str | None) -> Incident:
 @click.option("--at", "at", default=None, metavar="TIME", help=f"When it happened (default: now). TIME: {SYNTAX}.")
 @click.option("--by", "author", default=None, help="Author (default: your user name).")
 @click.option("--key", "key_moment", is_flag=True, help="Mark as a key moment.")
+@click.option("--correction", is_flag=True,
+              help="A correction added in the review of a resolved incident; its text starts \"Correction: \".")
 @click.pass_context
-def log_event(ctx, text, incident_key, kind, at, author, key_moment) -> None:
-    """Append TEXT to the timeline (`-` reads it from stdin)."""
+def log_event(ctx, text, incident_key, kind, at, author, key_moment, correction) -> None:
+    """Append TEXT to the timeline (`-` reads it from stdin).
+
+    A resolved incident takes no new entries: mark a late addition for its review with
+    --correction, or reopen the incident (`ir-console reopen ID`) when the problem is back."""
     if text == "-":
         text = sys.stdin.read().rstrip("\n")
     occurred_at = parse_time(at, "--at", past=True)
     store = open_store(ctx)
     with reported_errors():
         incident = resolve_incident(store, incident_key)
+        if not correction:
+            refuse_on_resolved(incident, "a new entry", "add it to the review with --correction")
         event = store.add_event(incident.id, text, kind=EventKind.parse(kind), occurred_at=occurred_at,
                                 author=author if author is not None else current_user(), source=EventSource.CLI,
-                                key_moment=key_moment)
+                                key_moment=key_moment, correction=correction)
     click.echo(f"{one_line(incident.ref)} #{event.id}")
 
 
@@ -230,6 +243,7 @@ def parse_milestone(value: str):
 @main.command("set")
 @click.argument("incident_key", metavar="ID")
 @click.option("--sev", "severity", type=click.Choice(["1", "2", "3", "4"]), help="New severity.")
+@click.option("--reason", default=None, help="With --sev: why, recorded in the severity change.")
 @click.option("--status", type=click.Choice([s.value for s in Status], case_sensitive=False))
 @click.option("--phase", type=click.Choice([p.value for p in Phase], case_sensitive=False))
 @click.option("--commander", default=None, help="Incident commander.")
@@ -238,27 +252,54 @@ def parse_milestone(value: str):
 @click.option("--tech-lead", "tech_lead", default=None)
 @click.option("--milestone", "milestones", multiple=True, metavar="NAME=TIME",
               help=f"Repeatable; NAME= clears it. NAME: {', '.join(m.value for m in Milestone)}. TIME: {SYNTAX}.")
+@click.option("--title", default=None, help="Correct the title.")
+@click.option("--reporter", default=None, help="Who noticed.")
+@click.option("--happening", default=None, help="What's happening (one sentence).")
+@click.option("--affected", default=None, help="Who's affected.")
+@click.option("--changed", default=None, help="What changed recently.")
 @click.option("--by", "author", default=None, help="Who makes the change (default: your user name).")
 @click.pass_context
-def set_fields(ctx, incident_key, severity, status, phase, commander, scribe, comms_lead, tech_lead,
-               milestones, author) -> None:
-    """Change severity, status, phase, roles or milestones; each change goes on the timeline."""
+def set_fields(ctx, incident_key, severity, reason, status, phase, commander, scribe, comms_lead, tech_lead,
+               milestones, title, reporter, happening, affected, changed, author) -> None:
+    """Change severity, status, phase, roles, milestones, the title or the triage fields; each
+    change goes on the timeline.
+
+    On a resolved incident, milestones, the title and the triage fields may be corrected for its
+    review; severity, status, phase and roles are refused (`ir-console reopen ID` first)."""
+    if reason is not None and not severity:
+        raise Fail("--reason goes with --sev (why the severity changed)")
+    if title is not None and not title.strip():
+        raise Fail("--title: an incident needs a title")
     parsed_milestones = [parse_milestone(m) for m in milestones]
+    roles = {role: name for role, name in ((Role.COMMANDER, commander), (Role.SCRIBE, scribe),
+                                           (Role.COMMS_LEAD, comms_lead), (Role.TECH_LEAD, tech_lead))
+             if name is not None}
+    triage = {name: value for name, value in (("reporter", reporter), ("happening", happening),
+                                              ("affected", affected), ("changed", changed)) if value is not None}
     author = author if author is not None else current_user()
     store = open_store(ctx)
     changes = dict(author=author, source=EventSource.CLI)
     with reported_errors():
         incident = store.incident(incident_key)
+        # What would move the incident rather than correct it (asking for what it already is changes nothing).
+        asked = [("--sev", Severity(int(severity)) if severity else None, incident.severity),
+                 ("--status", Status.parse(status) if status else None, incident.status),
+                 ("--phase", phase.lower() if phase else None, incident.phase.value.lower())]
+        asked += [(f"--{role.value.replace('_', '-')}", name.strip(), incident.role(role)) for role, name in roles.items()]
+        moving = [option for option, value, current in asked if value is not None and value != current]
+        if moving:  # refused before anything is written: all of the command, or none of it
+            refuse_on_resolved(incident, f"changing {', '.join(moving)}",
+                               "corrections (--milestone, --title, triage fields) are allowed")
+        if title is not None or triage:
+            store.update_triage(incident.id, title=title, **triage, **changes)
         if severity:
-            store.set_severity(incident.id, Severity(int(severity)), **changes)
+            store.set_severity(incident.id, Severity(int(severity)), reason=reason or "", **changes)
         if status:
             store.set_status(incident.id, Status.parse(status), **changes)
         if phase:
             store.set_phase(incident.id, next(p for p in Phase if p.value.lower() == phase.lower()), **changes)
-        for role, name in ((Role.COMMANDER, commander), (Role.SCRIBE, scribe),
-                           (Role.COMMS_LEAD, comms_lead), (Role.TECH_LEAD, tech_lead)):
-            if name is not None:
-                store.set_role(incident.id, role, name, **changes)
+        for role, name in roles.items():
+            store.set_role(incident.id, role, name, **changes)
         for milestone, when in parsed_milestones:
             store.set_milestone(incident.id, milestone, when, **changes)
     click.echo(one_line(incident.ref))
@@ -297,7 +338,7 @@ def containment_line(incident: Incident, action: ContainmentAction) -> str:
 @click.argument("incident_key", metavar="ID")
 @click.argument("action_name", metavar="ACTION")
 @click.option("--state", default=None, help="pending, in_progress, done or not_applicable (n/a).")
-@click.option("--at", "at", default=None, help=f"When it changed (default: now): {WHEN_SYNTAX}.")
+@click.option("--at", "at", default=None, metavar="TIME", help=f"When it changed (default: now). TIME: {SYNTAX}.")
 @click.option("--detail", default=None, help="What was done (which flag, which version).")
 @click.option("--owner", default=None, help="Who owns the action.")
 @click.option("--undo", is_flag=True, help="Undo the action's latest change of state.")
@@ -312,15 +353,15 @@ def contain(ctx, incident_key, action_name, state, at, detail, owner, undo, auth
         new_state = ContainmentState.parse(state) if state is not None else None
     except ValueError as error:
         raise Fail(f"--state: {error}") from None
-    try:
-        moment = parse_when(at, utc_now()) if at is not None else None
-    except ValueError as error:
-        raise Fail(f"--at: {error}") from None
+    moment = parse_time(at, "--at", past=True)
     author = author if author is not None else current_user()
     store = open_store(ctx)
     with reported_errors():
         incident = store.incident(incident_key)
         action = find_containment(store, incident, action_name)
+        if undo or (new_state is not None and new_state != action.state):
+            # Under review its detail, owner and time may be corrected; its state is what happened.
+            refuse_on_resolved(incident, "changing a containment action's state", "correct --detail, --owner or --at")
         changes = dict(author=author, source=EventSource.CLI)
         if undo:
             action = store.undo_containment(action.id, **changes)
@@ -330,6 +371,22 @@ def contain(ctx, incident_key, action_name, state, at, detail, owner, undo, auth
         elif detail is not None or owner is not None:
             action = store.update_containment(action.id, detail=detail, owner=owner, **changes)
     click.echo(containment_line(incident, action))
+
+
+@main.command("reopen")
+@click.argument("incident_key", metavar="ID")
+@click.option("--reason", default="", help="Why: the problem is back (recorded on the timeline).")
+@click.option("--by", "author", default=None, help="Who reopens it (default: your user name).")
+@click.pass_context
+def reopen_command(ctx, incident_key, reason, author) -> None:
+    """Reopen a resolved incident for a real recurrence: back to Investigating, the resolved time
+    cleared, the reopening a key moment on the timeline. Prints its id."""
+    store = open_store(ctx, create=False)
+    with reported_errors():
+        incident = store.reopen_incident(store.incident(incident_key).id, reason=reason,
+                                         author=author if author is not None else current_user(),
+                                         source=EventSource.CLI)
+    click.echo(one_line(incident.ref))
 
 
 def incident_json(incident: Incident) -> dict:

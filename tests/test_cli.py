@@ -26,7 +26,7 @@ from ir_console.model.clock import parse_iso, to_iso, utc_now
 from ir_console.store import Store
 
 REF = re.compile(r"INC-\d{8}-\d{3}")
-COMMANDS = ["new", "log", "set", "list", "show", "update", "export", "import"]
+COMMANDS = ["new", "log", "set", "reopen", "list", "show", "update", "export", "import"]
 HEADINGS = ["Summary", "Timeline", "Root Cause", "Impact", "What Went Well", "What Went Wrong",
             "Action Items", "Lessons Learned"]
 TABLES = ["incidents", "events", "event_revisions", "hypotheses", "containment", "status_updates",
@@ -250,8 +250,10 @@ def test_log_without_an_open_incident_fails_in_one_line(cli: Cli) -> None:
     before = counts(cli.db)
     assert "no open incident" in cli.fails("log", "anyone there?")
     assert counts(cli.db) == before
-    # An explicit --incident still reaches a resolved incident.
-    assert cli.out("log", "late note", "--incident", ref).startswith(ref)
+    # An explicit --incident reaches a resolved incident, for a correction only.
+    assert "is resolved" in cli.fails("log", "late note", "--incident", ref)
+    assert counts(cli.db) == before
+    assert cli.out("log", "late note", "--incident", ref, "--correction").startswith(ref)
 
 
 def test_log_at_back_dates_the_event_into_timeline_order(cli: Cli) -> None:
@@ -909,9 +911,10 @@ def test_help_lists_every_command_and_documents_the_options(cli: Cli) -> None:
     assert "--db PATH" in top and "IR_CONSOLE_DB" in top
     options = {
         "new": ["--sev", "--reporter", "--happening", "--affected", "--changed", "--detected"],
-        "log": ["--incident", "--kind", "--at", "--by", "--key"],
-        "set": ["--sev", "--status", "--phase", "--commander", "--scribe", "--comms-lead", "--tech-lead",
-                "--milestone"],
+        "log": ["--incident", "--kind", "--at", "--by", "--key", "--correction"],
+        "set": ["--sev", "--reason", "--status", "--phase", "--commander", "--scribe", "--comms-lead", "--tech-lead",
+                "--milestone", "--title", "--reporter", "--happening", "--affected", "--changed"],
+        "reopen": ["--reason", "--by"],
         "list": ["--json", "--status"],
         "show": ["--json"],
         "update": ["--format", "--copy", "--sent", "--by"],

@@ -200,9 +200,9 @@ def test_export_parses_with_the_headings_in_order_and_whole_table_rows(store: St
     # Only the hypothesis log and what someone wrote on purpose go below `##`.
     assert headings(tokens, "h3") == [
         "A heading someone typed",
-        "Hypothesis 1: v2.41.0 leaks DB connections: pool | exhausted `db` <script>alert(1)</script> "
+        "H1: v2.41.0 leaks DB connections: pool | exhausted `db` <script>alert(1)</script> "
         "[bold red]x[/] *star* _under_ red line two",
-        "Hypothesis 2: Database primary is degraded",
+        "H2: Database primary is degraded",
     ]
 
     found = tables(tokens)
@@ -431,7 +431,7 @@ async def test_editor_drafts_every_section_and_saves_edits_to_the_file(store, db
         # The parts the record holds are shown as the export renders them.
         assert screen.query_one("#generated-timeline", Markdown).source == "\n".join(timeline_table(record))
         assert "Time to acknowledge" in screen.query_one("#generated-metrics", Markdown).source
-        assert "### Hypothesis 1: Connection leak" in screen.query_one("#generated-hypotheses", Markdown).source
+        assert "### H1: Connection leak" in screen.query_one("#generated-hypotheses", Markdown).source
         assert all("\x1b" not in area.text for area in screen.query(TextArea))
         assert "Date 2026-11-27 · Duration 2026-11-27 02:54 UTC to (not resolved yet) · SEV-2 · Investigating" in str(
             screen.query_one("#pm-facts", Label).render())

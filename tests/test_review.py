@@ -1,4 +1,5 @@
-"""A resolved incident in the war room: a read-only review, and reopening it (issue #6).
+"""A resolved incident in the war room: a review that takes corrections but no new entries, and
+reopening it (issues #6 and #11; the corrections themselves are in test_lifecycle_tui.py).
 
 The console is driven headless with Pilot. Each test checks what the screen shows (the review
 banner, notifications, which widget paints the Signals pane, the footer's keys) and what the
@@ -43,8 +44,9 @@ from tui_support import (
     war_room,
 )
 
-BANNER = "REVIEW — resolved 2026-11-27 03:14 UTC, read-only; o to reopen"
-REFUSED = "is resolved: read-only. Press o to reopen it."
+BANNER = ("REVIEW — resolved 2026-11-27 03:14 UTC: no new entries; corrections are kept as revisions; "
+          "o to reopen")
+REFUSED = "Corrections are allowed (Enter on an event, d); o reopens it."
 SIGNAL_TEXT = "CPU 95% (critical at 90%)"
 EVIDENCE_TEXT = "System at 03:01:00Z\nCPU 97% · load 3.9 2.4 1.1\npayments-svc 141% CPU"
 
@@ -97,7 +99,7 @@ async def open_review(pilot, db_path, clock: Clock, incident: Incident) -> None:
     await wait_until(pilot, lambda: in_review(pilot.app), "the review banner")
 
 
-async def test_a_resolved_incident_is_a_read_only_review(store, db_path, clock, incident) -> None:
+async def test_a_resolved_incident_refuses_new_entries(store, db_path, clock, incident) -> None:
     app = console(store, clock)
     async with run(app) as pilot:
         await pilot.pause()
@@ -113,6 +115,7 @@ async def test_a_resolved_incident_is_a_read_only_review(store, db_path, clock, 
         entry = war_room(app).query_one("#entry", EntryLine)
         assert entry.value == "late"
         assert "o (outside this line) to reopen" in str(entry.placeholder)
+        assert any("is resolved: a new entry is refused" in toast for toast in toasts(app))
 
         # Each writing key says why and opens nothing: h s a r e, then space and + in containment.
         await pilot.press("escape", "x")
@@ -263,20 +266,22 @@ async def test_resolving_with_a_enters_review(store, db_path, clock, incident) -
         assert count(db_path, "hypotheses") == hypotheses
 
 
-async def test_opening_an_event_under_review_saves_nothing(store, db_path, clock, incident) -> None:
+async def test_retracting_an_event_under_review_is_a_correction(store, db_path, clock, incident) -> None:
     app = console(store, clock)
     async with run(app) as pilot:
         await open_review(pilot, db_path, clock, incident)
-        before = snapshot(db_path)
         war_room(app).query_one("#timeline").focus()
         await pilot.press("enter")
-        await wait_until(pilot, lambda: any("shown read-only" in t for t in toasts(app)), "the read-only warning")
-        event_screen = app.screen
-        event_screen.query_one("#reason", Input).value = "trying"
+        await wait_until(pilot, lambda: any("kept as a revision" in t for t in toasts(app)), "the review's note")
+        event_id = app.screen.event.id
+        app.screen.query_one("#reason", Input).value = "wrong incident"
         await pilot.press("ctrl+r")  # retract
-        await wait_until(pilot, lambda: refusals(app) == 1, "the refusal")
-        await settle(pilot)
-        assert isinstance(app.screen, WarRoomScreen) and snapshot(db_path) == before
+        await wait_until(pilot, lambda: one(db_path, "SELECT retracted_by FROM events WHERE id = ?", event_id)
+                         ["retracted_by"] == "tester", "the retraction")
+        assert isinstance(app.screen, WarRoomScreen) and refusals(app) == 0
+        row = one(db_path, "SELECT * FROM events WHERE id = ?", event_id)
+        assert row["retraction_reason"] == "wrong incident"
+        assert one(db_path, "SELECT status FROM incidents")["status"] == "Resolved"
 
 
 # -- signals noticed under review ------------------------------------------------------------------

@@ -339,13 +339,13 @@ OPERATIONS: list[tuple[str, Callable[[Store, World], object], list[tuple[EventKi
      [(EventKind.ROLE, "Scribe: Bob", False)]),
     ("hypothesis add",
      lambda s, w: s.add_hypothesis(w.incident_id, "Pool exhausted", test="check pool metrics", **A),
-     [(EventKind.HYPOTHESIS, "Hypothesis 2: Pool exhausted", False)]),
+     [(EventKind.HYPOTHESIS, "Hypothesis H2: Pool exhausted", False)]),
     ("hypothesis update",
      lambda s, w: s.update_hypothesis(w.hypothesis_id, evidence_against="errors before deploy", **A),
-     [(EventKind.HYPOTHESIS, "Hypothesis 1 updated: evidence against: errors before deploy", False)]),
+     [(EventKind.HYPOTHESIS, "Hypothesis H1 updated: evidence against: errors before deploy", False)]),
     ("hypothesis result",
      lambda s, w: s.set_hypothesis_result(w.hypothesis_id, HypothesisResult.CONFIRMED, **A),
-     [(EventKind.HYPOTHESIS, "Hypothesis 1 confirmed: Bad deploy", True)]),
+     [(EventKind.HYPOTHESIS, "Hypothesis H1 confirmed: Bad deploy", True)]),
     ("containment state",
      lambda s, w: s.set_containment_state(w.rollback_id, ContainmentState.IN_PROGRESS, **A),
      [(EventKind.CONTAINMENT, "Rollback deployment: pending → in progress", False),
@@ -363,11 +363,11 @@ OPERATIONS: list[tuple[str, Callable[[Store, World], object], list[tuple[EventKi
      [(EventKind.STATUS_UPDATE, "Status update sent:\n**Status:** Investigating\n**Impact:** checkout", False)]),
     ("triage",
      lambda s, w: s.update_triage(w.incident_id, affected="EU users", changed="flag flip", **A),
-     [(EventKind.NOTE, "Who's affected? EU users", False),
-      (EventKind.NOTE, "What changed recently? flag flip", False)]),
+     [(EventKind.NOTE, "Who's affected? — → EU users", False),
+      (EventKind.NOTE, "What changed recently? — → flag flip", False)]),
     ("title",
      lambda s, w: s.update_triage(w.incident_id, title="Checkout 500s in EU", **A),
-     [(EventKind.NOTE, "Title Checkout 500s in EU", False)]),
+     [(EventKind.NOTE, "Title: Checkout 500s → Checkout 500s in EU", False)]),
     ("entry",
      lambda s, w: s.add_event(w.incident_id, "rolled back to v41", kind=EventKind.ACTION, key_moment=True, **A),
      [(EventKind.ACTION, "rolled back to v41", True)]),
@@ -566,7 +566,7 @@ def test_triage_update(store: Store, db_path: Path) -> None:
     # reporter unchanged and blank title ignored: only `happening` changed.
     assert incident.triage.happening == "checkout 500s"
     assert incident.title == "Checkout 500s"
-    assert store.events(iid)[-1].text == "What's happening? checkout 500s"
+    assert store.events(iid)[-1].text == "What's happening? 500s → checkout 500s"
     count = store.count_events(iid)
     store.update_triage(iid, reporter="pager")
     assert store.count_events(iid) == count
@@ -587,7 +587,7 @@ def test_hypotheses(store: Store, db_path: Path) -> None:
     assert (updated.statement, updated.test, updated.evidence_for) == (
         "Pool exhausted on replica", "pgbouncer SHOW POOLS", "timeouts")
     assert store.events(world.incident_id)[-1].text == (
-        "Hypothesis 2 updated: statement: Pool exhausted on replica; test: pgbouncer SHOW POOLS")
+        "Hypothesis H2 updated: statement: Pool exhausted on replica; test: pgbouncer SHOW POOLS")
     with pytest.raises(ValueError, match="statement"):
         store.update_hypothesis(second.id, statement="  ")
     with pytest.raises(ValueError, match="unknown hypothesis fields"):
@@ -599,7 +599,7 @@ def test_hypotheses(store: Store, db_path: Path) -> None:
     row = store.query_row("SELECT result FROM hypotheses WHERE id = ?", [second.id])
     assert row["result"] == "rejected"
     event = store.events(world.incident_id)[-1]
-    assert (event.text, event.key_moment) == ("Hypothesis 2 rejected: Pool exhausted on replica", False)
+    assert (event.text, event.key_moment) == ("Hypothesis H2 rejected: Pool exhausted on replica", False)
     count = store.count_events(world.incident_id)
     store.set_hypothesis_result(second.id, HypothesisResult.REJECTED)
     assert store.count_events(world.incident_id) == count

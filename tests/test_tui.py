@@ -513,9 +513,9 @@ async def test_hypothesis_lifecycle(store, db_path, clock, incident) -> None:
             "v2.41.0 leaks DB connections", "Pool exhausted since the deploy", "", "Roll back one canary pod")
         assert (row["result"], row["rank"], row["author"]) == ("open", 1, "tester")
         logged = one(db_path, "SELECT * FROM events WHERE kind = 'hypothesis'")
-        assert logged["text"] == "Hypothesis 1: v2.41.0 leaks DB connections" and logged["author"] == "tester"
-        assert prompts(hypotheses) == ["1. OPEN      v2.41.0 leaks DB connections"]
-        assert "Hypothesis 1: v2.41.0 leaks DB connections" in last_line(app)
+        assert logged["text"] == "Hypothesis H1: v2.41.0 leaks DB connections" and logged["author"] == "tester"
+        assert prompts(hypotheses) == ["1. H1  OPEN      v2.41.0 leaks DB connections"]
+        assert "Hypothesis H1: v2.41.0 leaks DB connections" in last_line(app)
 
         # Two more from a colleague's console: they show up here too.
         with Store.open(db_path, clock=clock) as colleague:
@@ -529,7 +529,7 @@ async def test_hypothesis_lifecycle(store, db_path, clock, incident) -> None:
         await pilot.press("home", "enter")
         screen = app.screen
         assert isinstance(screen, HypothesisScreen)
-        assert str(screen.query_one(".dialog-title").render()) == "Hypothesis 1"
+        assert str(screen.query_one(".dialog-title").render()) == "Hypothesis H1 (rank 1)"
         assert screen.query_one("#statement", TextArea).text == "v2.41.0 leaks DB connections"
         await pilot.press("tab", "tab", "tab", "tab")
         radio = screen.query_one("#result", RadioSet)
@@ -539,11 +539,11 @@ async def test_hypothesis_lifecycle(store, db_path, clock, incident) -> None:
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: one(db_path, "SELECT result FROM hypotheses WHERE rank = 1")["result"]
                          == "confirmed" and "CONFIRMED" in prompts(hypotheses)[0], "the confirmed result")
-        confirmed = one(db_path, "SELECT * FROM events WHERE text LIKE 'Hypothesis 1 confirmed%'")
+        confirmed = one(db_path, "SELECT * FROM events WHERE text LIKE 'Hypothesis H1 confirmed%'")
         assert confirmed["key_moment"] == 1 and confirmed["author"] == "tester"
-        assert count(db_path, "events", "text LIKE 'Hypothesis 1 updated%'") == 0  # nothing else changed
-        assert prompts(hypotheses)[0] == "1. CONFIRMED v2.41.0 leaks DB connections"
-        assert " ★ " in last_line(app) and "Hypothesis 1 confirmed: v2.41.0 leaks DB connections" in last_line(app)
+        assert count(db_path, "events", "text LIKE 'Hypothesis H1 updated%'") == 0  # nothing else changed
+        assert prompts(hypotheses)[0] == "1. H1  CONFIRMED v2.41.0 leaks DB connections"
+        assert " ★ " in last_line(app) and "Hypothesis H1 confirmed: v2.41.0 leaks DB connections" in last_line(app)
 
         # `[` twice moves the third hypothesis to the top; `]` moves it back down one.
         assert app.focused is hypotheses
@@ -561,9 +561,10 @@ async def test_hypothesis_lifecycle(store, db_path, clock, incident) -> None:
                            "Database primary is degraded": 3}
         await wait_until(pilot, lambda: prompts(hypotheses)[0].endswith("Cache stampede after the flush"),
                          "the list reordered")
-        assert prompts(hypotheses) == ["1. OPEN      Cache stampede after the flush",
-                                       "2. CONFIRMED v2.41.0 leaks DB connections",
-                                       "3. OPEN      Database primary is degraded"]
+        # Re-ranking moves the rank, never the name: the third written stays H3 at the top.
+        assert prompts(hypotheses) == ["1. H3  OPEN      Cache stampede after the flush",
+                                       "2. H1  CONFIRMED v2.41.0 leaks DB connections",
+                                       "3. H2  OPEN      Database primary is degraded"]
         assert hypotheses.highlighted == 0  # the highlight follows the moved hypothesis
         await pilot.press("right_square_bracket")
         await wait_until(pilot, lambda: ranks()["Cache stampede after the flush"] == 2, "rank back to 2")

@@ -369,12 +369,13 @@ def responders_table(record: IncidentRecord) -> list[str]:
 
 
 def hypothesis_log(record: IncidentRecord) -> list[str]:
+    """The seed's debugging log in rank order, each hypothesis under the number it was given (H2)."""
     if not record.hypotheses:
         return ["No hypotheses were recorded."]
     lines: list[str] = []
     for hypothesis in record.hypotheses:
         lines += [
-            f"### Hypothesis {hypothesis.rank}: {md_inline(hypothesis.statement)}",
+            f"### {hypothesis.label}: {md_inline(hypothesis.statement)}",
             "",
             f"- Evidence for: {md_inline(hypothesis.evidence_for) or '—'}",
             f"- Evidence against: {md_inline(hypothesis.evidence_against) or '—'}",

@@ -59,6 +59,8 @@ from ir_console.store.opening import (
 from ir_console.store.rows import milestone_column, storable
 
 TRIAGE_FIELDS = ("reporter", "happening", "affected", "changed")
+# How an entry added to a resolved incident in its review is marked (`log --correction`).
+CORRECTION_PREFIX = "Correction: "
 
 # When an incident started (as model.archive.started_at), and the list's sort columns.
 STARTED = "coalesce(impact_started_at, detected_at, declared_at)"
@@ -100,6 +102,31 @@ class HeldNotice:
 
 def new_uuid() -> str:
     return str(uuidlib.uuid4())
+
+
+class ResolvedRefusal(ValueError):
+    """A new entry or a change of state asked of a resolved incident (see `refuse_if_resolved`)."""
+
+
+def refuse_if_resolved(incident: Incident, what: str = "a new entry") -> None:
+    """THE rule for a resolved incident, shared by the console and the command line.
+
+    A resolved incident stays correctable for its post-incident review: event text and times, key
+    moments, retractions, milestones, containment details, the title and the triage fields (each
+    correction kept as a revision or a timeline event of its own). What would add to the record
+    or move the incident — a new entry, hypothesis, containment item or evidence, a change of
+    severity, status, phase or roles — is refused, until it is reopened for a real recurrence.
+    Callers add how to go on (the console: press o; the CLI: --correction or `reopen`).
+    """
+    if not incident.is_open:
+        raise ResolvedRefusal(f"{incident.ref} is resolved: {what} is refused")
+
+
+def triage_change_text(name: str, old: str, new: str) -> str:
+    """`Title: Checkout 500s → Checkout down`, `Who's affected? — → EU users` (— for empty)."""
+    label = {**Triage.FIELD_LABELS, "title": "Title"}[name]
+    separator = " " if label.endswith("?") else ": "
+    return f"{label}{separator}{old or '—'} → {new or '—'}"
 
 
 def one_of(column: str, values: list, params: dict) -> str:
@@ -298,16 +325,20 @@ class Store:
     def _update_incident(self, incident_id: int, changes: dict, now: datetime) -> None:
         self.db["incidents"].update(incident_id, {**changes, "updated_at": to_iso(now)})
 
-    def set_severity(self, incident_id: int, severity: Severity, *, author: str = "",
+    def set_severity(self, incident_id: int, severity: Severity, *, reason: str = "", author: str = "",
                      source: EventSource = EventSource.CONSOLE) -> Incident:
+        """Change the severity; the reason, if given, goes into the event: `Severity SEV-2 → SEV-1: why`."""
         now = self.clock()
+        reason = " ".join(storable(reason).split())
         with self.transaction():
             before = self.incident(incident_id)
             if before.severity == severity:
                 return before
             self._update_incident(incident_id, {"severity": int(severity)}, now)
+            because = f": {reason}" if reason else ""
             self._event(incident_id, EventKind.SEVERITY_CHANGE,
-                        f"Severity {before.severity.label} → {severity.label}", author, source, now, key_moment=True)
+                        f"Severity {before.severity.label} → {severity.label}{because}", author, source, now,
+                        key_moment=True)
         return self.incident(incident_id)
 
     def set_status(self, incident_id: int, status: Status, *, author: str = "",
@@ -382,7 +413,8 @@ class Store:
 
     def update_triage(self, incident_id: int, *, title: str | None = None, author: str = "",
                       source: EventSource = EventSource.CONSOLE, **fields: str) -> Incident:
-        """Change the title or triage fields (reporter, happening, affected, changed)."""
+        """Change the title or triage fields (reporter, happening, affected, changed): a correction,
+        allowed on a resolved incident too. Each change is a timeline note saying old → new."""
         unknown = set(fields) - set(TRIAGE_FIELDS)
         if unknown:
             raise ValueError(f"unknown triage fields: {sorted(unknown)}")
@@ -396,9 +428,9 @@ class Store:
             if not changes:
                 return before
             self._update_incident(incident_id, changes, now)
-            labels = {**Triage.FIELD_LABELS, "title": "Title"}
             for name, value in changes.items():
-                self._event(incident_id, EventKind.NOTE, f"{labels[name]} {value}", author, source, now)
+                old = before.title if name == "title" else getattr(before.triage, name)
+                self._event(incident_id, EventKind.NOTE, triage_change_text(name, old, value), author, source, now)
         return self.incident(incident_id)
 
     # -- timeline -------------------------------------------------------------------------------
@@ -423,9 +455,15 @@ class Store:
 
     def add_event(self, incident_id: int, text: str, *, kind: EventKind = EventKind.NOTE,
                   occurred_at: datetime | None = None, author: str = "",
-                  source: EventSource = EventSource.CONSOLE, key_moment: bool = False) -> TimelineEvent:
+                  source: EventSource = EventSource.CONSOLE, key_moment: bool = False,
+                  correction: bool = False) -> TimelineEvent:
+        """Append an entry. `correction`: added in the post-incident review, after the fact; its
+        text says so (`Correction: ...`). Whether the incident takes entries is the caller's
+        question (`refuse_if_resolved`)."""
         if not text.strip():
             raise ValueError("an entry needs some text")
+        if correction:
+            text = CORRECTION_PREFIX + text
         now = self.clock()
         with self.transaction():
             self.incident(incident_id)
@@ -564,7 +602,7 @@ class Store:
                 "test": storable(test), "result": HypothesisResult.OPEN.value, "rank": rank, "number": number,
                 "author": storable(author), "created_at": to_iso(now), "updated_at": to_iso(now),
             })
-            self._event(incident_id, EventKind.HYPOTHESIS, f"Hypothesis {rank}: {statement}", author, source, now)
+            self._event(incident_id, EventKind.HYPOTHESIS, f"Hypothesis H{number}: {statement}", author, source, now)
         return self.hypothesis(hypothesis_id)
 
     def hypothesis(self, hypothesis_id: int) -> Hypothesis:
@@ -594,7 +632,7 @@ class Store:
             self.db["hypotheses"].update(hypothesis_id, {**changes, "updated_at": to_iso(now)})
             described = "; ".join(f"{name.replace('_', ' ')}: {value}" for name, value in changes.items())
             self._event(before.incident_id, EventKind.HYPOTHESIS,
-                        f"Hypothesis {before.rank} updated: {described}", author, source, now)
+                        f"Hypothesis {before.label} updated: {described}", author, source, now)
         return self.hypothesis(hypothesis_id)
 
     def set_hypothesis_result(self, hypothesis_id: int, result: HypothesisResult, *, author: str = "",
@@ -606,12 +644,12 @@ class Store:
                 return before
             self.db["hypotheses"].update(hypothesis_id, {"result": result.value, "updated_at": to_iso(now)})
             self._event(before.incident_id, EventKind.HYPOTHESIS,
-                        f"Hypothesis {before.rank} {result.value}: {before.statement}", author, source, now,
+                        f"Hypothesis {before.label} {result.value}: {before.statement}", author, source, now,
                         key_moment=result is HypothesisResult.CONFIRMED)
         return self.hypothesis(hypothesis_id)
 
     def move_hypothesis(self, hypothesis_id: int, offset: int) -> list[Hypothesis]:
-        """Move a hypothesis up (negative) or down the ranking; ranks stay 1..n."""
+        """Move a hypothesis up (negative) or down the ranking; ranks stay 1..n, numbers (H1, H2...) never change."""
         with self.transaction():
             moving = self.hypothesis(hypothesis_id)
             ordered = self.hypotheses(moving.incident_id)

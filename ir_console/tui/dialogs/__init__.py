@@ -1,0 +1,1 @@
+"""Dialogs of the war room: one module a dialog, each a ModalScreen with a small dataclass result."""

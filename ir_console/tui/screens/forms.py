@@ -208,7 +208,16 @@ class NewIncidentScreen(SimilarModal):
         self.focus_next()
 
 
+@dataclass
+class SeverityChoice:
+    severity: Severity
+    reason: str = ""  # why, recorded in the change: "Severity SEV-2 → SEV-1: checkout fully down"
+
+
 class SeverityScreen(Modal):
+    """The severity table to choose from, and an optional reason. Enter (in the list or the
+    reason) sets it."""
+
     def __init__(self, current: Severity) -> None:
         super().__init__()
         self.current = current
@@ -217,14 +226,18 @@ class SeverityScreen(Modal):
         with Vertical(classes="dialog"):
             yield Label(f"Severity — now {self.current.label}. Enter chooses.", classes="dialog-title")
             yield severity_list(self.current)
+            yield Label("Reason (optional; goes on the timeline with the change)", classes="field-label")
+            yield Input(placeholder="Checkout fully down", id="reason")
             yield from self.buttons("Set")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
 
     @on(OptionList.OptionSelected)
+    @on(Input.Submitted, "#reason")
     def action_save(self) -> None:
-        self.dismiss(chosen_severity(self.query_one(OptionList)))
+        self.dismiss(SeverityChoice(chosen_severity(self.query_one(OptionList)),
+                                    self.query_one("#reason", Input).value.strip()))
 
 
 class StatusScreen(Modal):

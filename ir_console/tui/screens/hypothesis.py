@@ -43,7 +43,7 @@ class HypothesisScreen(SimilarModal):
         if self.incident_id is None:  # the screen stack is reachable from here on
             self.incident_id = self.worked_incident_id()
         current = self.hypothesis
-        title = f"Hypothesis {current.rank}" if current else "New hypothesis"
+        title = f"Hypothesis {current.label} (rank {current.rank})" if current else "New hypothesis"
         with VerticalScroll(classes="dialog"):
             yield Label(title, classes="dialog-title")
             with Container(classes="dialog-body"):

@@ -1,4 +1,5 @@
-"""Reopening a resolved incident: asked, never done by a stray key, with an optional reason."""
+"""Reopening a resolved incident for a real recurrence: asked, never done by a stray key, with an
+optional reason. Correcting the record does not need it: the review takes corrections."""
 
 from __future__ import annotations
 
@@ -49,6 +50,8 @@ class ReopenScreen(Modal):
                 (one_line(incident.title, 120), "bold"),
                 f"\nResolved {resolved}." if resolved else "\nResolved.",
                 "\nIt goes back to Investigating; the reopening, by you and why, is recorded on the timeline.",
+                "\nReopen it when the problem is back. To correct the record, there is no need: "
+                "Enter on an event, or d for the details, saves a correction.",
             ))
             yield Label("Reason (optional)", classes="field-label")
             yield Input(placeholder="Errors are back after the rollback", id="reason")

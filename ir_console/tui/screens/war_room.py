@@ -18,13 +18,15 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, OptionList
 
-from ir_console.model import EventKind, EventSource, Incident, Severity, Status, TimelineEvent
+from ir_console.model import EventKind, EventSource, Incident, Status, TimelineEvent
 from ir_console.model.when import needs_confirmation
 from ir_console.render.text import one_line
 from ir_console.render.times import when_with_day
 from ir_console.signals.watch import SignalNotice
 from ir_console.store import Store, StoreError
+from ir_console.store.store import ResolvedRefusal, refuse_if_resolved
 from ir_console.tui.dialogs.containment import ContainmentDialog, ContainmentEdit
+from ir_console.tui.dialogs.details import Details, DetailsScreen
 from ir_console.tui.entry_syntax import parse_entry
 from ir_console.tui.screens.event import EventScreen, PasteScreen
 from ir_console.tui.screens.forms import (
@@ -32,6 +34,7 @@ from ir_console.tui.screens.forms import (
     NewIncident,
     NewIncidentScreen,
     RolesScreen,
+    SeverityChoice,
     SeverityScreen,
     StatusScreen,
 )
@@ -47,7 +50,8 @@ NARROW_WIDTH = 120
 EARLY_NOTICES_KEPT = 50
 EARLY_NOTICE_WINDOW = timedelta(hours=1)
 TINY_WIDTH, TINY_HEIGHT = 60, 20
-REVIEW_PLACEHOLDER = "Read-only: this incident is resolved. Press o (outside this line) to reopen it."
+REVIEW_PLACEHOLDER = ("Resolved: no new entries; correct what is recorded (Enter on an event, d for details). "
+                      "Press o (outside this line) to reopen it.")
 
 
 class WarRoomScreen(Screen):
@@ -62,6 +66,8 @@ class WarRoomScreen(Screen):
         Binding("s", "severity", "Severity", id="severity", tooltip="Change the severity"),
         Binding("a", "status", "Status", id="status", tooltip="Change the status"),
         Binding("r", "roles", "Roles", id="roles", tooltip="Assign commander, scribe, comms and tech lead"),
+        Binding("d", "details", "Details", id="details",
+                tooltip="Edit the title and triage fields (reporter, what's happening, who's affected, what changed)"),
         Binding("u", "status_update", "Update", id="status-update", tooltip="Compose a status update"),
         Binding("p", "postmortem", "Post-mortem", id="postmortem", tooltip="Write the post-mortem (drafted from the record)"),
         Binding("i", "incidents", "Incidents", id="incidents", tooltip="List incidents and switch"),
@@ -145,7 +151,8 @@ class WarRoomScreen(Screen):
 
     @property
     def reviewing(self) -> bool:
-        """A resolved incident is shown: a read-only review of its record, until someone reopens it."""
+        """A resolved incident is shown: its review, where what is recorded may be corrected but
+        nothing new is added, until someone reopens it."""
         return self.incident is not None and not self.incident.is_open
 
     def show_review(self, recorded: list[TimelineEvent]) -> None:
@@ -155,7 +162,8 @@ class WarRoomScreen(Screen):
         if reviewing:
             resolved = resolved_at_text(self.incident)
             self.query_one("#review-banner", Label).update(
-                f"REVIEW — resolved{' ' + resolved if resolved else ''}, read-only; o to reopen")
+                f"REVIEW — resolved{' ' + resolved if resolved else ''}: no new entries; "
+                "corrections are kept as revisions; o to reopen")
             self.query_one("#recorded-signals", RecordedSignals).show_events(recorded)
         if reviewing == self.has_class("-review"):
             return
@@ -212,12 +220,16 @@ class WarRoomScreen(Screen):
             self.notify("No incident yet: press n to declare one.", severity="warning")
         return self.incident
 
-    def require_writable(self) -> Incident | None:
-        """The incident, if it may be written to; a resolved one is read-only until reopened."""
+    def require_writable(self, what: str = "a new entry") -> Incident | None:
+        """The incident, if something new may be added to it or its state changed; a resolved one
+        takes only corrections until reopened (the store's rule, `refuse_if_resolved`)."""
         incident = self.require_incident()
-        if incident is not None and not incident.is_open:
-            self.notify(f"{incident.ref} is resolved: read-only. Press o to reopen it.", title="Not saved",
-                        severity="warning", markup=False)
+        try:
+            if incident is not None:
+                refuse_if_resolved(incident, what)
+        except ResolvedRefusal as refusal:
+            self.notify(f"{refusal}. Corrections are allowed (Enter on an event, d); o reopens it.",
+                        title="Not saved", severity="warning", markup=False)
             return None
         return incident
 
@@ -288,17 +300,19 @@ class WarRoomScreen(Screen):
     def open_event(self, chosen: TimelineView.EventChosen) -> None:
         event = self.store.event(chosen.event_id)
         history = self.store.event_history(event.id)
-        self.say_opened_read_only()
+        if self.reviewing:
+            self.notify(f"{self.incident.ref} is resolved: a correction here is kept as a revision.", markup=False)
         self.app.push_screen(EventScreen(event, history, self.app.clock()), self._event_done)
 
     def say_opened_read_only(self) -> None:
-        """Under review an event or hypothesis opens to be read: say so before anyone edits it."""
+        """Under review a hypothesis opens to be read: say so before anyone edits it."""
         if self.reviewing:
-            self.notify(f"{self.incident.ref} is resolved: shown read-only, nothing changed here is saved. "
-                        "o (in the war room) reopens it.", severity="warning", markup=False)
+            self.notify(f"{self.incident.ref} is resolved: hypotheses are shown read-only, nothing changed here "
+                        "is saved. o (in the war room) reopens it.", severity="warning", markup=False)
 
     async def _event_done(self, result: dict | None) -> None:
-        if not result or self.require_writable() is None:
+        """Edits and retractions correct what is recorded: allowed in review, the earlier version kept."""
+        if not result or self.require_correctable() is None:
             return
         event_id = result.pop("event_id")
         if result.pop("retract", False):
@@ -323,7 +337,7 @@ class WarRoomScreen(Screen):
             hypotheses.highlighted = hypotheses.get_option_index(str(move.hypothesis_id))
 
     async def _hypothesis_done(self, result: dict | None) -> None:
-        incident = self.require_writable() if result else None
+        incident = self.require_writable("a hypothesis") if result else None
         if not result or incident is None:
             return
         hypothesis_id = result.pop("id", None)
@@ -342,7 +356,7 @@ class WarRoomScreen(Screen):
 
     @on(ContainmentList.Advance)
     async def advance_containment(self, advance: ContainmentList.Advance) -> None:
-        if self.require_writable() is None:
+        if self.require_writable("changing a containment action's state") is None:
             return
         await self.write(lambda store: store.advance_containment(advance.action_id, author=self.author))
 
@@ -370,7 +384,12 @@ class WarRoomScreen(Screen):
                              self._containment_edited)
 
     async def _containment_edited(self, edit: ContainmentEdit | None) -> None:
-        if edit is None or self.require_correctable() is None:
+        incident = self.require_correctable() if edit else None
+        if edit is None or incident is None:
+            return
+        if not incident.is_open and (edit.undo or edit.state != self.store.containment_action(edit.action_id).state):
+            # Under review its detail, owner and time may be corrected; its state is what happened.
+            self.require_writable("changing a containment action's state")
             return
         if edit.undo:
             await self.write(lambda store: store.undo_containment(edit.action_id, author=self.author))
@@ -380,7 +399,7 @@ class WarRoomScreen(Screen):
 
     @on(ContainmentList.Add)
     def add_containment(self) -> None:
-        if self.require_writable():
+        if self.require_writable("a new containment action"):
             self.app.push_screen(AddContainmentScreen(), self._containment_added)
 
     async def _containment_added(self, result: tuple[str, str] | None) -> None:
@@ -437,7 +456,7 @@ class WarRoomScreen(Screen):
         self.query_one(SignalsPane).next_tab()
 
     async def action_evidence(self) -> None:
-        incident = self.require_writable()
+        incident = self.require_writable("new evidence")
         signals = self.query_one(SignalsPane)
         text = signals.evidence()
         if incident is None:
@@ -469,7 +488,7 @@ class WarRoomScreen(Screen):
         self.query_one("#entry", EntryLine).focus()
 
     def action_new_hypothesis(self) -> None:
-        if self.require_writable():
+        if self.require_writable("a new hypothesis"):
             self.app.push_screen(HypothesisScreen(None), self._hypothesis_done)
 
     def action_containment(self) -> None:
@@ -480,32 +499,33 @@ class WarRoomScreen(Screen):
         self.query_one("#containment", ContainmentList).focus()
 
     def action_severity(self) -> None:
-        incident = self.require_writable()
+        incident = self.require_writable("changing the severity")
         if incident:
             self.app.push_screen(SeverityScreen(incident.severity), self._severity_chosen)
 
-    async def _severity_chosen(self, severity: Severity | None) -> None:
-        incident = self.require_writable() if severity else None
-        if severity and incident:
-            await self.write(lambda store: store.set_severity(incident.id, severity, author=self.author))
+    async def _severity_chosen(self, choice: SeverityChoice | None) -> None:
+        incident = self.require_writable("changing the severity") if choice else None
+        if choice and incident:
+            await self.write(lambda store: store.set_severity(incident.id, choice.severity, reason=choice.reason,
+                                                              author=self.author))
 
     def action_status(self) -> None:
-        incident = self.require_writable()  # out of Resolved only through o, which asks first
+        incident = self.require_writable("changing the status")  # out of Resolved only through o, which asks first
         if incident:
             self.app.push_screen(StatusScreen(incident.status), self._status_chosen)
 
     async def _status_chosen(self, status: Status | None) -> None:
-        incident = self.require_writable() if status else None
+        incident = self.require_writable("changing the status") if status else None
         if status and incident:
             await self.write(lambda store: store.set_status(incident.id, status, author=self.author))
 
     def action_roles(self) -> None:
-        incident = self.require_writable()
+        incident = self.require_writable("changing the roles")
         if incident:
             self.app.push_screen(RolesScreen(incident.roles), self._roles_chosen)
 
     async def _roles_chosen(self, roles: dict | None) -> None:
-        incident = self.require_writable() if roles else None
+        incident = self.require_writable("changing the roles") if roles else None
         if not roles or incident is None:
             return
 
@@ -514,6 +534,18 @@ class WarRoomScreen(Screen):
                 store.set_role(incident.id, role, name, author=self.author)
 
         await self.write(save)
+
+    def action_details(self) -> None:
+        """Title and triage fields: corrections, so allowed under review too."""
+        incident = self.require_correctable()
+        if incident:
+            self.app.push_screen(DetailsScreen(incident), self._details_saved)
+
+    async def _details_saved(self, details: Details | None) -> None:
+        incident = self.require_correctable() if details else None
+        if details and incident:
+            await self.write(lambda store: store.update_triage(incident.id, title=details.title, author=self.author,
+                                                               **details.triage()))
 
     def action_status_update(self) -> None:
         from ir_console.tui.screens.documents import StatusUpdateScreen  # loaded when first needed

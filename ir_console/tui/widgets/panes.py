@@ -38,7 +38,8 @@ def keep_highlight(options: OptionList, build) -> None:  # noqa: ANN001
 
 
 class HypothesisList(OptionList):
-    """Ranked hypotheses with their result. Enter opens one; `[` and `]` move it in the ranking."""
+    """Ranked hypotheses with their result, each beside its rank with the number it was given when
+    written (`2. H3`): the name the timeline uses. Enter opens one; `[` and `]` move it in the ranking."""
 
     BINDINGS = [
         Binding("left_square_bracket", "move(-1)", "Rank up", id="rank-up"),
@@ -63,6 +64,7 @@ class HypothesisList(OptionList):
     def _line(hypothesis: Hypothesis) -> Text:
         badge, style = RESULT_BADGES[hypothesis.result]
         line = Text(f"{hypothesis.rank}. ", style="bold")
+        line.append(f"{hypothesis.label:<3} ", style="bold")
         line.append(f"{badge:<9} ", style=style)
         line.append(one_line(hypothesis.statement), style="strike" if hypothesis.result is HypothesisResult.REJECTED else "")
         return line
