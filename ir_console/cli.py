@@ -40,6 +40,7 @@ from ir_console.model import (
 )
 from ir_console.model.archive import SearchHit
 from ir_console.model.clock import format_duration, parse_iso, to_iso, utc_now
+from ir_console.model.when import SYNTAX, parse_when
 from ir_console.render.markdown import postmortem_markdown
 from ir_console.render.stats import archive_stats, stats_json, stats_markdown, stats_text
 from ir_console.render.status import draft_status_update, status_update
@@ -158,17 +159,27 @@ def open_console(ctx: click.Context, *, start_with_incidents: bool = False) -> N
 @click.option("--affected", default="", help="Who's affected.")
 @click.option("--changed", default="", help="What changed recently.")
 @click.option("--detected", default=None, help="Time detected, ISO 8601 (default: now).")
+@click.option("--impact-started", "impact_started", default=None, metavar="TIME",
+              help=f"When impact started, the first symptom ({SYNTAX}); gives time to detect.")
 @click.option("--by", "author", default=None, help="Who declares it (default: your user name).")
 @click.pass_context
-def new_incident(ctx, title, severity, reporter, happening, affected, changed, detected, author) -> None:
+def new_incident(ctx, title, severity, reporter, happening, affected, changed, detected, impact_started,
+                 author) -> None:
     """Declare an incident; prints its id alone."""
     detected_at = parse_time(detected, "--detected")
+    impact_started_at = None
+    if impact_started is not None:
+        try:
+            impact_started_at = parse_when(impact_started, utc_now())
+        except ValueError as error:
+            raise Fail(f"--impact-started: {error}") from None
     store = open_store(ctx)
     with reported_errors():
         incident = store.create_incident(
             title, Severity(int(severity)),
             triage=Triage(reporter=reporter, happening=happening, affected=affected, changed=changed),
-            detected_at=detected_at, author=author or current_user(), source=EventSource.CLI,
+            detected_at=detected_at, impact_started_at=impact_started_at, author=author or current_user(),
+            source=EventSource.CLI,
         )
     click.echo(incident.ref)
 
@@ -246,8 +257,8 @@ def set_fields(ctx, incident_key, severity, status, phase, commander, scribe, co
                            (Role.COMMS_LEAD, comms_lead), (Role.TECH_LEAD, tech_lead)):
             if name is not None:
                 store.set_role(incident.id, role, name, **changes)
-        for milestone, when in parsed_milestones:
-            store.set_milestone(incident.id, milestone, when, **changes)
+        if parsed_milestones:  # together, so their order is checked on the result
+            store.set_milestones(incident.id, dict(parsed_milestones), **changes)
     click.echo(one_line(incident.ref))
 
 

@@ -18,18 +18,21 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, OptionList
 
-from ir_console.model import EventKind, EventSource, Incident, Severity, Status, TimelineEvent
+from ir_console.model import EventKind, EventSource, Incident, Milestone, Severity, Status, TimelineEvent
 from ir_console.render.text import one_line
 from ir_console.signals.watch import SignalNotice
 from ir_console.store import Store, StoreError
 from ir_console.tui.entry_syntax import parse_entry
 from ir_console.tui.screens.event import EventScreen, PasteScreen
+from ir_console.tui.dialogs.milestones import MilestoneChanges, MilestonesScreen
+from ir_console.tui.dialogs.resolve import ConfirmResolveScreen, ResolveConfirmed
 from ir_console.tui.screens.forms import (
     AddContainmentScreen,
     NewIncident,
     NewIncidentScreen,
     RolesScreen,
     SeverityScreen,
+    StatusChoice,
     StatusScreen,
 )
 from ir_console.tui.screens.hypothesis import HypothesisScreen
@@ -58,6 +61,8 @@ class WarRoomScreen(Screen):
         Binding("x", "containment", "Containment", id="containment", tooltip="Go to the containment checklist"),
         Binding("s", "severity", "Severity", id="severity", tooltip="Change the severity"),
         Binding("a", "status", "Status", id="status", tooltip="Change the status"),
+        Binding("m", "milestones", "Milestones", id="milestones",
+                tooltip="Set or correct when impact started, detected, ... resolved (also under review)"),
         Binding("r", "roles", "Roles", id="roles", tooltip="Assign commander, scribe, comms and tech lead"),
         Binding("u", "status_update", "Update", id="status-update", tooltip="Compose a status update"),
         Binding("p", "postmortem", "Post-mortem", id="postmortem", tooltip="Write the post-mortem (drafted from the record)"),
@@ -395,7 +400,8 @@ class WarRoomScreen(Screen):
         if form is None:
             return
         created = await self.write(lambda store: store.create_incident(
-            form.title, form.severity, triage=form.triage, detected_at=form.detected_at, author=self.author))
+            form.title, form.severity, triage=form.triage, detected_at=form.detected_at,
+            impact_started_at=form.impact_started_at, author=self.author))
         if isinstance(created, Incident):
             self.switch_to(created)
             self.query_one("#entry", EntryLine).focus()
@@ -428,12 +434,39 @@ class WarRoomScreen(Screen):
     def action_status(self) -> None:
         incident = self.require_writable()  # out of Resolved only through o, which asks first
         if incident:
-            self.app.push_screen(StatusScreen(incident.status), self._status_chosen)
+            self.app.push_screen(StatusScreen(incident.status, incident.milestones, self.app.clock()),
+                                 self._status_chosen)
 
-    async def _status_chosen(self, status: Status | None) -> None:
-        incident = self.require_writable() if status else None
-        if status and incident:
-            await self.write(lambda store: store.set_status(incident.id, status, author=self.author))
+    async def _status_chosen(self, choice: StatusChoice | None) -> None:
+        incident = self.require_writable() if choice else None
+        if not choice or incident is None or choice.status == incident.status:
+            return
+        if choice.status is Status.RESOLVED:
+            resolved_at = choice.at or incident.milestones.get(Milestone.RESOLVED) or self.app.clock()
+
+            async def confirmed(answer: ResolveConfirmed | None) -> None:
+                if answer is not None:  # resolved at the time the question showed
+                    await self._set_status(incident, StatusChoice(choice.status, answer.resolved_at))
+
+            self.app.push_screen(ConfirmResolveScreen(incident.ref, resolved_at), confirmed)
+            return
+        await self._set_status(incident, choice)
+
+    async def _set_status(self, incident: Incident, choice: StatusChoice) -> None:
+        if self.require_writable() is not None:
+            await self.write(lambda store: store.set_status(incident.id, choice.status, at=choice.at,
+                                                            author=self.author))
+
+    @on(IncidentHeader.MilestonesWanted)
+    def action_milestones(self) -> None:
+        incident = self.require_correctable()  # a review corrects times too
+        if incident:
+            self.app.push_screen(MilestonesScreen(incident, self.app.clock()), self._milestones_chosen)
+
+    async def _milestones_chosen(self, chosen: MilestoneChanges | None) -> None:
+        incident = self.require_correctable() if chosen else None
+        if chosen and incident:
+            await self.write(lambda store: store.set_milestones(incident.id, chosen.changes, author=self.author))
 
     def action_roles(self) -> None:
         incident = self.require_writable()
