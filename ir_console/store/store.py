@@ -212,9 +212,11 @@ class Store:
         if not title:
             raise ValueError("an incident needs a title")
         milestones = {Milestone.DETECTED: detected_at, Milestone.DECLARED: now}
+        typed = {Milestone.DETECTED: detected_at}  # the reason speaks of what was typed last
         if impact_started_at is not None:
             milestones[Milestone.IMPACT_STARTED] = impact_started_at
-        self._check_milestones(milestones, milestones, now)
+            typed = {Milestone.IMPACT_STARTED: impact_started_at}
+        self._check_milestones(milestones, typed, now)
         with self.transaction() as db:
             incident_id = self._insert(
                 "incidents",
