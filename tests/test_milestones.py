@@ -10,7 +10,7 @@ import json
 import re
 import sqlite3
 from contextlib import closing
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,6 @@ from ir_console.render.markdown import postmortem_markdown
 from ir_console.store import Store
 from ir_console.store.exchange import export_incident
 
-UTC = timezone.utc
 DETECTED = NOW - timedelta(minutes=20)
 
 

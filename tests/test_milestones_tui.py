@@ -9,7 +9,6 @@ from datetime import timedelta
 from textual.widgets import Input, Label
 from tui_support import (
     NOW,
-    NOW_ISO,
     console,
     count,
     header,
