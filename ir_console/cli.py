@@ -168,17 +168,22 @@ def open_console(ctx: click.Context, *, start_with_incidents: bool = False) -> N
 @click.option("--affected", default="", help="Who's affected.")
 @click.option("--changed", default="", help="What changed recently.")
 @click.option("--detected", default=None, metavar="TIME", help=f"Time detected (default: now). TIME: {SYNTAX}.")
+@click.option("--impact-started", "impact_started", default=None, metavar="TIME",
+              help=f"When impact started, the first symptom ({SYNTAX}); gives time to detect.")
 @click.option("--by", "author", default=None, help="Who declares it (default: your user name).")
 @click.pass_context
-def new_incident(ctx, title, severity, reporter, happening, affected, changed, detected, author) -> None:
+def new_incident(ctx, title, severity, reporter, happening, affected, changed, detected, impact_started,
+                 author) -> None:
     """Declare an incident; prints its id alone."""
     detected_at = parse_time(detected, "--detected", past=True)
+    impact_started_at = parse_time(impact_started, "--impact-started", past=True)
     store = open_store(ctx)
     with reported_errors():
         incident = store.create_incident(
             title, Severity(int(severity)),
             triage=Triage(reporter=reporter, happening=happening, affected=affected, changed=changed),
-            detected_at=detected_at, author=author or current_user(), source=EventSource.CLI,
+            detected_at=detected_at, impact_started_at=impact_started_at, author=author or current_user(),
+            source=EventSource.CLI,
         )
     click.echo(incident.ref)
 
@@ -300,8 +305,8 @@ def set_fields(ctx, incident_key, severity, reason, status, phase, commander, sc
             store.set_phase(incident.id, next(p for p in Phase if p.value.lower() == phase.lower()), **changes)
         for role, name in roles.items():
             store.set_role(incident.id, role, name, **changes)
-        for milestone, when in parsed_milestones:
-            store.set_milestone(incident.id, milestone, when, **changes)
+        if parsed_milestones:  # together, so their order is checked on the result
+            store.set_milestones(incident.id, dict(parsed_milestones), **changes)
     click.echo(one_line(incident.ref))
 
 

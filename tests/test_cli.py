@@ -350,7 +350,7 @@ def test_set_with_nothing_to_change_changes_nothing(cli: Cli) -> None:
 
 
 def test_set_milestones_back_fill_and_clear(cli: Cli) -> None:
-    ref = cli.new()
+    ref = cli.new("Checkout is down", "--detected", "2026-01-05T08:00:00Z")  # milestones keep their order
     cli.out("set", ref, "--milestone", "impact_started=2026-01-05T07:55:00Z",
             "--milestone", "mitigated=2026-01-05T09:30:00+01:00")
     shown = cli.show(ref)

@@ -43,6 +43,7 @@ from ir_console.render.markdown import (
 from ir_console.render.text import md_block, md_inline
 from ir_console.store import Store, WriteFailed
 from ir_console.tui.screens import postmortem as postmortem_screen
+from ir_console.tui.dialogs.resolve import ConfirmResolveScreen
 from ir_console.tui.screens.forms import StatusScreen
 from ir_console.tui.screens.postmortem import (
     DRAFTED,
@@ -649,7 +650,9 @@ async def test_resolving_shows_the_48_hour_window(store, db_path, clock, inciden
         assert header(app, "next-update").startswith("next update in")
         await pilot.press("a")
         await wait_until(pilot, lambda: isinstance(app.screen, StatusScreen), "the status list")
-        await pilot.press("down", "down", "down", "enter")  # Resolved
+        await pilot.press("down", "down", "down", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmResolveScreen), "the confirmation")
+        await pilot.press("enter")  # Resolve  # Resolved
         await wait_until(pilot, lambda: header(app, "next-update") == "post-mortem due in 2d 00h", "the window")
         assert one(db_path, "SELECT resolved_at FROM incidents")["resolved_at"] == NOW_ISO
 

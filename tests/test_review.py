@@ -20,6 +20,7 @@ from ir_console.model import EventKind, EventSource, Incident, Milestone, Sectio
 from ir_console.model.clock import to_iso
 from ir_console.signals.health import HealthState
 from ir_console.store import Store
+from ir_console.tui.dialogs.resolve import ConfirmResolveScreen
 from ir_console.tui.screens.forms import NewIncidentScreen, StatusScreen
 from ir_console.tui.screens.postmortem import PostMortemScreen, editor_id
 from ir_console.tui.screens.documents import StatusUpdateScreen
@@ -258,6 +259,8 @@ async def test_resolving_with_a_enters_review(store, db_path, clock, incident) -
         await pilot.press("a")
         await wait_until(pilot, lambda: isinstance(app.screen, StatusScreen), "the status list")
         await pilot.press("down", "down", "down", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmResolveScreen), "the confirmation")
+        await pilot.press("enter")  # Resolve
         await wait_until(pilot, lambda: in_review(app), "the review banner")
         assert one(db_path, "SELECT status FROM incidents")["status"] == "Resolved"
         hypotheses = count(db_path, "hypotheses")

@@ -338,7 +338,7 @@ def build_list(store: Store) -> dict[str, int]:
         # timeline entries of its own
         ("alpha", Severity.SEV2, 0, 5, Status.RESOLVED, "zoe", 1),
         ("Bravo", Severity.SEV1, 24, 1, Status.RESOLVED, "adam", 7),
-        ("charlie", Severity.SEV4, 48, None, Status.MONITORING, "", 3),
+        ("charlie", Severity.SEV4, 48, None, Status.MONITORING, "", 4),
         ("delta", Severity.SEV1, 72, None, Status.INVESTIGATING, "Mia", 12),
     ]
     for title, severity, start, hours, status, commander, entries in specs:

@@ -244,7 +244,7 @@ async def test_the_seed_root_causes_table_opens_from_the_form(store, db_path, cl
         form = await open_triage_form(pilot)
         table = form.query_one("#root-causes-table", Static)
         assert not table.display or table.region.height == 0  # folded away until asked for
-        await pilot.press(*["tab"] * 7)  # past the seven triage fields
+        await pilot.press(*["tab"] * 8)  # past the eight triage fields (impact started is the last)
         assert isinstance(app.focused, CollapsibleTitle)
         await pilot.press("enter")
         await wait_until(pilot, lambda: table.region.height > 0, "the table shown")

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from ir_console.model import METRICS, Incident, Milestone, Phase, Severity, Status, Triage
-from ir_console.model.archive import IncidentSummary, started_at
+from ir_console.model.archive import IncidentSummary
 from ir_console.render.stats import BLOCKS, archive_stats, bar, bar_chart, stats_json, stats_markdown, stats_text
 
 UTC = timezone.utc
@@ -30,9 +30,7 @@ def summary(number: int, severity: Severity, start_hours: float, **minutes: floa
     incident = Incident(id=number, ref=f"INC-20260504-{number:03d}", uuid=f"u{number}", title=f"incident {number}",
                         severity=severity, status=Status.RESOLVED if Milestone.RESOLVED in milestones else
                         Status.INVESTIGATING, phase=Phase.TRIAGE, triage=Triage(), milestones=milestones)
-    began = started_at(incident)
-    end = milestones.get(Milestone.RESOLVED, NOW)
-    return IncidentSummary(incident=incident, started_at=began, duration=end - began)
+    return IncidentSummary.of(incident, NOW)
 
 
 def hand_computed() -> list[IncidentSummary]:

@@ -315,7 +315,7 @@ OPERATIONS: list[tuple[str, Callable[[Store, World], object], list[tuple[EventKi
      lambda s, w: s.set_status(w.incident_id, Status.IDENTIFIED, **A),
      [(EventKind.STATUS_CHANGE, "Status Investigating → Identified", False),
       (EventKind.MILESTONE, "Root cause identified", True),
-      (EventKind.STATUS_CHANGE, "Phase Detection & Triage → Resolution", False)]),
+      (EventKind.STATUS_CHANGE, "Phase Detection & Triage → Containment", False)]),
     ("status resolved",
      lambda s, w: s.set_status(w.incident_id, Status.RESOLVED, **A),
      [(EventKind.STATUS_CHANGE, "Status Investigating → Resolved", False),
@@ -327,9 +327,11 @@ OPERATIONS: list[tuple[str, Callable[[Store, World], object], list[tuple[EventKi
     ("milestone set",
      lambda s, w: s.set_milestone(w.incident_id, Milestone.IMPACT_STARTED, BACKFILL, **A),
      [(EventKind.MILESTONE, "Impact started", True)]),
-    ("milestone clear",
-     lambda s, w: s.set_milestone(w.incident_id, Milestone.DETECTED, None, **A),
-     [(EventKind.MILESTONE, "Detected: time cleared", False)]),
+    ("milestone impact started with the incident",
+     lambda s, w: s.create_incident("DB failover", Severity.SEV2, impact_started_at=BACKFILL, **A),
+     [(EventKind.MILESTONE, "Impact started", True),
+      (EventKind.MILESTONE, "Detected", True),
+      (EventKind.MILESTONE, "Incident declared: SEV-2 DB failover", True)]),
     ("first commander",
      lambda s, w: s.set_role(w.incident_id, Role.COMMANDER, "Alice Ng", **A),
      [(EventKind.ROLE, "Incident commander: Alice Ng", False),
@@ -454,8 +456,9 @@ def test_status_stamps_milestones_and_moves_the_phase_forward_only(store: Store,
     world = make_world(store)
     iid = world.incident_id
 
+    # The seed stops the bleeding before fixing the cause: identified during triage -> containment.
     incident = store.set_status(iid, Status.IDENTIFIED)
-    assert (incident.status, incident.phase) == (Status.IDENTIFIED, Phase.RESOLUTION)
+    assert (incident.status, incident.phase) == (Status.IDENTIFIED, Phase.CONTAINMENT)
     assert close_to_now(incident.milestones[Milestone.IDENTIFIED])
     assert incident_row(db_path, iid)["status"] == "Identified"
 
@@ -463,8 +466,8 @@ def test_status_stamps_milestones_and_moves_the_phase_forward_only(store: Store,
     incident = store.set_status(iid, Status.MONITORING)
     assert (incident.status, incident.phase) == (Status.MONITORING, Phase.RESOLUTION)
     assert Milestone.MITIGATED in incident.milestones
-    # Status change and the milestone; the phase did not change, so no phase event.
-    assert [e.text for e in store.events(iid)[count:]] == ["Status Identified → Monitoring", "Mitigated"]
+    assert [e.text for e in store.events(iid)[count:]] == [
+        "Status Identified → Monitoring", "Mitigated", "Phase Containment → Resolution"]
 
     incident = store.set_status(iid, Status.RESOLVED)
     assert (incident.status, incident.phase) == (Status.RESOLVED, Phase.POST_MORTEM)
@@ -492,7 +495,7 @@ def test_status_stamps_milestones_and_moves_the_phase_forward_only(store: Store,
 
 def test_status_keeps_a_milestone_someone_set_by_hand(store: Store) -> None:
     world = make_world(store)
-    mitigated = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+    mitigated = utc_now().replace(microsecond=0) - timedelta(minutes=10)
     store.set_milestone(world.incident_id, Milestone.MITIGATED, mitigated)
     incident = store.set_status(world.incident_id, Status.MONITORING)
     assert incident.milestones[Milestone.MITIGATED] == mitigated
@@ -524,8 +527,10 @@ def test_milestone_set_and_clear(store: Store, db_path: Path) -> None:
     incident = store.set_milestone(world.incident_id, Milestone.IMPACT_STARTED, None)
     assert Milestone.IMPACT_STARTED not in incident.milestones
     assert incident_row(db_path, world.incident_id)["impact_started_at"] is None
-    last = store.events(world.incident_id)[-1]
-    assert (last.text, last.key_moment) == ("Impact started: time cleared", False)
+    # Clearing retracts the milestone's event: no second event, the first one struck out.
+    cleared = store.event(event.id)
+    assert cleared.is_retracted and cleared.retraction_reason == "Impact started time cleared"
+    assert [e.text for e in store.events(world.incident_id)].count("Impact started") == 1
 
 
 def test_roles_and_acknowledged_on_first_commander(store: Store, db_path: Path) -> None:
@@ -660,7 +665,7 @@ def test_containment_state_and_phase(store: Store, db_path: Path) -> None:
         "Rollback deployment: not applicable → pending",
     ]
     # Containment never drags a later phase back.
-    store.set_status(world.incident_id, Status.IDENTIFIED)
+    store.set_status(world.incident_id, Status.MONITORING)
     store.set_containment_state(world.rollback_id, ContainmentState.IN_PROGRESS)
     assert store.incident(world.incident_id).phase is Phase.RESOLUTION
 
@@ -825,7 +830,7 @@ def test_record_gathers_everything(store: Store) -> None:
     assert [u.text for u in record.status_updates] == ["sent"]
     assert record.action_items == [item]
     assert record.sections == {Section.SUMMARY: "It broke."}
-    assert record.duration == incident.milestones[Milestone.RESOLVED] - incident.milestones[Milestone.DETECTED]
+    assert record.resolved_duration == incident.milestones[Milestone.RESOLVED] - incident.milestones[Milestone.DETECTED]
     with pytest.raises(NotFound):
         store.record("INC-19990101-001")
 

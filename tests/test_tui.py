@@ -23,6 +23,7 @@ from textual.widgets import Button, DataTable, Input, Markdown, OptionList, Radi
 from ir_console.model import SEED_CONTAINMENT, Incident, Severity, Status, Triage
 from ir_console.render.status import status_update_markdown
 from ir_console.store import Store, WriteFailed
+from ir_console.tui.dialogs.resolve import ConfirmResolveScreen
 from ir_console.tui.screens.documents import StatusUpdateScreen
 from ir_console.tui.screens.event import EventScreen, PasteScreen
 from ir_console.tui.screens.forms import (
@@ -684,14 +685,17 @@ async def test_status_change_stamps_milestones(store, db_path, clock, incident) 
         await pilot.press("down", "enter")
         await wait_until(pilot, lambda: header(app, "status") == "Identified", "the header status")
         row = one(db_path, "SELECT * FROM incidents")
-        assert (row["status"], row["identified_at"], row["phase"]) == ("Identified", NOW_ISO, "Resolution")
+        # Identified during triage: containment ("stop the bleeding") comes before the fix.
+        assert (row["status"], row["identified_at"], row["phase"]) == ("Identified", NOW_ISO, "Containment")
         texts = [e["text"] for e in query(db_path, "SELECT text FROM events ORDER BY id")]
         assert texts[-3:] == ["Status Investigating → Identified", "Root cause identified",
-                              "Phase Detection & Triage → Resolution"]
-        assert header(app, "phase").startswith("Resolution")
+                              "Phase Detection & Triage → Containment"]
+        assert header(app, "phase").startswith("Containment")
 
         clock.advance(minutes=10)
         await pilot.press("a", "down", "down", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmResolveScreen), "the confirmation")
+        await pilot.press("enter")
         await wait_until(pilot, lambda: header(app, "status") == "Resolved", "resolved in the header")
         row = one(db_path, "SELECT * FROM incidents")
         assert row["resolved_at"] == "2026-11-27T03:24:30.000Z" and row["identified_at"] == NOW_ISO

@@ -6,30 +6,29 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from ir_console.model.incident import Incident, Milestone, Role, Status, Triage
+from ir_console.model.incident import Incident, Role, Status, Triage
 from ir_console.model.postmortem import Section
 from ir_console.model.record import Metric
 from ir_console.model.severity import Severity
 
 
-def started_at(incident: Incident) -> datetime | None:
-    """When the incident started: impact started, else detected, else declared."""
-    milestones = incident.milestones
-    return (milestones.get(Milestone.IMPACT_STARTED) or milestones.get(Milestone.DETECTED)
-            or milestones.get(Milestone.DECLARED))
-
-
 @dataclass(frozen=True)
 class IncidentSummary:
-    """One row of the incidents list. `started_at` is when impact started, else when it was
-    detected, else declared; `duration` runs from there to resolved, or to the time asked about
-    while the incident is open."""
+    """One row of the incidents list: `started_at` and `duration` are the incident's own
+    (`Incident.started_at`, `Incident.duration` to the time asked about while it is open)."""
 
     incident: Incident
     started_at: datetime
     duration: timedelta
     # None unless asked for: counting costs a walk over every event's index entry.
     event_count: int | None = None
+
+    @classmethod
+    def of(cls, incident: Incident, now: datetime, event_count: int | None = None) -> IncidentSummary:
+        """The row for `incident`, an open one's duration running to `now`."""
+        started = incident.started_at or now  # an import may lack every milestone
+        duration = incident.duration(now)
+        return cls(incident, started, duration if duration is not None else now - started, event_count)
 
     @property
     def id(self) -> int:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from enum import Enum
 
 from ir_console.model.severity import Severity
@@ -46,10 +47,11 @@ PHASE_TIME_GUIDE = {
     Phase.POST_MORTEM: "write within 48 hours of resolution",
 }
 
-# Moving to a status moves the phase forward (never back) to this one.
+# Moving to a status moves the phase forward (never back) to this one. The seed stops the bleeding
+# before it fixes the cause: a cause identified during triage leads to containment first.
 PHASE_FOR_STATUS = {
     Status.INVESTIGATING: Phase.TRIAGE,
-    Status.IDENTIFIED: Phase.RESOLUTION,
+    Status.IDENTIFIED: Phase.CONTAINMENT,
     Status.MONITORING: Phase.RESOLUTION,
     Status.RESOLVED: Phase.POST_MORTEM,
 }
@@ -103,6 +105,43 @@ MILESTONE_FOR_STATUS = {
     Status.MONITORING: Milestone.MITIGATED,
     Status.RESOLVED: Milestone.RESOLVED,
 }
+
+# Every incident has these two; they can be corrected, never cleared.
+REQUIRED_MILESTONES = (Milestone.DETECTED, Milestone.DECLARED)
+
+# (earlier, later): the order milestones must keep, checked by the store for every writer.
+MILESTONE_ORDER = (
+    (Milestone.IMPACT_STARTED, Milestone.DETECTED),
+    *((Milestone.IMPACT_STARTED, later) for later in list(Milestone)[2:]),
+    *((Milestone.DETECTED, later) for later in list(Milestone)[2:]),
+    (Milestone.MITIGATED, Milestone.RESOLVED),
+    (Milestone.RESOLVED, Milestone.CLOSED),
+)
+
+
+def milestone_time(moment: datetime) -> str:
+    """`2026-11-29 10:00 UTC` (seconds shown when there are any), for one-line reasons."""
+    seconds = f":{moment:%S}" if moment.second else ""
+    return f"{moment.astimezone(timezone.utc):%Y-%m-%d %H:%M}{seconds} UTC"
+
+
+def milestone_order_problem(milestones: Mapping[Milestone, datetime],
+                            changed: Iterable[Milestone] = ()) -> str | None:
+    """Why these milestones are out of order, in one line, or None when they are in order.
+
+    The reason speaks of a milestone in `changed` when one is involved: `resolved (…) cannot be
+    before detected (…)`, or `detected (…) cannot be after resolved (…)`."""
+    changed = set(changed)
+    for earlier, later in MILESTONE_ORDER:
+        first, second = milestones.get(earlier), milestones.get(later)
+        if first is None or second is None or first <= second:
+            continue
+        if earlier in changed and later not in changed:
+            return (f"{earlier.label.lower()} ({milestone_time(first)}) cannot be after "
+                    f"{later.label.lower()} ({milestone_time(second)})")
+        return (f"{later.label.lower()} ({milestone_time(second)}) cannot be before "
+                f"{earlier.label.lower()} ({milestone_time(first)})")
+    return None
 
 
 class Role(str, Enum):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from ir_console.model.incident import Incident, Milestone
 from ir_console.model.postmortem import Section
@@ -44,14 +44,10 @@ class IncidentRecord:
         return end - start if start and end else None
 
     @property
-    def started_at(self) -> datetime | None:
-        milestones = self.incident.milestones
-        return milestones.get(Milestone.IMPACT_STARTED) or milestones.get(Milestone.DETECTED)
-
-    @property
-    def duration(self) -> timedelta | None:
-        end = self.incident.milestones.get(Milestone.RESOLVED)
-        return end - self.started_at if end and self.started_at else None
+    def resolved_duration(self) -> timedelta | None:
+        """`Incident.duration` once the incident is resolved; None while it is open."""
+        resolved = self.incident.milestones.get(Milestone.RESOLVED)
+        return self.incident.duration(resolved) if resolved else None
 
     @property
     def confirmed_hypotheses(self) -> list[Hypothesis]:

@@ -18,9 +18,9 @@ class Deadline:
 
 
 def elapsed(incident: Incident, now: datetime) -> str:
-    start = incident.detected_at or incident.created_at or now
-    end = incident.milestones.get(Milestone.RESOLVED, now)
-    return format_duration(end - start)
+    """The incident's duration (`Incident.duration`): from impact started, else detected, to
+    resolved or now; the list, the post-mortem and the statistics show the same figure."""
+    return format_duration(incident.duration(now) or timedelta(0))
 
 
 def response_target(incident: Incident, now: datetime) -> Deadline:

@@ -110,7 +110,7 @@ def postmortem_markdown(record: IncidentRecord) -> str:
         f"# Post-Mortem: {md_inline(incident.title)}",
         "",
         f"**Incident:** {incident.ref}  ",
-        f"**Date:** {record.started_at:%Y-%m-%d}  " if record.started_at else "**Date:** unknown  ",
+        f"**Date:** {incident.started_at:%Y-%m-%d}  " if incident.started_at else "**Date:** unknown  ",
         f"**Duration:** {duration_line(record)}  ",
         f"**Severity:** {incident.severity.label}  ",
         f"**Status:** {incident.status.value}  ",
@@ -155,12 +155,13 @@ def postmortem_markdown(record: IncidentRecord) -> str:
 
 
 def duration_line(record: IncidentRecord) -> str:
-    start, end = record.started_at, record.incident.milestones.get(Milestone.RESOLVED)
+    """From when the incident started (`Incident.started_at`) to resolved: the header's figure."""
+    start, end = record.incident.started_at, record.incident.milestones.get(Milestone.RESOLVED)
     if not start:
         return "unknown"
     if not end:
         return f"{hhmm(start)} to (not resolved yet)"
-    return f"{hhmm(start)} to {hhmm(end)} ({minutes(record.duration)})"
+    return f"{hhmm(start)} to {hhmm(end)} ({minutes(record.resolved_duration)})"
 
 
 # -- drafts -------------------------------------------------------------------------------------------
@@ -178,8 +179,8 @@ def draft_summary(record: IncidentRecord) -> str:
     causes = "; ".join(md_inline(h.statement.rstrip(".")) for h in record.confirmed_hypotheses)
     if causes:
         sentences.append(f"Root cause: {causes}.")
-    if record.duration is not None:
-        sentences.append(f"{incident.severity.label}, resolved after {minutes(record.duration)}.")
+    if record.resolved_duration is not None:
+        sentences.append(f"{incident.severity.label}, resolved after {minutes(record.resolved_duration)}.")
     else:
         sentences.append(f"{incident.severity.label}, {incident.status.value.lower()}, not resolved yet.")
     return " ".join(sentences)
@@ -198,9 +199,10 @@ def draft_root_cause(record: IncidentRecord) -> str:
 
 def draft_impact(record: IncidentRecord) -> str:
     triage = record.incident.triage
-    if not triage.affected and record.duration is None:
+    span = record.resolved_duration
+    if not triage.affected and span is None:
         return ""
-    duration = minutes(record.duration) if record.duration is not None else "unknown (not resolved yet)"
+    duration = minutes(span) if span is not None else "unknown (not resolved yet)"
     return "\n".join([
         f"- Users affected: {md_inline(triage.affected) or 'not recorded'}",
         f"- Duration: {duration}",
@@ -299,26 +301,27 @@ def draft_resolution(record: IncidentRecord) -> str:
 
 
 def milestone_of(event: TimelineEvent) -> Milestone | None:
-    """The milestone a milestone event stamped (its text starts with the milestone's description)."""
-    if event.kind is not EventKind.MILESTONE:
-        return None
-    for milestone in Milestone:
-        description = milestone.description
-        if event.text == description or event.text.startswith((description + " ", description + ":")):
-            return milestone
-    return None
+    """The milestone an event records (`events.milestone`): the two are one record."""
+    return event.milestone
+
+
+def superseded(event: TimelineEvent) -> bool:
+    """A milestone event written before events recorded their milestone, that no longer does
+    (the milestone was set again or cleared): its text is a milestone's, its link is missing."""
+    if event.kind is not EventKind.MILESTONE or event.milestone is not None:
+        return False
+    return any(event.text == m.description or event.text.startswith((m.description + " ", m.description + ":"))
+               for m in Milestone)
 
 
 def timeline_events(record: IncidentRecord) -> list[TimelineEvent]:
-    """Key moments, with each milestone shown once, at the time it holds now.
-
-    A milestone set again (or cleared) leaves its earlier event on the timeline; that event no
-    longer says when the milestone was, so the post-mortem leaves it out.
-    """
+    """Key moments, with each milestone shown once, at the time it holds now: a milestone's event
+    moves when it is corrected and is retracted when it is cleared."""
     shown = []
     for event in record.key_events:
         milestone = milestone_of(event)
-        if milestone is not None and record.incident.milestones.get(milestone) != event.occurred_at:
+        if superseded(event) or (milestone is not None
+                                 and record.incident.milestones.get(milestone) != event.occurred_at):
             continue
         shown.append(event)
     return shown

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from sqlite_utils import Database
 
 from ir_console.model import Section
-from ir_console.model.archive import HitSource, SearchHit, SimilarIncident, SnippetPart, started_at
+from ir_console.model.archive import HitSource, SearchHit, SimilarIncident, SnippetPart
 from ir_console.model.clock import from_iso
 from ir_console.model.work import HypothesisResult
 from ir_console.store import rows
@@ -373,7 +373,7 @@ def _hits(db: Database, found: list[dict], marks: Snippets) -> list[SearchHit]:
         elif source is HitSource.POSTMORTEM:
             at = from_iso(sections.get(match["rowid"] & ((1 << PART_SHIFT) - 1)))
         else:
-            at = started_at(incident)
+            at = incident.started_at
         hits.append(SearchHit(
             incident_id=incident.id, incident_ref=incident.ref, incident_title=incident.title,
             incident_status=incident.status, incident_severity=incident.severity, source=source,
@@ -431,7 +431,7 @@ def similar_incidents(store: Store, text: str, *, exclude_incident_id: int | Non
             continue
         similar.append(SimilarIncident(
             incident_id=incident.id, ref=incident.ref, title=incident.title, severity=incident.severity,
-            status=incident.status, started_at=started_at(incident), score=score,
+            status=incident.status, started_at=incident.started_at, score=score,
             confirmed_hypotheses=tuple(confirmed.get(incident_id, ())),
             root_cause=sections.get((incident_id, Section.ROOT_CAUSE.value), "") or "",
             resolution=sections.get((incident_id, Section.RESOLUTION_RECOVERY.value), "") or "",

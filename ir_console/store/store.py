@@ -43,10 +43,16 @@ from ir_console.model import (
     TimelineEvent,
     Triage,
 )
-from ir_console.model.archive import IncidentSummary, SearchHit, SimilarIncident, started_at
+from ir_console.model.archive import IncidentSummary, SearchHit, SimilarIncident
 from ir_console.model.clock import parse_iso, to_iso, utc_now
+from ir_console.model.incident import (
+    MILESTONE_FOR_STATUS,
+    PHASE_FOR_STATUS,
+    PHASE_ORDER,
+    REQUIRED_MILESTONES,
+    milestone_order_problem,
+)
 from ir_console.model.when import not_in_future
-from ir_console.model.incident import MILESTONE_FOR_STATUS, PHASE_FOR_STATUS, PHASE_ORDER
 from ir_console.store import rows, search
 from ir_console.store.errors import NotFound, StoreError, WriteFailed
 from ir_console.store.opening import (
@@ -62,8 +68,8 @@ TRIAGE_FIELDS = ("reporter", "happening", "affected", "changed")
 # How an entry added to a resolved incident in its review is marked (`log --correction`).
 CORRECTION_PREFIX = "Correction: "
 
-# When an incident started (as model.archive.started_at), and the list's sort columns.
-STARTED = "coalesce(impact_started_at, detected_at, declared_at)"
+# When an incident started (as `Incident.started_at`), and the list's sort columns.
+STARTED = "coalesce(impact_started_at, detected_at, declared_at, created_at)"
 STATUS_ORDER = "CASE status " + " ".join(f"WHEN '{s.value}' THEN {i}" for i, s in enumerate(Status)) + " END"
 SUMMARY_SORTS = {
     "id": "id",
@@ -138,11 +144,7 @@ def one_of(column: str, values: list, params: dict) -> str:
 
 def summary_from_row(row: dict, now: datetime) -> IncidentSummary:
     """An incident row with its `event_count`; an open incident's duration runs to `now`."""
-    incident = rows.incident_from_row(row)
-    started = started_at(incident) or incident.created_at or now  # an import may lack the milestones
-    end = incident.milestones.get(Milestone.RESOLVED, now)
-    return IncidentSummary(incident=incident, started_at=started, duration=end - started,
-                           event_count=row["event_count"])
+    return IncidentSummary.of(rows.incident_from_row(row), now, row["event_count"])
 
 
 class Store:
@@ -250,16 +252,25 @@ class Store:
         *,
         triage: Triage | None = None,
         detected_at: datetime | None = None,
+        impact_started_at: datetime | None = None,
         author: str = "",
         source: EventSource = EventSource.CONSOLE,
         now: datetime | None = None,
     ) -> Incident:
+        """Declare an incident: its milestones (impact started when known, detected, declared)
+        each with the timeline event that records it, in one transaction."""
         now = now or self.clock()
         detected_at = detected_at or now
         triage = triage or Triage()
         title = storable(title).strip()
         if not title:
             raise ValueError("an incident needs a title")
+        milestones = {Milestone.DETECTED: detected_at, Milestone.DECLARED: now}
+        typed = {Milestone.DETECTED: detected_at}  # the reason speaks of what was typed last
+        if impact_started_at is not None:
+            milestones[Milestone.IMPACT_STARTED] = impact_started_at
+            typed = {Milestone.IMPACT_STARTED: impact_started_at}
+        self._check_milestones(milestones, typed, now)
         with self.transaction() as db:
             incident_id = self._insert(
                 "incidents",
@@ -272,6 +283,7 @@ class Store:
                     "phase": Phase.TRIAGE.value,
                     **{name: storable(getattr(triage, name)) for name in TRIAGE_FIELDS},
                     **{role.value: "" for role in Role},
+                    "impact_started_at": to_iso(impact_started_at) if impact_started_at else None,
                     "detected_at": to_iso(detected_at),
                     "declared_at": to_iso(now),
                     "created_at": to_iso(now),
@@ -282,10 +294,13 @@ class Store:
                 self._insert_containment(incident_id, template.action, template.when_to_use, position, False, now)
             happening = f": {triage.happening}" if triage.happening else ""
             reporter = f" (reported by {triage.reporter})" if triage.reporter else ""
+            if impact_started_at is not None:
+                self._event(incident_id, EventKind.MILESTONE, Milestone.IMPACT_STARTED.description, author, source,
+                            now, occurred_at=impact_started_at, key_moment=True, milestone=Milestone.IMPACT_STARTED)
             self._event(incident_id, EventKind.MILESTONE, f"Detected{reporter}{happening}", author, source, now,
-                        occurred_at=detected_at, key_moment=True)
+                        occurred_at=detected_at, key_moment=True, milestone=Milestone.DETECTED)
             self._event(incident_id, EventKind.MILESTONE, f"Incident declared: {severity.label} {title}", author,
-                        source, now, key_moment=True)
+                        source, now, key_moment=True, milestone=Milestone.DECLARED)
         return self.incident(incident_id)
 
     def next_ref(self, now: datetime) -> str:
@@ -341,8 +356,11 @@ class Store:
                         key_moment=True)
         return self.incident(incident_id)
 
-    def set_status(self, incident_id: int, status: Status, *, author: str = "",
+    def set_status(self, incident_id: int, status: Status, *, at: datetime | None = None, author: str = "",
                    source: EventSource = EventSource.CONSOLE) -> Incident:
+        """Change the status. A status that stamps a milestone (MILESTONE_FOR_STATUS) stamps it at
+        `at`, default now; a milestone already set stays where it is unless `at` is given (someone
+        chose the time), which moves it. Out of order, nothing is saved (ValueError)."""
         now = self.clock()
         with self.transaction():
             before = self.incident(incident_id)
@@ -353,8 +371,8 @@ class Store:
             self._event(incident_id, EventKind.STATUS_CHANGE, f"Status {before.status.value} → {status.value}",
                         author, source, now)
             milestone = MILESTONE_FOR_STATUS.get(status)
-            if milestone and milestone not in before.milestones:
-                self._set_milestone(incident_id, milestone, now, author, source, now)
+            if milestone and (milestone not in before.milestones or at is not None):
+                self._set_milestones(before, {milestone: at or now}, author, source, now)
             self._advance_phase(before, PHASE_FOR_STATUS[status], author, source, now)
         return self.incident(incident_id)
 
@@ -380,18 +398,60 @@ class Store:
     def set_milestone(self, incident_id: int, milestone: Milestone, when: datetime | None, *,
                       author: str = "", source: EventSource = EventSource.CONSOLE) -> Incident:
         """Set (or with `when=None` clear) a milestone timestamp; back-filling is expected."""
+        return self.set_milestones(incident_id, {milestone: when}, author=author, source=source)
+
+    def set_milestones(self, incident_id: int, changes: dict[Milestone, datetime | None], *,
+                       author: str = "", source: EventSource = EventSource.CONSOLE) -> Incident:
+        """Set, correct or clear (None) several milestones at once, each with its timeline event:
+        a new milestone adds its event, a corrected one moves it (the earlier version kept in its
+        history), a cleared one retracts it. The order is checked on the result (ValueError, one
+        line, nothing saved). Allowed on resolved incidents: a review corrects times."""
         now = self.clock()
         with self.transaction():
-            self.incident(incident_id)
-            self._set_milestone(incident_id, milestone, when, author, source, now)
+            before = self.incident(incident_id)
+            self._set_milestones(before, changes, author, source, now)
         return self.incident(incident_id)
 
-    def _set_milestone(self, incident_id: int, milestone: Milestone, when: datetime | None, author: str,
-                       source: EventSource, now: datetime) -> None:
-        self._update_incident(incident_id, {milestone_column(milestone): to_iso(when) if when else None}, now)
-        text = milestone.description if when else f"{milestone.description}: time cleared"
-        self._event(incident_id, EventKind.MILESTONE, text, author, source, now,
-                    occurred_at=when or now, key_moment=when is not None)
+    def _check_milestones(self, milestones: dict[Milestone, datetime], changes: dict[Milestone, datetime | None],
+                          now: datetime) -> None:
+        for milestone, when in changes.items():
+            if when is None and milestone in REQUIRED_MILESTONES:
+                raise ValueError(f"{milestone.label.lower()} cannot be cleared: every incident has one; correct it")
+            if when is not None:
+                not_in_future(when, now, milestone.label.lower())
+        problem = milestone_order_problem(milestones, changes)
+        if problem:
+            raise ValueError(problem)
+
+    def _set_milestones(self, before: Incident, changes: dict[Milestone, datetime | None], author: str,
+                        source: EventSource, now: datetime) -> None:
+        after = dict(before.milestones)
+        for milestone, when in changes.items():
+            if when is None:
+                after.pop(milestone, None)
+            else:
+                after[milestone] = when
+        self._check_milestones(after, changes, now)
+        for milestone, when in changes.items():
+            if before.milestones.get(milestone) == when:
+                continue
+            self._update_incident(before.id, {milestone_column(milestone): to_iso(when) if when else None}, now)
+            event = self._milestone_event(before.id, milestone)
+            if when is None:
+                if event is not None:
+                    self._retract(event, author, f"{milestone.label} time cleared", now)
+            elif event is None:
+                self._event(before.id, EventKind.MILESTONE, milestone.description, author, source, now,
+                            occurred_at=when, key_moment=True, milestone=milestone)
+            else:
+                self._revise(event, {"occurred_at": to_iso(when)}, author, now)
+
+    def _milestone_event(self, incident_id: int, milestone: Milestone) -> TimelineEvent | None:
+        """The timeline event that records the milestone (the newest, should there be more)."""
+        row = self.query_row(
+            "SELECT * FROM events WHERE incident_id = ? AND milestone = ? AND retracted_at IS NULL "
+            "ORDER BY id DESC LIMIT 1", [incident_id, milestone.value])
+        return rows.event_from_row(row) if row else None
 
     def set_role(self, incident_id: int, role: Role, name: str, *, author: str = "",
                  source: EventSource = EventSource.CONSOLE) -> Incident:
@@ -408,7 +468,7 @@ class Store:
             self._event(incident_id, EventKind.ROLE, text, author, source, now)
             # The first commander taking the incident is when it was acknowledged.
             if role is Role.COMMANDER and name and Milestone.ACKNOWLEDGED not in before.milestones:
-                self._set_milestone(incident_id, Milestone.ACKNOWLEDGED, now, author, source, now)
+                self._set_milestones(before, {Milestone.ACKNOWLEDGED: now}, author, source, now)
         return self.incident(incident_id)
 
     def update_triage(self, incident_id: int, *, title: str | None = None, author: str = "",
@@ -436,7 +496,8 @@ class Store:
     # -- timeline -------------------------------------------------------------------------------
 
     def _event(self, incident_id: int, kind: EventKind, text: str, author: str, source: EventSource,
-               now: datetime, *, occurred_at: datetime | None = None, key_moment: bool = False) -> int:
+               now: datetime, *, occurred_at: datetime | None = None, key_moment: bool = False,
+               milestone: Milestone | None = None) -> int:
         return self._insert(
             "events",
             {
@@ -450,6 +511,7 @@ class Store:
                 "source": source.value,
                 "key_moment": int(key_moment),
                 "revision": 1,
+                "milestone": milestone.value if milestone else None,
             },
         )
 
@@ -480,7 +542,8 @@ class Store:
     def edit_event(self, event_id: int, *, text: str | None = None, occurred_at: datetime | None = None,
                    key_moment: bool | None = None, kind: EventKind | None = None,
                    author: str = "") -> TimelineEvent:
-        """Change an event; the version it replaces is kept in its history."""
+        """Change an event; the version it replaces is kept in its history. An event that records a
+        milestone moved in time moves the milestone with it (order checked, as `set_milestones`)."""
         if text is not None and not text.strip():
             raise ValueError("an entry needs some text")
         now = self.clock()
@@ -493,9 +556,30 @@ class Store:
     def _edit_event(self, before: TimelineEvent, author: str, now: datetime, *, text: str | None = None,
                     occurred_at: datetime | None = None, key_moment: bool | None = None,
                     kind: EventKind | None = None) -> None:
-        event_id = before.id
+        """`edit_event` inside a transaction: what the event records (a milestone, a containment
+        item's change of state) moves with it."""
+        changes = {}
+        if text is not None:
+            changes["text"] = storable(text)
+        if occurred_at is not None:
+            changes["occurred_at"] = to_iso(occurred_at)
+            if before.milestone is not None and not before.is_retracted and occurred_at != before.occurred_at:
+                incident = self.incident(before.incident_id)
+                after = {**incident.milestones, before.milestone: occurred_at}
+                self._check_milestones(after, {before.milestone: occurred_at}, now)
+                self._update_incident(incident.id, {milestone_column(before.milestone): to_iso(occurred_at)}, now)
+        if key_moment is not None:
+            changes["key_moment"] = int(key_moment)
+        if kind is not None:
+            changes["kind"] = kind.value
+        self._revise(before, changes, author, now)
+        if occurred_at is not None:
+            self._sync_containment_change(before, occurred_at=occurred_at, now=now)
+
+    def _revise(self, before: TimelineEvent, changes: dict, author: str, now: datetime) -> None:
+        """Write `changes` to an event, keeping the version it replaces in event_revisions."""
         self._insert("event_revisions", {
-            "event_id": event_id,
+            "event_id": before.id,
             "revision": before.revision,
             "occurred_at": to_iso(before.occurred_at),
             "kind": before.kind.value,
@@ -504,31 +588,30 @@ class Store:
             "replaced_at": to_iso(now),
             "replaced_by": storable(author),
         })
-        changes = {"revision": before.revision + 1, "edited_at": to_iso(now)}
-        if text is not None:
-            changes["text"] = storable(text)
-        if occurred_at is not None:
-            changes["occurred_at"] = to_iso(occurred_at)
-        if key_moment is not None:
-            changes["key_moment"] = int(key_moment)
-        if kind is not None:
-            changes["kind"] = kind.value
-        self.db["events"].update(event_id, changes)
-        if occurred_at is not None:
-            self._sync_containment_change(before, occurred_at=occurred_at, now=now)
+        self.db["events"].update(before.id, {**changes, "revision": before.revision + 1, "edited_at": to_iso(now)})
 
     def retract_event(self, event_id: int, *, author: str = "", reason: str = "") -> TimelineEvent:
-        """Mark an event as retracted. It stays in the record, shown struck out."""
+        """Mark an event as retracted. It stays in the record, shown struck out. Retracting the event
+        that records a milestone clears the milestone (detected and declared cannot be cleared);
+        retracting an item's latest change of state undoes it."""
         now = self.clock()
         with self.transaction():
             before = self.event(event_id)
             if before.is_retracted:
                 return before
+            if before.milestone is not None:
+                if before.milestone in REQUIRED_MILESTONES:
+                    raise ValueError(f"this event records when the incident was {before.milestone.value}: "
+                                     "correct its time instead of retracting it")
+                self._update_incident(before.incident_id, {milestone_column(before.milestone): None}, now)
             self._sync_containment_change(before, retracted=True, author=author, now=now)
-            self.db["events"].update(event_id, {
-                "retracted_at": to_iso(now), "retracted_by": storable(author), "retraction_reason": storable(reason),
-            })
+            self._retract(before, author, reason, now)
         return self.event(event_id)
+
+    def _retract(self, event: TimelineEvent, author: str, reason: str, now: datetime) -> None:
+        self.db["events"].update(event.id, {
+            "retracted_at": to_iso(now), "retracted_by": storable(author), "retraction_reason": storable(reason),
+        })
 
     def event_history(self, event_id: int) -> list[EventRevision]:
         """Earlier versions of an event, oldest first."""
@@ -1060,8 +1143,9 @@ class Store:
             before = self.incident(incident_id)
             if before.is_open:
                 raise ValueError(f"{before.ref} is not resolved ({before.status.value}): nothing to reopen")
-            cleared = {milestone_column(m): None for m in (Milestone.RESOLVED, Milestone.CLOSED)}
-            self._update_incident(incident_id, {"status": Status.INVESTIGATING.value, **cleared}, now)
+            self._update_incident(incident_id, {"status": Status.INVESTIGATING.value}, now)
+            # Cleared with their events retracted, so resolving again stamps new ones.
+            self._set_milestones(before, {Milestone.RESOLVED: None, Milestone.CLOSED: None}, author, source, now)
             resolved = before.milestones.get(Milestone.RESOLVED)
             text = "Reopened" + (f" by {author}" if author else "")
             text += f": Status {before.status.value} → {Status.INVESTIGATING.value}"

@@ -15,10 +15,11 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
-from ir_console.model import SEVERITY_TABLE, Role, Severity, Status, Triage
+from ir_console.model import SEVERITY_TABLE, Milestone, Role, Severity, Status, Triage
 from ir_console.model.archive import SimilarIncident
 from ir_console.model.clock import to_iso
-from ir_console.model.when import not_in_future, parse_when
+from ir_console.model.when import format_when, not_in_future, parse_when
+from ir_console.model.incident import MILESTONE_FOR_STATUS, milestone_order_problem
 from ir_console.tui.widgets.similar import MATCHES_SHOWN, SimilarIncidents
 
 AFFECTED_SUGGESTIONS = ["All users", "A subset of users", "Internal only"]
@@ -136,12 +137,23 @@ def chosen_severity(options: OptionList) -> Severity:
     return Severity(int(options.highlighted or 0) + 1)
 
 
+def shown_time(moment: datetime | None, now: datetime) -> str:
+    """A time as it is typed back: the local time of day when it is today, else the full local
+    date and time (`2026-11-29 23:58:00`), so it never lands on another day unseen."""
+    if moment is None:
+        return ""
+    local, today = moment.astimezone(), now.astimezone().date()
+    return f"{local:%H:%M:%S}" if local.date() == today else f"{local:%Y-%m-%d %H:%M:%S}"
+
+
 @dataclass
 class NewIncident:
     title: str
     severity: Severity
     triage: Triage
     detected_at: datetime
+    # The first symptom, when someone knows it: without it time-to-detect stays blank.
+    impact_started_at: datetime | None = None
 
 
 class NewIncidentScreen(SimilarModal):
@@ -177,6 +189,8 @@ class NewIncidentScreen(SimilarModal):
         yield Input(id="affected", suggester=SuggestFromList(AFFECTED_SUGGESTIONS, case_sensitive=False))
         yield Label("What changed recently? Deployments, config changes, traffic spikes", classes="field-label")
         yield Input(id="changed")
+        yield Label(f"Impact started (first symptom), optional (gives time to detect): {TIME_HINT}", classes="field-label")
+        yield Input(placeholder="e.g. -25m or 14:02", id="impact-started")
         yield Label("", id="form-error", classes="error", markup=False)  # quotes user input
 
     def on_mount(self) -> None:
@@ -199,9 +213,24 @@ class NewIncidentScreen(SimilarModal):
             error.update(f"Time detected: {problem}")
             self.query_one("#detected", Input).focus()
             return
+        impact_started_at = None
+        if self.value("impact-started").strip():
+            try:
+                impact_started_at = not_in_future(parse_when(self.value("impact-started"), self.now),
+                                                       self.now, "impact started")
+            except ValueError as problem:
+                error.update(f"Impact started: {problem}")
+                self.query_one("#impact-started", Input).focus()
+                return
+            problem = milestone_order_problem({Milestone.IMPACT_STARTED: impact_started_at,
+                                               Milestone.DETECTED: detected_at}, [Milestone.IMPACT_STARTED])
+            if problem:
+                error.update(f"Impact started: {problem}")
+                self.query_one("#impact-started", Input).focus()
+                return
         triage = Triage(**{name: self.value(name) for name in ("reporter", "happening", "affected", "changed")})
         severity = chosen_severity(self.query_one("#severity-list", OptionList))
-        self.dismiss(NewIncident(title, severity, triage, detected_at))
+        self.dismiss(NewIncident(title, severity, triage, detected_at, impact_started_at))
 
     @on(Input.Submitted)
     def next_field(self) -> None:
@@ -240,10 +269,31 @@ class SeverityScreen(Modal):
                                     self.query_one("#reason", Input).value.strip()))
 
 
+@dataclass(frozen=True)
+class StatusChoice:
+    """The status chosen, and the time its milestone is stamped at when someone typed one
+    (None: now, or where the milestone already is)."""
+
+    status: Status
+    at: datetime | None = None
+
+
 class StatusScreen(Modal):
-    def __init__(self, current: Status) -> None:
+    """The status list, and beside it the time the chosen status stamps its milestone at
+    (Identified, Monitoring → mitigated, Resolved): now, or the milestone as already set; editable."""
+
+    DEFAULT_CSS = """
+    StatusScreen #stamp-row { height: auto; }
+    StatusScreen #stamp { width: 28; }
+    StatusScreen #stamp-reads { width: 1fr; margin: 1 0 0 2; color: $text-muted; }
+    """
+
+    def __init__(self, current: Status, milestones: dict[Milestone, datetime] | None = None,
+                 now: datetime | None = None) -> None:
         super().__init__()
         self.current = current
+        self.milestones = milestones or {}
+        self.now = now
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -251,15 +301,77 @@ class StatusScreen(Modal):
             options = OptionList(*[Option(s.value, id=s.name) for s in Status])
             options.highlighted = list(Status).index(self.current)
             yield options
+            yield Label("", id="stamp-label", classes="field-label", markup=False)
+            with Horizontal(id="stamp-row"):
+                yield Input(id="stamp")
+                yield Label("", id="stamp-reads", markup=False)
+            yield Label("", id="form-error", classes="error", markup=False)  # quotes user input
             yield from self.buttons("Set")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
+        self.show_stamp(self.chosen)
 
+    @property
+    def chosen(self) -> Status:
+        return list(Status)[self.query_one(OptionList).highlighted or 0]
+
+    def default_stamp(self, status: Status) -> str:
+        """What the time field holds until someone edits it: the milestone's time, or `now`."""
+        milestone = MILESTONE_FOR_STATUS.get(status)
+        if milestone is None:
+            return ""
+        return shown_time(self.milestones.get(milestone), self.clock_now) or "now"
+
+    @property
+    def clock_now(self) -> datetime:
+        return self.now or self.app.clock()
+
+    @on(OptionList.OptionHighlighted)
+    def status_highlighted(self) -> None:
+        self.show_stamp(self.chosen)
+
+    def show_stamp(self, status: Status) -> None:
+        milestone = MILESTONE_FOR_STATUS.get(status)
+        stamps = milestone is not None and status != self.current
+        label = self.query_one("#stamp-label", Label)
+        self.query_one("#stamp-row").display = stamps
+        if not stamps:
+            label.update("")
+            return
+        stamp = self.query_one("#stamp", Input)
+        already = milestone in self.milestones
+        label.update(f"{status.value} stamps {milestone.label.lower()} at"
+                     + (" (already set: kept unless you change it)" if already else "") + f" — {TIME_HINT}")
+        stamp.value = self.default_stamp(status)
+        self.show_reading()
+
+    @on(Input.Changed, "#stamp")
+    def show_reading(self) -> None:
+        try:
+            reads = format_when(self.read_stamp(self.query_one("#stamp", Input).value))
+        except ValueError as problem:
+            reads = str(problem)
+        self.query_one("#stamp-reads", Label).update(reads)
+
+    def read_stamp(self, text: str) -> datetime:
+        now = self.clock_now
+        return not_in_future(parse_when(text, now), now, "the time")
+
+    @on(Input.Submitted, "#stamp")
     @on(OptionList.OptionSelected)
     def action_save(self) -> None:
-        options = self.query_one(OptionList)
-        self.dismiss(list(Status)[options.highlighted or 0])
+        status = self.chosen
+        at = None
+        text = self.query_one("#stamp", Input).value
+        if MILESTONE_FOR_STATUS.get(status) and status != self.current and text.strip() != self.default_stamp(status):
+            try:
+                at = self.read_stamp(text)
+            except ValueError as problem:
+                self.query_one("#form-error", Label).update(f"Time: {problem}")
+                self.query_one("#stamp", Input).focus()
+                return
+        self.dismiss(StatusChoice(status, at))
 
 
 class RolesScreen(Modal):

@@ -269,7 +269,7 @@ class PostMortemScreen(Screen):
 
     def tick(self) -> None:
         incident = self.record.incident
-        facts = [f"Date {self.record.started_at:%Y-%m-%d}" if self.record.started_at else "Date unknown",
+        facts = [f"Date {self.record.incident.started_at:%Y-%m-%d}" if self.record.incident.started_at else "Date unknown",
                  f"Duration {duration_line(self.record)}", incident.severity.label, incident.status.value]
         window = deadlines.postmortem_window(incident, self.app.clock())
         facts.append(window.text if window else "post-mortem due within 48 h of resolution")

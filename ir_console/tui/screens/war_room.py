@@ -18,7 +18,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, OptionList
 
-from ir_console.model import EventKind, EventSource, Incident, Status, TimelineEvent
+from ir_console.model import EventKind, EventSource, Incident, Milestone, Status, TimelineEvent
 from ir_console.model.when import needs_confirmation
 from ir_console.render.text import one_line
 from ir_console.render.times import when_with_day
@@ -29,6 +29,8 @@ from ir_console.tui.dialogs.containment import ContainmentDialog, ContainmentEdi
 from ir_console.tui.dialogs.details import Details, DetailsScreen
 from ir_console.tui.entry_syntax import parse_entry
 from ir_console.tui.screens.event import EventScreen, PasteScreen
+from ir_console.tui.dialogs.milestones import MilestoneChanges, MilestonesScreen
+from ir_console.tui.dialogs.resolve import ConfirmResolveScreen, ResolveConfirmed
 from ir_console.tui.screens.forms import (
     AddContainmentScreen,
     NewIncident,
@@ -36,6 +38,7 @@ from ir_console.tui.screens.forms import (
     RolesScreen,
     SeverityChoice,
     SeverityScreen,
+    StatusChoice,
     StatusScreen,
 )
 from ir_console.tui.screens.hypothesis import HypothesisScreen
@@ -65,6 +68,8 @@ class WarRoomScreen(Screen):
         Binding("x", "containment", "Containment", id="containment", tooltip="Go to the containment checklist"),
         Binding("s", "severity", "Severity", id="severity", tooltip="Change the severity"),
         Binding("a", "status", "Status", id="status", tooltip="Change the status"),
+        Binding("m", "milestones", "Milestones", id="milestones",
+                tooltip="Set or correct when impact started, detected, ... resolved (also under review)"),
         Binding("r", "roles", "Roles", id="roles", tooltip="Assign commander, scribe, comms and tech lead"),
         Binding("d", "details", "Details", id="details",
                 tooltip="Edit the title and triage fields (reporter, what's happening, who's affected, what changed)"),
@@ -478,7 +483,8 @@ class WarRoomScreen(Screen):
         if form is None:
             return
         created = await self.write(lambda store: store.create_incident(
-            form.title, form.severity, triage=form.triage, detected_at=form.detected_at, author=self.author))
+            form.title, form.severity, triage=form.triage, detected_at=form.detected_at,
+            impact_started_at=form.impact_started_at, author=self.author))
         if isinstance(created, Incident):
             self.switch_to(created)
             self.query_one("#entry", EntryLine).focus()
@@ -512,12 +518,39 @@ class WarRoomScreen(Screen):
     def action_status(self) -> None:
         incident = self.require_writable("changing the status")  # out of Resolved only through o, which asks first
         if incident:
-            self.app.push_screen(StatusScreen(incident.status), self._status_chosen)
+            self.app.push_screen(StatusScreen(incident.status, incident.milestones, self.app.clock()),
+                                 self._status_chosen)
 
-    async def _status_chosen(self, status: Status | None) -> None:
-        incident = self.require_writable("changing the status") if status else None
-        if status and incident:
-            await self.write(lambda store: store.set_status(incident.id, status, author=self.author))
+    async def _status_chosen(self, choice: StatusChoice | None) -> None:
+        incident = self.require_writable("changing the status") if choice else None
+        if not choice or incident is None or choice.status == incident.status:
+            return
+        if choice.status is Status.RESOLVED:
+            resolved_at = choice.at or incident.milestones.get(Milestone.RESOLVED) or self.app.clock()
+
+            async def confirmed(answer: ResolveConfirmed | None) -> None:
+                if answer is not None:  # resolved at the time the question showed
+                    await self._set_status(incident, StatusChoice(choice.status, answer.resolved_at))
+
+            self.app.push_screen(ConfirmResolveScreen(incident.ref, resolved_at), confirmed)
+            return
+        await self._set_status(incident, choice)
+
+    async def _set_status(self, incident: Incident, choice: StatusChoice) -> None:
+        if self.require_writable("changing the status") is not None:
+            await self.write(lambda store: store.set_status(incident.id, choice.status, at=choice.at,
+                                                            author=self.author))
+
+    @on(IncidentHeader.MilestonesWanted)
+    def action_milestones(self) -> None:
+        incident = self.require_correctable()  # a review corrects times too
+        if incident:
+            self.app.push_screen(MilestonesScreen(incident, self.app.clock()), self._milestones_chosen)
+
+    async def _milestones_chosen(self, chosen: MilestoneChanges | None) -> None:
+        incident = self.require_correctable() if chosen else None
+        if chosen and incident:
+            await self.write(lambda store: store.set_milestones(incident.id, chosen.changes, author=self.author))
 
     def action_roles(self) -> None:
         incident = self.require_writable("changing the roles")

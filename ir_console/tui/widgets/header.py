@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Label
 
 from ir_console.model import Incident
@@ -14,7 +16,14 @@ from ir_console.render import deadlines
 from ir_console.render.text import one_line
 
 
+# Clicking these opens the milestones they are measured from.
+MILESTONE_AREAS = ("elapsed", "response")
+
+
 class IncidentHeader(Vertical):
+    class MilestonesWanted(Message):
+        """The elapsed time or the response target was clicked: show the milestones."""
+
     DEFAULT_CSS = """
     IncidentHeader { height: 2; background: $panel; padding: 0 1; layout: vertical; }
     IncidentHeader Horizontal { height: 1; }
@@ -38,6 +47,14 @@ class IncidentHeader(Vertical):
         with Horizontal():
             for name in ("status", "phase", "response", "next-update"):
                 yield Label(id=name, markup=False)
+
+    def on_mount(self) -> None:
+        for name in MILESTONE_AREAS:
+            self.query_one(f"#{name}", Label).tooltip = "Milestones (m): set or correct their times"
+
+    def on_click(self, click: events.Click) -> None:
+        if click.widget is not None and click.widget.id in MILESTONE_AREAS:
+            self.post_message(self.MilestonesWanted())
 
     def show(self, incident: Incident | None, last_update: datetime | None, now: datetime) -> None:
         if incident is None:
