@@ -162,6 +162,8 @@ async def test_back_dating_the_detected_event_moves_the_milestone(store, db_path
         war_room(app).post_message(TimelineView.EventChosen(detected["id"]))
         await wait_until(pilot, lambda: isinstance(app.screen, EventScreen), "the event dialog")
         app.screen.query_one("#occurred", Input).value = "2026-11-27T02:44:30Z"
+        await pilot.press("ctrl+s")  # before the incident began: shown with its date, confirmed by a second ctrl+s
+        assert isinstance(app.screen, EventScreen)
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: header(app, "elapsed") == "elapsed 30m 00s", "the moved start")
         assert one(db_path, "SELECT detected_at FROM incidents")["detected_at"] == "2026-11-27T02:44:30.000Z"

@@ -246,13 +246,16 @@ def database_at_m001(path: Path) -> Database:
 
 def test_a_database_from_before_search_gets_its_index_and_old_rows_are_found(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    old = Store(database_at_m001(path), path)
-    incident = old.create_incident("Pelican timeout", Severity.SEV2, triage=Triage(changed="ferret deploy"))
-    old.add_event(incident.id, "gannet queue drained")
-    # As that version wrote it: hypotheses had no number yet.
-    old.db["hypotheses"].insert({"uuid": "h-1", "incident_id": incident.id, "statement": "cormorant lock contention",
-                                 "result": "open", "rank": 1})
-    old.set_postmortem_section(incident.id, Section.SUMMARY, "albatross summary")
+    old = database_at_m001(path)  # written as that version wrote its rows
+    old["incidents"].insert({"id": 1, "ref": "INC-20261101-001", "uuid": "i-1", "title": "Pelican timeout",
+                             "severity": 2, "status": "Investigating", "phase": "Detection & Triage",
+                             "changed": "ferret deploy", "detected_at": "2026-11-01T10:00:00.000Z",
+                             "declared_at": "2026-11-01T10:00:00.000Z"})
+    old["events"].insert({"uuid": "e-1", "incident_id": 1, "occurred_at": "2026-11-01T10:05:00.000Z",
+                          "recorded_at": "2026-11-01T10:05:00.000Z", "kind": "note", "text": "gannet queue drained"})
+    old["hypotheses"].insert({"uuid": "h-1", "incident_id": 1, "statement": "cormorant lock contention",
+                              "result": "open", "rank": 1})
+    old["postmortem_sections"].insert({"incident_id": 1, "section": "summary", "body": "albatross summary"})
     old.close()
     conn = sqlite3.connect(path)
     assert "search_events" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
@@ -262,8 +265,8 @@ def test_a_database_from_before_search_gets_its_index_and_old_rows_are_found(tmp
         assert {m.name for m in schema.migrations.applied(store.db)} == schema.known_migration_names()
         for word in ("pelican", "ferret", "gannet", "cormorant", "albatross"):
             assert [h.incident_id for h in store.search(word) if h.source is not HitSource.EVENT or
-                    word == "gannet"] == [incident.id], word
-        store.add_event(incident.id, "puffin arrives after the migration")
+                    word == "gannet"] == [1], word
+        store.add_event(1, "puffin arrives after the migration")
         assert len(store.search("puffin")) == 1
     assert_index_agrees(path)
 

@@ -70,7 +70,7 @@ def test_new_detected_as_a_date_and_a_time(cli: Cli) -> None:
 
 
 def test_milestone_takes_the_one_syntax(cli: Cli) -> None:
-    ref = cli.new()
+    ref = cli.new("Checkout is down", "--detected", "-30m")
     cli.out("set", ref, "--milestone", "impact_started=-40m", "--milestone", "mitigated=03:05")
     milestones = cli.show(ref)["milestones"]
     assert milestones["impact_started"] == "2026-11-30T02:30:00.000Z"
