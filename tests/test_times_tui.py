@@ -1,5 +1,5 @@
 """Times in the console: a back-dated entry never lands on another day unseen, and the timeline
-shows the date of every row that is not on the incident's first day.
+shows the date of every row that is not today's.
 
 The clock is five minutes past midnight; the incident was detected at 00:01 and declared at
 00:02 (local time is UTC, conftest). Each test checks the screen and the SQLite file.
@@ -232,3 +232,24 @@ async def test_a_containment_change_not_made_today_shows_its_date(store, db_path
         shown = prompts(app.screen.query_one("#containment", ContainmentList))
         assert "in progress by sam Nov 29 23:58" in shown[0]
         assert "in progress by sam 00:05" in shown[1] and "Nov" not in shown[1]
+
+
+async def test_a_replayed_outage_from_another_year_never_looks_like_today(store, db_path, clock) -> None:
+    # GitHub's 2018-10-21 partition, back-filled today: its rows carry their date and year, the
+    # declaration made today does not, and the columns line up.
+    store.clock = clock
+    store.create_incident("US East network partition", Severity.SEV1,
+                          detected_at=datetime(2018, 10, 21, 22, 54, tzinfo=timezone.utc), now=MIDNIGHT)
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        view = timeline(app)
+        await wait_until(pilot, lambda: view.count == 2, "the timeline")
+        detected, declared = shown_lines(app)[:2]
+        assert detected.startswith("Oct 21 2018 22:54:00 Oct 21 2018 22:54Z"), detected
+        assert declared.startswith(" " * len("Oct 21 2018 ") + "00:05:00"), declared
+        assert declared.index("00:05Z") == detected.index("22:54Z")
+
+        clock.advance(days=1)  # past midnight: the declaration is yesterday's now
+        await wait_until(pilot, lambda: shown_lines(app)[1].startswith(f"{'Nov 30':<11} 00:05:00 {'Nov 30':<11} 00:05Z"),
+                         "yesterday's row dated")

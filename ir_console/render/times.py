@@ -19,6 +19,14 @@ def short_date(day: date) -> str:
     return f"{MONTHS[day.month - 1]} {day.day:02d}"
 
 
+def day_label(day: date, today: date) -> str:
+    """What a row of `day` shows of its date: nothing today, `Nov 29` this year, `Oct 21 2018`
+    in another year."""
+    if day == today:
+        return ""
+    return short_date(day) + (f" {day.year}" if day.year != today.year else "")
+
+
 def day_note(moment: datetime, now: datetime, local_tz: tzinfo | None = None) -> str:
     """`today`, `yesterday`, `3 days ago`, `tomorrow`, `in 2 days`: local days, not 24-hour spans."""
     zone = local_zone(now, local_tz)

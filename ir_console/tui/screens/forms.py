@@ -189,8 +189,8 @@ class NewIncidentScreen(SimilarModal):
         yield Input(id="affected", suggester=SuggestFromList(AFFECTED_SUGGESTIONS, case_sensitive=False))
         yield Label("What changed recently? Deployments, config changes, traffic spikes", classes="field-label")
         yield Input(id="changed")
-        yield Label(f"Impact started (first symptom), optional (gives time to detect): {TIME_HINT}", classes="field-label")
-        yield Input(placeholder="e.g. -25m or 14:02", id="impact-started")
+        yield Label("Impact started: the first symptom, if known (gives the time to detect)", classes="field-label")
+        yield Input(placeholder=f"optional: {TIME_HINT}", id="impact-started")
         yield Label("", id="form-error", classes="error", markup=False)  # quotes user input
 
     def on_mount(self) -> None:

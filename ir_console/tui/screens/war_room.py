@@ -181,6 +181,7 @@ class WarRoomScreen(Screen):
         now = self.app.clock()
         last = self._last_update_time()
         self.query_one("#header", IncidentHeader).show(self.incident, last, now)
+        self.query_one("#timeline", TimelineView).check_day()
         self.query_one(SignalsPane).draw_pending()  # in the frame the clock repaints anyway
 
     def _last_update_time(self) -> datetime | None:

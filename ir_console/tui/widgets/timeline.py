@@ -4,10 +4,10 @@ A Line API `ScrollView`: it asks the store only for the page of events in view a
 rendered strips, so an incident with 100,000 events opens and scrolls like one with ten. One
 event is one line; the full text, its history and edits are in the event screen (Enter).
 
-A row not on the incident's first day (the day it began, local for the local column and UTC for
-the UTC column) carries its date. Events are in time order, so the first and the last row tell
-whether any row does; when one does, the other rows keep the date's width blank and the columns
-stay aligned.
+A row that is not today's (local for the local column, UTC for the UTC column) carries its
+date, with the year when it is not this one: a replayed outage from years ago never looks like
+today's. Events are in time order, so the first and the last row hold the widest dates; the
+other rows keep that width, blank where they are today's, and the columns stay aligned.
 """
 
 from __future__ import annotations
@@ -28,11 +28,10 @@ from textual.strip import Strip
 
 from ir_console.model import EventKind, TimelineEvent
 from ir_console.render.text import one_line
-from ir_console.render.times import short_date
+from ir_console.render.times import day_label
 from ir_console.store import Store, StoreError
 
 PAGE_SIZE = 200
-DATE_WIDTH = len("Nov 29 ")
 KIND_ICONS = {
     EventKind.NOTE: "·",
     EventKind.ALERT: "!",
@@ -124,9 +123,10 @@ class TimelineView(ScrollView, can_focus=True):
         self.following = True
         self._pages: LRU = LRU(16)
         self._strips: LRU = LRU(2000)
-        # The incident's first day, local and UTC; whether any row is on another day.
-        self.first_day: tuple[date, date] | None = None
-        self.dated = False
+        # Today, local and UTC, as the dates were last worked out; the width of the widest date a
+        # row shows (0: every row is today's, and none needs one).
+        self.today: tuple[date, date] | None = None
+        self.date_width = 0
 
     # -- data -----------------------------------------------------------------------------------
 
@@ -167,26 +167,22 @@ class TimelineView(ScrollView, can_focus=True):
         self._pages.clear()
         self._strips.clear()
         self.count, self._last_id = 0, 0
-        self.first_day, self.dated = None, False
         if self.store is not None and self.incident_id is not None:
             self.count, self._last_id, _ = self.store.events_added_since(self.incident_id, 0)
-            self.first_day = self._first_day()
-            self.dated = self._is_dated(self.event_at(0)) or self._is_dated(self.event_at(self.count - 1))
+        self._measure_dates()
 
-    def _first_day(self) -> tuple[date, date] | None:
-        try:
-            began = self.store.incident(self.incident_id).started_at
-        except StoreError:
-            return None
-        return (began.astimezone().date(), began.astimezone(timezone.utc).date()) if began else None
+    def _measure_dates(self) -> None:
+        """Every row that is not today's carries its date; the oldest and the newest rows have the
+        widest ones (rows are in time order), so only they are read."""
+        now = self.app.clock()
+        self.today = (now.astimezone().date(), now.astimezone(timezone.utc).date())
+        self.date_width = max((len(label) for event in (self.event_at(0), self.event_at(self.count - 1))
+                               if event is not None for label in self._labels(event)), default=0)
 
-    def _is_dated(self, event: TimelineEvent | None) -> bool:
-        """Whether the event's row carries a date: it is not on the incident's first day."""
-        if event is None or self.first_day is None:
-            return False
-        local_day, utc_day = self.first_day
-        return (event.occurred_at.astimezone().date() != local_day
-                or event.occurred_at.astimezone(timezone.utc).date() != utc_day)
+    def _labels(self, event: TimelineEvent) -> tuple[str, str]:
+        local_today, utc_today = self.today
+        return (day_label(event.occurred_at.astimezone().date(), local_today),
+                day_label(event.occurred_at.astimezone(timezone.utc).date(), utc_today))
 
     def _take_appended(self) -> None:
         newest = self.event_at(self.count - 1)
@@ -198,9 +194,10 @@ class TimelineView(ScrollView, can_focus=True):
         first_new = self.count
         self.count += added
         self._pages.pop(first_new // PAGE_SIZE, None)
-        if not self.dated and self._is_dated(self.event_at(self.count - 1)):
-            self.dated = True  # past midnight: every row makes room for the date
-            self._strips.clear()
+        width = self.date_width
+        self._measure_dates()
+        if self.date_width != width:
+            self._strips.clear()  # every row makes room for the dates
         for key in [key for key in self._strips if key[0] >= first_new]:
             del self._strips[key]
 
@@ -236,6 +233,14 @@ class TimelineView(ScrollView, can_focus=True):
         if self.following:  # the first layout, or a resize: keep the newest event in view
             self.scroll_end(animate=False, immediate=True)
 
+    def check_day(self) -> None:
+        """Called on the clock tick: past midnight, yesterday's rows carry their date."""
+        now = self.app.clock()
+        if self.today is not None and (now.astimezone().date(), now.astimezone(timezone.utc).date()) != self.today:
+            self._measure_dates()
+            self._strips.clear()
+            self.refresh()
+
     def render_line(self, y: int) -> Strip:
         top = round(self.scroll_offset.y)
         if self.following and top < self.max_scroll_y:
@@ -261,10 +266,10 @@ class TimelineView(ScrollView, can_focus=True):
         local = event.occurred_at.astimezone()
         utc = event.occurred_at.astimezone(timezone.utc)
         line = Text(no_wrap=True, overflow="ellipsis", end="", style=self.rich_style)
-        local_day, utc_day = self.first_day or (local.date(), utc.date())
-        line.append(self._day(local.date(), local_day) + f"{local:%H:%M:%S}", style("timeline--time"))
+        local_label, utc_label = self._labels(event) if self.today else ("", "")
+        line.append(self._day(local_label) + f"{local:%H:%M:%S}", style("timeline--time"))
         if width >= 100:
-            line.append(" " + self._day(utc.date(), utc_day) + f"{utc:%H:%M}Z", style("timeline--time"))
+            line.append(" " + self._day(utc_label) + f"{utc:%H:%M}Z", style("timeline--time"))
         line.append(" ★ " if event.key_moment else "   ", style("timeline--key"))
         kind_style = style(KIND_CLASS[event.kind]) if event.kind in KIND_CLASS else Style()
         line.append(KIND_ICONS.get(event.kind, "·") + " ", kind_style)
@@ -283,12 +288,10 @@ class TimelineView(ScrollView, can_focus=True):
         segments = [Segment(s.text, s.style) for s in line.render(self.app.console)]
         return Strip(segments, width).simplify()
 
-    def _day(self, day: date, first_day: date) -> str:
-        """`Nov 29 ` on a row of another day than the first; blank of that width on a first-day
-        row when some row has a date; nothing otherwise."""
-        if day != first_day:
-            return short_date(day) + " "
-        return " " * DATE_WIDTH if self.dated else ""
+    def _day(self, label: str) -> str:
+        """`Nov 29 ` (or `Oct 21 2018 `) on a row not of today, blank of the same width on today's
+        when another row has a date, nothing when none has: the columns stay aligned."""
+        return f"{label:<{self.date_width}} " if self.date_width else ""
 
     # -- cursor and scrolling -------------------------------------------------------------------
 
