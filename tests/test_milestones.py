@@ -231,3 +231,18 @@ def test_the_post_mortem_timeline_follows_the_link_not_the_text(store: Store, db
     timeline = postmortem_markdown(store.record(resolved.id)).split("## Timeline")[1].split("## ")[0]
     assert timeline.count("| Confirmed resolved |") == 1
     assert "Confirmed resolved by the customer" in timeline
+
+
+def test_resolved_is_not_set_on_an_open_incident(store) -> None:  # noqa: ANN001
+    incident = store.create_incident("Replication lag", Severity.SEV2)
+    when = incident.milestones[Milestone.DETECTED]
+    for milestone in (Milestone.RESOLVED, Milestone.CLOSED):
+        with pytest.raises(ValueError, match="stamped by resolving"):
+            store.set_milestones(incident.id, {milestone: when})
+    after = store.incident(incident.id)
+    assert Milestone.RESOLVED not in after.milestones and Milestone.CLOSED not in after.milestones
+    assert not [e for e in store.events(incident.id) if e.milestone in (Milestone.RESOLVED, Milestone.CLOSED)]
+    # Resolving stamps it; the review may then correct it.
+    store.set_status(incident.id, Status.RESOLVED)
+    store.set_milestones(incident.id, {Milestone.RESOLVED: when})
+    assert store.incident(incident.id).milestones[Milestone.RESOLVED] == when

@@ -819,7 +819,7 @@ def test_record_gathers_everything(store: Store) -> None:
     store.record_status_update(iid, "sent")
     item = store.add_action_item(iid, "Add canary", owner="eve", due_date="2026-12-01", priority=Priority.P1)
     store.set_postmortem_section(iid, Section.SUMMARY, "It broke.")
-    store.set_milestone(iid, Milestone.RESOLVED, utc_now())
+    store.set_status(iid, Status.RESOLVED)  # stamps resolved
 
     incident = store.incident(iid)
     record = store.record(incident.ref)

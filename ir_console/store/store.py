@@ -405,10 +405,18 @@ class Store:
         """Set, correct or clear (None) several milestones at once, each with its timeline event:
         a new milestone adds its event, a corrected one moves it (the earlier version kept in its
         history), a cleared one retracts it. The order is checked on the result (ValueError, one
-        line, nothing saved). Allowed on resolved incidents: a review corrects times."""
+        line, nothing saved). Allowed on resolved incidents: a review corrects times.
+
+        Resolved and closed are set by resolving: on an open incident they are refused, so the
+        record never says "Confirmed resolved" of an incident whose status says otherwise."""
         now = self.clock()
         with self.transaction():
             before = self.incident(incident_id)
+            if before.is_open:
+                for milestone in (Milestone.RESOLVED, Milestone.CLOSED):
+                    if changes.get(milestone) is not None:
+                        raise ValueError(f"{before.ref} is {before.status.value}, not resolved: {milestone.value} "
+                                         "is stamped by resolving it (status Resolved), not set on its own")
             self._set_milestones(before, changes, author, source, now)
         return self.incident(incident_id)
 
