@@ -246,3 +246,18 @@ def test_resolved_is_not_set_on_an_open_incident(store) -> None:  # noqa: ANN001
     store.set_status(incident.id, Status.RESOLVED)
     store.set_milestones(incident.id, {Milestone.RESOLVED: when})
     assert store.incident(incident.id).milestones[Milestone.RESOLVED] == when
+
+
+def test_a_back_dated_status_or_containment_step_dates_its_status_and_phase_events(store) -> None:  # noqa: ANN001
+    from ir_console.model import ContainmentState
+
+    incident = store.create_incident("Partition", Severity.SEV1, detected_at=store.clock() - timedelta(hours=1))
+    detected = incident.milestones[Milestone.DETECTED]
+    contained, identified = detected + timedelta(minutes=25), detected + timedelta(minutes=19)
+    store.set_containment_state(store.containment(incident.id)[1].id, ContainmentState.DONE, at=contained)
+    store.set_status(incident.id, Status.IDENTIFIED, at=identified)
+    changes = {e.text: e.occurred_at for e in store.events(incident.id) if e.kind is EventKind.STATUS_CHANGE}
+    assert changes == {
+        "Phase Detection & Triage → Containment": contained,
+        "Status Investigating → Identified": identified,
+    }

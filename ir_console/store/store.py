@@ -367,13 +367,14 @@ class Store:
             if before.status == status:
                 return before
             self._update_incident(incident_id, {"status": status.value}, now)
-            # Not a key moment itself: the milestone it stamps is.
+            # Not a key moment itself: the milestone it stamps is. Back-dated (`at`), the change and
+            # the phase it moves to happened then, not when they were typed.
             self._event(incident_id, EventKind.STATUS_CHANGE, f"Status {before.status.value} → {status.value}",
-                        author, source, now)
+                        author, source, now, occurred_at=at)
             milestone = MILESTONE_FOR_STATUS.get(status)
             if milestone and (milestone not in before.milestones or at is not None):
                 self._set_milestones(before, {milestone: at or now}, author, source, now)
-            self._advance_phase(before, PHASE_FOR_STATUS[status], author, source, now)
+            self._advance_phase(before, PHASE_FOR_STATUS[status], author, source, now, at=at)
         return self.incident(incident_id)
 
     def set_phase(self, incident_id: int, phase: Phase, *, author: str = "",
@@ -386,14 +387,16 @@ class Store:
         return self.incident(incident_id)
 
     def _advance_phase(self, before: Incident, phase: Phase, author: str, source: EventSource,
-                       now: datetime) -> None:
+                       now: datetime, *, at: datetime | None = None) -> None:
+        """Move the phase forward (never back); `at`: when what moved it happened."""
         if PHASE_ORDER.index(phase) > PHASE_ORDER.index(before.phase):
-            self._write_phase(before.id, before.phase, phase, author, source, now)
+            self._write_phase(before.id, before.phase, phase, author, source, now, at=at)
 
     def _write_phase(self, incident_id: int, old: Phase, new: Phase, author: str, source: EventSource,
-                     now: datetime) -> None:
+                     now: datetime, *, at: datetime | None = None) -> None:
         self._update_incident(incident_id, {"phase": new.value}, now)
-        self._event(incident_id, EventKind.STATUS_CHANGE, f"Phase {old.value} → {new.value}", author, source, now)
+        self._event(incident_id, EventKind.STATUS_CHANGE, f"Phase {old.value} → {new.value}", author, source, now,
+                    occurred_at=at)
 
     def set_milestone(self, incident_id: int, milestone: Milestone, when: datetime | None, *,
                       author: str = "", source: EventSource = EventSource.CONSOLE) -> Incident:
@@ -821,7 +824,8 @@ class Store:
                                     state_from=before.state, state_to=state,
                                     key_moment=state is ContainmentState.DONE)
             if state.is_taken:
-                self._advance_phase(self.incident(before.incident_id), Phase.CONTAINMENT, author, source, now)
+                self._advance_phase(self.incident(before.incident_id), Phase.CONTAINMENT, author, source, now,
+                                    at=when)
         return self.containment_action(action_id)
 
     def advance_containment(self, action_id: int, *, author: str = "",
