@@ -137,7 +137,8 @@ async def test_resolving_confirms_with_the_edited_resolved_time(store, db_path, 
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmResolveScreen), "the confirmation")
         confirm = app.screen
         assert label(confirm, ".dialog-title") == f"Resolve {incident.ref}?"
-        assert label(confirm, "#resolve-question") == "It becomes read-only; resolved at 2026-11-27 03:10:00 UTC."
+        assert label(confirm, "#resolve-question") == ("Resolved at 2026-11-27 03:10:00 UTC. After that it takes no new "
+                                                        "entries; its record can still be corrected for the review.")
         await pilot.press("escape")  # not yet: nothing saved
         await settle(pilot)
         assert one(db_path, "SELECT status FROM incidents")["status"] == "Investigating"

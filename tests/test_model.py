@@ -251,3 +251,9 @@ def test_parse_iso_rejects_with_a_message(text: str) -> None:
 )
 def test_format_duration(span: timedelta, expected: str) -> None:
     assert format_duration(span) == expected
+
+
+def test_a_precise_duration_of_days_keeps_its_minutes() -> None:
+    # The post-mortem's "time to resolve" of a 24 h 09 m outage is not "1d 00h".
+    assert format_duration(timedelta(days=1, minutes=9), precise=True) == "1d 00h 09m"
+    assert format_duration(timedelta(hours=17, minutes=30), precise=True) == "17h 30m"

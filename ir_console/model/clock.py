@@ -47,8 +47,9 @@ def from_iso(text: str | None) -> datetime | None:
     return parse_iso(text) if text else None
 
 
-def format_duration(span: timedelta) -> str:
-    """`1h 05m`, `12m 03s`, `45s`: short enough for a header."""
+def format_duration(span: timedelta, *, precise: bool = False) -> str:
+    """`1h 05m`, `12m 03s`, `45s`: short enough for a header. `precise`: a span of days keeps its
+    minutes (`1d 00h 09m`), as a post-mortem's metrics must."""
     seconds = int(span.total_seconds())
     sign = "-" if seconds < 0 else ""
     seconds = abs(seconds)
@@ -56,7 +57,7 @@ def format_duration(span: timedelta) -> str:
     hours, seconds = divmod(seconds, 3600)
     minutes, seconds = divmod(seconds, 60)
     if days:
-        return f"{sign}{days}d {hours:02d}h"
+        return f"{sign}{days}d {hours:02d}h" + (f" {minutes:02d}m" if precise else "")
     if hours:
         return f"{sign}{hours}h {minutes:02d}m"
     if minutes:

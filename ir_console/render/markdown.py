@@ -223,7 +223,7 @@ def timing_notes(record: IncidentRecord) -> list[tuple[bool, str]]:
     if acknowledged is not None:
         span = acknowledged - detected
         met = span <= info.response_target
-        notes.append((met, f"- Acknowledged {format_duration(span)} after detection: "
+        notes.append((met, f"- Acknowledged {format_duration(span, precise=True)} after detection: "
                            f"{'within' if met else 'outside'} the {incident.severity.label} response time "
                            f"({info.response_time})."))
     first = first_containment_done(record)
@@ -247,7 +247,7 @@ def containment_note(first: ContainmentAction, detected: datetime) -> tuple[bool
         return True, (f"- First containment action done before detection ({action}, {hhmm(first.changed_at)}): "
                       f"already under way when the incident was detected.")
     met = span <= CONTAINMENT_WINDOW
-    return met, (f"- First containment action done {format_duration(span)} after detection ({action}): "
+    return met, (f"- First containment action done {format_duration(span, precise=True)} after detection ({action}): "
                  f"{'within' if met else 'after'} the 15-minute containment window.")
 
 
@@ -260,7 +260,7 @@ def draft_detection(record: IncidentRecord) -> str:
     impact_started = incident.milestones.get(Milestone.IMPACT_STARTED)
     to_detect = record.metric(METRICS[0])
     if impact_started and to_detect is not None:
-        lines.append(f"- Impact started {hhmm(impact_started)}: time to detect {format_duration(to_detect)}.")
+        lines.append(f"- Impact started {hhmm(impact_started)}: time to detect {format_duration(to_detect, precise=True)}.")
     if triage.happening.strip():
         lines.append(f"- Symptoms at triage: {md_inline(triage.happening)}")
     if triage.changed.strip():
@@ -292,7 +292,7 @@ def draft_resolution(record: IncidentRecord) -> str:
         if moment is None:
             continue
         span = record.metric(metric) if metric else None
-        measured = f" ({metric.name.lower()} {format_duration(span)})" if metric and span is not None else ""
+        measured = f" ({metric.name.lower()} {format_duration(span, precise=True)})" if metric and span is not None else ""
         lines.append(f"- {milestone.description} {hhmm(moment)}{measured}.")
     return "\n".join(lines)
 
@@ -347,7 +347,7 @@ def metrics_table(record: IncidentRecord) -> list[str]:
     for metric in METRICS:
         span = record.metric(metric)
         start, end = (record.incident.milestones.get(m) for m in (metric.start, metric.end))
-        rows.append([metric.name, format_duration(span) if span is not None else "—", metric.definition,
+        rows.append([metric.name, format_duration(span, precise=True) if span is not None else "—", metric.definition,
                      to_iso(start) if start else "—", to_iso(end) if end else "—"])
     return table(["Metric", "Value", "Definition", "From", "To"], rows)
 

@@ -1,4 +1,5 @@
-"""Resolving asks first: the incident becomes read-only, and the dialog shows when it is resolved."""
+"""Resolving asks first: the incident then takes corrections but no new entries, and the dialog
+shows when it is resolved."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ class ResolveConfirmed:
 
 
 class ConfirmResolveScreen(Modal):
-    """`Resolve INC-…? It becomes read-only; resolved at …`. Enter (or ctrl+s) resolves, Escape does not."""
+    """`Resolve INC-…? Resolved at …; after that …`. Enter (or ctrl+s) resolves, Escape does not."""
 
     def __init__(self, ref: str, resolved_at: datetime) -> None:
         super().__init__()
@@ -32,7 +33,8 @@ class ConfirmResolveScreen(Modal):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(f"Resolve {one_line(self.ref)}?", classes="dialog-title", markup=False)
-            yield Label(f"It becomes read-only; resolved at {format_when(self.resolved_at)}.", id="resolve-question",
+            yield Label(f"Resolved at {format_when(self.resolved_at)}. After that it takes no new entries; "
+                        "its record can still be corrected for the review.", id="resolve-question",
                         markup=False)
             yield Label("o reopens it later (asks first, recorded on the timeline).", classes="field-label")
             yield from self.buttons("Resolve")
