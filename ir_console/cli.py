@@ -262,10 +262,13 @@ def parse_milestone(value: str):
 @click.option("--happening", default=None, help="What's happening (one sentence).")
 @click.option("--affected", default=None, help="Who's affected.")
 @click.option("--changed", default=None, help="What changed recently.")
+@click.option("--at", "at", default=None, metavar="TIME",
+              help=f"When the severity, status, phase or role changes happened (default: now; a status stamps "
+                   f"its milestone then). TIME: {SYNTAX}.")
 @click.option("--by", "author", default=None, help="Who makes the change (default: your user name).")
 @click.pass_context
 def set_fields(ctx, incident_key, severity, reason, status, phase, commander, scribe, comms_lead, tech_lead,
-               milestones, title, reporter, happening, affected, changed, author) -> None:
+               milestones, title, reporter, happening, affected, changed, at, author) -> None:
     """Change severity, status, phase, roles, milestones, the title or the triage fields; each
     change goes on the timeline.
 
@@ -276,6 +279,10 @@ def set_fields(ctx, incident_key, severity, reason, status, phase, commander, sc
     if title is not None and not title.strip():
         raise Fail("--title: an incident needs a title")
     parsed_milestones = [parse_milestone(m) for m in milestones]
+    when = parse_time(at, "--at", past=True)
+    if when is not None and not (severity or status or phase or commander is not None or scribe is not None
+                                 or comms_lead is not None or tech_lead is not None):
+        raise Fail("--at goes with --sev, --status, --phase or a role (milestones take NAME=TIME)")
     roles = {role: name for role, name in ((Role.COMMANDER, commander), (Role.SCRIBE, scribe),
                                            (Role.COMMS_LEAD, comms_lead), (Role.TECH_LEAD, tech_lead))
              if name is not None}
@@ -298,13 +305,14 @@ def set_fields(ctx, incident_key, severity, reason, status, phase, commander, sc
         if title is not None or triage:
             store.update_triage(incident.id, title=title, **triage, **changes)
         if severity:
-            store.set_severity(incident.id, Severity(int(severity)), reason=reason or "", **changes)
+            store.set_severity(incident.id, Severity(int(severity)), reason=reason or "", at=when, **changes)
         if status:
-            store.set_status(incident.id, Status.parse(status), **changes)
+            store.set_status(incident.id, Status.parse(status), at=when, **changes)
         if phase:
-            store.set_phase(incident.id, next(p for p in Phase if p.value.lower() == phase.lower()), **changes)
+            store.set_phase(incident.id, next(p for p in Phase if p.value.lower() == phase.lower()), at=when,
+                            **changes)
         for role, name in roles.items():
-            store.set_role(incident.id, role, name, **changes)
+            store.set_role(incident.id, role, name, at=when, **changes)
         if parsed_milestones:  # together, so their order is checked on the result
             store.set_milestones(incident.id, dict(parsed_milestones), **changes)
     click.echo(one_line(incident.ref))

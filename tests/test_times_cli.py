@@ -124,3 +124,16 @@ def test_an_out_of_range_milestone_names_it(cli: Cli) -> None:
 def test_help_describes_the_syntax(cli: Cli, command: str, option: str) -> None:
     text = " ".join(cli.out(command, "--help").split())
     assert option in text and "-5m" in text and "14:32Z (UTC)" in text and "2026-11-29 23:58" in text
+
+
+def test_set_at_dates_the_changes_it_makes(cli: Cli) -> None:
+    ref = cli.new("Checkout is down", "--detected", "-1h")
+    cli.out("set", ref, "--sev", "1", "--commander", "dana", "--status", "Identified", "--at", "02:40")
+    events = {e["text"]: e["occurred_at"] for e in cli.show(ref)["events"]}
+    assert events["Status Investigating → Identified"] == "2026-11-30T02:40:00.000Z"
+    assert events["Root cause identified"] == "2026-11-30T02:40:00.000Z"
+    assert events["Incident commander: dana"] == events["Acknowledged"] == "2026-11-30T02:40:00.000Z"
+    assert any(text.startswith("Severity SEV-2 → SEV-1") and at == "2026-11-30T02:40:00.000Z"
+               for text, at in events.items())
+    assert "--at goes with" in cli.fails("set", ref, "--at", "02:45")
+    assert "in the future" in cli.fails("set", ref, "--status", "Monitoring", "--at", "2026-12-01 10:00")

@@ -340,10 +340,13 @@ class Store:
     def _update_incident(self, incident_id: int, changes: dict, now: datetime) -> None:
         self.db["incidents"].update(incident_id, {**changes, "updated_at": to_iso(now)})
 
-    def set_severity(self, incident_id: int, severity: Severity, *, reason: str = "", author: str = "",
-                     source: EventSource = EventSource.CONSOLE) -> Incident:
-        """Change the severity; the reason, if given, goes into the event: `Severity SEV-2 → SEV-1: why`."""
+    def set_severity(self, incident_id: int, severity: Severity, *, reason: str = "", at: datetime | None = None,
+                     author: str = "", source: EventSource = EventSource.CONSOLE) -> Incident:
+        """Change the severity; the reason, if given, goes into the event: `Severity SEV-2 → SEV-1: why`.
+        `at`: when it changed (back-filling), default now."""
         now = self.clock()
+        if at is not None:
+            not_in_future(at, now, "the time of the change")
         reason = " ".join(storable(reason).split())
         with self.transaction():
             before = self.incident(incident_id)
@@ -353,7 +356,7 @@ class Store:
             because = f": {reason}" if reason else ""
             self._event(incident_id, EventKind.SEVERITY_CHANGE,
                         f"Severity {before.severity.label} → {severity.label}{because}", author, source, now,
-                        key_moment=True)
+                        occurred_at=at, key_moment=True)
         return self.incident(incident_id)
 
     def set_status(self, incident_id: int, status: Status, *, at: datetime | None = None, author: str = "",
@@ -362,6 +365,8 @@ class Store:
         `at`, default now; a milestone already set stays where it is unless `at` is given (someone
         chose the time), which moves it. Out of order, nothing is saved (ValueError)."""
         now = self.clock()
+        if at is not None:
+            not_in_future(at, now, "the time of the change")
         with self.transaction():
             before = self.incident(incident_id)
             if before.status == status:
@@ -377,13 +382,15 @@ class Store:
             self._advance_phase(before, PHASE_FOR_STATUS[status], author, source, now, at=at)
         return self.incident(incident_id)
 
-    def set_phase(self, incident_id: int, phase: Phase, *, author: str = "",
+    def set_phase(self, incident_id: int, phase: Phase, *, at: datetime | None = None, author: str = "",
                   source: EventSource = EventSource.CONSOLE) -> Incident:
         now = self.clock()
+        if at is not None:
+            not_in_future(at, now, "the time of the change")
         with self.transaction():
             before = self.incident(incident_id)
             if before.phase != phase:
-                self._write_phase(incident_id, before.phase, phase, author, source, now)
+                self._write_phase(incident_id, before.phase, phase, author, source, now, at=at)
         return self.incident(incident_id)
 
     def _advance_phase(self, before: Incident, phase: Phase, author: str, source: EventSource,
@@ -464,9 +471,13 @@ class Store:
             "ORDER BY id DESC LIMIT 1", [incident_id, milestone.value])
         return rows.event_from_row(row) if row else None
 
-    def set_role(self, incident_id: int, role: Role, name: str, *, author: str = "",
+    def set_role(self, incident_id: int, role: Role, name: str, *, at: datetime | None = None, author: str = "",
                  source: EventSource = EventSource.CONSOLE) -> Incident:
+        """Assign (or with "" unassign) a role; `at`: when (back-filling), default now. The first
+        commander acknowledges the incident at that time."""
         now = self.clock()
+        if at is not None:
+            not_in_future(at, now, "the time of the change")
         name = storable(name).strip()
         with self.transaction():
             before = self.incident(incident_id)
@@ -476,10 +487,10 @@ class Store:
             self._update_incident(incident_id, {role.value: name}, now)
             was = f" (was {previous})" if previous else ""
             text = f"{role.label}: {name}{was}" if name else f"{role.label} unassigned{was}"
-            self._event(incident_id, EventKind.ROLE, text, author, source, now)
+            self._event(incident_id, EventKind.ROLE, text, author, source, now, occurred_at=at)
             # The first commander taking the incident is when it was acknowledged.
             if role is Role.COMMANDER and name and Milestone.ACKNOWLEDGED not in before.milestones:
-                self._set_milestones(before, {Milestone.ACKNOWLEDGED: now}, author, source, now)
+                self._set_milestones(before, {Milestone.ACKNOWLEDGED: at or now}, author, source, now)
         return self.incident(incident_id)
 
     def update_triage(self, incident_id: int, *, title: str | None = None, author: str = "",
