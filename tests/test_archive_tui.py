@@ -40,10 +40,13 @@ def make_incident(store: Store, title: str, severity: Severity, *, started: time
     if "impact_started" in after_detected:
         store.set_milestone(incident.id, Milestone.IMPACT_STARTED,
                             detected - timedelta(minutes=after_detected.pop("impact_started")))
+    # Resolved is stamped by resolving, at its time.
+    resolved = after_detected.pop("resolved", None)
     for name, minutes in after_detected.items():
         store.set_milestone(incident.id, Milestone(name), detected + timedelta(minutes=minutes))
     if status is not Status.INVESTIGATING:
-        store.set_status(incident.id, status)
+        at = detected + timedelta(minutes=resolved) if resolved is not None else None
+        store.set_status(incident.id, status, at=at)
     if commander:
         store.set_role(incident.id, Role.COMMANDER, commander)
     return incident.id

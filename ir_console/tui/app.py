@@ -32,6 +32,10 @@ class IrConsoleApp(App[None]):
     TITLE = "ir-console"
     CSS_PATH = [stylesheet_dir() / "app.tcss"]
     BINDINGS = [
+        # Priority: taken when the key arrives, not after it has bubbled up from the focused field,
+        # so letters typed right after a Tab in one burst land in the next field, not this one.
+        Binding("tab", "app.focus_next", "Focus next", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Focus previous", show=False, priority=True),
         Binding("f1", "help", "Help", id="help"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]

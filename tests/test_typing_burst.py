@@ -1,0 +1,34 @@
+"""Keys that arrive in one burst (fast typing, a paste of keystrokes, an SSH lag catching up) are
+taken in the order they were typed: a Tab moves on before the next letters land, so no text lands
+in the field the commander already left."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.widgets import Input
+
+from ir_console.tui.screens.forms import NewIncidentScreen
+from tui_support import console, run, settle, wait_until
+
+
+def burst(app, keys: str | list[str]) -> None:  # noqa: ANN001
+    """Post the keys at once, as a terminal delivers a burst: no waiting between them."""
+    for key in keys:
+        character = "\t" if key == "tab" else None if key == "shift+tab" else key
+        app.post_message(events.Key(key, character))
+
+
+async def test_text_typed_after_tab_in_one_burst_lands_in_the_next_field(store, clock) -> None:  # noqa: ANN001
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, NewIncidentScreen), "the triage form")
+        form = app.screen
+        for name in ("title", "detected"):
+            form.query_one(f"#{name}", Input).value = ""
+        form.query_one("#title", Input).focus()
+        await settle(pilot)
+        burst(app, [*"ab", "tab", "tab", *"cd", "tab", *"ef", "shift+tab", *"gh"])
+        await settle(pilot, 20)
+        values = {name: form.query_one(f"#{name}", Input).value for name in ("title", "detected", "reporter")}
+        # Back in a field by shift+tab its text is selected, as a browser does: typing replaces it.
+        assert values == {"title": "ab", "detected": "gh", "reporter": "ef"}
