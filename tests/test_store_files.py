@@ -243,25 +243,24 @@ def test_opening_a_database_locked_past_the_timeout(real_db: Path, short_busy_ti
 # which `nobody` may not enter).
 
 
-def run_open_as(uid: int, gid: int, path: Path) -> str:
-    """Store.open(path) in a child process running as uid/gid; returns what happened, as text."""
+def run_as(uid: int, gid: int, task) -> str:  # noqa: ANN001 - a callable returning text
+    """`task()` in a forked child running as uid/gid; returns the text it returned, or what went
+    wrong (`SETUID-FAILED ...`, `OTHER ...`)."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child
         try:
             os.close(read_end)
             try:
-                os.setgroups([])
-                os.setgid(gid)
-                os.setuid(uid)
+                if (uid, gid) != (os.getuid(), os.getgid()):
+                    os.setgroups([])
+                    os.setgid(gid)
+                    os.setuid(uid)
             except OSError as error:
                 outcome = f"SETUID-FAILED {error}"
             else:
                 try:
-                    Store.open(path).close()
-                    outcome = "OPENED"
-                except StoreError as error:
-                    outcome = f"StoreError {error}"
+                    outcome = task()
                 except BaseException as error:  # noqa: BLE001 - reported to the parent
                     outcome = f"OTHER {type(error).__name__}: {error}"
             os.write(write_end, outcome.encode("utf-8", "backslashreplace"))
@@ -274,6 +273,18 @@ def run_open_as(uid: int, gid: int, path: Path) -> str:
     os.close(read_end)
     os.waitpid(pid, 0)
     return b"".join(chunks).decode()
+
+
+def run_open_as(uid: int, gid: int, path: Path) -> str:
+    """Store.open(path) as uid/gid; returns what happened, as text."""
+    def task() -> str:
+        try:
+            Store.open(path).close()
+            return "OPENED"
+        except StoreError as error:
+            return f"StoreError {error}"
+
+    return run_as(uid, gid, task)
 
 
 @pytest.fixture
@@ -372,37 +383,23 @@ def test_unreadable_file(unprivileged, shared_dir: Path, real_db: Path) -> None:
 
 
 def cli_as(unprivileged: tuple[int, int] | None, folder: Path, *args: str) -> tuple[int, str, str]:
-    """`ir-console ARGS` in a forked child running as the unprivileged user (this user when not
-    root): (exit status, stdout, stderr). In-process, since root's Python is not reachable by others."""
+    """`ir-console ARGS` as the unprivileged user (this user when not root): (exit status, stdout,
+    stderr). In-process, in a forked child, since root's Python is not reachable by others."""
     from click.testing import CliRunner
 
     from ir_console.cli import main
 
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child
-        try:
-            os.close(read_end)
-            if unprivileged:
-                os.setgroups([])
-                os.setgid(unprivileged[1])
-                os.setuid(unprivileged[0])
-            os.environ.update({"IR_CONSOLE_CONFIG": str(folder / "no-config.toml"),
-                               "XDG_DATA_HOME": str(folder / "data")})
-            result = CliRunner().invoke(main, list(args))
-            outcome = [result.exit_code, result.stdout, result.stderr]
-        except BaseException as error:  # noqa: BLE001 - reported to the parent
-            outcome = [99, "", f"{type(error).__name__}: {error}"]
-        finally:
-            os.write(write_end, json.dumps(outcome).encode())
-            os._exit(0)
-    os.close(write_end)
-    chunks = []
-    while chunk := os.read(read_end, 65536):
-        chunks.append(chunk)
-    os.close(read_end)
-    os.waitpid(pid, 0)
-    status, out, err = json.loads(b"".join(chunks))
+    def task() -> str:
+        os.environ.update({"IR_CONSOLE_CONFIG": str(folder / "no-config.toml"), "XDG_DATA_HOME": str(folder / "data")})
+        result = CliRunner().invoke(main, list(args))
+        return json.dumps([result.exit_code, result.stdout, result.stderr])
+
+    uid, gid = unprivileged or (os.getuid(), os.getgid())
+    outcome = run_as(uid, gid, task)
+    try:
+        status, out, err = json.loads(outcome)
+    except ValueError:
+        raise AssertionError(outcome) from None
     return status, out, err
 
 
