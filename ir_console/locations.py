@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_config_dir, user_data_dir
+from platformdirs import user_config_dir, user_data_dir, user_state_dir
 
 APP_NAME = "ir-console"
 DB_ENV = "IR_CONSOLE_DB"
@@ -54,6 +54,12 @@ def config_path() -> Path:
     if override:
         return Path(override).expanduser()
     return Path(user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
+
+
+def state_path() -> Path:
+    """What the console remembers between runs (the theme): `state.json` in the user state dir.
+    Not created here: the console writes it (and its folder) when there is something to keep."""
+    return Path(user_state_dir(APP_NAME, appauthor=False)) / "state.json"
 
 
 def stylesheet_dir() -> Path:

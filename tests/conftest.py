@@ -26,6 +26,7 @@ def private_session(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))  # the remembered theme
     monkeypatch.setenv("IR_CONSOLE_CONFIG", str(home / "config" / "ir-console" / "config.toml"))
     for name in ("DISPLAY", "WAYLAND_DISPLAY", *SESSION_VARIABLES):
         monkeypatch.delenv(name, raising=False)

@@ -23,7 +23,8 @@ from ir_console.signals.resources import ResourceSampler
 from ir_console.store import Store
 from ir_console.tui.screens.help import HelpScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
-from ir_console.tui.themes import WAR_ROOM_DARK, WAR_ROOM_LIGHT
+from ir_console.preferences import load_preferences, save_preference
+from ir_console.tui.themes import SEVERITY_DEFAULTS, WAR_ROOM_DARK, WAR_ROOM_LIGHT
 
 T = TypeVar("T")
 
@@ -70,9 +71,21 @@ class IrConsoleApp(App[None]):
         self._writer: Store | None = None
         self.register_theme(WAR_ROOM_DARK)
         self.register_theme(WAR_ROOM_LIGHT)
-        self.theme = WAR_ROOM_DARK.name
+        remembered = load_preferences().get("theme")
+        self.theme = remembered if remembered in self.available_themes else WAR_ROOM_DARK.name
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """The severity colours for every theme, Textual's built-in ones too (without them their
+        `$sev-1` is undefined and choosing one in the palette ended the console)."""
+        return dict(SEVERITY_DEFAULTS)
+
+    def _remember_theme(self, theme: object) -> None:
+        if not save_preference("theme", self.theme):
+            self.notify("The theme is in use but could not be remembered for next time.", severity="warning",
+                        markup=False)
 
     def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
         # What start-up built lives as long as the app: moving it out of the collector's view
         # keeps full collections (the long tail of entry latency) short.
         self.call_after_refresh(gc.freeze)

@@ -6,6 +6,19 @@ badges stay readable in both.
 
 from textual.theme import Theme
 
+# The severity badges' colours, for any theme that does not choose its own (Textual's built-in
+# themes): strong enough on a dark or a light background, each with its text colour.
+SEVERITY_DEFAULTS = {
+    "sev-1": "#DC2626",
+    "sev-1-text": "#FFFFFF",
+    "sev-2": "#EA580C",
+    "sev-2-text": "#FFFFFF",
+    "sev-3": "#CA8A04",
+    "sev-3-text": "#000000",
+    "sev-4": "#6B7280",
+    "sev-4-text": "#FFFFFF",
+}
+
 WAR_ROOM_DARK = Theme(
     name="war-room",
     primary="#3B82F6",
@@ -19,16 +32,7 @@ WAR_ROOM_DARK = Theme(
     surface="#111827",
     panel="#1F2937",
     dark=True,
-    variables={
-        "sev-1": "#DC2626",
-        "sev-1-text": "#FFFFFF",
-        "sev-2": "#EA580C",
-        "sev-2-text": "#FFFFFF",
-        "sev-3": "#CA8A04",
-        "sev-3-text": "#000000",
-        "sev-4": "#6B7280",
-        "sev-4-text": "#FFFFFF",
-    },
+    variables=SEVERITY_DEFAULTS,
 )
 
 WAR_ROOM_LIGHT = Theme(
