@@ -153,7 +153,7 @@ def test_hostile_queries_never_raise(store: Store, query: str) -> None:
 
 @pytest.mark.parametrize("query, word", [
     ("AND", "AND"), ("NEAR(", "NEAR"), ("col:", "col"), ("text:foo", "text:foo"), ('"quoted"', "quoted"),
-    ("*stars*", "stars"), ("(a OR b)", "a OR b"),
+    ("*stars*", "stars"), ("(a OR b)", "AND a OR b"),  # each word a prefix: `a` also begins "AND"
 ])
 def test_syntax_is_searched_for_literally(store: Store, query: str, word: str) -> None:
     incident = store.create_incident("Parser stress", Severity.SEV4)
@@ -413,3 +413,13 @@ def test_incident_summaries_sort_by_every_column_both_ways(store: Store, sort: s
 def test_incident_summaries_refuse_an_unknown_sort(store: Store) -> None:
     with pytest.raises(ValueError, match="sort must be one of"):
         store.incident_summaries(sort="title; DROP TABLE incidents")
+
+
+def test_a_word_finds_the_words_it_begins(store: Store) -> None:
+    incident = store.create_incident("Replication lag on db-2", Severity.SEV2)
+    event = store.add_event(incident.id, "Failover started; replicas catching up")
+    found = {(h.source, h.event_id) for h in store.search("replica")}
+    assert (HitSource.TITLE, None) in found and (HitSource.EVENT, event.id) in found
+    (hit,) = store.search("catch")
+    assert matched_words(hit) == ["catching"]
+    assert store.search("lication") == []  # a prefix, not any substring

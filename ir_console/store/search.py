@@ -267,7 +267,9 @@ def phrase(word: str) -> str:
 
 
 def all_words_query(words: Iterable[str]) -> str:
-    return " ".join(phrase(word) for word in words)
+    """Every word, each matching as a word prefix (`replica` finds "replication"): the quoted
+    phrase followed by FTS5's prefix star, which is syntax of ours, never the user's."""
+    return " ".join(phrase(word) + "*" for word in words)
 
 
 def similarity_words(text: str) -> list[str]:
