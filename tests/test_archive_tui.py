@@ -474,3 +474,21 @@ async def test_every_tab_at_small_sizes(store, clock, archive) -> None:
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, WarRoomScreen), "the war room at 40x12")
 
+
+
+async def test_the_list_and_the_search_follow_other_writers(store: Store, clock: Clock, archive, db_path) -> None:  # noqa: ANN001
+    app = console(store, clock)
+    async with run(app) as pilot:
+        screen = await open_incidents(pilot, app)
+        table = screen.query_one("#incident-table", DataTable)
+        assert table.row_count == 4
+        screen.action_show_tab("search-tab")
+        screen.query_one("#search-input", Input).value = "kestrel"
+        screen.run_search()
+        assert screen.hits == []
+        # Another console, or `ir-console new`, on the same file.
+        with Store.open(db_path, clock=clock) as other:
+            added = other.create_incident("Kestrel queue stalled", Severity.SEV3)
+        await wait_until(pilot, lambda: table.row_count == 5, "the new incident in the list")
+        await wait_until(pilot, lambda: [hit.incident_id for hit in screen.hits][:1] == [added.id],
+                         "the search results")

@@ -245,6 +245,28 @@ class IncidentsScreen(Screen):
     def on_mount(self) -> None:
         self.show_incidents()
         self.query_one("#incident-table", DataTable).focus()
+        self._data_version = self._version()
+        self.set_interval(self.app.live_interval, self.check_for_changes)
+
+    def _version(self) -> int | None:
+        try:
+            return self.store.data_version()
+        except StoreError:
+            return None
+
+    def check_for_changes(self) -> None:
+        """Another console or the command line added or changed an incident: the list, the search
+        results and the statistics show it without a keypress."""
+        version = self._version()
+        if version is None or version == self._data_version:
+            return
+        self._data_version = version
+        self.now = self.app.clock()
+        self.show_incidents()
+        if self.hits:
+            self.run_search()
+        if self.stats is not None:
+            self.show_stats()
 
     @property
     def active_tab(self) -> str:
