@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ir_console.model import Incident, Milestone, Phase, Severity
+from ir_console.model import Incident, Milestone, Phase, Role, Severity
 from ir_console.model.clock import format_duration
 from ir_console.model.postmortem import POST_MORTEM_WINDOW_HOURS
+from ir_console.render.text import one_line
 
 
 @dataclass(frozen=True)
@@ -23,12 +24,13 @@ def elapsed(incident: Incident, now: datetime) -> str:
     return format_duration(incident.duration(now) or timedelta(0))
 
 
-def response_target(incident: Incident, now: datetime) -> Deadline:
-    """Was the incident acknowledged within its severity's response time?"""
+def response_target(incident: Incident, now: datetime, *, short: bool = False) -> Deadline:
+    """Was the incident acknowledged within its severity's response time? `short`: for a narrow
+    header (`resp: met`)."""
     info = incident.severity.info
     detected = incident.detected_at or now
     acknowledged = incident.milestones.get(Milestone.ACKNOWLEDGED)
-    target = f"response {info.response_time}"
+    target = "resp" if short else f"response {info.response_time}"
     if acknowledged is not None:
         met = acknowledged - detected <= info.response_target
         return Deadline(f"{target}: {'met' if met else 'missed'}", "ok" if met else "late")
@@ -56,30 +58,48 @@ def next_update_due(incident: Incident, last_update: datetime | None, cadence: C
 
 
 def next_update(incident: Incident, last_update: datetime | None, now: datetime,
-                cadence: Cadence | None = None) -> Deadline:
+                cadence: Cadence | None = None, *, short: bool = False) -> Deadline:
     if not incident.is_open:
         return Deadline("no updates due", "ok")
     left = next_update_due(incident, last_update, cadence) - now
     if left < timedelta(0):
         return Deadline(f"update OVERDUE {format_duration(-left)}", "late")
-    return Deadline(f"next update in {format_duration(left)}", "due" if left < timedelta(minutes=5) else "ok")
+    text = f"update in {format_duration(left)}" if short else f"next update in {format_duration(left)}"
+    return Deadline(text, "due" if left < timedelta(minutes=5) else "ok")
 
 
-def phase_guide(incident: Incident, now: datetime) -> Deadline:
-    """The seed's time guide: triage in the first 5 minutes, containment by minute 15."""
+def phase_guide(incident: Incident, now: datetime, *, short: bool = False) -> Deadline:
+    """The seed's time guide: triage in the first 5 minutes, containment by minute 15. `short`:
+    the phase alone (its colour still says when it is late)."""
     start = incident.detected_at or now
     minutes = (now - start).total_seconds() / 60
-    text = f"{incident.phase.value} ({incident.phase.time_guide})"
+    text = incident.phase.value if short else f"{incident.phase.value} ({incident.phase.time_guide})"
     late = (incident.phase is Phase.TRIAGE and minutes > 5) or (incident.phase is Phase.CONTAINMENT and minutes > 15)
     return Deadline(text, "late" if late and incident.is_open else "ok")
 
 
-def postmortem_window(incident: Incident, now: datetime) -> Deadline | None:
+def postmortem_window(incident: Incident, now: datetime, *, short: bool = False) -> Deadline | None:
     """After resolution: how much of the 48 hours to write the post-mortem is left."""
     resolved = incident.milestones.get(Milestone.RESOLVED)
     if resolved is None:
         return None
     left = resolved + timedelta(hours=POST_MORTEM_WINDOW_HOURS) - now
     if left < timedelta(0):
-        return Deadline(f"post-mortem {format_duration(-left)} past the 48 h window", "late")
+        late = format_duration(-left)
+        return Deadline(f"post-mortem {late} late" if short else f"post-mortem {late} past the 48 h window", "late")
     return Deadline(f"post-mortem due in {format_duration(left)}", "due")
+
+
+ROLE_SHORT_NAMES = {"commander": "IC", "scribe": "scribe", "comms_lead": "comms", "tech_lead": "tech"}
+
+
+def roles_line(incident: Incident, *, short: bool = False) -> Deadline:
+    """`IC dana · scribe lee · tech sam` (`short`: the commander alone): who holds the roles; no
+    commander yet is said, amber while the incident is open."""
+    roles = [Role.COMMANDER] if short else list(Role)
+    named = [f"{ROLE_SHORT_NAMES[role.value]} {one_line(incident.role(role), 16 if short else 24)}"
+             for role in roles if incident.role(role).strip()]
+    if not incident.role(Role.COMMANDER).strip():
+        missing = "no IC" if short else "no IC (r assigns)"
+        return Deadline(" · ".join([missing, *named]), "due" if incident.is_open else "ok")
+    return Deadline(" · ".join(named), "ok")

@@ -16,6 +16,8 @@ from ir_console.render import deadlines
 from ir_console.render.text import one_line
 
 
+# Below this width the header's labels are shortened (the war room's own narrow layout starts here).
+NARROW_WIDTH = 120
 # Clicking these opens the milestones they are measured from.
 MILESTONE_AREAS = ("elapsed", "response")
 
@@ -45,7 +47,7 @@ class IncidentHeader(Vertical):
             for name in ("severity", "ref", "title", "elapsed", "clock"):
                 yield Label(id=name, markup=False)
         with Horizontal():
-            for name in ("status", "phase", "response", "next-update"):
+            for name in ("status", "phase", "roles", "response", "next-update"):
                 yield Label(id=name, markup=False)
 
     def on_mount(self) -> None:
@@ -60,19 +62,24 @@ class IncidentHeader(Vertical):
         if incident is None:
             self._set("severity", "NO INCIDENT", "")
             self._set("title", "Press n to declare an incident")
-            for name in ("ref", "elapsed", "status", "phase", "response", "next-update"):
+            for name in ("ref", "elapsed", "status", "phase", "roles", "response", "next-update"):
                 self._set(name, "")
         else:
+            # Below 120 columns the labels are shortened, so that severity, status, phase, the
+            # commander, elapsed and the next update all still fit.
+            short = self.app.size.width < NARROW_WIDTH
             self._set("severity", incident.severity.label, f"sev-{incident.severity.value}")
             self._set("ref", incident.ref)
             self._set("title", one_line(incident.title))
             self._set("elapsed", f"elapsed {deadlines.elapsed(incident, now)}")
             self._set("status", incident.status.value)
-            self._set_deadline("phase", deadlines.phase_guide(incident, now))
-            self._set_deadline("response", deadlines.response_target(incident, now))
-            window = deadlines.postmortem_window(incident, now)
+            self._set_deadline("phase", deadlines.phase_guide(incident, now, short=short))
+            self._set_deadline("roles", deadlines.roles_line(incident, short=short))
+            self._set_deadline("response", deadlines.response_target(incident, now, short=short))
+            window = deadlines.postmortem_window(incident, now, short=short)
             cadence = getattr(getattr(self.app, "config", None), "update_cadence", None)  # [updates] in config.toml
-            self._set_deadline("next-update", window or deadlines.next_update(incident, last_update, now, cadence))
+            self._set_deadline("next-update", window or deadlines.next_update(incident, last_update, now, cadence,
+                                                                              short=short))
         self._set("clock", f"{now:%H:%M:%S} UTC")
 
     def _set_deadline(self, name: str, deadline: deadlines.Deadline) -> None:
