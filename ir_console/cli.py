@@ -528,8 +528,8 @@ def show_incident(ctx, incident_key, as_json) -> None:
 
 @main.command("update")
 @click.argument("incident_key", metavar="ID")
-@click.option("--format", "fmt", default="markdown", type=click.Choice(["markdown", "text"]), show_default=True,
-              help="markdown: the seed's template; text: plain text for chat.")
+@click.option("--format", "fmt", default="markdown", type=click.Choice(["markdown", "text", "slack"]), show_default=True,
+              help="markdown: the seed's template; text: plain text for chat; slack: Slack's *bold* markup.")
 @click.option("--copy", "copy", is_flag=True,
               help="Also copy it: the system clipboard, else OSC 52 (stdout a terminal over SSH or in tmux) "
                    "and a file in the data dir; one line on stderr says which.")
@@ -566,7 +566,7 @@ def status_update_command(ctx, incident_key, fmt, copy, sent, author) -> None:
             sys.stdout.write(osc52_sequence(copied))
             sys.stdout.flush()
 
-        result = copy_text(text, osc52=osc52 if terminal else None, suffix=".txt" if fmt == "text" else ".md",
+        result = copy_text(text, osc52=osc52 if terminal else None, suffix=".md" if fmt == "markdown" else ".txt",
                            name=f"status-update-{record.incident.ref}")
         click.echo(f"ir-console: {one_line(result.message)}", err=True)
         if result.severity == "error":

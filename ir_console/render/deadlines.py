@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from ir_console.model import Incident, Milestone, Phase, Role, Severity
 from ir_console.model.clock import format_duration
@@ -51,17 +52,51 @@ def update_every(severity: Severity, cadence: Cadence | None = None) -> timedelt
     return severity.info.update_every
 
 
-def next_update_due(incident: Incident, last_update: datetime | None, cadence: Cadence | None = None) -> datetime:
-    """One interval after the last update sent, or after the incident was declared."""
+def next_update_due(incident: Incident, last_update: datetime | None, cadence: Cadence | None = None,
+                    promised: datetime | None = None) -> datetime:
+    """When the last update sent said the next one would come (`promised`), else one interval
+    after the last update sent, or after the incident was declared."""
+    if promised is not None:
+        return promised
     declared = incident.milestones.get(Milestone.DECLARED) or incident.detected_at
     return (last_update or declared) + update_every(incident.severity, cadence)
 
 
+NEXT_AT = re.compile(r"^(?:(\d{4}-\d{2}-\d{2})[ T])?(\d{1,2}):(\d{2})\s*(?:UTC|Z)$", re.IGNORECASE)
+NEXT_IN = re.compile(r"^(?:in\s+|\+)?(\d{1,4})\s*(m|min|mins|minutes?|h|hours?)$", re.IGNORECASE)
+
+
+def promised_next_update(text: str, sent_at: datetime) -> datetime | None:
+    """The time a status update's "Next update" promised: `03:29 UTC` (the next such time after it
+    was sent), `2026-11-30 03:29 UTC`, `in 20m`, `+1h`; None for anything else ("None: this is
+    the final update", free text), when the cadence goes on as before."""
+    cleaned = text.strip()
+    relative = NEXT_IN.match(cleaned)
+    if relative:
+        amount, unit = int(relative.group(1)), relative.group(2).lower()
+        return sent_at + (timedelta(hours=amount) if unit.startswith("h") else timedelta(minutes=amount))
+    absolute = NEXT_AT.match(cleaned)
+    if not absolute:
+        return None
+    day, hour, minute = absolute.group(1), int(absolute.group(2)), int(absolute.group(3))
+    if hour > 23 or minute > 59:
+        return None
+    sent = sent_at.astimezone(timezone.utc)
+    try:
+        base = date.fromisoformat(day) if day else sent.date()
+    except ValueError:
+        return None
+    moment = datetime.combine(base, time(hour, minute), tzinfo=timezone.utc)
+    if not day and moment <= sent:
+        moment += timedelta(days=1)  # `00:10 UTC` written at 23:55 is tomorrow's
+    return moment
+
+
 def next_update(incident: Incident, last_update: datetime | None, now: datetime,
-                cadence: Cadence | None = None, *, short: bool = False) -> Deadline:
+                cadence: Cadence | None = None, *, short: bool = False, promised: datetime | None = None) -> Deadline:
     if not incident.is_open:
         return Deadline("no updates due", "ok")
-    left = next_update_due(incident, last_update, cadence) - now
+    left = next_update_due(incident, last_update, cadence, promised) - now
     if left < timedelta(0):
         return Deadline(f"update OVERDUE {format_duration(-left)}", "late")
     text = f"update in {format_duration(left)}" if short else f"next update in {format_duration(left)}"

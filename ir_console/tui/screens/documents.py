@@ -44,6 +44,8 @@ class StatusUpdateScreen(Modal):
         self.draft = draft_status_update(record, now, cadence)
         self.send = send
         self.sending = False
+        # The text as last drafted from the fields: what the preview holds until someone edits it.
+        self._generated = status_update(self.draft, "markdown")
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
@@ -54,8 +56,11 @@ class StatusUpdateScreen(Modal):
             with RadioSet(id="format"):
                 yield RadioButton("Markdown", value=True, id="markdown")
                 yield RadioButton("Plain text (chat)", id="text")
-            yield Label("Text to send (edit freely)", classes="field-label")
-            yield TextArea(self.compose_text(), id="preview", soft_wrap=True)
+                yield RadioButton("Slack", id="slack")
+            yield Label("Text to send (edit freely: a field changed later updates its own line)",
+                        classes="field-label")
+            yield TextArea(self._generated, id="preview", soft_wrap=True)
+            yield Label("", id="redraft-note", classes="field-label", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Cancel (Esc)", id="cancel")
                 yield Button("Record and copy (ctrl+s)", id="save", variant="primary")
@@ -77,7 +82,19 @@ class StatusUpdateScreen(Modal):
     @on(Input.Changed)
     @on(RadioSet.Changed)
     def redraft(self) -> None:
-        self.query_one("#preview", TextArea).text = self.compose_text()
+        """Draft the text again from the fields. Text edited by hand keeps its edits: only the
+        lines a field changed are replaced; what cannot be placed is said, never dropped."""
+        preview = self.query_one("#preview", TextArea)
+        note = self.query_one("#redraft-note", Label)
+        drafted = self.compose_text()
+        if preview.text == self._generated:
+            preview.text = drafted
+            note.update("")
+        else:
+            text, missing = redraft_lines(preview.text, self._generated, drafted)
+            preview.text = text
+            note.update("Edited by hand, so not redrafted here: " + "; ".join(missing) if missing else "")
+        self._generated = drafted
 
     def to_send(self) -> dict:
         """What `Store.record_status_update` takes: the exact text, its format and the fields."""
@@ -114,6 +131,23 @@ class StatusUpdateScreen(Modal):
             super().action_cancel()
 
 
+def redraft_lines(edited: str, old: str, new: str) -> tuple[str, list[str]]:
+    """`edited` (a draft changed by hand) with each line that changed between the drafts `old` and
+    `new` replaced where it still stands; the new lines that found no place to go are returned."""
+    old_lines, new_lines = old.splitlines(), new.splitlines()
+    if len(old_lines) != len(new_lines):  # another format: its lines are not the same lines
+        return edited, ["the format (clear the text to redraft it in the new one)"]
+    changes = {before: after for before, after in zip(old_lines, new_lines) if before != after}
+    lines = edited.splitlines()
+    placed = set()
+    for index, line in enumerate(lines):
+        if line in changes:
+            placed.add(line)
+            lines[index] = changes[line]
+    missing = [after for before, after in changes.items() if before not in placed]
+    return "\n".join(lines) + ("\n" if edited.endswith("\n") else ""), missing
+
+
 def copy_status_update(app: App, text: str, *, format: str = "markdown", ref: str = "") -> CopyResult:
     """Run in a worker thread (the system clipboard may take seconds): copy `text` by clipboard.py's
     policy, OSC 52 through the app, then tell the user where it went."""
@@ -123,7 +157,7 @@ def copy_status_update(app: App, text: str, *, format: str = "markdown", ref: st
         except RuntimeError:
             pass  # the console closed meanwhile
 
-    result = copy_text(text, osc52=osc52, suffix=".txt" if format == "text" else ".md",
+    result = copy_text(text, osc52=osc52, suffix=".md" if format == "markdown" else ".txt",
                        name=f"status-update-{ref}" if ref else "status-update")
     try:
         app.call_from_thread(app.notify, result.message, title="Status update recorded", markup=False,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from textual import on
@@ -18,7 +18,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, OptionList
 
-from ir_console.model import EventKind, EventSource, Incident, Milestone, Status, TimelineEvent
+from ir_console.model import EventKind, EventSource, Incident, Milestone, Status, StatusUpdate, TimelineEvent
+from ir_console.render import deadlines
 from ir_console.model.when import needs_confirmation
 from ir_console.render.text import one_line
 from ir_console.render.times import when_with_day
@@ -179,16 +180,18 @@ class WarRoomScreen(Screen):
 
     def tick(self) -> None:
         now = self.app.clock()
-        last = self._last_update_time()
-        self.query_one("#header", IncidentHeader).show(self.incident, last, now)
+        last = self._last_update()
+        sent_at = last.sent_at if last else None
+        promised = deadlines.promised_next_update(last.next_update, last.sent_at) if last else None
+        self.query_one("#header", IncidentHeader).show(self.incident, sent_at, now, promised)
         self.query_one("#timeline", TimelineView).check_day()
         self.query_one(SignalsPane).draw_pending()  # in the frame the clock repaints anyway
 
-    def _last_update_time(self) -> datetime | None:
+    def _last_update(self) -> StatusUpdate | None:
         if self.incident is None:
             return None
         updates = self.store.status_updates(self.incident.id)
-        return updates[-1].sent_at if updates else None
+        return updates[-1] if updates else None
 
     def check_for_changes(self) -> None:
         """Another console or `ir-console log` wrote: show it without a keypress."""

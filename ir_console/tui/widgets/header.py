@@ -58,7 +58,9 @@ class IncidentHeader(Vertical):
         if click.widget is not None and click.widget.id in MILESTONE_AREAS:
             self.post_message(self.MilestonesWanted())
 
-    def show(self, incident: Incident | None, last_update: datetime | None, now: datetime) -> None:
+    def show(self, incident: Incident | None, last_update: datetime | None, now: datetime,
+             promised: datetime | None = None) -> None:
+        """`promised`: when the last status update sent said the next one would come."""
         if incident is None:
             self._set("severity", "NO INCIDENT", "")
             self._set("title", "Press n to declare an incident")
@@ -79,7 +81,7 @@ class IncidentHeader(Vertical):
             window = deadlines.postmortem_window(incident, now, short=short)
             cadence = getattr(getattr(self.app, "config", None), "update_cadence", None)  # [updates] in config.toml
             self._set_deadline("next-update", window or deadlines.next_update(incident, last_update, now, cadence,
-                                                                              short=short))
+                                                                              short=short, promised=promised))
         self._set("clock", f"{now:%H:%M:%S} UTC")
 
     def _set_deadline(self, name: str, deadline: deadlines.Deadline) -> None:
