@@ -198,21 +198,25 @@ async def test_reopening_asks_and_cancelling_changes_nothing(store, db_path, clo
     async with run(app) as pilot:
         await open_review(pilot, db_path, clock, incident)
         before = snapshot(db_path)
-        for cancel in ("escape", "n"):
-            await pilot.press("o")
-            await wait_until(pilot, lambda: isinstance(app.screen, ReopenScreen), "the question")
-            question = app.screen
-            assert "Reopen INC-20261127-001?" in str(question.query_one(".dialog-title", Label).render())
-            assert app.focused is question.query_one("#save", Button)
-            await pilot.press(cancel)
-            await wait_until(pilot, lambda: isinstance(app.screen, WarRoomScreen), f"{cancel} closing it")
+        await pilot.press("o")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReopenScreen), "the question")
+        question = app.screen
+        assert "Reopen INC-20261127-001?" in str(question.query_one(".dialog-title", Label).render())
+        # The reason is where one types: letters are letters, none answers the question or
+        # reaches the war room below (`u` would open the composer, `i` the incidents screen).
+        assert app.focused is question.query_one("#reason", Input)
+        await pilot.press(*"nuisance")
+        await settle(pilot)
+        assert app.screen is question and question.query_one("#reason", Input).value == "nuisance"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, WarRoomScreen), "escape closing it")
         await settle(pilot)
         assert snapshot(db_path) == before and in_review(app)
 
-        # y answers yes: reopened, no reason given.
+        # Enter answers yes: reopened, no reason given.
         await pilot.press("o")
         await wait_until(pilot, lambda: isinstance(app.screen, ReopenScreen), "the question")
-        await pilot.press("y")
+        await pilot.press("enter")
         await wait_until(pilot, lambda: one(db_path, "SELECT status FROM incidents")["status"] == "Investigating",
                          "the reopening")
         reopened = query(db_path, "SELECT * FROM events ORDER BY id")[-2]
@@ -228,8 +232,7 @@ async def test_reopening_with_a_reason_is_recorded_and_the_war_room_writes_again
         clock.advance(minutes=5)
         await pilot.press("o")
         await wait_until(pilot, lambda: isinstance(app.screen, ReopenScreen), "the question")
-        await pilot.click("#reason")
-        await pilot.press(*"any", "space", *"5xx", "enter")  # y and n are letters here; Enter reopens
+        await pilot.press(*"any", "space", *"5xx", "enter")  # the reason has the focus; Enter reopens
         await wait_until(pilot, lambda: not war_room(app).has_class("-review"), "the end of the review")
 
         row = one(db_path, "SELECT * FROM incidents")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
@@ -23,16 +22,12 @@ def resolved_at_text(incident: Incident) -> str:
 
 
 class ReopenScreen(Modal):
-    """Enter or y reopens (with the reason typed, if any); Esc or n leaves the incident resolved.
+    """Enter or ctrl+s reopens (with the reason typed, if any); Esc leaves the incident resolved.
 
-    Focus starts on the Reopen button, where y and n answer; in the reason box they are letters
-    and Enter reopens.
-    """
+    Focus starts in the reason box, where every letter is a letter: no single key answers the
+    question while text can be typed (a reason typed into a dialog whose `n` meant "keep
+    resolved" once ran its other letters as war-room keys)."""
 
-    BINDINGS = [
-        Binding("y", "save", "Reopen", id="reopen-yes"),
-        Binding("n", "cancel", "Keep resolved", id="reopen-no"),
-    ]
     DEFAULT_CSS = """
     ReopenScreen > .dialog { width: 76; }
     """
@@ -56,11 +51,11 @@ class ReopenScreen(Modal):
             yield Label("Reason (optional)", classes="field-label")
             yield Input(placeholder="Errors are back after the rollback", id="reason")
             with Horizontal(classes="buttons"):
-                yield Button("Keep resolved (Esc/n)", id="cancel")
-                yield Button("Reopen (Enter/y)", id="save", variant="warning")
+                yield Button("Keep resolved (Esc)", id="cancel")
+                yield Button("Reopen (Enter or ctrl+s)", id="save", variant="warning")
 
     def on_mount(self) -> None:
-        self.query_one("#save", Button).focus()
+        self.query_one("#reason", Input).focus()
 
     @on(Input.Submitted, "#reason")
     def action_save(self) -> None:
