@@ -38,3 +38,33 @@ async def test_at_80x24_the_header_keeps_every_figure_whole(store, clock, incide
         assert header(app, "next-update").startswith("update in")
         for name in ("severity", "status", "phase", "roles", "elapsed", "response", "next-update", "clock"):
             assert fits(app, name), (name, header(app, name))
+
+
+async def test_every_pane_is_one_key_away_and_f1_lists_every_screen_s_keys(store, clock, incident) -> None:  # noqa: ANN001
+    import io
+
+    from rich.console import Console
+    from textual.widgets import Static
+
+    from ir_console.tui.screens.help import HelpScreen
+    from ir_console.tui.widgets.panes import ContainmentList, HypothesisList
+    from ir_console.tui.widgets.timeline import TimelineView
+
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await settle(pilot)
+        for key, pane in (("H", HypothesisList), ("x", ContainmentList), ("T", TimelineView)):
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.focused, pane), key
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        shown = {}
+        for name in ("postmortem", "preview", "incidents"):
+            out = Console(width=100, record=True, file=io.StringIO())
+            out.print(app.screen.query_one(f"#help-{name}", Static).content)
+            shown[name] = out.export_text()
+        assert "ctrl+n" in shown["postmortem"] and "Add action item" in shown["postmortem"]
+        assert "Rendered / source" in shown["preview"]
+        assert "Sort by next column" in shown["incidents"] and "/" in shown["incidents"]

@@ -20,6 +20,8 @@ ENTRY_HELP = (
 )
 PANE_KEYS = (
     ("tab / shift+tab", "next / previous pane"),
+    ("T", "the timeline pane"),
+    ("H", "the hypotheses pane"),
     ("enter (timeline)", "open the event: edit, back-date, key moment, retract, history"),
     ("↑ ↓ pgup pgdn home end", "move in the timeline"),
     ("enter (hypotheses)", "open the hypothesis: evidence, test, result"),
@@ -35,6 +37,39 @@ PANE_KEYS = (
     ("f1", "this help"),
     ("ctrl+q", "quit (everything is already saved)"),
 )
+
+
+# Keys of the other screens that their bindings do not name.
+POSTMORTEM_EXTRA = (
+    ("tab / shift+tab", "next / previous section"),
+    ("enter (action items)", "edit the action item"),
+)
+INCIDENTS_EXTRA = (
+    ("enter (list)", "open the incident (a resolved one as a review)"),
+    ("enter (search results)", "open the incident at the event found"),
+    ("click a column header", "sort by it; again to reverse"),
+)
+
+
+def key_name(key: str) -> str:
+    """`escape,ctrl+o` as `escape / ctrl+o`, `plus` as `+`, `slash` as `/`."""
+    names = {"plus": "+", "slash": "/", "left_square_bracket": "[", "right_square_bracket": "]"}
+    return " / ".join(names.get(part, part) for part in key.split(","))
+
+
+def binding_rows(bindings: list, extra: tuple[tuple[str, str], ...] = ()) -> Table:  # noqa: ANN001
+    rows = Table.grid(padding=(0, 2))
+    rows.add_column(style="bold")
+    rows.add_column()
+    seen = set()
+    for binding in bindings:
+        if not isinstance(binding, Binding) or binding.action in seen:
+            continue
+        seen.add(binding.action)
+        rows.add_row(key_name(binding.key), Text(binding.tooltip or binding.description or binding.action))
+    for key, meaning in extra:
+        rows.add_row(key, meaning)
+    return rows
 
 
 class HelpScreen(ModalScreen):
@@ -58,9 +93,20 @@ class HelpScreen(ModalScreen):
         entry.add_column()
         for prefix, meaning in ENTRY_HELP:
             entry.add_row(prefix, meaning)
+        # Loaded here, not at start-up: F1 is the first time these screens' keys are needed.
+        from ir_console.tui.screens.incidents import IncidentsScreen
+        from ir_console.tui.screens.postmortem import ActionItemTable, PostMortemScreen, PreviewScreen
+
         with VerticalScroll():
             yield Label("Keys", classes="dialog-title")
             yield Static(keys)
             yield Label("\nTimeline entry line (t)", classes="dialog-title")
             yield Static(entry)
+            yield Label("\nPost-mortem editor (p)", classes="dialog-title")
+            yield Static(binding_rows([*PostMortemScreen.BINDINGS, *ActionItemTable.BINDINGS], POSTMORTEM_EXTRA),
+                         id="help-postmortem")
+            yield Label("\nPost-mortem preview (ctrl+o in the editor)", classes="dialog-title")
+            yield Static(binding_rows(PreviewScreen.BINDINGS), id="help-preview")
+            yield Label("\nIncidents screen (i)", classes="dialog-title")
+            yield Static(binding_rows(IncidentsScreen.BINDINGS, INCIDENTS_EXTRA), id="help-incidents")
             yield Label("\nEsc closes this help.")

@@ -79,6 +79,10 @@ class WarRoomScreen(Screen):
         Binding("i", "incidents", "Incidents", id="incidents", tooltip="List incidents and switch"),
         Binding("g", "next_signal", "Signals", id="next-signal", show=False,
                 tooltip="Show the next signal pane: system, health, changes, logs"),
+        Binding("T", "focus_timeline", "Timeline pane", id="focus-timeline", show=False,
+                tooltip="Go to the timeline (Enter on an event opens it)"),
+        Binding("H", "focus_hypotheses", "Hypotheses pane", id="focus-hypotheses", show=False,
+                tooltip="Go to the hypotheses ([ and ] rank them, Enter opens one)"),
         Binding("e", "evidence", "Evidence", id="evidence",
                 tooltip="Attach what the signal pane shows to the timeline as evidence"),
     ]
@@ -496,6 +500,15 @@ class WarRoomScreen(Screen):
 
     def action_timeline_entry(self) -> None:
         self.query_one("#entry", EntryLine).focus()
+
+    def action_focus_timeline(self) -> None:
+        self.query_one("#timeline", TimelineView).focus()
+
+    def action_focus_hypotheses(self) -> None:
+        if self.has_class("-tiny"):
+            self.notify("The hypotheses are hidden at this terminal size: enlarge it.", severity="warning")
+            return
+        self.query_one("#hypotheses", HypothesisList).focus()
 
     def action_new_hypothesis(self) -> None:
         if self.require_writable("a new hypothesis"):
