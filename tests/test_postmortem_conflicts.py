@@ -136,9 +136,13 @@ async def test_when_their_text_holds_yours_the_editor_shows_theirs(store, db_pat
     async with run(app) as pilot:
         screen = await open_editor(pilot)
         box(screen, Section.LESSONS).focus()
+        await pilot.pause()
         await paste_text(pilot, "Mine.")
+        assert box(screen, Section.LESSONS).text == "Mine."
         with Store.open(db_path, clock=clock) as other:
             other.set_postmortem_section(incident.id, Section.LESSONS, "Mine. Theirs.", author="sam", loaded=0)
+        await wait_until(pilot, lambda: screen.record.sections.get(Section.LESSONS) == "Mine. Theirs.", "the re-read")
+        assert box(screen, Section.LESSONS).text == "Mine."  # unsaved, so left alone
         await pilot.press("ctrl+s")
         # Their text held ours whole: the box now shows theirs, no conflict to report.
         await wait_until(pilot, lambda: box(screen, Section.LESSONS).text == "Mine. Theirs.", "the merged text")
