@@ -635,7 +635,7 @@ def import_(ctx, file) -> None:
     store = open_store(ctx)
     with reported_errors():
         try:
-            result = import_incident(store, document)
+            result = import_incident(store, document, author=current_user())
         except (KeyError, TypeError, AttributeError) as error:  # JSON, but not shaped like an export
             raise Fail(f"{file}: not a valid ir-console export ({type(error).__name__}: {error})") from None
     added = sum(result.added.values())

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from ir_console.model import (
     ContainmentState,
     EventKind,
+    EventSource,
     HypothesisResult,
     Milestone,
     Priority,
@@ -229,7 +230,13 @@ def test_import_of_a_newer_copy_merges(tmp_path: Path) -> None:
         copy_ = target.incident(newer["incident"]["uuid"])
         assert copy_.status is Status.RESOLVED
         assert Milestone.RESOLVED in copy_.milestones
-        got = [(e.uuid, e.text, e.revision, e.is_retracted) for e in target.events(copy_.id)]
+        # What the import changed in the incident itself is on the timeline, as the import's events.
+        imported = [e for e in target.events(copy_.id) if e.source is EventSource.IMPORT]
+        assert [(e.kind, e.text, e.key_moment) for e in imported] == [
+            (EventKind.STATUS_CHANGE, "Status Investigating → Resolved", False),
+            (EventKind.STATUS_CHANGE, "Phase Detection & Triage → Post-Mortem", False),
+            (EventKind.NOTE, f"Resolved time: — → {newer['incident']['resolved_at']}", False)]
+        got = [(e.uuid, e.text, e.revision, e.is_retracted) for e in target.events(copy_.id) if e not in imported]
         assert [g for g in got if g[0] != local.uuid] == expected_events
         assert local.uuid in [g[0] for g in got]  # B's own note is kept
         edited = next(e for e in target.events(copy_.id) if e.uuid == alert.uuid)
@@ -239,9 +246,9 @@ def test_import_of_a_newer_copy_merges(tmp_path: Path) -> None:
         assert target.containment(copy_.id)[0].state is ContainmentState.DONE
         assert [i.action for i in target.action_items(copy_.id)] == ["Add canary"]
         assert target.postmortem_sections(copy_.id) == {Section.SUMMARY: "We rolled back."}
-        # Apart from B's own note, B now holds what A holds.
+        # Apart from B's own note and the import's events, B now holds what A holds.
         mine = export_incident(target, copy_.id)
-        mine["events"] = [e for e in mine["events"] if e["uuid"] != local.uuid]
+        mine["events"] = [e for e in mine["events"] if e["uuid"] != local.uuid and e["source"] != "import"]
         assert mine == newer
 
         # An older copy imported afterwards does not undo anything.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 
 POST_MORTEM_WINDOW_HOURS = 48
@@ -58,3 +59,39 @@ class PostMortemSection:
     section: Section
     body: str
     updated_by: str = ""
+
+
+@dataclass(frozen=True)
+class SectionState:
+    """A written section as stored: its text, its revision (1 for the first text), who wrote it when."""
+
+    body: str
+    revision: int
+    updated_by: str = ""
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SectionRevision:
+    """A section's text that a later one replaced, kept. `reason`: "edit" (replaced by someone who
+    had seen it), "conflict" (written under someone who had not) or "import"."""
+
+    section: Section
+    revision: int
+    body: str
+    written_by: str
+    written_at: datetime | None
+    replaced_by: str
+    replaced_at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class SectionSave:
+    """What saving a section did: its text and revision now, and, when someone else had changed it
+    since the writer loaded it, their text kept as a revision (`conflict`)."""
+
+    section: Section
+    body: str
+    revision: int
+    conflict: SectionRevision | None = None

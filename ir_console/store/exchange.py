@@ -3,6 +3,12 @@
 Export is the rows as stored (no row ids: those are local). Import inserts what is missing and,
 for what exists, keeps whichever copy is newer, so importing the same file twice, or a newer copy,
 duplicates nothing.
+
+Import is a writer like any other and rewrites no history: it takes no local ids from the file (row
+ids, incident_id, event_id), never moves a row to another incident, writes a timeline event (source
+import) for each incident field it changes, keeps an event's earlier text as a revision and a
+post-mortem section's as a section revision, and refuses a file dated in the future (beyond
+IMPORT_SKEW) or outside the dates `model.when` accepts, in one line, importing nothing.
 """
 
 from __future__ import annotations
@@ -10,12 +16,15 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from ir_console.model import EventKind, EventSource, Incident, Milestone, Role, Section
 from ir_console.model.clock import parse_iso, to_iso, utc_now
+from ir_console.model.incident import milestone_order_problem
+from ir_console.model.when import format_when, in_range
 from ir_console.store.errors import StoreError
-from ir_console.store.rows import revision_from_row, storable
-from ir_console.store.store import Store
+from ir_console.store.rows import incident_from_row, milestone_column, revision_from_row, storable
+from ir_console.store.store import TRIAGE_FIELDS, Store, triage_change_text
 
 FORMAT = "ir-console.incident"
 FORMAT_VERSION = 1
@@ -23,12 +32,29 @@ FORMAT_VERSION = 1
 CHILD_TABLES = ("hypotheses", "containment", "status_updates", "action_items")
 # A child row's "newer" is judged by this column; status updates never change once sent.
 UPDATED_COLUMN = {"hypotheses": "updated_at", "containment": "updated_at", "action_items": "updated_at"}
+# Ids of this database, never taken from a file.
+LOCAL_FIELDS = ("id", "incident_id", "event_id")
+# How far ahead of this machine's clock a file's timestamps may be (the other machine's clock).
+IMPORT_SKEW = timedelta(minutes=5)
+# An incident's columns an import may change, each change written as a timeline event.
+INCIDENT_FIELDS = ("title", "severity", "status", "phase", *TRIAGE_FIELDS, *(r.value for r in Role),
+                   *(milestone_column(m) for m in Milestone))
+# What a newer copy of an event may change: its content (the local version kept as a revision) and
+# its retraction; never its incident, author, source or when it was recorded.
+EVENT_CONTENT = ("text", "occurred_at", "kind", "key_moment")
+EVENT_RETRACTION = ("retracted_at", "retracted_by", "retraction_reason")
+
+
+class RefusedImport(StoreError):
+    """The file is well formed but would rewrite history (a date in the future, out of range)."""
 
 
 @dataclass
 class ImportResult:
     ref: str
     created: bool
+    author: str = ""
+    now: datetime = field(default_factory=utc_now)
     added: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
 
@@ -58,6 +84,11 @@ def export_incident(store: Store, key: int | str) -> dict:
             _without_ids(r, "incident_id")
             for r in rows("SELECT * FROM postmortem_sections WHERE incident_id = ? ORDER BY section", [incident.id])
         ],
+        "postmortem_section_revisions": [
+            _without_ids(r, "incident_id")
+            for r in rows("SELECT * FROM postmortem_section_revisions WHERE incident_id = ? ORDER BY section, id",
+                          [incident.id])
+        ],
     }
     for table in CHILD_TABLES:
         document[table] = [
@@ -67,16 +98,17 @@ def export_incident(store: Store, key: int | str) -> dict:
     return document
 
 
-def import_incident(store: Store, document: dict) -> ImportResult:
-    """Merge an exported incident into `store` in one transaction."""
+def import_incident(store: Store, document: dict, *, author: str = "") -> ImportResult:
+    """Merge an exported incident into `store` in one transaction; `author`: who imports it (the
+    author of the timeline events that record what the import changed)."""
     try:
         check_document(document)
         with store.transaction():
             try:
-                result = _merge(store, document)
+                result = _merge(store, document, author)
             except REJECTED_ROWS as error:
                 raise ValueError(f"a record the database refuses: {error}") from None
-    except (KeyError, TypeError, AttributeError, ValueError) as error:
+    except (KeyError, TypeError, AttributeError, ValueError, OverflowError) as error:
         # A malformed export: the transaction was rolled back, so nothing was imported.
         detail = " ".join(f"{type(error).__name__}: {error}".split())
         raise StoreError(f"the export is malformed ({detail}); nothing was imported") from None
@@ -90,14 +122,18 @@ REJECTED_ROWS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.Program
 REF_FORM = re.compile(r"INC-\d{8}-\d{3,}")
 
 
-def _merge(store: Store, document: dict) -> ImportResult:
+def _merge(store: Store, document: dict, author: str) -> ImportResult:
+    now = store.clock()
+    _check_times(document, now)
     try:
-        result, incident_id = _merge_incident(store, document["incident"])
-        event_ids = _merge_events(store, incident_id, document.get("events", []), result)
+        result, incident_id = _merge_incident(store, document["incident"], author, now)
+        event_ids = _merge_events(store, incident_id, document.get("events", []),
+                                  document.get("event_revisions", []), result)
         _merge_revisions(store, event_ids, document.get("event_revisions", []), result)
         for table in CHILD_TABLES:
             _merge_children(store, table, incident_id, document.get(table, []), result)
         _merge_sections(store, incident_id, document.get("postmortem_sections", []), result)
+        _merge_section_revisions(store, incident_id, document.get("postmortem_section_revisions", []), result)
     except sqlite3.OperationalError as error:
         if "no column" not in str(error):
             raise
@@ -126,15 +162,51 @@ def check_document(document: object) -> None:
         raise StoreError("the export has no incident record with a uuid")
 
 
+def _check_times(document: dict, now: datetime) -> None:
+    """Every timestamp in the file is a date `model.when` accepts and not in the future (beyond
+    IMPORT_SKEW): a file dated 2099 would otherwise win every later merge."""
+    parts = [("incident", [document["incident"]])] + [
+        (name, rows) for name, rows in document.items()
+        if name not in ("incident", "format", "version") and isinstance(rows, list)]
+    for name, rows in parts:
+        for number, row in enumerate(rows):
+            if not isinstance(row, dict):
+                continue
+            for key, value in row.items():
+                if not (key.endswith("_at") and isinstance(value, str) and value.strip()):
+                    continue
+                where = f"{name}[{number}].{key}" if name != "incident" else f"incident.{key}"
+                _check_time(value, where, now)
+
+
+def _check_time(value: str, where: str, now: datetime) -> None:
+    try:
+        moment = parse_iso(value)
+    except OverflowError:
+        moment = None
+    except ValueError:
+        return  # not a timestamp at all: reported as a malformed export where the row is read
+    try:
+        if moment is None:
+            raise ValueError
+        in_range(moment)
+    except ValueError:
+        raise RefusedImport(f"the export's {where} {value.strip()[:40]!r} is out of range (dates from 1970 to "
+                            "2099 are accepted); nothing was imported") from None
+    if moment > now + IMPORT_SKEW:
+        raise RefusedImport(f"the export's {where} {format_when(moment)} is in the future (this machine's clock "
+                            f"says {format_when(now)}); nothing was imported") from None
+
+
 def _clean(row: dict) -> dict:
     """Text as the store keeps it; timestamps in its one sortable form (an offset would break
-    timeline order, which compares them as text)."""
+    timeline order, which compares them as text); no local ids (LOCAL_FIELDS)."""
     if not isinstance(row, dict):
         raise ValueError(f"a record is {type(row).__name__}, not an object")
     for key, value in row.items():
         if not isinstance(value, (str, int, float, type(None))):
             raise ValueError(f"field {key!r} holds {type(value).__name__}, not a value")
-    cleaned = {k: storable(v) if isinstance(v, str) else v for k, v in row.items()}
+    cleaned = {k: storable(v) if isinstance(v, str) else v for k, v in row.items() if k not in LOCAL_FIELDS}
     for key, value in cleaned.items():
         if key.endswith("_at") and isinstance(value, str) and value:
             cleaned[key] = to_iso(parse_iso(value))
@@ -148,7 +220,7 @@ def _owned_by(local: dict, incident_id: int, table: str) -> None:
                          "incident; nothing was imported")
 
 
-def _merge_incident(store: Store, incoming: dict) -> tuple[ImportResult, int]:
+def _merge_incident(store: Store, incoming: dict, author: str, now: datetime) -> tuple[ImportResult, int]:
     incoming = _clean(incoming)
     local = store.query_row("SELECT * FROM incidents WHERE uuid = ?", [incoming["uuid"]])
     if local is None:
@@ -158,12 +230,54 @@ def _merge_incident(store: Store, incoming: dict) -> tuple[ImportResult, int]:
         if ref_taken or not isinstance(ref, str) or not REF_FORM.fullmatch(ref):
             incoming["ref"] = store.next_ref(parse_declared(incoming))
         incident_id = store.db["incidents"].insert(incoming).last_pk
-        return ImportResult(incoming["ref"], created=True), incident_id
-    result = ImportResult(local["ref"], created=False)
+        return ImportResult(incoming["ref"], created=True, author=author, now=now), incident_id
+    result = ImportResult(local["ref"], created=False, author=author, now=now)
     if (incoming.get("updated_at") or "") > (local["updated_at"] or ""):
-        store.db["incidents"].update(local["id"], _without_ids(incoming, "ref"))
-        result.count("incidents", updated=True)
+        changes = {k: incoming[k] for k in INCIDENT_FIELDS if k in incoming and incoming[k] != local[k]}
+        before, after = incident_from_row(local), incident_from_row({**local, **changes})
+        problem = milestone_order_problem(after.milestones, [m for m in Milestone
+                                                             if milestone_column(m) in changes])
+        if problem:
+            raise RefusedImport(f"the export's milestones are out of order ({problem}); nothing was imported")
+        store.db["incidents"].update(local["id"], {**changes, "updated_at": incoming["updated_at"]})
+        for text, kind in incident_changes(before, after):
+            _import_event(store, local["id"], kind, text, result)
+        if changes:
+            result.count("incidents", updated=True)
     return result, local["id"]
+
+
+def incident_changes(before: Incident, after: Incident) -> list[tuple[str, EventKind]]:
+    """What changed between two versions of an incident, as the store's own writers word it."""
+    changes: list[tuple[str, EventKind]] = []
+    if after.title != before.title:
+        changes.append((triage_change_text("title", before.title, after.title), EventKind.NOTE))
+    if after.severity != before.severity:
+        changes.append((f"Severity {before.severity.label} → {after.severity.label}", EventKind.SEVERITY_CHANGE))
+    if after.status != before.status:
+        changes.append((f"Status {before.status.value} → {after.status.value}", EventKind.STATUS_CHANGE))
+    if after.phase != before.phase:
+        changes.append((f"Phase {before.phase.value} → {after.phase.value}", EventKind.STATUS_CHANGE))
+    for name in TRIAGE_FIELDS:
+        old, new = getattr(before.triage, name), getattr(after.triage, name)
+        if old != new:
+            changes.append((triage_change_text(name, old, new), EventKind.NOTE))
+    for role in Role:
+        old, new = before.role(role), after.role(role)
+        if old != new:
+            was = f" (was {old})" if old else ""
+            changes.append((f"{role.label}: {new}{was}" if new else f"{role.label} unassigned{was}", EventKind.ROLE))
+    for milestone in Milestone:
+        old, new = before.milestones.get(milestone), after.milestones.get(milestone)
+        if old != new:
+            shown = [to_iso(moment) if moment else "—" for moment in (old, new)]
+            changes.append((f"{milestone.label} time: {shown[0]} → {shown[1]}", EventKind.NOTE))
+    return changes
+
+
+def _import_event(store: Store, incident_id: int, kind: EventKind, text: str, result: ImportResult) -> None:
+    """A timeline event recording a change the import made, at the time of the import."""
+    store._event(incident_id, kind, text, result.author, EventSource.IMPORT, result.now)
 
 
 def parse_declared(incoming: dict) -> datetime:
@@ -171,23 +285,48 @@ def parse_declared(incoming: dict) -> datetime:
     return parse_iso(stamp) if stamp else utc_now()
 
 
-def _merge_events(store: Store, incident_id: int, events: list[dict], result: ImportResult) -> dict[str, int]:
+def _merge_events(store: Store, incident_id: int, events: list[dict], revisions: list[dict],
+                 result: ImportResult) -> dict[str, int]:
     ids: dict[str, int] = {}
     for incoming in map(_clean, events):
-        local = store.query_row("SELECT id, incident_id, revision, retracted_at FROM events WHERE uuid = ?",
-                                [incoming["uuid"]])
+        local = store.query_row("SELECT * FROM events WHERE uuid = ?", [incoming["uuid"]])
         if local is None:
             ids[incoming["uuid"]] = store.db["events"].insert({**incoming, "incident_id": incident_id}).last_pk
             result.count("events")
             continue
         _owned_by(local, incident_id, "events")
         ids[incoming["uuid"]] = local["id"]
-        newer = incoming.get("revision", 1) > local["revision"]
-        newly_retracted = incoming.get("retracted_at") and not local["retracted_at"]
-        if newer or newly_retracted:
-            store.db["events"].update(local["id"], _without_ids(incoming, "uuid"))
+        changes: dict = {}
+        if incoming.get("revision", 1) > local["revision"]:
+            content = {k: incoming[k] for k in EVENT_CONTENT if k in incoming and incoming[k] != local[k]}
+            if content:
+                _keep_event_version(store, local, incoming["uuid"], revisions, result)
+            changes = {**content, "revision": incoming["revision"],
+                       "edited_at": incoming.get("edited_at") or to_iso(result.now)}
+        if incoming.get("retracted_at") and not local["retracted_at"]:
+            changes.update({k: incoming.get(k) for k in EVENT_RETRACTION})
+        if changes:
+            store.db["events"].update(local["id"], changes)
             result.count("events", updated=True)
     return ids
+
+
+def _keep_event_version(store: Store, local: dict, uuid: str, revisions: list[dict], result: ImportResult) -> None:
+    """The event's version here, kept in its history before a newer copy replaces it: as the file's
+    history tells it (who replaced it, when) if the file holds this very version, else as replaced
+    by this import."""
+    if store.query_row("SELECT id FROM event_revisions WHERE event_id = ? AND revision = ?",
+                       [local["id"], local["revision"]]):
+        return
+    version = {k: local[k] for k in ("revision", *EVENT_CONTENT)}
+    told = next((r for r in map(_clean, revisions) if r.get("event_uuid") == uuid
+                 and all(r.get(k) == v for k, v in version.items())), None)
+    store.db["event_revisions"].insert({
+        "event_id": local["id"], **version,
+        "replaced_at": told.get("replaced_at") if told else to_iso(result.now),
+        "replaced_by": told.get("replaced_by") if told else storable(result.author),
+    })
+    result.count("event_revisions")
 
 
 def _merge_revisions(store: Store, event_ids: dict[str, int], revisions: list[dict], result: ImportResult) -> None:
@@ -217,10 +356,50 @@ def _merge_children(store: Store, table: str, incident_id: int, children: list[d
 
 
 def _merge_sections(store: Store, incident_id: int, sections: list[dict], result: ImportResult) -> None:
+    """By the rule every writer follows (`Store.write_postmortem_section`): a newer text replaces
+    the section, the text it replaces kept as a revision; an older one that differs is kept as a
+    revision too. Text already held here, as the section or in its history, is not added again."""
     for incoming in map(_clean, sections):
-        local = store.query_row("SELECT updated_at FROM postmortem_sections WHERE incident_id = ? AND section = ?",
-                           [incident_id, incoming["section"]])
-        if local is None or (incoming.get("updated_at") or "") > (local["updated_at"] or ""):
-            store.db["postmortem_sections"].upsert({**incoming, "incident_id": incident_id},
-                                                    pk=("incident_id", "section"))
+        section = Section(incoming["section"])
+        body = storable(incoming.get("body") or "")
+        local = store.query_row("SELECT body, updated_at FROM postmortem_sections WHERE incident_id = ? "
+                                "AND section = ?", [incident_id, section.value])
+        if local is not None and (body == local["body"] or store.query_row(
+                "SELECT id FROM postmortem_section_revisions WHERE incident_id = ? AND section = ? AND body = ?",
+                [incident_id, section.value, body])):
+            continue
+        written_at = parse_iso(incoming["updated_at"]) if incoming.get("updated_at") else result.now
+        if local is None or to_iso(written_at) > (local["updated_at"] or ""):
+            store.write_postmortem_section(incident_id, section, body, author=incoming.get("updated_by") or "",
+                                           now=written_at, reason="import")
             result.count("postmortem_sections", updated=local is not None)
+        else:
+            _keep_section_text(store, incident_id, section, body, incoming, result)
+
+
+def _keep_section_text(store: Store, incident_id: int, section: Section, body: str, incoming: dict,
+                       result: ImportResult) -> None:
+    """A section text from the file that is older than the one here: kept in the section's history."""
+    current = store.query_row("SELECT revision FROM postmortem_sections WHERE incident_id = ? AND section = ?",
+                              [incident_id, section.value])
+    store.db["postmortem_section_revisions"].insert({
+        "incident_id": incident_id, "section": section.value, "revision": current["revision"] if current else 0,
+        "body": body, "written_by": incoming.get("updated_by") or "", "written_at": incoming.get("updated_at"),
+        "replaced_by": storable(result.author), "replaced_at": to_iso(result.now), "reason": "import-older",
+    })
+    result.count("postmortem_section_revisions")
+
+
+def _merge_section_revisions(store: Store, incident_id: int, revisions: list[dict], result: ImportResult) -> None:
+    """A section's history from the file: each text not already held here is added."""
+    for incoming in map(_clean, revisions):
+        section = Section(incoming["section"])
+        body = storable(incoming.get("body") or "")
+        held = store.query_row(
+            "SELECT 1 FROM postmortem_sections WHERE incident_id = ? AND section = ? AND body = ? UNION ALL "
+            "SELECT 1 FROM postmortem_section_revisions WHERE incident_id = ? AND section = ? AND body = ?",
+            [incident_id, section.value, body] * 2)
+        if held is None:
+            store.db["postmortem_section_revisions"].insert({**incoming, "incident_id": incident_id,
+                                                             "section": section.value, "body": body})
+            result.count("postmortem_section_revisions")

@@ -26,6 +26,7 @@ from ir_console.model import (
     Triage,
 )
 from ir_console.model.clock import from_iso, parse_iso
+from ir_console.model.postmortem import Section, SectionRevision
 
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -169,4 +170,17 @@ def action_item_from_row(row: dict) -> ActionItem:
         status=ActionItemStatus(row["status"]),
         created_at=from_iso(row["created_at"]),
         updated_at=from_iso(row["updated_at"]),
+    )
+
+
+def section_revision_from_row(row: dict) -> SectionRevision:
+    return SectionRevision(
+        section=Section(row["section"]),
+        revision=row["revision"],
+        body=row["body"] or "",
+        written_by=row["written_by"] or "",
+        written_at=from_iso(row["written_at"]),
+        replaced_by=row["replaced_by"] or "",
+        replaced_at=parse_iso(row["replaced_at"]),
+        reason=row["reason"],
     )

@@ -239,6 +239,33 @@ def m004_held_notices(db: Database) -> None:
     )
 
 
+@migrations()
+def m005_section_revisions(db: Database) -> None:
+    """Post-mortem sections keep their history: each section counts its revisions (an editor saves
+    against the revision it loaded, so a change made under it is seen), and every text another
+    replaced is kept here with who wrote it and who replaced it, and why (an edit, a conflict
+    between two writers, an import)."""
+    db["postmortem_sections"].add_column("revision", int, not_null_default=1)
+    db["postmortem_section_revisions"].create(
+        {
+            "id": int,
+            "incident_id": int,
+            "section": str,
+            "revision": int,
+            "body": str,
+            "written_by": str,
+            "written_at": str,
+            "replaced_by": str,
+            "replaced_at": str,
+            "reason": str,
+        },
+        pk="id",
+        foreign_keys=[("incident_id", "incidents", "id")],
+        not_null={"incident_id", "section", "revision", "body", "replaced_at", "reason"},
+    )
+    db["postmortem_section_revisions"].create_index(["incident_id", "section", "revision"])
+
+
 def _link_milestone_events(db: Database) -> None:
     """Each milestone already set is recorded by the latest milestone event at its time."""
     from ir_console.model.incident import Milestone

@@ -10,10 +10,10 @@ from __future__ import annotations
 import sqlite3
 import threading
 import uuid as uuidlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -43,6 +43,7 @@ from ir_console.model import (
     TimelineEvent,
     Triage,
 )
+from ir_console.model.postmortem import SectionRevision, SectionSave, SectionState
 from ir_console.model.archive import IncidentSummary, SearchHit, SimilarIncident
 from ir_console.model.clock import parse_iso, to_iso, utc_now
 from ir_console.model.incident import (
@@ -67,6 +68,9 @@ from ir_console.store.rows import milestone_column, storable
 TRIAGE_FIELDS = ("reporter", "happening", "affected", "changed")
 # How an entry added to a resolved incident in its review is marked (`log --correction`).
 CORRECTION_PREFIX = "Correction: "
+# A post-mortem section's text replaced by its own author within this long is a draft being typed:
+# its autosaves are not each kept as a revision.
+OWN_DRAFT_WINDOW = timedelta(minutes=5)
 
 # When an incident started (as `Incident.started_at`), and the list's sort columns.
 STARTED = "coalesce(impact_started_at, detected_at, declared_at, created_at)"
@@ -1064,23 +1068,84 @@ class Store:
         return [rows.action_item_from_row(r) for r in
                 self.query_rows("SELECT * FROM action_items WHERE incident_id = ? ORDER BY priority, id", [incident_id])]
 
-    def set_postmortem_section(self, incident_id: int, section: Section, body: str, *, author: str = "") -> None:
-        self.set_postmortem_sections(incident_id, {section: body}, author=author)
+    def set_postmortem_section(self, incident_id: int, section: Section, body: str, *, author: str = "",
+                               loaded: int | None = None) -> SectionSave:
+        return self.set_postmortem_sections(incident_id, {section: body}, author=author,
+                                            loaded=None if loaded is None else {section: loaded})[Section(section)]
 
-    def set_postmortem_sections(self, incident_id: int, bodies: dict[Section, str], *, author: str = "") -> None:
-        """Write several post-mortem sections at once: all of them, or none."""
-        now = to_iso(self.clock())
+    def set_postmortem_sections(self, incident_id: int, bodies: Mapping[Section, str], *, author: str = "",
+                                loaded: Mapping[Section, int] | None = None) -> dict[Section, SectionSave]:
+        """Write several post-mortem sections at once: all of them, or none. No text is lost: the
+        text a section held is kept as a revision (see `write_postmortem_section`).
+
+        `loaded`: the revision of each section the writer last saw (0: none written yet). A section
+        changed since then is a conflict, resolved without dropping either text: if one text holds
+        the other whole at its start or end, the longer one is the section; otherwise the writer's
+        text becomes the section and the other kept as a revision, reported in `SectionSave.conflict`.
+        A writer that saw nothing (the CLI, a script) replaces the text, the old one kept."""
+        now = self.clock()
         with self.transaction():
             self.incident(incident_id)
-            for section, body in bodies.items():
-                self.db["postmortem_sections"].upsert({
-                    "incident_id": incident_id, "section": Section(section).value, "body": storable(body),
-                    "updated_by": storable(author), "updated_at": now,
-                }, pk=("incident_id", "section"))
+            return {Section(section): self.write_postmortem_section(
+                        incident_id, Section(section), body, author=author, now=now,
+                        loaded=None if loaded is None else loaded.get(Section(section), 0))
+                    for section, body in bodies.items()}
+
+    def write_postmortem_section(self, incident_id: int, section: Section, body: str, *, author: str, now: datetime,
+                                 loaded: int | None = None, reason: str = "edit") -> SectionSave:
+        """One section, inside a transaction: THE rule for every writer (editor, CLI, import)."""
+        body = storable(body)
+        row = self.query_row("SELECT * FROM postmortem_sections WHERE incident_id = ? AND section = ?",
+                             [incident_id, section.value])
+        if row is None:
+            self.db["postmortem_sections"].insert({
+                "incident_id": incident_id, "section": section.value, "body": body, "revision": 1,
+                "updated_by": storable(author), "updated_at": to_iso(now)})
+            return SectionSave(section, body, 1)
+        current = row["body"] or ""
+        if body == current:
+            return SectionSave(section, current, row["revision"])
+        under_you = loaded is not None and loaded != row["revision"]
+        if under_you and (current.startswith(body) or current.endswith(body)):
+            return SectionSave(section, current, row["revision"])  # theirs already holds yours whole
+        holds_theirs = body.startswith(current) or body.endswith(current)
+        conflict = under_you and not holds_theirs
+        kept = None
+        # Your own text replaced within minutes, by you, having seen it, is a draft in progress (an
+        # autosave every pause): not kept. Everything else is.
+        own_draft = (loaded is not None and not under_you and row["updated_by"] == storable(author)
+                     and reason == "edit" and row["updated_at"]
+                     and now - parse_iso(row["updated_at"]) < OWN_DRAFT_WINDOW)
+        if current.strip() and not own_draft:
+            kept = self._keep_section_revision(row, author, now, "conflict" if conflict else reason)
+        self.db["postmortem_sections"].update((incident_id, section.value), {
+            "body": body, "revision": row["revision"] + 1, "updated_by": storable(author), "updated_at": to_iso(now)})
+        return SectionSave(section, body, row["revision"] + 1, kept if conflict else None)
+
+    def _keep_section_revision(self, row: dict, author: str, now: datetime, reason: str) -> SectionRevision:
+        kept = {
+            "incident_id": row["incident_id"], "section": row["section"], "revision": row["revision"],
+            "body": row["body"] or "", "written_by": row["updated_by"] or "", "written_at": row["updated_at"],
+            "replaced_by": storable(author), "replaced_at": to_iso(now), "reason": reason,
+        }
+        self._insert("postmortem_section_revisions", kept)
+        return rows.section_revision_from_row(kept)
 
     def postmortem_sections(self, incident_id: int) -> dict[Section, str]:
         return {Section(r["section"]): r["body"] for r in
                 self.query_rows("SELECT section, body FROM postmortem_sections WHERE incident_id = ?", [incident_id])}
+
+    def postmortem_section_states(self, incident_id: int) -> dict[Section, SectionState]:
+        """Each written section's text with its revision, read together (what an editor loads)."""
+        return {Section(r["section"]): SectionState(r["body"] or "", r["revision"], r["updated_by"] or "",
+                                                    parse_iso(r["updated_at"]) if r["updated_at"] else None)
+                for r in self.query_rows("SELECT * FROM postmortem_sections WHERE incident_id = ?", [incident_id])}
+
+    def postmortem_section_history(self, incident_id: int, section: Section) -> list[SectionRevision]:
+        """The texts a section held before its current one, oldest first."""
+        return [rows.section_revision_from_row(r) for r in self.query_rows(
+            "SELECT * FROM postmortem_section_revisions WHERE incident_id = ? AND section = ? ORDER BY revision, id",
+            [incident_id, Section(section).value])]
 
     def record(self, key: int | str) -> IncidentRecord:
         """Everything about one incident, read in one transaction so the parts agree."""

@@ -3,7 +3,9 @@
 Each written section is a text box holding what someone wrote, or else the draft the record gives
 (`render.markdown.draft_sections`, the same the export uses). Changed sections are written through
 the store on the app's writer thread on ctrl+s, on leaving a box, after a pause in typing and on
-closing; a failed write keeps the text and says why. The parts the record holds outright (the key
+closing; a failed write keeps the text and says why. Each save names the revision of the section
+the box was loaded from, so a section another console changed meanwhile is a conflict the store
+resolves without dropping either text; the editor then says whose text was kept and where. The parts the record holds outright (the key
 moments, metrics, responders, hypotheses, containment, status updates) are shown as the export
 renders them, and the action items are a table of rows to add, edit and remove.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from rich.text import Text
@@ -27,6 +29,7 @@ from textual.timer import Timer
 from textual.widgets import Button, DataTable, Footer, Input, Label, Markdown, RadioButton, RadioSet, TextArea
 
 from ir_console.model import ActionItem, ActionItemStatus, IncidentRecord, Priority, Section
+from ir_console.model.postmortem import SectionRevision, SectionSave, SectionState
 from ir_console.render import deadlines
 from ir_console.render.markdown import (
     containment_table,
@@ -40,6 +43,7 @@ from ir_console.render.markdown import (
     timeline_table,
 )
 from ir_console.render.text import display_text, one_line
+from ir_console.render.times import clock_time
 from ir_console.store import Store, StoreError
 from ir_console.tui.screens.forms import Modal
 
@@ -74,6 +78,14 @@ DRAFTED = "drafted from the record — edit to make it yours"
 AUTOSAVE_SECONDS = 2.0
 STATUS_LABELS = {ActionItemStatus.OPEN: "open", ActionItemStatus.IN_PROGRESS: "in progress",
                  ActionItemStatus.DONE: "done"}
+
+
+def conflict_notice(kept: SectionRevision, now: datetime | None = None) -> str:
+    """One line: whose text was written under you, and where it is kept."""
+    who = one_line(kept.written_by, 40) or "someone"
+    when = f" at {clock_time(kept.written_at, now or kept.replaced_at)}" if kept.written_at else ""
+    return (f"{who} saved this section{when} while you edited it: yours is the section now, theirs is kept "
+            f"as revision {kept.revision} (ctrl+r shows the section's history)")
 
 
 def editor_id(section: Section) -> str:
@@ -135,6 +147,7 @@ class PostMortemScreen(Screen):
         Binding("ctrl+s", "save", "Save", id="save"),
         Binding("ctrl+o", "preview", "Preview export", id="preview"),
         Binding("ctrl+n", "add_item", "Add action item", id="add-action-item"),
+        Binding("ctrl+r", "history", "Section history", id="section-history"),
         Binding("escape", "close", "Close", id="close"),
     ]
     DEFAULT_CSS = """
@@ -164,6 +177,10 @@ class PostMortemScreen(Screen):
         self.drafts = draft_sections(self.record)
         # What each box held when last loaded or saved: a box whose text differs has unsaved changes.
         self.baseline: dict[Section, str] = {}
+        # The stored revision each box was loaded from (0: not written yet); a save names it.
+        self.loaded: dict[Section, int] = {}
+        # A section whose save met another writer's text: the hint saying where that text is kept.
+        self.conflicts: dict[Section, str] = {}
         self._data_version: int | None = None
         self._save_lock = asyncio.Lock()
         self._autosave: Timer | None = None
@@ -228,6 +245,7 @@ class PostMortemScreen(Screen):
 
     def on_mount(self) -> None:
         self._data_version = self.store.data_version()
+        self.show_sections(self.store.postmortem_section_states(self.incident_id))
         self.query_one("#action-items", ActionItemTable).show(self.record.action_items)
         self.show_hints()
         self.tick()
@@ -254,6 +272,8 @@ class PostMortemScreen(Screen):
             draft = self.drafts.get(section, "")
             if box.text != self.baseline[section]:
                 text, state = "unsaved changes (ctrl+s saves; so does leaving the box)", "-unsaved"
+            elif section in self.conflicts:
+                text, state = self.conflicts[section], "-unsaved"
             elif written and box.text.strip():
                 text, state = "written", ""
             elif box.text.strip() and box.text == draft:
@@ -282,8 +302,11 @@ class PostMortemScreen(Screen):
     # -- saving ---------------------------------------------------------------------------------------
 
     @on(TextArea.Changed)
-    def edited(self) -> None:
+    def edited(self, changed: TextArea.Changed) -> None:
         self._leave_unsaved = False
+        section = next((s for s, box in self.editors.items() if box is changed.text_area), None)
+        if section is not None and changed.text_area.text != self.baseline.get(section):
+            self.conflicts.pop(section, None)
         self.show_hints()
         if self._autosave is not None:
             self._autosave.stop()
@@ -309,9 +332,10 @@ class PostMortemScreen(Screen):
             if not changes:
                 return True
             author = self.app.author
+            loaded = {section: self.loaded.get(section, 0) for section in changes}
             try:
-                await self.app.write(lambda store: store.set_postmortem_sections(self.incident_id, changes,
-                                                                                 author=author))
+                saved = await self.app.write(lambda store: store.set_postmortem_sections(
+                    self.incident_id, changes, author=author, loaded=loaded))
             except (StoreError, ValueError) as error:
                 reason = one_line(str(error))
                 if not quiet or reason != self._failed:
@@ -321,10 +345,34 @@ class PostMortemScreen(Screen):
                 return False
             self._failed = ""
             self._leave_unsaved = False
-            self.baseline.update(changes)
-            self.record.sections.update(changes)
+            for section, result in saved.items():
+                self.saved(section, changes[section], result)
             self.show_hints()
             return True
+
+    def saved(self, section: Section, sent: str, result: SectionSave) -> None:
+        """Take in what the store made of `sent`: its text now, its revision, a conflict."""
+        box = self.editor(section)
+        self.record.sections[section] = result.body
+        if box.text == sent and result.body != sent:
+            self.load_box(box, display_text(result.body))  # the other text held ours whole
+        if box.text == sent or result.body == sent:
+            # The box shows the stored text (or what the user typed on top of it since).
+            self.loaded[section] = result.revision
+        # Else someone else's text is current and the box does not show it: the next save, from
+        # the revision loaded before, is a conflict again, and so is not silent.
+        self.baseline[section] = box.text if box.text == sent else display_text(result.body)
+        if result.conflict is not None:
+            notice = conflict_notice(result.conflict)
+            self.conflicts[section] = notice
+            self.notify(notice, title=f"{section.heading}: edited in two places", severity="warning",
+                        timeout=15, markup=False)
+
+    @staticmethod
+    def load_box(box: TextArea, text: str) -> None:
+        cursor = box.cursor_location
+        box.load_text(text)
+        box.move_cursor(cursor)
 
     async def action_close(self) -> None:
         if self._autosave is not None:
@@ -347,30 +395,39 @@ class PostMortemScreen(Screen):
                 return
             self._data_version = version
             record = self.store.record(self.incident_id)
+            states = self.store.postmortem_section_states(self.incident_id)
         except StoreError:
             return
-        self.show_record(record)
+        self.show_record(record, states)
 
-    def show_record(self, record: IncidentRecord) -> None:
+    def show_record(self, record: IncidentRecord, states: dict[Section, SectionState]) -> None:
         self.record = record
-        drafts = draft_sections(record)
+        self.drafts = draft_sections(record)
+        self.show_sections(states)
+        self.refresh_generated()
+
+    def show_sections(self, states: dict[Section, SectionState]) -> None:
+        """Boxes without unsaved changes show the stored text (or the draft), and remember its
+        revision; a box with unsaved changes is left alone, and so is the revision it was loaded
+        from, so that saving it over a text it never showed is a conflict, not a silent loss."""
         for section, box in self.editors.items():
             if box.text != self.baseline[section]:
-                continue  # unsaved changes here: leave them alone (saving them wins)
-            written = display_text(record.sections.get(section, ""))
-            text = written if written.strip() else drafts.get(section, "")
+                continue
+            state = states.get(section)
+            self.loaded[section] = state.revision if state else 0
+            written = display_text(state.body) if state else ""
+            text = written if written.strip() else self.drafts.get(section, "")
             if text != box.text:
-                cursor = box.cursor_location
                 self.baseline[section] = text
-                box.load_text(text)
-                box.move_cursor(cursor)
-        self.drafts = drafts
+                self.load_box(box, text)
+
+    def refresh_generated(self) -> None:
         for part in GENERATED:
             view = self.query_one(f"#generated-{part}", Markdown)
             source = self.generated(part)
             if view.source != source:
                 view.update(source)
-        self.query_one("#action-items", ActionItemTable).show(record.action_items)
+        self.query_one("#action-items", ActionItemTable).show(self.record.action_items)
         self.show_hints()
         self.tick()
 
@@ -443,6 +500,19 @@ class PostMortemScreen(Screen):
         sections = {**self.record.sections, **{section: box.text for section, box in self.editors.items()
                                                if box.text != self.baseline[section]}}
         return dataclasses.replace(self.record, sections=sections)
+
+    def focused_section(self) -> Section:
+        return next((section for section, box in self.editors.items() if box is self.app.focused), Section.SUMMARY)
+
+    def action_history(self) -> None:
+        """The focused section's earlier texts, newest first, with who wrote and who replaced each."""
+        section = self.focused_section()
+        try:
+            history = self.store.postmortem_section_history(self.incident_id, section)
+        except StoreError as error:
+            self.notify(one_line(str(error)), title="History not read", severity="error", markup=False)
+            return
+        self.app.push_screen(SectionHistoryScreen(section, history))
 
     def action_preview(self) -> None:
         self.app.push_screen(PreviewScreen(postmortem_markdown(self.current_record()), self.record.incident.ref))
@@ -575,3 +645,41 @@ class PreviewScreen(ModalScreen):
 
     def action_toggle_source(self) -> None:
         self.toggle_class("-source")
+
+
+REASONS = {"edit": "replaced", "conflict": "replaced in a conflict", "import": "replaced by an import"}
+
+
+class SectionHistoryScreen(ModalScreen):
+    """A post-mortem section's earlier texts (kept revisions), newest first: read, not edited."""
+
+    BINDINGS = [Binding("escape,ctrl+r", "dismiss", "Close")]
+    DEFAULT_CSS = """
+    SectionHistoryScreen { align: center middle; }
+    SectionHistoryScreen > Vertical { width: 110; max-width: 100%; height: 90%;
+        border: thick $primary; background: $surface; padding: 0 1; }
+    SectionHistoryScreen .dialog-title { text-style: bold; width: 100%; }
+    SectionHistoryScreen #history-text { height: 1fr; }
+    """
+
+    def __init__(self, section: Section, history: list[SectionRevision]) -> None:
+        super().__init__()
+        self.section = section
+        self.history = history
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"{self.section.heading}: earlier texts, newest first · esc closes", classes="dialog-title",
+                        markup=False)
+            yield TextArea(self.history_text(), id="history-text", read_only=True, soft_wrap=True)
+
+    def history_text(self) -> str:
+        if not self.history:
+            return "No earlier text: this section has had one text, or none."
+        parts = []
+        for kept in reversed(self.history):
+            written = f" at {kept.written_at:%Y-%m-%d %H:%M:%S}Z" if kept.written_at else ""
+            parts.append(f"── revision {kept.revision}, written by {one_line(kept.written_by, 40) or 'someone'}{written}; "
+                         f"{REASONS.get(kept.reason, kept.reason)} by {one_line(kept.replaced_by, 40) or 'someone'} "
+                         f"at {kept.replaced_at:%Y-%m-%d %H:%M:%S}Z\n{display_text(kept.body)}")
+        return "\n\n".join(parts)
