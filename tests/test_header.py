@@ -68,3 +68,23 @@ async def test_every_pane_is_one_key_away_and_f1_lists_every_screen_s_keys(store
         assert "ctrl+n" in shown["postmortem"] and "Add action item" in shown["postmortem"]
         assert "Rendered / source" in shown["preview"]
         assert "Sort by next column" in shown["incidents"] and "/" in shown["incidents"]
+
+
+async def test_the_chosen_containment_item_and_hypothesis_are_marked_not_only_coloured(store, clock, incident) -> None:  # noqa: ANN001
+    from ir_console.tui.widgets.panes import ContainmentList, HypothesisList
+    from tui_support import marked
+
+    store.add_hypothesis(incident.id, "Pool exhausted")
+    store.add_hypothesis(incident.id, "Bad deploy")
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await settle(pilot)
+        checklist = war_room(app).query_one("#containment", ContainmentList)
+        assert marked(checklist) == [0]
+        await pilot.press("x", "down", "down")
+        await settle(pilot)
+        assert marked(checklist) == [2]
+        hypotheses = war_room(app).query_one("#hypotheses", HypothesisList)
+        await pilot.press("H", "down")
+        await settle(pilot)
+        assert marked(hypotheses) == [1]

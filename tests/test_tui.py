@@ -764,7 +764,7 @@ async def test_status_update_is_recorded_exactly_and_copied(store, db_path, cloc
         text = preview.text
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: count(db_path, "status_updates") == 1
-                         and header(app, "next-update") == "next update in 30m 00s", "the status update")
+                         and header(app, "next-update") == "next update in 29m 30s", "the status update")  # to 03:44, as promised
         row = one(db_path, "SELECT * FROM status_updates")
         assert row["text"] == text
         assert (row["status"], row["impact"], row["eta"], row["format"], row["author"], row["sent_at"]) == (

@@ -23,6 +23,7 @@ from ir_console.model import Incident, Severity, Triage
 from ir_console.store import Store
 from ir_console.tui.app import IrConsoleApp
 from ir_console.tui.screens.war_room import WarRoomScreen
+from ir_console.tui.widgets.panes import MarkedList
 from ir_console.tui.widgets.timeline import TimelineView
 
 NOW = datetime(2026, 11, 27, 3, 14, 30, tzinfo=timezone.utc)
@@ -144,8 +145,18 @@ def toasts(app: IrConsoleApp) -> list[str]:
 
 
 def prompts(options) -> list[str]:  # noqa: ANN001
-    """An OptionList's option prompts as plain text."""
-    return [str(getattr(option.prompt, "plain", option.prompt)) for option in options.options]
+    """An OptionList's option prompts as plain text, without the war room lists' `▶ ` mark of the
+    highlighted one (`marked` tells which that is)."""
+    texts = [str(getattr(option.prompt, "plain", option.prompt)) for option in options.options]
+    if isinstance(options, MarkedList):
+        texts = [text[len(MarkedList.MARK):] for text in texts]
+    return texts
+
+
+def marked(options) -> list[int]:  # noqa: ANN001
+    """Which options of a war room list carry the `▶ ` mark."""
+    return [index for index, option in enumerate(options.options)
+            if str(getattr(option.prompt, "plain", option.prompt)).startswith(MarkedList.MARK)]
 
 
 def paste(app: IrConsoleApp, text: str) -> None:

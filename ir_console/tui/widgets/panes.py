@@ -28,16 +28,35 @@ STATE_MARKS = {
 }
 
 
-def keep_highlight(options: OptionList, build) -> None:  # noqa: ANN001
-    """Replace an OptionList's options without losing the user's place."""
-    highlighted = options.highlighted
-    options.clear_options()
-    options.add_options(build())
-    if options.option_count:
-        options.highlighted = min(highlighted or 0, options.option_count - 1)
+class MarkedList(OptionList):
+    """An OptionList whose highlighted option also carries a `▶` mark: which one is chosen is
+    never told by colour alone (16 colours, a colour-blind reader, a photo of the screen)."""
+
+    MARK, NO_MARK = "▶ ", "  "
+    _marked_lines: tuple[Text, ...] = ()
+
+    def set_lines(self, lines: list[tuple[str, Text]]) -> None:
+        """Replace the options, (id, line) each, without losing the user's place."""
+        highlighted = self.highlighted
+        self._marked_lines = tuple(line for _, line in lines)
+        self.clear_options()
+        self.add_options([Option(self._prompt(index), id=option_id) for index, (option_id, _) in enumerate(lines)])
+        if self.option_count:
+            self.highlighted = min(highlighted or 0, self.option_count - 1)
+
+    def _prompt(self, index: int) -> Text:
+        mark = self.MARK if index == self.highlighted else self.NO_MARK
+        line = self._marked_lines[index]
+        return Text.assemble(mark, line, no_wrap=line.no_wrap, overflow=line.overflow)
+
+    def watch_highlighted(self, old: int | None, new: int | None) -> None:
+        super().watch_highlighted(new)
+        for index in {old, new}:
+            if index is not None and 0 <= index < min(len(self._marked_lines), self.option_count):
+                self.replace_option_prompt_at_index(index, self._prompt(index))
 
 
-class HypothesisList(OptionList):
+class HypothesisList(MarkedList):
     """Ranked hypotheses with their result, each beside its rank with the number it was given when
     written (`2. H3`): the name the timeline uses. Enter opens one; `[` and `]` move it in the ranking."""
 
@@ -58,7 +77,7 @@ class HypothesisList(OptionList):
         if hypotheses == self.shown:
             return  # nothing changed: no rebuild, no redraw
         self.shown = hypotheses
-        keep_highlight(self, lambda: [Option(self._line(h), id=str(h.id)) for h in hypotheses])
+        self.set_lines([(str(h.id), self._line(h)) for h in hypotheses])
 
     @staticmethod
     def _line(hypothesis: Hypothesis) -> Text:
@@ -75,7 +94,7 @@ class HypothesisList(OptionList):
             self.post_message(self.Move(int(option.id), offset))
 
 
-class ContainmentList(OptionList):
+class ContainmentList(MarkedList):
     """The containment checklist, one line an action. `space` moves an item to its next state
     (pending -> in progress -> done -> pending), 1 2 3 0 set pending, in progress, done, n/a
     directly, `z` undoes the item's latest change, enter opens it, `+` adds one."""
@@ -117,7 +136,7 @@ class ContainmentList(OptionList):
             return
         self.shown = actions
         now = self.app.clock()
-        keep_highlight(self, lambda: [Option(self._line(a, now), id=str(a.id)) for a in actions])
+        self.set_lines([(str(a.id), self._line(a, now)) for a in actions])
 
     @staticmethod
     def _line(action: ContainmentAction, now: datetime) -> Text:
