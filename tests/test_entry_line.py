@@ -271,3 +271,66 @@ async def test_a_failed_save_never_merges_with_the_line_being_typed_and_comes_ba
         rows = console_texts(db_path, incident.id)
         assert [(row["text"], row["occurred_at"]) for row in rows] == [
             ("beta", "2026-11-27T03:15:30.000Z"), ("alpha", "2026-11-27T03:14:30.000Z")]  # alpha: when first entered
+
+
+def test_pastes_through_tmux_reach_the_record_in_order_and_by_line(db_path: Path, tmp_path: Path) -> None:
+    """The real terminal path: the console in tmux, a bracketed paste holding escape sequences
+    (sent as the terminal would), then tmux's own paste-buffer, which ends lines with CR."""
+    import os
+    import shlex
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    import pytest
+
+    import ir_console
+    from ir_console.model import Severity
+    from ir_console.store import Store
+
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    with Store.open(db_path) as opened:
+        incident = opened.create_incident("Pasted through tmux", Severity.SEV2)
+    socket = str(tmp_path / "tmux.sock")
+    environment = {name: os.environ[name] for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "IR_CONSOLE_CONFIG")}
+    environment["PYTHONPATH"] = str(Path(ir_console.__file__).parent.parent)
+    command = shlex.join(["env", *(f"{k}={v}" for k, v in environment.items()), "TERM=xterm-256color",
+                          sys.executable, "-m", "ir_console", "--db", str(db_path)])
+
+    def tmux(*arguments: str) -> str:
+        return subprocess.run(["tmux", "-S", socket, *arguments], check=True, capture_output=True, text=True,
+                              timeout=10).stdout
+
+    def wait_for(condition, what: str) -> None:  # noqa: ANN001
+        deadline = time.monotonic() + 20
+        while not condition():
+            assert time.monotonic() < deadline, f"timed out waiting for {what}:\n{tmux('capture-pane', '-p')}"
+            time.sleep(0.05)
+
+    def on_screen(text: str) -> bool:
+        return text in tmux("capture-pane", "-p")
+
+    def texts() -> list[str]:
+        return [row["text"] for row in query(db_path, "SELECT text FROM events WHERE incident_id = ? AND "
+                                                      "author != '' ORDER BY id", incident.id)]
+
+    tmux("new-session", "-d", "-x", "160", "-y", "48", command)
+    try:
+        wait_for(lambda: on_screen("Pasted through tmux"), "the console")
+        tmux("send-keys", "t")
+        wait_for(lambda: on_screen("Leave entry"), "the entry line")
+        tmux("send-keys", "-l", "\x1b[200~before\x1b[31mred\x1b[0m after\x1b]0;pwn\x07!\x1b[201~")
+        wait_for(lambda: on_screen("beforered after!"), "the paste in the line")
+        tmux("send-keys", "Enter")
+        wait_for(lambda: len(texts()) == 1, "the first entry")
+        tmux("set-buffer", "line one\nline two\nline three")
+        tmux("paste-buffer", "-p")  # bracketed, each LF sent as CR
+        wait_for(lambda: on_screen("(3 lines, 28 characters)"), "the editor")
+        tmux("send-keys", "C-s")
+        wait_for(lambda: len(texts()) == 2, "the pasted lines")
+        tmux("send-keys", "C-q")
+    finally:
+        subprocess.run(["tmux", "-S", socket, "kill-server"], capture_output=True, timeout=10)
+    assert texts() == ["beforered after!", "line one\nline two\nline three"]
