@@ -132,7 +132,7 @@ async def log_entries(app, entry, tag: str, count: int, problems: list[str]) -> 
     for number in range(count):
         # The value is set rather than typed, and Enter is sent as the terminal sends it, without
         # Pilot's wait for the whole app to go idle (~150 ms a key): it still goes through the
-        # entry line's binding and the screen's `log_entry`.
+        # entry line's Enter and the screen's `take_entry`.
         entry.value = entry_text(tag, number)
         app._driver.send_message(events.Key("enter", "\r"))
         if not await saved(entry, problems):
@@ -141,9 +141,10 @@ async def log_entries(app, entry, tag: str, count: int, problems: list[str]) -> 
 
 
 async def saved(entry, problems: list[str]) -> bool:  # noqa: ANN001
-    """Wait until the console has saved the entry (it empties the line) or said it could not."""
+    """Wait until the console has saved the entry (the line is empty and no save is under way) or
+    said it could not."""
     deadline = time.monotonic() + ENTRY_TIMEOUT
-    while entry.value:
+    while entry.value or entry.saving:
         if problems:
             return False
         if time.monotonic() > deadline:

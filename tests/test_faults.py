@@ -235,8 +235,9 @@ async def test_log_commands_while_a_console_is_open_lose_nothing(db_path: Path) 
         for number in range(3):
             entry.value = f"From the console {number}"
             await pilot.press("enter")
-            await wait_until(pilot, lambda: entry.value == "" or toasts(app), f"console entry {number}")
-            assert entry.value == "", toasts(app)
+            await wait_until(pilot, lambda: (entry.value == "" and not entry.saving) or toasts(app),
+                             f"console entry {number}")
+            assert entry.value == "" and not entry.saving, toasts(app)
             acknowledged.append(f"From the console {number}")
             result = subprocess.run([sys.executable, "-m", "ir_console", "--db", str(db_path), "log",
                                      f"From the shell {number}", "--incident", incident.ref],
@@ -535,7 +536,7 @@ async def console_keeps_the_entry(disk: Disk) -> None:
         await pilot.press("t")
         entry.value = "Paged the DBA"
         await pilot.press("enter")
-        await wait_until(pilot, lambda: entry.value == "", "the first entry to be saved")
+        await wait_until(pilot, lambda: entry.value == "" and not entry.saving, "the first entry to be saved")
         before = stored_events(disk.db, incident.id)
 
         disk.fill()
@@ -550,7 +551,8 @@ async def console_keeps_the_entry(disk: Disk) -> None:
 
         disk.free()
         await pilot.press("enter")
-        await wait_until(pilot, lambda: entry.value == "", "the retried entry to be saved")
+        await wait_until(pilot, lambda: entry.value == "" and not entry.saving,
+                         "the retried entry to be saved")
         await settle(pilot)
         rows = stored_events(disk.db, incident.id)
         assert rows[:-1] == before and [row["text"] for row in rows].count(TYPED) == 1

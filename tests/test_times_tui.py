@@ -83,7 +83,8 @@ async def test_23_58_typed_at_00_05_lands_yesterday_only_after_the_date_was_show
         await wait_until(pilot, lambda: count(db_path, "events") == before + 1, "the entry in the database")
         row = stored(db_path, "Pager fired for checkout")
         assert row["occurred_at"] == "2026-11-29T23:58:00.000Z"
-        await wait_until(pilot, lambda: entry.value == "" and not entry.confirming, "the line emptied")
+        await wait_until(pilot, lambda: entry.value == "" and not entry.confirming and not entry.saving,
+                         "the line emptied")
 
         # On the timeline it carries its date, in the local and the UTC column; the incident's
         # own day does not, and its columns stay aligned under the dated row.
@@ -104,7 +105,7 @@ async def test_a_full_date_time_on_the_entry_line(store, db_path, clock, inciden
         entry = entry_line(app)
         # A date and a time as two words, after the incident began: logged at once.
         await type_entry(pilot, "/alert @2026-11-30 00:03 Error rate 31%")
-        await wait_until(pilot, lambda: entry.value == "", "the entry logged")
+        await wait_until(pilot, lambda: entry.value == "" and not entry.saving, "the entry logged")
         row = stored(db_path, "Error rate 31%")
         assert (row["kind"], row["occurred_at"]) == ("alert", "2026-11-30T00:03:00.000Z")
         assert not entry.confirming
@@ -114,7 +115,7 @@ async def test_a_full_date_time_on_the_entry_line(store, db_path, clock, inciden
         await wait_until(pilot, lambda: entry.confirming, "the question")
         assert entry.border_title.startswith("2026-11-29 22:10:00 UTC (yesterday), before the incident began")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: entry.value == "", "the entry logged")
+        await wait_until(pilot, lambda: entry.value == "" and not entry.saving, "the entry logged")
         assert stored(db_path, "Deploy v2.41.0 started")["occurred_at"] == "2026-11-29T22:10:00.000Z"
 
 

@@ -367,7 +367,7 @@ async def test_double_enter_logs_an_entry_once(store, db_path, clock, incident, 
         app._driver.send_message(events.Key("enter", "\r"))
         app._driver.send_message(events.Key("enter", "\r"))
         entry = app.screen.query_one("#entry", EntryLine)
-        await wait_until(pilot, lambda: entry.value == "", "the entry line cleared")
+        await wait_until(pilot, lambda: entry.value == "" and not entry.saving, "the entry saved")
         await settle(pilot)
         assert count(db_path, "events", "text = ?", "Paged the database team") == 1
         assert sum("Paged the database team" in line for line in shown_lines(app)) == 1

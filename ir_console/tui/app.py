@@ -13,6 +13,7 @@ from typing import TypeVar
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.screen import Screen
 
 from ir_console.config import Config, load_config
@@ -99,17 +100,33 @@ class IrConsoleApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Paste) and not event.is_forwarded:
             # Pasted text is data: its terminal control sequences never reach an editor (which
-            # would echo them to the terminal) nor the record.
-            event = events.Paste(display_text(event.text))
+            # would echo them to the terminal) nor the record. Lines end in CR, CRLF or LF as the
+            # terminal sends them (tmux's paste sends CR): all three are the same block of lines.
+            lines = event.text.replace("\r\n", "\n").replace("\r", "\n")
+            event = events.Paste(display_text(lines))
         await super().on_event(event)
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this terminal; on Linux and macOS the one whose bracketed pastes
+        keep their order (`tui.driver`)."""
+        driver_class = super().get_driver_class()
+        if driver_class.__module__ == "textual.drivers.linux_driver":  # imported only where it exists
+            from ir_console.tui.driver import PasteSafeLinuxDriver
+
+            return PasteSafeLinuxDriver
+        return driver_class
 
     def get_default_screen(self) -> Screen:
         return WarRoomScreen()
 
     async def write(self, change: Callable[[Store], T]) -> T:
         """Run `change(writer_store)` on the writer thread and wait for it without blocking."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._writer_pool, self._run_write, change)
+        return await self.submit_write(change)
+
+    def submit_write(self, change: Callable[[Store], T]) -> asyncio.Future[T]:
+        """Queue `change(writer_store)` for the writer thread now, behind the writes already queued,
+        and return its future: what is submitted first is written first."""
+        return asyncio.get_running_loop().run_in_executor(self._writer_pool, self._run_write, change)
 
     def _run_write(self, change: Callable[[Store], T]) -> T:
         if self._writer is None:

@@ -6,6 +6,7 @@ writes through the store on the app's writer thread and then tells the widgets w
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from collections.abc import Callable
 from datetime import timedelta
@@ -16,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, OptionList
+from textual.widgets import Footer, Label, OptionList
 
 from ir_console.model import EventKind, EventSource, Incident, Milestone, Status, StatusUpdate, TimelineEvent
 from ir_console.render import deadlines
@@ -104,7 +105,7 @@ class WarRoomScreen(Screen):
             pane.border_title = "Timeline"
             yield Label(id="review-banner", markup=False)
             yield TimelineView(id="timeline")
-            yield EntryLine(placeholder=ENTRY_PLACEHOLDER, id="entry", max_length=1_000_000)
+            yield EntryLine(self.take_entry, placeholder=ENTRY_PLACEHOLDER, id="entry")
         with Vertical(id="hypotheses-pane", classes="pane") as pane:
             pane.border_title = "Hypotheses"
             yield HypothesisList(id="hypotheses")
@@ -257,28 +258,30 @@ class WarRoomScreen(Screen):
             return self.reviewing  # `o` exists (in the footer too) only while a resolved incident is shown
         return True
 
-    @on(Input.Submitted, "#entry")
-    async def log_entry(self, submitted: Input.Submitted) -> None:
+    def take_entry(self, line: str, entered_at: datetime | None) -> bool:
+        """The entry line's Enter: check `line` now and queue it for the writer (True), or say why
+        not and leave it in the line (False). Called as the key arrives, so each Enter logs what was
+        on the line at that moment, with that moment as its time unless it is back-dated; the
+        save happens behind the ones queued before it, and the line is free for the next entry."""
         incident = self.require_incident()
-        line = submitted.value
         entry_line = self.query_one("#entry", EntryLine)
-        if entry_line.value != line:
-            return  # stale: a second Enter pressed while this line was being saved (it is logged once)
-        if incident is None or not line.strip() or self.require_writable() is None:
-            return  # a refused line stays in the entry line: Enter logs it once the incident is reopened
+        if incident is None or self.require_writable() is None:
+            return False  # a refused line stays in the entry line: Enter logs it once the incident is reopened
         now = self.app.clock()
+        entered_at = entered_at or now
         try:
-            entry = parse_entry(line, now)
+            entry = parse_entry(line, entered_at)
         except ValueError as error:
             # The message quotes what the user typed: it is text, not markup (`@[/]` must not crash the app).
             entry_line.end_confirmation()
             self.notify(one_line(str(error)), title="Entry not logged", severity="error", markup=False)
-            return
+            return False
         if not entry.text:
             entry_line.end_confirmation()
             self.notify("Write something after the prefixes.", severity="warning")
-            return
-        if entry.occurred_at is not None and needs_confirmation(entry.occurred_at, now, incident.started_at):
+            return False
+        back_dated = entry.occurred_at is not None
+        if back_dated and needs_confirmation(entry.occurred_at, now, incident.started_at):
             # Another day, or before the incident began: logged only once the commander saw the date.
             confirmed = entry_line.confirmed_moment(line)
             if confirmed is None:
@@ -287,17 +290,32 @@ class WarRoomScreen(Screen):
                     else "more than 12 h ago"
                 entry_line.ask_to_confirm(line, entry.occurred_at, f"{when_with_day(entry.occurred_at, now)}, "
                                                                    f"{why}: Enter logs it, Esc edits")
-                return
+                return False
             entry.occurred_at = confirmed  # the moment that was shown, not one re-read a minute later
-        saved = await self.write(lambda store: store.add_event(
-            incident.id, entry.text, kind=entry.kind, occurred_at=entry.occurred_at,
-            author=self.author, source=EventSource.CONSOLE, key_moment=entry.key_moment),
-            appended=entry.occurred_at is None)
-        if saved and entry_line.value == line:
-            entry_line.value = ""
+        occurred_at = entry.occurred_at or entered_at
+        saving = self.app.submit_write(lambda store: store.add_event(
+            incident.id, entry.text, kind=entry.kind, occurred_at=occurred_at,
+            author=self.author, source=EventSource.CONSOLE, key_moment=entry.key_moment))
+        self.run_worker(self._entry_saved(saving, line, entered_at, appended=not back_dated),
+                        group="entry-saves", exit_on_error=False)
+        return True
 
-    @on(EntryLine.MultilinePaste)
-    def pasted_lines(self, pasted: EntryLine.MultilinePaste) -> None:
+    async def _entry_saved(self, saving: asyncio.Future, line: str, entered_at: datetime, *,
+                           appended: bool) -> None:
+        entry_line = self.query_one("#entry", EntryLine)
+        try:
+            await saving
+        except (StoreError, ValueError) as error:
+            where = "in the entry line: Enter saves it" if entry_line.not_saved(line, entered_at) \
+                else "above the entry line: Enter on the empty line brings it back"
+            self.notify(f"{one_line(str(error))}. The entry is kept {where}.",
+                        title="Not saved", severity="error", timeout=10, markup=False)
+            return
+        entry_line.saved()
+        self.refresh_record(appended=appended)
+
+    @on(EntryLine.LongPaste)
+    def pasted_text(self, pasted: EntryLine.LongPaste) -> None:
         if self.require_writable():
             self.app.push_screen(PasteScreen(pasted.text), self._paste_done)
 

@@ -1,0 +1,127 @@
+"""The terminal driver: Textual's own, except that a bracketed paste reaches its parser without
+the escape sequences it may hold.
+
+Textual 8's `XTermParser` reads an ESC inside a bracketed paste as the start of a key sequence:
+the characters after it leave the paste, come out as key presses (ESC itself as a literal `^`)
+before the paste arrives, and the entry line stores `^[31mred^[0m afterbefore` for a paste of
+`before<ESC>[31mred<ESC>[0m after`. `PasteFilteringParser` collects each bracketed paste whole,
+removes its escape sequences (the one sanitiser, `render.text.ESCAPE_SEQUENCE`) and hands the
+parser the clean paste, so it is one `Paste` event, in order. Everything outside a paste is passed
+on at once, untouched (a lone ESC is the Escape key and must not wait for more input).
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+from codecs import getincrementaldecoder
+from collections.abc import Iterable
+
+from textual._loop import loop_last
+from textual._parser import ParseError
+from textual._xterm_parser import BRACKETED_PASTE_END, BRACKETED_PASTE_START, XTermParser
+from textual.drivers.linux_driver import LinuxDriver
+from textual.message import Message
+
+from ir_console.render.text import ESCAPE_SEQUENCE
+
+# A paste whose end never comes (a broken terminal) is handed on once this long, not kept forever.
+PASTE_LIMIT = 64 * 1024 * 1024
+
+
+def without_escapes(pasted: str) -> str:
+    """Pasted text without terminal escape sequences; a stray ESC the patterns do not cover goes too."""
+    return ESCAPE_SEQUENCE.sub("", pasted).replace("\x1b", "")
+
+
+class PasteFilteringParser(XTermParser):
+    """`XTermParser` fed bracketed pastes without escape sequences in them."""
+
+    def __init__(self, debug: bool = False) -> None:
+        super().__init__(debug)
+        self._in_paste = False
+        self._paste = ""  # the paste being collected, without its start marker
+        self._searched = 0  # how far into `_paste` the end marker is known not to start
+        self._tail = ""  # the last characters passed on outside a paste: a start marker split across reads
+
+    def feed(self, data: str) -> Iterable[Message]:
+        if not data:  # end of input
+            return super().feed(data)
+        return super().feed("".join(self._filter(data)))
+
+    def _filter(self, data: str) -> Iterable[str]:
+        while data:
+            if not self._in_paste:
+                window = self._tail + data
+                start = window.find(BRACKETED_PASTE_START)
+                if start == -1:
+                    self._tail = window[-(len(BRACKETED_PASTE_START) - 1):]
+                    yield data
+                    return
+                marker_end = start + len(BRACKETED_PASTE_START) - len(self._tail)
+                yield data[:marker_end]
+                data = data[marker_end:]
+                self._in_paste, self._paste, self._searched, self._tail = True, "", 0, ""
+            else:
+                self._paste += data
+                data = ""
+                end = self._paste.find(BRACKETED_PASTE_END, self._searched)
+                if end == -1:
+                    self._searched = max(0, len(self._paste) - len(BRACKETED_PASTE_END) + 1)
+                    if len(self._paste) <= PASTE_LIMIT:
+                        return
+                    end, after = len(self._paste), ""
+                else:
+                    after = self._paste[end + len(BRACKETED_PASTE_END):]
+                yield without_escapes(self._paste[:end]) + BRACKETED_PASTE_END
+                self._in_paste, self._paste, data = False, "", after
+
+
+class PasteSafeLinuxDriver(LinuxDriver):
+    """Textual's Linux (and macOS) driver reading its input through `PasteFilteringParser`."""
+
+    def run_input_thread(self) -> None:
+        # Textual 8.2.8's LinuxDriver.run_input_thread, with the parser class replaced: the
+        # driver builds its parser inside this method and offers no other way to choose it.
+        # tests/test_entry_line.py checks the copy still matches the pinned version.
+        selector = selectors.SelectSelector()
+        selector.register(self.fileno, selectors.EVENT_READ)
+
+        fileno = self.fileno
+        EVENT_READ = selectors.EVENT_READ
+
+        parser = PasteFilteringParser(self._debug)
+        feed = parser.feed
+        tick = parser.tick
+
+        utf8_decoder = getincrementaldecoder("utf-8")().decode
+        decode = utf8_decoder
+        read = os.read
+
+        def process_selector_events(
+            selector_events: list[tuple[selectors.SelectorKey, int]],
+            final: bool = False,
+        ) -> None:
+            for last, (_selector_key, mask) in loop_last(selector_events):
+                if mask & EVENT_READ:
+                    unicode_data = decode(read(fileno, 1024 * 4), final=final and last)
+                    if not unicode_data:
+                        break
+                    for event in feed(unicode_data):
+                        self.process_message(event)
+            for event in tick():
+                self.process_message(event)
+
+        try:
+            while not self.exit_event.is_set():
+                process_selector_events(selector.select(0.1))
+            selector.unregister(self.fileno)
+            process_selector_events(selector.select(0.1), final=True)
+
+        finally:
+            selector.close()
+            try:
+                for event in feed(""):
+                    pass
+            except (EOFError, ParseError):
+                pass

@@ -1,0 +1,336 @@
+"""The timeline entry line takes every keystroke, in order, at any length (issue #17 items 1, 14, 8).
+
+Each Enter logs exactly what was on the line at that moment, once, with the time Enter was
+pressed, whatever the save is doing; long text goes to the editor; a bracketed paste is stored as
+pasted, minus its control sequences, in order, whatever its line endings.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from contextlib import closing
+from pathlib import Path
+
+from textual import events
+from textual.widgets import TextArea
+
+from ir_console.tui.screens.event import PasteScreen
+from ir_console.tui.widgets.panes import EntryLine
+from tui_support import console, count, paste, query, run, settle, timeline, toasts, wait_until, war_room
+
+
+ENTRY_MAX_LENGTH = 2_000  # the line's cap, as the README says
+
+
+def entry_line(app) -> EntryLine:  # noqa: ANN001
+    return war_room(app).query_one("#entry", EntryLine)
+
+
+def burst_line(app, text: str) -> None:  # noqa: ANN001
+    """`text` and Enter posted at once, as a terminal delivers a burst: no waiting between keys."""
+    for character in text:
+        app.post_message(events.Key("space" if character == " " else character, character))
+    app.post_message(events.Key("enter", "\r"))
+
+
+def console_texts(db_path: Path, incident_id: int) -> list[dict]:
+    return query(db_path, "SELECT text, occurred_at, recorded_at FROM events "
+                          "WHERE incident_id = ? AND author = 'tester' ORDER BY id", incident_id)
+
+
+class WriteLockHolder:
+    """Another writer holding the database's write lock (BEGIN IMMEDIATE) until released."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.held = threading.Event()
+        self.release = threading.Event()
+        self.thread = threading.Thread(target=self._hold, daemon=True)
+
+    def _hold(self) -> None:
+        with closing(sqlite3.connect(self.path, timeout=5, isolation_level=None)) as db:
+            db.execute("BEGIN IMMEDIATE")
+            self.held.set()
+            self.release.wait(timeout=4)  # under the console's 5 s busy timeout, whatever happens
+            db.execute("ROLLBACK")
+
+    def __enter__(self) -> WriteLockHolder:
+        self.thread.start()
+        assert self.held.wait(timeout=5), "the other writer never got the lock"
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.release.set()
+        self.thread.join(timeout=10)
+
+
+# -- item 1: typed-ahead entries are never merged -------------------------------------------------
+
+
+async def test_25_entries_typed_in_one_burst_are_25_events_in_order(store, db_path, clock, incident) -> None:
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.press("t")
+        entry = entry_line(app)
+        for number in range(25):
+            burst_line(app, f"text {number}")
+        await wait_until(pilot, lambda: len(console_texts(db_path, incident.id)) >= 25, "25 entries")
+        await settle(pilot)
+        assert [row["text"] for row in console_texts(db_path, incident.id)] == [f"text {n}" for n in range(25)]
+        assert entry.value == ""
+        assert timeline(app).count == count(db_path, "events", "incident_id = ?", incident.id)
+
+
+async def test_entries_typed_during_a_slow_save_are_stored_separately_in_order_with_their_own_time(
+        store, db_path, clock, incident) -> None:
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.press("t")
+        entry = entry_line(app)
+        with WriteLockHolder(db_path):
+            burst_line(app, "slow first")
+            await wait_until(pilot, lambda: entry.value == "" and entry.saving, "the first line taken")
+            clock.advance(seconds=5)
+            burst_line(app, "slow second")
+            await wait_until(pilot, lambda: entry.value == "" and entry.saving == 2, "the second line taken")
+            clock.advance(seconds=5)
+            assert console_texts(db_path, incident.id) == []  # both still waiting for the lock
+        await wait_until(pilot, lambda: len(console_texts(db_path, incident.id)) == 2 and not entry.saving,
+                         "both entries")
+        first, second = console_texts(db_path, incident.id)
+        assert (first["text"], second["text"]) == ("slow first", "slow second")
+        # The time each was entered, not the time the save got through.
+        assert first["occurred_at"] == "2026-11-27T03:14:30.000Z"
+        assert second["occurred_at"] == "2026-11-27T03:14:35.000Z"
+        assert second["recorded_at"] == "2026-11-27T03:14:40.000Z"  # written once the lock was free
+        assert entry.value == ""
+
+
+# -- item 14: the line stays cheap at any length it accepts ---------------------------------------
+
+
+async def test_a_200_kb_one_line_paste_opens_the_editor_whole_and_leaves_the_line_empty(
+        store, db_path, clock, incident) -> None:
+    pasted = ("GET /checkout 500 upstream timed out; " * 6000)[:200_000]
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.press("t")
+        paste(app, pasted)
+        await wait_until(pilot, lambda: isinstance(app.screen, PasteScreen), "the editor")
+        assert app.screen.query_one("#text", TextArea).text == pasted
+        assert entry_line(app).value == ""
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: count(db_path, "events", "length(text) = 200000") == 1, "the pasted entry")
+        assert entry_line(app).value == ""
+
+
+async def test_the_line_refuses_typing_beyond_its_cap_and_says_so(store, db_path, clock, incident) -> None:
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.press("t")
+        entry = entry_line(app)
+        full = "x" * ENTRY_MAX_LENGTH
+        paste(app, full)
+        await pilot.pause()
+        assert entry.value == full and not isinstance(app.screen, PasteScreen)
+        await pilot.press("y", "z")
+        assert entry.value == full
+        assert sum(f"up to {ENTRY_MAX_LENGTH:,} characters" in toast for toast in toasts(app)) == 1
+        # A paste that would not fit goes to the editor; the line keeps what it holds.
+        paste(app, "a few more words")
+        await wait_until(pilot, lambda: isinstance(app.screen, PasteScreen), "the editor")
+        assert app.screen.query_one("#text", TextArea).text == "a few more words"
+        assert entry.value == full
+
+
+# -- item 8: a paste is stored as pasted, minus control sequences, in order -----------------------
+
+
+async def test_a_paste_with_escape_sequences_is_logged_in_order_without_them(store, db_path, clock,
+                                                                            incident) -> None:
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.press("t")
+        paste(app, "before\x1b[31mred\x1b[0m after\x1b]0;title\x07!")
+        await pilot.pause()
+        assert entry_line(app).value == "beforered after!"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: console_texts(db_path, incident.id), "the entry")
+        assert [row["text"] for row in console_texts(db_path, incident.id)] == ["beforered after!"]
+
+
+async def test_cr_crlf_and_lf_line_endings_paste_the_same_block_of_lines(store, db_path, clock, incident) -> None:
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.press("t")
+        paste(app, "one\rtwo\r\nthree\nfour\r")  # tmux's paste-buffer sends CR
+        await wait_until(pilot, lambda: isinstance(app.screen, PasteScreen), "the editor")
+        assert app.screen.query_one("#text", TextArea).text == "one\ntwo\nthree\nfour"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: console_texts(db_path, incident.id), "the entry")
+        assert [row["text"] for row in console_texts(db_path, incident.id)] == ["one\ntwo\nthree\nfour"]
+
+
+# The terminal side of item 8: what the driver's parser makes of a bracketed paste.
+
+PASTED = "\x1b[200~before\x1b[31mred\x1b[0m after\x1b]0;title\x07!\x1bP+q\x1b\\ end\x1b[201~x"
+
+
+def parsed(parser, data: str, cut: int | None = None) -> list:  # noqa: ANN001
+    chunks = [data] if cut is None else [data[:cut], data[cut:]]
+    return [event for chunk in chunks for event in parser.feed(chunk)]
+
+
+def test_a_bracketed_paste_with_escape_sequences_is_one_paste_in_order() -> None:
+    from ir_console.tui.driver import PasteFilteringParser
+
+    # Every place the terminal's read could split it gives the same events.
+    for cut in [None, *range(1, len(PASTED))]:
+        got = parsed(PasteFilteringParser(), PASTED, cut)
+        assert [type(event).__name__ for event in got] == ["Paste", "Key"], (cut, got)
+        assert got[0].text == "beforered after! end" and got[1].key == "x", (cut, got)
+
+
+def test_keys_around_pastes_are_untouched() -> None:
+    from ir_console.tui.driver import PasteFilteringParser
+
+    parser = PasteFilteringParser()
+    got = parsed(parser, "ab\x1b[200~one\rtwo\x1b[201~\x1b[Ac\x1b[200~\x1b[201~")
+    assert [(type(e).__name__, getattr(e, "key", None) or getattr(e, "text", None)) for e in got] == [
+        ("Key", "a"), ("Key", "b"), ("Paste", "one\rtwo"), ("Key", "up"), ("Key", "c"), ("Paste", "")]
+
+
+def test_the_console_reads_the_terminal_through_the_paste_safe_driver(store, clock) -> None:
+    import sys
+
+    from ir_console.tui.driver import PasteSafeLinuxDriver
+
+    if sys.platform != "win32":
+        assert console(store, clock).driver_class is PasteSafeLinuxDriver
+
+
+def test_the_driver_copy_matches_the_pinned_textual() -> None:
+    """PasteSafeLinuxDriver.run_input_thread is Textual's own with the parser replaced: a Textual
+    upgrade that changes the original fails here, so the copy is looked at again."""
+    import ast
+    import inspect
+    import textwrap
+
+    from textual.drivers.linux_driver import LinuxDriver
+
+    from ir_console.tui.driver import PasteSafeLinuxDriver
+
+    def code(function) -> str:  # noqa: ANN001
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
+                    and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+                node.body = body[1:]  # docstrings
+        return ast.unparse(tree)
+
+    original = code(LinuxDriver.run_input_thread).replace("XTermParser(", "PasteFilteringParser(")
+    assert code(PasteSafeLinuxDriver.run_input_thread) == original
+
+
+async def test_a_failed_save_never_merges_with_the_line_being_typed_and_comes_back_with_its_time(
+        store, db_path, clock, incident, monkeypatch) -> None:
+    from ir_console.store import Store, WriteFailed
+
+    original, gate, calls = Store.add_event, threading.Event(), []
+
+    def first_fails_when_let_go(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        calls.append(1)
+        if len(calls) == 1:
+            gate.wait(timeout=5)
+            raise WriteFailed("disk full")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "add_event", first_fails_when_let_go)
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.press("t")
+        entry = entry_line(app)
+        burst_line(app, "alpha")
+        await wait_until(pilot, lambda: entry.value == "" and entry.saving == 1, "alpha taken")
+        clock.advance(minutes=1)
+        await pilot.press(*"beta")  # typing the next entry when the first one fails
+        gate.set()
+        await wait_until(pilot, lambda: entry.unsaved, "alpha not saved")
+        assert entry.value == "beta"  # never "betaalpha"
+        assert "1 entry not saved" in str(entry.border_title)
+        assert any("disk full" in toast and "Enter on the empty line brings it back" in " ".join(toast.split())
+                   for toast in toasts(app))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: entry.value == "" and not entry.saving, "beta saved")
+        await pilot.press("enter")  # on the empty line: alpha comes back
+        assert entry.value == "alpha" and not entry.unsaved and not entry.border_title
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: entry.value == "" and not entry.saving, "alpha saved")
+        rows = console_texts(db_path, incident.id)
+        assert [(row["text"], row["occurred_at"]) for row in rows] == [
+            ("beta", "2026-11-27T03:15:30.000Z"), ("alpha", "2026-11-27T03:14:30.000Z")]  # alpha: when first entered
+
+
+def test_pastes_through_tmux_reach_the_record_in_order_and_by_line(db_path: Path, tmp_path: Path) -> None:
+    """The real terminal path: the console in tmux, a bracketed paste holding escape sequences
+    (sent as the terminal would), then tmux's own paste-buffer, which ends lines with CR."""
+    import os
+    import shlex
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    import pytest
+
+    import ir_console
+    from ir_console.model import Severity
+    from ir_console.store import Store
+
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    with Store.open(db_path) as opened:
+        incident = opened.create_incident("Pasted through tmux", Severity.SEV2)
+    socket = str(tmp_path / "tmux.sock")
+    environment = {name: os.environ[name] for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "IR_CONSOLE_CONFIG")}
+    environment["PYTHONPATH"] = str(Path(ir_console.__file__).parent.parent)
+    command = shlex.join(["env", *(f"{k}={v}" for k, v in environment.items()), "TERM=xterm-256color",
+                          sys.executable, "-m", "ir_console", "--db", str(db_path)])
+
+    def tmux(*arguments: str) -> str:
+        return subprocess.run(["tmux", "-S", socket, *arguments], check=True, capture_output=True, text=True,
+                              timeout=10).stdout
+
+    def wait_for(condition, what: str) -> None:  # noqa: ANN001
+        deadline = time.monotonic() + 20
+        while not condition():
+            assert time.monotonic() < deadline, f"timed out waiting for {what}:\n{tmux('capture-pane', '-p')}"
+            time.sleep(0.05)
+
+    def on_screen(text: str) -> bool:
+        return text in tmux("capture-pane", "-p")
+
+    def texts() -> list[str]:
+        return [row["text"] for row in query(db_path, "SELECT text FROM events WHERE incident_id = ? AND "
+                                                      "author != '' ORDER BY id", incident.id)]
+
+    tmux("new-session", "-d", "-x", "160", "-y", "48", command)
+    try:
+        wait_for(lambda: on_screen("Pasted through tmux"), "the console")
+        tmux("send-keys", "t")
+        wait_for(lambda: on_screen("Leave entry"), "the entry line")
+        tmux("send-keys", "-l", "\x1b[200~before\x1b[31mred\x1b[0m after\x1b]0;pwn\x07!\x1b[201~")
+        wait_for(lambda: on_screen("beforered after!"), "the paste in the line")
+        tmux("send-keys", "Enter")
+        wait_for(lambda: len(texts()) == 1, "the first entry")
+        tmux("set-buffer", "line one\nline two\nline three")
+        tmux("paste-buffer", "-p")  # bracketed, each LF sent as CR
+        wait_for(lambda: on_screen("(3 lines, 28 characters)"), "the editor")
+        tmux("send-keys", "C-s")
+        wait_for(lambda: len(texts()) == 2, "the pasted lines")
+        tmux("send-keys", "C-q")
+    finally:
+        subprocess.run(["tmux", "-S", socket, "kill-server"], capture_output=True, timeout=10)
+    assert texts() == ["beforered after!", "line one\nline two\nline three"]
