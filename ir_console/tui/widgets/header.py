@@ -64,7 +64,7 @@ class IncidentHeader(Vertical):
                 self._set(name, "")
         else:
             self._set("severity", incident.severity.label, f"sev-{incident.severity.value}")
-            self._set("ref", incident.ref)
+            self._set("ref", one_line(incident.ref))
             self._set("title", one_line(incident.title))
             self._set("elapsed", f"elapsed {deadlines.elapsed(incident, now)}")
             self._set("status", incident.status.value)
