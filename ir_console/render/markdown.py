@@ -109,7 +109,7 @@ def postmortem_markdown(record: IncidentRecord) -> str:
     parts = [
         f"# Post-Mortem: {md_inline(incident.title)}",
         "",
-        f"**Incident:** {incident.ref}  ",
+        f"**Incident:** {md_inline(incident.ref)}  ",
         f"**Date:** {incident.started_at:%Y-%m-%d}  " if incident.started_at else "**Date:** unknown  ",
         f"**Duration:** {duration_line(record)}  ",
         f"**Severity:** {incident.severity.label}  ",

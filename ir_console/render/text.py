@@ -25,14 +25,29 @@ ESCAPE_SEQUENCE = re.compile(
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Bidi overrides and isolates can make text read differently from how it is stored.
 BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Invisible and format characters: they hide text, join or split what looks like one word, or
+# reorder it (the marks), and terminals disagree on their width. Dropped from what is shown,
+# exported as Markdown and put in a status update; the record keeps them as typed.
+# Soft hyphen; Arabic letter mark (ALM); Mongolian vowel separator; zero-width space, non-joiner
+# and joiner, left-to-right and right-to-left marks (LRM, RLM); word joiner, invisible operators
+# and the deprecated format characters; BOM (zero-width no-break space); interlinear annotation
+# marks; the Unicode TAG characters (U+E0000–E007F, which can carry a whole hidden ASCII text).
+INVISIBLE_CHARACTER = re.compile(
+    "[\u00ad\u061c\u180e\u200b-\u200f\u2060-\u2065\u206a-\u206f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]")
+# The Unicode line and paragraph separators are line breaks: shown as one, never as a glyph-less
+# break a terminal may or may not honour.
+LINE_SEPARATOR = re.compile("[\u2028\u2029]")
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def display_text(text: str) -> str:
-    """Text with every terminal control sequence and control character removed, tabs expanded."""
+    """Text with every terminal control sequence and control character removed, tabs expanded,
+    bidi controls and invisible format characters dropped, U+2028/U+2029 made newlines."""
     text = ESCAPE_SEQUENCE.sub("", text)
+    text = LINE_SEPARATOR.sub("\n", text)
     text = CONTROL_CHARACTER.sub("", text.replace("\r\n", "\n").replace("\t", "    "))
     text = BIDI_CONTROL.sub("", text)
+    text = INVISIBLE_CHARACTER.sub("", text)
     return LONE_SURROGATE.sub("\ufffd", text)
 
 

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from ir_console.config import LogSource
+from ir_console.config import LogSource, compile_log_pattern
 from ir_console.model.clock import utc_now
 
 MAX_LINE_BYTES = 64 * 1024  # a longer line is cut there; the rest of it is dropped
@@ -99,8 +98,9 @@ class LogTail:
         self._from_start = False  # the file was missing or replaced: read the next one whole
         self._gone = False  # the path named nothing at the last look
         try:
-            self._pattern: re.Pattern[str] | None = re.compile(source.pattern, re.IGNORECASE)
-        except re.error as error:
+            # RE2: linear time in the line, so no pattern and no line can stall the poll.
+            self._pattern = compile_log_pattern(source.pattern)
+        except ValueError as error:
             self._pattern = None
             self.problem = f"invalid pattern: {error}"
 

@@ -63,9 +63,9 @@ class ContainmentDialog(Modal):
                 yield Label(f"When to use: {one_line(action.when_to_use)}", classes="facts", markup=False)
             yield Label(self._last_change(), id="last-change", classes="facts", markup=False)
             yield Label("What was done (which flag, which version, which hosts)", classes="field-label")
-            yield Input(action.detail, id="detail")
+            yield Input(one_line(action.detail), id="detail")
             yield Label("Owner", classes="field-label")
-            yield Input(action.owner, id="owner")
+            yield Input(one_line(action.owner), id="owner")
             yield Label("State", classes="field-label")
             with RadioSet(id="state"):
                 for state in ContainmentState:
@@ -116,7 +116,13 @@ class ContainmentDialog(Modal):
                 return
         self.dismiss(ContainmentEdit(
             action_id=self.action.id, state=self.chosen_state(),
-            detail=self.query_one("#detail", Input).value, owner=self.query_one("#owner", Input).value, at=at))
+            detail=self.kept_or_typed("detail", self.action.detail),
+            owner=self.kept_or_typed("owner", self.action.owner), at=at))
+
+    def kept_or_typed(self, name: str, recorded: str) -> str:
+        """The field's text, or the recorded text when the field is left as it was shown."""
+        typed = self.query_one(f"#{name}", Input).value
+        return recorded if typed == one_line(recorded) else typed
 
     @on(Button.Pressed, "#undo")
     def action_undo(self) -> None:

@@ -14,6 +14,7 @@ from ir_console.clipboard import CopyResult, copy_text
 from ir_console.model import IncidentRecord
 from ir_console.render.deadlines import Cadence
 from ir_console.render.status import StatusUpdateDraft, draft_status_update, status_update
+from ir_console.render.text import one_line
 from ir_console.tui.screens.forms import Modal
 
 DRAFT_FIELDS = (
@@ -52,7 +53,7 @@ class StatusUpdateScreen(Modal):
             yield Label(f"Status update: {self.draft.title}", classes="dialog-title", markup=False)
             for name, label in DRAFT_FIELDS:
                 yield Label(label, classes="field-label")
-                yield Input(getattr(self.draft, name), id=name)
+                yield Input(one_line(getattr(self.draft, name)), id=name)
             with RadioSet(id="format"):
                 yield RadioButton("Markdown", value=True, id="markdown")
                 yield RadioButton("Plain text (chat)", id="text")

@@ -20,6 +20,7 @@ from ir_console.model.archive import SimilarIncident
 from ir_console.model.clock import to_iso
 from ir_console.model.when import format_when, not_in_future, parse_when
 from ir_console.model.incident import MILESTONE_FOR_STATUS, milestone_order_problem
+from ir_console.render.text import one_line
 from ir_console.tui.widgets.similar import MATCHES_SHOWN, SimilarIncidents
 
 AFFECTED_SUGGESTIONS = ["All users", "A subset of users", "Internal only"]
@@ -375,16 +376,22 @@ class StatusScreen(Modal):
 
 
 class RolesScreen(Modal):
+    """The four roles, each name as it is shown (display_text: a stored or imported name never
+    reaches the terminal as a control sequence). A field left as shown keeps the recorded name."""
+
     def __init__(self, roles: dict[Role, str]) -> None:
         super().__init__()
         self.roles = roles
+
+    def shown(self, role: Role) -> str:
+        return one_line(self.roles.get(role, ""))
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Roles", classes="dialog-title")
             for role in Role:
                 yield Label(role.label, classes="field-label")
-                yield Input(self.roles.get(role, ""), id=role.value)
+                yield Input(self.shown(role), id=role.value)
             yield from self.buttons("Assign")
 
     def on_mount(self) -> None:
@@ -395,7 +402,8 @@ class RolesScreen(Modal):
         self.focus_next()
 
     def action_save(self) -> None:
-        chosen = {role: self.query_one(f"#{role.value}", Input).value.strip() for role in Role}
+        typed = {role: self.query_one(f"#{role.value}", Input).value for role in Role}
+        chosen = {role: name.strip() for role, name in typed.items() if name != self.shown(role)}
         self.dismiss({role: name for role, name in chosen.items() if name != self.roles.get(role, "")})
 
 

@@ -196,7 +196,7 @@ class PostMortemScreen(Screen):
 
     def compose(self) -> ComposeResult:
         incident = self.record.incident
-        yield Label(f"Post-mortem {incident.ref}: {one_line(incident.title)}", id="pm-title", markup=False)
+        yield Label(f"Post-mortem {one_line(incident.ref)}: {one_line(incident.title)}", id="pm-title", markup=False)
         yield Label("", id="pm-facts", markup=False)
         with VerticalScroll(id="pm-body") as body:
             body.can_focus = False
@@ -637,7 +637,7 @@ class PreviewScreen(ModalScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Preview: ir-console export {self.ref} writes this · m: rendered / source · esc closes",
+            yield Label(f"Preview: ir-console export {one_line(self.ref)} writes this · m: rendered / source · esc closes",
                         classes="dialog-title", markup=False)
             with VerticalScroll(id="preview-rendered"):
                 yield Markdown(self.markdown)

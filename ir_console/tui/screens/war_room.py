@@ -332,13 +332,13 @@ class WarRoomScreen(Screen):
         event = self.store.event(chosen.event_id)
         history = self.store.event_history(event.id)
         if self.reviewing:
-            self.notify(f"{self.incident.ref} is resolved: a correction here is kept as a revision.", markup=False)
+            self.notify(f"{one_line(self.incident.ref)} is resolved: a correction here is kept as a revision.", markup=False)
         self.app.push_screen(EventScreen(event, history, self.app.clock()), self._event_done)
 
     def say_opened_read_only(self) -> None:
         """Under review a hypothesis opens to be read: say so before anyone edits it."""
         if self.reviewing:
-            self.notify(f"{self.incident.ref} is resolved: hypotheses are shown read-only, nothing changed here "
+            self.notify(f"{one_line(self.incident.ref)} is resolved: hypotheses are shown read-only, nothing changed here "
                         "is saved. o (in the war room) reopens it.", severity="warning", markup=False)
 
     async def _event_done(self, result: dict | None) -> None:
@@ -659,7 +659,7 @@ class WarRoomScreen(Screen):
         if reason is None or incident is None or incident.is_open:
             return
         if await self.write(lambda store: store.reopen_incident(incident.id, reason=reason, author=self.author)):
-            self.notify(f"{incident.ref} reopened: Investigating.", markup=False)
+            self.notify(f"{one_line(incident.ref)} reopened: Investigating.", markup=False)
 
     def action_incidents(self) -> None:
         from ir_console.tui.screens.incidents import IncidentsScreen  # loaded when first needed

@@ -71,7 +71,7 @@ class IncidentHeader(Vertical):
             # commander, elapsed and the next update all still fit.
             short = self.app.size.width < NARROW_WIDTH
             self._set("severity", incident.severity.label, f"sev-{incident.severity.value}")
-            self._set("ref", incident.ref)
+            self._set("ref", one_line(incident.ref))
             self._set("title", one_line(incident.title))
             self._set("elapsed", f"elapsed {deadlines.elapsed(incident, now)}")
             self._set("status", incident.status.value)

@@ -58,7 +58,7 @@ def match_lines(match: SimilarIncident, severity_style: str, width: int, console
     when = f"{match.started_at.astimezone():%Y-%m-%d %H:%M}" if match.started_at else "start unknown"
     severity = Text.assemble((f" {match.severity.label} ", severity_style), " ")
     lines = labelled(severity, Text(one_line(match.title, LINE_LIMIT), style="bold"), width, console)
-    lines.append(Text(f"  {match.ref} · {match.status.value} · {when}", style="dim", no_wrap=True,
+    lines.append(Text(f"  {one_line(match.ref)} · {match.status.value} · {when}", style="dim", no_wrap=True,
                       overflow="ellipsis"))
     cause = cause_line(match)
     lines += labelled(Text("  Root cause: ", style="bold"),

@@ -1,0 +1,68 @@
+"""More HTTP checks than httpx's default connection pool (100): every healthy endpoint is UP.
+
+A check waiting for a connection of our own pool must never be reported as DOWN or degraded: that
+would write a false fact to the timeline. 150 checks against one loopback server that answers each
+request after 0.6 s, with the default 2 s timeout (degraded after 1 s): healthy, but slow enough
+that a check which counted its wait for one of our own connections behind 100 others (0.6 s) would
+be called degraded."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from ir_console.config import HealthConfig, HttpCheck
+from ir_console.signals.health import HealthChecker, HealthState
+
+CHECKS = 150
+ANSWER_AFTER = 0.6  # seconds: under the 1 s that makes an answer degraded
+
+
+class SlowishHandler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        time.sleep(ANSWER_AFTER)
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+class SlowishSite(ThreadingHTTPServer):
+    daemon_threads = True
+    # Every check's connection is accepted at once: the listen backlog is not what is under test.
+    request_queue_size = 1024
+
+
+@pytest.fixture
+def site() -> Iterator[SlowishSite]:
+    server = SlowishSite(("127.0.0.1", 0), SlowishHandler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+async def test_150_checks_of_a_healthy_server_are_all_up(site: SlowishSite) -> None:
+    port = site.server_address[1]
+    checks = [HttpCheck(f"api-{n}", f"http://127.0.0.1:{port}/health?n={n}") for n in range(CHECKS)]
+    assert all(check.timeout == 2 for check in checks)  # the default timeout, degraded after 1 s
+    checker = HealthChecker(HealthConfig(http=checks), environ={})
+    try:
+        for _ in range(2):  # a second round reuses the clients
+            results = await asyncio.wait_for(checker.check_all(), 60)
+            wrong = [f"{r.name}: {r.state.value} {r.reason}" for r in results if r.state is not HealthState.UP]
+            assert len(results) == CHECKS
+            assert wrong == [], f"{len(wrong)} healthy endpoints reported otherwise: {wrong[:5]}"
+    finally:
+        await checker.aclose()
