@@ -254,3 +254,35 @@ async def test_a_replayed_outage_from_another_year_never_looks_like_today(store,
         clock.advance(days=1)  # past midnight: the declaration is yesterday's now
         await wait_until(pilot, lambda: shown_lines(app)[1].startswith(f"{'Nov 30':<11} 00:05:00 {'Nov 30':<11} 00:05Z"),
                          "yesterday's row dated")
+
+
+@pytest.mark.parametrize("line", ["@9999-12-31T23:59:59Z Far", "@0001-01-01 Early", "@-9999999999m Long ago"])
+async def test_dates_at_the_limits_are_one_line_on_the_entry_line(store, db_path, clock, incident, line) -> None:  # noqa: ANN001
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        await pilot.press("t")
+        before = count(db_path, "events")
+        await type_entry(pilot, line)
+        token = line.split()[0][1:]
+        await wait_until(pilot, lambda: any(f"'{token}'" in toast and ("out of range" in toast or "cannot read" in toast)
+                                            for toast in toasts(app)), "the one-line refusal")
+        await settle(pilot)
+        assert app.is_running and count(db_path, "events") == before
+        assert entry_line(app).value == line
+
+
+async def test_an_until_filter_at_the_limit_is_one_line_on_the_incidents_screen(store, clock, incident) -> None:  # noqa: ANN001
+    from ir_console.tui.screens.incidents import IncidentsScreen
+
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentsScreen), "the incidents screen")
+        screen = app.screen
+        screen.query_one("#until", Input).value = "9999-12-31"
+        screen.show_incidents()
+        await settle(pilot)
+        assert "out of range" in str(screen.query_one("#filter-error", Label).content)
+        assert app.is_running
