@@ -180,7 +180,7 @@ async def test_notifications_about_a_resolved_incident_write_no_terminal_sequenc
             other.set_status(incident_id, Status.RESOLVED, author=hostile("author"))
         await wait_until(pilot, lambda: not war_room(app).incident.is_open, "the review")
         await focus_and_open(pilot, "#timeline", "an event under review")  # notifies: kept as a revision
-        await visit(pilot, ("o",), "the reopen question", close=("y",))
+        await visit(pilot, ("o",), "the reopen question", close=("enter",))  # Enter reopens (the reason has the focus)
         await wait_until(pilot, lambda: store.incident(incident_id).status is Status.INVESTIGATING, "reopened")
         await settle(pilot)
     output = "".join(terminal)
