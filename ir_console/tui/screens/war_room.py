@@ -122,7 +122,7 @@ class WarRoomScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        read = self.read(lambda: (self.store.latest_open_incident(),), None, RECORD)
+        read = self.read(lambda: (self.store.latest_open_incident(),), None, "open incidents")
         self.incident = read[0] if read else None
         self.refresh_record()
         self.set_interval(1.0, self.tick)
@@ -147,8 +147,7 @@ class WarRoomScreen(Screen):
         `appended`: the change was an entry added at the end of the timeline, which then reads
         only its new rows instead of re-counting the incident.
         """
-        if self._failed_reads.pop(TIMELINE, None) is not None:  # drawn again below, and so tried again
-            self.call_after_refresh(self._timeline_redrawn)
+        retrying_timeline = TIMELINE in self._failed_reads  # its rows are drawn again below
         try:
             self._data_version = self.store.data_version()
             if self.incident is not None:
@@ -168,6 +167,9 @@ class WarRoomScreen(Screen):
             self.query_one("#timeline", TimelineView).show_incident(self.store, incident_id, appended=appended)
         except StoreError as error:  # the other panes are shown all the same
             self.read_failed(TIMELINE, error)
+        else:
+            if retrying_timeline:
+                self.call_after_refresh(self._timeline_redrawn)
         self.tick()
 
     @property
@@ -216,17 +218,17 @@ class WarRoomScreen(Screen):
                 self.store.check_file()
             except DatabaseReplaced as error:
                 self.file_gone(error)
-        version = self.read(self.store.data_version, None, RECORD)
+        version = self.read(self.store.data_version, None, "changes")
         if version is None:
             return
         if self._failed_reads:
-            self.read(self.store.forget_cached_pages, None, RECORD)
+            self.read(self.store.forget_cached_pages, None, "changes")
         for what, (_, retry) in list(self._failed_reads.items()):
             if retry is not None:
                 self.read(retry, None, what)
         if version != self._data_version or RECORD in self._failed_reads or TIMELINE in self._failed_reads:
             if self.incident is None:
-                self.incident = self.read(self.store.latest_open_incident, None, RECORD)
+                self.incident = self.read(self.store.latest_open_incident, None, "open incidents")
             self.refresh_record()
 
     # -- the database banner: reads that failed, a file that is gone ----------------------------
@@ -245,7 +247,10 @@ class WarRoomScreen(Screen):
         return value
 
     def read_failed(self, what: str, error: StoreError | str, retry: Callable[[], object] | None = None) -> None:
-        self._failed_reads[what] = (one_line(str(error)), retry)
+        why = one_line(str(error))
+        if what not in self._failed_reads:  # said once when it starts failing; the banner stays while it does
+            self.notify(why, title="Cannot read the database", severity="error", markup=False)
+        self._failed_reads[what] = (why, retry)
         self.show_banner()
 
     def read_succeeded(self, what: str) -> None:
@@ -253,12 +258,13 @@ class WarRoomScreen(Screen):
             self.show_banner()
 
     def _timeline_redrawn(self) -> None:
-        """After a retry was drawn: the banner goes unless a row failed again (which it says
-        itself, without the banner blinking off in between)."""
+        """After a retry was drawn: the banner goes unless a row failed again (the banner stays
+        up meanwhile, without blinking)."""
         error = self.query_one("#timeline", TimelineView).read_error
-        if error is not None:
-            self._failed_reads[TIMELINE] = (error, None)
-        self.show_banner()
+        if error is None:
+            self.read_succeeded(TIMELINE)
+        else:
+            self.read_failed(TIMELINE, error)
 
     @on(TimelineView.ReadFailed)
     def timeline_read_failed(self, failed: TimelineView.ReadFailed) -> None:
