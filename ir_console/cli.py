@@ -93,9 +93,12 @@ def one_line_usage_errors() -> Iterator[None]:
         raise Fail(" ".join(error.format_message().split()) + hint) from None
 
 
-def open_store(ctx: click.Context, *, create: bool = True, reading: bool = False) -> Store:
-    """`reading`: the command only reads, so a database it cannot write (a backup on a read-only
-    disk) is opened read-only instead of refused."""
+def open_store(ctx: click.Context, *, create: bool = False, reading: bool = False) -> Store:
+    """`create`: the command may make a new database when there is none at the path (`new`,
+    `import` and the console); every other command refuses a missing file in one line (exit 2), so
+    a mistyped --db, or a database deleted under a running console, never gets an empty
+    replacement. `reading`: the command only reads, so a database it cannot write (a backup on a
+    read-only disk) is opened read-only instead of refused."""
     path = Path(ctx.obj["db"]).expanduser()
     read_only = reading and path.exists() and not is_writable(path)
     with reported_errors():
@@ -155,9 +158,15 @@ def main(ctx: click.Context, db: Path | None, config: Path | None, start_with_in
 def open_console(ctx: click.Context, *, start_with_incidents: bool = False) -> None:
     from ir_console.tui.app import run_console  # Textual loads only when the console opens
 
-    store = open_store(ctx)
-    run_console(store, author=current_user(), config=load_config(ctx.obj["config"]),
-                start_with_incidents=start_with_incidents)
+    store = open_store(ctx, create=True)
+    with reported_errors():
+        # What the war room reads first: a file too damaged for it is refused here in one line
+        # (exit 2); damage further in is shown in a banner by the running console.
+        store.latest_open_incident()
+    status = run_console(store, author=current_user(), config=load_config(ctx.obj["config"]),
+                         start_with_incidents=start_with_incidents)
+    if status:
+        ctx.exit(status)
 
 
 @main.command("new")
@@ -177,7 +186,7 @@ def new_incident(ctx, title, severity, reporter, happening, affected, changed, d
     """Declare an incident; prints its id alone."""
     detected_at = parse_time(detected, "--detected", past=True)
     impact_started_at = parse_time(impact_started, "--impact-started", past=True)
-    store = open_store(ctx)
+    store = open_store(ctx, create=True)
     with reported_errors():
         incident = store.create_incident(
             title, Severity(int(severity)),
@@ -394,7 +403,7 @@ def contain(ctx, incident_key, action_name, state, at, detail, owner, undo, auth
 def reopen_command(ctx, incident_key, reason, author) -> None:
     """Reopen a resolved incident for a real recurrence: back to Investigating, the resolved time
     cleared, the reopening a key moment on the timeline. Prints its id."""
-    store = open_store(ctx, create=False)
+    store = open_store(ctx)
     with reported_errors():
         incident = store.reopen_incident(store.incident(incident_key).id, reason=reason,
                                          author=author if author is not None else current_user(),
@@ -632,7 +641,7 @@ def import_(ctx, file) -> None:
         raise Fail(f"{file}: not valid JSON ({error})") from None
     except RecursionError:
         raise Fail(f"{file}: not an ir-console export (nested too deeply)") from None
-    store = open_store(ctx)
+    store = open_store(ctx, create=True)  # an export is a whole incident: it may start a new database
     with reported_errors():
         try:
             result = import_incident(store, document, author=current_user())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_config_dir, user_data_dir, user_state_dir
+from platformdirs import user_config_dir, user_data_dir, user_log_dir, user_state_dir
 
 APP_NAME = "ir-console"
 DB_ENV = "IR_CONSOLE_DB"
@@ -38,6 +38,11 @@ def data_dir() -> Path:
 def status_updates_dir() -> Path:
     """Where a status update goes when no clipboard can take it (see clipboard.py)."""
     return private_dir(data_dir() / "status-updates")
+
+
+def log_dir() -> Path:
+    """Where crash logs go: the user log folder (`~/.local/state/ir-console/log` on Linux)."""
+    return private_dir(Path(user_log_dir(APP_NAME, appauthor=False)))
 
 
 def default_db_path() -> Path:

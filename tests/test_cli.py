@@ -243,6 +243,7 @@ def test_log_dash_with_empty_stdin_fails(cli: Cli) -> None:
 
 
 def test_log_without_an_open_incident_fails_in_one_line(cli: Cli) -> None:
+    Store.open(cli.db).close()  # a database with no incident (a missing one is refused: see below)
     message = cli.fails("log", "anyone there?")
     assert "no open incident" in message
     ref = cli.new()
@@ -817,6 +818,33 @@ def test_reading_a_corrupt_database_exits_2_and_leaves_it_untouched(tmp_path: Pa
     message = Cli(path, tmp_path).fails(*COMMAND_LINES[command])
     assert message == f"{path}: database is corrupt; restore it from a backup (the file was not changed)"
     assert snapshot(folder) == before
+
+
+def test_the_console_on_a_corrupt_incidents_table_exits_2_in_one_line_and_never_starts(
+        tmp_path: Path, no_console: list) -> None:
+    """The war room's first read is the incidents table: with nothing to show, the console is
+    refused as the other commands are (damage further in shows in the running console's banner)."""
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    path = folder / "incidents.db"
+    bad_corrupt_incidents(path)
+    before = snapshot(folder)
+    message = Cli(path, tmp_path).fails()
+    assert message == f"{path}: database is corrupt; restore it from a backup (the file was not changed)"
+    assert no_console == []
+    assert snapshot(folder) == before
+
+
+def test_new_and_import_create_a_database_the_other_commands_refuse_a_missing_one(
+        cli: Cli, tmp_path: Path, export_file: Path) -> None:
+    """Only `new`, `import` (a whole incident) and the console may start a database."""
+    assert "no such database" in cli.fails("log", "x")
+    assert not cli.db.exists()
+    cli.ok("import", str(export_file))
+    assert rows(cli.db, "SELECT title FROM incidents") == [("elsewhere",)]
+    other = Cli(tmp_path / "other.db", tmp_path)
+    other.new("declared")
+    assert rows(other.db, "SELECT title FROM incidents") == [("declared",)]
 
 
 @pytest.mark.parametrize("command", ["new", "log", "set", "import"])

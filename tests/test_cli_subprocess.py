@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from ir_console.store import Store
+
 REF = re.compile(r"INC-\d{8}-\d{3}")
 SCRIPT = Path(sys.executable).parent / "ir-console"
 ENTRY_POINTS = {
@@ -159,6 +161,9 @@ def test_the_console_script_round_trip(tmp_path: Path) -> None:
 
 
 def test_errors_are_one_line_with_exit_status_2(module_cli: Process) -> None:
+    assert "no such database" in module_cli.fails("log", "nobody home")  # a write never creates one
+    assert not module_cli.db.exists()
+    Store.open(module_cli.db).close()  # a database with no incident yet
     assert "no open incident" in module_cli.fails("log", "nobody home")
     assert "no incident" in module_cli.fails("show", "INC-19990101-001")
     assert "--sev" in module_cli.fails("new", "t", "--sev", "9")

@@ -1,6 +1,6 @@
 """The durable incident record: SQLite through sqlite-utils. No Textual here."""
 
-from ir_console.store.errors import NotFound, StoreError, WriteFailed
+from ir_console.store.errors import DatabaseReplaced, NotFound, StoreError, WriteFailed
 from ir_console.store.store import Store
 
-__all__ = ["NotFound", "Store", "StoreError", "WriteFailed"]
+__all__ = ["DatabaseReplaced", "NotFound", "Store", "StoreError", "WriteFailed"]

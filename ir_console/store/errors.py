@@ -11,3 +11,9 @@ class NotFound(StoreError):
 
 class WriteFailed(StoreError):
     """A write did not happen (disk full, locked too long, read-only): nothing was half-written."""
+
+
+class DatabaseReplaced(StoreError):
+    """The path no longer names the file that was opened: it was deleted, moved or replaced under a
+    running console. Writing on would go to a file nobody will find again (acknowledged entries
+    lost), so nothing more is written through this connection."""

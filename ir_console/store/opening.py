@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from ir_console.locations import private_dir
-from ir_console.store.errors import StoreError, WriteFailed
+from ir_console.store.errors import DatabaseReplaced, StoreError, WriteFailed
 from ir_console.store.schema import known_migration_names, migrations
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -40,6 +40,12 @@ def file_key(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return status.st_dev, status.st_ino
+
+
+def database_replaced(path: Path) -> DatabaseReplaced:
+    """The error for a path that no longer names the file opened there (see `Store.check_file`)."""
+    return DatabaseReplaced(f"{path}: the database file was deleted, moved or replaced after it was opened; "
+                            "nothing more is written to it")
 
 
 def release(key: tuple[int, int] | None) -> None:

@@ -58,7 +58,9 @@ from ir_console.store import rows, search
 from ir_console.store.errors import NotFound, StoreError, WriteFailed
 from ir_console.store.opening import (
     database_failure,
+    database_replaced,
     describe_database_error,
+    file_key,
     is_corruption,
     open_database,
     release,
@@ -181,6 +183,25 @@ class Store:
             self.db.close()
             release(self._file_key)
             self._file_key = None
+
+    @property
+    def file_key(self) -> tuple[int, int] | None:
+        """The opened file's device and inode (None once closed)."""
+        return self._file_key
+
+    def check_file(self) -> None:
+        """Raise `DatabaseReplaced` if the path no longer names the file this store opened: it was
+        deleted (`rm incidents.db*`), moved, or another file put in its place. A connection keeps
+        reading and writing the file it opened, wherever it went, so whatever is written after
+        that is out of everyone's reach."""
+        if self._file_key is not None and file_key(self.path) != self._file_key:
+            raise database_replaced(self.path)
+
+    def forget_cached_pages(self) -> None:
+        """Drop the connection's page cache, so that the next read comes from the file: a retry
+        after a failed read must not meet the same damaged page kept in memory."""
+        with self.reading() as db:
+            db.execute("PRAGMA shrink_memory")
 
     def __enter__(self) -> Store:
         return self

@@ -1,10 +1,13 @@
 """The Textual application: thin. It owns the two store connections, the writer thread and the
-theme; the war room itself is a screen."""
+theme; the war room itself is a screen. `run_console` is how the command line starts it: signals
+that end it restore the terminal, and an unexpected error leaves a crash log, not a traceback."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import signal
+import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -17,17 +20,23 @@ from textual.driver import Driver
 from textual.screen import Screen
 
 from ir_console.config import Config, load_config
+from ir_console.crash import CRASH_EXIT_STATUS, crash_line, write_crash_log
 from ir_console.locations import config_path, stylesheet_dir
 from ir_console.model.clock import utc_now
 from ir_console.render.text import display_text
 from ir_console.signals.resources import ResourceSampler
 from ir_console.store import Store
+from ir_console.store.opening import database_replaced
 from ir_console.tui.screens.help import HelpScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
 from ir_console.preferences import load_preferences, save_preference
 from ir_console.tui.themes import SEVERITY_DEFAULTS, WAR_ROOM_DARK, WAR_ROOM_LIGHT
 
 T = TypeVar("T")
+
+# Signals that end the console as ctrl+q does: pending writes saved, the terminal restored. The
+# exit status is the shell's for a process the signal killed (128 + its number: 143, 129).
+EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 class IrConsoleApp(App[None]):
@@ -53,8 +62,13 @@ class IrConsoleApp(App[None]):
         sample_interval: float | None = None,
         config: Config | None = None,
         start_with_incidents: bool = False,
+        handle_signals: bool = False,
     ) -> None:
         super().__init__()
+        # Only the real console takes SIGTERM and SIGHUP (a test runner's handlers are its own).
+        self.handle_signals = handle_signals
+        # The first unexpected exception, which ended the app (see `run_console`).
+        self.crash: BaseException | None = None
         # `ir-console --list`: open on the incidents screen, over the war room.
         self.start_with_incidents = start_with_incidents
         # The configuration file (`[updates]` cadence); what it got wrong is shown once started.
@@ -90,8 +104,30 @@ class IrConsoleApp(App[None]):
         # What start-up built lives as long as the app: moving it out of the collector's view
         # keeps full collections (the long tail of entry latency) short.
         self.call_after_refresh(gc.freeze)
+        if self.handle_signals:
+            loop = asyncio.get_running_loop()
+            for signum in EXIT_SIGNALS:
+                loop.add_signal_handler(signum, self.exit_on_signal, signum)
         for problem in self.config.problems:
             self.notify(problem, title="Configuration", severity="warning", timeout=20, markup=False)
+
+    def exit_on_signal(self, signum: int) -> None:
+        """SIGTERM or SIGHUP: leave as ctrl+q does. The writer thread finishes its queue before
+        the store closes (`on_unmount`), and Textual restores the terminal (alternate screen,
+        mouse tracking and bracketed paste off) before the process ends."""
+        self.exit(return_code=128 + signum)
+
+    def _handle_exception(self, error: Exception) -> None:
+        if self.crash is None:
+            self.crash = error
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """Textual prints the traceback, with local variables (incident text among them), over the
+        restored terminal and exits 0. Here the app only closes; `run_console` writes the
+        traceback to a crash log and says where in one line."""
+        self.bell()
+        self._close_messages_no_wait()
 
     async def on_ready(self) -> None:
         if self.start_with_incidents:
@@ -129,9 +165,20 @@ class IrConsoleApp(App[None]):
         return asyncio.get_running_loop().run_in_executor(self._writer_pool, self._run_write, change)
 
     def _run_write(self, change: Callable[[Store], T]) -> T:
+        """On the writer thread. Refused (DatabaseReplaced) when the file at the path is no longer
+        the one the console opened: what is written then would be lost with the old file. Checked
+        again after the write, so a write that raced the removal is not acknowledged either."""
+        self.reader.check_file()
         if self._writer is None:
-            self._writer = Store.open(self.reader.path, create=False, clock=self.clock)
-        return change(self._writer)
+            writer = Store.open(self.reader.path, create=False, clock=self.clock)
+            if writer.file_key != self.reader.file_key:  # replaced between the check and the open
+                writer.close()
+                raise database_replaced(self.reader.path)
+            self._writer = writer
+        self._writer.check_file()
+        result = change(self._writer)
+        self._writer.check_file()
+        return result
 
     def on_unmount(self) -> None:
         self._writer_pool.submit(self._close_writer).result(timeout=10)
@@ -163,5 +210,17 @@ class IrConsoleApp(App[None]):
 
 
 def run_console(store: Store, *, author: str = "", config: Config | None = None,
-                start_with_incidents: bool = False) -> None:
-    IrConsoleApp(store, author=author, config=config, start_with_incidents=start_with_incidents).run()
+                start_with_incidents: bool = False) -> int:
+    """Run the console on the terminal; returns the process's exit status: 0 after ctrl+q, 128 +
+    the signal's number after SIGTERM or SIGHUP, CRASH_EXIT_STATUS after an unexpected error,
+    whose traceback is written to a crash log named in one line on stderr."""
+    app = IrConsoleApp(store, author=author, config=config, start_with_incidents=start_with_incidents,
+                       handle_signals=True)
+    try:
+        app.run()
+    except Exception as error:  # raised outside Textual's own handling (starting or stopping the driver)
+        app.crash = app.crash or error
+    if app.crash is not None:
+        print(crash_line(app.crash, write_crash_log(app.crash)), file=sys.stderr, flush=True)
+        return CRASH_EXIT_STATUS
+    return app.return_code or 0

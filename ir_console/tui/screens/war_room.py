@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -25,7 +25,7 @@ from ir_console.model.when import needs_confirmation
 from ir_console.render.text import one_line
 from ir_console.render.times import when_with_day
 from ir_console.signals.watch import SignalNotice
-from ir_console.store import Store, StoreError
+from ir_console.store import DatabaseReplaced, Store, StoreError
 from ir_console.store.store import ResolvedRefusal, refuse_if_resolved
 from ir_console.tui.dialogs.containment import ContainmentDialog, ContainmentEdit
 from ir_console.tui.dialogs.details import Details, DetailsScreen
@@ -55,6 +55,9 @@ NARROW_WIDTH = 120
 EARLY_NOTICES_KEPT = 50
 EARLY_NOTICE_WINDOW = timedelta(hours=1)
 TINY_WIDTH, TINY_HEIGHT = 60, 20
+T = TypeVar("T")
+# What failed to read (see `WarRoomScreen.read`): the record the panes show, the timeline's rows.
+RECORD, TIMELINE = "record", "timeline"
 REVIEW_PLACEHOLDER = ("Resolved: no new entries; correct what is recorded (Enter on an event, d for details). "
                       "Press o (outside this line) to reopen it.")
 
@@ -94,6 +97,11 @@ class WarRoomScreen(Screen):
         self._data_version: int | None = None
         # Signals noticed while no incident was open: the first symptoms of the next one.
         self._early_notices: deque[SignalNotice] = deque(maxlen=EARLY_NOTICES_KEPT)
+        # The database banner: why nothing more is saved (the file at the path is not the one
+        # opened), and the reads that failed, by what they read: why, and the read to try again
+        # on the change poll (None: the record, read again by `refresh_record`).
+        self._file_gone: str | None = None
+        self._failed_reads: dict[str, tuple[str, Callable[[], object] | None]] = {}
 
     @property
     def store(self) -> Store:
@@ -103,6 +111,7 @@ class WarRoomScreen(Screen):
         yield IncidentHeader(id="header")
         with Vertical(id="timeline-pane", classes="pane") as pane:
             pane.border_title = "Timeline"
+            yield Label(id="db-banner", markup=False)
             yield Label(id="review-banner", markup=False)
             yield TimelineView(id="timeline")
             yield EntryLine(self.take_entry, placeholder=ENTRY_PLACEHOLDER, id="entry")
@@ -119,13 +128,14 @@ class WarRoomScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.incident = self.store.latest_open_incident()
+        read = self.read(lambda: (self.store.latest_open_incident(),), None, "open incidents")
+        self.incident = read[0] if read else None
         self.refresh_record()
         self.set_interval(1.0, self.tick)
         self.set_interval(self.app.live_interval, self.check_for_changes)
         self.run_worker(self.release_held_notices(), group="held-notices", exit_on_error=False)
         self.query_one("#timeline", TimelineView).focus()
-        if self.incident is None:
+        if read is not None and self.incident is None:
             self.action_new_incident()
 
     def on_screen_resume(self) -> None:
@@ -143,6 +153,7 @@ class WarRoomScreen(Screen):
         `appended`: the change was an entry added at the end of the timeline, which then reads
         only its new rows instead of re-counting the incident.
         """
+        retrying_timeline = TIMELINE in self._failed_reads  # its rows are drawn again below
         try:
             self._data_version = self.store.data_version()
             if self.incident is not None:
@@ -151,13 +162,20 @@ class WarRoomScreen(Screen):
             hypotheses = self.store.hypotheses(incident_id) if incident_id else []
             containment = self.store.containment(incident_id) if incident_id else []
             recorded = self.store.events_of_kinds(incident_id, RECORDED_KINDS) if self.reviewing else []
-            self.query_one("#timeline", TimelineView).show_incident(self.store, incident_id, appended=appended)
         except StoreError as error:
-            self.notify(one_line(str(error)), title="Cannot read the database", severity="error", markup=False)
+            self.read_failed(RECORD, error)
             return
+        self.read_succeeded(RECORD)
         self.query_one("#hypotheses", HypothesisList).show(hypotheses)
         self.query_one("#containment", ContainmentList).show(containment)
         self.show_review(recorded)
+        try:
+            self.query_one("#timeline", TimelineView).show_incident(self.store, incident_id, appended=appended)
+        except StoreError as error:  # the other panes are shown all the same
+            self.read_failed(TIMELINE, error)
+        else:
+            if retrying_timeline:
+                self.call_after_refresh(self._timeline_redrawn)
         self.tick()
 
     @property
@@ -195,19 +213,94 @@ class WarRoomScreen(Screen):
     def _last_update(self) -> StatusUpdate | None:
         if self.incident is None:
             return None
-        updates = self.store.status_updates(self.incident.id)
+        incident_id = self.incident.id
+        updates = self.read(lambda: self.store.status_updates(incident_id), [], "status updates")
         return updates[-1] if updates else None
 
     def check_for_changes(self) -> None:
-        """Another console or `ir-console log` wrote: show it without a keypress."""
-        try:
-            version = self.store.data_version()
-        except StoreError:
+        """Another console or `ir-console log` wrote: show it without a keypress. Also the file's
+        identity: deleted, moved or replaced, and nothing more is saved (see `file_gone`); and a
+        read that failed is tried again."""
+        if self._file_gone is None:
+            try:
+                self.store.check_file()
+            except DatabaseReplaced as error:
+                self.file_gone(error)
+        version = self.read(self.store.data_version, None, "changes")
+        if version is None:
             return
-        if version != self._data_version:
+        if self._failed_reads:
+            self.read(self.store.forget_cached_pages, None, "changes")
+        for what, (_, retry) in list(self._failed_reads.items()):
+            if retry is not None:
+                self.read(retry, None, what)
+        if version != self._data_version or RECORD in self._failed_reads or TIMELINE in self._failed_reads:
             if self.incident is None:
-                self.incident = self.store.latest_open_incident()
+                self.incident = self.read(self.store.latest_open_incident, None, "open incidents")
             self.refresh_record()
+
+    # -- the database banner: reads that failed, a file that is gone ----------------------------
+
+    def read(self, load: Callable[[], T], default: T, what: str) -> T:
+        """THE way the war room reads on its own (timers, dialogs' loads; the timeline reports its
+        own through `TimelineView.ReadFailed`): a read that fails (a damaged page, a lock held too
+        long) puts one line in the banner and gives `default`; the change poll tries it again,
+        and the banner goes once every failed read has succeeded. It never ends the app."""
+        try:
+            value = load()
+        except StoreError as error:
+            self.read_failed(what, error, load)
+            return default
+        self.read_succeeded(what)
+        return value
+
+    def read_failed(self, what: str, error: StoreError | str, retry: Callable[[], object] | None = None) -> None:
+        why = one_line(str(error))
+        if what not in self._failed_reads:  # said once when it starts failing; the banner stays while it does
+            self.notify(why, title="Cannot read the database", severity="error", markup=False)
+        self._failed_reads[what] = (why, retry)
+        self.show_banner()
+
+    def read_succeeded(self, what: str) -> None:
+        if self._failed_reads.pop(what, None) is not None:
+            self.show_banner()
+
+    def _timeline_redrawn(self) -> None:
+        """After a retry was drawn: the banner goes unless a row failed again (the banner stays
+        up meanwhile, without blinking)."""
+        error = self.query_one("#timeline", TimelineView).read_error
+        if error is None:
+            self.read_succeeded(TIMELINE)
+        else:
+            self.read_failed(TIMELINE, error)
+
+    @on(TimelineView.ReadFailed)
+    def timeline_read_failed(self, failed: TimelineView.ReadFailed) -> None:
+        self.read_failed(TIMELINE, failed.error)
+
+    def file_gone(self, error: DatabaseReplaced) -> None:
+        """The file at the path is not the one the console opened: everything is refused from now
+        on (a refused entry stays on the line), and the banner says what to do."""
+        self._file_gone = one_line(str(error))
+        self.show_banner()
+
+    def show_banner(self) -> None:
+        if self._file_gone:
+            text = (f"NOT SAVING: {self._file_gone}. Everything up to this moment was saved; what you type now "
+                    "is refused and stays where you typed it. Copy it out, quit (ctrl+q) and start ir-console "
+                    "on the right file (--db).")
+        elif self._failed_reads:
+            why = next(reversed(self._failed_reads.values()))[0]
+            text = f"CANNOT READ PART OF THE DATABASE: {why}. What could be read is shown; retrying."
+        else:
+            text = ""
+        self.query_one("#db-banner", Label).update(text)
+        self.set_class(bool(text), "-db-problem")
+
+    def refuse_if_file_gone(self) -> bool:
+        if self._file_gone:
+            self.notify(f"{self._file_gone}.", title="Not saved", severity="error", timeout=10, markup=False)
+        return bool(self._file_gone)
 
     def switch_to(self, incident: Incident) -> None:
         self.incident = incident
@@ -219,6 +312,10 @@ class WarRoomScreen(Screen):
         """Write on the writer thread; on failure say why and return None (the caller keeps input)."""
         try:
             result = await self.app.write(change)
+        except DatabaseReplaced as error:
+            self.file_gone(error)
+            self.notify(one_line(str(error)), title="Not saved", severity="error", timeout=10, markup=False)
+            return None
         except (StoreError, ValueError) as error:
             self.notify(one_line(str(error)), title="Not saved", severity="error", timeout=10, markup=False)
             return None
@@ -230,6 +327,8 @@ class WarRoomScreen(Screen):
         return self.app.author
 
     def require_incident(self) -> Incident | None:
+        if self.refuse_if_file_gone():
+            return None  # nothing typed into a form that cannot be saved
         if self.incident is None:
             self.notify("No incident yet: press n to declare one.", severity="warning")
         return self.incident
@@ -329,8 +428,11 @@ class WarRoomScreen(Screen):
 
     @on(TimelineView.EventChosen)
     def open_event(self, chosen: TimelineView.EventChosen) -> None:
-        event = self.store.event(chosen.event_id)
-        history = self.store.event_history(event.id)
+        loaded = self.read(lambda: (self.store.event(chosen.event_id), self.store.event_history(chosen.event_id)),
+                           None, "an event")
+        if loaded is None:
+            return
+        event, history = loaded
         if self.reviewing:
             self.notify(f"{one_line(self.incident.ref)} is resolved: a correction here is kept as a revision.", markup=False)
         self.app.push_screen(EventScreen(event, history, self.app.clock()), self._event_done)
@@ -354,7 +456,9 @@ class WarRoomScreen(Screen):
 
     @on(OptionList.OptionSelected, "#hypotheses")
     def open_hypothesis(self, selected: OptionList.OptionSelected) -> None:
-        hypothesis = self.store.hypothesis(int(selected.option.id))
+        hypothesis = self.read(lambda: self.store.hypothesis(int(selected.option.id)), None, "a hypothesis")
+        if hypothesis is None:
+            return
         self.say_opened_read_only()
         self.app.push_screen(HypothesisScreen(hypothesis), self._hypothesis_done)
 
@@ -410,7 +514,9 @@ class WarRoomScreen(Screen):
         incident = self.require_correctable()
         if incident is None:
             return
-        action = self.store.containment_action(int(selected.option.id))
+        action = self.read(lambda: self.store.containment_action(int(selected.option.id)), None, "containment")
+        if action is None:
+            return
         self.app.push_screen(ContainmentDialog(action, self.app.clock(), incident.started_at),
                              self._containment_edited)
 
@@ -418,7 +524,10 @@ class WarRoomScreen(Screen):
         incident = self.require_correctable() if edit else None
         if edit is None or incident is None:
             return
-        if not incident.is_open and (edit.undo or edit.state != self.store.containment_action(edit.action_id).state):
+        before = self.read(lambda: self.store.containment_action(edit.action_id), None, "containment")
+        if before is None:
+            return
+        if not incident.is_open and (edit.undo or edit.state != before.state):
             # Under review its detail, owner and time may be corrected; its state is what happened.
             self.require_writable("changing a containment action's state")
             return
@@ -503,6 +612,8 @@ class WarRoomScreen(Screen):
     # -- key actions ----------------------------------------------------------------------------
 
     def action_new_incident(self) -> None:
+        if self.refuse_if_file_gone():
+            return
         self.app.push_screen(NewIncidentScreen(self.app.clock()), self._incident_declared)
 
     async def _incident_declared(self, form: NewIncident | None) -> None:
@@ -620,8 +731,9 @@ class WarRoomScreen(Screen):
 
         # Allowed in review: the final "resolved" update is sent after the incident is resolved.
         incident = self.require_incident()
-        if incident:
-            self.app.push_screen(StatusUpdateScreen(self.store.record(incident.id), self.app.clock(),
+        record = self.read(lambda: self.store.record(incident.id), None, "the incident's record") if incident else None
+        if record:
+            self.app.push_screen(StatusUpdateScreen(record, self.app.clock(),
                                                     cadence=self.app.config.update_cadence,
                                                     send=self._status_update_sent))
 
@@ -647,8 +759,9 @@ class WarRoomScreen(Screen):
         from ir_console.tui.screens.postmortem import PostMortemScreen  # Markdown loads only when needed
 
         incident = self.require_incident()
-        if incident:
-            self.app.push_screen(PostMortemScreen(self.store.record(incident.id)))
+        record = self.read(lambda: self.store.record(incident.id), None, "the incident's record") if incident else None
+        if record:
+            self.app.push_screen(PostMortemScreen(record))
 
     def action_reopen(self) -> None:
         if self.reviewing:

@@ -114,6 +114,13 @@ class TimelineView(ScrollView, can_focus=True):
             super().__init__()
             self.event_id = event_id
 
+    class ReadFailed(Message):
+        """A row in view could not be read (a damaged page): the screen says so in its banner."""
+
+        def __init__(self, error: str) -> None:
+            super().__init__()
+            self.error = error
+
     def __init__(self, **kwargs) -> None:  # noqa: ANN003
         super().__init__(**kwargs)
         self.store: Store | None = None
@@ -127,6 +134,8 @@ class TimelineView(ScrollView, can_focus=True):
         # row shows (0: every row is today's, and none needs one).
         self.today: tuple[date, date] | None = None
         self.date_width = 0
+        # Why the last row drawn could not be read, until the next reload (see `render_line`).
+        self.read_error: str | None = None
 
     # -- data -----------------------------------------------------------------------------------
 
@@ -148,6 +157,7 @@ class TimelineView(ScrollView, can_focus=True):
         The cursor follows the newest event if it was on the last one; otherwise it stays on the
         event the user chose (wherever back-dated events push it), so Enter opens that event.
         """
+        self.read_error = None
         was_last = self.cursor == self.count - 1
         selected = None if self.following else self.current_event
         if appended and self.store is not None and self.incident_id is not None:
@@ -248,7 +258,15 @@ class TimelineView(ScrollView, can_focus=True):
             top = self.max_scroll_y
         index = top + y
         width = self.scrollable_content_region.width
-        event = self.event_at(index)
+        try:
+            event = self.event_at(index)
+        except StoreError as error:
+            # Drawn blank, never raised: an exception here would end the app. The screen's
+            # banner says why, and its change poll reloads (and so retries) the view.
+            if self.read_error is None:
+                self.read_error = one_line(str(error))
+                self.post_message(self.ReadFailed(self.read_error))
+            event = None
         if event is None:
             return Strip.blank(width, self.rich_style)
         key = (index, event.id, event.revision, width)
