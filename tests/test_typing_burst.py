@@ -13,8 +13,9 @@ from tui_support import console, run, settle, wait_until
 
 def burst(app, keys: str | list[str]) -> None:  # noqa: ANN001
     """Post the keys at once, as a terminal delivers a burst: no waiting between them."""
+    named = {"tab": "\t", "enter": "\r", "escape": "\x1b"}
     for key in keys:
-        character = "\t" if key == "tab" else None if key == "shift+tab" else key
+        character = key if len(key) == 1 else named.get(key)
         app.post_message(events.Key(key, character))
 
 
@@ -32,3 +33,22 @@ async def test_text_typed_after_tab_in_one_burst_lands_in_the_next_field(store, 
         values = {name: form.query_one(f"#{name}", Input).value for name in ("title", "detected", "reporter")}
         # Back in a field by shift+tab its text is selected, as a browser does: typing replaces it.
         assert values == {"title": "ab", "detected": "gh", "reporter": "ef"}
+
+
+async def test_a_key_that_moves_on_takes_effect_before_the_next_key_in_the_burst(store, clock, incident, db_path) -> None:  # noqa: ANN001
+    from ir_console.tui.widgets.panes import ContainmentList, EntryLine
+    from tui_support import war_room
+
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await settle(pilot)
+        entry = war_room(app).query_one("#entry", EntryLine)
+        entry.focus()
+        await settle(pilot)
+        # Leave the entry line, go to the checklist, set its second item in progress: one burst.
+        burst(app, ["escape", "x", "down", "2"])
+        await settle(pilot, 20)
+        assert entry.value == ""  # no letter stayed behind in the line just left
+        assert isinstance(app.focused, ContainmentList)
+        second = store.containment(incident.id)[1]
+        assert second.state.value == "in_progress", second

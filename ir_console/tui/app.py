@@ -13,11 +13,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TypeVar
 
-from textual import events
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.driver import Driver
+from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import TextArea
 
 from ir_console.config import Config, load_config
 from ir_console.crash import CRASH_EXIT_STATUS, crash_line, write_crash_log
@@ -37,6 +40,14 @@ T = TypeVar("T")
 # Signals that end the console as ctrl+q does: pending writes saved, the terminal restored. The
 # exit status is the shell's for a process the signal killed (128 + its number: 143, 129).
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+def takes_key_itself(widget: Widget, key: events.Key) -> bool:
+    """Whether `widget` uses `key` in its own key handler rather than through a binding: what it
+    types (printable characters), and a text area's Enter (a new line)."""
+    if widget.check_consume_key(key.key, key.character):
+        return True
+    return isinstance(widget, TextArea) and not widget.read_only and key.key == "enter"
 
 
 class IrConsoleApp(App[None]):
@@ -80,6 +91,8 @@ class IrConsoleApp(App[None]):
         self.live_interval = live_interval
         # Seconds between resource samples: `[signals] interval` unless given (0: no sampling).
         self.sample_interval = sample_interval if sample_interval is not None else self.config.signals.interval
+        # Set while a binding's focus change is still queued: keys typed after it wait for it.
+        self._holding_keys = False
         # One writer thread with its own connection: writes never block the event loop, and they
         # reach the database in the order the user made them.
         self._writer_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ir-writer")
@@ -133,7 +146,24 @@ class IrConsoleApp(App[None]):
         if self.start_with_incidents:
             await self.run_war_room_action("incidents")
 
+    class KeysResume(Message):
+        """Behind what a binding scheduled (a focus change is a callback on this queue): keys held
+        since go on from here, in order."""
+
+    @on(KeysResume)
+    def keys_resume(self) -> None:
+        self._holding_keys = False
+
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._holding_keys:
+                # Queued again, behind the focus change the last binding asked for.
+                self.post_message(events.Key(event.key, event.character))
+                return
+            if await self._binding_first(event):
+                self._holding_keys = True
+                self.post_message(self.KeysResume())
+                return
         if isinstance(event, events.Paste) and not event.is_forwarded:
             # Pasted text is data: its terminal control sequences never reach an editor (which
             # would echo them to the terminal) nor the record. Lines end in CR, CRLF or LF as the
@@ -151,6 +181,22 @@ class IrConsoleApp(App[None]):
 
             return PasteSafeLinuxDriver
         return driver_class
+
+    async def _binding_first(self, key: events.Key) -> bool:
+        """Run the key's binding as the key arrives, unless the focused widget takes the key itself.
+
+        Textual runs a binding only once its key has bubbled up from the focused widget; a burst of
+        keys (fast typing, SSH catching up) has by then handed the next keys to that same widget,
+        so after `escape x 2` the `x2` landed in the entry line just left. Taken here, in order,
+        each key goes where the keys before it have put the focus."""
+        focused = self.focused
+        if focused is None or takes_key_itself(focused, key):
+            return False
+        if self.screen.maximized is not None and key.key == "escape":
+            return False  # Textual's own: escape restores a maximized widget
+        if await self._check_bindings(key.key, priority=True):
+            return True
+        return await self._check_bindings(key.key)
 
     def get_default_screen(self) -> Screen:
         return WarRoomScreen()

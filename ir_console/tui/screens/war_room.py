@@ -405,6 +405,8 @@ class WarRoomScreen(Screen):
         try:
             await saving
         except (StoreError, ValueError) as error:
+            if isinstance(error, DatabaseReplaced):
+                self.file_gone(error)  # nothing more is saved: the banner says why
             where = "in the entry line: Enter saves it" if entry_line.not_saved(line, entered_at) \
                 else "above the entry line: Enter on the empty line brings it back"
             self.notify(f"{one_line(str(error))}. The entry is kept {where}.",

@@ -242,6 +242,10 @@ class EntryLine(Input):
 
     # -- Enter ----------------------------------------------------------------------------------
 
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        """Enter is this line's own (it takes the line), not the Input's binding."""
+        return key == "enter" or super().check_consume_key(key, character)
+
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
             event.stop()  # not Input's `submit` binding: that runs only once the key reached the app
