@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Label
 
-from ir_console.model import Severity
+from ir_console.model import Section, Severity
 from ir_console.store import Store
 from ir_console.tui.widgets.panes import EntryLine
 from tui_support import (
@@ -261,6 +261,19 @@ async def test_a_damaged_table_behind_a_dialog_leaves_the_console_running(store,
         await pilot.press("enter")
         await wait_until(pilot, lambda: "CANNOT READ PART OF THE DATABASE" in banner(app), "the banner")
         assert app.screen is war_room(app) and app.is_running
+    store.close()
+
+
+async def test_a_damaged_post_mortem_table_is_one_line_and_back_to_the_war_room(store, db_path, clock, incident) -> None:
+    store.set_postmortem_section(incident.id, Section.SUMMARY, "It broke.")
+    store = damaged_copy(store, "postmortem_sections")
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await wait_until(pilot, lambda: timeline(app).count > 0, "the timeline")
+        await pilot.press("p")
+        await wait_until(pilot, lambda: any("corrupt" in toast for toast in toasts(app)), "the one-line refusal")
+        await wait_until(pilot, lambda: app.screen is war_room(app), "back in the war room")
+        assert app.is_running
     store.close()
 
 

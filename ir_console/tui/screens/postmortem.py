@@ -244,8 +244,15 @@ class PostMortemScreen(Screen):
         return "\n".join(GENERATED[part][1](self.record))
 
     def on_mount(self) -> None:
-        self._data_version = self.store.data_version()
-        self.show_sections(self.store.postmortem_section_states(self.incident_id))
+        try:
+            self._data_version = self.store.data_version()
+            states = self.store.postmortem_section_states(self.incident_id)
+        except StoreError as error:
+            # A damaged page: one line, back to the war room, which keeps running.
+            self.notify(one_line(str(error)), title="Cannot read the post-mortem", severity="error", markup=False)
+            self.call_later(self.dismiss)
+            return
+        self.show_sections(states)
         self.query_one("#action-items", ActionItemTable).show(self.record.action_items)
         self.show_hints()
         self.tick()
