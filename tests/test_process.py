@@ -330,6 +330,10 @@ class Terminal:
             pass
         try:
             status = self.process.wait(timeout=max(1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.process.kill()  # never left running after the test
+            self.process.wait()
+            raise AssertionError(f"the console did not exit; the terminal got: {self.output[-2000:]!r}") from None
         finally:
             os.close(self.master)
         return status, self.output
