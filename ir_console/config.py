@@ -181,6 +181,8 @@ class LogsConfig:
 @dataclass
 class Config:
     update_cadence: dict[Severity, timedelta] = field(default_factory=default_cadence)
+    # Ring the terminal bell once when a status update becomes overdue.
+    update_bell: bool = True
     signals: SignalsConfig = field(default_factory=SignalsConfig)
     health: HealthConfig = field(default_factory=HealthConfig)
     changes: ChangesConfig = field(default_factory=ChangesConfig)
@@ -248,8 +250,14 @@ def _read_updates(table: Any, config: Config, where: str) -> None:
         config.problems.append(f"{where} must be a table; using the default cadence")
         return
     for key in table:
-        if key != "cadence_minutes":
-            config.problems.append(f"{where} {_key(key)}: unknown key (the table has cadence_minutes); ignored")
+        if key not in KNOWN_KEYS["updates"]:
+            config.problems.append(f"{where} {_key(key)}: unknown key (the table has "
+                                   f"{', '.join(KNOWN_KEYS['updates'])}); ignored")
+    bell = table.get("bell", True)
+    if isinstance(bell, bool):
+        config.update_bell = bell
+    else:
+        config.problems.append(f"{where} bell: must be true or false (got {_shown(bell)}); using true")
     cadence = table.get("cadence_minutes")
     if cadence is None:
         return
@@ -296,7 +304,7 @@ def minutes(interval: timedelta) -> str:
 
 # Every key the file may hold, by table: anything else is reported as unknown.
 KNOWN_KEYS: dict[str, tuple[str, ...]] = {
-    "updates": ("cadence_minutes",),
+    "updates": ("cadence_minutes", "bell"),
     "signals": ("interval", "sustained", "rate_limit", "thresholds"),
     "signals.thresholds": tuple(default_thresholds()),
     "health": ("interval", "http", "tcp"),
@@ -798,6 +806,7 @@ EXAMPLE_CONFIG = '''\
 # How often stakeholders get a status update, in minutes (1 to 10080), by severity.
 #[updates]
 #cadence_minutes = { "SEV-1" = 15, "SEV-2" = 30, "SEV-3" = 60, "SEV-4" = 240 }
+#bell = true           # ring the terminal bell once when an update becomes overdue
 
 # -- System resources (the System pane) -----------------------------------------------------
 #[signals]

@@ -102,3 +102,32 @@ async def test_in_the_composer_hand_edits_survive_and_the_header_counts_to_the_p
         await wait_until(pilot, lambda: not isinstance(app.screen, StatusUpdateScreen), "the composer closed")
         await wait_until(pilot, lambda: header(app, "next-update") == "next update in 10m 00s",
                          "the countdown to the promised time")
+
+
+async def test_the_bell_rings_once_when_an_update_becomes_overdue(store, clock, incident, monkeypatch) -> None:  # noqa: ANN001
+    from ir_console.config import Config
+
+    for bell in (True, False):
+        clock.now = NOW
+        app = console(store, clock, config=Config(update_bell=bell))
+        rings = []
+        monkeypatch.setattr(app, "bell", lambda: rings.append(clock()))
+        async with run(app) as pilot:
+            await settle(pilot)
+            assert header(app, "next-update") == "next update in 12m 00s"
+            clock.advance(minutes=13)  # overdue now
+            await wait_until(pilot, lambda: header(app, "next-update").startswith("update OVERDUE"), "overdue")
+            clock.advance(minutes=5)  # still overdue: no second ring
+            await wait_until(pilot, lambda: header(app, "next-update") == "update OVERDUE 6m 00s", "later")
+        assert len(rings) == (1 if bell else 0), bell
+
+
+def test_the_bell_can_be_muted_in_the_configuration(tmp_path) -> None:  # noqa: ANN001
+    from ir_console.config import load_config
+
+    path = tmp_path / "config.toml"
+    path.write_text("[updates]\nbell = false\n")
+    assert load_config(path).update_bell is False
+    path.write_text('[updates]\nbell = "loud"\n')
+    config = load_config(path)
+    assert config.update_bell is True and any("bell: must be true or false" in p for p in config.problems)

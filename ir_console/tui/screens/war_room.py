@@ -101,6 +101,7 @@ class WarRoomScreen(Screen):
         # opened), and the reads that failed, by what they read: why, and the read to try again
         # on the change poll (None: the record, read again by `refresh_record`).
         self._file_gone: str | None = None
+        self._rang_overdue = False  # the bell rang for the update now overdue
         self._failed_reads: dict[str, tuple[str, Callable[[], object] | None]] = {}
 
     @property
@@ -206,9 +207,18 @@ class WarRoomScreen(Screen):
         last = self._last_update()
         sent_at = last.sent_at if last else None
         promised = deadlines.promised_next_update(last.next_update, last.sent_at) if last else None
-        self.query_one("#header", IncidentHeader).show(self.incident, sent_at, now, promised)
+        header = self.query_one("#header", IncidentHeader)
+        header.show(self.incident, sent_at, now, promised)
+        self.ring_when_overdue(header.update_overdue)
         self.query_one("#timeline", TimelineView).check_day()
         self.query_one(SignalsPane).draw_pending()  # in the frame the clock repaints anyway
+
+    def ring_when_overdue(self, overdue: bool) -> None:
+        """The terminal bell, once, as the next status update becomes overdue (besides the red
+        header): the commander may be looking at another window. `[updates] bell = false` mutes it."""
+        if overdue and not self._rang_overdue and self.app.config.update_bell:
+            self.app.bell()
+        self._rang_overdue = overdue
 
     def _last_update(self) -> StatusUpdate | None:
         if self.incident is None:

@@ -58,9 +58,13 @@ class IncidentHeader(Vertical):
         if click.widget is not None and click.widget.id in MILESTONE_AREAS:
             self.post_message(self.MilestonesWanted())
 
+    # Whether the next status update is overdue, as last shown.
+    update_overdue = False
+
     def show(self, incident: Incident | None, last_update: datetime | None, now: datetime,
              promised: datetime | None = None) -> None:
         """`promised`: when the last status update sent said the next one would come."""
+        self.update_overdue = False
         if incident is None:
             self._set("severity", "NO INCIDENT", "")
             self._set("title", "Press n to declare an incident")
@@ -80,8 +84,9 @@ class IncidentHeader(Vertical):
             self._set_deadline("response", deadlines.response_target(incident, now, short=short))
             window = deadlines.postmortem_window(incident, now, short=short)
             cadence = getattr(getattr(self.app, "config", None), "update_cadence", None)  # [updates] in config.toml
-            self._set_deadline("next-update", window or deadlines.next_update(incident, last_update, now, cadence,
-                                                                              short=short, promised=promised))
+            due = window or deadlines.next_update(incident, last_update, now, cadence, short=short, promised=promised)
+            self.update_overdue = window is None and due.state == "late"
+            self._set_deadline("next-update", due)
         self._set("clock", f"{now:%H:%M:%S} UTC")
 
     def _set_deadline(self, name: str, deadline: deadlines.Deadline) -> None:
