@@ -12,7 +12,7 @@ import socket
 from datetime import timedelta
 
 import pytest
-from textual.widgets import Button, Footer, Input, Label, TextArea
+from textual.widgets import Footer, Input, Label, TextArea
 from textual.widgets._footer import FooterKey
 
 from ir_console.config import Config, TcpCheck

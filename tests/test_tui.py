@@ -14,13 +14,12 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from rich.console import Console
 from textual import events
 from textual.command import CommandPalette
 from textual.widgets import Button, DataTable, Input, Markdown, OptionList, RadioSet, Static, TextArea
 
-from ir_console.model import SEED_CONTAINMENT, Incident, Severity, Status, Triage
+from ir_console.model import SEED_CONTAINMENT, Severity, Status
 from ir_console.render.status import status_update_markdown
 from ir_console.store import Store, WriteFailed
 from ir_console.tui.dialogs.resolve import ConfirmResolveScreen

@@ -82,11 +82,6 @@ def impact(record: IncidentRecord) -> str:
 NOTHING_YET = "Investigating"
 
 
-def current_action(record: IncidentRecord) -> str:
-    """The latest action, decision or containment step taken (see `latest_action`)."""
-    return latest_action(record)[0]
-
-
 def latest_action(record: IncidentRecord) -> tuple[str, datetime | None]:
     """The latest action, decision or containment step taken (in progress or done, with what was
     done) that still stands, and when. Containment bookkeeping (an item added, ruled out, set back

@@ -296,7 +296,7 @@ class Store:
             milestones[Milestone.IMPACT_STARTED] = impact_started_at
             typed = {Milestone.IMPACT_STARTED: impact_started_at}
         self._check_milestones(milestones, typed, now)
-        with self.transaction() as db:
+        with self.transaction():
             incident_id = self._insert(
                 "incidents",
                 {
