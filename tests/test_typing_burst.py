@@ -52,3 +52,25 @@ async def test_a_key_that_moves_on_takes_effect_before_the_next_key_in_the_burst
         assert isinstance(app.focused, ContainmentList)
         second = store.containment(incident.id)[1]
         assert second.state.value == "in_progress", second
+
+
+async def test_a_back_dated_entry_typed_in_a_burst_is_asked_about_and_logged_on_the_next_enter(
+        store, clock, incident, db_path) -> None:  # noqa: ANN001
+    from ir_console.tui.widgets.panes import EntryLine
+    from tui_support import count, war_room
+
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await settle(pilot)
+        entry = war_room(app).query_one("#entry", EntryLine)
+        entry.focus()
+        await settle(pilot)
+        before = count(db_path, "events")
+        # Found in tmux: the line's own typing, delivered after its Enter, cancelled the question.
+        burst(app, [*"plain note", "enter", *"@-1d early sign", "enter"])
+        await settle(pilot, 20)
+        assert entry.confirming and entry.value == "@-1d early sign"
+        burst(app, ["enter"])
+        await settle(pilot, 20)
+        assert count(db_path, "events") == before + 2
+        assert not entry.confirming and entry.value == ""

@@ -325,7 +325,9 @@ class EntryLine(Input):
         self.set_class(bool(title), "-confirm")
 
     def on_input_changed(self, changed: Input.Changed) -> None:
-        if self.pending is not None and changed.value != self.pending[0]:
+        # The line as it is now, not as the message saw it: in a burst, the changes made while the
+        # line was typed arrive after its Enter asked the question, and must not cancel it.
+        if self.pending is not None and self.value != self.pending[0]:
             self.end_confirmation()  # edited: the question was about another line
         if len(changed.value) < ENTRY_MAX_LENGTH:
             self._said_full = False
