@@ -58,26 +58,60 @@ def startup_rows(runs: dict[str, list[dict]], events: int) -> list[Row]:
     labels = [("large", f"{events:,} events"), ("ten", "10 events"), ("empty", "empty db, new-incident form")]
     for name, label in labels:
         frame = values(name, "spawn_to_frame")
-        rows.append(Row(f"first frame, {label} (spawn→frame, median of {n})", seconds(frame), seconds(bare_frame),
-                        ratio(median(frame), median(bare_frame)), "≤ 1.25x" if name == "large" else "–"))
-    rows.append(Row(f"  CPU time at first frame, {events:,} events (process_time)",
-                    seconds(values("large", "cpu_to_frame")), seconds(values("bare", "cpu_to_frame")),
-                    ratio(median(values("large", "cpu_to_frame")), median(values("bare", "cpu_to_frame")))))
+        rows.append(
+            Row(
+                f"first frame, {label} (spawn→frame, median of {n})",
+                seconds(frame),
+                seconds(bare_frame),
+                ratio(median(frame), median(bare_frame)),
+                "≤ 1.25x" if name == "large" else "–",
+            )
+        )
+    rows.append(
+        Row(
+            f"  CPU time at first frame, {events:,} events (process_time)",
+            seconds(values("large", "cpu_to_frame")),
+            seconds(values("bare", "cpu_to_frame")),
+            ratio(median(values("large", "cpu_to_frame")), median(values("bare", "cpu_to_frame"))),
+        )
+    )
     for name, label in labels[:2]:
-        rows.append(Row(f"  in process, {label}: Store.open+App()→frame / App()→frame",
-                        seconds(values(name, "app_to_frame")), seconds(values("bare", "app_to_frame")),
-                        ratio(median(values(name, "app_to_frame")), median(values("bare", "app_to_frame")))))
-    rows.append(Row(f"  imports, {events:,} run (interpreter up→modules imported)",
-                    seconds(values("large", "imports")), seconds(values("bare", "imports")),
-                    ratio(median(values("large", "imports")), median(values("bare", "imports")))))
+        rows.append(
+            Row(
+                f"  in process, {label}: Store.open+App()→frame / App()→frame",
+                seconds(values(name, "app_to_frame")),
+                seconds(values("bare", "app_to_frame")),
+                ratio(median(values(name, "app_to_frame")), median(values("bare", "app_to_frame"))),
+            )
+        )
+    rows.append(
+        Row(
+            f"  imports, {events:,} run (interpreter up→modules imported)",
+            seconds(values("large", "imports")),
+            seconds(values("bare", "imports")),
+            ratio(median(values("large", "imports")), median(values("bare", "imports"))),
+        )
+    )
     rows.append(Row(f"  Store.open, {events:,} run", seconds(values("large", "store_open"))))
     for name, label in labels:
         rss = values(name, "rss_kib")
-        rows.append(Row(f"peak RSS, {label} (median of {n})", mib(rss), mib(bare_rss),
-                        ratio(median(rss), median(bare_rss)), "≤ 1.5x" if name == "large" else "–"))
-    rows.append(Row(f"  RSS after imports, {events:,} run", mib(values("large", "rss_imported_kib")),
-                    mib(values("bare", "rss_imported_kib")),
-                    ratio(median(values("large", "rss_imported_kib")), median(values("bare", "rss_imported_kib")))))
+        rows.append(
+            Row(
+                f"peak RSS, {label} (median of {n})",
+                mib(rss),
+                mib(bare_rss),
+                ratio(median(rss), median(bare_rss)),
+                "≤ 1.5x" if name == "large" else "–",
+            )
+        )
+    rows.append(
+        Row(
+            f"  RSS after imports, {events:,} run",
+            mib(values("large", "rss_imported_kib")),
+            mib(values("bare", "rss_imported_kib")),
+            ratio(median(values("large", "rss_imported_kib")), median(values("bare", "rss_imported_kib"))),
+        )
+    )
     return rows
 
 
@@ -85,11 +119,19 @@ def latency_rows(result: latency.LatencyResult, events: int) -> list[Row]:
     console, base = result.console_ms, result.baseline_ms
     n = len(console)
     rows = [
-        Row(f"Enter→visible p50 ({n} entries, {events:,} events)", ms(percentile(console, 50)),
-            ms(percentile(base, 50)) + " (SQLite insert)", ratio(percentile(console, 50), percentile(base, 50))),
-        Row(f"Enter→visible p99 ({n} entries, {events:,} events)", ms(percentile(console, 99)),
-            ms(percentile(base, 99)) + " (SQLite insert)", ratio(percentile(console, 99), percentile(base, 99)),
-            "< 16 ms"),
+        Row(
+            f"Enter→visible p50 ({n} entries, {events:,} events)",
+            ms(percentile(console, 50)),
+            ms(percentile(base, 50)) + " (SQLite insert)",
+            ratio(percentile(console, 50), percentile(base, 50)),
+        ),
+        Row(
+            f"Enter→visible p99 ({n} entries, {events:,} events)",
+            ms(percentile(console, 99)),
+            ms(percentile(base, 99)) + " (SQLite insert)",
+            ratio(percentile(console, 99), percentile(base, 99)),
+            "< 16 ms",
+        ),
     ]
     labels = {
         "dispatch": "key→write handed to writer thread",
@@ -102,8 +144,9 @@ def latency_rows(result: latency.LatencyResult, events: int) -> list[Row]:
     for name, label in labels.items():
         parts = result.parts_ms.get(name) or []
         if parts:
-            rows.append(Row(f"  {name}: {label}, p50 / p99",
-                            f"{ms(percentile(parts, 50))} / {ms(percentile(parts, 99))}"))
+            rows.append(
+                Row(f"  {name}: {label}, p50 / p99", f"{ms(percentile(parts, 50))} / {ms(percentile(parts, 99))}")
+            )
     if result.first_entry_ms is not None:
         rows.append(Row("  first entry (opens the writer connection; not in p50/p99)", ms(result.first_entry_ms)))
     return rows
@@ -111,14 +154,19 @@ def latency_rows(result: latency.LatencyResult, events: int) -> list[Row]:
 
 def idle_rows(result: dict[str, dict]) -> list[Row]:
     """CPU share of one core, idle, signals at 1 Hz against signals off (both in this run)."""
+
     def share(mode: str, key: str = "cpu") -> float:
         return 100 * result[mode][key] / result[mode]["wall"]
 
     wall = result["on"]["wall"]
     added = share("on") - share("off")
     return [
-        Row(f"idle CPU, all signals at 1 Hz ({wall:.0f} s, % of one core)", f"{share('on'):.2f}%",
-            f"{share('off'):.2f}% (signals off)", ratio(share("on"), share("off"))),
+        Row(
+            f"idle CPU, all signals at 1 Hz ({wall:.0f} s, % of one core)",
+            f"{share('on'):.2f}%",
+            f"{share('off'):.2f}% (signals off)",
+            ratio(share("on"), share("off")),
+        ),
         Row("  added by the signals (console process)", f"{added:+.2f}%", "–", "–", "< 1% of a core"),
         Row("  plus git log processes it spawned (Changes at 1 Hz)", f"{share('on', 'children_cpu'):.2f}%"),
     ]
@@ -130,12 +178,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="startup runs per configuration (default 5)")
     parser.add_argument("--entries", type=int, default=200, help="timeline entries timed (default 200)")
     parser.add_argument("--events", type=int, default=100_000, help="events in the large incident")
-    parser.add_argument("--archive-incidents", type=int, default=archive.INCIDENTS,
-                        help="incidents in the archive (default 1,000)")
-    parser.add_argument("--archive-events", type=int, default=archive.EVENTS,
-                        help="events in the archive (default 1,000,000)")
-    parser.add_argument("--idle-seconds", type=float, default=30.0,
-                        help="seconds of idle console measured, signals on and off (default 30)")
+    parser.add_argument(
+        "--archive-incidents", type=int, default=archive.INCIDENTS, help="incidents in the archive (default 1,000)"
+    )
+    parser.add_argument(
+        "--archive-events", type=int, default=archive.EVENTS, help="events in the archive (default 1,000,000)"
+    )
+    parser.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=30.0,
+        help="seconds of idle console measured, signals on and off (default 30)",
+    )
     parser.add_argument("--tmpdir", type=Path, default=None, help="where to build the databases")
     parser.add_argument("--keep", action="store_true", help="keep the temporary databases")
     args = parser.parse_args(argv)
@@ -149,14 +203,17 @@ def main(argv: list[str] | None = None) -> int:
 
         runs = run_startup(dbs, args.repeats)
 
-        progress(f"entry latency: {args.entries} entries (+{latency.WARMUP} warm-up) on the {args.events:,}-event incident")
+        progress(
+            f"entry latency: {args.entries} entries (+{latency.WARMUP} warm-up) on the {args.events:,}-event incident"
+        )
         console_db = data.copy_database(dbs.large, folder / "latency-console.db")
         baseline_db = data.copy_database(dbs.large, folder / "latency-baseline.db")
         lat = latency.measure(console_db, baseline_db, dbs.large_incident, args.entries)
 
         progress(f"idle CPU: {args.idle_seconds:.0f} s with signals off, then {args.idle_seconds:.0f} s at 1 Hz")
-        idle_result = idle.measure(data.copy_database(dbs.ten, folder / "idle.db"), folder, args.idle_seconds,
-                                   cwd=str(ROOT))
+        idle_result = idle.measure(
+            data.copy_database(dbs.ten, folder / "idle.db"), folder, args.idle_seconds, cwd=str(ROOT)
+        )
 
         progress(f"export of a {export.EVENTS:,}-event incident")
         export_rows, export_checks = export.measure(folder)
@@ -169,8 +226,13 @@ def main(argv: list[str] | None = None) -> int:
         archive_rows += screen_rows
         archive_checks += screen_checks
 
-        rows = (startup_rows(runs, args.events) + latency_rows(lat, args.events) + idle_rows(idle_result)
-                + export_rows + archive_rows)
+        rows = (
+            startup_rows(runs, args.events)
+            + latency_rows(lat, args.events)
+            + idle_rows(idle_result)
+            + export_rows
+            + archive_rows
+        )
         lines = [table(rows), "", machine(folder)]
 
         first = runs["large"][-1]
@@ -178,13 +240,18 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(
             f"check: first frame of the {args.events:,}-event incident: timeline count {first.get('timeline_count')}, "
             f"newest event on its bottom row: {'yes' if newest in shown else 'NO'} "
-            f"(bottom row {shown.strip()[:60]!r}; newest is {newest!r})")
+            f"(bottom row {shown.strip()[:60]!r}; newest is {newest!r})"
+        )
         if lat.frames_per_entry:
-            lines.append(f"check: frames rendered from Enter until the entry was on screen: "
-                         f"{min(lat.frames_per_entry)}–{max(lat.frames_per_entry)} (1 = the first frame after Enter showed it)")
+            lines.append(
+                f"check: frames rendered from Enter until the entry was on screen: "
+                f"{min(lat.frames_per_entry)}–{max(lat.frames_per_entry)} (1 = the first frame after Enter showed it)"
+            )
         if lat.timeouts:
-            lines.append(f"check: {lat.timeouts} entries never became visible within {latency.TIMEOUT:.0f} s "
-                         "(left out of p50/p99)")
+            lines.append(
+                f"check: {lat.timeouts} entries never became visible within {latency.TIMEOUT:.0f} s "
+                "(left out of p50/p99)"
+            )
         lines += export_checks + archive_checks
         lines.append(f"run took {time.monotonic() - started:.0f} s")
         text = "\n".join(lines)

@@ -26,13 +26,13 @@ import sqlite3
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from sqlite_utils import Database
 
 from benchmarks.data import AUTHORS, EVENT_COLUMNS, KINDS, TEXTS
 from benchmarks.report import Row, median, milliseconds, ms, ratio
-from sqlite_utils import Database
-
 from ir_console.model import EventSource, HypothesisResult, Section, Severity, Status, Triage
 from ir_console.model.clock import to_iso, truncate_to_ms
 from ir_console.store import Store
@@ -41,17 +41,35 @@ from ir_console.store import search as search_index
 INCIDENTS = 1_000
 EVENTS = 1_000_000
 COMMON_WORD = "checkout"  # in every title and in a fifth of the events
-RARE_WORD = "zeppelin"    # in RARE_EVENTS events, spread over the archive
-EVENTS_WORD = "pod"       # in three event texts of five, in no title, triage field or post-mortem
+RARE_WORD = "zeppelin"  # in RARE_EVENTS events, spread over the archive
+EVENTS_WORD = "pod"  # in three event texts of five, in no title, triage field or post-mortem
 RARE_EVENTS = 10
 SIMILAR_TEXT = "Card payments declined at checkout after deploy; replica lag on the payments database"
 
-SYMPTOMS = ["Checkout returns 500s", "Checkout latency over 2 s", "Checkout payments declined",
-            "Checkout cart empties", "Checkout search times out", "Checkout login loops"]
-CAUSES = ["connection pool exhaustion on payments-db", "bad deploy of payments-svc", "expired TLS certificate",
-          "replica lag on orders-db", "memory leak in cart-svc", "feature flag misconfigured"]
-FIXES = ["rolled back the deploy", "raised the pool size and restarted", "rotated the certificate",
-         "failed over to the standby", "restarted with a memory limit", "disabled the flag"]
+SYMPTOMS = [
+    "Checkout returns 500s",
+    "Checkout latency over 2 s",
+    "Checkout payments declined",
+    "Checkout cart empties",
+    "Checkout search times out",
+    "Checkout login loops",
+]
+CAUSES = [
+    "connection pool exhaustion on payments-db",
+    "bad deploy of payments-svc",
+    "expired TLS certificate",
+    "replica lag on orders-db",
+    "memory leak in cart-svc",
+    "feature flag misconfigured",
+]
+FIXES = [
+    "rolled back the deploy",
+    "raised the pool size and restarted",
+    "rotated the certificate",
+    "failed over to the standby",
+    "restarted with a memory limit",
+    "disabled the flag",
+]
 
 
 @dataclass(frozen=True)
@@ -69,7 +87,7 @@ def build_archive(path: Path, incidents: int = INCIDENTS, events: int = EVENTS, 
     with the triggers left on for a million events; either way the index ends up the same."""
     started = time.monotonic()
     rng = random.Random(20261127)
-    now = truncate_to_ms(datetime.now(timezone.utc))
+    now = truncate_to_ms(datetime.now(UTC))
     first = now - timedelta(hours=4 * incidents + 24)
     ids = declare_incidents(path, incidents, first, rng)
     conn = sqlite3.connect(path, isolation_level=None)
@@ -113,11 +131,18 @@ def declare_incidents(path: Path, incidents: int, first: datetime, rng: random.R
             declared = first + timedelta(hours=4 * number)
             cause = rng.randrange(len(CAUSES))
             incident = store.create_incident(
-                f"{SYMPTOMS[number % len(SYMPTOMS)]} ({number})", Severity(1 + number % 4),
-                triage=Triage(reporter=rng.choice(AUTHORS) or "pager",
-                              happening=f"{SYMPTOMS[cause]} for {rng.randrange(1, 60)}% of requests",
-                              affected="card payments in eu-west", changed=f"deploy 2026.{number}"),
-                detected_at=declared - timedelta(minutes=rng.randrange(1, 10)), author="dana", now=declared)
+                f"{SYMPTOMS[number % len(SYMPTOMS)]} ({number})",
+                Severity(1 + number % 4),
+                triage=Triage(
+                    reporter=rng.choice(AUTHORS) or "pager",
+                    happening=f"{SYMPTOMS[cause]} for {rng.randrange(1, 60)}% of requests",
+                    affected="card payments in eu-west",
+                    changed=f"deploy 2026.{number}",
+                ),
+                detected_at=declared - timedelta(minutes=rng.randrange(1, 10)),
+                author="dana",
+                now=declared,
+            )
             ids.append(incident.id)
     return ids
 
@@ -133,21 +158,45 @@ def write_outcomes(conn: sqlite3.Connection, ids: list[int], first: datetime, rn
         conn.execute(
             "UPDATE incidents SET impact_started_at = ?, acknowledged_at = ?, mitigated_at = ?, resolved_at = ?, "
             "status = ?, commander = ? WHERE id = ?",
-            [at(-rng.randrange(10, 30)), at(rng.randrange(1, 10)), at(rng.randrange(10, 60)),
-             at(rng.randrange(60, 300)) if resolved else None,
-             (Status.RESOLVED if resolved else Status.MONITORING).value, rng.choice(AUTHORS[:4]), incident_id])
-        guesses = [(CAUSES[cause], HypothesisResult.CONFIRMED),
-                   (CAUSES[(cause + 1) % len(CAUSES)], HypothesisResult.REJECTED)]
+            [
+                at(-rng.randrange(10, 30)),
+                at(rng.randrange(1, 10)),
+                at(rng.randrange(10, 60)),
+                at(rng.randrange(60, 300)) if resolved else None,
+                (Status.RESOLVED if resolved else Status.MONITORING).value,
+                rng.choice(AUTHORS[:4]),
+                incident_id,
+            ],
+        )
+        guesses = [
+            (CAUSES[cause], HypothesisResult.CONFIRMED),
+            (CAUSES[(cause + 1) % len(CAUSES)], HypothesisResult.REJECTED),
+        ]
         for rank, (statement, result) in enumerate(guesses, start=1):
             conn.execute(
                 "INSERT INTO hypotheses (uuid, incident_id, statement, evidence_for, evidence_against, test, result, "
                 "rank, author, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [str(uuid.uuid4()), incident_id, statement, "errors began with the change", "", "check the graphs",
-                 result.value, rank, "lee", at(20), at(40)])
+                [
+                    str(uuid.uuid4()),
+                    incident_id,
+                    statement,
+                    "errors began with the change",
+                    "",
+                    "check the graphs",
+                    result.value,
+                    rank,
+                    "lee",
+                    at(20),
+                    at(40),
+                ],
+            )
         if resolved:
             for section, body in ((Section.ROOT_CAUSE, CAUSES[cause]), (Section.RESOLUTION_RECOVERY, FIXES[cause])):
-                conn.execute("INSERT INTO postmortem_sections (incident_id, section, body, updated_by, updated_at) "
-                             "VALUES (?, ?, ?, ?, ?)", [incident_id, section.value, body, "dana", at(600)])
+                conn.execute(
+                    "INSERT INTO postmortem_sections (incident_id, section, body, updated_by, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [incident_id, section.value, body, "dana", at(600)],
+                )
 
 
 def insert_events(conn: sqlite3.Connection, ids: list[int], events: int, first: datetime) -> None:
@@ -167,10 +216,20 @@ def insert_events(conn: sqlite3.Connection, ids: list[int], events: int, first: 
             text = TEXTS[n % len(TEXTS)].format(n=100 + (n * 7919) % 9000, pod=n % 37)
             if n % rare_every == rare_every // 2:
                 text += f" ({RARE_WORD} alert)"
-            rows.append((str(uuid.uuid4()), incident_id, occurred, occurred, kind.value, text,
-                         AUTHORS[n % len(AUTHORS)],
-                         (EventSource.SIGNAL if kind.value == "signal" else EventSource.CONSOLE).value,
-                         int(n % 997 == 0), 1))
+            rows.append(
+                (
+                    str(uuid.uuid4()),
+                    incident_id,
+                    occurred,
+                    occurred,
+                    kind.value,
+                    text,
+                    AUTHORS[n % len(AUTHORS)],
+                    (EventSource.SIGNAL if kind.value == "signal" else EventSource.CONSOLE).value,
+                    int(n % 997 == 0),
+                    1,
+                )
+            )
         conn.executemany(sql, rows)
         written += count
 
@@ -202,34 +261,76 @@ def measure(archive: Archive, repeats: int = 20) -> tuple[list[Row], list[str]]:
         def bare_search(word: str):
             return lambda: raw.execute(
                 f"SELECT rowid FROM {search_index.EVENTS_INDEX} WHERE {search_index.EVENTS_INDEX} MATCH ? "
-                "ORDER BY rowid DESC LIMIT 50", [search_index.phrase(word)]).fetchall()
+                "ORDER BY rowid DESC LIMIT 50",
+                [search_index.phrase(word)],
+            ).fetchall()
 
-        month_ago = datetime.now(timezone.utc) - timedelta(days=30)
+        month_ago = datetime.now(UTC) - timedelta(days=30)
         cases = [
             (f"incident list, all ({scale})", lambda: store.incident_summaries(), bare_list, "< 300 ms"),
-            ("incident list, all, with event counts",
-             lambda: store.incident_summaries(event_counts=True), bare_list, "< 300 ms"),
-            ("incident list, resolved SEV-1/2 of the last 30 days",
-             lambda: store.incident_summaries(statuses=[Status.RESOLVED], severities=[Severity.SEV1, Severity.SEV2],
-                                              since=month_ago), bare_list, "< 300 ms"),
-            ("incident list, all, sorted by duration",
-             lambda: store.incident_summaries(sort="duration"), bare_list, "< 300 ms"),
-            (f"search, first 50, common word ({COMMON_WORD!r})", lambda: store.search(COMMON_WORD),
-             bare_search(COMMON_WORD), "< 50 ms"),
-            (f"search, first 50, rare word ({RARE_WORD!r}, {RARE_EVENTS} events)", lambda: store.search(RARE_WORD),
-             bare_search(RARE_WORD), "< 50 ms"),
-            (f"search, first 50, word in events only ({EVENTS_WORD!r}, 3 in 5 events)",
-             lambda: store.search(EVENTS_WORD), bare_search(EVENTS_WORD), "< 50 ms"),
-            (f"search, 50 at offset 5,000 ({COMMON_WORD!r})", lambda: store.search(COMMON_WORD, offset=5000),
-             bare_search(COMMON_WORD), "–"),
-            ("similar incidents, 5, for a triage-sized text",
-             lambda: store.similar_incidents(SIMILAR_TEXT, exclude_incident_id=None), bare_search("payments"), "–"),
+            (
+                "incident list, all, with event counts",
+                lambda: store.incident_summaries(event_counts=True),
+                bare_list,
+                "< 300 ms",
+            ),
+            (
+                "incident list, resolved SEV-1/2 of the last 30 days",
+                lambda: store.incident_summaries(
+                    statuses=[Status.RESOLVED], severities=[Severity.SEV1, Severity.SEV2], since=month_ago
+                ),
+                bare_list,
+                "< 300 ms",
+            ),
+            (
+                "incident list, all, sorted by duration",
+                lambda: store.incident_summaries(sort="duration"),
+                bare_list,
+                "< 300 ms",
+            ),
+            (
+                f"search, first 50, common word ({COMMON_WORD!r})",
+                lambda: store.search(COMMON_WORD),
+                bare_search(COMMON_WORD),
+                "< 50 ms",
+            ),
+            (
+                f"search, first 50, rare word ({RARE_WORD!r}, {RARE_EVENTS} events)",
+                lambda: store.search(RARE_WORD),
+                bare_search(RARE_WORD),
+                "< 50 ms",
+            ),
+            (
+                f"search, first 50, word in events only ({EVENTS_WORD!r}, 3 in 5 events)",
+                lambda: store.search(EVENTS_WORD),
+                bare_search(EVENTS_WORD),
+                "< 50 ms",
+            ),
+            (
+                f"search, 50 at offset 5,000 ({COMMON_WORD!r})",
+                lambda: store.search(COMMON_WORD, offset=5000),
+                bare_search(COMMON_WORD),
+                "–",
+            ),
+            (
+                "similar incidents, 5, for a triage-sized text",
+                lambda: store.similar_incidents(SIMILAR_TEXT, exclude_incident_id=None),
+                bare_search("payments"),
+                "–",
+            ),
         ]
         for label, call, baseline, target in cases:
             first, times, result = timed(call, repeats)
             _, base_times, _ = timed(baseline, repeats)
-            rows.append(Row(f"{label} (median of {repeats})", milliseconds(times), milliseconds(base_times),
-                            ratio(median(times), median(base_times)), target))
+            rows.append(
+                Row(
+                    f"{label} (median of {repeats})",
+                    milliseconds(times),
+                    milliseconds(base_times),
+                    ratio(median(times), median(base_times)),
+                    target,
+                )
+            )
             rows.append(Row("  first call (pages not yet cached)", ms(first)))
             checks.append(f"check: {label}: {describe(result)}")
     size = archive.path.stat().st_size / 2**20

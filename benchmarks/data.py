@@ -13,17 +13,30 @@ import shutil
 import sqlite3
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ir_console.model import EventKind, EventSource, Severity, Triage
 from ir_console.model.clock import to_iso, truncate_to_ms
 from ir_console.store import Store
 
-EVENT_COLUMNS = ("uuid", "incident_id", "occurred_at", "recorded_at", "kind", "text", "author", "source",
-                 "key_moment", "revision")
-KINDS = [EventKind.NOTE] * 6 + [EventKind.SIGNAL] * 3 + [EventKind.ALERT, EventKind.ACTION, EventKind.EVIDENCE,
-                                                          EventKind.DECISION]
+EVENT_COLUMNS = (
+    "uuid",
+    "incident_id",
+    "occurred_at",
+    "recorded_at",
+    "kind",
+    "text",
+    "author",
+    "source",
+    "key_moment",
+    "revision",
+)
+KINDS = (
+    [EventKind.NOTE] * 6
+    + [EventKind.SIGNAL] * 3
+    + [EventKind.ALERT, EventKind.ACTION, EventKind.EVIDENCE, EventKind.DECISION]
+)
 AUTHORS = ["dana", "lee", "sam", "priya", "alertmanager", ""]
 TEXTS = [
     "checkout-api p99 latency {n} ms on pod-{pod}",
@@ -50,32 +63,48 @@ def build_incident(path: Path, events: int, *, step: timedelta = timedelta(secon
     Returns the incident id. The WAL is checkpointed and truncated at the end, so the file is in
     the state a console finds after a quiet night.
     """
-    now = truncate_to_ms(datetime.now(timezone.utc))
+    now = truncate_to_ms(datetime.now(UTC))
     start = now - step * (events + 60)
     with Store.open(path) as store:
         incident = store.create_incident(
-            "Checkout 500s after deploy", Severity.SEV2,
-            triage=Triage(reporter="pager", happening="checkout returns 500 for some card payments",
-                          affected="checkout, EU", changed="deploy 2026.11.27-1"),
-            detected_at=start - timedelta(minutes=1), author="dana", now=start)
+            "Checkout 500s after deploy",
+            Severity.SEV2,
+            triage=Triage(
+                reporter="pager",
+                happening="checkout returns 500 for some card payments",
+                affected="checkout, EU",
+                changed="deploy 2026.11.27-1",
+            ),
+            detected_at=start - timedelta(minutes=1),
+            author="dana",
+            now=start,
+        )
     bulk = max(0, events - 2)  # create_incident wrote two milestone events
     rows = []
     for i in range(bulk):
         occurred = start + step * (i + 1)
         kind = KINDS[i % len(KINDS)]
-        rows.append((
-            str(uuid.uuid4()), incident.id, to_iso(occurred), to_iso(occurred), kind.value,
-            TEXTS[i % len(TEXTS)].format(n=100 + (i * 7919) % 9000, pod=i % 37),
-            AUTHORS[i % len(AUTHORS)],
-            (EventSource.SIGNAL if kind is EventKind.SIGNAL else EventSource.CONSOLE).value,
-            int(i % 997 == 0), 1,
-        ))
+        rows.append(
+            (
+                str(uuid.uuid4()),
+                incident.id,
+                to_iso(occurred),
+                to_iso(occurred),
+                kind.value,
+                TEXTS[i % len(TEXTS)].format(n=100 + (i * 7919) % 9000, pod=i % 37),
+                AUTHORS[i % len(AUTHORS)],
+                (EventSource.SIGNAL if kind is EventKind.SIGNAL else EventSource.CONSOLE).value,
+                int(i % 997 == 0),
+                1,
+            )
+        )
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute("PRAGMA synchronous = OFF")  # the build, not what is measured
         conn.execute("BEGIN")
         conn.executemany(
-            f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})", rows)
+            f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})", rows
+        )
         conn.execute("COMMIT")
         count = conn.execute("SELECT count(*) FROM events WHERE incident_id = ?", [incident.id]).fetchone()[0]
         if count != events:

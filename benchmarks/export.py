@@ -15,7 +15,6 @@ from pathlib import Path
 
 from benchmarks.data import build_incident
 from benchmarks.report import Row, median, milliseconds, ratio
-
 from ir_console.render.markdown import postmortem_markdown
 from ir_console.store import Store
 from ir_console.store.exchange import export_incident
@@ -23,7 +22,7 @@ from ir_console.store.exchange import export_incident
 EVENTS = 10_000
 
 
-def _timed(run, repeats: int) -> tuple[float, list[float]]:  # noqa: ANN001
+def _timed(run, repeats: int) -> tuple[float, list[float]]:
     times = []
     for _ in range(repeats + 1):
         started = time.perf_counter()
@@ -39,8 +38,9 @@ def measure(folder: Path, repeats: int = 10) -> tuple[list[Row], list[str]]:
         raw = store.db.conn
 
         def baseline() -> str:
-            rows = raw.execute("SELECT * FROM events WHERE incident_id = ? ORDER BY occurred_at, id",
-                               [incident_id]).fetchall()
+            rows = raw.execute(
+                "SELECT * FROM events WHERE incident_id = ? ORDER BY occurred_at, id", [incident_id]
+            ).fetchall()
             return "\n".join(str(row[6]) for row in rows)
 
         def markdown() -> str:
@@ -54,11 +54,21 @@ def measure(folder: Path, repeats: int = 10) -> tuple[list[Row], list[str]]:
         first_json, js = _timed(as_json, repeats)
         sizes = len(markdown().encode()), len(as_json().encode())
     rows = [
-        Row(f"export post-mortem Markdown, {EVENTS:,}-event incident (median of {repeats})", milliseconds(md),
-            milliseconds(base) + " (SELECT events)", ratio(median(md), median(base))),
-        Row(f"export incident JSON, {EVENTS:,} events (median of {repeats})", milliseconds(js),
-            milliseconds(base) + " (SELECT events)", ratio(median(js), median(base))),
+        Row(
+            f"export post-mortem Markdown, {EVENTS:,}-event incident (median of {repeats})",
+            milliseconds(md),
+            milliseconds(base) + " (SELECT events)",
+            ratio(median(md), median(base)),
+        ),
+        Row(
+            f"export incident JSON, {EVENTS:,} events (median of {repeats})",
+            milliseconds(js),
+            milliseconds(base) + " (SELECT events)",
+            ratio(median(js), median(base)),
+        ),
     ]
-    checks = [f"check: export sizes: Markdown {sizes[0] / 1024:.0f} KiB, JSON {sizes[1] / 1024:.0f} KiB; "
-              f"first (cold) runs {first_md:.0f} ms and {first_json:.0f} ms"]
+    checks = [
+        f"check: export sizes: Markdown {sizes[0] / 1024:.0f} KiB, JSON {sizes[1] / 1024:.0f} KiB; "
+        f"first (cold) runs {first_md:.0f} ms and {first_json:.0f} ms"
+    ]
     return rows, checks

@@ -62,7 +62,7 @@ path = "{log}"
 
 
 class _Healthy(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+    def do_GET(self) -> None:
         body = b"ok"
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
@@ -75,8 +75,13 @@ class _Healthy(BaseHTTPRequestHandler):
 
 def _make_repo(path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "b@example.com",
-           "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "b@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "bench",
+        "GIT_AUTHOR_EMAIL": "b@example.com",
+        "GIT_COMMITTER_NAME": "bench",
+        "GIT_COMMITTER_EMAIL": "b@example.com",
+    }
     for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "Deploy v2.41.0"]):
         subprocess.run(["git", "-C", str(path), *args], check=True, env=env, capture_output=True)
 
@@ -99,12 +104,16 @@ def measure(db: Path, folder: Path, seconds: float, cwd: str) -> dict[str, dict]
             config.write_text(_config_text(mode, server.server_address[1], listener.getsockname()[1], repo, log))
             output = subprocess.run(
                 [sys.executable, "-m", "benchmarks.idle", mode, str(db), str(config), str(seconds)],
-                capture_output=True, text=True, cwd=cwd, timeout=seconds + 120,
-                env={**os.environ, "IR_CONSOLE_USER": "bench"})
+                capture_output=True,
+                text=True,
+                cwd=cwd,
+                timeout=seconds + 120,
+                env={**os.environ, "IR_CONSOLE_USER": "bench"},
+            )
             line = next((ln for ln in output.stdout.splitlines() if ln.startswith(MARK)), None)
             if line is None:
                 raise RuntimeError(f"idle {mode}: no result\n{output.stdout[-2000:]}\n{output.stderr[-2000:]}")
-            results[mode] = json.loads(line[len(MARK):])
+            results[mode] = json.loads(line[len(MARK) :])
     finally:
         server.shutdown()
         listener.close()

@@ -37,7 +37,7 @@ import sqlite3
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ir_console.model.clock import to_iso
@@ -61,7 +61,7 @@ class LatencyResult:
 class FrameProbe:
     """Wraps `app._display`: notes when a frame shows `text` on one row of a region."""
 
-    def __init__(self, app, marks: dict[str, float]) -> None:  # noqa: ANN001
+    def __init__(self, app, marks: dict[str, float]) -> None:
         self.app = app
         self.marks = marks
         self.marks_at_seen: dict[str, float] = {}
@@ -73,12 +73,12 @@ class FrameProbe:
         self.frames = 0
         app._display = self._display
 
-    def arm(self, text: str, region) -> None:  # noqa: ANN001
+    def arm(self, text: str, region) -> None:
         self.text, self.seen, self.frames = text, None, 0
         self.row = (region.bottom - 1, region.x, region.right)
         self.shown.clear()
 
-    def _display(self, screen, update) -> None:  # noqa: ANN001
+    def _display(self, screen, update) -> None:
         now = time.perf_counter()
         if self.text is not None and self.seen is None and update is not None and screen is self.app.screen:
             self.frames += 1
@@ -90,7 +90,7 @@ class FrameProbe:
         self.original(screen, update)
 
 
-def frame_row(update, y: int, x1: int, x2: int) -> str | None:  # noqa: ANN001
+def frame_row(update, y: int, x1: int, x2: int) -> str | None:
     """The text a compositor update puts on screen row `y` between columns x1 and x2, or None
     when the update does not touch that row."""
     from textual._compositor import ChopsUpdate, LayoutUpdate
@@ -110,12 +110,11 @@ def frame_row(update, y: int, x1: int, x2: int) -> str | None:  # noqa: ANN001
     if isinstance(update, ChopsUpdate):
         if y not in {span_y for span_y, _, _ in update.spans} or y >= len(update.chops):
             return None
-        return "".join(strip.text for x, strip in update.chops[y].items()
-                       if strip is not None and x1 <= x < x2)
+        return "".join(strip.text for x, strip in update.chops[y].items() if strip is not None and x1 <= x < x2)
     return None
 
 
-def type_text(app, text: str) -> None:  # noqa: ANN001
+def type_text(app, text: str) -> None:
     """Key events for `text`, through the driver like real keys, without the pilot's per-key
     idle waits (two 20 ms sleeps a key); the caller pauses once afterwards."""
     from textual import events
@@ -129,8 +128,10 @@ def type_text(app, text: str) -> None:  # noqa: ANN001
 class Baseline:
     """One durable event insert, as bare as SQLite allows, on its own connection."""
 
-    SQL = ("INSERT INTO events (uuid, incident_id, occurred_at, recorded_at, kind, text, author, source, "
-           "key_moment, revision) VALUES (?, ?, ?, ?, 'note', ?, 'bench', 'console', 0, 1)")
+    SQL = (
+        "INSERT INTO events (uuid, incident_id, occurred_at, recorded_at, kind, text, author, source, "
+        "key_moment, revision) VALUES (?, ?, ?, ?, 'note', ?, 'bench', 'console', 0, 1)"
+    )
 
     def __init__(self, path: Path, incident_id: int) -> None:
         self.conn = sqlite3.connect(path, isolation_level=None)
@@ -140,7 +141,7 @@ class Baseline:
 
     def insert(self, text: str) -> float:
         """Milliseconds for BEGIN IMMEDIATE, INSERT, COMMIT."""
-        now = to_iso(datetime.now(timezone.utc))
+        now = to_iso(datetime.now(UTC))
         row = (str(uuid.uuid4()), self.incident_id, now, now, text)
         start = time.perf_counter()
         self.conn.execute("BEGIN IMMEDIATE")
@@ -170,7 +171,7 @@ async def _run(console_db: Path, baseline_db: Path, incident_id: int, entries: i
 
             original_write = app.write
 
-            async def timed_write(change):  # noqa: ANN001, ANN202
+            async def timed_write(change):
                 marks.setdefault("write_start", time.perf_counter())
                 value = await original_write(change)
                 marks.setdefault("write_done", time.perf_counter())
@@ -186,14 +187,14 @@ async def _run(console_db: Path, baseline_db: Path, incident_id: int, entries: i
             compositor = screen._compositor
             original_render = compositor.render_update
 
-            def timed_render(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            def timed_render(*args, **kwargs):
                 marks["render_start"] = time.perf_counter()
                 marks["pages_in_render"] = 0.0
                 return original_render(*args, **kwargs)
 
             original_page = store.events_page
 
-            def timed_page(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            def timed_page(*args, **kwargs):
                 page_start = time.perf_counter()
                 try:
                     return original_page(*args, **kwargs)
@@ -227,7 +228,7 @@ async def _run(console_db: Path, baseline_db: Path, incident_id: int, entries: i
                 await pilot.press("enter")
                 try:
                     await asyncio.wait_for(probe.shown.wait(), TIMEOUT)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     result.timeouts += 1
                     await pilot.pause()
                     entry.value = ""

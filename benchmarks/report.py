@@ -78,13 +78,14 @@ def filesystem(path: Path) -> str:
             if str(path).startswith(part.mountpoint) and (best is None or len(part.mountpoint) > len(best.mountpoint)):
                 best = part
         return f"{best.fstype} on {best.mountpoint}" if best else "?"
-    except Exception:  # noqa: BLE001 - a description, never worth failing over
+    except Exception:
         return "?"
 
 
 def machine(tmp: Path) -> str:
-    import textual
     from importlib.metadata import version
+
+    import textual
 
     try:
         textual_version = textual.__version__
@@ -95,16 +96,17 @@ def machine(tmp: Path) -> str:
     from textual import constants
 
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    return (f"machine: {os.cpu_count()} CPUs, load {load}; Python {platform.python_version()} "
-            f"({sys.implementation.name}); Textual {textual_version} (frame cap {constants.MAX_FPS} fps); "
-            f"SQLite {sqlite3.sqlite_version}; "
-            f"{platform.platform()}; databases in {tmp} ({filesystem(tmp)})")
+    return (
+        f"machine: {os.cpu_count()} CPUs, load {load}; Python {platform.python_version()} "
+        f"({sys.implementation.name}); Textual {textual_version} (frame cap {constants.MAX_FPS} fps); "
+        f"SQLite {sqlite3.sqlite_version}; "
+        f"{platform.platform()}; databases in {tmp} ({filesystem(tmp)})"
+    )
 
 
 def write_results(path: Path, text: str, command: str) -> None:
     path.write_text(
         "# Benchmark results\n\n"
         f"Written by `{command}`. Medians of fresh runs on a shared machine: read the ratios, not the "
-        "absolute figures. See `benchmarks/__init__.py` and the module docstrings for what is timed.\n\n"
-        + text + "\n"
+        "absolute figures. See `benchmarks/__init__.py` and the module docstrings for what is timed.\n\n" + text + "\n"
     )

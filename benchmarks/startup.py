@@ -47,20 +47,19 @@ SIZE = (160, 48)
 MARK = "BENCH-STARTUP "
 
 
-def _probe(base):  # noqa: ANN001, ANN202 - builds a subclass of whichever App is measured
+def _probe(base):
     class Probe(base):
         first_frame: float | None = None
         first_rows: list[str] = []
         timeline_row: str | None = None
         timeline_count: int | None = None
 
-        def _display(self, screen, renderable) -> None:  # noqa: ANN001
+        def _display(self, screen, renderable) -> None:
             if renderable is not None and self.first_frame is None:
                 self.first_frame = time.monotonic()
                 self.first_frame_cpu = time.process_time()
                 # After the clock was read: keep the frame's text to check what it showed.
-                self.first_rows = ["".join(strip.text for strip in line)
-                                   for line in getattr(renderable, "strips", [])]
+                self.first_rows = ["".join(strip.text for strip in line) for line in getattr(renderable, "strips", [])]
             super()._display(screen, renderable)
 
         def on_ready(self) -> None:
@@ -72,7 +71,7 @@ def _probe(base):  # noqa: ANN001, ANN202 - builds a subclass of whichever App i
                 region = timeline.content_region
                 y = region.bottom - 1
                 if 0 <= y < len(self.first_rows):
-                    self.timeline_row = self.first_rows[y][region.x:region.right].rstrip()
+                    self.timeline_row = self.first_rows[y][region.x : region.right].rstrip()
             self.exit()
 
     return Probe
@@ -120,8 +119,13 @@ def run_bare() -> dict:
     t_app = time.monotonic()
     app = _probe(BareApp)()
     app.run(headless=True, size=SIZE)
-    return {**marks, "t_app": t_app, "first_frame": app.first_frame, "ready": getattr(app, "ready", None),
-            "cpu_to_frame": getattr(app, "first_frame_cpu", None)}
+    return {
+        **marks,
+        "t_app": t_app,
+        "first_frame": app.first_frame,
+        "ready": getattr(app, "ready", None),
+        "cpu_to_frame": getattr(app, "first_frame_cpu", None),
+    }
 
 
 def run_console(db: str) -> dict:
@@ -135,10 +139,16 @@ def run_console(db: str) -> dict:
     app = _probe(IrConsoleApp)(store)
     app.run(headless=True, size=SIZE)
     store.close()
-    return {**marks, "t_app": t_app, "store_open": t_opened - t_app,
-            "first_frame": app.first_frame, "ready": getattr(app, "ready", None),
-            "cpu_to_frame": getattr(app, "first_frame_cpu", None),
-            "timeline_count": app.timeline_count, "timeline_last_row": app.timeline_row}
+    return {
+        **marks,
+        "t_app": t_app,
+        "store_open": t_opened - t_app,
+        "first_frame": app.first_frame,
+        "ready": getattr(app, "ready", None),
+        "cpu_to_frame": getattr(app, "first_frame_cpu", None),
+        "timeline_count": app.timeline_count,
+        "timeline_last_row": app.timeline_row,
+    }
 
 
 def main() -> None:
@@ -179,12 +189,13 @@ def measure(kind: str, db: str | None, *, cwd: str, timeout: float = 60) -> dict
     args.append(repr(spawned))
     if db is not None:
         args.append(db)
-    done = subprocess.run(args, cwd=cwd, env=child_env(), stdin=subprocess.DEVNULL, capture_output=True,
-                          text=True, timeout=timeout)
+    done = subprocess.run(
+        args, cwd=cwd, env=child_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout
+    )
     lines = [line for line in done.stdout.splitlines() if line.startswith(MARK)]
     if done.returncode != 0 or not lines:
         raise RuntimeError(f"startup child {kind} failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return json.loads(lines[-1][len(MARK):])
+    return json.loads(lines[-1][len(MARK) :])
 
 
 if __name__ == "__main__":

@@ -48,9 +48,9 @@ from ir_console.render.status import draft_status_update, status_update
 from ir_console.render.text import one_line
 from ir_console.store import NotFound, Store, StoreError, WriteFailed
 from ir_console.store.exchange import export_incident, import_incident
+from ir_console.store.opening import describe_database_error, is_writable
 from ir_console.store.search import search_words
 from ir_console.store.store import SUMMARY_SORTS, ResolvedRefusal, refuse_if_resolved
-from ir_console.store.opening import describe_database_error, is_writable
 
 
 def current_user() -> str:
@@ -67,7 +67,7 @@ class Fail(click.ClickException):
         super().__init__(message)
         self.exit_code = exit_code
 
-    def show(self, file=None) -> None:  # noqa: ANN001 - click's signature
+    def show(self, file=None) -> None:
         click.echo(f"ir-console: {one_line(self.message)}", err=True)
 
 
@@ -133,14 +133,29 @@ class DefaultCommandGroup(click.Group):
             return super().invoke(ctx)
 
 
-@click.group(cls=DefaultCommandGroup, invoke_without_command=True,
-             context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), envvar="IR_CONSOLE_DB",
-              help="Database file (default: incidents.db in the user data dir; env IR_CONSOLE_DB).")
-@click.option("--config", "config", type=click.Path(path_type=Path), envvar="IR_CONSOLE_CONFIG",
-              help="Configuration file (default: config.toml in the user config dir; env IR_CONSOLE_CONFIG).")
-@click.option("--list", "start_with_incidents", is_flag=True,
-              help="Open the console on the incidents list (filter, sort, search, stats).")
+@click.group(
+    cls=DefaultCommandGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="IR_CONSOLE_DB",
+    help="Database file (default: incidents.db in the user data dir; env IR_CONSOLE_DB).",
+)
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(path_type=Path),
+    envvar="IR_CONSOLE_CONFIG",
+    help="Configuration file (default: config.toml in the user config dir; env IR_CONSOLE_CONFIG).",
+)
+@click.option(
+    "--list",
+    "start_with_incidents",
+    is_flag=True,
+    help="Open the console on the incidents list (filter, sort, search, stats).",
+)
 @click.version_option(__version__, prog_name="ir-console")
 @click.pass_context
 def main(ctx: click.Context, db: Path | None, config: Path | None, start_with_incidents: bool) -> None:
@@ -163,8 +178,9 @@ def open_console(ctx: click.Context, *, start_with_incidents: bool = False) -> N
         # What the war room reads first: a file too damaged for it is refused here in one line
         # (exit 2); damage further in is shown in a banner by the running console.
         store.latest_open_incident()
-    status = run_console(store, author=current_user(), config=load_config(ctx.obj["config"]),
-                         start_with_incidents=start_with_incidents)
+    status = run_console(
+        store, author=current_user(), config=load_config(ctx.obj["config"]), start_with_incidents=start_with_incidents
+    )
     if status:
         ctx.exit(status)
 
@@ -177,21 +193,30 @@ def open_console(ctx: click.Context, *, start_with_incidents: bool = False) -> N
 @click.option("--affected", default="", help="Who's affected.")
 @click.option("--changed", default="", help="What changed recently.")
 @click.option("--detected", default=None, metavar="TIME", help=f"Time detected (default: now). TIME: {SYNTAX}.")
-@click.option("--impact-started", "impact_started", default=None, metavar="TIME",
-              help=f"When impact started, the first symptom ({SYNTAX}); gives time to detect.")
+@click.option(
+    "--impact-started",
+    "impact_started",
+    default=None,
+    metavar="TIME",
+    help=f"When impact started, the first symptom ({SYNTAX}); gives time to detect.",
+)
 @click.option("--by", "author", default=None, help="Who declares it (default: your user name).")
 @click.pass_context
-def new_incident(ctx, title, severity, reporter, happening, affected, changed, detected, impact_started,
-                 author) -> None:
+def new_incident(
+    ctx, title, severity, reporter, happening, affected, changed, detected, impact_started, author
+) -> None:
     """Declare an incident; prints its id alone."""
     detected_at = parse_time(detected, "--detected", past=True)
     impact_started_at = parse_time(impact_started, "--impact-started", past=True)
     store = open_store(ctx, create=True)
     with reported_errors():
         incident = store.create_incident(
-            title, Severity(int(severity)),
+            title,
+            Severity(int(severity)),
             triage=Triage(reporter=reporter, happening=happening, affected=affected, changed=changed),
-            detected_at=detected_at, impact_started_at=impact_started_at, author=author or current_user(),
+            detected_at=detected_at,
+            impact_started_at=impact_started_at,
+            author=author or current_user(),
             source=EventSource.CLI,
         )
     click.echo(incident.ref)
@@ -221,8 +246,11 @@ def refuse_on_resolved(incident: Incident, what: str, hint: str) -> None:
 @click.option("--at", "at", default=None, metavar="TIME", help=f"When it happened (default: now). TIME: {SYNTAX}.")
 @click.option("--by", "author", default=None, help="Author (default: your user name).")
 @click.option("--key", "key_moment", is_flag=True, help="Mark as a key moment.")
-@click.option("--correction", is_flag=True,
-              help="A correction added in the review of a resolved incident; its text starts \"Correction: \".")
+@click.option(
+    "--correction",
+    is_flag=True,
+    help='A correction added in the review of a resolved incident; its text starts "Correction: ".',
+)
 @click.pass_context
 def log_event(ctx, text, incident_key, kind, at, author, key_moment, correction) -> None:
     """Append TEXT to the timeline (`-` reads it from stdin).
@@ -237,9 +265,16 @@ def log_event(ctx, text, incident_key, kind, at, author, key_moment, correction)
         incident = resolve_incident(store, incident_key)
         if not correction:
             refuse_on_resolved(incident, "a new entry", "add it to the review with --correction")
-        event = store.add_event(incident.id, text, kind=EventKind.parse(kind), occurred_at=occurred_at,
-                                author=author if author is not None else current_user(), source=EventSource.CLI,
-                                key_moment=key_moment, correction=correction)
+        event = store.add_event(
+            incident.id,
+            text,
+            kind=EventKind.parse(kind),
+            occurred_at=occurred_at,
+            author=author if author is not None else current_user(),
+            source=EventSource.CLI,
+            key_moment=key_moment,
+            correction=correction,
+        )
     click.echo(f"{one_line(incident.ref)} #{event.id}")
 
 
@@ -264,20 +299,48 @@ def parse_milestone(value: str):
 @click.option("--scribe", default=None)
 @click.option("--comms-lead", "comms_lead", default=None)
 @click.option("--tech-lead", "tech_lead", default=None)
-@click.option("--milestone", "milestones", multiple=True, metavar="NAME=TIME",
-              help=f"Repeatable; NAME= clears it. NAME: {', '.join(m.value for m in Milestone)}. TIME: {SYNTAX}.")
+@click.option(
+    "--milestone",
+    "milestones",
+    multiple=True,
+    metavar="NAME=TIME",
+    help=f"Repeatable; NAME= clears it. NAME: {', '.join(m.value for m in Milestone)}. TIME: {SYNTAX}.",
+)
 @click.option("--title", default=None, help="Correct the title.")
 @click.option("--reporter", default=None, help="Who noticed.")
 @click.option("--happening", default=None, help="What's happening (one sentence).")
 @click.option("--affected", default=None, help="Who's affected.")
 @click.option("--changed", default=None, help="What changed recently.")
-@click.option("--at", "at", default=None, metavar="TIME",
-              help=f"When the severity, status, phase or role changes happened (default: now; a status stamps "
-                   f"its milestone then). TIME: {SYNTAX}.")
+@click.option(
+    "--at",
+    "at",
+    default=None,
+    metavar="TIME",
+    help=f"When the severity, status, phase or role changes happened (default: now; a status stamps "
+    f"its milestone then). TIME: {SYNTAX}.",
+)
 @click.option("--by", "author", default=None, help="Who makes the change (default: your user name).")
 @click.pass_context
-def set_fields(ctx, incident_key, severity, reason, status, phase, commander, scribe, comms_lead, tech_lead,
-               milestones, title, reporter, happening, affected, changed, at, author) -> None:
+def set_fields(
+    ctx,
+    incident_key,
+    severity,
+    reason,
+    status,
+    phase,
+    commander,
+    scribe,
+    comms_lead,
+    tech_lead,
+    milestones,
+    title,
+    reporter,
+    happening,
+    affected,
+    changed,
+    at,
+    author,
+) -> None:
     """Change severity, status, phase, roles, milestones, the title or the triage fields; each
     change goes on the timeline.
 
@@ -289,28 +352,57 @@ def set_fields(ctx, incident_key, severity, reason, status, phase, commander, sc
         raise Fail("--title: an incident needs a title")
     parsed_milestones = [parse_milestone(m) for m in milestones]
     when = parse_time(at, "--at", past=True)
-    if when is not None and not (severity or status or phase or commander is not None or scribe is not None
-                                 or comms_lead is not None or tech_lead is not None):
+    if when is not None and not (
+        severity
+        or status
+        or phase
+        or commander is not None
+        or scribe is not None
+        or comms_lead is not None
+        or tech_lead is not None
+    ):
         raise Fail("--at goes with --sev, --status, --phase or a role (milestones take NAME=TIME)")
-    roles = {role: name for role, name in ((Role.COMMANDER, commander), (Role.SCRIBE, scribe),
-                                           (Role.COMMS_LEAD, comms_lead), (Role.TECH_LEAD, tech_lead))
-             if name is not None}
-    triage = {name: value for name, value in (("reporter", reporter), ("happening", happening),
-                                              ("affected", affected), ("changed", changed)) if value is not None}
+    roles = {
+        role: name
+        for role, name in (
+            (Role.COMMANDER, commander),
+            (Role.SCRIBE, scribe),
+            (Role.COMMS_LEAD, comms_lead),
+            (Role.TECH_LEAD, tech_lead),
+        )
+        if name is not None
+    }
+    triage = {
+        name: value
+        for name, value in (
+            ("reporter", reporter),
+            ("happening", happening),
+            ("affected", affected),
+            ("changed", changed),
+        )
+        if value is not None
+    }
     author = author if author is not None else current_user()
     store = open_store(ctx)
     changes = dict(author=author, source=EventSource.CLI)
     with reported_errors():
         incident = store.incident(incident_key)
         # What would move the incident rather than correct it (asking for what it already is changes nothing).
-        asked = [("--sev", Severity(int(severity)) if severity else None, incident.severity),
-                 ("--status", Status.parse(status) if status else None, incident.status),
-                 ("--phase", phase.lower() if phase else None, incident.phase.value.lower())]
-        asked += [(f"--{role.value.replace('_', '-')}", name.strip(), incident.role(role)) for role, name in roles.items()]
+        asked = [
+            ("--sev", Severity(int(severity)) if severity else None, incident.severity),
+            ("--status", Status.parse(status) if status else None, incident.status),
+            ("--phase", phase.lower() if phase else None, incident.phase.value.lower()),
+        ]
+        asked += [
+            (f"--{role.value.replace('_', '-')}", name.strip(), incident.role(role)) for role, name in roles.items()
+        ]
         moving = [option for option, value, current in asked if value is not None and value != current]
         if moving:  # refused before anything is written: all of the command, or none of it
-            refuse_on_resolved(incident, f"changing {', '.join(moving)}",
-                               "corrections (--milestone, --title, triage fields) are allowed")
+            refuse_on_resolved(
+                incident,
+                f"changing {', '.join(moving)}",
+                "corrections (--milestone, --title, triage fields) are allowed",
+            )
         if title is not None or triage:
             store.update_triage(incident.id, title=title, **triage, **changes)
         if severity:
@@ -318,8 +410,7 @@ def set_fields(ctx, incident_key, severity, reason, status, phase, commander, sc
         if status:
             store.set_status(incident.id, Status.parse(status), at=when, **changes)
         if phase:
-            store.set_phase(incident.id, next(p for p in Phase if p.value.lower() == phase.lower()), at=when,
-                            **changes)
+            store.set_phase(incident.id, next(p for p in Phase if p.value.lower() == phase.lower()), at=when, **changes)
         for role, name in roles.items():
             store.set_role(incident.id, role, name, at=when, **changes)
         if parsed_milestones:  # together, so their order is checked on the result
@@ -338,8 +429,9 @@ def find_containment(store: Store, incident: Incident, name: str) -> Containment
     for action in actions:
         if action.action.casefold() == wanted.casefold():
             return action
-    raise ValueError(f"{incident.ref} has no containment action {name!r}: "
-                     f"{', '.join(a.action for a in actions)}, or their numbers")
+    raise ValueError(
+        f"{incident.ref} has no containment action {name!r}: {', '.join(a.action for a in actions)}, or their numbers"
+    )
 
 
 def containment_line(incident: Incident, action: ContainmentAction) -> str:
@@ -388,8 +480,9 @@ def contain(ctx, incident_key, action_name, state, at, detail, owner, undo, auth
         if undo:
             action = store.undo_containment(action.id, **changes)
         elif new_state is not None or moment is not None:
-            action = store.set_containment_state(action.id, new_state or action.state, at=moment, detail=detail,
-                                                 owner=owner, **changes)
+            action = store.set_containment_state(
+                action.id, new_state or action.state, at=moment, detail=detail, owner=owner, **changes
+            )
         elif detail is not None or owner is not None:
             action = store.update_containment(action.id, detail=detail, owner=owner, **changes)
     click.echo(containment_line(incident, action))
@@ -405,9 +498,12 @@ def reopen_command(ctx, incident_key, reason, author) -> None:
     cleared, the reopening a key moment on the timeline. Prints its id."""
     store = open_store(ctx)
     with reported_errors():
-        incident = store.reopen_incident(store.incident(incident_key).id, reason=reason,
-                                         author=author if author is not None else current_user(),
-                                         source=EventSource.CLI)
+        incident = store.reopen_incident(
+            store.incident(incident_key).id,
+            reason=reason,
+            author=author if author is not None else current_user(),
+            source=EventSource.CLI,
+        )
     click.echo(one_line(incident.ref))
 
 
@@ -421,8 +517,9 @@ def incident_json(incident: Incident) -> dict:
         "phase": incident.phase.value,
         "triage": {name: getattr(incident.triage, name) for name in ("reporter", "happening", "affected", "changed")},
         "roles": {role.value: incident.role(role) for role in Role},
-        "milestones": {m.value: to_iso(incident.milestones[m]) if m in incident.milestones else None
-                       for m in Milestone},
+        "milestones": {
+            m.value: to_iso(incident.milestones[m]) if m in incident.milestones else None for m in Milestone
+        },
     }
 
 
@@ -464,22 +561,35 @@ def parse_window(value: str | None, option: str, *, end: bool = False):
 
 def window_options(command):
     """--since and --until: when incidents started (impact started, else detected, else declared)."""
-    command = click.option("--until", default=None, metavar="TIME",
-                           help="Only incidents that started before TIME; a date (local) takes in the whole day. "
-                                "TIME as for --since.")(command)
-    return click.option("--since", default=None, metavar="TIME",
-                        help=f"Only incidents that started at or after TIME; a date means its local midnight. "
-                             f"TIME: {SYNTAX}.")(command)
+    command = click.option(
+        "--until",
+        default=None,
+        metavar="TIME",
+        help="Only incidents that started before TIME; a date (local) takes in the whole day. TIME as for --since.",
+    )(command)
+    return click.option(
+        "--since",
+        default=None,
+        metavar="TIME",
+        help=f"Only incidents that started at or after TIME; a date means its local midnight. TIME: {SYNTAX}.",
+    )(command)
 
 
 @main.command("list")
-@click.option("--status", default="all", type=click.Choice(list(STATUS_FILTERS), case_sensitive=False),
-              show_default=True)
-@click.option("--severity", "severities", multiple=True, type=click.Choice(["1", "2", "3", "4"]),
-              help="Only this severity (repeatable).")
+@click.option(
+    "--status", default="all", type=click.Choice(list(STATUS_FILTERS), case_sensitive=False), show_default=True
+)
+@click.option(
+    "--severity",
+    "severities",
+    multiple=True,
+    type=click.Choice(["1", "2", "3", "4"]),
+    help="Only this severity (repeatable).",
+)
 @window_options
-@click.option("--sort", default="started", type=click.Choice(list(SUMMARY_SORTS)), show_default=True,
-              help="Column to sort by.")
+@click.option(
+    "--sort", default="started", type=click.Choice(list(SUMMARY_SORTS)), show_default=True, help="Column to sort by."
+)
 @click.option("--ascending", is_flag=True, help="Smallest (oldest, first) first instead of largest.")
 @click.option("--json", "as_json", is_flag=True, help="JSON array instead of a table.")
 @click.pass_context
@@ -493,19 +603,27 @@ def list_incidents(ctx, status, severities, since, until, sort, ascending, as_js
         store = open_store(ctx, create=False, reading=True)
         with reported_errors():
             summaries = store.incident_summaries(
-                statuses=STATUS_FILTERS[status], severities=[Severity(int(s)) for s in severities] or None,
-                sort=sort, descending=not ascending, now=utc_now(), **window)
+                statuses=STATUS_FILTERS[status],
+                severities=[Severity(int(s)) for s in severities] or None,
+                sort=sort,
+                descending=not ascending,
+                now=utc_now(),
+                **window,
+            )
     if as_json:
         click.echo(json.dumps([incident_json(s.incident) for s in summaries], indent=2, ensure_ascii=True))
         return
     if not summaries:
         filtered = severities or since or until
-        click.echo("No matching incidents." if filtered else
-                   "No incidents." if status == "all" else f"No {status} incidents.")
+        click.echo(
+            "No matching incidents." if filtered else "No incidents." if status == "all" else f"No {status} incidents."
+        )
         return
     for summary in summaries:
-        click.echo(f"{one_line(summary.ref)}  {summary.severity.label}  {summary.status.value:<13} "
-                   f"{format_duration(summary.duration):>8}  {one_line(summary.title, 60)}")
+        click.echo(
+            f"{one_line(summary.ref)}  {summary.severity.label}  {summary.status.value:<13} "
+            f"{format_duration(summary.duration):>8}  {one_line(summary.title, 60)}"
+        )
 
 
 @main.command("show")
@@ -519,8 +637,13 @@ def show_incident(ctx, incident_key, as_json) -> None:
         record = store.record(incident_key)
     incident = record.incident
     if as_json:
-        click.echo(json.dumps({**incident_json(incident), "events": [event_json(e) for e in record.events]},
-                              indent=2, ensure_ascii=True))
+        click.echo(
+            json.dumps(
+                {**incident_json(incident), "events": [event_json(e) for e in record.events]},
+                indent=2,
+                ensure_ascii=True,
+            )
+        )
         return
     click.echo(f"{one_line(incident.ref)}  {incident.severity.label}  {incident.status.value}  {incident.phase.value}")
     click.echo(one_line(incident.title))
@@ -537,13 +660,24 @@ def show_incident(ctx, incident_key, as_json) -> None:
 
 @main.command("update")
 @click.argument("incident_key", metavar="ID")
-@click.option("--format", "fmt", default="markdown", type=click.Choice(["markdown", "text", "slack"]), show_default=True,
-              help="markdown: the seed's template; text: plain text for chat; slack: Slack's *bold* markup.")
-@click.option("--copy", "copy", is_flag=True,
-              help="Also copy it: the system clipboard, else OSC 52 (stdout a terminal over SSH or in tmux) "
-                   "and a file in the data dir; one line on stderr says which.")
-@click.option("--sent", is_flag=True,
-              help="Record it as sent: stored exactly, on the timeline, next-update countdown restarted.")
+@click.option(
+    "--format",
+    "fmt",
+    default="markdown",
+    type=click.Choice(["markdown", "text", "slack"]),
+    show_default=True,
+    help="markdown: the seed's template; text: plain text for chat; slack: Slack's *bold* markup.",
+)
+@click.option(
+    "--copy",
+    "copy",
+    is_flag=True,
+    help="Also copy it: the system clipboard, else OSC 52 (stdout a terminal over SSH or in tmux) "
+    "and a file in the data dir; one line on stderr says which.",
+)
+@click.option(
+    "--sent", is_flag=True, help="Record it as sent: stored exactly, on the timeline, next-update countdown restarted."
+)
 @click.option("--by", "author", default=None, help="With --sent: who sent it (default: your user name).")
 @click.pass_context
 def status_update_command(ctx, incident_key, fmt, copy, sent, author) -> None:
@@ -564,9 +698,17 @@ def status_update_command(ctx, incident_key, fmt, copy, sent, author) -> None:
         text = status_update(draft, fmt)
         if sent:
             store.record_status_update(
-                record.incident.id, text, status=draft.status, impact=draft.impact,
-                current_action=draft.current_action, eta=draft.eta, next_update=draft.next_update, format=fmt,
-                author=author if author is not None else current_user(), source=EventSource.CLI)
+                record.incident.id,
+                text,
+                status=draft.status,
+                impact=draft.impact,
+                current_action=draft.current_action,
+                eta=draft.eta,
+                next_update=draft.next_update,
+                format=fmt,
+                author=author if author is not None else current_user(),
+                source=EventSource.CLI,
+            )
     click.echo(text)
     if copy:
         terminal = sys.stdout.isatty()
@@ -575,8 +717,12 @@ def status_update_command(ctx, incident_key, fmt, copy, sent, author) -> None:
             sys.stdout.write(osc52_sequence(copied))
             sys.stdout.flush()
 
-        result = copy_text(text, osc52=osc52 if terminal else None, suffix=".md" if fmt == "markdown" else ".txt",
-                           name=f"status-update-{record.incident.ref}")
+        result = copy_text(
+            text,
+            osc52=osc52 if terminal else None,
+            suffix=".md" if fmt == "markdown" else ".txt",
+            name=f"status-update-{record.incident.ref}",
+        )
         click.echo(f"ir-console: {one_line(result.message)}", err=True)
         if result.severity == "error":
             ctx.exit(1)
@@ -673,8 +819,9 @@ def hit_json(hit: SearchHit) -> dict:
 
 def snippet_line(hit: SearchHit) -> str:
     """The snippet on one line, the matched words in bold (click drops the bold when not a terminal)."""
-    return "".join(click.style(one_line(part.text), bold=True) if part.matched else one_line(part.text)
-                    for part in hit.snippet)
+    return "".join(
+        click.style(one_line(part.text), bold=True) if part.matched else one_line(part.text) for part in hit.snippet
+    )
 
 
 @main.command("search")
@@ -777,8 +924,10 @@ def config_check(ctx) -> None:
     """
     path: Path = ctx.obj["config"]
     if not path.exists():
-        click.echo(f"{one_line(str(path))}: no configuration file; using the defaults "
-                   "(`ir-console config init` writes an example)")
+        click.echo(
+            f"{one_line(str(path))}: no configuration file; using the defaults "
+            "(`ir-console config init` writes an example)"
+        )
     config = load_config(path)
     for problem in config.problems:
         click.echo(one_line(problem))

@@ -31,7 +31,7 @@ import subprocess
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +41,22 @@ from ir_console.locations import status_updates_dir
 
 SYSTEM_TIMEOUT = 5.0  # seconds for the system clipboard: copy and read back
 # Where OSC 52 is worth sending: terminals known to honour it, by TERM_PROGRAM or TERM.
-OSC52_TERM_PROGRAMS = {"iTerm.app": "iTerm2", "WezTerm": "WezTerm", "ghostty": "Ghostty", "kitty": "kitty",
-                       "rio": "Rio", "Tabby": "Tabby"}
-OSC52_TERMS = {"xterm-kitty": "kitty", "alacritty": "Alacritty", "foot": "foot", "foot-extra": "foot",
-               "xterm-ghostty": "Ghostty", "wezterm": "WezTerm"}
+OSC52_TERM_PROGRAMS = {
+    "iTerm.app": "iTerm2",
+    "WezTerm": "WezTerm",
+    "ghostty": "Ghostty",
+    "kitty": "kitty",
+    "rio": "Rio",
+    "Tabby": "Tabby",
+}
+OSC52_TERMS = {
+    "xterm-kitty": "kitty",
+    "alacritty": "Alacritty",
+    "foot": "foot",
+    "foot-extra": "foot",
+    "xterm-ghostty": "Ghostty",
+    "wezterm": "WezTerm",
+}
 SSH_VARIABLES = ("SSH_TTY", "SSH_CONNECTION", "SSH_CLIENT")
 # The environment variables `osc52_session` reads (tests clear them).
 SESSION_VARIABLES = (*SSH_VARIABLES, "TMUX", "TERM_PROGRAM", "WT_SESSION", "KITTY_WINDOW_ID")
@@ -54,9 +66,16 @@ COMMANDS = {
     "xsel": (["xsel", "--clipboard", "--input"], ["xsel", "--clipboard", "--output"]),
     "wl": (["wl-copy"], ["wl-paste", "--no-newline"]),
 }
-MECHANISM_NAMES = {"wl": "wl-copy", "osx_pbcopy": "pbcopy", "osx_pyobjc": "macOS pasteboard", "qt": "Qt",
-                   "windows": "Windows clipboard", "wsl": "clip.exe", "klipper": "Klipper",
-                   "dev_clipboard": "/dev/clipboard"}
+MECHANISM_NAMES = {
+    "wl": "wl-copy",
+    "osx_pbcopy": "pbcopy",
+    "osx_pyobjc": "macOS pasteboard",
+    "qt": "Qt",
+    "windows": "Windows clipboard",
+    "wsl": "clip.exe",
+    "klipper": "Klipper",
+    "dev_clipboard": "/dev/clipboard",
+}
 NO_MECHANISM = "no clipboard program for this session (X11 needs DISPLAY and xclip or xsel; Wayland wl-copy)"
 
 
@@ -90,12 +109,22 @@ class CopyResult:
             return f"No clipboard here ({self.problem}); the text is in {self.file}"
         unsaved = f"the file could not be written ({self.file_error})"
         if self.osc52:
-            return f"Sent to your terminal's clipboard (OSC 52), unconfirmed; no system clipboard ({self.problem}) and {unsaved}"
+            return (
+                f"Sent to your terminal's clipboard (OSC 52), unconfirmed; "
+                f"no system clipboard ({self.problem}) and {unsaved}"
+            )
         return f"Not copied: no system clipboard ({self.problem}) and {unsaved}"
 
 
-def copy_text(text: str, *, osc52: Callable[[str], Any] | None = None, folder: Path | None = None,
-              suffix: str = ".md", name: str = "status-update", env: Mapping[str, str] | None = None) -> CopyResult:
+def copy_text(
+    text: str,
+    *,
+    osc52: Callable[[str], Any] | None = None,
+    folder: Path | None = None,
+    suffix: str = ".md",
+    name: str = "status-update",
+    env: Mapping[str, str] | None = None,
+) -> CopyResult:
     """Copy `text` by the policy in the module docstring. Blocking (up to `SYSTEM_TIMEOUT`): the
     console calls it from a worker thread. `osc52` sends the sequence, or is None where it cannot
     be sent (the command line with stdout not a terminal). `folder` defaults to the data dir's
@@ -126,7 +155,7 @@ def system_copy(text: str, timeout: float = SYSTEM_TIMEOUT) -> tuple[str, str]:
     def attempt() -> None:
         try:
             outcome.append(_copy_and_read_back(text, timeout))
-        except Exception as error:  # noqa: BLE001 - any failure of a clipboard means "not copied"
+        except Exception as error:
             outcome.append(("", _describe(error)))
 
     worker = threading.Thread(target=attempt, name="ir-clipboard", daemon=True)
@@ -147,10 +176,17 @@ def _copy_and_read_back(text: str, timeout: float) -> tuple[str, str]:
         copy_command, paste_command = COMMANDS[key]
         # The copy programs stay behind to serve the selection: their output must not be a pipe
         # we wait on, and their complaints must not reach the console's screen.
-        subprocess.run(copy_command, input=text.encode("utf-8"), stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=timeout, check=True)
-        pasted = subprocess.run(paste_command, stdin=subprocess.DEVNULL, capture_output=True,
-                                timeout=timeout, check=True).stdout.decode("utf-8", "replace")
+        subprocess.run(
+            copy_command,
+            input=text.encode("utf-8"),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=timeout,
+            check=True,
+        )
+        pasted = subprocess.run(
+            paste_command, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=True
+        ).stdout.decode("utf-8", "replace")
     else:
         copy(text)
         pasted = paste()
@@ -162,8 +198,10 @@ def _copy_and_read_back(text: str, timeout: float) -> tuple[str, str]:
 def _same(pasted: object, text: str) -> bool:
     if not isinstance(pasted, str):
         return False
+
     def normal(value: str) -> str:
         return value.replace("\r\n", "\n").rstrip("\n")
+
     return normal(pasted) == normal(text)
 
 
@@ -219,12 +257,13 @@ def osc52_sequence(text: str) -> str:
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def save_to_file(text: str, folder: Path, *, suffix: str = ".md", name: str = "status-update",
-                 now: datetime | None = None) -> Path:
+def save_to_file(
+    text: str, folder: Path, *, suffix: str = ".md", name: str = "status-update", now: datetime | None = None
+) -> Path:
     """Write `text` to a new file in `folder` (created 0700 if missing), readable by the owner only:
     `<name>-<UTC time>.md`, with `-2`, `-3`... if that name is taken. Returns its path."""
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
     stem = f"{SAFE_NAME.sub('_', name).strip('._') or 'status-update'}-{moment:%Y%m%dT%H%M%SZ}"
     data = text.encode("utf-8")
     for attempt in range(1, 1000):

@@ -154,8 +154,10 @@ def compile_log_pattern(pattern: str) -> re2._Regexp:
     except re2.error as error:
         said = error.args[0] if error.args else error
         reason = said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said)
-        raise ValueError("cannot be matched in bounded time (the log filter uses RE2, which has no "
-                         f"backreferences or lookaround: {reason})") from None
+        raise ValueError(
+            "cannot be matched in bounded time (the log filter uses RE2, which has no "
+            f"backreferences or lookaround: {reason})"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -251,8 +253,9 @@ def _read_updates(table: Any, config: Config, where: str) -> None:
         return
     for key in table:
         if key not in KNOWN_KEYS["updates"]:
-            config.problems.append(f"{where} {_key(key)}: unknown key (the table has "
-                                   f"{', '.join(KNOWN_KEYS['updates'])}); ignored")
+            config.problems.append(
+                f"{where} {_key(key)}: unknown key (the table has {', '.join(KNOWN_KEYS['updates'])}); ignored"
+            )
     bell = table.get("bell", True)
     if isinstance(bell, bool):
         config.update_bell = bell
@@ -262,8 +265,10 @@ def _read_updates(table: Any, config: Config, where: str) -> None:
     if cadence is None:
         return
     if not isinstance(cadence, Mapping):
-        config.problems.append(f"{where} cadence_minutes must be a table such as "
-                               '{ "SEV-1" = 15, "SEV-2" = 30 }; using the default cadence')
+        config.problems.append(
+            f"{where} cadence_minutes must be a table such as "
+            '{ "SEV-1" = 15, "SEV-2" = 30 }; using the default cadence'
+        )
         return
     seen: dict[Severity, str] = {}
     for key, value in cadence.items():
@@ -423,8 +428,15 @@ class _Fields:
             return None
         return value
 
-    def seconds(self, key: str, default: float | None, bounds: tuple[float, float], *, off: bool = False,
-                instead: str | None = None) -> float | None:
+    def seconds(
+        self,
+        key: str,
+        default: float | None,
+        bounds: tuple[float, float],
+        *,
+        off: bool = False,
+        instead: str | None = None,
+    ) -> float | None:
         low, high = bounds
 
         def problem(value: Any) -> str:
@@ -460,12 +472,15 @@ def _entries(value: Any, reading: _Reading, array: str) -> Iterator[tuple[str, M
     if value is None:
         return
     if isinstance(value, Mapping):
-        reading.problems.append(f"{reading.file}: [{array}] must be an array of tables, each entry starting with "
-                                f"[[{array}]]; read as one entry")
+        reading.problems.append(
+            f"{reading.file}: [{array}] must be an array of tables, each entry starting with "
+            f"[[{array}]]; read as one entry"
+        )
         value = [value]
     if not isinstance(value, list):
-        reading.problems.append(f"{reading.file}: [[{array}]] must be an array of tables (got {_shown(value)}); "
-                                "ignored")
+        reading.problems.append(
+            f"{reading.file}: [[{array}]] must be an array of tables (got {_shown(value)}); ignored"
+        )
         return
     for number, item in enumerate(value, start=1):
         place = f"[[{array}]] #{number}"
@@ -504,8 +519,9 @@ def _read_signals(document: Mapping[str, Any], reading: _Reading) -> SignalsConf
     signals.interval = fields.seconds("interval", signals.interval, INTERVAL_RANGE, off=True)
     signals.sustained = fields.seconds("sustained", signals.sustained, WINDOW_RANGE)
     signals.rate_limit = fields.seconds("rate_limit", signals.rate_limit, WINDOW_RANGE)
-    table = fields.optional("thresholds", None, _table_problem("a table: [signals.thresholds]"),
-                            "using the default thresholds")
+    table = fields.optional(
+        "thresholds", None, _table_problem("a table: [signals.thresholds]"), "using the default thresholds"
+    )
     if table is not None:
         signals.thresholds = _read_thresholds(table, reading)
     return signals
@@ -602,8 +618,9 @@ def _http_check(entry: Mapping[str, Any], place: str, reading: _Reading) -> Http
     timeout = fields.seconds("timeout", HttpCheck.timeout, TIMEOUT_RANGE)
     degraded_after = fields.seconds("degraded_after", None, TIMEOUT_RANGE, instead="using half the timeout")
     if degraded_after is not None and degraded_after >= timeout:
-        fields.report("degraded_after", f"must be below the timeout ({timeout:g} s)", "using half the timeout",
-                      degraded_after)
+        fields.report(
+            "degraded_after", f"must be below the timeout ({timeout:g} s)", "using half the timeout", degraded_after
+        )
         degraded_after = None
     return HttpCheck(
         name=name,
@@ -648,8 +665,11 @@ def _read_headers(fields: _Fields, reading: _Reading) -> tuple[tuple[str, str], 
         return ()
     table = fields.table["headers"]
     if not isinstance(table, Mapping):
-        fields.report("headers", 'must be a table of strings such as { Authorization = "Bearer ${API_TOKEN}" }',
-                      "sending no headers")
+        fields.report(
+            "headers",
+            'must be a table of strings such as { Authorization = "Bearer ${API_TOKEN}" }',
+            "sending no headers",
+        )
         return ()
     header_fields = _Fields(table, fields.where, fields.problems, prefix="headers.")
     headers: list[tuple[str, str]] = []
@@ -672,8 +692,11 @@ def _check_references(name: str, value: str, fields: _Fields, environ: Mapping[s
         elif not environ[variable]:
             fields.report(name, f"${{{variable}}} is set but empty", "it is sent empty")
         elif not _is_header_value(environ[variable]):
-            fields.report(name, f"${{{variable}}} holds characters a header cannot carry "
-                                "(a line break, or not printable ASCII)", "the check will fail until it is fixed")
+            fields.report(
+                name,
+                f"${{{variable}}} holds characters a header cannot carry (a line break, or not printable ASCII)",
+                "the check will fail until it is fixed",
+            )
 
 
 def _host_problem(value: Any) -> str:
@@ -796,7 +819,7 @@ def _count(count: int, singular: str, plural: str | None = None) -> str:
 # that removing it gives working TOML; explanations start with "# ". Every value shown is the
 # default, and every check is commented out: a new file changes nothing until it is edited.
 # tests/test_config.py loads it both as it is and uncommented, so it cannot drift from the reader.
-EXAMPLE_CONFIG = '''\
+EXAMPLE_CONFIG = """\
 # ir-console configuration (TOML). Every table and key is optional; the values shown are the
 # defaults. Remove the "#" in front of a line to use it, then run `ir-console config check`.
 # A wrong value never stops the console: it says what is wrong and uses the default.
@@ -862,6 +885,6 @@ EXAMPLE_CONFIG = '''\
 # One [[logs.file]] block per log file: its new lines that match. Without a name: the file's.
 #[[logs.file]]
 #path = "/var/log/app/error.log"            # required
-#pattern = "error|fatal|panic"              # a regular expression (RE2: no backreferences or lookaround), case-insensitive
+#pattern = "error|fatal|panic"              # case-insensitive RE2 regular expression (no backreferences)
 #name = "app errors"
-'''
+"""

@@ -13,7 +13,7 @@ import platform
 import sys
 import tempfile
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ir_console import __version__
@@ -27,13 +27,15 @@ CRASH_EXIT_STATUS = 70
 def write_crash_log(error: BaseException, *, now: datetime | None = None) -> Path:
     """Write `error`'s traceback to `ir-console-crash-<UTC time>.log` (mode 0600) in the user log
     folder, or in the temporary folder when that cannot be made; returns its path."""
-    now = now or datetime.now(timezone.utc)
-    text = "".join([
-        f"ir-console {__version__} crashed at {now:%Y-%m-%dT%H:%M:%SZ}\n",
-        f"python {platform.python_version()} on {platform.platform()}\n",
-        f"command: {' '.join(sys.argv)}\n\n",
-        *traceback.format_exception(error),
-    ])
+    now = now or datetime.now(UTC)
+    text = "".join(
+        [
+            f"ir-console {__version__} crashed at {now:%Y-%m-%dT%H:%M:%SZ}\n",
+            f"python {platform.python_version()} on {platform.platform()}\n",
+            f"command: {' '.join(sys.argv)}\n\n",
+            *traceback.format_exception(error),
+        ]
+    )
     name = f"ir-console-crash-{now:%Y%m%dT%H%M%SZ}-{os.getpid()}.log"
     try:
         path = log_dir() / name
@@ -48,5 +50,7 @@ def write_crash_log(error: BaseException, *, now: datetime | None = None) -> Pat
 
 def crash_line(error: BaseException, log: Path) -> str:
     """The one line on stderr: what ended the console and where the traceback is."""
-    return (f"ir-console: the console stopped on an unexpected error ({type(error).__name__}); "
-            f"everything it acknowledged is saved; the traceback is in {log}")
+    return (
+        f"ir-console: the console stopped on an unexpected error ({type(error).__name__}); "
+        f"everything it acknowledged is saved; the traceback is in {log}"
+    )

@@ -41,9 +41,15 @@ async def take(name: str, keys: list[str], folder: Path) -> Path:
     with tempfile.TemporaryDirectory() as scratch:
         store = Store.open(Path(scratch) / "demo.db")
         build_demo(store)
-        app = IrConsoleApp(store, clock=FixedClock(DEMO_START + timedelta(minutes=12, seconds=30)),
-                           sampler=FixedSampler(), author="dana", live_interval=3600, sample_interval=0,
-                           config=demo_config())
+        app = IrConsoleApp(
+            store,
+            clock=FixedClock(DEMO_START + timedelta(minutes=12, seconds=30)),
+            sampler=FixedSampler(),
+            author="dana",
+            live_interval=3600,
+            sample_interval=0,
+            config=demo_config(),
+        )
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             show_demo_signals(app.screen.query_one(SignalsPane), app.sampler, app.clock())

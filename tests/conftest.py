@@ -13,8 +13,8 @@ import pytest
 os.environ["TZ"] = "UTC"
 time.tzset()
 
-from ir_console.clipboard import OSC52_TERMS, SESSION_VARIABLES
-from ir_console.store import Store
+from ir_console.clipboard import OSC52_TERMS, SESSION_VARIABLES  # noqa: E402 (after TZ is set)
+from ir_console.store import Store  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +55,7 @@ def store(db_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
-def clock():  # noqa: ANN201 - tui_support.Clock, imported here only when a test asks for it
+def clock():
     """The app's and the store's clock, fixed at tui_support.NOW until a test moves it."""
     from tui_support import Clock
 
@@ -63,7 +63,7 @@ def clock():  # noqa: ANN201 - tui_support.Clock, imported here only when a test
 
 
 @pytest.fixture
-def incident(store: Store, clock):  # noqa: ANN001, ANN201
+def incident(store: Store, clock):
     """The open SEV-2 checkout incident (tui_support.declare_checkout_incident)."""
     from tui_support import declare_checkout_incident
 

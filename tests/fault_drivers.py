@@ -68,8 +68,10 @@ def run_cli_writer(db: str, incident_id: int, tag: str, count: int, go: Path) ->
             break
         printed = CLI_OUTPUT.fullmatch(out.getvalue().strip())
         if status not in (None, 0) or err.getvalue() or not printed:
-            problems.append(f"ir-console log {entry_text(tag, number)}: exit {status}, "
-                            f"stdout {out.getvalue()!r}, stderr {err.getvalue()!r}")
+            problems.append(
+                f"ir-console log {entry_text(tag, number)}: exit {status}, "
+                f"stdout {out.getvalue()!r}, stderr {err.getvalue()!r}"
+            )
             break
         event_ids.append(int(printed.group(1)))
     report(len(event_ids), problems, event_ids)
@@ -115,7 +117,7 @@ async def drive_console(db: str, incident_id: int, tag: str, count: int, go: Pat
     report(written, problems)
 
 
-async def started(pilot, go: Path) -> bool:  # noqa: ANN001
+async def started(pilot, go: Path) -> bool:
     """Keep the console running until the go-file appears."""
     deadline = time.monotonic() + START_TIMEOUT
     while not go.exists():
@@ -125,7 +127,7 @@ async def started(pilot, go: Path) -> bool:  # noqa: ANN001
     return True
 
 
-async def log_entries(app, entry, tag: str, count: int, problems: list[str]) -> int:  # noqa: ANN001
+async def log_entries(app, entry, tag: str, count: int, problems: list[str]) -> int:
     """Log the entries one by one, each after the last was saved; how many were."""
     from textual import events
 
@@ -140,7 +142,7 @@ async def log_entries(app, entry, tag: str, count: int, problems: list[str]) -> 
     return count
 
 
-async def saved(entry, problems: list[str]) -> bool:  # noqa: ANN001
+async def saved(entry, problems: list[str]) -> bool:
     """Wait until the console has saved the entry (the line is empty and no save is under way) or
     said it could not."""
     deadline = time.monotonic() + ENTRY_TIMEOUT

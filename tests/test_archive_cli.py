@@ -11,11 +11,11 @@ import re
 from pathlib import Path
 
 import pytest
+from test_cli import REF, Cli, counts
 
 from ir_console.model import ContainmentState, HypothesisResult, Priority, Section
 from ir_console.model.clock import to_iso
 from ir_console.store import Store
-from test_cli import REF, Cli, counts
 
 LINE = re.compile(rf"({REF.pattern})  (\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}Z)  (.+?)  (.*)")
 LIST_LINE = re.compile(rf"({REF.pattern})  (SEV-[1-4])  (\w+) +(\S+(?: \S+)?)  (.*)")
@@ -59,7 +59,12 @@ def test_search_json(cli: Cli) -> None:
     assert [h["where"] for h in hits] == ["Title", "Timeline", "Timeline"]
     title = hits[0]
     assert (title["incident"], title["title"], title["severity"], title["status"], title["source"]) == (
-        ref, "Heron outage ☂", "SEV-1", "Investigating", "title")
+        ref,
+        "Heron outage ☂",
+        "SEV-1",
+        "Investigating",
+        "title",
+    )
     for hit in hits:
         start, end = hit["matches"][0]
         assert hit["snippet"][start:end].lower() == "heron"
@@ -114,8 +119,12 @@ def test_stats_json_markdown_and_window(cli: Cli) -> None:
     data = json.loads(cli.out("stats", "--json"))
     assert data["incidents"] == 4
     sev1 = data["by_severity"][0]["metrics"]
-    assert sev1["time_to_detect"] == {"definition": "from impact started to detected", "incidents": 3,
-                                      "mean_seconds": 1200.0, "median_seconds": 1200.0}
+    assert sev1["time_to_detect"] == {
+        "definition": "from impact started to detected",
+        "incidents": 3,
+        "mean_seconds": 1200.0,
+        "median_seconds": 1200.0,
+    }
     assert sev1["time_to_resolve"]["mean_seconds"] == 60 * 60 and sev1["time_to_resolve"]["median_seconds"] == 50 * 60
     assert data["by_severity"][1]["metrics"]["time_to_resolve"]["incidents"] == 0
 
@@ -161,8 +170,10 @@ def test_list_filters_and_sorts(cli: Cli) -> None:
     assert cli.out("list", "--severity", "4") == "No matching incidents.\n"
     alpha = LIST_LINE.fullmatch(cli.out("list", "--severity", "1", "--ascending").splitlines()[0])
     assert alpha.groups() == (one, "SEV-1", "Resolved", "1h 00m", "alpha")
-    assert [i["id"] for i in json.loads(cli.out("list", "--json", "--status", "resolved", "--sort", "started",
-                                                 "--ascending"))] == [one, three]
+    assert [
+        i["id"]
+        for i in json.loads(cli.out("list", "--json", "--status", "resolved", "--sort", "started", "--ascending"))
+    ] == [one, three]
     cli.fails("list", "--sort", "nope")
     cli.fails("list", "--since", "yesterday")
 
@@ -191,13 +202,29 @@ def test_a_whole_record_survives_export_and_import_and_is_searchable_there(cli: 
     assert other.out("import", str(exported)).startswith(f"{ref} imported: ")
     assert json.loads(other.out("export", ref, "--format", "json")) == json.loads(exported.read_text())
     document = json.loads(exported.read_text())
-    assert all(document[table] for table in ("events", "event_revisions", "hypotheses", "containment",
-                                             "status_updates", "action_items", "postmortem_sections"))
+    assert all(
+        document[table]
+        for table in (
+            "events",
+            "event_revisions",
+            "hypotheses",
+            "containment",
+            "status_updates",
+            "action_items",
+            "postmortem_sections",
+        )
+    )
     assert other.out("export", ref) == cli.out("export", ref)  # the post-mortem reads the same
 
     wheres = {hit["where"] for hit in json.loads(other.out("search", "lynx", "--json"))}
-    assert {"Title", "What's happening?", "Timeline", "Timeline (retracted)", "Hypothesis: statement",
-            "Post-mortem: Root Cause"} <= wheres
+    assert {
+        "Title",
+        "What's happening?",
+        "Timeline",
+        "Timeline (retracted)",
+        "Hypothesis: statement",
+        "Post-mortem: Root Cause",
+    } <= wheres
     before = counts(other.db)
     assert other.out("import", str(exported)) == f"{ref} merged: 0 records added, 0 updated\n"
     assert counts(other.db) == before
@@ -210,4 +237,6 @@ def test_a_whole_record_survives_export_and_import_and_is_searchable_there(cli: 
     assert [line[3] for line in search_lines(other, "dns")] == ["third guess: lynx dns"]
     with Store.open(other.db) as store:
         assert [r.text for r in store.event_history(store.search("dns")[0].event_id)] == [
-            "first guess: lynx cache", "second guess: lynx queue"]
+            "first guess: lynx cache",
+            "second guess: lynx queue",
+        ]

@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 from textual.widgets import DataTable, Input, Label, OptionList, Static, TabbedContent
+from tui_support import NOW, Clock, console, count, header, line_at, query, run, timeline, toasts, wait_until
 
 from ir_console.cli import main
 from ir_console.model import Milestone, Role, Severity, Status
@@ -26,20 +27,28 @@ from ir_console.render.stats import BLOCKS
 from ir_console.store import Store
 from ir_console.tui.screens.incidents import MATCH_STYLE, IncidentsScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
-from tui_support import NOW, Clock, console, count, header, line_at, query, run, timeline, toasts, wait_until
 
 MARKUP_TITLE = "[bold]x[/] payments [red]down[/red]"
 
 
-def make_incident(store: Store, title: str, severity: Severity, *, started: timedelta,
-                  status: Status = Status.INVESTIGATING, commander: str = "", **after_detected: float) -> int:
+def make_incident(
+    store: Store,
+    title: str,
+    severity: Severity,
+    *,
+    started: timedelta,
+    status: Status = Status.INVESTIGATING,
+    commander: str = "",
+    **after_detected: float,
+) -> int:
     """An incident detected `started` before NOW; milestones given in minutes after detection
     (`impact_started` in minutes before it)."""
     detected = NOW - started
     incident = store.create_incident(title, severity, detected_at=detected, author="ops", now=detected)
     if "impact_started" in after_detected:
-        store.set_milestone(incident.id, Milestone.IMPACT_STARTED,
-                            detected - timedelta(minutes=after_detected.pop("impact_started")))
+        store.set_milestone(
+            incident.id, Milestone.IMPACT_STARTED, detected - timedelta(minutes=after_detected.pop("impact_started"))
+        )
     # Resolved is stamped by resolving, at its time.
     resolved = after_detected.pop("resolved", None)
     for name, minutes in after_detected.items():
@@ -57,18 +66,31 @@ def archive(store: Store, clock: Clock) -> dict[str, int]:
     """Four incidents over a week; each title names it."""
     store.clock = clock
     return {
-        "db": make_incident(store, "Database failover", Severity.SEV1, started=timedelta(days=6),
-                            status=Status.RESOLVED, commander="zoe", resolved=90),
-        "cdn": make_incident(store, "CDN cache misses", Severity.SEV3, started=timedelta(days=2),
-                             status=Status.MONITORING, commander="amir"),
-        "auth": make_incident(store, "Auth tokens expired", Severity.SEV2, started=timedelta(hours=5),
-                              commander="kim"),
-        "batch": make_incident(store, "Batch job slow", Severity.SEV4, started=timedelta(days=4),
-                               status=Status.RESOLVED, resolved=10),
+        "db": make_incident(
+            store,
+            "Database failover",
+            Severity.SEV1,
+            started=timedelta(days=6),
+            status=Status.RESOLVED,
+            commander="zoe",
+            resolved=90,
+        ),
+        "cdn": make_incident(
+            store,
+            "CDN cache misses",
+            Severity.SEV3,
+            started=timedelta(days=2),
+            status=Status.MONITORING,
+            commander="amir",
+        ),
+        "auth": make_incident(store, "Auth tokens expired", Severity.SEV2, started=timedelta(hours=5), commander="kim"),
+        "batch": make_incident(
+            store, "Batch job slow", Severity.SEV4, started=timedelta(days=4), status=Status.RESOLVED, resolved=10
+        ),
     }
 
 
-async def open_incidents(pilot, app) -> IncidentsScreen:  # noqa: ANN001
+async def open_incidents(pilot, app) -> IncidentsScreen:
     await pilot.pause()
     if not isinstance(app.screen, IncidentsScreen):
         await pilot.press("escape")  # the war room may open on the new-incident form
@@ -116,7 +138,7 @@ def static_text(widget: Static, width: int = 120) -> str:
     return out.export_text()
 
 
-async def type_into(pilot, screen: IncidentsScreen, selector: str, text: str) -> None:  # noqa: ANN001
+async def type_into(pilot, screen: IncidentsScreen, selector: str, text: str) -> None:
     """Type `text` into an emptied input, key by key, and press Enter."""
     field = screen.query_one(selector, Input)
     field.focus()
@@ -124,7 +146,7 @@ async def type_into(pilot, screen: IncidentsScreen, selector: str, text: str) ->
     await pilot.press(*text, "enter")
 
 
-async def fill(pilot, screen: IncidentsScreen, selector: str, text: str) -> None:  # noqa: ANN001
+async def fill(pilot, screen: IncidentsScreen, selector: str, text: str) -> None:
     """Put `text` in an input at once (a key press costs ~65 ms in Pilot) and press Enter."""
     field = screen.query_one(selector, Input)
     field.focus()
@@ -132,7 +154,7 @@ async def fill(pilot, screen: IncidentsScreen, selector: str, text: str) -> None
     await pilot.press("enter")
 
 
-async def show_tab(pilot, screen: IncidentsScreen, key: str, tab: str) -> None:  # noqa: ANN001
+async def show_tab(pilot, screen: IncidentsScreen, key: str, tab: str) -> None:
     await pilot.press(key)
     await wait_until(pilot, lambda: screen.query_one(TabbedContent).active == tab, tab)
 
@@ -145,8 +167,9 @@ async def test_lists_every_incident_newest_first_with_its_columns(store, db_path
     async with run(app) as pilot:
         screen = await open_incidents(pilot, app)
         assert titles(screen) == ["Auth tokens expired", "CDN cache misses", "Batch job slow", "Database failover"]
-        assert column(screen, "ref") == [row["ref"] for row in
-                                         query(db_path, "SELECT ref FROM incidents ORDER BY detected_at DESC")]
+        assert column(screen, "ref") == [
+            row["ref"] for row in query(db_path, "SELECT ref FROM incidents ORDER BY detected_at DESC")
+        ]
         first = shown_row(screen, 0)
         auth = store.incident(archive["auth"])
         for cell in (auth.ref, "Auth tokens expired", "SEV-2", "Investigating", "2026-11-26 22:14", "5h 00m", "kim"):
@@ -188,11 +211,13 @@ async def test_filters_by_status_severity_and_dates(store, db_path, clock, archi
         await fill(pilot, screen, "#until", "2026-11-25")  # put back: the list shown is right again
         await wait_until(pilot, lambda: not error_shown(screen, "filter-error"), "the error gone")
         await fill(pilot, screen, "#until", "2026-11-20")
-        await wait_until(pilot, lambda: error_shown(screen, "filter-error") == "since must be before until",
-                         "the window error")
+        await wait_until(
+            pilot, lambda: error_shown(screen, "filter-error") == "since must be before until", "the window error"
+        )
         await fill(pilot, screen, "#until", "")
-        await wait_until(pilot, lambda: not error_shown(screen, "filter-error") and len(titles(screen)) == 3,
-                         "the error cleared")
+        await wait_until(
+            pilot, lambda: not error_shown(screen, "filter-error") and len(titles(screen)) == 3, "the error cleared"
+        )
     assert count(db_path, "incidents") == 4  # browsing writes nothing
 
 
@@ -235,13 +260,13 @@ def header_x(screen: IncidentsScreen, name: str) -> int:
 async def test_enter_opens_the_incident_in_the_war_room(store, clock, archive) -> None:
     app = console(store, clock)
     async with run(app) as pilot:
-        screen = await open_incidents(pilot, app)
+        await open_incidents(pilot, app)
         await pilot.press("down", "enter")  # the second row: CDN cache misses
         await wait_until(pilot, lambda: isinstance(app.screen, WarRoomScreen), "the war room")
         assert header(app, "ref") == store.incident(archive["cdn"]).ref
         assert header(app, "title") == "CDN cache misses"
         await pilot.press("i")
-        screen = await open_incidents(pilot, app)
+        await open_incidents(pilot, app)
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, WarRoomScreen), "closed")
         assert header(app, "title") == "CDN cache misses"  # Esc changes nothing
@@ -265,8 +290,9 @@ async def test_search_opens_the_incident_at_the_event_found(store, db_path, cloc
     auth = archive["auth"]
     for n in range(150):
         store.add_event(auth, f"routine check {n}", author="bot")
-    found = store.add_event(auth, "[red]Token[/red] signer rotated by cron at 03:00", author="kim",
-                            occurred_at=NOW - timedelta(hours=4))
+    found = store.add_event(
+        auth, "[red]Token[/red] signer rotated by cron at 03:00", author="kim", occurred_at=NOW - timedelta(hours=4)
+    )
     for n in range(150):
         store.add_event(auth, f"later check {n}", author="bot")
     app = console(store, clock)
@@ -282,7 +308,7 @@ async def test_search_opens_the_incident_at_the_event_found(store, db_path, cloc
         ref = store.incident(auth).ref
         assert prompt.plain.startswith(f"{ref}  2026-11-26 23:14  Timeline  Auth tokens expired")
         assert "[red]Token[/red] signer rotated by cron" in prompt.plain  # markup stays text
-        highlighted = {prompt.plain[span.start:span.end] for span in prompt.spans if span.style == MATCH_STYLE}
+        highlighted = {prompt.plain[span.start : span.end] for span in prompt.spans if span.style == MATCH_STYLE}
         assert highlighted == {"signer", "cron"}
 
         assert app.focused is results  # Enter in the box moves to the results: Enter again opens
@@ -346,13 +372,38 @@ async def test_search_says_when_there_is_nothing_to_search(store, db_path, clock
 def measured(store: Store, clock: Clock) -> None:
     """Two SEV-1s with every milestone, a SEV-3 with none, and a SEV-2 from 200 days ago."""
     store.clock = clock
-    make_incident(store, "Primary down", Severity.SEV1, started=timedelta(days=3),
-                  impact_started=10, acknowledged=2, mitigated=10, resolved=30, status=Status.RESOLVED)
-    make_incident(store, "Replica lag", Severity.SEV1, started=timedelta(days=1),
-                  impact_started=20, acknowledged=4, mitigated=20, resolved=60, status=Status.RESOLVED)
+    make_incident(
+        store,
+        "Primary down",
+        Severity.SEV1,
+        started=timedelta(days=3),
+        impact_started=10,
+        acknowledged=2,
+        mitigated=10,
+        resolved=30,
+        status=Status.RESOLVED,
+    )
+    make_incident(
+        store,
+        "Replica lag",
+        Severity.SEV1,
+        started=timedelta(days=1),
+        impact_started=20,
+        acknowledged=4,
+        mitigated=20,
+        resolved=60,
+        status=Status.RESOLVED,
+    )
     make_incident(store, "Slow search", Severity.SEV3, started=timedelta(hours=2))
-    make_incident(store, "Old outage", Severity.SEV2, started=timedelta(days=200), acknowledged=6,
-                  resolved=120, status=Status.RESOLVED)
+    make_incident(
+        store,
+        "Old outage",
+        Severity.SEV2,
+        started=timedelta(days=200),
+        acknowledged=6,
+        resolved=120,
+        status=Status.RESOLVED,
+    )
 
 
 def chart_lines(screen: IncidentsScreen) -> list[str]:
@@ -361,7 +412,7 @@ def chart_lines(screen: IncidentsScreen) -> list[str]:
 
 def chart_row(lines: list[str], heading: str, label: str) -> str:
     start = next(i for i, line in enumerate(lines) if line.startswith(heading))
-    return next(line for line in lines[start + 1:] if line.startswith(label))
+    return next(line for line in lines[start + 1 :] if line.startswith(label))
 
 
 def figures(lines: list[str], heading: str, label: str) -> str:
@@ -425,12 +476,14 @@ async def test_root_causes_tab_lists_the_seed_table(store, clock) -> None:
         shown = static_text(screen.query_one("#root-causes", Static), width=140)
         rows = [line for line in shown.splitlines() if "│" in line and "Symptom" not in line]
         assert len(rows) == 6 == len(COMMON_ROOT_CAUSES)
-        expected = [("500 errors spike", "Bad deployment", "Rollback"),
-                    ("Slow responses", "Database query regression", "Kill slow queries, add index"),
-                    ("Connection timeouts", "Connection pool exhaustion", "Restart, increase pool size"),
-                    ("OOM crashes", "Memory leak", "Restart, set memory limits"),
-                    ("Auth failures", "Token/cert expiry", "Rotate credentials"),
-                    ("Data inconsistency", "Race condition", "Add locking, retry logic")]
+        expected = [
+            ("500 errors spike", "Bad deployment", "Rollback"),
+            ("Slow responses", "Database query regression", "Kill slow queries, add index"),
+            ("Connection timeouts", "Connection pool exhaustion", "Restart, increase pool size"),
+            ("OOM crashes", "Memory leak", "Restart, set memory limits"),
+            ("Auth failures", "Token/cert expiry", "Rotate credentials"),
+            ("Data inconsistency", "Race condition", "Add locking, retry logic"),
+        ]
         assert [tuple(cell.strip() for cell in row.strip("│ ").split("│")) for row in rows] == expected
 
 
@@ -475,8 +528,7 @@ async def test_every_tab_at_small_sizes(store, clock, archive) -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, WarRoomScreen), "the war room at 40x12")
 
 
-
-async def test_the_list_and_the_search_follow_other_writers(store: Store, clock: Clock, archive, db_path) -> None:  # noqa: ANN001
+async def test_the_list_and_the_search_follow_other_writers(store: Store, clock: Clock, archive, db_path) -> None:
     app = console(store, clock)
     async with run(app) as pilot:
         screen = await open_incidents(pilot, app)
@@ -490,5 +542,6 @@ async def test_the_list_and_the_search_follow_other_writers(store: Store, clock:
         with Store.open(db_path, clock=clock) as other:
             added = other.create_incident("Kestrel queue stalled", Severity.SEV3)
         await wait_until(pilot, lambda: table.row_count == 5, "the new incident in the list")
-        await wait_until(pilot, lambda: [hit.incident_id for hit in screen.hits][:1] == [added.id],
-                         "the search results")
+        await wait_until(
+            pilot, lambda: [hit.incident_id for hit in screen.hits][:1] == [added.id], "the search results"
+        )

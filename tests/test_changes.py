@@ -7,7 +7,7 @@ import shutil
 import stat
 import subprocess
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from ir_console.signals.changes import recent_commits
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
-NOW = datetime.now(timezone.utc).replace(microsecond=0)
+NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.fixture(autouse=True)
@@ -31,9 +31,15 @@ def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
 
 def git(*arguments: str | bytes, at: datetime = NOW, author: str = "Ada") -> None:
     stamp = f"@{int(at.timestamp())} +0000"
-    env = {**os.environ, "GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": "ada@example.com",
-           "GIT_COMMITTER_NAME": author, "GIT_COMMITTER_EMAIL": "ada@example.com",
-           "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": author,
+        "GIT_AUTHOR_EMAIL": "ada@example.com",
+        "GIT_COMMITTER_NAME": author,
+        "GIT_COMMITTER_EMAIL": "ada@example.com",
+        "GIT_AUTHOR_DATE": stamp,
+        "GIT_COMMITTER_DATE": stamp,
+    }
     subprocess.run(["git", *arguments], env=env, check=True, capture_output=True, timeout=10)
 
 
@@ -44,8 +50,18 @@ def make_repo(path: Path) -> Path:
 
 
 def commit(repo: Path, subject: str | bytes, *, ago: timedelta, author: str = "Ada") -> None:
-    git("-C", str(repo), "commit", "-q", "--allow-empty", "--cleanup=verbatim", "-m", subject,
-        at=NOW - ago, author=author)
+    git(
+        "-C",
+        str(repo),
+        "commit",
+        "-q",
+        "--allow-empty",
+        "--cleanup=verbatim",
+        "-m",
+        subject,
+        at=NOW - ago,
+        author=author,
+    )
 
 
 @pytest.fixture
@@ -58,7 +74,7 @@ def repo(tmp_path: Path) -> Path:
 
 
 def fixed_clock() -> datetime:
-    return datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
+    return datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 
 
 def test_commits_newer_than_since_newest_first(repo: Path) -> None:
@@ -100,17 +116,30 @@ def test_subjects_and_authors_come_back_verbatim(tmp_path: Path) -> None:
 def test_bytes_that_are_not_utf8_are_replaced(repo: Path) -> None:
     """`git commit` re-encodes a message that is not UTF-8, so this commit object is written by
     hand: invalid bytes in the author and the subject, as an old or foreign tool might leave."""
+
     def rev_parse(name: str) -> str:
-        return subprocess.run(["git", "-C", str(repo), "rev-parse", name], capture_output=True,
-                              text=True, check=True, timeout=10).stdout.strip()
+        return subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", name], capture_output=True, text=True, check=True, timeout=10
+        ).stdout.strip()
 
     stamp = int(NOW.timestamp())
-    raw = (f"tree {rev_parse('HEAD^{tree}')}\nparent {rev_parse('HEAD')}\n".encode()
-           + f"author \xffve <e@example.com> {stamp} +0000\n".encode("latin-1")
-           + f"committer Eve <e@example.com> {stamp} +0000\n\n".encode()
-           + b"bad \xc3 byte\n")
-    sha = subprocess.run(["git", "-C", str(repo), "hash-object", "-t", "commit", "-w", "--stdin"],
-                         input=raw, capture_output=True, check=True, timeout=10).stdout.decode().strip()
+    raw = (
+        f"tree {rev_parse('HEAD^{tree}')}\nparent {rev_parse('HEAD')}\n".encode()
+        + f"author \xffve <e@example.com> {stamp} +0000\n".encode("latin-1")
+        + f"committer Eve <e@example.com> {stamp} +0000\n\n".encode()
+        + b"bad \xc3 byte\n"
+    )
+    sha = (
+        subprocess.run(
+            ["git", "-C", str(repo), "hash-object", "-t", "commit", "-w", "--stdin"],
+            input=raw,
+            capture_output=True,
+            check=True,
+            timeout=10,
+        )
+        .stdout.decode()
+        .strip()
+    )
     git("-C", str(repo), "update-ref", "HEAD", sha)
 
     newest = recent_commits(GitSource(path=repo)).commits[0]
@@ -118,13 +147,16 @@ def test_bytes_that_are_not_utf8_are_replaced(repo: Path) -> None:
     assert (newest.sha, newest.author, newest.subject) == (sha, "\ufffdve", "bad \ufffd byte")
 
 
-@pytest.mark.parametrize("since_template", [
-    "; touch {marker} #",
-    "$(touch {marker})",
-    "`touch {marker}`",
-    "2 hours ago\ntouch {marker}",
-    "' && touch {marker} && '",
-])
+@pytest.mark.parametrize(
+    "since_template",
+    [
+        "; touch {marker} #",
+        "$(touch {marker})",
+        "`touch {marker}`",
+        "2 hours ago\ntouch {marker}",
+        "' && touch {marker} && '",
+    ],
+)
 def test_a_hostile_since_runs_nothing(repo: Path, tmp_path: Path, since_template: str) -> None:
     marker = tmp_path / "pwned"
     changes = recent_commits(GitSource(path=repo, since=since_template.format(marker=marker)))
@@ -213,8 +245,9 @@ def test_a_git_error_is_its_first_line_without_control_characters(repo: Path, tm
 
 
 def test_a_corrupt_repository_is_a_git_error(repo: Path) -> None:
-    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True,
-                          text=True, check=True, timeout=10).stdout.strip()
+    head = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=10
+    ).stdout.strip()
     (repo / ".git" / "objects" / head[:2] / head[2:]).unlink()
 
     changes = recent_commits(GitSource(path=repo))

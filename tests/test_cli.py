@@ -27,10 +27,26 @@ from ir_console.store import Store
 
 REF = re.compile(r"INC-\d{8}-\d{3}")
 COMMANDS = ["new", "log", "set", "reopen", "list", "show", "update", "export", "import"]
-HEADINGS = ["Summary", "Timeline", "Root Cause", "Impact", "What Went Well", "What Went Wrong",
-            "Action Items", "Lessons Learned"]
-TABLES = ["incidents", "events", "event_revisions", "hypotheses", "containment", "status_updates",
-          "action_items", "postmortem_sections"]
+HEADINGS = [
+    "Summary",
+    "Timeline",
+    "Root Cause",
+    "Impact",
+    "What Went Well",
+    "What Went Wrong",
+    "Action Items",
+    "Lessons Learned",
+]
+TABLES = [
+    "incidents",
+    "events",
+    "event_revisions",
+    "hypotheses",
+    "containment",
+    "status_updates",
+    "action_items",
+    "postmortem_sections",
+]
 
 
 class Cli:
@@ -38,12 +54,14 @@ class Cli:
 
     def __init__(self, db: Path, home: Path):
         self.db = db
-        self.runner = CliRunner(env={
-            "IR_CONSOLE_DB": str(db),
-            "IR_CONSOLE_USER": "tester",
-            "XDG_DATA_HOME": str(home / "xdg-data"),
-            "XDG_CONFIG_HOME": str(home / "xdg-config"),
-        })
+        self.runner = CliRunner(
+            env={
+                "IR_CONSOLE_DB": str(db),
+                "IR_CONSOLE_USER": "tester",
+                "XDG_DATA_HOME": str(home / "xdg-data"),
+                "XDG_CONFIG_HOME": str(home / "xdg-config"),
+            }
+        )
 
     def run(self, *args: str, input: str | None = None, env: dict | None = None) -> Result:
         result = self.runner.invoke(main, list(args), input=input, env=env, prog_name="ir-console")
@@ -70,8 +88,8 @@ class Cli:
         assert result.stdout == ""
         lines = result.stderr.splitlines()
         assert len(lines) == 1, f"expected one error line, got {result.stderr!r}"
-        assert lines[0].startswith("ir-console: ") and lines[0][len("ir-console: "):].strip(), lines
-        return lines[0][len("ir-console: "):]
+        assert lines[0].startswith("ir-console: ") and lines[0][len("ir-console: ") :].strip(), lines
+        return lines[0][len("ir-console: ") :]
 
     def new(self, title: str = "Checkout is down", *args: str, sev: str = "2") -> str:
         stdout = self.out("new", title, "--sev", sev, *args)
@@ -140,10 +158,23 @@ def section(markdown: str, heading: str) -> list[str]:
 
 # -- new --------------------------------------------------------------------------------------------
 
+
 def test_new_prints_the_id_alone_and_records_the_incident(cli: Cli) -> None:
     before = utc_now()
-    result = cli.ok("new", "Checkout is down", "--sev", "2", "--reporter", "pager", "--happening",
-                    "500s on /pay", "--affected", "EU shoppers", "--changed", "deploy 4411")
+    result = cli.ok(
+        "new",
+        "Checkout is down",
+        "--sev",
+        "2",
+        "--reporter",
+        "pager",
+        "--happening",
+        "500s on /pay",
+        "--affected",
+        "EU shoppers",
+        "--changed",
+        "deploy 4411",
+    )
     assert result.stderr == ""
     assert REF.fullmatch(result.stdout.removesuffix("\n")) and result.stdout.count("\n") == 1
     ref = result.stdout.strip()
@@ -154,12 +185,18 @@ def test_new_prints_the_id_alone_and_records_the_incident(cli: Cli) -> None:
         assert incident.title == "Checkout is down"
         assert incident.severity is Severity.SEV2
         assert incident.status is Status.INVESTIGATING and incident.phase is Phase.TRIAGE
-        assert (incident.triage.reporter, incident.triage.happening, incident.triage.affected,
-                incident.triage.changed) == ("pager", "500s on /pay", "EU shoppers", "deploy 4411")
+        assert (
+            incident.triage.reporter,
+            incident.triage.happening,
+            incident.triage.affected,
+            incident.triage.changed,
+        ) == ("pager", "500s on /pay", "EU shoppers", "deploy 4411")
         assert abs(incident.detected_at - utc_now()) < timedelta(minutes=1)
         events = store.events(incident.id)
-    assert [e.text for e in events] == ["Detected (reported by pager): 500s on /pay",
-                                        "Incident declared: SEV-2 Checkout is down"]
+    assert [e.text for e in events] == [
+        "Detected (reported by pager): 500s on /pay",
+        "Incident declared: SEV-2 Checkout is down",
+    ]
     assert {e.author for e in events} == {"tester"} and all(e.key_moment for e in events)
     assert {e.source.value for e in events} == {"cli"}
 
@@ -180,22 +217,26 @@ def test_new_detected_is_stored_in_utc_and_dates_the_detected_event(cli: Cli) ->
     assert detected.author == "alice"
 
 
-@pytest.mark.parametrize("args", [
-    ["new", "t"],                                   # --sev is required
-    ["new", "t", "--sev", "5"],
-    ["new", "t", "--sev", "high"],
-    ["new", "--sev", "2"],                          # no title
-    ["new", "", "--sev", "2"],
-    ["new", "   ", "--sev", "2"],
-    ["new", "t", "--sev", "2", "--detected", "yesterday"],
-    ["new", "t", "--sev", "2", "--detected", ""],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["new", "t"],  # --sev is required
+        ["new", "t", "--sev", "5"],
+        ["new", "t", "--sev", "high"],
+        ["new", "--sev", "2"],  # no title
+        ["new", "", "--sev", "2"],
+        ["new", "   ", "--sev", "2"],
+        ["new", "t", "--sev", "2", "--detected", "yesterday"],
+        ["new", "t", "--sev", "2", "--detected", ""],
+    ],
+)
 def test_new_rejects_bad_input_in_one_line_and_writes_nothing(cli: Cli, args: list[str]) -> None:
     cli.fails(*args)
     assert not cli.db.exists() or counts(cli.db)["incidents"] == 0
 
 
 # -- log --------------------------------------------------------------------------------------------
+
 
 def test_log_appends_to_the_most_recent_open_incident(cli: Cli) -> None:
     older = cli.new("older")
@@ -205,9 +246,9 @@ def test_log_appends_to_the_most_recent_open_incident(cli: Cli) -> None:
     assert result.stderr == ""
     ref, event_id = result.stdout.strip().split(" #")
     assert ref == older  # `newer` is resolved, so `older` is the most recent open one
-    (incident_id, text, kind, author, source, key), = rows(
-        cli.db, "SELECT incident_id, text, kind, author, source, key_moment FROM events WHERE id = ?",
-        (int(event_id),))
+    ((incident_id, text, kind, author, source, key),) = rows(
+        cli.db, "SELECT incident_id, text, kind, author, source, key_moment FROM events WHERE id = ?", (int(event_id),)
+    )
     assert rows(cli.db, "SELECT ref FROM incidents WHERE id = ?", (incident_id,))[0][0] == older
     assert (text, kind, author, source, key) == ("restarted the pods", "note", "tester", "cli", 0)
 
@@ -263,8 +304,12 @@ def test_log_at_back_dates_the_event_into_timeline_order(cli: Cli) -> None:
     earlier = declared - timedelta(minutes=42)
     cli.out("log", "recorded now, said to be latest")
     cli.out("log", "alert fired before anyone noticed", "--kind", "alert", "--at", to_iso(earlier))
-    cli.out("log", "offset time", "--at", (declared - timedelta(minutes=10)).astimezone(
-        timezone(timedelta(hours=-5))).isoformat())
+    cli.out(
+        "log",
+        "offset time",
+        "--at",
+        (declared - timedelta(minutes=10)).astimezone(timezone(timedelta(hours=-5))).isoformat(),
+    )
     events = cli.show(ref)["events"]
     texts = [e["text"] for e in events]
     assert texts[0] == "alert fired before anyone noticed"
@@ -296,14 +341,17 @@ def test_log_by_empty_string_is_kept_empty(cli: Cli) -> None:
     assert cli.show(ref)["events"][-1]["author"] == ""
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["log", "x", "--incident", "INC-19990101-999"], "no incident"),
-    (["log", "x", "--incident", "99"], "no incident"),
-    (["log", "x", "--kind", "gossip"], "kind"),
-    (["log", "x", "--at", "last tuesday"], "--at"),
-    (["log", "   "], "text"),
-    (["log"], "TEXT"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["log", "x", "--incident", "INC-19990101-999"], "no incident"),
+        (["log", "x", "--incident", "99"], "no incident"),
+        (["log", "x", "--kind", "gossip"], "kind"),
+        (["log", "x", "--at", "last tuesday"], "--at"),
+        (["log", "   "], "text"),
+        (["log"], "TEXT"),
+    ],
+)
 def test_log_rejects_bad_input_in_one_line_and_writes_nothing(cli: Cli, args: list[str], needle: str) -> None:
     cli.new()
     before = counts(cli.db)
@@ -313,16 +361,40 @@ def test_log_rejects_bad_input_in_one_line_and_writes_nothing(cli: Cli, args: li
 
 # -- set --------------------------------------------------------------------------------------------
 
+
 def test_set_changes_fields_and_puts_each_change_on_the_timeline(cli: Cli) -> None:
     ref = cli.new(sev="3")
-    assert cli.out("set", ref, "--sev", "1", "--status", "identified", "--commander", "alice", "--scribe",
-                   "bob", "--comms-lead", "carol", "--tech-lead", "dave", "--by", "eve") == f"{ref}\n"
+    assert (
+        cli.out(
+            "set",
+            ref,
+            "--sev",
+            "1",
+            "--status",
+            "identified",
+            "--commander",
+            "alice",
+            "--scribe",
+            "bob",
+            "--comms-lead",
+            "carol",
+            "--tech-lead",
+            "dave",
+            "--by",
+            "eve",
+        )
+        == f"{ref}\n"
+    )
     with cli.store() as store:
         incident = store.incident(ref)
         events = store.events(incident.id)
     assert incident.severity is Severity.SEV1 and incident.status is Status.IDENTIFIED
     assert {role: incident.role(role) for role in Role} == {
-        Role.COMMANDER: "alice", Role.SCRIBE: "bob", Role.COMMS_LEAD: "carol", Role.TECH_LEAD: "dave"}
+        Role.COMMANDER: "alice",
+        Role.SCRIBE: "bob",
+        Role.COMMS_LEAD: "carol",
+        Role.TECH_LEAD: "dave",
+    }
     assert Milestone.IDENTIFIED in incident.milestones and Milestone.ACKNOWLEDGED in incident.milestones
     changes = [(e.kind, e.text) for e in events if e.author == "eve"]
     assert (EventKind.SEVERITY_CHANGE, "Severity SEV-3 → SEV-1") in changes
@@ -352,13 +424,20 @@ def test_set_with_nothing_to_change_changes_nothing(cli: Cli) -> None:
 
 def test_set_milestones_back_fill_and_clear(cli: Cli) -> None:
     ref = cli.new("Checkout is down", "--detected", "2026-01-05T08:00:00Z")  # milestones keep their order
-    cli.out("set", ref, "--milestone", "impact_started=2026-01-05T07:55:00Z",
-            "--milestone", "mitigated=2026-01-05T09:30:00+01:00")
+    cli.out(
+        "set",
+        ref,
+        "--milestone",
+        "impact_started=2026-01-05T07:55:00Z",
+        "--milestone",
+        "mitigated=2026-01-05T09:30:00+01:00",
+    )
     shown = cli.show(ref)
     assert shown["milestones"]["impact_started"] == "2026-01-05T07:55:00.000Z"
     assert shown["milestones"]["mitigated"] == "2026-01-05T08:30:00.000Z"
     assert rows(cli.db, "SELECT impact_started_at, mitigated_at FROM incidents") == [
-        ("2026-01-05T07:55:00.000Z", "2026-01-05T08:30:00.000Z")]
+        ("2026-01-05T07:55:00.000Z", "2026-01-05T08:30:00.000Z")
+    ]
     first = shown["events"][0]  # back-filled: the earliest moment on the timeline
     assert (first["text"], first["kind"], first["key_moment"]) == ("Impact started", "milestone", True)
     assert first["occurred_at"] == "2026-01-05T07:55:00.000Z"
@@ -368,11 +447,14 @@ def test_set_milestones_back_fill_and_clear(cli: Cli) -> None:
     assert rows(cli.db, "SELECT impact_started_at FROM incidents") == [(None,)]
 
 
-@pytest.mark.parametrize("value, needle", [
-    ("impact_begun=2026-01-05T07:55:00Z", "milestone must be one of"),
-    ("impact_started", "NAME=TIME"),
-    ("impact_started=soon", "cannot read the time 'soon'"),
-])
+@pytest.mark.parametrize(
+    "value, needle",
+    [
+        ("impact_begun=2026-01-05T07:55:00Z", "milestone must be one of"),
+        ("impact_started", "NAME=TIME"),
+        ("impact_started=soon", "cannot read the time 'soon'"),
+    ],
+)
 def test_set_bad_milestone_fails_in_one_line_and_changes_nothing(cli: Cli, value: str, needle: str) -> None:
     ref = cli.new()
     before = rows(cli.db, "SELECT * FROM incidents"), counts(cli.db)
@@ -381,14 +463,17 @@ def test_set_bad_milestone_fails_in_one_line_and_changes_nothing(cli: Cli, value
     assert (rows(cli.db, "SELECT * FROM incidents"), counts(cli.db)) == before
 
 
-@pytest.mark.parametrize("args", [
-    ["set", "INC-19990101-001", "--sev", "1"],
-    ["set", "no-such-uuid"],
-    ["set", "{ref}", "--sev", "0"],
-    ["set", "{ref}", "--status", "done"],
-    ["set", "{ref}", "--phase", "party"],
-    ["set"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["set", "INC-19990101-001", "--sev", "1"],
+        ["set", "no-such-uuid"],
+        ["set", "{ref}", "--sev", "0"],
+        ["set", "{ref}", "--status", "done"],
+        ["set", "{ref}", "--phase", "party"],
+        ["set"],
+    ],
+)
 def test_set_rejects_unknown_ids_and_bad_values(cli: Cli, args: list[str]) -> None:
     ref = cli.new()
     before = counts(cli.db)
@@ -397,6 +482,7 @@ def test_set_rejects_unknown_ids_and_bad_values(cli: Cli, args: list[str]) -> No
 
 
 # -- list and show ----------------------------------------------------------------------------------
+
 
 def test_list_filters_by_status_most_recent_first(cli: Cli) -> None:
     assert cli.out("list") == "No incidents.\n"
@@ -422,9 +508,14 @@ def test_list_json_matches_the_database(cli: Cli) -> None:
     listed = json.loads(cli.out("list", "--json", "--status", "open"))
     assert len(listed) == 1
     item = listed[0]
-    db_uuid, = rows(cli.db, "SELECT uuid FROM incidents WHERE ref = ?", (ref,))[0]
+    (db_uuid,) = rows(cli.db, "SELECT uuid FROM incidents WHERE ref = ?", (ref,))[0]
     assert (item["id"], item["uuid"], item["title"], item["severity"], item["status"]) == (
-        ref, db_uuid, "Search slow", "SEV-2", "Investigating")
+        ref,
+        db_uuid,
+        "Search slow",
+        "SEV-2",
+        "Investigating",
+    )
     assert item["triage"] == {"reporter": "r", "happening": "", "affected": "everyone", "changed": ""}
     assert item["roles"] == {"commander": "alice", "scribe": "", "comms_lead": "", "tech_lead": ""}
     assert set(item["milestones"]) == {m.value for m in Milestone}
@@ -466,6 +557,7 @@ def test_show_and_export_of_an_unknown_id_fail_with_exit_2(cli: Cli, command: st
 
 # -- export and import ------------------------------------------------------------------------------
 
+
 def test_export_markdown_has_the_seed_headings_in_order(cli: Cli) -> None:
     ref = cli.new("API gateway 502s", "--happening", "502s from the edge", "--affected", "all API users")
     cli.out("log", "rolled back", "--key")
@@ -484,8 +576,7 @@ def test_export_markdown_escapes_user_text_in_tables(cli: Cli) -> None:
     ref = cli.new("API | gateway\ndown")
     cli.out("log", "-", "--key", input="rolled back `v2` | reverted\nsecond *line* <b>x</b> \\ end\n")
     with cli.store() as store:
-        store.add_action_item(store.incident(ref).id, "Add | alerting\non 5xx", owner="team|sre",
-                              due_date="2026-12-01")
+        store.add_action_item(store.incident(ref).id, "Add | alerting\non 5xx", owner="team|sre", due_date="2026-12-01")
     markdown = cli.out("export", ref)
     assert markdown.splitlines()[0] == "# Post-Mortem: API \\| gateway down"
 
@@ -542,7 +633,7 @@ def test_export_json_then_import_twice_duplicates_nothing(cli: Cli, tmp_path: Pa
 
     mine, theirs = cli.show(ref), other.show(ref)
     assert mine["uuid"] == theirs["uuid"] and mine["milestones"] == theirs["milestones"]
-    strip = lambda events: [{k: v for k, v in e.items() if k != "id"} for e in events]  # noqa: E731
+    strip = lambda events: [{k: v for k, v in e.items() if k != "id"} for e in events]
     assert strip(mine["events"]) == strip(theirs["events"])
     assert other.out("export", ref) == cli.out("export", ref)
 
@@ -579,12 +670,15 @@ def test_import_reads_stdin(cli: Cli, tmp_path: Path) -> None:
     assert other.show(ref)["uuid"] == cli.show(ref)["uuid"]
 
 
-@pytest.mark.parametrize("content", [
-    b"# Post-Mortem: not json\n",
-    b"",
-    b"\xff\xfe\x00garbage",
-    b'{"format": "ir-console.incident", ',
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"# Post-Mortem: not json\n",
+        b"",
+        b"\xff\xfe\x00garbage",
+        b'{"format": "ir-console.incident", ',
+    ],
+)
 def test_import_of_a_non_json_file_fails_in_one_line(cli: Cli, tmp_path: Path, content: bytes) -> None:
     bad = tmp_path / "bad.json"
     bad.write_bytes(content)
@@ -604,25 +698,40 @@ def valid_export(cli: Cli) -> dict:
     return json.loads(cli.out("export", ref, "--format", "json"))
 
 
-@pytest.mark.parametrize("mutate", [
-    lambda d: [],
-    lambda d: "just a string",
-    lambda d: {**d, "format": "something-else"},
-    lambda d: {**d, "version": 99},
-    lambda d: {**d, "version": "2"},
-    lambda d: {**d, "incident": "not an object"},
-    lambda d: {**d, "incident": {**d["incident"], "uuid": ""}},
-    lambda d: {**d, "events": "not a list"},
-    lambda d: {**d, "events": [42]},
-    lambda d: {**d, "events": [{"text": "an event without a uuid"}]},
-    lambda d: {**d, "containment": [{"action": "no uuid"}]},
-    lambda d: {**d, "postmortem_sections": [{"body": "no section name"}]},
-    lambda d: {**d, "incident": {**d["incident"], "declared_at": "garbage", "ref": None}},
-], ids=["array", "string", "format", "newer-version", "string-version", "incident-string", "no-uuid",
-        "events-string", "event-number", "event-no-uuid", "child-no-uuid", "section-no-name",
-        "bad-timestamp"])
-def test_import_of_a_malformed_export_fails_in_one_line_and_writes_nothing(
-        cli: Cli, tmp_path: Path, mutate) -> None:
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda d: [],
+        lambda d: "just a string",
+        lambda d: {**d, "format": "something-else"},
+        lambda d: {**d, "version": 99},
+        lambda d: {**d, "version": "2"},
+        lambda d: {**d, "incident": "not an object"},
+        lambda d: {**d, "incident": {**d["incident"], "uuid": ""}},
+        lambda d: {**d, "events": "not a list"},
+        lambda d: {**d, "events": [42]},
+        lambda d: {**d, "events": [{"text": "an event without a uuid"}]},
+        lambda d: {**d, "containment": [{"action": "no uuid"}]},
+        lambda d: {**d, "postmortem_sections": [{"body": "no section name"}]},
+        lambda d: {**d, "incident": {**d["incident"], "declared_at": "garbage", "ref": None}},
+    ],
+    ids=[
+        "array",
+        "string",
+        "format",
+        "newer-version",
+        "string-version",
+        "incident-string",
+        "no-uuid",
+        "events-string",
+        "event-number",
+        "event-no-uuid",
+        "child-no-uuid",
+        "section-no-name",
+        "bad-timestamp",
+    ],
+)
+def test_import_of_a_malformed_export_fails_in_one_line_and_writes_nothing(cli: Cli, tmp_path: Path, mutate) -> None:
     document = valid_export(cli)
     target = Cli(tmp_path / "target.db", tmp_path)
     target.new("already here")
@@ -633,11 +742,15 @@ def test_import_of_a_malformed_export_fails_in_one_line_and_writes_nothing(
     assert counts(target.db) == before
 
 
-@pytest.mark.parametrize("mutate", [
-    lambda d: {**d, "incident": {"uuid": "00000000-0000-4000-8000-000000000000"}},
-    lambda d: {**d, "incident": {**d["incident"], "no_such_column": 1}},
-    lambda d: {**d, "incident": {**d["incident"], "uuid": ["a", "list"]}},
-], ids=["incident-without-fields", "unknown-column", "uuid-list"])
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda d: {**d, "incident": {"uuid": "00000000-0000-4000-8000-000000000000"}},
+        lambda d: {**d, "incident": {**d["incident"], "no_such_column": 1}},
+        lambda d: {**d, "incident": {**d["incident"], "uuid": ["a", "list"]}},
+    ],
+    ids=["incident-without-fields", "unknown-column", "uuid-list"],
+)
 def test_import_of_an_incomplete_export_is_bad_input(cli: Cli, tmp_path: Path, mutate) -> None:
     document = valid_export(cli)
     target = Cli(tmp_path / "target.db", tmp_path)
@@ -653,8 +766,9 @@ def test_import_of_an_incomplete_export_fails_in_one_line_and_writes_nothing(cli
     target.new("already here")
     before = counts(target.db)
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({**document, "incident": {"uuid": "00000000-0000-4000-8000-000000000000"}}),
-                   encoding="utf-8")
+    bad.write_text(
+        json.dumps({**document, "incident": {"uuid": "00000000-0000-4000-8000-000000000000"}}), encoding="utf-8"
+    )
     result = target.run("import", str(bad))
     assert result.exit_code != 0 and result.stdout == ""
     assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("ir-console: ")
@@ -662,6 +776,7 @@ def test_import_of_an_incomplete_export_fails_in_one_line_and_writes_nothing(cli
 
 
 # -- the database: where it is, and refusing bad files ----------------------------------------------
+
 
 def test_db_option_beats_the_environment(cli: Cli, tmp_path: Path) -> None:
     chosen = tmp_path / "chosen.db"
@@ -697,8 +812,8 @@ def make_database(path: Path, incidents: int = 3) -> Path:
 
 def corrupt_table(path: Path, table: str) -> None:
     """Overwrite the root page of `table` with garbage: the header still looks fine."""
-    page_size, = rows(path, "PRAGMA page_size")[0]
-    root, = rows(path, "SELECT rootpage FROM sqlite_master WHERE name = ?", (table,))[0]
+    (page_size,) = rows(path, "PRAGMA page_size")[0]
+    (root,) = rows(path, "SELECT rootpage FROM sqlite_master WHERE name = ?", (table,))[0]
     with path.open("r+b") as handle:
         handle.seek((root - 1) * page_size)
         handle.write(b"\xff" * page_size)
@@ -729,8 +844,10 @@ def bad_foreign(path: Path) -> None:
 def bad_newer(path: Path) -> None:
     make_database(path, incidents=1)
     conn = sqlite3.connect(path)
-    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
-                 "VALUES ('ir_console', 'm999_from_the_future', '2099-01-01')")
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+        "VALUES ('ir_console', 'm999_from_the_future', '2099-01-01')"
+    )
     conn.commit()
     conn.close()
 
@@ -787,7 +904,8 @@ def no_console(monkeypatch: pytest.MonkeyPatch) -> list:
 @pytest.mark.parametrize("command", COMMAND_LINES)
 @pytest.mark.parametrize("kind", BAD_DATABASES)
 def test_bad_database_files_exit_2_and_are_left_untouched(
-        tmp_path: Path, export_file: Path, no_console: list, kind: str, command: str) -> None:
+    tmp_path: Path, export_file: Path, no_console: list, kind: str, command: str
+) -> None:
     folder = tmp_path / "bad"
     folder.mkdir()
     path = folder / "incidents.db"
@@ -801,13 +919,16 @@ def test_bad_database_files_exit_2_and_are_left_untouched(
     assert no_console == []
 
 
-@pytest.mark.parametrize("damage, command", [
-    (bad_corrupt_incidents, "list"),
-    (bad_corrupt_incidents, "show"),
-    (bad_corrupt_incidents, "export"),
-    (bad_corrupt_events, "show"),
-    (bad_corrupt_events, "export"),
-])
+@pytest.mark.parametrize(
+    "damage, command",
+    [
+        (bad_corrupt_incidents, "list"),
+        (bad_corrupt_incidents, "show"),
+        (bad_corrupt_incidents, "export"),
+        (bad_corrupt_events, "show"),
+        (bad_corrupt_events, "export"),
+    ],
+)
 def test_reading_a_corrupt_database_exits_2_and_leaves_it_untouched(tmp_path: Path, damage, command: str) -> None:
     """The header is intact, so the file opens; the damage shows when a page is read."""
     folder = tmp_path / "bad"
@@ -821,7 +942,8 @@ def test_reading_a_corrupt_database_exits_2_and_leaves_it_untouched(tmp_path: Pa
 
 
 def test_the_console_on_a_corrupt_incidents_table_exits_2_in_one_line_and_never_starts(
-        tmp_path: Path, no_console: list) -> None:
+    tmp_path: Path, no_console: list
+) -> None:
     """The war room's first read is the incidents table: with nothing to show, the console is
     refused as the other commands are (damage further in shows in the running console's banner)."""
     folder = tmp_path / "bad"
@@ -836,7 +958,8 @@ def test_the_console_on_a_corrupt_incidents_table_exits_2_in_one_line_and_never_
 
 
 def test_new_and_import_create_a_database_the_other_commands_refuse_a_missing_one(
-        cli: Cli, tmp_path: Path, export_file: Path) -> None:
+    cli: Cli, tmp_path: Path, export_file: Path
+) -> None:
     """Only `new`, `import` (a whole incident) and the console may start a database."""
     assert "no such database" in cli.fails("log", "x")
     assert not cli.db.exists()
@@ -849,7 +972,8 @@ def test_new_and_import_create_a_database_the_other_commands_refuse_a_missing_on
 
 @pytest.mark.parametrize("command", ["new", "log", "set", "import"])
 def test_writing_to_a_corrupt_database_fails_in_one_line_and_leaves_it_untouched(
-        tmp_path: Path, export_file: Path, command: str) -> None:
+    tmp_path: Path, export_file: Path, command: str
+) -> None:
     folder = tmp_path / "bad"
     folder.mkdir()
     path = folder / "incidents.db"
@@ -862,12 +986,15 @@ def test_writing_to_a_corrupt_database_fails_in_one_line_and_leaves_it_untouched
     assert snapshot(folder) == before
 
 
-@pytest.mark.parametrize("command", [
-    "log",  # reads the incident before writing
-    "set",
-    "new",  # the damage is found inside the transaction
-    "import",
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "log",  # reads the incident before writing
+        "set",
+        "new",  # the damage is found inside the transaction
+        "import",
+    ],
+)
 def test_writing_to_a_corrupt_database_exits_2(tmp_path: Path, export_file: Path, command: str) -> None:
     path = tmp_path / "incidents.db"
     bad_corrupt_incidents(path)
@@ -900,8 +1027,10 @@ def test_a_read_only_database_is_refused_untouched(cli: Cli, monkeypatch: pytest
     assert snapshot(cli.db.parent) == before
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
-                    reason="root can write a read-only file; the simulated test above covers it")
+@pytest.mark.skipif(
+    os.name != "posix" or os.geteuid() == 0,
+    reason="root can write a read-only file; the simulated test above covers it",
+)
 def test_a_read_only_database_file_is_refused_untouched(cli: Cli) -> None:
     cli.new()
     cli.db.chmod(0o400)
@@ -915,13 +1044,12 @@ def test_a_read_only_database_file_is_refused_untouched(cli: Cli) -> None:
 
 # -- the console entry point, help, version, usage errors -------------------------------------------
 
-def test_bare_command_opens_the_console_on_the_chosen_database(cli: Cli, no_console: list,
-                                                              tmp_path: Path) -> None:
+
+def test_bare_command_opens_the_console_on_the_chosen_database(cli: Cli, no_console: list, tmp_path: Path) -> None:
     cli.ok()
     cli.ok("--db", str(tmp_path / "other.db"))
     assert no_console == [cli.db, tmp_path / "other.db"]
     assert rows(cli.db, "SELECT count(*) FROM incidents") == [(0,)]  # created, migrated, empty
-
 
 
 @pytest.mark.parametrize("command", [[], *([c] for c in COMMANDS)])
@@ -940,8 +1068,22 @@ def test_help_lists_every_command_and_documents_the_options(cli: Cli) -> None:
     options = {
         "new": ["--sev", "--reporter", "--happening", "--affected", "--changed", "--detected"],
         "log": ["--incident", "--kind", "--at", "--by", "--key", "--correction"],
-        "set": ["--sev", "--reason", "--status", "--phase", "--commander", "--scribe", "--comms-lead", "--tech-lead",
-                "--milestone", "--title", "--reporter", "--happening", "--affected", "--changed"],
+        "set": [
+            "--sev",
+            "--reason",
+            "--status",
+            "--phase",
+            "--commander",
+            "--scribe",
+            "--comms-lead",
+            "--tech-lead",
+            "--milestone",
+            "--title",
+            "--reporter",
+            "--happening",
+            "--affected",
+            "--changed",
+        ],
         "reopen": ["--reason", "--by"],
         "list": ["--json", "--status"],
         "show": ["--json"],
@@ -956,18 +1098,22 @@ def test_help_lists_every_command_and_documents_the_options(cli: Cli) -> None:
 
 def test_version(cli: Cli) -> None:
     from ir_console import __version__
+
     assert cli.out("--version") == f"ir-console, version {__version__}\n"
 
 
-@pytest.mark.parametrize("args", [
-    ["frobnicate"],
-    ["--bogus"],
-    ["list", "--bogus"],
-    ["show"],
-    ["show", "1", "extra"],
-    ["list", "--status", "nope"],
-    ["export", "1", "--format", "docx"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["frobnicate"],
+        ["--bogus"],
+        ["list", "--bogus"],
+        ["show"],
+        ["show", "1", "extra"],
+        ["list", "--status", "nope"],
+        ["export", "1", "--format", "docx"],
+    ],
+)
 def test_usage_errors_are_one_line_too(cli: Cli, args: list[str]) -> None:
     message = cli.fails(*args)
     assert "--help" in message

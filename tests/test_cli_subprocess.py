@@ -31,19 +31,19 @@ ENTRY_POINTS = {
     "script": [str(SCRIPT)],
 }
 
-OSC52 = "\x1b]52;c;cHduZWQ=\x07"          # write the clipboard
-CLEAR = "\x1b[2J"                         # clear the screen
-SGR = "\x1b[31m"                          # colour
-TITLE = "\x1b]0;owned\x1b\\"              # set the window title, ST-terminated
-DCS = "\x1bP+q544e\x1b\\"                 # device control string
-CSI8 = "\x9b2J"                           # 8-bit CSI
+OSC52 = "\x1b]52;c;cHduZWQ=\x07"  # write the clipboard
+CLEAR = "\x1b[2J"  # clear the screen
+SGR = "\x1b[31m"  # colour
+TITLE = "\x1b]0;owned\x1b\\"  # set the window title, ST-terminated
+DCS = "\x1bP+q544e\x1b\\"  # device control string
+CSI8 = "\x9b2J"  # 8-bit CSI
 HOSTILE = f"before{OSC52}{CLEAR}-{SGR}-{TITLE}-{DCS}-{CSI8}-\u202eevil\u202c after\rover\x08!"
 BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def control_characters(text: str) -> set[str]:
     """Every character in `text` a terminal could act on, other than the newline."""
-    return {c for c in text if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) <= 0x9f or c in BIDI}
+    return {c for c in text if (ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) <= 0x9F or c in BIDI}
 
 
 def environment(db: Path, **extra: str) -> dict[str, str]:
@@ -61,8 +61,16 @@ class Process:
         self.cwd = cwd
 
     def run(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
-        result = subprocess.run([*self.argv, *args], input=input, capture_output=True, text=True,
-                                encoding="utf-8", env=environment(self.db), cwd=self.cwd, timeout=60)
+        result = subprocess.run(
+            [*self.argv, *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env=environment(self.db),
+            cwd=self.cwd,
+            timeout=60,
+        )
         assert "Traceback" not in result.stderr, result.stderr
         return result
 
@@ -85,9 +93,14 @@ class Process:
         master, slave = pty.openpty()
         tty.setraw(slave)  # no newline translation: what the program writes is what we read
         try:
-            process = subprocess.Popen([*self.argv, *args], stdin=subprocess.DEVNULL, stdout=slave,
-                                       stderr=subprocess.PIPE, env=environment(self.db, **{"TERM": "xterm-256color", **env}),
-                                       cwd=self.cwd)
+            process = subprocess.Popen(
+                [*self.argv, *args],
+                stdin=subprocess.DEVNULL,
+                stdout=slave,
+                stderr=subprocess.PIPE,
+                env=environment(self.db, **{"TERM": "xterm-256color", **env}),
+                cwd=self.cwd,
+            )
         finally:
             os.close(slave)
         chunks, deadline = [], time.monotonic() + 60
@@ -144,10 +157,14 @@ def test_new_log_list_round_trip(module_cli: Process) -> None:
     assert [i["id"] for i in json.loads(cli.ok("list", "--json", "--status", "open"))] == [ref]
     events = json.loads(cli.ok("show", ref, "--json"))["events"]
     assert [(e["text"], e["kind"], e["key_moment"]) for e in events[-2:]] == [
-        ("restarted pods", "note", True), ("line one\nline two", "evidence", False)]
+        ("restarted pods", "note", True),
+        ("line one\nline two", "evidence", False),
+    ]
     assert db_rows(cli.db, "SELECT ref, title, severity FROM incidents") == [(ref, "Checkout is down", 1)]
     assert db_rows(cli.db, "SELECT text, author, source FROM events ORDER BY id")[-2:] == [
-        ("restarted pods", "tester", "cli"), ("line one\nline two", "tester", "cli")]
+        ("restarted pods", "tester", "cli"),
+        ("line one\nline two", "tester", "cli"),
+    ]
 
 
 def test_the_console_script_round_trip(tmp_path: Path) -> None:
@@ -171,11 +188,20 @@ def test_errors_are_one_line_with_exit_status_2(module_cli: Process) -> None:
     assert "--help" in module_cli.ok("--help")
 
 
-@pytest.mark.parametrize("entry, args", [
-    ("module", []), ("module", ["list"]), ("module", ["new", "t", "--sev", "1"]), ("module", ["log", "x"]),
-    ("module", ["show", "1"]), ("module", ["set", "1", "--sev", "1"]), ("module", ["export", "1"]),
-    ("script", []), ("script", ["log", "x"]),
-])
+@pytest.mark.parametrize(
+    "entry, args",
+    [
+        ("module", []),
+        ("module", ["list"]),
+        ("module", ["new", "t", "--sev", "1"]),
+        ("module", ["log", "x"]),
+        ("module", ["show", "1"]),
+        ("module", ["set", "1", "--sev", "1"]),
+        ("module", ["export", "1"]),
+        ("script", []),
+        ("script", ["log", "x"]),
+    ],
+)
 def test_a_text_file_as_database_exits_2_and_is_left_alone(tmp_path: Path, entry: str, args: list[str]) -> None:
     cli = Process(entry, tmp_path / "unused.db", tmp_path)
     notes = tmp_path / "notes.txt"
@@ -183,8 +209,9 @@ def test_a_text_file_as_database_exits_2_and_is_left_alone(tmp_path: Path, entry
     stat_before = notes.stat()
     result = cli.run("--db", str(notes), *args)
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr == (f"ir-console: {notes}: not an SQLite database; choose another --db "
-                             "(the file was not changed)\n")
+    assert result.stderr == (
+        f"ir-console: {notes}: not an SQLite database; choose another --db (the file was not changed)\n"
+    )
     assert notes.read_text() == "my shopping list\n- milk\n"
     assert notes.stat().st_mtime_ns == stat_before.st_mtime_ns
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]  # no -wal, -shm, nor unused.db
@@ -197,17 +224,32 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Process, str]:
     Shared by the tests below, which only read it."""
     folder = tmp_path_factory.mktemp("hostile")
     cli = Process("module", folder / "incidents.db", folder)
-    ref = cli.ok("new", f"title {HOSTILE}", "--sev", "1", "--reporter", f"reporter {HOSTILE}",
-                 "--happening", f"happening {HOSTILE}", "--affected", f"affected {HOSTILE}",
-                 "--changed", f"changed {HOSTILE}", "--by", f"by {HOSTILE}").strip()
+    ref = cli.ok(
+        "new",
+        f"title {HOSTILE}",
+        "--sev",
+        "1",
+        "--reporter",
+        f"reporter {HOSTILE}",
+        "--happening",
+        f"happening {HOSTILE}",
+        "--affected",
+        f"affected {HOSTILE}",
+        "--changed",
+        f"changed {HOSTILE}",
+        "--by",
+        f"by {HOSTILE}",
+    ).strip()
     cli.ok("set", ref, "--commander", f"commander {HOSTILE}", "--tech-lead", f"lead {HOSTILE}")
     cli.ok("log", "-", "--key", "--by", HOSTILE, input=f"key {HOSTILE}\x00\nsecond line {HOSTILE}\n")
     cli.ok("log", f"note {HOSTILE}")
     return cli, ref
 
 
-@pytest.mark.parametrize("command", [["show", "{ref}"], ["export", "{ref}"], ["list"], ["update", "{ref}"],
-                                     ["update", "{ref}", "--format", "text"]])
+@pytest.mark.parametrize(
+    "command",
+    [["show", "{ref}"], ["export", "{ref}"], ["list"], ["update", "{ref}"], ["update", "{ref}", "--format", "text"]],
+)
 def test_control_sequences_in_user_text_never_reach_the_terminal(hostile, command: list[str]) -> None:
     cli, ref = hostile
     args = [a.format(ref=ref) for a in command]
@@ -216,8 +258,7 @@ def test_control_sequences_in_user_text_never_reach_the_terminal(hostile, comman
         assert "before" in output and "after" in output  # the text is shown, only the controls are gone
 
 
-def test_control_sequences_stay_out_of_an_exported_file_and_the_record_keeps_the_text(
-        hostile, tmp_path: Path) -> None:
+def test_control_sequences_stay_out_of_an_exported_file_and_the_record_keeps_the_text(hostile, tmp_path: Path) -> None:
     cli, ref = hostile
     target = tmp_path / "postmortem.md"
     assert cli.run("export", ref, "-o", str(target)).returncode == 0
@@ -225,8 +266,7 @@ def test_control_sequences_stay_out_of_an_exported_file_and_the_record_keeps_the
     assert control_characters(markdown) == set()
     assert "key before" in markdown and "commander before" in markdown
     # The record itself keeps exactly what was typed; only display and Markdown clean it.
-    assert db_rows(cli.db, "SELECT title, commander FROM incidents") == [
-        (f"title {HOSTILE}", f"commander {HOSTILE}")]
+    assert db_rows(cli.db, "SELECT title, commander FROM incidents") == [(f"title {HOSTILE}", f"commander {HOSTILE}")]
     shown = cli.ok("show", ref, "--json")
     assert "\x1b" not in shown and "\x07" not in shown and "\x00" not in shown  # JSON escapes C0
     assert json.loads(shown)["events"][-1]["text"] == f"note {HOSTILE}"
@@ -239,15 +279,26 @@ def test_update_copy_sends_osc52_only_to_a_terminal_and_only_its_own(hostile, tm
     import base64
 
     cli, ref = hostile
-    session = {"TMUX": "/tmp/tmux-1000/default,1,0", "DISPLAY": "", "WAYLAND_DISPLAY": "",
-               "XDG_DATA_HOME": str(tmp_path / "data")}
+    session = {
+        "TMUX": "/tmp/tmux-1000/default,1,0",
+        "DISPLAY": "",
+        "WAYLAND_DISPLAY": "",
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+    }
     output = cli.on_terminal("update", ref, "--copy", **session)
     text, sequence = output.split("\x1b]52;c;")
     assert sequence.endswith("\x07") and control_characters(text) == set()
     assert base64.b64decode(sequence[:-1]).decode("utf-8") + "\n" == text  # the update, as printed
     assert "title before" in text
-    piped = subprocess.run([*cli.argv, "update", ref, "--copy"], capture_output=True, text=True, encoding="utf-8",
-                           env=environment(cli.db, **session), cwd=cli.cwd, timeout=60)
+    piped = subprocess.run(
+        [*cli.argv, "update", ref, "--copy"],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=environment(cli.db, **session),
+        cwd=cli.cwd,
+        timeout=60,
+    )
     assert piped.returncode == 0 and "\x1b" not in piped.stdout and piped.stdout == text
     assert piped.stderr.startswith("ir-console: No clipboard here (")
     saved = sorted((tmp_path / "data" / "ir-console" / "status-updates").iterdir())
@@ -274,15 +325,18 @@ def hostile_ref(tmp_path_factory: pytest.TempPathFactory) -> tuple[Process, Path
     return Process("module", folder / "incidents.db", folder), exported
 
 
-@pytest.mark.parametrize("command", [
-    ["import", "{file}"],  # first: the others read what it imported
-    ["import", "{file}"],  # and again: the merge message
-    ["list"],
-    ["show", "1"],
-    ["log", "x", "--incident", "1"],
-    ["set", "1", "--sev", "3"],
-    ["export", "1"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["import", "{file}"],  # first: the others read what it imported
+        ["import", "{file}"],  # and again: the merge message
+        ["list"],
+        ["show", "1"],
+        ["log", "x", "--incident", "1"],
+        ["set", "1", "--sev", "3"],
+        ["export", "1"],
+    ],
+)
 def test_an_imported_ref_never_carries_control_sequences_to_the_terminal(hostile_ref, command: list[str]) -> None:
     cli, exported = hostile_ref
     if command[0] != "import" and not cli.db.exists():

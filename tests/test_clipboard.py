@@ -12,12 +12,13 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyperclip
 import pytest
 from click.testing import CliRunner
+from tui_support import NOW, Clock, console, one, run, toasts, wait_until
 
 from ir_console import clipboard
 from ir_console.cli import main
@@ -26,20 +27,24 @@ from ir_console.model import Incident, Severity, Triage
 from ir_console.store import Store
 from ir_console.tui.screens.documents import StatusUpdateScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
-from tui_support import NOW, Clock, console, one, run, toasts, wait_until
 
 TEXT = "## Status Update: Checkout 500s\n**Status:** Identified\n**Impact:** card payments — «EU» ✓"
 NEEDS_X = pytest.mark.skipif(
     not (shutil.which("Xvfb") and shutil.which("xclip")),
-    reason="needs Xvfb and xclip for a real X clipboard (apt-get install xvfb xclip; .ci/run installs them)")
+    reason="needs Xvfb and xclip for a real X clipboard (apt-get install xvfb xclip; .ci/run installs them)",
+)
 
 
 @pytest.fixture
 def x_display(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A private X server: Xvfb picks a free display number and writes it to us when it is ready."""
     read_end, write_end = os.pipe()
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-nolisten", "tcp", "-screen", "0", "640x480x24"],
-                              pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_end), "-nolisten", "tcp", "-screen", "0", "640x480x24"],
+        pass_fds=(write_end,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write_end)
     try:
         number = b""
@@ -66,8 +71,13 @@ def x_display(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 def x_clipboard(display: str) -> str:
     """The X clipboard, read by a process of our own."""
-    return subprocess.run(["xclip", "-o", "-selection", "clipboard"], env={**os.environ, "DISPLAY": display},
-                          capture_output=True, check=True, timeout=5).stdout.decode("utf-8")
+    return subprocess.run(
+        ["xclip", "-o", "-selection", "clipboard"],
+        env={**os.environ, "DISPLAY": display},
+        capture_output=True,
+        check=True,
+        timeout=5,
+    ).stdout.decode("utf-8")
 
 
 def no_system_clipboard(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -95,7 +105,8 @@ def test_copy_to_a_real_x_clipboard_reads_back_with_xclip(x_display: str, privat
 
 @NEEDS_X
 def test_over_ssh_the_system_clipboard_is_the_hosts_so_osc52_is_sent_too(
-        x_display: str, monkeypatch: pytest.MonkeyPatch, private_session: Path) -> None:
+    x_display: str, monkeypatch: pytest.MonkeyPatch, private_session: Path
+) -> None:
     monkeypatch.setenv("SSH_TTY", "/dev/pts/3")
     sent: list[str] = []
     result = copy_text(TEXT, osc52=sent.append)
@@ -105,8 +116,9 @@ def test_over_ssh_the_system_clipboard_is_the_hosts_so_osc52_is_sent_too(
 
 
 @NEEDS_X
-def test_a_display_that_is_gone_is_not_taken_for_a_clipboard(x_display: str, monkeypatch: pytest.MonkeyPatch,
-                                                             private_session: Path) -> None:
+def test_a_display_that_is_gone_is_not_taken_for_a_clipboard(
+    x_display: str, monkeypatch: pytest.MonkeyPatch, private_session: Path
+) -> None:
     monkeypatch.setenv("DISPLAY", ":31999")  # no such server: xclip fails, and says so only on its stderr
     result = copy_text(TEXT)
     assert result.system == "" and "xclip failed" in result.problem and "':31999'" in result.problem
@@ -117,8 +129,13 @@ def test_a_display_that_is_gone_is_not_taken_for_a_clipboard(x_display: str, mon
 async def test_the_composer_copies_to_a_real_x_clipboard(x_display, store, db_path, private_session) -> None:
     clock = Clock()
     store.clock = clock
-    store.create_incident("Checkout API returning 500s", Severity.SEV1, triage=Triage(affected="All card payments"),
-                          detected_at=NOW - timedelta(minutes=4), now=NOW - timedelta(minutes=3))
+    store.create_incident(
+        "Checkout API returning 500s",
+        Severity.SEV1,
+        triage=Triage(affected="All card payments"),
+        detected_at=NOW - timedelta(minutes=4),
+        now=NOW - timedelta(minutes=3),
+    )
     app = console(store, clock)
     async with run(app) as pilot:
         await pilot.pause()
@@ -126,8 +143,9 @@ async def test_the_composer_copies_to_a_real_x_clipboard(x_display, store, db_pa
         await wait_until(pilot, lambda: isinstance(app.screen, StatusUpdateScreen), "the composer")
         text = app.screen.query_one("#preview").text
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: any("Copied to the system clipboard (xclip)." in t for t in toasts(app)),
-                         "the notification")
+        await wait_until(
+            pilot, lambda: any("Copied to the system clipboard (xclip)." in t for t in toasts(app)), "the notification"
+        )
         assert isinstance(app.screen, WarRoomScreen)
         assert one(db_path, "SELECT text FROM status_updates")["text"] == text
         assert x_clipboard(x_display) == text
@@ -150,11 +168,15 @@ def test_cli_copy_uses_the_real_x_clipboard(x_display: str, store: Store, db_pat
 @pytest.fixture
 def incident(store: Store) -> Incident:
     store.clock = Clock()
-    return store.create_incident("Checkout API returning 500s", Severity.SEV2,
-                                 detected_at=NOW - timedelta(minutes=5), now=NOW - timedelta(minutes=4))
+    return store.create_incident(
+        "Checkout API returning 500s",
+        Severity.SEV2,
+        detected_at=NOW - timedelta(minutes=5),
+        now=NOW - timedelta(minutes=4),
+    )
 
 
-async def send_from_the_composer(app, pilot) -> str:  # noqa: ANN001
+async def send_from_the_composer(app, pilot) -> str:
     await pilot.pause()
     await pilot.press("u")
     await wait_until(pilot, lambda: isinstance(app.screen, StatusUpdateScreen), "the composer")
@@ -164,10 +186,12 @@ async def send_from_the_composer(app, pilot) -> str:  # noqa: ANN001
     return text
 
 
-@pytest.mark.parametrize(("variable", "value"), [("SSH_CONNECTION", "10.0.0.5 52144 10.0.0.9 22"),
-                                                 ("TMUX", "/tmp/tmux-1000/default,4242,0")])
-async def test_osc52_over_ssh_or_tmux_with_the_file_as_a_net(store, db_path, incident, monkeypatch,
-                                                             private_session, variable, value) -> None:
+@pytest.mark.parametrize(
+    ("variable", "value"), [("SSH_CONNECTION", "10.0.0.5 52144 10.0.0.9 22"), ("TMUX", "/tmp/tmux-1000/default,4242,0")]
+)
+async def test_osc52_over_ssh_or_tmux_with_the_file_as_a_net(
+    store, db_path, incident, monkeypatch, private_session, variable, value
+) -> None:
     no_system_clipboard(monkeypatch)
     monkeypatch.setenv(variable, value)
     app = console(store, Clock())
@@ -177,17 +201,24 @@ async def test_osc52_over_ssh_or_tmux_with_the_file_as_a_net(store, db_path, inc
         await wait_until(pilot, lambda: saved_files(private_session), "the file")
         [saved] = saved_files(private_session)
         assert saved.read_text(encoding="utf-8") == text
-        await wait_until(pilot, lambda: any(
-            "Sent to your terminal's clipboard (OSC 52); if it did not arrive, the text is in" in toast
-            and saved.name in toast for toast in toasts(app)), "the notification")
+        await wait_until(
+            pilot,
+            lambda: any(
+                "Sent to your terminal's clipboard (OSC 52); if it did not arrive, the text is in" in toast
+                and saved.name in toast
+                for toast in toasts(app)
+            ),
+            "the notification",
+        )
         assert one(db_path, "SELECT text FROM status_updates")["text"] == text
 
 
 # -- the file, when there is no clipboard -----------------------------------------------------------
 
 
-async def test_no_clipboard_writes_a_private_file_and_names_it(store, db_path, incident, monkeypatch,
-                                                               private_session) -> None:
+async def test_no_clipboard_writes_a_private_file_and_names_it(
+    store, db_path, incident, monkeypatch, private_session
+) -> None:
     no_system_clipboard(monkeypatch)
     app = console(store, Clock())
     async with run(app) as pilot:
@@ -197,27 +228,34 @@ async def test_no_clipboard_writes_a_private_file_and_names_it(store, db_path, i
         assert saved.read_text(encoding="utf-8") == text
         assert saved.stat().st_mode & 0o777 == 0o600 and saved.parent.stat().st_mode & 0o777 == 0o700
         assert saved.name.startswith(f"status-update-{incident.ref}-") and saved.suffix == ".md"
-        await wait_until(pilot, lambda: any("No clipboard here (" in toast and str(saved) in toast.replace("\n", "")
-                                            for toast in toasts(app)), "the notification naming the file")
+        await wait_until(
+            pilot,
+            lambda: any(
+                "No clipboard here (" in toast and str(saved) in toast.replace("\n", "") for toast in toasts(app)
+            ),
+            "the notification naming the file",
+        )
         assert app.clipboard == ""  # no OSC 52 to a terminal not known to take it
 
 
-async def test_nowhere_to_put_it_is_an_error_and_the_update_stays_recorded(store, db_path, incident, monkeypatch,
-                                                                          private_session) -> None:
+async def test_nowhere_to_put_it_is_an_error_and_the_update_stays_recorded(
+    store, db_path, incident, monkeypatch, private_session
+) -> None:
     no_system_clipboard(monkeypatch)
     blocked = private_session / "data"
     blocked.write_text("a file where the data folder should be")
     app = console(store, Clock())
     async with run(app) as pilot:
         text = await send_from_the_composer(app, pilot)
-        await wait_until(pilot, lambda: any("Not copied: no system clipboard" in toast for toast in toasts(app)),
-                         "the error")
+        await wait_until(
+            pilot, lambda: any("Not copied: no system clipboard" in toast for toast in toasts(app)), "the error"
+        )
         assert one(db_path, "SELECT text FROM status_updates")["text"] == text
 
 
 def test_save_to_file_is_private_whatever_the_umask_and_never_overwrites(tmp_path: Path) -> None:
     folder = tmp_path / "new" / "status-updates"
-    moment = datetime(2026, 11, 27, 3, 14, 30, tzinfo=timezone.utc)
+    moment = datetime(2026, 11, 27, 3, 14, 30, tzinfo=UTC)
     old_umask = os.umask(0)
     try:
         first = save_to_file("one", folder, now=moment)
@@ -238,30 +276,36 @@ def test_save_to_file_is_private_whatever_the_umask_and_never_overwrites(tmp_pat
 # -- the decision, branch by branch -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("env", "session"), [
-    ({}, ""),
-    ({"TERM": "xterm-256color", "TERM_PROGRAM": "Apple_Terminal"}, ""),
-    ({"SSH_TTY": "/dev/pts/1"}, "SSH"),
-    ({"SSH_CLIENT": "10.0.0.5 52144 22"}, "SSH"),
-    ({"TMUX": "/tmp/tmux-0/default,1,0"}, "tmux"),
-    ({"TERM_PROGRAM": "iTerm.app"}, "iTerm2"),
-    ({"TERM_PROGRAM": "WezTerm"}, "WezTerm"),
-    ({"TERM": "xterm-kitty"}, "kitty"),
-    ({"TERM": "alacritty"}, "Alacritty"),
-    ({"WT_SESSION": "5b1c"}, "Windows Terminal"),
-])
+@pytest.mark.parametrize(
+    ("env", "session"),
+    [
+        ({}, ""),
+        ({"TERM": "xterm-256color", "TERM_PROGRAM": "Apple_Terminal"}, ""),
+        ({"SSH_TTY": "/dev/pts/1"}, "SSH"),
+        ({"SSH_CLIENT": "10.0.0.5 52144 22"}, "SSH"),
+        ({"TMUX": "/tmp/tmux-0/default,1,0"}, "tmux"),
+        ({"TERM_PROGRAM": "iTerm.app"}, "iTerm2"),
+        ({"TERM_PROGRAM": "WezTerm"}, "WezTerm"),
+        ({"TERM": "xterm-kitty"}, "kitty"),
+        ({"TERM": "alacritty"}, "Alacritty"),
+        ({"WT_SESSION": "5b1c"}, "Windows Terminal"),
+    ],
+)
 def test_osc52_session(env: dict, session: str) -> None:
     assert osc52_session(env) == session
 
 
-@pytest.mark.parametrize(("env", "system", "osc52", "file"), [
-    ({}, "xclip", False, False),
-    ({"TMUX": "x"}, "xclip", False, False),  # local and confirmed: nothing else
-    ({"SSH_TTY": "/dev/pts/1"}, "xclip", True, False),  # the host's clipboard is not the commander's
-    ({}, "", False, True),
-    ({"TMUX": "x"}, "", True, True),
-    ({"SSH_CONNECTION": "a b c d"}, "", True, True),
-])
+@pytest.mark.parametrize(
+    ("env", "system", "osc52", "file"),
+    [
+        ({}, "xclip", False, False),
+        ({"TMUX": "x"}, "xclip", False, False),  # local and confirmed: nothing else
+        ({"SSH_TTY": "/dev/pts/1"}, "xclip", True, False),  # the host's clipboard is not the commander's
+        ({}, "", False, True),
+        ({"TMUX": "x"}, "", True, True),
+        ({"SSH_CONNECTION": "a b c d"}, "", True, True),
+    ],
+)
 def test_copy_policy(monkeypatch, tmp_path, env: dict, system: str, osc52: bool, file: bool) -> None:
     monkeypatch.setattr(clipboard, "system_copy", lambda text: (system, "" if system else "no clipboard program"))
     sent: list[str] = []
@@ -277,7 +321,7 @@ def test_osc52_sequence_is_what_textual_writes() -> None:
     assert osc52_sequence("pwned") == "\x1b]52;c;cHduZWQ=\x07"
 
 
-def fake_mechanism(name: str, paste_back=None):  # noqa: ANN001, ANN201
+def fake_mechanism(name: str, paste_back=None):
     held: list[str] = []
 
     def copy(text: str) -> None:

@@ -45,7 +45,9 @@ def test_two_processes_append_to_one_incident(tmp_path: Path) -> None:
     writers = [
         subprocess.Popen(
             [sys.executable, "-c", WRITER, str(path), tag, str(go), str(PER_WRITER), str(incident.id)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for tag in WRITERS
     ]
@@ -72,8 +74,12 @@ def test_two_processes_append_to_one_incident(tmp_path: Path) -> None:
 
     conn = sqlite3.connect(path)
     try:
-        texts = [r[0] for r in conn.execute("SELECT text FROM events WHERE incident_id = ? AND author IN ('A', 'B')",
-                                            [incident.id])]
+        texts = [
+            r[0]
+            for r in conn.execute(
+                "SELECT text FROM events WHERE incident_id = ? AND author IN ('A', 'B')", [incident.id]
+            )
+        ]
         counts = Counter(texts)
         expected = {f"{tag}-{number}" for tag in WRITERS for number in range(PER_WRITER)}
         assert set(counts) == expected
@@ -86,8 +92,10 @@ def test_two_processes_append_to_one_incident(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         # Each writer's own events are in the order it wrote them.
         for tag in WRITERS:
-            numbers = [int(r[0].split("-")[1]) for r in conn.execute(
-                "SELECT text FROM events WHERE author = ? ORDER BY id", [tag])]
+            numbers = [
+                int(r[0].split("-")[1])
+                for r in conn.execute("SELECT text FROM events WHERE author = ? ORDER BY id", [tag])
+            ]
             assert numbers == list(range(PER_WRITER))
     finally:
         conn.close()

@@ -125,28 +125,46 @@ def test_a_full_file_gives_exactly_the_configured_dataclasses(tmp_path: Path, mo
     config, _ = load(tmp_path, FULL, {"API_TOKEN": "t0ken"})
     assert config.problems == []
     assert config.signals == SignalsConfig(
-        interval=2.0, sustained=120.0, rate_limit=600.0,
-        thresholds={**default_thresholds(), "cpu": Threshold(70, 85.5), "disk": Threshold(85, 99)})
+        interval=2.0,
+        sustained=120.0,
+        rate_limit=600.0,
+        thresholds={**default_thresholds(), "cpu": Threshold(70, 85.5), "disk": Threshold(85, 99)},
+    )
     assert config.health == HealthConfig(
         interval=10.0,
         http=[
-            HttpCheck(name="api", url="https://api.example.com/health", method="HEAD", expect_status=(200, 204),
-                      timeout=3.0, headers=(("Authorization", "Bearer ${API_TOKEN}"), ("X-Team", "sre")),
-                      degraded_after=0.5, verify_tls=False),
+            HttpCheck(
+                name="api",
+                url="https://api.example.com/health",
+                method="HEAD",
+                expect_status=(200, 204),
+                timeout=3.0,
+                headers=(("Authorization", "Bearer ${API_TOKEN}"), ("X-Team", "sre")),
+                degraded_after=0.5,
+                verify_tls=False,
+            ),
             HttpCheck(name="localhost:8080/ready", url="http://localhost:8080/ready/"),
         ],
-        tcp=[TcpCheck(name="postgres", host="db.internal", port=5432, timeout=1.5),
-             TcpCheck(name="[::1]:6379", host="::1", port=6379)],
+        tcp=[
+            TcpCheck(name="postgres", host="db.internal", port=5432, timeout=1.5),
+            TcpCheck(name="[::1]:6379", host="::1", port=6379),
+        ],
     )
-    assert config.changes == ChangesConfig(interval=0.0, git=[
-        GitSource(path=tmp_path / "home" / "src" / "app", since="30 minutes ago", name="app", max_count=10),
-        GitSource(path=tmp_path / "checkouts" / "infra"),  # relative: from the config file's folder
-    ])
+    assert config.changes == ChangesConfig(
+        interval=0.0,
+        git=[
+            GitSource(path=tmp_path / "home" / "src" / "app", since="30 minutes ago", name="app", max_count=10),
+            GitSource(path=tmp_path / "checkouts" / "infra"),  # relative: from the config file's folder
+        ],
+    )
     assert config.changes.git[1].label == "infra"
-    assert config.logs == LogsConfig(interval=0.5, files=[
-        LogSource(path=Path("/var/log/app/error.log"), pattern="timeout|refused", name="app errors"),
-        LogSource(path=tmp_path / "logs" / "worker.log"),
-    ])
+    assert config.logs == LogsConfig(
+        interval=0.5,
+        files=[
+            LogSource(path=Path("/var/log/app/error.log"), pattern="timeout|refused", name="app errors"),
+            LogSource(path=tmp_path / "logs" / "worker.log"),
+        ],
+    )
     assert config.logs.files[1].label == "worker.log"
     assert config_summary(config) == "2 HTTP checks, 2 TCP checks, 2 git repositories, 2 log files; sampling every 2 s"
 
@@ -163,75 +181,148 @@ def test_no_file_and_an_empty_file_are_the_defaults(tmp_path: Path) -> None:
 HTTP = '[[health.http]]\nname = "api"\nurl = "https://api.example.com/health"\n'
 
 
-@pytest.mark.parametrize(("text", "message", "read"), [
-    ("[signals]\ninterval = 0.05\n",
-     "[signals] interval: must be 0 (off) or a number of seconds from 0.1 to 3600 (got 0.05); using 1",
-     lambda c: c.signals.interval == 1.0),
-    ("[signals]\ninterval = nan\n", "[signals] interval: must be 0 (off)", lambda c: c.signals.interval == 1.0),
-    ("[signals]\nsustained = -1\n", "[signals] sustained: must be a number of seconds from 0 to 86400 (got -1); "
-     "using 60", lambda c: c.signals.sustained == 60.0),
-    ("[signals]\nrate_limit = true\n", "[signals] rate_limit: must be a number of seconds from 0 to 86400 (got True)",
-     lambda c: c.signals.rate_limit == 300.0),
-    ("[health]\ninterval = 4000\n", "[health] interval: must be 0 (off) or a number of seconds from 0.1 to 3600 "
-     "(got 4000); using 5", lambda c: c.health.interval == 5.0),
-    ("[changes]\ninterval = \"30s\"\n", "[changes] interval: must be 0 (off)", lambda c: c.changes.interval == 30.0),
-    ("[logs]\ninterval = inf\n", "[logs] interval: must be 0 (off)", lambda c: c.logs.interval == 1.0),
-    ("[signals.thresholds]\ncpu = { warn = 95 }\n",
-     "[signals.thresholds] cpu: warn (95) is above critical (90); using warn 75, critical 90",
-     lambda c: c.signals.thresholds["cpu"] == Threshold(75, 90)),
-    ("[signals.thresholds]\nmemory = { warn = 60, critical = 101 }\n",
-     "[signals.thresholds] memory.critical: must be a percentage from 0 to 100 (got 101); using 90",
-     lambda c: c.signals.thresholds["memory"] == Threshold(60, 90)),
-    ("[signals.thresholds]\nswap = 70\n",
-     "[signals.thresholds] swap: must be a table such as { warn = 50, critical = 80 } (got 70); "
-     "using warn 50, critical 80", lambda c: c.signals.thresholds == default_thresholds()),
-    ("[signals]\nthresholds = 3\n", "[signals] thresholds: must be a table: [signals.thresholds] (got 3); "
-     "using the default thresholds", lambda c: c.signals.thresholds == default_thresholds()),
-    (HTTP + "timeout = 'x'\n", '[[health.http]] #1 "api" timeout: must be a number of seconds from 0.1 to 120 '
-     "(got 'x'); using 2", lambda c: c.health.http[0].timeout == 2.0),
-    (HTTP + "timeout = 0\n", '"api" timeout: must be a number of seconds from 0.1 to 120 (got 0)',
-     lambda c: c.health.http[0].timeout == 2.0),
-    (HTTP + "method = 'DELETE'\n", '"api" method: must be one of GET, HEAD, POST, PUT, OPTIONS '
-     "(got 'DELETE'); using 'GET'", lambda c: c.health.http[0].method == "GET"),
-    (HTTP + "expect_status = 700\n", '"api" expect_status: must be an HTTP status from 100 to 599, or a list of '
-     "them (got 700); expecting 200", lambda c: c.health.http[0].expect_status == (200,)),
-    (HTTP + "expect_status = [200, '204']\n", "expect_status: must be an HTTP status",
-     lambda c: c.health.http[0].expect_status == (200,)),
-    (HTTP + "expect_status = []\n", "expect_status: must be an HTTP status",
-     lambda c: c.health.http[0].expect_status == (200,)),
-    (HTTP + "degraded_after = 200\n", '"api" degraded_after: must be a number of seconds from 0.1 to 120 '
-     "(got 200); using half the timeout", lambda c: c.health.http[0].degraded_after is None),
-    (HTTP + "timeout = 1\ndegraded_after = 1.5\n",
-     '"api" degraded_after: must be below the timeout (1 s) (got 1.5); using half the timeout',
-     lambda c: c.health.http[0].degraded_after is None and c.health.http[0].timeout == 1.0),
-    (HTTP + "verify_tls = 'no'\n", "\"api\" verify_tls: must be true or false (got 'no'); using true",
-     lambda c: c.health.http[0].verify_tls is True),
-    (HTTP + "headers = 'Authorization: x'\n", '"api" headers: must be a table of strings', lambda c: (
-        c.health.http[0].headers == ())),
-    (HTTP + "headers = { 'X Team' = 'sre', X-Ok = 'yes' }\n",
-     '"api" headers."X Team": not a valid header name; header not sent',
-     lambda c: c.health.http[0].headers == (("X-Ok", "yes"),)),
-    (HTTP + "headers = { X-Count = 3 }\n",
-     '"api" headers.X-Count: must be a string of printable ASCII on one line; header not sent',
-     lambda c: c.health.http[0].headers == ()),
-    ('[[health.tcp]]\nhost = "db"\nport = 5432\ntimeout = 500\n',
-     '[[health.tcp]] #1 "db:5432" timeout: must be a number of seconds from 0.1 to 120 (got 500); using 2',
-     lambda c: c.health.tcp[0].timeout == 2.0),
-    ('[[changes.git]]\npath = "/srv/app"\nsince = "--output=/tmp/x"\n',
-     "[[changes.git]] #1 since: must be a time git understands, such as \"2 hours ago\" or \"2026-11-27 02:00\" "
-     "(not starting with -) (got '--output=/tmp/x'); using '2 hours ago'",
-     lambda c: c.changes.git[0].since == "2 hours ago"),
-    ('[[changes.git]]\npath = "/srv/app"\nsince = ""\n', "since: must be a time git understands",
-     lambda c: c.changes.git[0].since == "2 hours ago"),
-    ('[[changes.git]]\npath = "/srv/app"\nmax_count = 2.5\n',
-     "[[changes.git]] #1 max_count: must be a whole number from 1 to 1000 (got 2.5); using 50",
-     lambda c: c.changes.git[0].max_count == 50),
-    ('[[logs.file]]\npath = "/var/log/x.log"\npattern = "(error"\n',
-     "[[logs.file]] #1 pattern: not a valid regular expression (missing ), unterminated subpattern at position 0) "
-     f"(got '(error'); using '{DEFAULT_LOG_PATTERN}'", lambda c: c.logs.files[0].pattern == DEFAULT_LOG_PATTERN),
-    ('[[logs.file]]\npath = "/var/log/x.log"\npattern = ["error"]\n',
-     "pattern: must be a regular expression in a string", lambda c: c.logs.files[0].pattern == DEFAULT_LOG_PATTERN),
-])
+@pytest.mark.parametrize(
+    ("text", "message", "read"),
+    [
+        (
+            "[signals]\ninterval = 0.05\n",
+            "[signals] interval: must be 0 (off) or a number of seconds from 0.1 to 3600 (got 0.05); using 1",
+            lambda c: c.signals.interval == 1.0,
+        ),
+        ("[signals]\ninterval = nan\n", "[signals] interval: must be 0 (off)", lambda c: c.signals.interval == 1.0),
+        (
+            "[signals]\nsustained = -1\n",
+            "[signals] sustained: must be a number of seconds from 0 to 86400 (got -1); using 60",
+            lambda c: c.signals.sustained == 60.0,
+        ),
+        (
+            "[signals]\nrate_limit = true\n",
+            "[signals] rate_limit: must be a number of seconds from 0 to 86400 (got True)",
+            lambda c: c.signals.rate_limit == 300.0,
+        ),
+        (
+            "[health]\ninterval = 4000\n",
+            "[health] interval: must be 0 (off) or a number of seconds from 0.1 to 3600 (got 4000); using 5",
+            lambda c: c.health.interval == 5.0,
+        ),
+        ('[changes]\ninterval = "30s"\n', "[changes] interval: must be 0 (off)", lambda c: c.changes.interval == 30.0),
+        ("[logs]\ninterval = inf\n", "[logs] interval: must be 0 (off)", lambda c: c.logs.interval == 1.0),
+        (
+            "[signals.thresholds]\ncpu = { warn = 95 }\n",
+            "[signals.thresholds] cpu: warn (95) is above critical (90); using warn 75, critical 90",
+            lambda c: c.signals.thresholds["cpu"] == Threshold(75, 90),
+        ),
+        (
+            "[signals.thresholds]\nmemory = { warn = 60, critical = 101 }\n",
+            "[signals.thresholds] memory.critical: must be a percentage from 0 to 100 (got 101); using 90",
+            lambda c: c.signals.thresholds["memory"] == Threshold(60, 90),
+        ),
+        (
+            "[signals.thresholds]\nswap = 70\n",
+            "[signals.thresholds] swap: must be a table such as { warn = 50, critical = 80 } (got 70); "
+            "using warn 50, critical 80",
+            lambda c: c.signals.thresholds == default_thresholds(),
+        ),
+        (
+            "[signals]\nthresholds = 3\n",
+            "[signals] thresholds: must be a table: [signals.thresholds] (got 3); using the default thresholds",
+            lambda c: c.signals.thresholds == default_thresholds(),
+        ),
+        (
+            HTTP + "timeout = 'x'\n",
+            "[[health.http]] #1 \"api\" timeout: must be a number of seconds from 0.1 to 120 (got 'x'); using 2",
+            lambda c: c.health.http[0].timeout == 2.0,
+        ),
+        (
+            HTTP + "timeout = 0\n",
+            '"api" timeout: must be a number of seconds from 0.1 to 120 (got 0)',
+            lambda c: c.health.http[0].timeout == 2.0,
+        ),
+        (
+            HTTP + "method = 'DELETE'\n",
+            "\"api\" method: must be one of GET, HEAD, POST, PUT, OPTIONS (got 'DELETE'); using 'GET'",
+            lambda c: c.health.http[0].method == "GET",
+        ),
+        (
+            HTTP + "expect_status = 700\n",
+            '"api" expect_status: must be an HTTP status from 100 to 599, or a list of them (got 700); expecting 200',
+            lambda c: c.health.http[0].expect_status == (200,),
+        ),
+        (
+            HTTP + "expect_status = [200, '204']\n",
+            "expect_status: must be an HTTP status",
+            lambda c: c.health.http[0].expect_status == (200,),
+        ),
+        (
+            HTTP + "expect_status = []\n",
+            "expect_status: must be an HTTP status",
+            lambda c: c.health.http[0].expect_status == (200,),
+        ),
+        (
+            HTTP + "degraded_after = 200\n",
+            '"api" degraded_after: must be a number of seconds from 0.1 to 120 (got 200); using half the timeout',
+            lambda c: c.health.http[0].degraded_after is None,
+        ),
+        (
+            HTTP + "timeout = 1\ndegraded_after = 1.5\n",
+            '"api" degraded_after: must be below the timeout (1 s) (got 1.5); using half the timeout',
+            lambda c: c.health.http[0].degraded_after is None and c.health.http[0].timeout == 1.0,
+        ),
+        (
+            HTTP + "verify_tls = 'no'\n",
+            "\"api\" verify_tls: must be true or false (got 'no'); using true",
+            lambda c: c.health.http[0].verify_tls is True,
+        ),
+        (
+            HTTP + "headers = 'Authorization: x'\n",
+            '"api" headers: must be a table of strings',
+            lambda c: c.health.http[0].headers == (),
+        ),
+        (
+            HTTP + "headers = { 'X Team' = 'sre', X-Ok = 'yes' }\n",
+            '"api" headers."X Team": not a valid header name; header not sent',
+            lambda c: c.health.http[0].headers == (("X-Ok", "yes"),),
+        ),
+        (
+            HTTP + "headers = { X-Count = 3 }\n",
+            '"api" headers.X-Count: must be a string of printable ASCII on one line; header not sent',
+            lambda c: c.health.http[0].headers == (),
+        ),
+        (
+            '[[health.tcp]]\nhost = "db"\nport = 5432\ntimeout = 500\n',
+            '[[health.tcp]] #1 "db:5432" timeout: must be a number of seconds from 0.1 to 120 (got 500); using 2',
+            lambda c: c.health.tcp[0].timeout == 2.0,
+        ),
+        (
+            '[[changes.git]]\npath = "/srv/app"\nsince = "--output=/tmp/x"\n',
+            '[[changes.git]] #1 since: must be a time git understands, such as "2 hours ago" or "2026-11-27 02:00" '
+            "(not starting with -) (got '--output=/tmp/x'); using '2 hours ago'",
+            lambda c: c.changes.git[0].since == "2 hours ago",
+        ),
+        (
+            '[[changes.git]]\npath = "/srv/app"\nsince = ""\n',
+            "since: must be a time git understands",
+            lambda c: c.changes.git[0].since == "2 hours ago",
+        ),
+        (
+            '[[changes.git]]\npath = "/srv/app"\nmax_count = 2.5\n',
+            "[[changes.git]] #1 max_count: must be a whole number from 1 to 1000 (got 2.5); using 50",
+            lambda c: c.changes.git[0].max_count == 50,
+        ),
+        (
+            '[[logs.file]]\npath = "/var/log/x.log"\npattern = "(error"\n',
+            "[[logs.file]] #1 pattern: not a valid regular expression "
+            "(missing ), unterminated subpattern at position 0) "
+            f"(got '(error'); using '{DEFAULT_LOG_PATTERN}'",
+            lambda c: c.logs.files[0].pattern == DEFAULT_LOG_PATTERN,
+        ),
+        (
+            '[[logs.file]]\npath = "/var/log/x.log"\npattern = ["error"]\n',
+            "pattern: must be a regular expression in a string",
+            lambda c: c.logs.files[0].pattern == DEFAULT_LOG_PATTERN,
+        ),
+    ],
+)
 def test_a_wrong_optional_value_is_named_and_its_default_used(tmp_path: Path, text: str, message: str, read) -> None:
     config, path = load(tmp_path, text)
     problem = only_problem(config)
@@ -249,33 +340,54 @@ def test_a_pattern_is_case_insensitive_and_otherwise_kept_as_written(tmp_path: P
 # -- entries that cannot be used are skipped ------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('[[health.http]]\nname = "api"\n', '[[health.http]] #1 "api" url: missing; check skipped'),
-    ('[[health.http]]\nurl = "ftp://files.example.com"\n',
-     "[[health.http]] #1 url: must start with http:// or https:// (got 'ftp://files.example.com'); check skipped"),
-    ('[[health.http]]\nurl = "https://"\n',
-     "url: must name a host (https://host/path) (got 'https://'); check skipped"),
-    ('[[health.http]]\nurl = "http://api:99999/"\n', "url: is not a valid URL (Port out of range 0-65535)"),
-    ('[[health.http]]\nurl = "https://api.example.com/a b"\n',
-     "url: must be an http:// or https:// URL without spaces"),
-    ('[[health.http]]\nurl = "https://api.example.com/"\nname = ""\n',
-     "[[health.http]] #1 name: must be a non-empty text on one line (got ''); check skipped"),
-    ('[[health.tcp]]\nport = 5432\n', "[[health.tcp]] #1 host: missing; check skipped"),
-    ('[[health.tcp]]\nhost = "postgres://db"\nport = 5432\n', "host: must be a host name or address"),
-    ('[[health.tcp]]\nhost = "db"\nport = 0\n',
-     "[[health.tcp]] #1 port: must be a whole number from 1 to 65535 (got 0); check skipped"),
-    ('[[health.tcp]]\nhost = "db"\nport = "5432"\n', "port: must be a whole number from 1 to 65535 (got '5432')"),
-    ('[[health.tcp]]\nhost = "db"\nport = 65536\n', "port: must be a whole number from 1 to 65535 (got 65536)"),
-    ('[[health.tcp]]\nhost = "db"\nname = 5\nport = 1\n',
-     "[[health.tcp]] #1 name: must be a non-empty text on one line"),
-    ('[[changes.git]]\nsince = "1 hour ago"\n', "[[changes.git]] #1 path: missing; repository skipped"),
-    ('[[changes.git]]\npath = ""\n', "[[changes.git]] #1 path: must be a path (text on one line) (got ''); "
-     "repository skipped"),
-    ('[[logs.file]]\npath = 3\n', "[[logs.file]] #1 path: must be a path (text on one line) (got 3); log file skipped"),
-    ('[[logs.file]]\npath = "/x.log"\nname = "two\\nlines"\n', "[[logs.file]] #1 name: must be a non-empty text"),
-    ("[health]\nhttp = [3]\n", "[[health.http]] #1 must be a table (got 3); skipped"),
-    ("[health]\ntcp = 3\n", "[[health.tcp]] must be an array of tables (got 3); ignored"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[[health.http]]\nname = "api"\n', '[[health.http]] #1 "api" url: missing; check skipped'),
+        (
+            '[[health.http]]\nurl = "ftp://files.example.com"\n',
+            "[[health.http]] #1 url: must start with http:// or https:// "
+            "(got 'ftp://files.example.com'); check skipped",
+        ),
+        (
+            '[[health.http]]\nurl = "https://"\n',
+            "url: must name a host (https://host/path) (got 'https://'); check skipped",
+        ),
+        ('[[health.http]]\nurl = "http://api:99999/"\n', "url: is not a valid URL (Port out of range 0-65535)"),
+        (
+            '[[health.http]]\nurl = "https://api.example.com/a b"\n',
+            "url: must be an http:// or https:// URL without spaces",
+        ),
+        (
+            '[[health.http]]\nurl = "https://api.example.com/"\nname = ""\n',
+            "[[health.http]] #1 name: must be a non-empty text on one line (got ''); check skipped",
+        ),
+        ("[[health.tcp]]\nport = 5432\n", "[[health.tcp]] #1 host: missing; check skipped"),
+        ('[[health.tcp]]\nhost = "postgres://db"\nport = 5432\n', "host: must be a host name or address"),
+        (
+            '[[health.tcp]]\nhost = "db"\nport = 0\n',
+            "[[health.tcp]] #1 port: must be a whole number from 1 to 65535 (got 0); check skipped",
+        ),
+        ('[[health.tcp]]\nhost = "db"\nport = "5432"\n', "port: must be a whole number from 1 to 65535 (got '5432')"),
+        ('[[health.tcp]]\nhost = "db"\nport = 65536\n', "port: must be a whole number from 1 to 65535 (got 65536)"),
+        (
+            '[[health.tcp]]\nhost = "db"\nname = 5\nport = 1\n',
+            "[[health.tcp]] #1 name: must be a non-empty text on one line",
+        ),
+        ('[[changes.git]]\nsince = "1 hour ago"\n', "[[changes.git]] #1 path: missing; repository skipped"),
+        (
+            '[[changes.git]]\npath = ""\n',
+            "[[changes.git]] #1 path: must be a path (text on one line) (got ''); repository skipped",
+        ),
+        (
+            "[[logs.file]]\npath = 3\n",
+            "[[logs.file]] #1 path: must be a path (text on one line) (got 3); log file skipped",
+        ),
+        ('[[logs.file]]\npath = "/x.log"\nname = "two\\nlines"\n', "[[logs.file]] #1 name: must be a non-empty text"),
+        ("[health]\nhttp = [3]\n", "[[health.http]] #1 must be a table (got 3); skipped"),
+        ("[health]\ntcp = 3\n", "[[health.tcp]] must be an array of tables (got 3); ignored"),
+    ],
+)
 def test_an_entry_whose_required_value_is_wrong_is_skipped(tmp_path: Path, text: str, message: str) -> None:
     config, path = load(tmp_path, text)
     problem = only_problem(config)
@@ -284,7 +396,9 @@ def test_an_entry_whose_required_value_is_wrong_is_skipped(tmp_path: Path, text:
 
 
 def test_health_check_names_are_unique_across_http_and_tcp(tmp_path: Path) -> None:
-    config, path = load(tmp_path, """
+    config, path = load(
+        tmp_path,
+        """
 [[health.http]]
 name = "api"
 url = "ftp://broken"          # skipped, so it does not take the name
@@ -302,7 +416,8 @@ port = 1
 url = "https://one.example.com/"
 [[health.http]]
 url = "https://one.example.com"   # the same default name: host and path
-""")
+""",
+    )
     assert [check.url for check in config.health.http] == ["https://one.example.com/", "https://one.example.com/"]
     assert [check.name for check in config.health.http] == ["api", "one.example.com"]
     assert config.health.tcp == []
@@ -318,23 +433,35 @@ url = "https://one.example.com"   # the same default name: host and path
 # -- unknown keys and tables of the wrong type -----------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('helth = { interval = 5 }\n', 'helth: unknown table (the file has [updates], [signals], [health], [changes], '
-     '[logs]); ignored'),
-    ("[signals]\ncolour = 'red'\n", "[signals] colour: unknown key (the table has interval, sustained, rate_limit, "
-     "thresholds); ignored"),
-    ("[signals.thresholds]\ngpu = { warn = 1, critical = 2 }\n", "[signals.thresholds] gpu: unknown key"),
-    ("[signals.thresholds]\ncpu = { warn = 1, crit = 2 }\n",
-     "[signals.thresholds] cpu.crit: unknown key (a threshold has warn, critical); ignored"),
-    (HTTP + "retries = 3\n", '[[health.http]] #1 "api" retries: unknown key (the table has name, url, method, '
-     "expect_status, timeout, degraded_after, verify_tls, headers); ignored"),
-    ('[[changes.git]]\npath = "/srv"\nbranch = "main"\n', "[[changes.git]] #1 branch: unknown key"),
-    ('[[logs.file]]\npath = "/x.log"\n"\\u001b[2J" = 1\n', '[[logs.file]] #1 "\\u001b[2J": unknown key'),
-    ("health = 3\n", "[health] must be a table (got 3); no health checks"),
-    ("signals = 'fast'\n", "[signals] must be a table (got 'fast'); using the defaults"),
-    ("changes = []\n", "[changes] must be a table (got []); no repositories"),
-    ("logs = true\n", "[logs] must be a table (got True); no log files"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "helth = { interval = 5 }\n",
+            "helth: unknown table (the file has [updates], [signals], [health], [changes], [logs]); ignored",
+        ),
+        (
+            "[signals]\ncolour = 'red'\n",
+            "[signals] colour: unknown key (the table has interval, sustained, rate_limit, thresholds); ignored",
+        ),
+        ("[signals.thresholds]\ngpu = { warn = 1, critical = 2 }\n", "[signals.thresholds] gpu: unknown key"),
+        (
+            "[signals.thresholds]\ncpu = { warn = 1, crit = 2 }\n",
+            "[signals.thresholds] cpu.crit: unknown key (a threshold has warn, critical); ignored",
+        ),
+        (
+            HTTP + "retries = 3\n",
+            '[[health.http]] #1 "api" retries: unknown key (the table has name, url, method, '
+            "expect_status, timeout, degraded_after, verify_tls, headers); ignored",
+        ),
+        ('[[changes.git]]\npath = "/srv"\nbranch = "main"\n', "[[changes.git]] #1 branch: unknown key"),
+        ('[[logs.file]]\npath = "/x.log"\n"\\u001b[2J" = 1\n', '[[logs.file]] #1 "\\u001b[2J": unknown key'),
+        ("health = 3\n", "[health] must be a table (got 3); no health checks"),
+        ("signals = 'fast'\n", "[signals] must be a table (got 'fast'); using the defaults"),
+        ("changes = []\n", "[changes] must be a table (got []); no repositories"),
+        ("logs = true\n", "[logs] must be a table (got True); no log files"),
+    ],
+)
 def test_unknown_keys_and_wrong_tables_are_reported_and_ignored(tmp_path: Path, text: str, message: str) -> None:
     config, path = load(tmp_path, text)
     problem = only_problem(config)
@@ -344,8 +471,9 @@ def test_unknown_keys_and_wrong_tables_are_reported_and_ignored(tmp_path: Path, 
 
 def test_a_single_table_where_an_array_belongs_is_read_as_one_entry(tmp_path: Path) -> None:
     config, path = load(tmp_path, '[logs.file]\npath = "/x.log"\n')
-    assert only_problem(config) == (f"{path}: [logs.file] must be an array of tables, each entry starting with "
-                                    "[[logs.file]]; read as one entry")
+    assert only_problem(config) == (
+        f"{path}: [logs.file] must be an array of tables, each entry starting with [[logs.file]]; read as one entry"
+    )
     assert config.logs.files == [LogSource(path=Path("/x.log"))]
 
 
@@ -361,12 +489,18 @@ def test_interval_zero_turns_each_reading_off(tmp_path: Path) -> None:
 
 def test_header_references_stay_unexpanded_and_unset_ones_are_named_without_values(tmp_path: Path) -> None:
     secret = "s3cr3t-t0ken-value"
-    config, path = load(tmp_path, HTTP + 'headers = { Authorization = "Bearer ${API_TOKEN}", '
-                                         'X-Trace = "${TRACE_ID}-${TEAM}", X-Empty = "${EMPTY}" }\n',
-                        {"API_TOKEN": secret, "TEAM": "sre", "EMPTY": ""})
+    config, path = load(
+        tmp_path,
+        HTTP + 'headers = { Authorization = "Bearer ${API_TOKEN}", '
+        'X-Trace = "${TRACE_ID}-${TEAM}", X-Empty = "${EMPTY}" }\n',
+        {"API_TOKEN": secret, "TEAM": "sre", "EMPTY": ""},
+    )
     check = config.health.http[0]
-    assert check.headers == (("Authorization", "Bearer ${API_TOKEN}"), ("X-Trace", "${TRACE_ID}-${TEAM}"),
-                             ("X-Empty", "${EMPTY}"))
+    assert check.headers == (
+        ("Authorization", "Bearer ${API_TOKEN}"),
+        ("X-Trace", "${TRACE_ID}-${TEAM}"),
+        ("X-Empty", "${EMPTY}"),
+    )
     assert config.problems == [
         f'{path}: [[health.http]] #1 "api" headers.X-Trace: ${{TRACE_ID}} is not set in the environment; '
         "it is sent empty",
@@ -377,8 +511,11 @@ def test_header_references_stay_unexpanded_and_unset_ones_are_named_without_valu
 
 def test_no_secret_reaches_a_message(tmp_path: Path) -> None:
     """Neither a variable's value nor a header value written in the file itself, even a wrong one."""
-    _, path = load(tmp_path, HTTP + 'headers = { Authorization = "Bearer ${API_TOKEN}", '
-                                    'X-Literal = "literal-s3cret\\t\\u0007", X-Bad = "typed-s3cret\\n" }\n')
+    _, path = load(
+        tmp_path,
+        HTTP + 'headers = { Authorization = "Bearer ${API_TOKEN}", '
+        'X-Literal = "literal-s3cret\\t\\u0007", X-Bad = "typed-s3cret\\n" }\n',
+    )
     config = load_config(path, {"API_TOKEN": "env-s3cret\n"})
     assert config.health.http[0].headers == (("Authorization", "Bearer ${API_TOKEN}"),)
     assert [problem.removeprefix(f'{path}: [[health.http]] #1 "api" ') for problem in config.problems] == [
@@ -406,13 +543,23 @@ def test_the_example_uncommented_loads_cleanly_and_gives_what_it_documents(tmp_p
     assert config.signals == SignalsConfig()  # every value the example shows is the default
     assert config.update_cadence == Config().update_cadence
     assert (config.health.interval, config.changes.interval, config.logs.interval) == (5.0, 30.0, 1.0)
-    assert config.health.http == [HttpCheck(
-        name="api", url="https://api.example.com/health", method="GET", expect_status=(200,), timeout=2.0,
-        headers=(("Authorization", "Bearer ${API_TOKEN}"),), degraded_after=1.0, verify_tls=True)]
+    assert config.health.http == [
+        HttpCheck(
+            name="api",
+            url="https://api.example.com/health",
+            method="GET",
+            expect_status=(200,),
+            timeout=2.0,
+            headers=(("Authorization", "Bearer ${API_TOKEN}"),),
+            degraded_after=1.0,
+            verify_tls=True,
+        )
+    ]
     assert config.health.tcp == [TcpCheck(name="postgres", host="db.internal", port=5432, timeout=2.0)]
     assert config.changes.git == [GitSource(path=Path("/srv/app"), since="2 hours ago", name="app", max_count=50)]
-    assert config.logs.files == [LogSource(path=Path("/var/log/app/error.log"), pattern="error|fatal|panic",
-                                           name="app errors")]
+    assert config.logs.files == [
+        LogSource(path=Path("/var/log/app/error.log"), pattern="error|fatal|panic", name="app errors")
+    ]
 
 
 def test_the_example_documents_every_key_the_reader_knows() -> None:
@@ -485,8 +632,10 @@ def test_config_init_uses_the_environment_variable_by_default(runner, private_se
     assert (result.exit_code, result.stdout) == (0, f"{path}\n")
     assert path.read_text(encoding="utf-8") == EXAMPLE_CONFIG
     check = run(runner, "config", "check")
-    assert (check.exit_code, check.stdout) == (0, "0 HTTP checks, 0 TCP checks, 0 git repositories, 0 log files; "
-                                                  "sampling every 1 s\n")
+    assert (check.exit_code, check.stdout) == (
+        0,
+        "0 HTTP checks, 0 TCP checks, 0 git repositories, 0 log files; sampling every 1 s\n",
+    )
 
 
 def test_config_init_refuses_a_folder(runner, tmp_path) -> None:
@@ -514,13 +663,16 @@ def test_config_check_summarises_a_good_file(runner, tmp_path) -> None:
 
 def test_config_check_prints_each_problem_and_exits_2(runner, tmp_path) -> None:
     secret = "hunter2-s3cret"
-    path = write(tmp_path, FULL.replace("timeout = 3", "timeout = 'x'").replace('port = 6379', 'port = 0')
-                 + '"\\u001b]52;c;aGk=\\u0007" = 1\n')  # a key in the last table, [[logs.file]] #2
+    path = write(
+        tmp_path,
+        FULL.replace("timeout = 3", "timeout = 'x'").replace("port = 6379", "port = 0")
+        + '"\\u001b]52;c;aGk=\\u0007" = 1\n',
+    )  # a key in the last table, [[logs.file]] #2
     result = run(runner, "--config", str(path), "config", "check", env={"API_TOKEN": secret})
     assert result.exit_code == 2 and result.stderr == ""
     lines = result.stdout.splitlines()
     assert lines == [
-        f'{path}: [[health.http]] #1 "api" timeout: must be a number of seconds from 0.1 to 120 (got \'x\'); using 2',
+        f"{path}: [[health.http]] #1 \"api\" timeout: must be a number of seconds from 0.1 to 120 (got 'x'); using 2",
         f"{path}: [[health.tcp]] #2 port: must be a whole number from 1 to 65535 (got 0); check skipped",
         f'{path}: [[logs.file]] #2 "\\u001b]52;c;aGk=\\u0007": unknown key (the table has path, pattern, name); '
         "ignored",
@@ -548,7 +700,9 @@ def test_update_reads_the_config_given_with_the_option(runner, tmp_path) -> None
 
 def test_the_console_opens_with_the_config_given_with_the_option(runner, tmp_path, monkeypatch) -> None:
     opened: list[Config] = []
-    monkeypatch.setattr("ir_console.tui.app.run_console", lambda store, *, author, config, **options: opened.append(config))
+    monkeypatch.setattr(
+        "ir_console.tui.app.run_console", lambda store, *, author, config, **options: opened.append(config)
+    )
     path = write(tmp_path, '[[health.tcp]]\nhost = "db"\nport = 5432\n')
     result = run(runner, "--config", str(path))
     assert result.exit_code == 0, result.output
@@ -556,10 +710,15 @@ def test_the_console_opens_with_the_config_given_with_the_option(runner, tmp_pat
 
 
 def test_names_are_shown_as_written_and_control_characters_escaped(tmp_path: Path) -> None:
-    config, path = load(tmp_path, '[[health.tcp]]\nname = "café"\nhost = "db"\nport = 1\ntimeout = 0\n'
-                                  '[[health.tcp]]\nname = "bad\\u001b[2J"\nhost = "db"\nport = 1\n')
-    assert config.problems[0] == (f'{path}: [[health.tcp]] #1 "café" timeout: must be a number of seconds from 0.1 '
-                                  "to 120 (got 0); using 2")
-    assert config.problems[1] == (f"{path}: [[health.tcp]] #2 name: must be a non-empty text on one line "
-                                  "(got 'bad\\x1b[2J'); check skipped")
+    config, path = load(
+        tmp_path,
+        '[[health.tcp]]\nname = "café"\nhost = "db"\nport = 1\ntimeout = 0\n'
+        '[[health.tcp]]\nname = "bad\\u001b[2J"\nhost = "db"\nport = 1\n',
+    )
+    assert config.problems[0] == (
+        f'{path}: [[health.tcp]] #1 "café" timeout: must be a number of seconds from 0.1 to 120 (got 0); using 2'
+    )
+    assert config.problems[1] == (
+        f"{path}: [[health.tcp]] #2 name: must be a non-empty text on one line (got 'bad\\x1b[2J'); check skipped"
+    )
     assert [check.name for check in config.health.tcp] == ["café"]

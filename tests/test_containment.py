@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tui_support import NOW, Clock, query
 
 from ir_console.cli import main
 from ir_console.model import ContainmentState, EventKind, Incident, Status
@@ -16,12 +17,11 @@ from ir_console.render.markdown import postmortem_markdown, timeline_events, tim
 from ir_console.render.status import draft_status_update
 from ir_console.signals.watch import SignalNotice
 from ir_console.store import Store
-from tui_support import NOW, Clock, query
 
 S = ContainmentState
 
 
-def rollback(store: Store, incident: Incident):  # noqa: ANN201
+def rollback(store: Store, incident: Incident):
     return store.containment(incident.id)[0]
 
 
@@ -49,16 +49,27 @@ def test_only_a_change_to_done_is_a_key_moment(store, incident) -> None:
     for state in (S.IN_PROGRESS, S.DONE, S.PENDING, S.DONE, S.NOT_APPLICABLE):
         store.set_containment_state(item.id, state)
     assert [(e.state_to, e.key_moment) for e in containment_events(store, incident)] == [
-        (S.IN_PROGRESS, False), (S.DONE, True), (S.PENDING, False), (S.DONE, True), (S.NOT_APPLICABLE, False)]
+        (S.IN_PROGRESS, False),
+        (S.DONE, True),
+        (S.PENDING, False),
+        (S.DONE, True),
+        (S.NOT_APPLICABLE, False),
+    ]
 
 
 def test_a_change_carries_its_time_detail_and_owner(store, incident, clock: Clock) -> None:
     item = rollback(store, incident)
     at = NOW - timedelta(minutes=12)
-    done = store.set_containment_state(item.id, S.DONE, at=at, detail="payments-svc back to v2.40.3",
-                                       owner="sam", author="dana")
+    done = store.set_containment_state(
+        item.id, S.DONE, at=at, detail="payments-svc back to v2.40.3", owner="sam", author="dana"
+    )
     assert (done.state, done.changed_at, done.changed_by, done.detail, done.owner) == (
-        S.DONE, at, "dana", "payments-svc back to v2.40.3", "sam")
+        S.DONE,
+        at,
+        "dana",
+        "payments-svc back to v2.40.3",
+        "sam",
+    )
     [event] = containment_events(store, incident)
     assert event.occurred_at == at and event.recorded_at == NOW and event.key_moment
     assert event.text == "Rollback deployment: pending → done — payments-svc back to v2.40.3 (owner: sam)"
@@ -69,8 +80,11 @@ def test_a_change_carries_its_time_detail_and_owner(store, incident, clock: Cloc
     assert "| Action | State | Detail | Owner | When |" in markdown
     assert "| Rollback deployment | done | payments-svc back to v2.40.3 | sam | 2026-11-27 03:02 UTC |" in markdown
     # Detected at 02:54:30, done at 03:02:30 (back-dated): 8 minutes, within the window.
-    assert (True, "- First containment action done 8m 00s after detection (Rollback deployment): within the "
-                  "15-minute containment window.") in timing_notes(record)
+    assert (
+        True,
+        "- First containment action done 8m 00s after detection (Rollback deployment): within the "
+        "15-minute containment window.",
+    ) in timing_notes(record)
 
     with pytest.raises(ValueError, match="in the future"):
         store.set_containment_state(item.id, S.PENDING, at=NOW + timedelta(hours=1))
@@ -87,7 +101,9 @@ def test_detail_and_owner_changes_are_on_the_timeline(store, incident) -> None:
     ]
     assert all(e.state_to is None and e.containment_uuid == item.uuid for e in containment_events(store, incident))
     assert (store.containment_action(item.id).detail, store.containment_action(item.id).owner) == (
-        "flag checkout-v2 off", "")
+        "flag checkout-v2 off",
+        "",
+    )
 
 
 def test_undo_retracts_the_change_and_restores_the_state_before(store, incident, clock: Clock) -> None:
@@ -131,8 +147,11 @@ def test_back_dating_the_change_event_moves_the_items_time_and_the_postmortem_fi
     store.edit_event(event.id, occurred_at=NOW - timedelta(minutes=15))
     assert store.containment_action(item.id).changed_at == NOW - timedelta(minutes=15)
     record = store.record(incident.id)
-    assert timing_notes(record)[-1] == (True, "- First containment action done 5m 00s after detection "
-                                              "(Rollback deployment): within the 15-minute containment window.")
+    assert timing_notes(record)[-1] == (
+        True,
+        "- First containment action done 5m 00s after detection "
+        "(Rollback deployment): within the 15-minute containment window.",
+    )
     assert "| Rollback deployment | done |   |   | 2026-11-27 02:59 UTC |" in postmortem_markdown(record)
 
     # The same state with a time re-dates the latest change.
@@ -145,8 +164,10 @@ def test_an_action_done_before_detection_reads_sensibly(store, incident) -> None
     item = rollback(store, incident)
     store.set_containment_state(item.id, S.DONE, at=NOW - timedelta(days=1))
     notes = [line for _, line in timing_notes(store.record(incident.id))]
-    assert notes[-1] == ("- First containment action done before detection (Rollback deployment, "
-                         "2026-11-26 03:14 UTC): already under way when the incident was detected.")
+    assert notes[-1] == (
+        "- First containment action done before detection (Rollback deployment, "
+        "2026-11-26 03:14 UTC): already under way when the incident was detected."
+    )
     assert "-" not in notes[-1].split("done")[1].split("(")[0]
 
 
@@ -158,7 +179,8 @@ def test_a_held_notice_is_written_to_its_incident_after_it_was_resolved(store, i
     up = SignalNotice("health:api", "api up again after 2m 00s down", NOW - timedelta(minutes=1))
     assert store.record_signal_notices(incident.id, [down], [up]) == []
     assert query(db_path, "SELECT key, incident_id, text FROM held_notices") == [
-        {"key": "health:api", "incident_id": incident.id, "text": "api up again after 2m 00s down"}]
+        {"key": "health:api", "incident_id": incident.id, "text": "api up again after 2m 00s down"}
+    ]
     store.set_status(incident.id, Status.RESOLVED)
 
     released = SignalNotice(up.key, up.text + " (1 change suppressed)", up.occurred_at)
@@ -166,10 +188,19 @@ def test_a_held_notice_is_written_to_its_incident_after_it_was_resolved(store, i
     assert query(db_path, "SELECT count(*) AS n FROM held_notices")[0]["n"] == 0
     rows = query(db_path, "SELECT incident_id, text, occurred_at, source FROM events WHERE kind = 'signal' ORDER BY id")
     assert rows == [
-        {"incident_id": incident.id, "text": "api down: HTTP 500", "occurred_at": to_iso(down.occurred_at),
-         "source": "signal"},
-        {"incident_id": incident.id, "text": "api up again after 2m 00s down (1 change suppressed)",
-         "occurred_at": to_iso(up.occurred_at), "source": "signal"}]
+        {
+            "incident_id": incident.id,
+            "text": "api down: HTTP 500",
+            "occurred_at": to_iso(down.occurred_at),
+            "source": "signal",
+        },
+        {
+            "incident_id": incident.id,
+            "text": "api up again after 2m 00s down (1 change suppressed)",
+            "occurred_at": to_iso(up.occurred_at),
+            "source": "signal",
+        },
+    ]
     # A new notice with nothing open belongs to no incident: the caller keeps it.
     later = SignalNotice("cpu", "CPU 95% (critical at 90%)", NOW)
     assert store.record_signal_notices(None, [later]) == [later]
@@ -192,10 +223,16 @@ def test_held_notices_outlive_the_console(db_path, clock: Clock, incident) -> No
 
 class Cli:
     def __init__(self, db: Path, home: Path) -> None:
-        self.runner = CliRunner(env={"IR_CONSOLE_DB": str(db), "IR_CONSOLE_USER": "tester",
-                                     "XDG_DATA_HOME": str(home / "d"), "XDG_CONFIG_HOME": str(home / "c")})
+        self.runner = CliRunner(
+            env={
+                "IR_CONSOLE_DB": str(db),
+                "IR_CONSOLE_USER": "tester",
+                "XDG_DATA_HOME": str(home / "d"),
+                "XDG_CONFIG_HOME": str(home / "c"),
+            }
+        )
 
-    def run(self, *args: str):  # noqa: ANN201
+    def run(self, *args: str):
         result = self.runner.invoke(main, list(args), prog_name="ir-console")
         assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
         return result
@@ -216,8 +253,9 @@ class Cli:
 def test_contain_from_the_command_line(db_path: Path, tmp_path: Path) -> None:
     cli = Cli(db_path, tmp_path)
     ref = cli.out("new", "Checkout down", "--sev", "2")
-    line = cli.out("contain", ref, "rollback DEPLOYMENT", "--state", "in progress", "--detail", "to v2.40.3",
-                   "--owner", "sam")
+    line = cli.out(
+        "contain", ref, "rollback DEPLOYMENT", "--state", "in progress", "--detail", "to v2.40.3", "--owner", "sam"
+    )
     assert line.startswith(f"{ref} Rollback deployment: in progress at ")
     assert line.endswith(" by tester — to v2.40.3 (owner: sam)")
     assert cli.out("contain", ref, "6", "--state", "n/a").startswith(f"{ref} Block bad actor: not applicable at ")
@@ -227,8 +265,11 @@ def test_contain_from_the_command_line(db_path: Path, tmp_path: Path) -> None:
     assert cli.out("contain", ref, "2", "--owner", "lee") == f"{ref} Feature flag disable: pending (owner: lee)"
     assert cli.out("contain", ref, "2") == f"{ref} Feature flag disable: pending (owner: lee)"
 
-    rows = query(db_path, "SELECT text, source, state_from, state_to, retraction_reason FROM events "
-                          "WHERE kind = 'containment' ORDER BY id")
+    rows = query(
+        db_path,
+        "SELECT text, source, state_from, state_to, retraction_reason FROM events "
+        "WHERE kind = 'containment' ORDER BY id",
+    )
     assert [(r["text"], r["state_to"], r["retraction_reason"]) for r in rows] == [
         ("Rollback deployment: pending → in progress — to v2.40.3 (owner: sam)", "in_progress", None),
         ("Block bad actor: pending → not applicable", "not_applicable", None),

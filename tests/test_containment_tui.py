@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from test_signals_tui import SAMPLE_INTERVAL, ScriptedSampler, signal_events, signals_config, start
+from test_tui import rendered
 from textual.widgets import Input, RadioSet, Static
+from tui_support import NOW, NOW_ISO, console, count, one, paste_text, prompts, query, run, settle, wait_until, war_room
 
 from ir_console.model import ContainmentState, Status
 from ir_console.model.clock import to_iso
@@ -17,16 +20,13 @@ from ir_console.store import Store
 from ir_console.tui.dialogs.containment import ContainmentDialog
 from ir_console.tui.screens.help import HelpScreen
 from ir_console.tui.widgets.panes import ContainmentList
-from test_tui import rendered
-from test_signals_tui import SAMPLE_INTERVAL, ScriptedSampler, signal_events, signals_config, start
-from tui_support import NOW, NOW_ISO, console, count, one, paste_text, prompts, query, run, settle, wait_until, war_room
 
 
-def rollback_row(db_path) -> dict:  # noqa: ANN001
+def rollback_row(db_path) -> dict:
     return one(db_path, "SELECT * FROM containment WHERE action = 'Rollback deployment'")
 
 
-def checklist(app) -> ContainmentList:  # noqa: ANN001
+def checklist(app) -> ContainmentList:
     return war_room(app).query_one("#containment", ContainmentList)
 
 
@@ -36,14 +36,27 @@ async def test_each_key_sets_its_state_and_n_a_never_passes_through_done(store, 
         await pilot.pause()
         await pilot.press("x")
         for number, (key, state, mark) in enumerate(
-                [("0", "not_applicable", "[-]"), ("2", "in_progress", "[~]"), ("3", "done", "[x]"),
-                 ("1", "pending", "[ ]"), ("minus", "not_applicable", "[-]")], start=1):
+            [
+                ("0", "not_applicable", "[-]"),
+                ("2", "in_progress", "[~]"),
+                ("3", "done", "[x]"),
+                ("1", "pending", "[ ]"),
+                ("minus", "not_applicable", "[-]"),
+            ],
+            start=1,
+        ):
             await pilot.press(key)
-            await wait_until(pilot, lambda s=state, n=number: rollback_row(db_path)["state"] == s
-                             and count(db_path, "events", "kind = 'containment'") == n, f"{key}: {state}")
+            await wait_until(
+                pilot,
+                lambda s=state, n=number: (
+                    rollback_row(db_path)["state"] == s and count(db_path, "events", "kind = 'containment'") == n
+                ),
+                f"{key}: {state}",
+            )
             await wait_until(pilot, lambda m=mark: prompts(checklist(app))[0].startswith(f"{m} Rollback"), "shown")
-        events = query(db_path, "SELECT text, key_moment, state_from, state_to FROM events "
-                                "WHERE kind = 'containment' ORDER BY id")
+        events = query(
+            db_path, "SELECT text, key_moment, state_from, state_to FROM events WHERE kind = 'containment' ORDER BY id"
+        )
         assert [(e["text"], e["key_moment"]) for e in events] == [
             ("Rollback deployment: pending → not applicable", 0),
             ("Rollback deployment: not applicable → in progress", 0),
@@ -96,14 +109,23 @@ async def test_the_dialog_sets_state_detail_owner_and_a_back_dated_time(store, d
         assert (row["detail"], row["owner"], row["changed_at"]) == ("payments-svc back to v2.40.3", "sam", at)
         event = one(db_path, "SELECT * FROM events WHERE kind = 'containment'")
         assert (event["occurred_at"], event["key_moment"], event["state_to"]) == (at, 1, "done")
-        await wait_until(pilot, lambda: prompts(checklist(app))[0] ==
-                         "[x] Rollback deployment  done by tester 03:08 — payments-svc back to v2.40.3 (owner: sam)",
-                         "one line with the detail and owner")
+        await wait_until(
+            pilot,
+            lambda: (
+                prompts(checklist(app))[0]
+                == "[x] Rollback deployment  done by tester 03:08 — payments-svc back to v2.40.3 (owner: sam)"
+            ),
+            "one line with the detail and owner",
+        )
 
         record = store.record(incident.id)
-        assert draft_status_update(record, NOW).current_action == "Rollback deployment: done — payments-svc back to v2.40.3"
+        assert (
+            draft_status_update(record, NOW).current_action
+            == "Rollback deployment: done — payments-svc back to v2.40.3"
+        )
         assert "| Rollback deployment | done | payments-svc back to v2.40.3 | sam | 2026-11-27 03:08 UTC |" in (
-            postmortem_markdown(record))
+            postmortem_markdown(record)
+        )
 
         # A time before the incident began is shown in full and saved only on a second ctrl+s.
         await pilot.press("enter")
@@ -115,8 +137,11 @@ async def test_the_dialog_sets_state_detail_owner_and_a_back_dated_time(store, d
         assert app.screen is dialog and "before the incident began" in str(dialog.query_one("#form-error").render())
         assert rollback_row(db_path)["changed_at"] == at
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: rollback_row(db_path)["changed_at"] == to_iso(NOW - timedelta(hours=1)),
-                         "the latest change re-dated")
+        await wait_until(
+            pilot,
+            lambda: rollback_row(db_path)["changed_at"] == to_iso(NOW - timedelta(hours=1)),
+            "the latest change re-dated",
+        )
 
 
 async def test_the_dialog_corrects_a_resolved_incident_but_the_keys_do_not(store, db_path, clock, incident) -> None:
@@ -138,8 +163,9 @@ async def test_the_dialog_corrects_a_resolved_incident_but_the_keys_do_not(store
         assert isinstance(app.screen, ContainmentDialog)
         await paste_text(pilot, "rolled back at the load balancer")
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: rollback_row(db_path)["detail"] == "rolled back at the load balancer",
-                         "the correction saved")
+        await wait_until(
+            pilot, lambda: rollback_row(db_path)["detail"] == "rolled back at the load balancer", "the correction saved"
+        )
 
 
 async def test_help_lists_the_containment_keys(store, clock, incident) -> None:
@@ -155,8 +181,9 @@ async def test_help_lists_the_containment_keys(store, clock, incident) -> None:
 async def test_a_held_recovery_is_written_after_resolve_and_after_a_restart(store, db_path, clock, incident) -> None:
     # CPU critical, then back below at once: the recovery is held by the 300 s rate limit.
     sampler = ScriptedSampler(lambda n: 95.0 if n == 0 else 10.0)
-    app = start(store, clock, signals_config(sustained=0, rate_limit=300), sampler=sampler,
-                sample_interval=SAMPLE_INTERVAL)
+    app = start(
+        store, clock, signals_config(sustained=0, rate_limit=300), sampler=sampler, sample_interval=SAMPLE_INTERVAL
+    )
     async with run(app) as pilot:
         await wait_until(pilot, lambda: len(query(db_path, "SELECT * FROM held_notices")) == 1, "the held recovery")
         held = one(db_path, "SELECT * FROM held_notices")
@@ -169,18 +196,22 @@ async def test_a_held_recovery_is_written_after_resolve_and_after_a_restart(stor
         await wait_until(pilot, lambda: len(signal_events(db_path)) == 2, "the recovery, after the resolve")
         last = signal_events(db_path)[-1]
         assert (last["text"], last["incident_id"], last["occurred_at"]) == (
-            "CPU back below 85% (now 10%)", incident.id, NOW_ISO)
+            "CPU back below 85% (now 10%)",
+            incident.id,
+            NOW_ISO,
+        )
         assert query(db_path, "SELECT * FROM held_notices") == []
 
 
-async def test_a_held_notice_survives_a_restart(db_path, clock) -> None:  # noqa: ANN001
+async def test_a_held_notice_survives_a_restart(db_path, clock) -> None:
     with Store.open(db_path, clock=clock) as first:
         from tui_support import declare_checkout_incident
 
         incident = declare_checkout_incident(first, clock)
         sampler = ScriptedSampler(lambda n: 95.0 if n == 0 else 10.0)
-        app = start(first, clock, signals_config(sustained=0, rate_limit=300), sampler=sampler,
-                    sample_interval=SAMPLE_INTERVAL)
+        app = start(
+            first, clock, signals_config(sustained=0, rate_limit=300), sampler=sampler, sample_interval=SAMPLE_INTERVAL
+        )
         async with run(app) as pilot:
             await wait_until(pilot, lambda: len(query(db_path, "SELECT * FROM held_notices")) == 1, "held")
     assert len(signal_events(db_path)) == 1  # the console quit while it held the recovery
@@ -191,5 +222,8 @@ async def test_a_held_notice_survives_a_restart(db_path, clock) -> None:  # noqa
             await wait_until(pilot, lambda: len(signal_events(db_path)) == 2, "the recovery written at start-up")
             last = signal_events(db_path)[-1]
             assert (last["text"], last["incident_id"], last["occurred_at"]) == (
-                "CPU back below 85% (now 10%)", incident.id, NOW_ISO)
+                "CPU back below 85% (now 10%)",
+                incident.id,
+                NOW_ISO,
+            )
             assert query(db_path, "SELECT * FROM held_notices") == []

@@ -14,20 +14,19 @@ from pathlib import Path
 
 from textual import events
 from textual.widgets import TextArea
+from tui_support import console, count, paste, query, run, settle, timeline, toasts, wait_until, war_room
 
 from ir_console.tui.screens.event import PasteScreen
 from ir_console.tui.widgets.panes import EntryLine
-from tui_support import console, count, paste, query, run, settle, timeline, toasts, wait_until, war_room
-
 
 ENTRY_MAX_LENGTH = 2_000  # the line's cap, as the README says
 
 
-def entry_line(app) -> EntryLine:  # noqa: ANN001
+def entry_line(app) -> EntryLine:
     return war_room(app).query_one("#entry", EntryLine)
 
 
-def burst_line(app, text: str) -> None:  # noqa: ANN001
+def burst_line(app, text: str) -> None:
     """`text` and Enter posted at once, as a terminal delivers a burst: no waiting between keys."""
     for character in text:
         app.post_message(events.Key("space" if character == " " else character, character))
@@ -35,8 +34,11 @@ def burst_line(app, text: str) -> None:  # noqa: ANN001
 
 
 def console_texts(db_path: Path, incident_id: int) -> list[dict]:
-    return query(db_path, "SELECT text, occurred_at, recorded_at FROM events "
-                          "WHERE incident_id = ? AND author = 'tester' ORDER BY id", incident_id)
+    return query(
+        db_path,
+        "SELECT text, occurred_at, recorded_at FROM events WHERE incident_id = ? AND author = 'tester' ORDER BY id",
+        incident_id,
+    )
 
 
 class WriteLockHolder:
@@ -83,7 +85,8 @@ async def test_25_entries_typed_in_one_burst_are_25_events_in_order(store, db_pa
 
 
 async def test_entries_typed_during_a_slow_save_are_stored_separately_in_order_with_their_own_time(
-        store, db_path, clock, incident) -> None:
+    store, db_path, clock, incident
+) -> None:
     app = console(store, clock)
     async with run(app) as pilot:
         await pilot.press("t")
@@ -96,8 +99,9 @@ async def test_entries_typed_during_a_slow_save_are_stored_separately_in_order_w
             await wait_until(pilot, lambda: entry.value == "" and entry.saving == 2, "the second line taken")
             clock.advance(seconds=5)
             assert console_texts(db_path, incident.id) == []  # both still waiting for the lock
-        await wait_until(pilot, lambda: len(console_texts(db_path, incident.id)) == 2 and not entry.saving,
-                         "both entries")
+        await wait_until(
+            pilot, lambda: len(console_texts(db_path, incident.id)) == 2 and not entry.saving, "both entries"
+        )
         first, second = console_texts(db_path, incident.id)
         assert (first["text"], second["text"]) == ("slow first", "slow second")
         # The time each was entered, not the time the save got through.
@@ -111,7 +115,8 @@ async def test_entries_typed_during_a_slow_save_are_stored_separately_in_order_w
 
 
 async def test_a_200_kb_one_line_paste_opens_the_editor_whole_and_leaves_the_line_empty(
-        store, db_path, clock, incident) -> None:
+    store, db_path, clock, incident
+) -> None:
     pasted = ("GET /checkout 500 upstream timed out; " * 6000)[:200_000]
     app = console(store, clock)
     async with run(app) as pilot:
@@ -147,8 +152,7 @@ async def test_the_line_refuses_typing_beyond_its_cap_and_says_so(store, db_path
 # -- item 8: a paste is stored as pasted, minus control sequences, in order -----------------------
 
 
-async def test_a_paste_with_escape_sequences_is_logged_in_order_without_them(store, db_path, clock,
-                                                                            incident) -> None:
+async def test_a_paste_with_escape_sequences_is_logged_in_order_without_them(store, db_path, clock, incident) -> None:
     app = console(store, clock)
     async with run(app) as pilot:
         await pilot.press("t")
@@ -177,7 +181,7 @@ async def test_cr_crlf_and_lf_line_endings_paste_the_same_block_of_lines(store, 
 PASTED = "\x1b[200~before\x1b[31mred\x1b[0m after\x1b]0;title\x07!\x1bP+q\x1b\\ end\x1b[201~x"
 
 
-def parsed(parser, data: str, cut: int | None = None) -> list:  # noqa: ANN001
+def parsed(parser, data: str, cut: int | None = None) -> list:
     chunks = [data] if cut is None else [data[:cut], data[cut:]]
     return [event for chunk in chunks for event in parser.feed(chunk)]
 
@@ -198,7 +202,13 @@ def test_keys_around_pastes_are_untouched() -> None:
     parser = PasteFilteringParser()
     got = parsed(parser, "ab\x1b[200~one\rtwo\x1b[201~\x1b[Ac\x1b[200~\x1b[201~")
     assert [(type(e).__name__, getattr(e, "key", None) or getattr(e, "text", None)) for e in got] == [
-        ("Key", "a"), ("Key", "b"), ("Paste", "one\rtwo"), ("Key", "up"), ("Key", "c"), ("Paste", "")]
+        ("Key", "a"),
+        ("Key", "b"),
+        ("Paste", "one\rtwo"),
+        ("Key", "up"),
+        ("Key", "c"),
+        ("Paste", ""),
+    ]
 
 
 def test_the_console_reads_the_terminal_through_the_paste_safe_driver(store, clock) -> None:
@@ -221,12 +231,17 @@ def test_the_driver_copy_matches_the_pinned_textual() -> None:
 
     from ir_console.tui.driver import PasteSafeLinuxDriver
 
-    def code(function) -> str:  # noqa: ANN001
+    def code(function) -> str:
         tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
         for node in ast.walk(tree):
             body = getattr(node, "body", None)
-            if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
-                    and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+            if (
+                isinstance(body, list)
+                and body
+                and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)
+            ):
                 node.body = body[1:]  # docstrings
         return ast.unparse(tree)
 
@@ -235,12 +250,13 @@ def test_the_driver_copy_matches_the_pinned_textual() -> None:
 
 
 async def test_a_failed_save_never_merges_with_the_line_being_typed_and_comes_back_with_its_time(
-        store, db_path, clock, incident, monkeypatch) -> None:
+    store, db_path, clock, incident, monkeypatch
+) -> None:
     from ir_console.store import Store, WriteFailed
 
     original, gate, calls = Store.add_event, threading.Event(), []
 
-    def first_fails_when_let_go(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def first_fails_when_let_go(self, *args, **kwargs):
         calls.append(1)
         if len(calls) == 1:
             gate.wait(timeout=5)
@@ -260,8 +276,10 @@ async def test_a_failed_save_never_merges_with_the_line_being_typed_and_comes_ba
         await wait_until(pilot, lambda: entry.unsaved, "alpha not saved")
         assert entry.value == "beta"  # never "betaalpha"
         assert "1 entry not saved" in str(entry.border_title)
-        assert any("disk full" in toast and "Enter on the empty line brings it back" in " ".join(toast.split())
-                   for toast in toasts(app))
+        assert any(
+            "disk full" in toast and "Enter on the empty line brings it back" in " ".join(toast.split())
+            for toast in toasts(app)
+        )
         await pilot.press("enter")
         await wait_until(pilot, lambda: entry.value == "" and not entry.saving, "beta saved")
         await pilot.press("enter")  # on the empty line: alpha comes back
@@ -270,7 +288,9 @@ async def test_a_failed_save_never_merges_with_the_line_being_typed_and_comes_ba
         await wait_until(pilot, lambda: entry.value == "" and not entry.saving, "alpha saved")
         rows = console_texts(db_path, incident.id)
         assert [(row["text"], row["occurred_at"]) for row in rows] == [
-            ("beta", "2026-11-27T03:15:30.000Z"), ("alpha", "2026-11-27T03:14:30.000Z")]  # alpha: when first entered
+            ("beta", "2026-11-27T03:15:30.000Z"),
+            ("alpha", "2026-11-27T03:14:30.000Z"),
+        ]  # alpha: when first entered
 
 
 def test_pastes_through_tmux_reach_the_record_in_order_and_by_line(db_path: Path, tmp_path: Path) -> None:
@@ -296,14 +316,25 @@ def test_pastes_through_tmux_reach_the_record_in_order_and_by_line(db_path: Path
     socket = str(tmp_path / "tmux.sock")
     environment = {name: os.environ[name] for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "IR_CONSOLE_CONFIG")}
     environment["PYTHONPATH"] = str(Path(ir_console.__file__).parent.parent)
-    command = shlex.join(["env", *(f"{k}={v}" for k, v in environment.items()), "TERM=xterm-256color",
-                          sys.executable, "-m", "ir_console", "--db", str(db_path)])
+    command = shlex.join(
+        [
+            "env",
+            *(f"{k}={v}" for k, v in environment.items()),
+            "TERM=xterm-256color",
+            sys.executable,
+            "-m",
+            "ir_console",
+            "--db",
+            str(db_path),
+        ]
+    )
 
     def tmux(*arguments: str) -> str:
-        return subprocess.run(["tmux", "-S", socket, *arguments], check=True, capture_output=True, text=True,
-                              timeout=10).stdout
+        return subprocess.run(
+            ["tmux", "-S", socket, *arguments], check=True, capture_output=True, text=True, timeout=10
+        ).stdout
 
-    def wait_for(condition, what: str) -> None:  # noqa: ANN001
+    def wait_for(condition, what: str) -> None:
         deadline = time.monotonic() + 20
         while not condition():
             assert time.monotonic() < deadline, f"timed out waiting for {what}:\n{tmux('capture-pane', '-p')}"
@@ -313,8 +344,12 @@ def test_pastes_through_tmux_reach_the_record_in_order_and_by_line(db_path: Path
         return text in tmux("capture-pane", "-p")
 
     def texts() -> list[str]:
-        return [row["text"] for row in query(db_path, "SELECT text FROM events WHERE incident_id = ? AND "
-                                                      "author != '' ORDER BY id", incident.id)]
+        return [
+            row["text"]
+            for row in query(
+                db_path, "SELECT text FROM events WHERE incident_id = ? AND author != '' ORDER BY id", incident.id
+            )
+        ]
 
     tmux("new-session", "-d", "-x", "160", "-y", "48", command)
     try:

@@ -7,12 +7,13 @@ import socket
 
 import psutil
 import pytest
+from tui_support import console, count, run, toasts, wait_until
 
 from ir_console.config import Config, GitSource, HttpCheck, TcpCheck
 from ir_console.signals.resources import ResourceSampler
 from ir_console.tui.widgets.signals import SignalsPane
 from ir_console.tui.widgets.text_pane import TextPane
-from tui_support import console, count, run, toasts, wait_until
+
 
 # No network: names do not resolve and nothing answers. (An address on the internet cannot stand in
 # for that in a test: a sandbox or proxy may answer for any address.)
@@ -27,22 +28,33 @@ def denied(*args: object, **kwargs: object) -> object:
 
 
 @pytest.fixture
-def poor_machine(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
+def poor_machine(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     empty_bin = tmp_path / "bin"
     empty_bin.mkdir()
     monkeypatch.setenv("PATH", str(empty_bin))  # no git (and nothing else) to run
-    for name in ("cpu_percent", "virtual_memory", "swap_memory", "disk_usage", "disk_partitions",
-                 "disk_io_counters", "net_io_counters", "pids", "process_iter", "cpu_count"):
+    for name in (
+        "cpu_percent",
+        "virtual_memory",
+        "swap_memory",
+        "disk_usage",
+        "disk_partitions",
+        "disk_io_counters",
+        "net_io_counters",
+        "pids",
+        "process_iter",
+        "cpu_count",
+    ):
         monkeypatch.setattr(psutil, name, denied)
     monkeypatch.setattr("os.getloadavg", denied)
 
 
-def pane_text(app, name: str) -> str:  # noqa: ANN001
+def pane_text(app, name: str) -> str:
     return app.screen.query_one(SignalsPane).query_one(f"#{name}", TextPane).plain
 
 
 async def test_the_console_works_without_git_network_proc_or_clipboard(
-        store, db_path, clock, incident, poor_machine, tmp_path) -> None:
+    store, db_path, clock, incident, poor_machine, tmp_path
+) -> None:
     config = Config()
     config.health.interval = config.changes.interval = 0.2
     config.health.http.append(HttpCheck("api", f"http://127.0.0.1:{closed_port()}/health", timeout=0.5))
@@ -53,8 +65,11 @@ async def test_the_console_works_without_git_network_proc_or_clipboard(
     app.sampler = ResourceSampler()  # the real sampler, on a machine that denies every figure
     async with run(app) as pilot:
         signals = app.screen.query_one(SignalsPane)
-        await wait_until(pilot, lambda: signals.sample is not None and len(signals.health) == 3 and signals.repos,
-                         "every signal measured once")
+        await wait_until(
+            pilot,
+            lambda: signals.sample is not None and len(signals.health) == 3 and signals.repos,
+            "every signal measured once",
+        )
         sample = signals.sample
         assert sample.cpu_percent is None and sample.memory_percent is None and sample.mounts == ()
         assert {result.state.value for result in signals.health} == {"down"}
@@ -71,7 +86,10 @@ async def test_the_console_works_without_git_network_proc_or_clipboard(
         await pilot.press("t", *"still logging", "enter")
         await wait_until(pilot, lambda: count(db_path, "events", "text = 'still logging'") == 1, "the entry")
         await pilot.press("escape", "e")
-        await wait_until(pilot, lambda: count(db_path, "events", "kind = 'evidence' AND text LIKE "
-                                                                  "'%git is not installed%'") == 1, "the evidence")
+        await wait_until(
+            pilot,
+            lambda: count(db_path, "events", "kind = 'evidence' AND text LIKE '%git is not installed%'") == 1,
+            "the evidence",
+        )
         assert app.is_running
         assert not any("failed" in toast for toast in toasts(app))  # nothing denied broke sampling

@@ -29,10 +29,6 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pytest
-
-from ir_console.model import EventSource, Incident, Severity
-from ir_console.store import Store, WriteFailed
-from ir_console.tui.widgets.panes import EntryLine
 from tui_support import (
     Clock,
     console,
@@ -46,6 +42,10 @@ from tui_support import (
     war_room,
 )
 
+from ir_console.model import EventSource, Incident, Severity
+from ir_console.store import Store, WriteFailed
+from ir_console.tui.widgets.panes import EntryLine
+
 DRIVERS = Path(__file__).with_name("fault_drivers.py")
 FORK = multiprocessing.get_context("fork")
 
@@ -56,8 +56,11 @@ def integrity(path: Path) -> list[str]:
 
 def stored_events(path: Path, incident_id: int) -> list[dict]:
     """The incident's events as the file holds them, in the order they were written."""
-    return query(path, "SELECT id, uuid, text, author, source, occurred_at FROM events "
-                       "WHERE incident_id = ? ORDER BY id", incident_id)
+    return query(
+        path,
+        "SELECT id, uuid, text, author, source, occurred_at FROM events WHERE incident_id = ? ORDER BY id",
+        incident_id,
+    )
 
 
 def run_in_child(scenario: Callable[..., object], *args: object, timeout: float = 60.0) -> None:
@@ -87,7 +90,7 @@ def run_in_child(scenario: Callable[..., object], *args: object, timeout: float 
 def report_outcome(report: Connection, scenario: Callable[..., object], args: tuple) -> None:
     try:
         scenario(*args)
-    except BaseException:  # noqa: BLE001 - everything goes back to the test
+    except BaseException:
         report.send(traceback.format_exc())
     else:
         report.send(None)
@@ -109,7 +112,7 @@ def append_until_killed(path: Path, incident_id: int, round_number: int, report:
         for number in itertools.count():
             event = store.add_event(incident_id, f"r{round_number}-{number}", author=CRASH_AUTHOR)
             report.send((event.uuid, event.text))
-    except BaseException:  # noqa: BLE001 - the parent fails the test with it
+    except BaseException:
         report.send(("error", traceback.format_exc()))
 
 
@@ -153,8 +156,9 @@ def kill_one_writer(path: Path, incident_id: int, round_number: int, delay: floa
     return reported
 
 
-def assert_acknowledged_in_file(path: Path, incident_id: int, own_events: int,
-                                reported_by_round: list[list[tuple[str, str]]], seed: int) -> int:
+def assert_acknowledged_in_file(
+    path: Path, incident_id: int, own_events: int, reported_by_round: list[list[tuple[str, str]]], seed: int
+) -> int:
     """Every acknowledged event is in the file exactly once and the file is sound; the event count."""
     assert integrity(path) == ["ok"], f"seed {seed}"
     assert query(path, "PRAGMA foreign_key_check") == []
@@ -168,10 +172,10 @@ def assert_acknowledged_in_file(path: Path, incident_id: int, own_events: int,
     # Each writer's events form an unbroken run from its first: at most the one it was killed
     # between committing and reporting is in the file without having been acknowledged.
     for round_number, items in enumerate(reported_by_round):
-        numbers = sorted(int(row["text"].split("-")[1]) for row in rows
-                         if row["text"].startswith(f"r{round_number}-"))
-        assert numbers in (list(range(len(items))), list(range(len(items) + 1))), \
+        numbers = sorted(int(row["text"].split("-")[1]) for row in rows if row["text"].startswith(f"r{round_number}-"))
+        assert numbers in (list(range(len(items))), list(range(len(items) + 1))), (
             f"seed {seed}, round {round_number}: acknowledged {len(items)}, in the file {numbers[-5:]}"
+        )
     assert len(rows) - own_events - len(reported) <= len(reported_by_round)
     return len(rows)
 
@@ -235,13 +239,27 @@ async def test_log_commands_while_a_console_is_open_lose_nothing(db_path: Path) 
         for number in range(3):
             entry.value = f"From the console {number}"
             await pilot.press("enter")
-            await wait_until(pilot, lambda: (entry.value == "" and not entry.saving) or toasts(app),
-                             f"console entry {number}")
+            await wait_until(
+                pilot, lambda: (entry.value == "" and not entry.saving) or toasts(app), f"console entry {number}"
+            )
             assert entry.value == "" and not entry.saving, toasts(app)
             acknowledged.append(f"From the console {number}")
-            result = subprocess.run([sys.executable, "-m", "ir_console", "--db", str(db_path), "log",
-                                     f"From the shell {number}", "--incident", incident.ref],
-                                    capture_output=True, text=True, timeout=30)
+            result = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "ir_console",
+                    "--db",
+                    str(db_path),
+                    "log",
+                    f"From the shell {number}",
+                    "--incident",
+                    incident.ref,
+                ],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
             assert result.returncode == 0 and result.stderr == "", result.stderr
             acknowledged.append(f"From the shell {number}")
             await wait_until(pilot, lambda: f"From the shell {number}" in last_line(app), "the shell's entry shown")
@@ -260,7 +278,9 @@ def test_two_consoles_and_two_log_loops_write_one_incident_at_once(db_path: Path
     writers = {
         tag: subprocess.Popen(
             [sys.executable, str(DRIVERS), kind, str(db_path), str(incident.id), tag, str(PER_WRITER), str(go)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for tag, kind in WRITERS.items()
     }
@@ -287,9 +307,9 @@ def test_two_consoles_and_two_log_loops_write_one_incident_at_once(db_path: Path
         assert summary["written"] == PER_WRITER
 
     rows = stored_events(db_path, incident.id)
-    assert rows[:len(own)] == own
+    assert rows[: len(own)] == own
     assert len(rows) == len(own) + len(WRITERS) * PER_WRITER
-    texts = Counter(row["text"] for row in rows[len(own):])
+    texts = Counter(row["text"] for row in rows[len(own) :])
     expected = {f"{tag}-{number}" for tag in WRITERS for number in range(PER_WRITER)}
     assert set(texts) == expected
     assert [text for text, n in texts.items() if n > 1] == []
@@ -299,8 +319,9 @@ def test_two_consoles_and_two_log_loops_write_one_incident_at_once(db_path: Path
         assert {row["source"] for row in mine} == {EventSource(kind).value}
         # In its own order both ways the timeline can be read: by row id and by time.
         by_id = [int(row["text"].rsplit("-", 1)[1]) for row in mine]
-        by_time = [int(row["text"].rsplit("-", 1)[1]) for row in
-                   sorted(mine, key=lambda row: (row["occurred_at"], row["id"]))]
+        by_time = [
+            int(row["text"].rsplit("-", 1)[1]) for row in sorted(mine, key=lambda row: (row["occurred_at"], row["id"]))
+        ]
         assert by_id == by_time == list(range(PER_WRITER)), tag
     # The ids `ir-console log` printed are the events it wrote.
     text_of = {row["id"]: row["text"] for row in rows}
@@ -376,8 +397,12 @@ def mounted_tmpfs(folder: Path) -> Iterator[SmallFileSystem]:
     if shutil.which("mount") is None or shutil.which("umount") is None:
         pytest.skip("no mount/umount command to make a small file system")
     folder.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={TMPFS_SIZE},mode=0700", "tmpfs", str(folder)],
-                             capture_output=True, text=True, timeout=10)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={TMPFS_SIZE},mode=0700", "tmpfs", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
     try:
@@ -432,7 +457,7 @@ def store_refuses_and_retries(disk: Disk) -> None:
         assert_one_line_about(str(error), disk)
         assert not store.db.conn.in_transaction
         rows = stored_events(disk.db, incident.id)
-        assert [row["uuid"] for row in rows][-len(written):] == written
+        assert [row["uuid"] for row in rows][-len(written) :] == written
         assert refused not in {row["text"] for row in rows}
 
         disk.free()
@@ -440,7 +465,7 @@ def store_refuses_and_retries(disk: Disk) -> None:
         assert retried.text == refused
     assert integrity(disk.db) == ["ok"]
     rows = stored_events(disk.db, incident.id)
-    assert [row["uuid"] for row in rows][-len(written) - 1:] == [*written, retried.uuid]
+    assert [row["uuid"] for row in rows][-len(written) - 1 :] == [*written, retried.uuid]
     assert [row["text"] for row in rows].count(refused) == 1
     with Store.open(disk.db, create=False) as store:
         store.add_event(incident.id, "Written after reopening", author="tester")
@@ -458,7 +483,7 @@ def store_closed_while_full(disk: Disk) -> None:
     # The console was closed while the disk was full: SQLite could not fold the log into the file.
     disk.free()
     with Store.open(disk.db, create=False) as store:
-        assert [event.uuid for event in store.events(incident.id)][-len(written):] == written
+        assert [event.uuid for event in store.events(incident.id)][-len(written) :] == written
         store.add_event(incident.id, "Written after the space was freed", author="tester")
     assert integrity(disk.db) == ["ok"]
 
@@ -469,8 +494,12 @@ def test_a_store_closed_while_the_disk_was_full_opens_once_space_is_freed(disk: 
 
 def log_command(disk: Disk, *args: str) -> subprocess.CompletedProcess:
     """`ir-console log` as a real process (it inherits a file-size limit set in this one)."""
-    return subprocess.run([sys.executable, "-m", "ir_console", "--db", str(disk.db), "log", *args],
-                          capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        [sys.executable, "-m", "ir_console", "--db", str(disk.db), "log", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
 
 
 def assert_log_failed(result: subprocess.CompletedProcess, disk: Disk) -> None:
@@ -513,7 +542,9 @@ def log_command_alone(disk: Disk) -> None:
     result = log_command(disk, "Disk alarm on db-2", "--incident", incident.ref)
     assert result.returncode == 0 and result.stderr == "", result.stderr
     assert [row["text"] for row in stored_events(disk.db, incident.id)] == [
-        *(row["text"] for row in before), "Disk alarm on db-2"]
+        *(row["text"] for row in before),
+        "Disk alarm on db-2",
+    ]
 
 
 # Only on a real full file system: a file-size limit at the database's size still lets SQLite
@@ -551,8 +582,7 @@ async def console_keeps_the_entry(disk: Disk) -> None:
 
         disk.free()
         await pilot.press("enter")
-        await wait_until(pilot, lambda: entry.value == "" and not entry.saving,
-                         "the retried entry to be saved")
+        await wait_until(pilot, lambda: entry.value == "" and not entry.saving, "the retried entry to be saved")
         await settle(pilot)
         rows = stored_events(disk.db, incident.id)
         assert rows[:-1] == before and [row["text"] for row in rows].count(TYPED) == 1

@@ -39,9 +39,11 @@ def interrupted_checkpoint(folder: Path) -> Path:
         incident = store.create_incident("Pelican outage", Severity.SEV2)
         writer = sqlite3.connect(path)
         writer.execute("PRAGMA wal_autocheckpoint = 0")
-        writer.execute("INSERT INTO events (uuid, incident_id, occurred_at, recorded_at, kind, text) "
-                       "VALUES ('e-wal', ?, '2026-11-30T01:00:00.000Z', '2026-11-30T01:00:00.000Z', 'note', ?)",
-                       [incident.id, "x" * 20000])
+        writer.execute(
+            "INSERT INTO events (uuid, incident_id, occurred_at, recorded_at, kind, text) "
+            "VALUES ('e-wal', ?, '2026-11-30T01:00:00.000Z', '2026-11-30T01:00:00.000Z', 'note', ?)",
+            [incident.id, "x" * 20000],
+        )
         writer.commit()
         copy = folder / "copy"
         copy.mkdir()
@@ -138,8 +140,9 @@ def test_export_into_a_fifo_writes_into_it_and_keeps_it(declared: tuple[Path, st
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
 
 
-def test_export_through_a_symlink_writes_its_target_and_keeps_the_link(declared: tuple[Path, str],
-                                                                       tmp_path: Path) -> None:
+def test_export_through_a_symlink_writes_its_target_and_keeps_the_link(
+    declared: tuple[Path, str], tmp_path: Path
+) -> None:
     db, ref = declared
     target = tmp_path / "reports" / "postmortem.json"
     target.parent.mkdir()

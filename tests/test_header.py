@@ -4,17 +4,17 @@ shortened, never cut."""
 from __future__ import annotations
 
 from textual.widgets import Label
-
-from ir_console.model import Role
 from tui_support import console, header, run, settle, war_room
 
+from ir_console.model import Role
 
-def fits(app, name: str) -> bool:  # noqa: ANN001
+
+def fits(app, name: str) -> bool:
     label = war_room(app).query_one(f"#header #{name}", Label)
     return len(str(label.content)) <= label.size.width
 
 
-async def test_the_roles_are_on_the_war_room(store, clock, incident) -> None:  # noqa: ANN001
+async def test_the_roles_are_on_the_war_room(store, clock, incident) -> None:
     app = console(store, clock)
     async with run(app) as pilot:
         await settle(pilot)
@@ -26,7 +26,7 @@ async def test_the_roles_are_on_the_war_room(store, clock, incident) -> None:  #
         assert header(app, "roles") == "IC dana · tech sam"
 
 
-async def test_at_80x24_the_header_keeps_every_figure_whole(store, clock, incident) -> None:  # noqa: ANN001
+async def test_at_80x24_the_header_keeps_every_figure_whole(store, clock, incident) -> None:
     store.set_role(incident.id, Role.COMMANDER, "dana")
     app = console(store, clock)
     async with run(app, size=(80, 24)) as pilot:
@@ -40,7 +40,7 @@ async def test_at_80x24_the_header_keeps_every_figure_whole(store, clock, incide
             assert fits(app, name), (name, header(app, name))
 
 
-async def test_every_pane_is_one_key_away_and_f1_lists_every_screen_s_keys(store, clock, incident) -> None:  # noqa: ANN001
+async def test_every_pane_is_one_key_away_and_f1_lists_every_screen_s_keys(store, clock, incident) -> None:
     import io
 
     from rich.console import Console
@@ -70,9 +70,10 @@ async def test_every_pane_is_one_key_away_and_f1_lists_every_screen_s_keys(store
         assert "Sort by next column" in shown["incidents"] and "/" in shown["incidents"]
 
 
-async def test_the_chosen_containment_item_and_hypothesis_are_marked_not_only_coloured(store, clock, incident) -> None:  # noqa: ANN001
-    from ir_console.tui.widgets.panes import ContainmentList, HypothesisList
+async def test_the_chosen_containment_item_and_hypothesis_are_marked_not_only_coloured(store, clock, incident) -> None:
     from tui_support import marked
+
+    from ir_console.tui.widgets.panes import ContainmentList, HypothesisList
 
     store.add_hypothesis(incident.id, "Pool exhausted")
     store.add_hypothesis(incident.id, "Bad deploy")

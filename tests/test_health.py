@@ -12,7 +12,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -28,7 +28,7 @@ ROUND_LIMIT = 5.0  # seconds: no round in these tests may take longer
 # thread for a second, which the default timeout (2 s, degraded after 1 s) would call degraded.
 ROOMY = 4.0
 SECRET = "s3cr3t-Tok3n-9f8e"
-START = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 
 
 # -- the servers ---------------------------------------------------------------------------------
@@ -37,7 +37,7 @@ START = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
 class Handler(BaseHTTPRequestHandler):
     server: Site
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         self.server.requests.append((self.command, self.path, dict(self.headers)))
         ROUTES[urlsplit(self.path).path](self)
 
@@ -70,7 +70,7 @@ class Handler(BaseHTTPRequestHandler):
         while not self.server.release.wait(0.05):
             self.wfile.write(b"x" * 1024)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -129,10 +129,29 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True, timeout=30,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
     )
     return cert, key
 
@@ -168,10 +187,12 @@ class Ticks:
         return START + timedelta(minutes=self.reads)
 
 
-def checker_for(*checks: HttpCheck | TcpCheck, environ: dict[str, str] | None = None,
-                clock: Callable[[], datetime] = lambda: START) -> HealthChecker:
-    config = HealthConfig(http=[c for c in checks if isinstance(c, HttpCheck)],
-                          tcp=[c for c in checks if isinstance(c, TcpCheck)])
+def checker_for(
+    *checks: HttpCheck | TcpCheck, environ: dict[str, str] | None = None, clock: Callable[[], datetime] = lambda: START
+) -> HealthChecker:
+    config = HealthConfig(
+        http=[c for c in checks if isinstance(c, HttpCheck)], tcp=[c for c in checks if isinstance(c, TcpCheck)]
+    )
     return HealthChecker(config, clock=clock, environ=environ if environ is not None else {})
 
 
@@ -188,8 +209,11 @@ async def until(condition: Callable[[], bool], what: str, within: float = 3.0) -
 
 
 def connections_to(port: int) -> list:
-    return [c for c in psutil.Process().net_connections("tcp") if c.raddr and c.raddr.port == port
-            and c.status == psutil.CONN_ESTABLISHED]
+    return [
+        c
+        for c in psutil.Process().net_connections("tcp")
+        if c.raddr and c.raddr.port == port and c.status == psutil.CONN_ESTABLISHED
+    ]
 
 
 # -- HTTP ----------------------------------------------------------------------------------------
@@ -263,8 +287,9 @@ async def test_secret_header_is_sent_but_never_shown(site: Site) -> None:
 
 async def test_header_value_that_would_inject_a_header_is_refused_unsent(site: Site) -> None:
     smuggled = f"{SECRET}\r\nX-Injected: yes"
-    checker = checker_for(HttpCheck("api", site.url("/headers"), headers=(("X-Token", "${TOKEN}"),)),
-                          environ={"TOKEN": smuggled})
+    checker = checker_for(
+        HttpCheck("api", site.url("/headers"), headers=(("X-Token", "${TOKEN}"),)), environ={"TOKEN": smuggled}
+    )
     try:
         result = (await one_round(checker))["api"]
     finally:
@@ -275,9 +300,12 @@ async def test_header_value_that_would_inject_a_header_is_refused_unsent(site: S
 
 
 async def test_unset_variable_is_down_naming_it_and_nothing_is_sent(site: Site) -> None:
-    checker = checker_for(HttpCheck("api", site.url("/headers"),
-                                    headers=(("Authorization", "Bearer ${API_TOKEN}"), ("X-Org", "${ORG_ID}"))),
-                          environ={"ORG_ID": "42"})
+    checker = checker_for(
+        HttpCheck(
+            "api", site.url("/headers"), headers=(("Authorization", "Bearer ${API_TOKEN}"), ("X-Org", "${ORG_ID}"))
+        ),
+        environ={"ORG_ID": "42"},
+    )
     try:
         result = (await one_round(checker))["api"]
     finally:
@@ -287,8 +315,10 @@ async def test_unset_variable_is_down_naming_it_and_nothing_is_sent(site: Site) 
 
 
 async def test_drips_are_bounded_and_bodies_are_not_downloaded(site: Site) -> None:
-    checker = checker_for(HttpCheck("drip headers", site.url("/drip-headers"), timeout=0.5),
-                          HttpCheck("drip body", site.url("/drip-body"), timeout=ROOMY))
+    checker = checker_for(
+        HttpCheck("drip headers", site.url("/drip-headers"), timeout=0.5),
+        HttpCheck("drip body", site.url("/drip-body"), timeout=ROOMY),
+    )
     started = time.monotonic()
     try:
         results = await one_round(checker)
@@ -296,8 +326,10 @@ async def test_drips_are_bounded_and_bodies_are_not_downloaded(site: Site) -> No
         await checker.aclose()
     elapsed = time.monotonic() - started
     # Every byte of the headers arrives within httpx's read timeout; only the whole-check bound stops it.
-    assert (results["drip headers"].state, results["drip headers"].reason) == (HealthState.DOWN,
-                                                                               "timed out after 0.5 s")
+    assert (results["drip headers"].state, results["drip headers"].reason) == (
+        HealthState.DOWN,
+        "timed out after 0.5 s",
+    )
     # Reading the 10 MB body would take minutes: an UP answer means only the headers were read.
     assert (results["drip body"].state, results["drip body"].reason) == (HealthState.UP, "HTTP 200")
     assert elapsed < ROOMY - 1  # the drip-headers timeout, not the drip-body one
@@ -328,8 +360,10 @@ async def test_https_to_a_plain_http_server_is_a_tls_failure(site: Site) -> None
 
 
 async def test_self_signed_certificate_fails_verification_unless_told_not_to(tls_site: Site) -> None:
-    checker = checker_for(HttpCheck("verified", tls_site.url("/ok")),
-                          HttpCheck("unverified", tls_site.url("/ok"), verify_tls=False, timeout=ROOMY))
+    checker = checker_for(
+        HttpCheck("verified", tls_site.url("/ok")),
+        HttpCheck("unverified", tls_site.url("/ok"), verify_tls=False, timeout=ROOMY),
+    )
     try:
         results = await one_round(checker)
     finally:
@@ -392,8 +426,12 @@ async def test_tcp_up_then_down_moves_since() -> None:
     finally:
         listener.close()
         await checker.aclose()
-    assert (first.kind, first.target, first.state, first.reason) == ("tcp", f"127.0.0.1:{port}",
-                                                                     HealthState.UP, "connected")
+    assert (first.kind, first.target, first.state, first.reason) == (
+        "tcp",
+        f"127.0.0.1:{port}",
+        HealthState.UP,
+        "connected",
+    )
     assert first.latency is not None and first.status_code is None
     assert first.since == first.checked_at == START + timedelta(minutes=1)
     assert second.state is HealthState.UP and second.checked_at == START + timedelta(minutes=2)
@@ -415,8 +453,10 @@ async def test_results_follow_configuration_order_http_then_tcp(site: Site) -> N
     finally:
         await checker.aclose()
     assert [(r.name, r.kind, r.state) for r in results] == [
-        ("b-web", "http", HealthState.UP), ("a-web", "http", HealthState.DOWN),
-        ("z-db", "tcp", HealthState.DOWN), ("c-cache", "tcp", HealthState.UP),
+        ("b-web", "http", HealthState.UP),
+        ("a-web", "http", HealthState.DOWN),
+        ("z-db", "tcp", HealthState.DOWN),
+        ("c-cache", "tcp", HealthState.UP),
     ]
 
 
@@ -425,8 +465,7 @@ async def test_results_follow_configuration_order_http_then_tcp(site: Site) -> N
 
 async def test_cancelled_round_leaves_no_task_connection_or_state(site: Site) -> None:
     clock = Ticks()
-    checker = checker_for(*(HttpCheck(f"api-{n}", site.url(f"/hold?n={n}"), timeout=30) for n in range(3)),
-                          clock=clock)
+    checker = checker_for(*(HttpCheck(f"api-{n}", site.url(f"/hold?n={n}"), timeout=30) for n in range(3)), clock=clock)
     try:
         round_ = asyncio.create_task(checker.check_all())
         await until(lambda: len(site.requests) == 3, "the three requests reach the server")

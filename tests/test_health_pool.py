@@ -24,13 +24,13 @@ ANSWER_AFTER = 0.6  # seconds: under the 1 s that makes an answer degraded
 
 
 class SlowishHandler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         time.sleep(ANSWER_AFTER)
         self.send_response(200)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tui_support import NOW, console, count, paste_text, prompts, query, run, timeline, wait_until
 
 from ir_console.model import EventKind, Role, Section, Severity, Triage
 from ir_console.render.markdown import postmortem_markdown
@@ -22,17 +23,37 @@ from ir_console.render.text import display_text
 from ir_console.store import Store
 from ir_console.tui.screens.event import PasteScreen
 from ir_console.tui.widgets.panes import HypothesisList
-from tui_support import NOW, console, count, paste_text, prompts, query, run, timeline, wait_until
 
 FRAGMENTS = [
-    "[bold red]alarm[/]", "[/]", "[link=file:///etc/passwd]x[/link]", "\x1b[31mred\x1b[0m", "\x1b]52;c;cHduZWQ=\x07",
-    "\x1b]8;;http://evil\x1b\\click\x1b]8;;\x1b\\", "\x1bP+q\x1b\\", "\x9b2J", "\x00", "\x07", "\r", "\ud800",
-    "\u202eevil\u202c", "\u2066iso\u2069", "| a | b |", "<script>alert(1)</script>", "*_`#", "\n# heading",
-    "- [ ] item", "$(rm -rf ~)", "'; DROP TABLE events; --", "ünïcødé", "中文", "😀",
+    "[bold red]alarm[/]",
+    "[/]",
+    "[link=file:///etc/passwd]x[/link]",
+    "\x1b[31mred\x1b[0m",
+    "\x1b]52;c;cHduZWQ=\x07",
+    "\x1b]8;;http://evil\x1b\\click\x1b]8;;\x1b\\",
+    "\x1bP+q\x1b\\",
+    "\x9b2J",
+    "\x00",
+    "\x07",
+    "\r",
+    "\ud800",
+    "\u202eevil\u202c",
+    "\u2066iso\u2069",
+    "| a | b |",
+    "<script>alert(1)</script>",
+    "*_`#",
+    "\n# heading",
+    "- [ ] item",
+    "$(rm -rf ~)",
+    "'; DROP TABLE events; --",
+    "ünïcødé",
+    "中文",
+    "😀",
 ]
 # Always something to log: "note " in front (blank entries are refused, and tested elsewhere).
 hostile = st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=4), min_size=1, max_size=8).map(
-    lambda parts: "note " + "".join(parts))
+    lambda parts: "note " + "".join(parts)
+)
 
 # What must never reach a terminal: ESC, C0 controls (but newline and tab), DEL, C1, bidi overrides.
 TERMINAL_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
@@ -47,9 +68,14 @@ def no_terminal_control(text: str) -> bool:
 def test_status_update_and_post_mortem_carry_no_terminal_control(tmp_path_factory, text: str) -> None:
     path = tmp_path_factory.mktemp("hostile") / "incidents.db"
     with Store.open(path) as store:
-        incident = store.create_incident(text, Severity.SEV1,
-                                         triage=Triage(reporter=text, happening=text, affected=text, changed=text),
-                                         detected_at=NOW - timedelta(minutes=5), author=text, now=NOW)
+        incident = store.create_incident(
+            text,
+            Severity.SEV1,
+            triage=Triage(reporter=text, happening=text, affected=text, changed=text),
+            detected_at=NOW - timedelta(minutes=5),
+            author=text,
+            now=NOW,
+        )
         store.set_role(incident.id, Role.COMMANDER, text, author=text)
         store.add_event(incident.id, text, kind=EventKind.ACTION, author=text, key_moment=True)
         store.add_hypothesis(incident.id, text, evidence_for=text, author=text)
@@ -103,8 +129,9 @@ async def test_the_screen_shows_hostile_text_literally(store: Store, db_path: Pa
         assert any("[bold red]alarm[/]" in prompt and no_terminal_control(prompt) for prompt in shown)
 
 
-async def test_a_one_megabyte_paste_is_logged_whole_and_shown_safely(store: Store, db_path: Path, clock,
-                                                                   incident) -> None:
+async def test_a_one_megabyte_paste_is_logged_whole_and_shown_safely(
+    store: Store, db_path: Path, clock, incident
+) -> None:
     # 1 MB as pasted; 0.72 MB once its escape sequences and bidi overrides are stripped. Too long
     # for the entry line (2,000 characters): the editor opens with it, whole.
     line = ("[bold]x[/] \x1b[31mred\x1b[0m \u202eRTL\u202c | cell | " * 30_000)[:999_990]
@@ -114,11 +141,17 @@ async def test_a_one_megabyte_paste_is_logged_whole_and_shown_safely(store: Stor
         await paste_text(pilot, line)
         await wait_until(pilot, lambda: isinstance(app.screen, PasteScreen), "the editor", timeout=30)
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: count(db_path, "events", "length(text) > 700000") == 1, "the 1 MB entry",
-                         timeout=30)
+        await wait_until(
+            pilot, lambda: count(db_path, "events", "length(text) > 700000") == 1, "the 1 MB entry", timeout=30
+        )
         [stored] = query(db_path, "SELECT text FROM events WHERE length(text) > 700000")
         assert stored["text"] == display_text(line)  # pasted control sequences never reach the record
         view = timeline(app)
-        await wait_until(pilot, lambda: "[bold]x[/] red RTL | cell |" in view.render_line(
-            view.count - 1 - round(view.scroll_offset.y)).text, "the entry on screen")
+        await wait_until(
+            pilot,
+            lambda: (
+                "[bold]x[/] red RTL | cell |" in view.render_line(view.count - 1 - round(view.scroll_offset.y)).text
+            ),
+            "the entry on screen",
+        )
         assert no_terminal_control(view.render_line(view.count - 1 - round(view.scroll_offset.y)).text)

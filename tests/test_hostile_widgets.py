@@ -20,15 +20,14 @@ from pathlib import Path
 import pytest
 from textual.drivers import headless_driver
 from textual.widgets import Input
+from tui_support import NOW, Clock, console, count, one, run, settle, timeline, wait_until, war_room
 
-from ir_console.model import (ContainmentState, EventKind, HypothesisResult, Role, Section, Severity, Status,
-                              Triage)
+from ir_console.model import ContainmentState, EventKind, HypothesisResult, Role, Section, Severity, Status, Triage
 from ir_console.render.markdown import postmortem_markdown
 from ir_console.render.status import draft_status_update, status_update
 from ir_console.render.text import display_text, md_cell, md_inline, one_line
 from ir_console.store import Store
 from ir_console.tui.screens.forms import RolesScreen
-from tui_support import NOW, Clock, console, count, one, run, settle, timeline, wait_until, war_room
 
 # One of each: what a terminal would act on, and what would hide or reorder text.
 ATTACKS = (
@@ -52,13 +51,14 @@ def hostile(name: str) -> str:
 # the mouse pointer's shape.
 TEXTUAL_SEQUENCE = re.compile(r"\x1b\[(?:[0-9;:]*[mHABCDGfX]|\?[0-9;]*[hl]|[0-9]* q)|\x1b\]22;[a-z-]+\x07")
 NOT_FOR_THE_TERMINAL = re.compile(
-    "[\x1b\x80-\x9f\u202a-\u202e\u2066-\u2069\u200b-\u200f\u061c\ufeff\u2028\u2029\U000e0000-\U000e007f]")
+    "[\x1b\x80-\x9f\u202a-\u202e\u2066-\u2069\u200b-\u200f\u061c\ufeff\u2028\u2029\U000e0000-\U000e007f]"
+)
 
 
 def unintended(output: str) -> list[str]:
     """What the captured output holds besides text and Textual's own sequences, with context."""
     rest = TEXTUAL_SEQUENCE.sub("", output)
-    return [repr(rest[max(0, m.start() - 20):m.end() + 20]) for m in NOT_FOR_THE_TERMINAL.finditer(rest)]
+    return [repr(rest[max(0, m.start() - 20) : m.end() + 20]) for m in NOT_FOR_THE_TERMINAL.finditer(rest)]
 
 
 class RecordingDriver(headless_driver.HeadlessDriver):
@@ -86,26 +86,48 @@ def seed(store: Store, clock: Clock) -> int:
     """An incident with hostile text in every stored text field; its id."""
     store.clock = clock
     incident = store.create_incident(
-        hostile("title"), Severity.SEV2,
-        triage=Triage(reporter=hostile("reporter"), happening=hostile("happening"), affected=hostile("affected"),
-                      changed=hostile("changed")),
-        detected_at=NOW - timedelta(minutes=20), author=hostile("author"), now=NOW - timedelta(minutes=18))
+        hostile("title"),
+        Severity.SEV2,
+        triage=Triage(
+            reporter=hostile("reporter"),
+            happening=hostile("happening"),
+            affected=hostile("affected"),
+            changed=hostile("changed"),
+        ),
+        detected_at=NOW - timedelta(minutes=20),
+        author=hostile("author"),
+        now=NOW - timedelta(minutes=18),
+    )
     with store.transaction() as db:  # an imported export can carry any ref
         db.execute("UPDATE incidents SET ref = ? WHERE id = ?", [hostile("INC"), incident.id])
     for role in Role:
         store.set_role(incident.id, role, hostile(role.value), author=hostile("author"))
     store.set_severity(incident.id, Severity.SEV1, reason=hostile("reason"), author=hostile("author"))
-    event = store.add_event(incident.id, hostile("event"), kind=EventKind.ACTION, author=hostile("author"),
-                            key_moment=True)
+    event = store.add_event(
+        incident.id, hostile("event"), kind=EventKind.ACTION, author=hostile("author"), key_moment=True
+    )
     store.edit_event(event.id, text=hostile("edited"), author=hostile("editor"))
-    store.add_hypothesis(incident.id, hostile("statement"), evidence_for=hostile("for"),
-                         evidence_against=hostile("against"), test=hostile("test"), author=hostile("author"))
+    store.add_hypothesis(
+        incident.id,
+        hostile("statement"),
+        evidence_for=hostile("for"),
+        evidence_against=hostile("against"),
+        test=hostile("test"),
+        author=hostile("author"),
+    )
     action = store.add_containment(incident.id, hostile("action"), hostile("when"), author=hostile("author"))
     store.set_containment_state(action.id, ContainmentState.IN_PROGRESS, author=hostile("author"))
     store.update_containment(action.id, detail=hostile("detail"), owner=hostile("owner"), author=hostile("author"))
-    store.record_status_update(incident.id, hostile("update"), status=hostile("status"), impact=hostile("impact"),
-                               current_action=hostile("current"), eta=hostile("eta"),
-                               next_update=hostile("next"), author=hostile("author"))
+    store.record_status_update(
+        incident.id,
+        hostile("update"),
+        status=hostile("status"),
+        impact=hostile("impact"),
+        current_action=hostile("current"),
+        eta=hostile("eta"),
+        next_update=hostile("next"),
+        author=hostile("author"),
+    )
     store.add_action_item(incident.id, hostile("item"), owner=hostile("item owner"), due_date=hostile("due"))
     for section in Section:
         store.set_postmortem_section(incident.id, section, hostile(section.value), author=hostile("author"))
@@ -115,7 +137,7 @@ def seed(store: Store, clock: Clock) -> int:
 # -- the console ---------------------------------------------------------------------------------
 
 
-async def visit(pilot, keys: tuple[str, ...], what: str, *, close: tuple[str, ...] = ("escape",)) -> None:  # noqa: ANN001
+async def visit(pilot, keys: tuple[str, ...], what: str, *, close: tuple[str, ...] = ("escape",)) -> None:
     """Press `keys` from the war room, let the screen they open draw, then close it again."""
     app = pilot.app
     room = war_room(app)
@@ -128,14 +150,15 @@ async def visit(pilot, keys: tuple[str, ...], what: str, *, close: tuple[str, ..
     await wait_until(pilot, lambda: app.screen is room, f"back from {what}")
 
 
-async def focus_and_open(pilot, selector: str, what: str) -> None:  # noqa: ANN001
+async def focus_and_open(pilot, selector: str, what: str) -> None:
     war_room(pilot.app).query_one(selector).focus()
     await pilot.pause()
     await visit(pilot, ("enter",), what)
 
 
-async def test_every_screen_writes_no_terminal_sequence_from_the_record(store: Store, db_path: Path,
-                                                                      terminal: list[str]) -> None:
+async def test_every_screen_writes_no_terminal_sequence_from_the_record(
+    store: Store, db_path: Path, terminal: list[str]
+) -> None:
     clock = Clock()
     incident_id = seed(store, clock)
     app = console(store, clock)
@@ -169,8 +192,9 @@ async def test_every_screen_writes_no_terminal_sequence_from_the_record(store: S
         assert store.incident(incident_id).title == hostile("title")  # the record keeps what was typed
 
 
-async def test_notifications_about_a_resolved_incident_write_no_terminal_sequence(store: Store, db_path: Path,
-                                                                                 terminal: list[str]) -> None:
+async def test_notifications_about_a_resolved_incident_write_no_terminal_sequence(
+    store: Store, db_path: Path, terminal: list[str]
+) -> None:
     clock = Clock()
     incident_id = seed(store, clock)
     app = console(store, clock)
@@ -204,8 +228,14 @@ def test_invisible_characters_are_dropped_from_display_and_separators_become_lin
 
 def test_the_record_keeps_them_the_exports_for_people_drop_them(store: Store, db_path: Path) -> None:
     typed = f"Rolled{INVISIBLE} back\u2028v2.40.3"
-    incident = store.create_incident(typed, Severity.SEV2, triage=Triage(happening=typed),
-                                     detected_at=NOW - timedelta(minutes=5), author="sam", now=NOW)
+    incident = store.create_incident(
+        typed,
+        Severity.SEV2,
+        triage=Triage(happening=typed),
+        detected_at=NOW - timedelta(minutes=5),
+        author="sam",
+        now=NOW,
+    )
     store.set_role(incident.id, Role.COMMANDER, typed, author="sam")
     store.add_event(incident.id, typed, kind=EventKind.ACTION, author="sam", key_moment=True)
     store.add_hypothesis(incident.id, typed, author="sam")
@@ -213,8 +243,11 @@ def test_the_record_keeps_them_the_exports_for_people_drop_them(store: Store, db
     store.set_postmortem_section(incident.id, Section.ROOT_CAUSE, typed, author="sam")
     record = store.record(incident.id)
     assert record.incident.title == typed  # stored as typed
-    for shown in (postmortem_markdown(record), status_update(draft_status_update(record, NOW), "markdown"),
-                  status_update(draft_status_update(record, NOW), "text")):
+    for shown in (
+        postmortem_markdown(record),
+        status_update(draft_status_update(record, NOW), "markdown"),
+        status_update(draft_status_update(record, NOW), "text"),
+    ):
         assert INVISIBLE_OR_SEPARATOR.search(shown) is None
         assert "Rolled back" in shown
 
@@ -241,6 +274,9 @@ async def test_names_shown_safely_are_kept_as_recorded_unless_edited(store: Stor
         await wait_until(pilot, lambda: one(db_path, "SELECT scribe FROM incidents")["scribe"] == "Ana", "the scribe")
         await settle(pilot)
     row = one(db_path, "SELECT commander, comms_lead, tech_lead FROM incidents WHERE id = ?", incident_id)
-    assert row == {"commander": hostile("commander"), "comms_lead": hostile("comms_lead"),
-                   "tech_lead": hostile("tech_lead")}
+    assert row == {
+        "commander": hostile("commander"),
+        "comms_lead": hostile("comms_lead"),
+        "tech_lead": hostile("tech_lead"),
+    }
     assert count(db_path, "events") == events_before + 1  # the scribe's change, and nothing else

@@ -11,17 +11,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tui_support import NOW, Clock, count, one, query
 
 from ir_console.cli import main
 from ir_console.model import ContainmentState, EventSource, Section, Severity, Status
 from ir_console.model.clock import to_iso
 from ir_console.store import Store, StoreError
 from ir_console.store.exchange import export_incident, import_incident
-from tui_support import NOW, Clock, count, one, query
 
 
 @pytest.fixture
-def two(tmp_path: Path):  # noqa: ANN201
+def two(tmp_path: Path):
     """A store holding incidents A (with a note and an edited containment item) and B."""
     clock = Clock(NOW - timedelta(hours=1))
     with Store.open(tmp_path / "a.db", clock=clock) as store:
@@ -33,8 +33,14 @@ def two(tmp_path: Path):  # noqa: ANN201
 
 
 def tables(path: Path) -> dict[str, list[dict]]:
-    names = [r["name"] for r in query(path, "SELECT name FROM sqlite_master WHERE type = 'table' "
-                                            "AND name NOT LIKE 'search_%' AND name NOT LIKE 'sqlite_%'")]
+    names = [
+        r["name"]
+        for r in query(
+            path,
+            "SELECT name FROM sqlite_master WHERE type = 'table' "
+            "AND name NOT LIKE 'search_%' AND name NOT LIKE 'sqlite_%'",
+        )
+    ]
     return {name: query(path, f"SELECT * FROM {name} ORDER BY rowid") for name in names}
 
 
@@ -47,8 +53,12 @@ def test_a_file_cannot_move_an_event_or_containment_item_to_another_incident(two
     import_incident(store, document)
     path = tmp_path / "a.db"
     assert one(path, "SELECT incident_id FROM events WHERE uuid = ?", note["uuid"])["incident_id"] == a.id
-    assert one(path, "SELECT incident_id FROM containment WHERE uuid = ?",
-               document["containment"][0]["uuid"])["incident_id"] == a.id
+    assert (
+        one(path, "SELECT incident_id FROM containment WHERE uuid = ?", document["containment"][0]["uuid"])[
+            "incident_id"
+        ]
+        == a.id
+    )
     assert note["uuid"] not in [e.uuid for e in store.events(b.id)]
     assert store.containment(a.id)[0].state is ContainmentState.DONE
     assert len(store.containment(b.id)) == len(store.containment(a.id))
@@ -80,8 +90,7 @@ def test_a_changed_event_text_keeps_the_earlier_version(two) -> None:
     import_incident(store, document, author="lee")
     event = next(e for e in store.events(a.id) if e.uuid == note["uuid"])
     assert event.text == "pool was fine"
-    assert [(r.text, r.revision, r.replaced_by) for r in store.event_history(event.id)] == [
-        ("pool at 100%", 1, "lee")]
+    assert [(r.text, r.revision, r.replaced_by) for r in store.event_history(event.id)] == [("pool at 100%", 1, "lee")]
 
 
 def test_a_retraction_from_a_file_changes_no_text(two) -> None:
@@ -141,7 +150,8 @@ def test_dates_out_of_range_are_refused_by_the_cli_in_one_line(two, tmp_path, st
     file.write_text(json.dumps(document))
     before = tables(tmp_path / "a.db")
     result = CliRunner(env={"IR_CONSOLE_DB": str(tmp_path / "a.db")}).invoke(
-        main, ["import", str(file)], prog_name="ir-console")
+        main, ["import", str(file)], prog_name="ir-console"
+    )
     assert result.exit_code == 2, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     lines = result.stderr.strip().splitlines()

@@ -12,56 +12,65 @@ import json
 from pathlib import Path
 
 import pytest
+from test_cli import Cli, counts, rows
 
 from ir_console.model import EventKind, HypothesisResult, Severity, Status, Triage
 from ir_console.render.markdown import postmortem_markdown
 from ir_console.store import Store
 from ir_console.store.exchange import export_incident, import_incident
 from ir_console.store.store import ResolvedRefusal, refuse_if_resolved
-from test_cli import Cli, counts, rows
 
 # -- the store ---------------------------------------------------------------------------------------
 
 
-def test_the_rule_refuses_only_a_resolved_incident(store: Store, clock, incident) -> None:  # noqa: ANN001
+def test_the_rule_refuses_only_a_resolved_incident(store: Store, clock, incident) -> None:
     refuse_if_resolved(incident, "a new entry")  # open: nothing to say
     resolved = store.set_status(incident.id, Status.RESOLVED, author="dana")
     with pytest.raises(ResolvedRefusal, match=rf"^{resolved.ref} is resolved: a new hypothesis is refused$"):
         refuse_if_resolved(resolved, "a new hypothesis")
 
 
-def test_a_severity_change_says_why(store: Store, clock, incident) -> None:  # noqa: ANN001
+def test_a_severity_change_says_why(store: Store, clock, incident) -> None:
     store.set_severity(incident.id, Severity.SEV1, reason="  checkout\nfully down ", author="dana")
     event = store.events(incident.id)[-1]
     assert (event.kind, event.text, event.key_moment, event.author) == (
-        EventKind.SEVERITY_CHANGE, "Severity SEV-2 → SEV-1: checkout fully down", True, "dana")
+        EventKind.SEVERITY_CHANGE,
+        "Severity SEV-2 → SEV-1: checkout fully down",
+        True,
+        "dana",
+    )
     store.set_severity(incident.id, Severity.SEV2)
     assert store.events(incident.id)[-1].text == "Severity SEV-1 → SEV-2"
 
 
-def test_title_and_triage_corrections_say_old_and_new_even_when_resolved(store: Store, clock, incident) -> None:  # noqa: ANN001
+def test_title_and_triage_corrections_say_old_and_new_even_when_resolved(store: Store, clock, incident) -> None:
     store.set_status(incident.id, Status.RESOLVED, author="dana")
     before = store.count_events(incident.id)
-    corrected = store.update_triage(incident.id, title="Checkout down in EU", reporter="",
-                                    affected="EU card payments", author="lee")
+    corrected = store.update_triage(
+        incident.id, title="Checkout down in EU", reporter="", affected="EU card payments", author="lee"
+    )
     assert corrected.title == "Checkout down in EU" and corrected.status is Status.RESOLVED
-    assert corrected.triage == Triage(reporter="", happening="30% of POST /checkout fail",
-                                      affected="EU card payments", changed="Deploy v2.41.0")
+    assert corrected.triage == Triage(
+        reporter="", happening="30% of POST /checkout fail", affected="EU card payments", changed="Deploy v2.41.0"
+    )
     notes = store.events(incident.id)[before:]
-    assert sorted((e.kind, e.text, e.author) for e in notes) == sorted([
-        (EventKind.NOTE, "Title: Checkout API returning 500s → Checkout down in EU", "lee"),
-        (EventKind.NOTE, "Reporter: PagerDuty → —", "lee"),
-        (EventKind.NOTE, "Who's affected? All users paying by card → EU card payments", "lee"),
-    ])
+    assert sorted((e.kind, e.text, e.author) for e in notes) == sorted(
+        [
+            (EventKind.NOTE, "Title: Checkout API returning 500s → Checkout down in EU", "lee"),
+            (EventKind.NOTE, "Reporter: PagerDuty → —", "lee"),
+            (EventKind.NOTE, "Who's affected? All users paying by card → EU card payments", "lee"),
+        ]
+    )
 
 
-def test_a_correction_entry_says_so(store: Store, clock, incident) -> None:  # noqa: ANN001
+def test_a_correction_entry_says_so(store: Store, clock, incident) -> None:
     event = store.add_event(incident.id, "pager fired at 02:51, not 02:54", correction=True)
     assert event.text == "Correction: pager fired at 02:51, not 02:54"
 
 
-def test_hypotheses_keep_their_numbers_through_re_ranking(store: Store, db_path: Path, clock, incident,
-                                                         tmp_path: Path) -> None:  # noqa: ANN001
+def test_hypotheses_keep_their_numbers_through_re_ranking(
+    store: Store, db_path: Path, clock, incident, tmp_path: Path
+) -> None:
     first = store.add_hypothesis(incident.id, "Bad deploy v2.41.0")
     second = store.add_hypothesis(incident.id, "Database primary degraded")
     third = store.add_hypothesis(incident.id, "Cache stampede")
@@ -84,12 +93,18 @@ def test_hypotheses_keep_their_numbers_through_re_ranking(store: Store, db_path:
     # The post-mortem's log in rank order, each under its own number.
     markdown = postmortem_markdown(store.record(incident.id))
     assert [line for line in markdown.splitlines() if line.startswith("### ")] == [
-        "### H3: Cache stampede", "### H2: Database primary degraded", "### H1: Bad deploy v2.41.0"]
+        "### H3: Cache stampede",
+        "### H2: Database primary degraded",
+        "### H1: Bad deploy v2.41.0",
+    ]
 
     # Export and import into another file: the numbers travel, a new hypothesis there is H4.
     document = json.loads(json.dumps(export_incident(store, incident.id)))
     assert [(h["statement"], h["number"], h["rank"]) for h in document["hypotheses"]] == [
-        ("Bad deploy v2.41.0", 1, 3), ("Database primary degraded", 2, 2), ("Cache stampede", 3, 1)]
+        ("Bad deploy v2.41.0", 1, 3),
+        ("Database primary degraded", 2, 2),
+        ("Cache stampede", 3, 1),
+    ]
     with Store.open(tmp_path / "other.db") as other:
         imported = other.incident(import_incident(other, document).ref)
         assert [h.label for h in other.hypotheses(imported.id)] == ["H3", "H2", "H1"]
@@ -118,8 +133,10 @@ def test_log_on_a_resolved_incident_is_refused_unless_a_correction(cli: Cli) -> 
     ref = resolved_incident(cli)
     before = counts(cli.db)
     message = cli.fails("log", "errors are back", "--incident", ref)
-    assert message == (f"{ref} is resolved: a new entry is refused; add it to the review with --correction, "
-                       f"or `ir-console reopen {ref}` for a recurrence")
+    assert message == (
+        f"{ref} is resolved: a new entry is refused; add it to the review with --correction, "
+        f"or `ir-console reopen {ref}` for a recurrence"
+    )
     assert counts(cli.db) == before
 
     out = cli.out("log", "pager fired at 02:51", "--incident", ref, "--correction", "--kind", "alert")
@@ -129,15 +146,19 @@ def test_log_on_a_resolved_incident_is_refused_unless_a_correction(cli: Cli) -> 
     assert rows(cli.db, "SELECT status FROM incidents") == [("Resolved",)]
 
 
-@pytest.mark.parametrize(("args", "named"), [
-    (["--sev", "1"], "--sev"),
-    (["--status", "monitoring"], "--status"),
-    (["--phase", "Resolution"], "--phase"),
-    (["--scribe", "lee"], "--scribe"),
-    (["--title", "Corrected title", "--sev", "1", "--commander", "sam"], "--sev, --commander"),
-])
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--sev", "1"], "--sev"),
+        (["--status", "monitoring"], "--status"),
+        (["--phase", "Resolution"], "--phase"),
+        (["--scribe", "lee"], "--scribe"),
+        (["--title", "Corrected title", "--sev", "1", "--commander", "sam"], "--sev, --commander"),
+    ],
+)
 def test_set_on_a_resolved_incident_refuses_changes_of_state_and_writes_nothing(
-        cli: Cli, args: list[str], named: str) -> None:
+    cli: Cli, args: list[str], named: str
+) -> None:
     ref = resolved_incident(cli)
     before = counts(cli.db)
     message = cli.fails("set", ref, *args)
@@ -152,13 +173,32 @@ def test_set_corrects_a_resolved_incident(cli: Cli) -> None:
     # Asking for what it already is changes nothing, so it is no change of state.
     cli.out("set", ref, "--status", "resolved", "--commander", "dana", "--sev", "2")
     assert len(texts(cli)) == before
-    cli.out("set", ref, "--title", "Checkout down for card payments", "--reporter", "Grafana alert",
-            "--happening", "All POST /checkout fail", "--affected", "Card payers", "--changed", "Deploy v2.41.0",
-            "--milestone", "impact_started=2026-11-27T02:50:00Z", "--by", "lee")
+    cli.out(
+        "set",
+        ref,
+        "--title",
+        "Checkout down for card payments",
+        "--reporter",
+        "Grafana alert",
+        "--happening",
+        "All POST /checkout fail",
+        "--affected",
+        "Card payers",
+        "--changed",
+        "Deploy v2.41.0",
+        "--milestone",
+        "impact_started=2026-11-27T02:50:00Z",
+        "--by",
+        "lee",
+    )
     shown = cli.show(ref)
     assert shown["title"] == "Checkout down for card payments" and shown["status"] == "Resolved"
-    assert shown["triage"] == {"reporter": "Grafana alert", "happening": "All POST /checkout fail",
-                               "affected": "Card payers", "changed": "Deploy v2.41.0"}
+    assert shown["triage"] == {
+        "reporter": "Grafana alert",
+        "happening": "All POST /checkout fail",
+        "affected": "Card payers",
+        "changed": "Deploy v2.41.0",
+    }
     assert shown["milestones"]["impact_started"] == "2026-11-27T02:50:00.000Z"
     assert texts(cli)[before:] == [
         "Reporter: pager → Grafana alert",

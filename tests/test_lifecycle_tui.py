@@ -9,13 +9,6 @@ our own).
 from __future__ import annotations
 
 from textual.widgets import Input, Label, OptionList, TextArea
-
-from ir_console.model import Incident, Status
-from ir_console.store import Store
-from ir_console.tui.dialogs.details import DetailsScreen
-from ir_console.tui.screens.event import EventScreen
-from ir_console.tui.screens.forms import SeverityScreen
-from ir_console.tui.screens.war_room import WarRoomScreen
 from tui_support import (
     NOW_ISO,
     Clock,
@@ -35,10 +28,17 @@ from tui_support import (
     war_room,
 )
 
+from ir_console.model import Incident, Status
+from ir_console.store import Store
+from ir_console.tui.dialogs.details import DetailsScreen
+from ir_console.tui.screens.event import EventScreen
+from ir_console.tui.screens.forms import SeverityScreen
+from ir_console.tui.screens.war_room import WarRoomScreen
+
 REFUSED = "Corrections are allowed (Enter on an event, d); o reopens it."
 
 
-async def open_review(pilot, db_path, clock: Clock, incident: Incident) -> None:  # noqa: ANN001
+async def open_review(pilot, db_path, clock: Clock, incident: Incident) -> None:
     """Another console resolves the incident; this one shows its review within a second."""
     await pilot.pause()
     with Store.open(db_path, clock=clock) as other:
@@ -46,7 +46,7 @@ async def open_review(pilot, db_path, clock: Clock, incident: Incident) -> None:
     await wait_until(pilot, lambda: war_room(pilot.app).has_class("-review"), "the review")
 
 
-def banner(app) -> str:  # noqa: ANN001
+def banner(app) -> str:
     return str(war_room(app).query_one("#review-banner", Label).render())
 
 
@@ -65,21 +65,30 @@ async def test_correcting_an_event_under_review_keeps_a_revision(store, db_path,
         assert any("a correction here is kept as a revision" in t for t in toasts(app))
         app.screen.query_one("#text", TextArea).text = "Pager fired at 02:51"
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: one(db_path, "SELECT text FROM events WHERE id = ?", wrong.id)["text"]
-                         == "Pager fired at 02:51", "the correction in the database")
+        await wait_until(
+            pilot,
+            lambda: one(db_path, "SELECT text FROM events WHERE id = ?", wrong.id)["text"] == "Pager fired at 02:51",
+            "the correction in the database",
+        )
         row = one(db_path, "SELECT * FROM events WHERE id = ?", wrong.id)
         assert (row["revision"], row["edited_at"], row["author"]) == (2, NOW_ISO, "lee")
         old = one(db_path, "SELECT * FROM event_revisions WHERE event_id = ?", wrong.id)
         assert (old["revision"], old["text"], old["replaced_by"], old["replaced_at"]) == (
-            1, "Pager fired at 02:54", "tester", NOW_ISO)
+            1,
+            "Pager fired at 02:54",
+            "tester",
+            NOW_ISO,
+        )
         assert one(db_path, "SELECT status FROM incidents")["status"] == "Resolved"  # still under review
-        await wait_until(pilot, lambda: any("✎ Pager fired at 02:51" in line for line in shown_lines(app)),
-                         "the corrected line, marked edited")
+        await wait_until(
+            pilot,
+            lambda: any("✎ Pager fired at 02:51" in line for line in shown_lines(app)),
+            "the corrected line, marked edited",
+        )
         assert not any(REFUSED in t for t in toasts(app))
 
 
-async def test_triage_corrections_under_review_and_new_entries_still_refused(
-        store, db_path, clock, incident) -> None:
+async def test_triage_corrections_under_review_and_new_entries_still_refused(store, db_path, clock, incident) -> None:
     app = console(store, clock)
     async with run(app) as pilot:
         await open_review(pilot, db_path, clock, incident)
@@ -87,12 +96,16 @@ async def test_triage_corrections_under_review_and_new_entries_still_refused(
 
         # A new entry is refused with the rule's reason, and nothing is written.
         await pilot.press("t", *"late", "enter")
-        await wait_until(pilot, lambda: any("a new entry is refused" in t and REFUSED in t for t in toasts(app)),
-                         "the refusal of the entry")
+        await wait_until(
+            pilot,
+            lambda: any("a new entry is refused" in t and REFUSED in t for t in toasts(app)),
+            "the refusal of the entry",
+        )
         app.clear_notifications()
         await pilot.press("escape", "h")
-        await wait_until(pilot, lambda: any("a new hypothesis is refused" in t for t in toasts(app)),
-                         "the refusal of the hypothesis")
+        await wait_until(
+            pilot, lambda: any("a new hypothesis is refused" in t for t in toasts(app)), "the refusal of the hypothesis"
+        )
         await settle(pilot)
         assert isinstance(app.screen, WarRoomScreen) and count(db_path, "events") == events
 
@@ -104,21 +117,29 @@ async def test_triage_corrections_under_review_and_new_entries_still_refused(
         app.screen.query_one("#affected", Input).value = "EU card payers"
         app.screen.query_one("#changed", Input).value = "Deploy v2.41.0 and a pool-size config change"
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: one(db_path, "SELECT affected FROM incidents")["affected"]
-                         == "EU card payers", "the corrected triage")
+        await wait_until(
+            pilot,
+            lambda: one(db_path, "SELECT affected FROM incidents")["affected"] == "EU card payers",
+            "the corrected triage",
+        )
         row = one(db_path, "SELECT * FROM incidents")
         assert (row["changed"], row["status"], row["title"]) == (
-            "Deploy v2.41.0 and a pool-size config change", "Resolved", "Checkout API returning 500s")
+            "Deploy v2.41.0 and a pool-size config change",
+            "Resolved",
+            "Checkout API returning 500s",
+        )
         notes = query(db_path, "SELECT text, author, kind FROM events ORDER BY id")[events:]
         assert notes == [
             {"text": "Who's affected? All users paying by card → EU card payers", "author": "tester", "kind": "note"},
-            {"text": "What changed recently? Deploy v2.41.0 → Deploy v2.41.0 and a pool-size config change",
-             "author": "tester", "kind": "note"},
+            {
+                "text": "What changed recently? Deploy v2.41.0 → Deploy v2.41.0 and a pool-size config change",
+                "author": "tester",
+                "kind": "note",
+            },
         ]
 
 
-async def test_details_dialog_edits_the_title_and_cancelling_changes_nothing(
-        store, db_path, clock, incident) -> None:
+async def test_details_dialog_edits_the_title_and_cancelling_changes_nothing(store, db_path, clock, incident) -> None:
     app = console(store, clock)
     async with run(app) as pilot:
         await pilot.pause()
@@ -126,10 +147,16 @@ async def test_details_dialog_edits_the_title_and_cancelling_changes_nothing(
         await pilot.press("d")
         await wait_until(pilot, lambda: isinstance(app.screen, DetailsScreen), "the details dialog")
         dialog = app.screen
-        assert [dialog.query_one(f"#{name}", Input).value for name in
-                ("title", "reporter", "happening", "affected", "changed")] == [
-            "Checkout API returning 500s", "PagerDuty", "30% of POST /checkout fail", "All users paying by card",
-            "Deploy v2.41.0"]
+        assert [
+            dialog.query_one(f"#{name}", Input).value
+            for name in ("title", "reporter", "happening", "affected", "changed")
+        ] == [
+            "Checkout API returning 500s",
+            "PagerDuty",
+            "30% of POST /checkout fail",
+            "All users paying by card",
+            "Deploy v2.41.0",
+        ]
         assert app.focused is dialog.query_one("#title", Input)
         await pilot.press("ctrl+u", *"x", "escape")  # cancelled: nothing changes
         await wait_until(pilot, lambda: isinstance(app.screen, WarRoomScreen), "the dialog closed")
@@ -162,5 +189,8 @@ async def test_severity_change_with_a_reason(store, db_path, clock, incident) ->
         await wait_until(pilot, lambda: header(app, "severity") == "SEV-1", "the header badge")
         change = one(db_path, "SELECT * FROM events WHERE kind = 'severity_change'")
         assert (change["text"], change["author"], change["key_moment"]) == (
-            "Severity SEV-2 → SEV-1: checkout fully down", "tester", 1)
+            "Severity SEV-2 → SEV-1: checkout fully down",
+            "tester",
+            1,
+        )
         assert "Severity SEV-2 → SEV-1: checkout fully down" in last_line(app)

@@ -29,25 +29,39 @@ LIVENESS_BOUND = 60  # seconds: far beyond what matching takes; only a frozen ch
 
 
 def run_child(script: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")]), "TZ": "UTC",
-           "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "config"),
-           "IR_CONSOLE_CONFIG": str(tmp_path / "none.toml")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")]),
+        "TZ": "UTC",
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "IR_CONSOLE_CONFIG": str(tmp_path / "none.toml"),
+    }
     # A frozen child is killed by `timeout` and the test fails with TimeoutExpired.
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(script), str(tmp_path)], env=env,
-                          capture_output=True, text=True, timeout=LIVENESS_BOUND, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script), str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=LIVENESS_BOUND,
+        cwd=ROOT,
+    )
 
 
 def test_the_hostile_filter_on_a_hostile_line_completes(tmp_path: Path) -> None:
     log = tmp_path / "app.log"
     log.write_text(f"{HOSTILE_LINE}\nsome words here\n")
-    done = run_child(f"""
+    done = run_child(
+        f"""
         import sys
         from pathlib import Path
         from ir_console.config import LogSource
         from ir_console.signals.logs import LogTail
         tail = LogTail(LogSource(path=Path(sys.argv[1]) / "app.log", pattern={HOSTILE_PATTERN!r}))
         print([line.text for line in tail.poll()], tail.problem or "no problem")
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "['some words here'] no problem\n"
 
@@ -61,7 +75,8 @@ def test_the_filter_is_case_insensitive_and_still_a_regular_expression(tmp_path:
 
 async def test_the_console_stays_responsive_and_quits_on_ctrl_q(tmp_path: Path) -> None:
     (tmp_path / "app.log").write_text(f"{HOSTILE_LINE}\ndisk error on db2\n")
-    done = run_child(f"""
+    done = run_child(
+        f"""
         import asyncio, sys, time
         time.tzset()
         from pathlib import Path
@@ -87,23 +102,29 @@ async def test_the_console_stays_responsive_and_quits_on_ctrl_q(tmp_path: Path) 
                 print("quit with", app.return_code)
 
         asyncio.run(main(Path(sys.argv[1])))
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().endswith("quit with 0")
 
 
-def test_config_check_says_when_a_pattern_cannot_be_bounded(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_config_check_says_when_a_pattern_cannot_be_bounded(tmp_path: Path, monkeypatch) -> None:
     path = tmp_path / "config.toml"
     # TOML literal strings ('...'): the backslashes are the pattern's own.
-    path.write_text("[[logs.file]]\npath = '/var/log/a.log'\npattern = '(\\w+) \\1'\n\n"
-                    f"[[logs.file]]\npath = '/var/log/b.log'\npattern = '{HOSTILE_PATTERN}'\n")
+    path.write_text(
+        "[[logs.file]]\npath = '/var/log/a.log'\npattern = '(\\w+) \\1'\n\n"
+        f"[[logs.file]]\npath = '/var/log/b.log'\npattern = '{HOSTILE_PATTERN}'\n"
+    )
     config = load_config(path)
     # The backreference cannot be matched in bounded time: the default is used, and said so.
     assert [source.pattern for source in config.logs.files] == [DEFAULT_LOG_PATTERN, HOSTILE_PATTERN]
     [problem] = config.problems
-    assert problem.startswith(f"{path}: [[logs.file]] #1 pattern: cannot be matched in bounded time (the log "
-                              "filter uses RE2, which has no backreferences or lookaround: invalid escape "
-                              "sequence: \\1)")
+    assert problem.startswith(
+        f"{path}: [[logs.file]] #1 pattern: cannot be matched in bounded time (the log "
+        "filter uses RE2, which has no backreferences or lookaround: invalid escape "
+        "sequence: \\1)"
+    )
     assert problem.endswith(f"; using '{DEFAULT_LOG_PATTERN}'")
     monkeypatch.setenv("IR_CONSOLE_DB", str(tmp_path / "incidents.db"))
     result = CliRunner().invoke(main, ["--config", str(path), "config", "check"])

@@ -6,7 +6,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
@@ -15,7 +15,7 @@ import pytest
 from ir_console.config import LogSource
 from ir_console.signals.logs import MAX_LINE_BYTES, LogTail
 
-CLOCK_TIME = datetime(2026, 11, 27, 3, 12, 5, tzinfo=timezone.utc)
+CLOCK_TIME = datetime(2026, 11, 27, 3, 12, 5, tzinfo=UTC)
 
 
 def clock() -> datetime:
@@ -36,11 +36,12 @@ def tails() -> Iterator[list[LogTail]]:
 
 
 @pytest.fixture
-def follow(tails: list[LogTail]):  # noqa: ANN201 - a factory
+def follow(tails: list[LogTail]):
     def make(path: Path, pattern: str = "error|fatal|panic", **options: int) -> LogTail:
         tail = LogTail(LogSource(path=path, pattern=pattern), clock=clock, **options)
         tails.append(tail)
         return tail
+
     return make
 
 
@@ -68,14 +69,15 @@ def test_first_poll_shows_recent_matches_then_only_new_lines(log: Path, follow) 
 
 
 @pytest.mark.parametrize(("backlog_bytes", "expected_count"), [(96, 3), (97, 3), (127, 3), (128, 4), (0, 0)])
-def test_backlog_is_the_end_of_the_file_from_a_whole_line(log: Path, follow, backlog_bytes: int,
-                                                          expected_count: int) -> None:
+def test_backlog_is_the_end_of_the_file_from_a_whole_line(
+    log: Path, follow, backlog_bytes: int, expected_count: int
+) -> None:
     lines = [f"error {n:04d} " + "x" * 20 for n in range(1000)]  # 32 bytes with the newline
     append(log, "".join(line + "\n" for line in lines))
 
     shown = texts(follow(log, backlog_bytes=backlog_bytes))
 
-    assert shown == lines[len(lines) - expected_count:]
+    assert shown == lines[len(lines) - expected_count :]
 
 
 def test_matching_is_a_case_insensitive_search(log: Path, follow) -> None:

@@ -34,8 +34,10 @@ def rows(path: Path, sql: str, *params: object) -> list[dict]:
 
 
 def snapshot(path: Path) -> dict[str, list[dict]]:
-    return {table: rows(path, f"SELECT * FROM {table} ORDER BY rowid")
-            for table in ("incidents", "events", "event_revisions")}
+    return {
+        table: rows(path, f"SELECT * FROM {table} ORDER BY rowid")
+        for table in ("incidents", "events", "event_revisions")
+    }
 
 
 def milestone_events(path: Path, milestone: Milestone) -> list[dict]:
@@ -78,12 +80,16 @@ def every_duration(store: Store, db_path: Path, ref: str) -> dict[str, str]:
 def agree(figures: dict[str, str], expected: timedelta) -> None:
     text = format_duration(expected)
     assert {name: value for name, value in figures.items() if name != "Markdown minutes"} == {
-        "header": text, "list": text, "show --json": text, "JSON export": text}
+        "header": text,
+        "list": text,
+        "show --json": text,
+        "JSON export": text,
+    }
     assert figures["Markdown minutes"] == str(int(expected.total_seconds() // 60))
 
 
 @pytest.fixture
-def resolved(store: Store, clock: Clock):  # noqa: ANN201
+def resolved(store: Store, clock: Clock):
     """The checkout incident, resolved 10 minutes after NOW."""
     incident = declare_checkout_incident(store, clock)
     clock.advance(minutes=10)
@@ -94,7 +100,8 @@ def resolved(store: Store, clock: Clock):  # noqa: ANN201
 
 
 def test_correcting_a_milestone_moves_its_event_and_keeps_the_earlier_version(
-        store: Store, db_path: Path, resolved) -> None:  # noqa: ANN001
+    store: Store, db_path: Path, resolved
+) -> None:
     first = milestone_events(db_path, Milestone.RESOLVED)
     assert len(first) == 1 and first[0]["occurred_at"] == to_iso(NOW + timedelta(minutes=10))
     agree(every_duration(store, db_path, resolved.ref), timedelta(minutes=30))
@@ -104,19 +111,21 @@ def test_correcting_a_milestone_moves_its_event_and_keeps_the_earlier_version(
 
     events = milestone_events(db_path, Milestone.RESOLVED)
     assert [(e["id"], e["occurred_at"], e["revision"], e["retracted_at"]) for e in events] == [
-        (first[0]["id"], to_iso(corrected), 2, None)]
+        (first[0]["id"], to_iso(corrected), 2, None)
+    ]
     assert rows(db_path, "SELECT count(*) AS n FROM events WHERE text = 'Confirmed resolved'")[0]["n"] == 1
     history = rows(db_path, "SELECT * FROM event_revisions WHERE event_id = ?", first[0]["id"])
     assert [(h["occurred_at"], h["replaced_by"]) for h in history] == [(first[0]["occurred_at"], "lee")]
     agree(every_duration(store, db_path, resolved.ref), timedelta(minutes=25))
 
 
-def test_back_dating_a_milestone_event_moves_the_milestone(store: Store, db_path: Path, resolved) -> None:  # noqa: ANN001
+def test_back_dating_a_milestone_event_moves_the_milestone(store: Store, db_path: Path, resolved) -> None:
     detected = milestone_events(db_path, Milestone.DETECTED)[0]
     store.edit_event(detected["id"], occurred_at=DETECTED - timedelta(minutes=15), author="lee")
 
     assert rows(db_path, "SELECT detected_at FROM incidents")[0]["detected_at"] == to_iso(
-        DETECTED - timedelta(minutes=15))
+        DETECTED - timedelta(minutes=15)
+    )
     assert len(milestone_events(db_path, Milestone.DETECTED)) == 1
     agree(every_duration(store, db_path, resolved.ref), timedelta(minutes=45))
 
@@ -125,17 +134,17 @@ def test_back_dating_a_milestone_event_moves_the_milestone(store: Store, db_path
     agree(every_duration(store, db_path, resolved.ref), timedelta(minutes=60))
 
 
-def test_correcting_from_the_cli_moves_the_same_event(store: Store, db_path: Path, resolved) -> None:  # noqa: ANN001
+def test_correcting_from_the_cli_moves_the_same_event(store: Store, db_path: Path, resolved) -> None:
     event = milestone_events(db_path, Milestone.RESOLVED)[0]
     code, _, err = run_cli(db_path, "set", resolved.ref, "--milestone", f"resolved={to_iso(NOW)}")
     assert (code, err) == (0, "")
     assert [(e["id"], e["occurred_at"]) for e in milestone_events(db_path, Milestone.RESOLVED)] == [
-        (event["id"], to_iso(NOW))]
+        (event["id"], to_iso(NOW))
+    ]
     agree(every_duration(store, db_path, resolved.ref), timedelta(minutes=20))
 
 
-def test_clearing_retracts_the_event_and_reopening_clears_resolved(store: Store, db_path: Path,
-                                                                   resolved) -> None:  # noqa: ANN001
+def test_clearing_retracts_the_event_and_reopening_clears_resolved(store: Store, db_path: Path, resolved) -> None:
     reopened = store.reopen_incident(resolved.id, reason="errors are back", author="dana")
     assert Milestone.RESOLVED not in reopened.milestones
     (old,) = milestone_events(db_path, Milestone.RESOLVED)
@@ -149,7 +158,7 @@ def test_clearing_retracts_the_event_and_reopening_clears_resolved(store: Store,
     assert "2026-11-27 03:29 UTC | Confirmed resolved" in timeline
 
 
-def test_the_status_keeps_a_set_milestone_unless_a_time_is_chosen(store: Store, db_path: Path, clock) -> None:  # noqa: ANN001
+def test_the_status_keeps_a_set_milestone_unless_a_time_is_chosen(store: Store, db_path: Path, clock) -> None:
     incident = declare_checkout_incident(store, clock)
     mitigated = NOW - timedelta(minutes=5)
     store.set_milestone(incident.id, Milestone.MITIGATED, mitigated)
@@ -162,15 +171,16 @@ def test_the_status_keeps_a_set_milestone_unless_a_time_is_chosen(store: Store, 
     assert [e["occurred_at"] for e in milestone_events(db_path, Milestone.MITIGATED)] == [to_iso(chosen)]
 
 
-def test_identified_during_triage_goes_to_containment(store: Store, clock) -> None:  # noqa: ANN001
+def test_identified_during_triage_goes_to_containment(store: Store, clock) -> None:
     incident = declare_checkout_incident(store, clock)
     assert store.set_status(incident.id, Status.IDENTIFIED).phase is Phase.CONTAINMENT
 
 
-def test_impact_started_at_declaration_gives_time_to_detect(store: Store, db_path: Path, clock) -> None:  # noqa: ANN001
+def test_impact_started_at_declaration_gives_time_to_detect(store: Store, db_path: Path, clock) -> None:
     store.clock = clock
-    incident = store.create_incident("Checkout 500s", Severity.SEV2, detected_at=DETECTED,
-                                     impact_started_at=DETECTED - timedelta(minutes=7))
+    incident = store.create_incident(
+        "Checkout 500s", Severity.SEV2, detected_at=DETECTED, impact_started_at=DETECTED - timedelta(minutes=7)
+    )
     (event,) = milestone_events(db_path, Milestone.IMPACT_STARTED)
     assert (event["text"], event["kind"], event["key_moment"]) == ("Impact started", EventKind.MILESTONE.value, 1)
     markdown = postmortem_markdown(store.record(incident.id))
@@ -180,13 +190,14 @@ def test_impact_started_at_declaration_gives_time_to_detect(store: Store, db_pat
 # -- the order, the store's rule -----------------------------------------------------------------------
 
 
-def test_out_of_order_is_refused_in_one_line_and_nothing_is_saved(store: Store, db_path: Path, resolved) -> None:  # noqa: ANN001
+def test_out_of_order_is_refused_in_one_line_and_nothing_is_saved(store: Store, db_path: Path, resolved) -> None:
     store.clock.advance(hours=1)  # so that times after the resolution are not in the future
     before = snapshot(db_path)
     with pytest.raises(ValueError) as refused:
         store.set_milestone(resolved.id, Milestone.RESOLVED, DETECTED - timedelta(minutes=1))
-    assert str(refused.value) == ("resolved (2026-11-27 02:53:30 UTC) cannot be before "
-                                  "detected (2026-11-27 02:54:30 UTC)")
+    assert str(refused.value) == (
+        "resolved (2026-11-27 02:53:30 UTC) cannot be before detected (2026-11-27 02:54:30 UTC)"
+    )
     with pytest.raises(ValueError, match=r"^detected \(2026-11-27 03:30 UTC\) cannot be after declared"):
         store.set_milestone(resolved.id, Milestone.DETECTED, NOW + timedelta(minutes=15, seconds=30))
     with pytest.raises(ValueError, match=r"^mitigated .* cannot be after resolved"):
@@ -194,8 +205,9 @@ def test_out_of_order_is_refused_in_one_line_and_nothing_is_saved(store: Store, 
     with pytest.raises(ValueError, match=r"^closed .* cannot be before resolved"):
         store.set_milestone(resolved.id, Milestone.CLOSED, NOW)
     with pytest.raises(ValueError, match="cannot be before detected"):  # the event side, too
-        store.edit_event(milestone_events(db_path, Milestone.RESOLVED)[0]["id"], occurred_at=DETECTED
-                         - timedelta(hours=1))
+        store.edit_event(
+            milestone_events(db_path, Milestone.RESOLVED)[0]["id"], occurred_at=DETECTED - timedelta(hours=1)
+        )
     with pytest.raises(ValueError, match="cannot be cleared"):
         store.set_milestone(resolved.id, Milestone.DETECTED, None)
     with pytest.raises(ValueError, match="is in the future"):
@@ -203,15 +215,25 @@ def test_out_of_order_is_refused_in_one_line_and_nothing_is_saved(store: Store, 
     assert snapshot(db_path) == before
 
 
-def test_the_cli_refuses_out_of_order_with_exit_2_and_one_line(store: Store, db_path: Path, resolved) -> None:  # noqa: ANN001
+def test_the_cli_refuses_out_of_order_with_exit_2_and_one_line(store: Store, db_path: Path, resolved) -> None:
     before = snapshot(db_path)
     code, out, err = run_cli(db_path, "set", resolved.ref, "--milestone", "resolved=2026-11-27T02:00:00Z")
     assert (code, out) == (2, "")
-    assert err == ("ir-console: resolved (2026-11-27 02:00 UTC) cannot be before "
-                   "detected (2026-11-27 02:54:30 UTC)\n")
-    code, out, err = run_cli(db_path, "new", "Later", "--sev", "2", "--detected", "2026-11-27T02:00:00Z",
-                             "--impact-started", "2026-11-27T02:30:00Z")
-    assert (code, out) == (2, "") and err.startswith("ir-console: impact started (2026-11-27 02:30 UTC) cannot be after")
+    assert err == ("ir-console: resolved (2026-11-27 02:00 UTC) cannot be before detected (2026-11-27 02:54:30 UTC)\n")
+    code, out, err = run_cli(
+        db_path,
+        "new",
+        "Later",
+        "--sev",
+        "2",
+        "--detected",
+        "2026-11-27T02:00:00Z",
+        "--impact-started",
+        "2026-11-27T02:30:00Z",
+    )
+    assert (code, out) == (2, "") and err.startswith(
+        "ir-console: impact started (2026-11-27 02:30 UTC) cannot be after"
+    )
     assert snapshot(db_path) == before
 
 
@@ -225,7 +247,7 @@ def test_cli_new_impact_started_in_the_one_time_syntax(db_path: Path) -> None:
     assert code == 2 and err.startswith("ir-console: --impact-started: cannot read the time")
 
 
-def test_the_post_mortem_timeline_follows_the_link_not_the_text(store: Store, db_path: Path, resolved) -> None:  # noqa: ANN001
+def test_the_post_mortem_timeline_follows_the_link_not_the_text(store: Store, db_path: Path, resolved) -> None:
     # A note someone logged that reads like a milestone is theirs, shown as written.
     store.add_event(resolved.id, "Confirmed resolved by the customer", key_moment=True, occurred_at=NOW)
     timeline = postmortem_markdown(store.record(resolved.id)).split("## Timeline")[1].split("## ")[0]
@@ -233,7 +255,7 @@ def test_the_post_mortem_timeline_follows_the_link_not_the_text(store: Store, db
     assert "Confirmed resolved by the customer" in timeline
 
 
-def test_resolved_is_not_set_on_an_open_incident(store) -> None:  # noqa: ANN001
+def test_resolved_is_not_set_on_an_open_incident(store) -> None:
     incident = store.create_incident("Replication lag", Severity.SEV2)
     when = incident.milestones[Milestone.DETECTED]
     for milestone in (Milestone.RESOLVED, Milestone.CLOSED):
@@ -248,7 +270,7 @@ def test_resolved_is_not_set_on_an_open_incident(store) -> None:  # noqa: ANN001
     assert store.incident(incident.id).milestones[Milestone.RESOLVED] == when
 
 
-def test_a_back_dated_status_or_containment_step_dates_its_status_and_phase_events(store) -> None:  # noqa: ANN001
+def test_a_back_dated_status_or_containment_step_dates_its_status_and_phase_events(store) -> None:
     from ir_console.model import ContainmentState
 
     incident = store.create_incident("Partition", Severity.SEV1, detected_at=store.clock() - timedelta(hours=1))

@@ -31,15 +31,15 @@ from ir_console.tui.screens.war_room import WarRoomScreen
 from ir_console.tui.widgets.timeline import TimelineView
 
 
-def label(screen, selector: str) -> str:  # noqa: ANN001
+def label(screen, selector: str) -> str:
     return str(screen.query_one(selector, Label).render())
 
 
-def milestone_events(db_path, milestone: Milestone) -> list[dict]:  # noqa: ANN001
+def milestone_events(db_path, milestone: Milestone) -> list[dict]:
     return query(db_path, "SELECT * FROM events WHERE milestone = ? ORDER BY id", milestone.value)
 
 
-async def open_milestones(pilot) -> MilestonesScreen:  # noqa: ANN001
+async def open_milestones(pilot) -> MilestonesScreen:
     await pilot.press("m")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, MilestonesScreen), "the milestones dialog")
     return pilot.app.screen
@@ -57,7 +57,10 @@ async def test_m_lists_the_milestones_and_a_correction_moves_the_one_event(store
         dialog = await open_milestones(pilot)
         fields = {m: dialog.query_one(f"#time-{m.value}", Input) for m in Milestone}
         assert {m: f.value for m, f in fields.items() if f.value} == {
-            Milestone.DETECTED: "02:54:30", Milestone.DECLARED: "02:56:30", Milestone.RESOLVED: "03:24:30"}
+            Milestone.DETECTED: "02:54:30",
+            Milestone.DECLARED: "02:56:30",
+            Milestone.RESOLVED: "03:24:30",
+        }
         assert label(dialog, "#reads-resolved") == "2026-11-27 03:24:30 UTC"
         assert label(dialog, "#reads-acknowledged") == "not set"
         assert app.focused is fields[Milestone.IMPACT_STARTED]  # the first one not set
@@ -87,7 +90,8 @@ async def test_the_dialog_refuses_out_of_order_and_saves_nothing(store, db_path,
         await settle(pilot)
         assert app.screen is dialog
         assert label(dialog, "#form-error") == (
-            "Not saved: mitigated (2026-11-27 02:00 UTC) cannot be before detected (2026-11-27 02:54:30 UTC).")
+            "Not saved: mitigated (2026-11-27 02:00 UTC) cannot be before detected (2026-11-27 02:54:30 UTC)."
+        )
         dialog.query_one("#time-detected", Input).value = ""
         dialog.query_one("#time-mitigated", Input).value = "-5m"
         await pilot.press("ctrl+s")
@@ -123,7 +127,8 @@ async def test_the_status_dialog_shows_and_takes_the_time_it_stamps(store, db_pa
         # Identified during triage leads to containment, as the seed orders it.
         assert (row["identified_at"], row["phase"]) == (to_iso(NOW - timedelta(minutes=5)), "Containment")
         assert [e["occurred_at"] for e in milestone_events(db_path, Milestone.IDENTIFIED)] == [
-            to_iso(NOW - timedelta(minutes=5))]
+            to_iso(NOW - timedelta(minutes=5))
+        ]
 
 
 async def test_resolving_confirms_with_the_edited_resolved_time(store, db_path, clock, incident) -> None:
@@ -137,8 +142,10 @@ async def test_resolving_confirms_with_the_edited_resolved_time(store, db_path, 
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmResolveScreen), "the confirmation")
         confirm = app.screen
         assert label(confirm, ".dialog-title") == f"Resolve {incident.ref}?"
-        assert label(confirm, "#resolve-question") == ("Resolved at 2026-11-27 03:10:00 UTC. After that it takes no new "
-                                                        "entries; its record can still be corrected for the review.")
+        assert label(confirm, "#resolve-question") == (
+            "Resolved at 2026-11-27 03:10:00 UTC. After that it takes no new "
+            "entries; its record can still be corrected for the review."
+        )
         await pilot.press("escape")  # not yet: nothing saved
         await settle(pilot)
         assert one(db_path, "SELECT status FROM incidents")["status"] == "Investigating"
@@ -183,8 +190,10 @@ async def test_impact_started_from_the_triage_form_gives_time_to_detect(store, d
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: count(db_path, "incidents") == 1, "the incident")
         row = one(db_path, "SELECT impact_started_at, detected_at FROM incidents")
-        assert row == {"impact_started_at": to_iso(NOW - timedelta(hours=1)),
-                       "detected_at": to_iso(NOW - timedelta(minutes=30))}
+        assert row == {
+            "impact_started_at": to_iso(NOW - timedelta(hours=1)),
+            "detected_at": to_iso(NOW - timedelta(minutes=30)),
+        }
         assert header(app, "elapsed") == "elapsed 1h 00m"
         markdown = postmortem_markdown(store.record(1))
         assert "| Time to detect | 30m 00s | from impact started to detected |" in markdown
@@ -202,6 +211,8 @@ async def test_the_triage_form_refuses_impact_after_detection(store, db_path, cl
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is form
-        assert label(form, "#form-error") == ("Impact started: impact started (2026-11-27 03:04:30 UTC) cannot be "
-                                              "after detected (2026-11-27 02:44:30 UTC)")
+        assert label(form, "#form-error") == (
+            "Impact started: impact started (2026-11-27 03:04:30 UTC) cannot be "
+            "after detected (2026-11-27 02:44:30 UTC)"
+        )
         assert count(db_path, "incidents") == 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -64,7 +64,13 @@ def test_severity_response_targets_grow_with_lower_severity() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("SEV-1", Severity.SEV1), ("sev2", Severity.SEV2), (" 3 ", Severity.SEV3), (4, Severity.SEV4), ("Sev-4", Severity.SEV4)],
+    [
+        ("SEV-1", Severity.SEV1),
+        ("sev2", Severity.SEV2),
+        (" 3 ", Severity.SEV3),
+        (4, Severity.SEV4),
+        ("Sev-4", Severity.SEV4),
+    ],
 )
 def test_severity_parse_accepts_what_people_type(text: str | int, expected: Severity) -> None:
     assert Severity.parse(text) is expected
@@ -85,8 +91,12 @@ def test_containment_seed_is_the_seeds_table() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("Investigating", Status.INVESTIGATING), ("identified", Status.IDENTIFIED), (" MONITORING ", Status.MONITORING),
-     ("resolved", Status.RESOLVED)],
+    [
+        ("Investigating", Status.INVESTIGATING),
+        ("identified", Status.IDENTIFIED),
+        (" MONITORING ", Status.MONITORING),
+        ("resolved", Status.RESOLVED),
+    ],
 )
 def test_status_parse(text: str, expected: Status) -> None:
     assert Status.parse(text) is expected
@@ -107,8 +117,12 @@ def test_status_is_open_only_until_resolved() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("impact started", Milestone.IMPACT_STARTED), ("Impact-Started", Milestone.IMPACT_STARTED),
-     ("acknowledged", Milestone.ACKNOWLEDGED), (" RESOLVED ", Milestone.RESOLVED)],
+    [
+        ("impact started", Milestone.IMPACT_STARTED),
+        ("Impact-Started", Milestone.IMPACT_STARTED),
+        ("acknowledged", Milestone.ACKNOWLEDGED),
+        (" RESOLVED ", Milestone.RESOLVED),
+    ],
 )
 def test_milestone_parse(text: str, expected: Milestone) -> None:
     assert Milestone.parse(text) is expected
@@ -132,8 +146,12 @@ def test_milestone_labels_and_descriptions() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("note", EventKind.NOTE), ("Status change", EventKind.STATUS_CHANGE), ("status-update", EventKind.STATUS_UPDATE),
-     (" EVIDENCE ", EventKind.EVIDENCE)],
+    [
+        ("note", EventKind.NOTE),
+        ("Status change", EventKind.STATUS_CHANGE),
+        ("status-update", EventKind.STATUS_UPDATE),
+        (" EVIDENCE ", EventKind.EVIDENCE),
+    ],
 )
 def test_event_kind_parse(text: str, expected: EventKind) -> None:
     assert EventKind.parse(text) is expected
@@ -182,7 +200,7 @@ ISO_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 
 
 def test_to_iso_is_utc_with_milliseconds() -> None:
-    moment = datetime(2026, 11, 27, 3, 4, 5, 678999, tzinfo=timezone.utc)
+    moment = datetime(2026, 11, 27, 3, 4, 5, 678999, tzinfo=UTC)
     assert to_iso(moment) == "2026-11-27T03:04:05.678Z"
     assert to_iso(moment.replace(microsecond=0)) == "2026-11-27T03:04:05.000Z"
     plus_two = timezone(timedelta(hours=2))
@@ -194,7 +212,7 @@ def test_to_iso_refuses_naive_times() -> None:
         to_iso(datetime(2026, 11, 27, 3, 4, 5))
 
 
-@given(st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(timezone.utc)))
+@given(st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)))
 def test_to_iso_is_fixed_width_and_round_trips(moment: datetime) -> None:
     text = to_iso(moment)
     assert ISO_SHAPE.match(text), text
@@ -203,8 +221,9 @@ def test_to_iso_is_fixed_width_and_round_trips(moment: datetime) -> None:
 
 @given(
     st.lists(
-        st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(timezone.utc)),
-        min_size=2, max_size=5,
+        st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)),
+        min_size=2,
+        max_size=5,
     )
 )
 def test_to_iso_text_order_is_time_order(moments: list[datetime]) -> None:
@@ -213,7 +232,7 @@ def test_to_iso_text_order_is_time_order(moments: list[datetime]) -> None:
 
 
 def test_parse_iso_z_offset_and_naive() -> None:
-    expected = datetime(2026, 11, 27, 3, 4, 5, 678000, tzinfo=timezone.utc)
+    expected = datetime(2026, 11, 27, 3, 4, 5, 678000, tzinfo=UTC)
     assert parse_iso("2026-11-27T03:04:05.678Z") == expected
     assert parse_iso("2026-11-27T03:04:05.678z") == expected
     assert parse_iso("2026-11-27T05:04:05.678+02:00") == expected
@@ -224,7 +243,7 @@ def test_parse_iso_z_offset_and_naive() -> None:
     assert parse_iso("2026-11-27 04:04:05.678", default_tz=timezone(timedelta(hours=1))) == expected
     # Sub-millisecond precision is dropped (truncated, not rounded).
     assert parse_iso("2026-11-27T03:04:05.678999Z") == expected
-    assert parse_iso("2026-11-27T03:04:05.678Z").tzinfo == timezone.utc
+    assert parse_iso("2026-11-27T03:04:05.678Z").tzinfo == UTC
 
 
 @pytest.mark.parametrize("text", ["", "   ", "yesterday", "2026-13-01T00:00:00Z", "27/11/2026 03:04"])

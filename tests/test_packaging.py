@@ -40,10 +40,14 @@ def pip_env() -> dict[str, str]:
 
 def source_files() -> set[str]:
     """What the wheel must hold: the package's modules, and styles/ as ir_console/styles/."""
-    package = {p.relative_to(ROOT).as_posix() for p in (ROOT / "ir_console").rglob("*.py")
-               if "__pycache__" not in p.parts}
-    styles = {f"ir_console/styles/{p.relative_to(ROOT / 'styles').as_posix()}"
-              for p in (ROOT / "styles").rglob("*") if p.is_file()}
+    package = {
+        p.relative_to(ROOT).as_posix() for p in (ROOT / "ir_console").rglob("*.py") if "__pycache__" not in p.parts
+    }
+    styles = {
+        f"ir_console/styles/{p.relative_to(ROOT / 'styles').as_posix()}"
+        for p in (ROOT / "styles").rglob("*")
+        if p.is_file()
+    }
     return package | styles
 
 
@@ -53,13 +57,19 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, set[str]]:
     out = tmp_path_factory.mktemp("wheelhouse")
     result = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(out), str(ROOT)],
-        capture_output=True, text=True, env=pip_env(), cwd=out, timeout=300,
+        capture_output=True,
+        text=True,
+        env=pip_env(),
+        cwd=out,
+        timeout=300,
     )
     if result.returncode != 0:
         output = result.stdout + result.stderr
         if any(sign in output for sign in NETWORK_TROUBLE):
-            pytest.skip("cannot build the wheel: pip could not fetch the build backend (hatchling) "
-                        "from PyPI; no network?\n" + output[-2000:])
+            pytest.skip(
+                "cannot build the wheel: pip could not fetch the build backend (hatchling) "
+                "from PyPI; no network?\n" + output[-2000:]
+            )
         pytest.fail(f"pip wheel failed:\n{output[-4000:]}")
     wheels = list(out.glob("ir_console-*.whl"))
     assert len(wheels) == 1, wheels
@@ -71,9 +81,12 @@ def installed(wheel, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel installed into a bare folder (no dependencies: those come from this virtualenv)."""
     target = tmp_path_factory.mktemp("site")
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--target", str(target),
-         str(wheel[0])],
-        capture_output=True, text=True, env=pip_env(), cwd=target, timeout=300,
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--target", str(target), str(wheel[0])],
+        capture_output=True,
+        text=True,
+        env=pip_env(),
+        cwd=target,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return target
@@ -96,14 +109,20 @@ def test_the_wheel_carries_the_package_and_the_stylesheets(wheel) -> None:
         assert "ir-console = ir_console.cli:main" in archive.read(entry_points).decode()
     missing = {name for name in expected - names if (ROOT / name).exists() or name.startswith("ir_console/styles/")}
     assert not missing, f"left out of the wheel: {sorted(missing)}"
-    for module in ("__init__.py", "__main__.py", "cli.py", "locations.py", "store/store.py",
-                   "store/exchange.py", "render/markdown.py"):
+    for module in (
+        "__init__.py",
+        "__main__.py",
+        "cli.py",
+        "locations.py",
+        "store/store.py",
+        "store/exchange.py",
+        "render/markdown.py",
+    ):
         assert f"ir_console/{module}" in names
     assert not any(n.startswith(("tests/", "styles/")) or "__pycache__" in n for n in names), sorted(names)
 
 
-def test_the_installed_package_runs_from_the_install_and_finds_its_stylesheets(
-        installed: Path, tmp_path: Path) -> None:
+def test_the_installed_package_runs_from_the_install_and_finds_its_stylesheets(installed: Path, tmp_path: Path) -> None:
     check = f"""
 import sys
 from pathlib import Path
@@ -137,8 +156,12 @@ def test_the_installed_console_script_and_module_run(installed: Path, tmp_path: 
     assert "new" in result.stdout and "export" in result.stdout
 
     db = tmp_path / "incidents.db"
-    ran = run_installed(installed, [sys.executable, "-m", "ir_console", "new", "From the wheel", "--sev", "3"],
-                        tmp_path, IR_CONSOLE_DB=str(db))
+    ran = run_installed(
+        installed,
+        [sys.executable, "-m", "ir_console", "new", "From the wheel", "--sev", "3"],
+        tmp_path,
+        IR_CONSOLE_DB=str(db),
+    )
     assert ran.returncode == 0 and ran.stderr == "", ran.stderr
     ref = ran.stdout.strip()
     listed = run_installed(installed, [str(script), "list"], tmp_path, IR_CONSOLE_DB=str(db))

@@ -9,18 +9,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import TextArea
+from tui_support import console, one, paste_text, query, run, settle, toasts, wait_until
 
 from ir_console.model import Section
 from ir_console.store import Store
 from ir_console.tui.screens import postmortem as postmortem_screen
 from ir_console.tui.screens.postmortem import PostMortemScreen, SectionHistoryScreen, editor_id
-from tui_support import console, one, paste_text, query, run, settle, toasts, wait_until
 
 
 def current_and_kept(path: Path, section: str = "summary") -> tuple[dict, list[dict]]:
     current = one(path, "SELECT body, revision, updated_by FROM postmortem_sections WHERE section = ?", section)
-    kept = query(path, "SELECT body, revision, written_by, replaced_by, reason FROM postmortem_section_revisions "
-                       "WHERE section = ? ORDER BY id", section)
+    kept = query(
+        path,
+        "SELECT body, revision, written_by, replaced_by, reason FROM postmortem_section_revisions "
+        "WHERE section = ? ORDER BY id",
+        section,
+    )
     return current, kept
 
 
@@ -30,14 +34,18 @@ def test_two_consoles_saving_from_the_same_version_keep_both_texts(store, db_pat
         loaded_a = a.postmortem_section_states(incident.id)[Section.SUMMARY].revision
         loaded_b = b.postmortem_section_states(incident.id)[Section.SUMMARY].revision
         assert loaded_a == loaded_b == 1
-        first = a.set_postmortem_section(incident.id, Section.SUMMARY, "Alice's summary.", author="alice",
-                                         loaded=loaded_a)
+        first = a.set_postmortem_section(
+            incident.id, Section.SUMMARY, "Alice's summary.", author="alice", loaded=loaded_a
+        )
         assert first.conflict is None and first.revision == 2
-        second = b.set_postmortem_section(incident.id, Section.SUMMARY, "Bob's summary.", author="bob",
-                                          loaded=loaded_b)
+        second = b.set_postmortem_section(incident.id, Section.SUMMARY, "Bob's summary.", author="bob", loaded=loaded_b)
     # Bob is told whose text was there, and where it is kept.
     assert second.conflict is not None
-    assert (second.conflict.written_by, second.conflict.body, second.conflict.revision) == ("alice", "Alice's summary.", 2)
+    assert (second.conflict.written_by, second.conflict.body, second.conflict.revision) == (
+        "alice",
+        "Alice's summary.",
+        2,
+    )
     current, kept = current_and_kept(db_path)
     assert current == {"body": "Bob's summary.", "revision": 3, "updated_by": "bob"}
     assert kept == [
@@ -49,14 +57,16 @@ def test_two_consoles_saving_from_the_same_version_keep_both_texts(store, db_pat
 def test_a_text_that_holds_the_other_whole_is_a_merge_not_a_conflict(store, db_path, clock, incident) -> None:
     store.set_postmortem_section(incident.id, Section.LESSONS, "Canary.", author="dana")
     with Store.open(db_path, clock=clock) as a, Store.open(db_path, clock=clock) as b:
-        a.set_postmortem_section(incident.id, Section.LESSONS, "Canary. And alert on pool use.", author="alice",
-                                 loaded=1)
+        a.set_postmortem_section(
+            incident.id, Section.LESSONS, "Canary. And alert on pool use.", author="alice", loaded=1
+        )
         # Bob, from revision 1, saves text that Alice's already holds: hers stays, nothing to report.
         kept = b.set_postmortem_section(incident.id, Section.LESSONS, "Canary.", author="bob", loaded=1)
         assert kept.conflict is None and kept.body == "Canary. And alert on pool use."
         # Carol, from revision 1 too, saves text that holds Alice's whole: hers becomes the section.
-        grown = b.set_postmortem_section(incident.id, Section.LESSONS, "Canary. And alert on pool use. Soak.",
-                                         author="carol", loaded=1)
+        grown = b.set_postmortem_section(
+            incident.id, Section.LESSONS, "Canary. And alert on pool use. Soak.", author="carol", loaded=1
+        )
         assert grown.conflict is None
     current, _ = current_and_kept(db_path, "lessons")
     assert current["body"] == "Canary. And alert on pool use. Soak."
@@ -86,14 +96,15 @@ def box(screen: PostMortemScreen, section: Section) -> TextArea:
     return screen.query_one(f"#{editor_id(section)}", TextArea)
 
 
-async def open_editor(pilot) -> PostMortemScreen:  # noqa: ANN001
+async def open_editor(pilot) -> PostMortemScreen:
     await pilot.press("p")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, PostMortemScreen), "the post-mortem editor")
     return pilot.app.screen
 
 
-async def test_the_editor_says_whose_text_it_saved_over_and_keeps_it(store, db_path, clock, incident,
-                                                                     monkeypatch) -> None:
+async def test_the_editor_says_whose_text_it_saved_over_and_keeps_it(
+    store, db_path, clock, incident, monkeypatch
+) -> None:
     monkeypatch.setattr(postmortem_screen, "AUTOSAVE_SECONDS", 3600)  # only the saves this test asks for
     store.set_postmortem_section(incident.id, Section.SUMMARY, "Start.", author="dana")
     app = console(store, clock)
@@ -129,8 +140,9 @@ async def test_the_editor_says_whose_text_it_saved_over_and_keeps_it(store, db_p
         await wait_until(pilot, lambda: app.screen is screen, "the editor")
 
 
-async def test_when_their_text_holds_yours_the_editor_shows_theirs(store, db_path, clock, incident,
-                                                                   monkeypatch) -> None:
+async def test_when_their_text_holds_yours_the_editor_shows_theirs(
+    store, db_path, clock, incident, monkeypatch
+) -> None:
     monkeypatch.setattr(postmortem_screen, "AUTOSAVE_SECONDS", 3600)
     app = console(store, clock)
     async with run(app) as pilot:

@@ -29,10 +29,6 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Label
-
-from ir_console.model import Section, Severity
-from ir_console.store import Store
-from ir_console.tui.widgets.panes import EntryLine
 from tui_support import (
     CHECKOUT_TITLE,
     console,
@@ -48,21 +44,25 @@ from tui_support import (
     war_room,
 )
 
+from ir_console.model import Section, Severity
+from ir_console.store import Store
+from ir_console.tui.widgets.panes import EntryLine
+
 # -- helpers ----------------------------------------------------------------------------------------
 
 
-def banner(app) -> str:  # noqa: ANN001
+def banner(app) -> str:
     """The database banner's text, or "" while it is hidden."""
     screen = war_room(app)
     label = screen.query_one("#db-banner", Label)
     return str(label.render()) if screen.has_class("-db-problem") and label.display else ""
 
 
-def entry_line(app) -> EntryLine:  # noqa: ANN001
+def entry_line(app) -> EntryLine:
     return war_room(app).query_one("#entry", EntryLine)
 
 
-async def type_entry(pilot, text: str) -> None:  # noqa: ANN001
+async def type_entry(pilot, text: str) -> None:
     entry_line(pilot.app).focus()
     await paste_text(pilot, text)
     await pilot.press("enter")
@@ -82,7 +82,8 @@ def events_with(path: Path, text: str) -> int:
 
 
 async def test_a_deleted_database_stops_the_console_saving_and_the_entry_stays_on_the_line(
-        store, db_path, clock, incident) -> None:
+    store, db_path, clock, incident
+) -> None:
     app = console(store, clock)
     async with run(app) as pilot:
         await type_entry(pilot, "saved before the rm")
@@ -128,23 +129,28 @@ async def test_an_entry_written_before_the_poll_noticed_is_refused_too(store, db
         assert events_with(moved, "first") == 1
 
 
-@pytest.mark.parametrize("command", [
-    ["log", "x"],
-    ["set", "INC-20261127-001", "--sev", "1"],
-    ["contain", "INC-20261127-001", "1", "--state", "done"],
-    ["reopen", "INC-20261127-001"],
-    ["update", "INC-20261127-001", "--sent"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["log", "x"],
+        ["set", "INC-20261127-001", "--sev", "1"],
+        ["contain", "INC-20261127-001", "1", "--state", "done"],
+        ["reopen", "INC-20261127-001"],
+        ["update", "INC-20261127-001", "--sent"],
+    ],
+)
 def test_write_commands_never_create_a_database(tmp_path: Path, command: list[str]) -> None:
     """A mistyped --db (or a database deleted under a running console) gets no empty
     replacement: one line, exit status 2, nothing created, not even the folder."""
     missing = tmp_path / "typo" / "incidents.db"
-    result = subprocess.run([sys.executable, "-m", "ir_console", "--db", str(missing), *command],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "ir_console", "--db", str(missing), *command], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2, result.stderr
     assert result.stdout == ""
-    assert result.stderr == (f"ir-console: {missing}: no such database; create it with `ir-console new` "
-                             "or check --db\n")
+    assert result.stderr == (
+        f"ir-console: {missing}: no such database; create it with `ir-console new` or check --db\n"
+    )
     assert not missing.parent.exists()
 
 
@@ -177,15 +183,16 @@ def restore_page(path: Path, page: int, original: bytes) -> None:
 def first_leaf(path: Path, table: str) -> int:
     """The b-tree leaf holding the table's first rows (dbstat lists pages in tree order)."""
     try:
-        found = query(path, "SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY path "
-                      "LIMIT 1", table)
+        found = query(
+            path, "SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY path LIMIT 1", table
+        )
     except sqlite3.OperationalError:
         pytest.skip("this SQLite has no dbstat table")
     return found[0]["pageno"]
 
 
 @pytest.fixture
-def long_incident(db_path: Path, clock):  # noqa: ANN001, ANN201
+def long_incident(db_path: Path, clock):
     """An incident with 600 entries, every page in the main file (no WAL left)."""
     from tui_support import declare_checkout_incident
 
@@ -206,8 +213,9 @@ async def test_a_damaged_page_in_the_timeline_shows_a_banner_and_the_rest(db_pat
         app = console(store, clock)
         async with run(app) as pilot:
             # The header, the panes and the newest entries, on pages that are intact, are shown.
-            await wait_until(pilot, lambda: timeline(app).count == 602 and header(app, "title") == CHECKOUT_TITLE,
-                             "the timeline")
+            await wait_until(
+                pilot, lambda: timeline(app).count == 602 and header(app, "title") == CHECKOUT_TITLE, "the timeline"
+            )
             assert "entry 599" in timeline(app).render_line(timeline(app).scrollable_content_region.height - 1).text
             await pilot.press("home")  # to the oldest entries, on the damaged page
             await wait_until(pilot, lambda: "CANNOT READ PART OF THE DATABASE" in banner(app), "the banner")
@@ -264,7 +272,9 @@ async def test_a_damaged_table_behind_a_dialog_leaves_the_console_running(store,
     store.close()
 
 
-async def test_a_damaged_post_mortem_table_is_one_line_and_back_to_the_war_room(store, db_path, clock, incident) -> None:
+async def test_a_damaged_post_mortem_table_is_one_line_and_back_to_the_war_room(
+    store, db_path, clock, incident
+) -> None:
     store.set_postmortem_section(incident.id, Section.SUMMARY, "It broke.")
     store = damaged_copy(store, "postmortem_sections")
     app = console(store, clock)
@@ -292,11 +302,16 @@ class Terminal:
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 140, 0, 0))
         env = {k: v for k, v in os.environ.items() if not k.startswith("IR_CONSOLE_")}
-        env.update(TERM="xterm-256color", IR_CONSOLE_DB=str(db), IR_CONSOLE_USER="tester",
-                   IR_CONSOLE_CONFIG=str(home / "config.toml"), XDG_STATE_HOME=str(home / "state"),
-                   XDG_DATA_HOME=str(home / "data"), PYTHONPATH=os.pathsep.join(sys.path))
-        self.process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env,
-                                        start_new_session=True)
+        env.update(
+            TERM="xterm-256color",
+            IR_CONSOLE_DB=str(db),
+            IR_CONSOLE_USER="tester",
+            IR_CONSOLE_CONFIG=str(home / "config.toml"),
+            XDG_STATE_HOME=str(home / "state"),
+            XDG_DATA_HOME=str(home / "data"),
+            PYTHONPATH=os.pathsep.join(sys.path),
+        )
+        self.process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True)
         os.close(slave)
         self.master = master
         self.output = b""
@@ -313,7 +328,7 @@ class Terminal:
         self.output += data
         return bool(data)
 
-    def wait_for(self, condition, what: str, timeout: float = 30) -> None:  # noqa: ANN001
+    def wait_for(self, condition, what: str, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while not condition():
             if time.monotonic() > deadline or not self.read():
@@ -342,8 +357,9 @@ class Terminal:
 def start(db: Path, home: Path, script: Path | None = None) -> Terminal:
     argv = [sys.executable, str(script)] if script else [sys.executable, "-m", "ir_console"]
     terminal = Terminal(argv, db, home)
-    terminal.wait_for(lambda: b"Timeline" in terminal.output and CHECKOUT_TITLE.encode() in terminal.output,
-                      "the war room")
+    terminal.wait_for(
+        lambda: b"Timeline" in terminal.output and CHECKOUT_TITLE.encode() in terminal.output, "the war room"
+    )
     return terminal
 
 
@@ -357,7 +373,8 @@ def after(output: bytes, mark: int) -> bytes:
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
 def test_a_terminating_signal_saves_the_pending_entry_and_restores_the_terminal(
-        db_path, clock, incident, tmp_path, signum) -> None:
+    db_path, clock, incident, tmp_path, signum
+) -> None:
     terminal = start(db_path, tmp_path)
     locker = sqlite3.connect(db_path, isolation_level=None)
     try:
@@ -396,7 +413,8 @@ main(prog_name="ir-console")
 
 
 def test_an_unexpected_exception_exits_non_zero_with_a_crash_log_and_the_terminal_restored(
-        db_path, clock, incident, tmp_path) -> None:
+    db_path, clock, incident, tmp_path
+) -> None:
     script = tmp_path / "crashing_console.py"
     script.write_text(CRASHING_CONSOLE, encoding="utf-8")
     terminal = start(db_path, tmp_path, script)
@@ -413,7 +431,7 @@ def test_an_unexpected_exception_exits_non_zero_with_a_crash_log_and_the_termina
     for sequence in (ALT_SCREEN_OFF, PASTE_OFF, *MOUSE_OFF):
         assert sequence in tail, (sequence, tail[-400:])
     # After the terminal is restored: one line naming the crash log, and no traceback.
-    message = re.sub(rb"\x1b\[[?<>0-9;]*[a-zA-Z]", b"", tail[tail.rindex(ALT_SCREEN_OFF):])
+    message = re.sub(rb"\x1b\[[?<>0-9;]*[a-zA-Z]", b"", tail[tail.rindex(ALT_SCREEN_OFF) :])
     lines = [line for line in message.decode().splitlines() if line.strip()]
     assert len(lines) == 1, lines
     assert lines[0].startswith("ir-console: the console stopped on an unexpected error (RuntimeError)")

@@ -72,8 +72,10 @@ def test_figures_of_this_machine() -> None:
 
 def _device_holding(path: Path) -> str:
     """The device behind the mount holding `path`, per /proc/mounts (all of them)."""
-    holding = max((p for p in psutil.disk_partitions(all=True) if path.is_relative_to(p.mountpoint)),
-                  key=lambda p: len(p.mountpoint))
+    holding = max(
+        (p for p in psutil.disk_partitions(all=True) if path.is_relative_to(p.mountpoint)),
+        key=lambda p: len(p.mountpoint),
+    )
     return holding.device
 
 
@@ -98,12 +100,15 @@ Partition = namedtuple("Partition", "device mountpoint fstype opts")
 
 
 def test_a_device_mounted_twice_is_shown_once_at_its_shortest_mountpoint(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     inner = tmp_path / "bind"
     inner.mkdir()
-    partitions = [Partition("/dev/fake1", str(inner), "ext4", "rw"),
-                  Partition("/dev/fake1", str(tmp_path), "ext4", "rw"),
-                  Partition("/dev/gone", str(tmp_path / "missing"), "xfs", "rw")]
+    partitions = [
+        Partition("/dev/fake1", str(inner), "ext4", "rw"),
+        Partition("/dev/fake1", str(tmp_path), "ext4", "rw"),
+        Partition("/dev/gone", str(tmp_path / "missing"), "xfs", "rw"),
+    ]
     monkeypatch.setattr(psutil, "disk_partitions", lambda all=False: partitions)
 
     mounts = mount_usages()
@@ -131,7 +136,8 @@ def test_a_process_burning_cpu_shows_up_at_the_top(cpu_burner: subprocess.Popen)
     assert [p.rss for p in top.top_memory] == sorted((p.rss for p in top.top_memory), reverse=True)
     assert 0 < len(top.top_memory) <= 5 and len(top.top_cpu) <= 5
     assert top.top_memory[0].memory_percent == pytest.approx(
-        top.top_memory[0].rss / psutil.virtual_memory().total * 100)
+        top.top_memory[0].rss / psutil.virtual_memory().total * 100
+    )
 
 
 def test_a_process_that_exits_is_forgotten(cpu_burner: subprocess.Popen) -> None:
@@ -147,8 +153,7 @@ def test_a_process_that_exits_is_forgotten(cpu_burner: subprocess.Popen) -> None
     assert cpu_burner.pid not in {process.pid for process in (*sample.top_cpu, *sample.top_memory)}
 
 
-def test_processes_are_scanned_every_few_samples_and_the_lists_kept_between(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_processes_are_scanned_every_few_samples_and_the_lists_kept_between(monkeypatch: pytest.MonkeyPatch) -> None:
     scans = []
     real_pids = psutil.pids
     monkeypatch.setattr(psutil, "pids", lambda: scans.append(1) or real_pids())

@@ -14,21 +14,6 @@ from datetime import timedelta
 import pytest
 from textual.widgets import Footer, Input, Label, TextArea
 from textual.widgets._footer import FooterKey
-
-from ir_console.config import Config, TcpCheck
-from ir_console.model import EventKind, EventSource, Incident, Milestone, Section, Status
-from ir_console.model.clock import to_iso
-from ir_console.signals.health import HealthState
-from ir_console.store import Store
-from ir_console.tui.dialogs.resolve import ConfirmResolveScreen
-from ir_console.tui.screens.forms import NewIncidentScreen, StatusScreen
-from ir_console.tui.screens.postmortem import PostMortemScreen, editor_id
-from ir_console.tui.screens.documents import StatusUpdateScreen
-from ir_console.tui.screens.reopen import ReopenScreen
-from ir_console.tui.screens.war_room import WarRoomScreen
-from ir_console.tui.widgets.panes import EntryLine
-from ir_console.tui.widgets.recorded import RecordedSignals
-from ir_console.tui.widgets.signals import SignalsPane
 from tui_support import (
     NOW,
     NOW_ISO,
@@ -45,8 +30,22 @@ from tui_support import (
     war_room,
 )
 
-BANNER = ("REVIEW — resolved 2026-11-27 03:14 UTC: no new entries; corrections are kept as revisions; "
-          "o to reopen")
+from ir_console.config import Config, TcpCheck
+from ir_console.model import EventKind, EventSource, Incident, Milestone, Section, Status
+from ir_console.model.clock import to_iso
+from ir_console.signals.health import HealthState
+from ir_console.store import Store
+from ir_console.tui.dialogs.resolve import ConfirmResolveScreen
+from ir_console.tui.screens.documents import StatusUpdateScreen
+from ir_console.tui.screens.forms import NewIncidentScreen, StatusScreen
+from ir_console.tui.screens.postmortem import PostMortemScreen, editor_id
+from ir_console.tui.screens.reopen import ReopenScreen
+from ir_console.tui.screens.war_room import WarRoomScreen
+from ir_console.tui.widgets.panes import EntryLine
+from ir_console.tui.widgets.recorded import RecordedSignals
+from ir_console.tui.widgets.signals import SignalsPane
+
+BANNER = "REVIEW — resolved 2026-11-27 03:14 UTC: no new entries; corrections are kept as revisions; o to reopen"
 REFUSED = "Corrections are allowed (Enter on an event, d); o reopens it."
 SIGNAL_TEXT = "CPU 95% (critical at 90%)"
 EVIDENCE_TEXT = "System at 03:01:00Z\nCPU 97% · load 3.9 2.4 1.1\npayments-svc 141% CPU"
@@ -56,45 +55,57 @@ EVIDENCE_TEXT = "System at 03:01:00Z\nCPU 97% · load 3.9 2.4 1.1\npayments-svc 
 def incident(store: Store, clock: Clock) -> Incident:
     """The checkout incident with what its signals recorded: a signal and a piece of evidence."""
     declared = declare_checkout_incident(store, clock)
-    store.add_event(declared.id, SIGNAL_TEXT, kind=EventKind.SIGNAL, source=EventSource.SIGNAL,
-                    occurred_at=NOW - timedelta(minutes=15))
-    store.add_event(declared.id, EVIDENCE_TEXT, kind=EventKind.EVIDENCE, author="lee",
-                    occurred_at=NOW - timedelta(minutes=13, seconds=30))
+    store.add_event(
+        declared.id,
+        SIGNAL_TEXT,
+        kind=EventKind.SIGNAL,
+        source=EventSource.SIGNAL,
+        occurred_at=NOW - timedelta(minutes=15),
+    )
+    store.add_event(
+        declared.id,
+        EVIDENCE_TEXT,
+        kind=EventKind.EVIDENCE,
+        author="lee",
+        occurred_at=NOW - timedelta(minutes=13, seconds=30),
+    )
     store.add_hypothesis(declared.id, "Bad deploy v2.41.0", author="lee")
     return declared
 
 
-def resolve_elsewhere(db_path, clock: Clock, incident: Incident) -> None:  # noqa: ANN001
+def resolve_elsewhere(db_path, clock: Clock, incident: Incident) -> None:
     """Another console (its own connection) resolves the incident; this one sees it within a second."""
     with Store.open(db_path, clock=clock) as other:
         other.set_status(incident.id, Status.RESOLVED, author="dana")
 
 
-def banner(app) -> Label:  # noqa: ANN001
+def banner(app) -> Label:
     return war_room(app).query_one("#review-banner", Label)
 
 
-def in_review(app) -> bool:  # noqa: ANN001
+def in_review(app) -> bool:
     return banner(app).display and str(banner(app).render()) == BANNER
 
 
-def footer_keys(app) -> set[str]:  # noqa: ANN001
+def footer_keys(app) -> set[str]:
     """The keys the footer shows whole (a full footer cuts off its last ones)."""
     footer = war_room(app).query_one(Footer)
     return {key.key for key in footer.query(FooterKey) if footer.region.contains_region(key.region)}
 
 
-def refusals(app) -> int:  # noqa: ANN001
+def refusals(app) -> int:
     return sum(REFUSED in toast for toast in toasts(app))
 
 
-def snapshot(db_path) -> dict:  # noqa: ANN001
+def snapshot(db_path) -> dict:
     """Everything a refused action could have written."""
-    return {table: query(db_path, f"SELECT * FROM {table} ORDER BY id")
-            for table in ("incidents", "events", "hypotheses", "containment", "status_updates")}
+    return {
+        table: query(db_path, f"SELECT * FROM {table} ORDER BY id")
+        for table in ("incidents", "events", "hypotheses", "containment", "status_updates")
+    }
 
 
-async def open_review(pilot, db_path, clock: Clock, incident: Incident) -> None:  # noqa: ANN001
+async def open_review(pilot, db_path, clock: Clock, incident: Incident) -> None:
     await pilot.pause()
     resolve_elsewhere(db_path, clock, incident)
     await wait_until(pilot, lambda: in_review(pilot.app), "the review banner")
@@ -140,8 +151,13 @@ async def test_a_resolved_incident_refuses_new_entries(store, db_path, clock, in
 
 async def test_the_signals_pane_shows_what_was_recorded_not_the_live_machine(store, db_path, clock, incident) -> None:
     store.retract_event(store.add_event(incident.id, "wrong host", kind=EventKind.EVIDENCE).id, reason="typo")
-    store.add_event(incident.id, "Nightly batch: CPU 91%", kind=EventKind.SIGNAL, source=EventSource.SIGNAL,
-                    occurred_at=NOW - timedelta(hours=3, minutes=15))
+    store.add_event(
+        incident.id,
+        "Nightly batch: CPU 91%",
+        kind=EventKind.SIGNAL,
+        source=EventSource.SIGNAL,
+        occurred_at=NOW - timedelta(hours=3, minutes=15),
+    )
     store.add_event(incident.id, "A note is not a signal", occurred_at=NOW - timedelta(minutes=1))
     app = console(store, clock, sample_interval=0.1)  # the live System tab keeps sampling underneath
     async with run(app) as pilot:
@@ -188,8 +204,11 @@ async def test_the_post_mortem_stays_writable(store, db_path, clock, incident) -
         summary = app.screen.query_one(f"#{editor_id(Section.SUMMARY)}", TextArea)
         summary.text = "Checkout failed for 20 minutes after v2.41.0."
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: count(db_path, "postmortem_sections", "section = ?", Section.SUMMARY.value),
-                         "the saved summary")
+        await wait_until(
+            pilot,
+            lambda: count(db_path, "postmortem_sections", "section = ?", Section.SUMMARY.value),
+            "the saved summary",
+        )
         assert one(db_path, "SELECT body FROM postmortem_sections")["body"] == summary.text
 
 
@@ -217,15 +236,18 @@ async def test_reopening_asks_and_cancelling_changes_nothing(store, db_path, clo
         await pilot.press("o")
         await wait_until(pilot, lambda: isinstance(app.screen, ReopenScreen), "the question")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: one(db_path, "SELECT status FROM incidents")["status"] == "Investigating",
-                         "the reopening")
+        await wait_until(
+            pilot, lambda: one(db_path, "SELECT status FROM incidents")["status"] == "Investigating", "the reopening"
+        )
         reopened = query(db_path, "SELECT * FROM events ORDER BY id")[-2]
-        assert reopened["text"] == ("Reopened by tester: Status Resolved → Investigating "
-                                    f"(had been resolved at {NOW_ISO})")
+        assert reopened["text"] == (
+            f"Reopened by tester: Status Resolved → Investigating (had been resolved at {NOW_ISO})"
+        )
 
 
 async def test_reopening_with_a_reason_is_recorded_and_the_war_room_writes_again(
-        store, db_path, clock, incident) -> None:
+    store, db_path, clock, incident
+) -> None:
     app = console(store, clock)
     async with run(app) as pilot:
         await open_review(pilot, db_path, clock, incident)
@@ -239,9 +261,14 @@ async def test_reopening_with_a_reason_is_recorded_and_the_war_room_writes_again
         assert (row["status"], row["phase"], row["resolved_at"]) == ("Investigating", "Resolution", None)
         reopen, phase = query(db_path, "SELECT * FROM events ORDER BY id")[-2:]
         assert (reopen["kind"], reopen["author"], reopen["key_moment"], reopen["recorded_at"]) == (
-            "status_change", "tester", 1, to_iso(NOW + timedelta(minutes=5)))
-        assert reopen["text"] == ("Reopened by tester: Status Resolved → Investigating "
-                                  f"(had been resolved at {NOW_ISO}). Reason: any 5xx")
+            "status_change",
+            "tester",
+            1,
+            to_iso(NOW + timedelta(minutes=5)),
+        )
+        assert reopen["text"] == (
+            f"Reopened by tester: Status Resolved → Investigating (had been resolved at {NOW_ISO}). Reason: any 5xx"
+        )
         assert phase["text"] == "Phase Post-Mortem → Resolution"
 
         assert not banner(app).display and "o" not in footer_keys(app)
@@ -282,8 +309,11 @@ async def test_retracting_an_event_under_review_is_a_correction(store, db_path, 
         event_id = app.screen.event.id
         app.screen.query_one("#reason", Input).value = "wrong incident"
         await pilot.press("ctrl+r")  # retract
-        await wait_until(pilot, lambda: one(db_path, "SELECT retracted_by FROM events WHERE id = ?", event_id)
-                         ["retracted_by"] == "tester", "the retraction")
+        await wait_until(
+            pilot,
+            lambda: one(db_path, "SELECT retracted_by FROM events WHERE id = ?", event_id)["retracted_by"] == "tester",
+            "the retraction",
+        )
         assert isinstance(app.screen, WarRoomScreen) and refusals(app) == 0
         row = one(db_path, "SELECT * FROM events WHERE id = ?", event_id)
         assert row["retraction_reason"] == "wrong incident"

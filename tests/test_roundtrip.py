@@ -6,7 +6,7 @@ import copy
 import json
 import sqlite3
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -67,8 +67,10 @@ def tables(path: Path) -> dict[str, list[tuple]]:
     conn = sqlite3.connect(path)
     try:
         # The search index is derived, and its segment layout depends on the order of writes.
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                            "AND name NOT LIKE 'search%'")]
+        names = [
+            r[0]
+            for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'search%'")
+        ]
         return {n: [tuple(r) for r in conn.execute(f"SELECT * FROM [{n}] ORDER BY rowid")] for n in names}
     finally:
         conn.close()
@@ -89,8 +91,7 @@ def test_any_text_round_trips_through_store_and_json(text: str) -> None:
         with Store.open(folder / "a.db") as source:
             incident = source.create_incident("Round trip", Severity.SEV2)
             event = source.add_event(incident.id, text, kind=EventKind.EVIDENCE)
-            hypothesis = source.add_hypothesis(incident.id, text, evidence_for=text, evidence_against=text,
-                                               test=text)
+            hypothesis = source.add_hypothesis(incident.id, text, evidence_for=text, evidence_against=text, test=text)
             source.update_triage(incident.id, reporter=text, happening=text, affected=text, changed=text)
             source.record_status_update(incident.id, text, impact=text)
             source.set_postmortem_section(incident.id, Section.ROOT_CAUSE, text)
@@ -114,7 +115,10 @@ def test_any_text_round_trips_through_store_and_json(text: str) -> None:
             [hypothesis_copy] = target.hypotheses(copy_.id)
             assert hypothesis_copy.statement == text.strip()
             assert (hypothesis_copy.evidence_for, hypothesis_copy.evidence_against, hypothesis_copy.test) == (
-                text, text, text)
+                text,
+                text,
+                text,
+            )
             [update] = target.status_updates(copy_.id)
             assert (update.text, update.impact) == (text, text)
             assert target.postmortem_sections(copy_.id) == {Section.ROOT_CAUSE: text}
@@ -134,7 +138,9 @@ def test_lone_surrogates_become_replacement_characters(tmp_path: Path) -> None:
         source.update_triage(incident.id, happening=typed)
         assert source.event(event.id).text == kept
         assert (source.hypothesis(hypothesis.id).statement, source.hypothesis(hypothesis.id).evidence_for) == (
-            kept, kept)
+            kept,
+            kept,
+        )
         assert source.incident(incident.id).triage.happening == kept
         exported = export_incident(source, incident.id)
     # No surrogate reaches the export, so it can be written as UTF-8.
@@ -164,8 +170,9 @@ def test_surrogates_escaped_in_an_export_file(tmp_path: Path) -> None:
 
 
 def build_incident(store: Store) -> int:
-    incident = store.create_incident("Checkout 500s", Severity.SEV1, triage=Triage(reporter="pager"),
-                                     now=utc_now() - timedelta(hours=1))
+    incident = store.create_incident(
+        "Checkout 500s", Severity.SEV1, triage=Triage(reporter="pager"), now=utc_now() - timedelta(hours=1)
+    )
     store.add_event(incident.id, "error rate 30%", kind=EventKind.ALERT, key_moment=True)
     store.add_hypothesis(incident.id, "Bad deploy")
     store.set_role(incident.id, Role.COMMANDER, "alice")
@@ -235,7 +242,8 @@ def test_import_of_a_newer_copy_merges(tmp_path: Path) -> None:
         assert [(e.kind, e.text, e.key_moment) for e in imported] == [
             (EventKind.STATUS_CHANGE, "Status Investigating → Resolved", False),
             (EventKind.STATUS_CHANGE, "Phase Detection & Triage → Post-Mortem", False),
-            (EventKind.NOTE, f"Resolved time: — → {newer['incident']['resolved_at']}", False)]
+            (EventKind.NOTE, f"Resolved time: — → {newer['incident']['resolved_at']}", False),
+        ]
         got = [(e.uuid, e.text, e.revision, e.is_retracted) for e in target.events(copy_.id) if e not in imported]
         assert [g for g in got if g[0] != local.uuid] == expected_events
         assert local.uuid in [g[0] for g in got]  # B's own note is kept
@@ -258,7 +266,7 @@ def test_import_of_a_newer_copy_merges(tmp_path: Path) -> None:
 
 
 def test_import_gives_a_new_ref_when_the_ref_is_taken(tmp_path: Path) -> None:
-    day = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+    day = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
     with Store.open(tmp_path / "a.db") as source:
         incident = source.create_incident("From A", Severity.SEV2, now=day)
         document = export_incident(source, incident.id)
@@ -285,6 +293,7 @@ def valid_document(tmp_path: Path) -> dict:
 
 def mutate(path: str, value: object):
     """A function that returns a copy of a document with `path` (dot-separated) set to `value`."""
+
     def apply(document: dict) -> object:
         document = copy.deepcopy(document)
         *parents, last = path.split(".")
@@ -296,6 +305,7 @@ def mutate(path: str, value: object):
         else:
             target[last] = value
         return document
+
     return apply
 
 

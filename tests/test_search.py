@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,13 +17,12 @@ from sqlite_utils import Database
 
 from ir_console.model import HypothesisResult, Milestone, Role, Section, Severity, Status, Triage
 from ir_console.model.archive import HitSource, SearchHit
-from ir_console.store import Store, search
-from ir_console.store import schema
+from ir_console.store import Store, schema, search
 from ir_console.store.exchange import export_incident, import_incident
 from ir_console.store.opening import configure, connect, create_private_file
 from ir_console.store.search import SearchUnavailable
 
-UTC = timezone.utc
+UTC = UTC
 DAY = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
@@ -51,12 +50,23 @@ def assert_index_agrees(path: Path) -> None:
 
 def test_search_finds_each_source_with_the_match_marked(store: Store, db_path: Path) -> None:
     incident = store.create_incident(
-        "Checkout brownout", Severity.SEV2,
-        triage=Triage(reporter="pagerduty", happening="carts vanish on reload", affected="mobile shoppers",
-                      changed="rolled canary kestrel"))
+        "Checkout brownout",
+        Severity.SEV2,
+        triage=Triage(
+            reporter="pagerduty",
+            happening="carts vanish on reload",
+            affected="mobile shoppers",
+            changed="rolled canary kestrel",
+        ),
+    )
     event = store.add_event(incident.id, "grafana shows a sawtooth on redis")
-    hypothesis = store.add_hypothesis(incident.id, "eviction storm", evidence_for="maxmemory reached",
-                                      evidence_against="hit ratio steady", test="inspect slowlog")
+    hypothesis = store.add_hypothesis(
+        incident.id,
+        "eviction storm",
+        evidence_for="maxmemory reached",
+        evidence_against="hit ratio steady",
+        test="inspect slowlog",
+    )
     store.set_postmortem_section(incident.id, Section.ROOT_CAUSE, "A lua script pinned the primary")
     store.set_postmortem_section(incident.id, Section.LESSONS, "Budget headroom for fragmentation")
 
@@ -120,7 +130,7 @@ def test_retracted_events_are_still_found_and_marked(store: Store) -> None:
     incident = store.create_incident("Login loop", Severity.SEV2)
     event = store.add_event(incident.id, "blamed the okapi cache")
     store.retract_event(event.id, author="dana", reason="wrong service")
-    hit, = store.search("okapi")
+    (hit,) = store.search("okapi")
     assert hit.retracted and hit.event_id == event.id and hit.where == "Timeline (retracted)"
 
 
@@ -130,14 +140,49 @@ def test_words_are_all_required_and_case_and_accents_fold(store: Store) -> None:
     assert {h.source for h in store.search("cafe")} == {HitSource.TITLE, HitSource.EVENT}
     assert [h.snippet_text for h in store.search("cafe naive")] == ["CAFÉ latency from the naïve resolver"]
     assert store.search("cafe missingword") == []
-    hit, = store.search("NAÏVE")
+    (hit,) = store.search("NAÏVE")
     assert matched_words(hit) == ["naïve"]
 
 
-HOSTILE = ['"', '""', '"unbalanced', 'foo"', '*', 'foo*', '^start', 'AND', 'OR', 'NOT', 'a AND', 'AND b',
-           'NEAR(', 'NEAR(a b, 2)', 'col:', 'text:foo', 'source:x', '(', ')', '(a OR b)', "'", "';--", '-', '+',
-           '{a b}', '\x00', 'a\x00b', '\ud800', '🔥', '日本語', 'ß', '\u202e', '   ', '', '\n\t', 'a' * 10_000,
-           ' '.join(['x'] * 500)]
+HOSTILE = [
+    '"',
+    '""',
+    '"unbalanced',
+    'foo"',
+    "*",
+    "foo*",
+    "^start",
+    "AND",
+    "OR",
+    "NOT",
+    "a AND",
+    "AND b",
+    "NEAR(",
+    "NEAR(a b, 2)",
+    "col:",
+    "text:foo",
+    "source:x",
+    "(",
+    ")",
+    "(a OR b)",
+    "'",
+    "';--",
+    "-",
+    "+",
+    "{a b}",
+    "\x00",
+    "a\x00b",
+    "\ud800",
+    "🔥",
+    "日本語",
+    "ß",
+    "\u202e",
+    "   ",
+    "",
+    "\n\t",
+    "a" * 10_000,
+    " ".join(["x"] * 500),
+]
 
 
 @pytest.mark.parametrize("query", HOSTILE)
@@ -151,15 +196,23 @@ def test_hostile_queries_never_raise(store: Store, query: str) -> None:
         assert found == []
 
 
-@pytest.mark.parametrize("query, word", [
-    ("AND", "AND"), ("NEAR(", "NEAR"), ("col:", "col"), ("text:foo", "text:foo"), ('"quoted"', "quoted"),
-    ("*stars*", "stars"), ("(a OR b)", "AND a OR b"),  # each word a prefix: `a` also begins "AND"
-])
+@pytest.mark.parametrize(
+    "query, word",
+    [
+        ("AND", "AND"),
+        ("NEAR(", "NEAR"),
+        ("col:", "col"),
+        ("text:foo", "text:foo"),
+        ('"quoted"', "quoted"),
+        ("*stars*", "stars"),
+        ("(a OR b)", "AND a OR b"),  # each word a prefix: `a` also begins "AND"
+    ],
+)
 def test_syntax_is_searched_for_literally(store: Store, query: str, word: str) -> None:
     incident = store.create_incident("Parser stress", Severity.SEV4)
     event = store.add_event(incident.id, 'literal AND NEAR( col: text:foo "quoted" *stars* (a OR b)')
     store.add_event(incident.id, "nothing of the sort here, b only")
-    hit, = store.search(query)
+    (hit,) = store.search(query)
     assert hit.event_id == event.id
     assert " ".join(matched_words(hit)) == word
 
@@ -188,7 +241,7 @@ def test_pages_cover_every_hit_once(store: Store) -> None:
         for m in range(3):
             store.add_event(incident.id, f"otter event {n}.{m}")
     everything = store.search("otter", limit=1000)
-    key = lambda h: (h.source, h.incident_id, h.event_id, h.hypothesis_id, h.field)  # noqa: E731
+    key = lambda h: (h.source, h.incident_id, h.event_id, h.hypothesis_id, h.field)
     assert len({key(h) for h in everything}) == len(everything) > 20
     for size in (1, 3, 7, len(everything)):
         paged = []
@@ -201,8 +254,9 @@ def test_pages_cover_every_hit_once(store: Store) -> None:
     only = store.search("otter", limit=1000, incident_id=target.id)
     assert only and {h.incident_id for h in only} == {target.id}
     assert [key(h) for h in only] == [key(h) for h in everything if h.incident_id == target.id]
-    assert [key(h) for h in store.search("otter", limit=2, offset=3, incident_id=target.id)] == \
-        [key(h) for h in only[3:5]]
+    assert [key(h) for h in store.search("otter", limit=2, offset=3, incident_id=target.id)] == [
+        key(h) for h in only[3:5]
+    ]
 
 
 # -- imports and older files ------------------------------------------------------------------
@@ -222,9 +276,13 @@ def test_an_imported_incident_is_searchable_and_a_newer_copy_replaces_old_text(t
     with Store.open(tmp_path / "b.db") as target:
         assert target.search("quokka") == []
         import_incident(target, first)
-        for word, where in [("mongoose", "Title"), ("tenants", "Who's affected?"), ("quokka", "Timeline"),
-                            ("primaries", "Hypothesis: evidence for"),
-                            ("fenced", "Post-mortem: Resolution and Recovery")]:
+        for word, where in [
+            ("mongoose", "Title"),
+            ("tenants", "Who's affected?"),
+            ("quokka", "Timeline"),
+            ("primaries", "Hypothesis: evidence for"),
+            ("fenced", "Post-mortem: Resolution and Recovery"),
+        ]:
             assert where in [h.where for h in target.search(word)], word
         import_incident(target, first)  # twice: nothing doubles
         assert len(target.search("quokka")) == 1
@@ -247,14 +305,33 @@ def database_at_m001(path: Path) -> Database:
 def test_a_database_from_before_search_gets_its_index_and_old_rows_are_found(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     old = database_at_m001(path)  # written as that version wrote its rows
-    old["incidents"].insert({"id": 1, "ref": "INC-20261101-001", "uuid": "i-1", "title": "Pelican timeout",
-                             "severity": 2, "status": "Investigating", "phase": "Detection & Triage",
-                             "changed": "ferret deploy", "detected_at": "2026-11-01T10:00:00.000Z",
-                             "declared_at": "2026-11-01T10:00:00.000Z"})
-    old["events"].insert({"uuid": "e-1", "incident_id": 1, "occurred_at": "2026-11-01T10:05:00.000Z",
-                          "recorded_at": "2026-11-01T10:05:00.000Z", "kind": "note", "text": "gannet queue drained"})
-    old["hypotheses"].insert({"uuid": "h-1", "incident_id": 1, "statement": "cormorant lock contention",
-                              "result": "open", "rank": 1})
+    old["incidents"].insert(
+        {
+            "id": 1,
+            "ref": "INC-20261101-001",
+            "uuid": "i-1",
+            "title": "Pelican timeout",
+            "severity": 2,
+            "status": "Investigating",
+            "phase": "Detection & Triage",
+            "changed": "ferret deploy",
+            "detected_at": "2026-11-01T10:00:00.000Z",
+            "declared_at": "2026-11-01T10:00:00.000Z",
+        }
+    )
+    old["events"].insert(
+        {
+            "uuid": "e-1",
+            "incident_id": 1,
+            "occurred_at": "2026-11-01T10:05:00.000Z",
+            "recorded_at": "2026-11-01T10:05:00.000Z",
+            "kind": "note",
+            "text": "gannet queue drained",
+        }
+    )
+    old["hypotheses"].insert(
+        {"uuid": "h-1", "incident_id": 1, "statement": "cormorant lock contention", "result": "open", "rank": 1}
+    )
     old["postmortem_sections"].insert({"incident_id": 1, "section": "summary", "body": "albatross summary"})
     old.close()
     conn = sqlite3.connect(path)
@@ -264,15 +341,15 @@ def test_a_database_from_before_search_gets_its_index_and_old_rows_are_found(tmp
     with Store.open(path) as store:
         assert {m.name for m in schema.migrations.applied(store.db)} == schema.known_migration_names()
         for word in ("pelican", "ferret", "gannet", "cormorant", "albatross"):
-            assert [h.incident_id for h in store.search(word) if h.source is not HitSource.EVENT or
-                    word == "gannet"] == [1], word
+            assert [
+                h.incident_id for h in store.search(word) if h.source is not HitSource.EVENT or word == "gannet"
+            ] == [1], word
         store.add_event(1, "puffin arrives after the migration")
         assert len(store.search("puffin")) == 1
     assert_index_agrees(path)
 
 
-def test_without_fts5_the_store_opens_and_search_says_why(tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_fts5_the_store_opens_and_search_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "incidents.db"
     monkeypatch.setattr(search, "fts5_available", lambda db: False)
     with Store.open(path) as store:  # a new file on an SQLite without FTS5
@@ -304,8 +381,12 @@ def test_without_fts5_the_store_opens_and_search_says_why(tmp_path: Path,
 
 
 def test_similar_incidents_rank_shared_words_and_bring_the_fix(store: Store) -> None:
-    payments = store.create_incident("Card payments declined", Severity.SEV1, now=DAY,
-                                     triage=Triage(happening="card authorisations fail after a deploy"))
+    payments = store.create_incident(
+        "Card payments declined",
+        Severity.SEV1,
+        now=DAY,
+        triage=Triage(happening="card authorisations fail after a deploy"),
+    )
     cause = store.add_hypothesis(payments.id, "bad deploy of payments-svc broke tokenisation")
     store.add_hypothesis(payments.id, "card network outage")
     store.set_hypothesis_result(cause.id, HypothesisResult.CONFIRMED)
@@ -313,11 +394,15 @@ def test_similar_incidents_rank_shared_words_and_bring_the_fix(store: Store) -> 
     store.set_postmortem_section(payments.id, Section.RESOLUTION_RECOVERY, "Rolled back to v2.40")
     partly = store.create_incident("Deploy pipeline stuck", Severity.SEV4, now=DAY + timedelta(days=1))
     store.create_incident("Disk full on log host", Severity.SEV3, now=DAY + timedelta(days=2))
-    current = store.create_incident("Payments declined for card users", Severity.SEV2,
-                                    triage=Triage(happening="card payments declined since the deploy"))
+    current = store.create_incident(
+        "Payments declined for card users",
+        Severity.SEV2,
+        triage=Triage(happening="card payments declined since the deploy"),
+    )
 
-    similar = store.similar_incidents("Card payments declined after the deploy, users see errors",
-                                      exclude_incident_id=current.id)
+    similar = store.similar_incidents(
+        "Card payments declined after the deploy, users see errors", exclude_incident_id=current.id
+    )
     assert [s.ref for s in similar] == [payments.ref, partly.ref]
     best = similar[0]
     assert best.confirmed_hypotheses == ("bad deploy of payments-svc broke tokenisation",)
@@ -346,8 +431,9 @@ def build_list(store: Store) -> dict[str, int]:
     ]
     for title, severity, start, hours, status, commander, entries in specs:
         started = DAY + timedelta(hours=start)
-        incident = store.create_incident(title, severity, detected_at=started + timedelta(minutes=5),
-                                         now=started + timedelta(minutes=10))
+        incident = store.create_incident(
+            title, severity, detected_at=started + timedelta(minutes=5), now=started + timedelta(minutes=10)
+        )
         store.set_milestone(incident.id, Milestone.IMPACT_STARTED, started)
         if commander:
             store.set_role(incident.id, Role.COMMANDER, commander)
@@ -387,17 +473,20 @@ def test_incident_summaries_filter_by_status_severity_and_start(store: Store) ->
     assert all(s.event_count is None for s in store.incident_summaries(now=now))  # only when asked
 
 
-@pytest.mark.parametrize("sort, expected", [
-    ("started", ["alpha", "Bravo", "charlie", "delta"]),
-    ("id", ["alpha", "Bravo", "charlie", "delta"]),
-    ("ref", ["alpha", "Bravo", "charlie", "delta"]),
-    ("title", ["alpha", "Bravo", "charlie", "delta"]),  # case does not matter
-    ("severity", ["Bravo", "delta", "alpha", "charlie"]),  # SEV-1 first; ties by id
-    ("status", ["delta", "charlie", "alpha", "Bravo"]),  # workflow order; ties by id
-    ("duration", ["Bravo", "alpha", "delta", "charlie"]),  # open ones run to now
-    ("commander", ["charlie", "Bravo", "delta", "alpha"]),  # nobody sorts first
-    ("events", None),  # by count_events, below
-])
+@pytest.mark.parametrize(
+    "sort, expected",
+    [
+        ("started", ["alpha", "Bravo", "charlie", "delta"]),
+        ("id", ["alpha", "Bravo", "charlie", "delta"]),
+        ("ref", ["alpha", "Bravo", "charlie", "delta"]),
+        ("title", ["alpha", "Bravo", "charlie", "delta"]),  # case does not matter
+        ("severity", ["Bravo", "delta", "alpha", "charlie"]),  # SEV-1 first; ties by id
+        ("status", ["delta", "charlie", "alpha", "Bravo"]),  # workflow order; ties by id
+        ("duration", ["Bravo", "alpha", "delta", "charlie"]),  # open ones run to now
+        ("commander", ["charlie", "Bravo", "delta", "alpha"]),  # nobody sorts first
+        ("events", None),  # by count_events, below
+    ],
+)
 def test_incident_summaries_sort_by_every_column_both_ways(store: Store, sort: str, expected: list[str]) -> None:
     ids = build_list(store)
     if expected is None:

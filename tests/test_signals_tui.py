@@ -16,7 +16,7 @@ import socket
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,6 +24,21 @@ from urllib.parse import urlsplit
 import pytest
 from click.testing import CliRunner
 from textual.widgets import TabbedContent
+from tui_support import (
+    NOW,
+    NOW_ISO,
+    Clock,
+    console,
+    count,
+    one,
+    paste,
+    query,
+    run,
+    settle,
+    shown_lines,
+    wait_until,
+    war_room,
+)
 
 from ir_console.cli import main
 from ir_console.config import Config, GitSource, HttpCheck, LogSource, TcpCheck
@@ -37,21 +52,6 @@ from ir_console.tui.screens.war_room import WarRoomScreen
 from ir_console.tui.widgets.panes import EntryLine
 from ir_console.tui.widgets.signals import SignalsPane
 from ir_console.tui.widgets.text_pane import TextPane
-from tui_support import (
-    NOW,
-    NOW_ISO,
-    Clock,
-    console,
-    count,
-    one,
-    query,
-    run,
-    settle,
-    shown_lines,
-    wait_until,
-    war_room,
-    paste,
-)
 
 INTERVAL = 0.2  # seconds between rounds of every signal in these tests
 # Loopback answers in milliseconds, but a busy 2-core machine can stall a thread for a second:
@@ -67,7 +67,7 @@ TOKEN = "tok-7f3a9c2e-d41b-never-stored"
 class Handler(BaseHTTPRequestHandler):
     server: Site
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         path = urlsplit(self.path).path
         self.server.requests.append((path, dict(self.headers)))
         self.answer(self.server.status_for(path, self.headers.get("Authorization")))
@@ -77,7 +77,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -180,12 +180,23 @@ def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
 
 def commit(repo: Path, subject: str, *, ago: timedelta, author: str = "Ada") -> None:
     """An empty commit dated `ago` before the real now (`git log --since` reads the real clock)."""
-    stamp = f"@{int((datetime.now(timezone.utc) - ago).timestamp())} +0000"
-    env = {**os.environ, "GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": "ada@example.com",
-           "GIT_COMMITTER_NAME": author, "GIT_COMMITTER_EMAIL": "ada@example.com",
-           "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
-    subprocess.run(["git", "-C", str(repo), "commit", "-q", "--allow-empty", "--cleanup=verbatim", "-m", subject],
-                   env=env, check=True, capture_output=True, timeout=10)
+    stamp = f"@{int((datetime.now(UTC) - ago).timestamp())} +0000"
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": author,
+        "GIT_AUTHOR_EMAIL": "ada@example.com",
+        "GIT_COMMITTER_NAME": author,
+        "GIT_COMMITTER_EMAIL": "ada@example.com",
+        "GIT_AUTHOR_DATE": stamp,
+        "GIT_COMMITTER_DATE": stamp,
+    }
+    subprocess.run(
+        ["git", "-C", str(repo), "commit", "-q", "--allow-empty", "--cleanup=verbatim", "-m", subject],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=10,
+    )
 
 
 def make_repo(path: Path) -> Path:
@@ -218,18 +229,30 @@ class ScriptedSampler:
         value = self.cpu(number)
         self.taken += 1
         return ResourceSample(
-            cpu_percent=value, memory_percent=41.0, swap_percent=0.0, disk_percent=50.0,
-            load_average=(0.5, 0.4, 0.3), cpu_count=2, per_cpu=() if value is None else (value, value),
-            memory_used=3 << 30, memory_total=8 << 30,
+            cpu_percent=value,
+            memory_percent=41.0,
+            swap_percent=0.0,
+            disk_percent=50.0,
+            load_average=(0.5, 0.4, 0.3),
+            cpu_count=2,
+            per_cpu=() if value is None else (value, value),
+            memory_used=3 << 30,
+            memory_total=8 << 30,
         )
 
 
 # -- the console ----------------------------------------------------------------------------------
 
 
-def signals_config(*, http: tuple[HttpCheck, ...] = (), tcp: tuple[TcpCheck, ...] = (),
-                   git: tuple[GitSource, ...] = (), logs: tuple[LogSource, ...] = (), sustained: float = 60.0,
-                   rate_limit: float = 300.0) -> Config:
+def signals_config(
+    *,
+    http: tuple[HttpCheck, ...] = (),
+    tcp: tuple[TcpCheck, ...] = (),
+    git: tuple[GitSource, ...] = (),
+    logs: tuple[LogSource, ...] = (),
+    sustained: float = 60.0,
+    rate_limit: float = 300.0,
+) -> Config:
     config = Config()
     config.signals.sustained = sustained
     config.signals.rate_limit = rate_limit
@@ -241,8 +264,9 @@ def signals_config(*, http: tuple[HttpCheck, ...] = (), tcp: tuple[TcpCheck, ...
     return config
 
 
-def start(store: Store, clock: Clock, config: Config, *, sampler: ScriptedSampler | None = None,
-          sample_interval: float = 0) -> IrConsoleApp:
+def start(
+    store: Store, clock: Clock, config: Config, *, sampler: ScriptedSampler | None = None, sample_interval: float = 0
+) -> IrConsoleApp:
     app = console(store, clock, config=config, sample_interval=sample_interval)
     if sampler is not None:
         app.sampler = sampler
@@ -262,7 +286,7 @@ def tab_label(app: IrConsoleApp, tab: str) -> str:
     return str(signals(app).query_one(TabbedContent).get_tab(f"{tab}-tab").label)
 
 
-async def show_tab(pilot, tab: str) -> None:  # noqa: ANN001
+async def show_tab(pilot, tab: str) -> None:
     """Press `g` until `tab` is the visible one."""
     for _ in range(4):
         if signals(pilot.app).active == tab:
@@ -279,7 +303,7 @@ def evidence_events(db_path: Path) -> list[dict]:
     return query(db_path, "SELECT * FROM events WHERE kind = 'evidence' ORDER BY id")
 
 
-async def attach_evidence(pilot, db_path: Path) -> dict:  # noqa: ANN001
+async def attach_evidence(pilot, db_path: Path) -> dict:
     """Press `e` and return the evidence event it wrote."""
     before = len(evidence_events(db_path))
     await pilot.press("e")
@@ -291,18 +315,25 @@ async def attach_evidence(pilot, db_path: Path) -> dict:  # noqa: ANN001
 
 
 async def test_health_on_loopback_shows_each_endpoint_and_logs_what_goes_down_and_up(
-        store, db_path, clock, incident, site, tcp_listener) -> None:
+    store, db_path, clock, incident, site, tcp_listener
+) -> None:
     refused = closed_port()
     config = signals_config(
-        http=(HttpCheck("api", site.url("/ok"), **ROOMY), HttpCheck("checkout", site.url("/flip"), **ROOMY),
-              HttpCheck("search", f"http://127.0.0.1:{refused}/health", **ROOMY)),
+        http=(
+            HttpCheck("api", site.url("/ok"), **ROOMY),
+            HttpCheck("checkout", site.url("/flip"), **ROOMY),
+            HttpCheck("search", f"http://127.0.0.1:{refused}/health", **ROOMY),
+        ),
         tcp=(TcpCheck("postgres", "127.0.0.1", tcp_listener, timeout=ROOMY_TCP),),
     )
     app = start(store, clock, config)
     async with run(app) as pilot:
         await show_tab(pilot, "health")
-        await wait_until(pilot, lambda: "postgres" in pane_text(app, "health") and site.hits("/flip") >= 3,
-                         "three rounds of checks, drawn")
+        await wait_until(
+            pilot,
+            lambda: "postgres" in pane_text(app, "health") and site.hits("/flip") >= 3,
+            "three rounds of checks, drawn",
+        )
         await settle(pilot)
 
         lines = pane_text(app, "health").split("\n")
@@ -331,10 +362,14 @@ async def test_health_on_loopback_shows_each_endpoint_and_logs_what_goes_down_an
         await wait_until(pilot, lambda: len(signal_events(db_path)) == 3, "the up-again event")
         back = signal_events(db_path)[-1]
         assert (back["text"], back["source"], back["occurred_at"]) == (
-            "checkout up again after 6m 00s down", "signal", to_iso(NOW + timedelta(minutes=6)))
+            "checkout up again after 6m 00s down",
+            "signal",
+            to_iso(NOW + timedelta(minutes=6)),
+        )
         await wait_until(pilot, lambda: tab_label(app, "health") == "Health 1 down", "the label counting one down")
-        await wait_until(pilot, lambda: "● checkout  UP  since 03:20:30Z (0s)" in pane_text(app, "health"),
-                         "checkout drawn up")
+        await wait_until(
+            pilot, lambda: "● checkout  UP  since 03:20:30Z (0s)" in pane_text(app, "health"), "checkout drawn up"
+        )
         assert "✖ search  DOWN  since 03:14:30Z (6m 00s)" in pane_text(app, "health")
         await settle(pilot)
         assert len(signal_events(db_path)) == 3
@@ -350,18 +385,22 @@ def file_bytes(db_path: Path) -> bytes:
 
 
 async def test_a_secret_header_is_sent_but_never_reaches_the_record_or_an_export(
-        store, db_path, clock, incident, site, monkeypatch) -> None:
+    store, db_path, clock, incident, site, monkeypatch
+) -> None:
     monkeypatch.setenv("IR_TEST_TOKEN", TOKEN)
     headers = (("Authorization", "Bearer ${IR_TEST_TOKEN}"),)
-    config = signals_config(http=(HttpCheck("vault", site.url("/secure"), headers=headers, **ROOMY),
-                                  HttpCheck("billing", site.url("/error"), headers=headers, **ROOMY)))
+    config = signals_config(
+        http=(
+            HttpCheck("vault", site.url("/secure"), headers=headers, **ROOMY),
+            HttpCheck("billing", site.url("/error"), headers=headers, **ROOMY),
+        )
+    )
     app = start(store, clock, config)
     async with run(app) as pilot:
         await show_tab(pilot, "health")
         # Up only with the right token: the server got it.
         await wait_until(pilot, lambda: "● vault  UP" in pane_text(app, "health"), "vault drawn up")
-        assert {headers["Authorization"] for path, headers in site.requests if path == "/secure"} == {
-            f"Bearer {TOKEN}"}
+        assert {headers["Authorization"] for path, headers in site.requests if path == "/secure"} == {f"Bearer {TOKEN}"}
         await wait_until(pilot, lambda: len(signal_events(db_path)) == 1, "billing's down event")
         assert signal_events(db_path)[0]["text"] == "billing down: HTTP 500 (expected 200)"
 
@@ -390,7 +429,8 @@ SUBJECT_SHOWN = "Deploy [bold]v2.41.0[/] red"
 
 @needs_git
 async def test_changes_show_commit_subjects_as_text_and_attach_them(
-        store, db_path, clock, incident, tmp_path, isolated_git) -> None:
+    store, db_path, clock, incident, tmp_path, isolated_git
+) -> None:
     repo = make_repo(tmp_path / "payments-svc")
     commit(repo, "Old refactor", ago=timedelta(hours=3))
     commit(repo, HOSTILE_SUBJECT, ago=timedelta(minutes=7))
@@ -409,8 +449,9 @@ async def test_changes_show_commit_subjects_as_text_and_attach_them(
         # A commit made while the console runs shows up on the next read.
         commit(repo, "Raise pool size", ago=timedelta(minutes=1), author="Grace")
         await wait_until(pilot, lambda: tab_label(app, "changes") == "Changes 2", "the second commit counted")
-        await wait_until(pilot, lambda: "Raise pool size — Grace" in pane_text(app, "changes"),
-                         "the second commit drawn")
+        await wait_until(
+            pilot, lambda: "Raise pool size — Grace" in pane_text(app, "changes"), "the second commit drawn"
+        )
 
         evidence = await attach_evidence(pilot, db_path)
         assert evidence["text"].startswith(f"Recent changes at {NOW_ISO}:\n")
@@ -424,7 +465,8 @@ async def test_changes_show_commit_subjects_as_text_and_attach_them(
 
 
 async def test_logs_follow_appends_and_rotation_and_count_what_arrives_unseen(
-        store, db_path, clock, incident, tmp_path) -> None:
+    store, db_path, clock, incident, tmp_path
+) -> None:
     log = tmp_path / "app.log"
     log.write_text("INFO boot\nERROR before the console started\n")
     app = start(store, clock, signals_config(logs=(LogSource(log, name="payments"),)))
@@ -440,8 +482,9 @@ async def test_logs_follow_appends_and_rotation_and_count_what_arrives_unseen(
         log.rename(tmp_path / "app.log.1")
         append(tmp_path / "app.log.1", "ERROR written after the rename\n")
         log.write_text("INFO new file\npanic: first line of the new file\n")
-        await wait_until(pilot, lambda: "panic: first line of the new file" in pane_text(app, "logs"),
-                         "the new file's line")
+        await wait_until(
+            pilot, lambda: "panic: first line of the new file" in pane_text(app, "logs"), "the new file's line"
+        )
         text = pane_text(app, "logs")
         assert text.split("\n")[0] == f"payments  {log} /error|fatal|panic/"
         assert "FATAL last words of the old file" in text
@@ -486,8 +529,9 @@ async def test_a_sustained_cpu_spike_is_logged_once(store, db_path, clock, incid
     sampler = ScriptedSampler(lambda n: 95.0)
     app = start(store, clock, signals_config(sustained=60), sampler=sampler, sample_interval=SAMPLE_INTERVAL)
     async with run(app) as pilot:
-        await wait_until(pilot, lambda: sampler.taken >= 5 and "CPU    95.0%" in pane_text(app, "system"),
-                         "high samples drawn")
+        await wait_until(
+            pilot, lambda: sampler.taken >= 5 and "CPU    95.0%" in pane_text(app, "system"), "high samples drawn"
+        )
         assert signal_events(db_path) == []  # critical, but not for a minute yet
 
         clock.advance(seconds=61)
@@ -497,11 +541,13 @@ async def test_a_sustained_cpu_spike_is_logged_once(store, db_path, clock, incid
         await settle(pilot)
         rows = signal_events(db_path)
         assert [(row["text"], row["source"], row["occurred_at"]) for row in rows] == [
-            ("CPU above 90% for 1m 01s (now 95%)", "signal", NOW_ISO)]  # dated from the first crossing
+            ("CPU above 90% for 1m 01s (now 95%)", "signal", NOW_ISO)
+        ]  # dated from the first crossing
 
 
 async def test_a_flapping_cpu_is_rate_limited_and_the_record_ends_in_its_true_state(
-        store, db_path, clock, incident) -> None:
+    store, db_path, clock, incident
+) -> None:
     flaps = 40
 
     def ten_seconds_later(number: int) -> None:
@@ -509,8 +555,9 @@ async def test_a_flapping_cpu_is_rate_limited_and_the_record_ends_in_its_true_st
             clock.advance(seconds=10)
 
     sampler = ScriptedSampler(lambda n: (95.0 if n % 2 == 0 else 10.0) if n < flaps else None, ten_seconds_later)
-    app = start(store, clock, signals_config(sustained=0, rate_limit=300), sampler=sampler,
-                sample_interval=SAMPLE_INTERVAL)
+    app = start(
+        store, clock, signals_config(sustained=0, rate_limit=300), sampler=sampler, sample_interval=SAMPLE_INTERVAL
+    )
     async with run(app) as pilot:
         await wait_until(pilot, lambda: sampler.taken >= flaps + 3, "forty flapping samples over 400 s")
         await settle(pilot)
@@ -525,7 +572,9 @@ async def test_a_flapping_cpu_is_rate_limited_and_the_record_ends_in_its_true_st
         await wait_until(pilot, lambda: len(signal_events(db_path)) == 3, "the held-back last change")
         last = signal_events(db_path)[-1]
         assert (last["text"], last["occurred_at"]) == (
-            "CPU back below 85% (now 10%) (8 changes suppressed)", to_iso(NOW + timedelta(seconds=400)))
+            "CPU back below 85% (now 10%) (8 changes suppressed)",
+            to_iso(NOW + timedelta(seconds=400)),
+        )
         assert {row["source"] for row in signal_events(db_path)} == {"signal"}
 
 
@@ -552,10 +601,17 @@ async def test_a_signal_seen_before_the_incident_is_declared_lands_in_its_timeli
         assert created["declared_at"] == to_iso(NOW + timedelta(minutes=3))
         row = signal_events(db_path)[0]
         assert (row["text"], row["source"], row["occurred_at"], row["incident_id"]) == (
-            "db down: connection refused", "signal", NOW_ISO, created["id"])
+            "db down: connection refused",
+            "signal",
+            NOW_ISO,
+            created["id"],
+        )
         assert isinstance(app.screen, WarRoomScreen)
-        await wait_until(pilot, lambda: any("db down: connection refused" in line for line in shown_lines(app)),
-                         "the signal on the timeline")
+        await wait_until(
+            pilot,
+            lambda: any("db down: connection refused" in line for line in shown_lines(app)),
+            "the signal on the timeline",
+        )
         await settle(pilot)
         assert len(signal_events(db_path)) == 1  # still down: nothing new to say
 
@@ -592,7 +648,7 @@ def drawn_cpu(app: IrConsoleApp) -> float | None:
     return float(found.group(1)) if found else None
 
 
-async def drawn_figure(pilot, app: IrConsoleApp) -> float:  # noqa: ANN001
+async def drawn_figure(pilot, app: IrConsoleApp) -> float:
     await wait_until(pilot, lambda: drawn_cpu(app) is not None, "the System pane drawn")
     return drawn_cpu(app)
 
@@ -618,8 +674,11 @@ async def test_hidden_panes_do_not_redraw_and_catch_up_when_shown(store, db_path
         assert isinstance(app.screen, HelpScreen)
         covered = pane_text(app, "system")
         taken = sampler.taken
-        await wait_until(pilot, lambda: sampler.taken >= taken + 5 and pane.sample.cpu_percent != drawn_cpu(app),
-                         "samples arriving under the modal")
+        await wait_until(
+            pilot,
+            lambda: sampler.taken >= taken + 5 and pane.sample.cpu_percent != drawn_cpu(app),
+            "samples arriving under the modal",
+        )
         assert pane_text(app, "system") == covered
 
         await pilot.press("escape")
@@ -632,7 +691,8 @@ async def test_hidden_panes_do_not_redraw_and_catch_up_when_shown(store, db_path
 
 @needs_git
 async def test_a_tiny_terminal_with_every_signal_still_attaches_evidence(
-        store, db_path, clock, incident, tmp_path, site, isolated_git) -> None:
+    store, db_path, clock, incident, tmp_path, site, isolated_git
+) -> None:
     repo = make_repo(tmp_path / "payments-svc")
     commit(repo, "Deploy v2.41.0", ago=timedelta(minutes=7))
     log = tmp_path / "app.log"
@@ -640,19 +700,25 @@ async def test_a_tiny_terminal_with_every_signal_still_attaches_evidence(
     config = signals_config(
         http=(HttpCheck("api", site.url("/ok"), **ROOMY), HttpCheck("checkout", site.url("/error"), **ROOMY)),
         tcp=(TcpCheck("db", "127.0.0.1", closed_port(), timeout=2.0),),
-        git=(GitSource(repo),), logs=(LogSource(log),))
+        git=(GitSource(repo),),
+        logs=(LogSource(log),),
+    )
     config.health.interval = 30  # one round here: whatever the Health pane shows later, a redraw drew
     sampler = ScriptedSampler(lambda n: 30.0 + n % 10)
     app = start(store, clock, config, sampler=sampler, sample_interval=SAMPLE_INTERVAL)
     async with run(app, size=(40, 12)) as pilot:
         pane = signals(app)
-        await wait_until(pilot, lambda: pane.sample is not None and len(pane.health) == 3 and pane.repos
-                         and any(pane.log_lines), "every signal measured")
+        await wait_until(
+            pilot,
+            lambda: pane.sample is not None and len(pane.health) == 3 and pane.repos and any(pane.log_lines),
+            "every signal measured",
+        )
         assert not war_room(app).query_one("#signals-pane").display  # hidden at this size
         await wait_until(pilot, lambda: len(signal_events(db_path)) == 2, "the two down endpoints logged")
         hidden_text, taken = pane_text(app, "system"), sampler.taken
-        await wait_until(pilot, lambda: sampler.taken >= taken + 5 and pane.sample.cpu_percent != drawn_cpu(app),
-                         "more samples")
+        await wait_until(
+            pilot, lambda: sampler.taken >= taken + 5 and pane.sample.cpu_percent != drawn_cpu(app), "more samples"
+        )
         assert pane_text(app, "system") == hidden_text  # hidden: not redrawn
 
         evidence = await attach_evidence(pilot, db_path)
@@ -666,7 +732,10 @@ async def test_a_tiny_terminal_with_every_signal_still_attaches_evidence(
         assert "✖ db  DOWN  since 03:14:30Z (0s)" in pane_text(app, "health")
         clock.advance(minutes=1)
         await pilot.resize_terminal(160, 48)
-        await wait_until(pilot, lambda: "✖ db  DOWN  since 03:14:30Z (1m 00s)" in pane_text(app, "health"),
-                         "the Health pane caught up")
+        await wait_until(
+            pilot,
+            lambda: "✖ db  DOWN  since 03:14:30Z (1m 00s)" in pane_text(app, "health"),
+            "the Health pane caught up",
+        )
         assert war_room(app).query_one("#signals-pane").display
         assert app.is_running

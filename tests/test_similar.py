@@ -16,13 +16,13 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Input, Static, TextArea
 from textual.widgets._collapsible import CollapsibleTitle
+from tui_support import NOW, Clock, console, count, one, paste, query, run, settle, wait_until, war_room
 
 from ir_console.model import HypothesisResult, Incident, Section, Severity, Status, Triage
 from ir_console.store import Store, StoreError
 from ir_console.tui.screens.forms import NewIncidentScreen
 from ir_console.tui.screens.hypothesis import HypothesisScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
-from tui_support import NOW, Clock, console, count, one, paste, query, run, settle, wait_until, war_room
 
 POOL_TITLE = "Payments API timing out"
 POOL_CONFIRMED = "connection pool exhausted"
@@ -43,8 +43,9 @@ SEED_ROOT_CAUSES = [
 ]
 
 
-def resolved_incident(store: Store, title: str, *, happening: str, days_ago: int, confirmed: str = "",
-                      root_cause: str = "", fix: str = "") -> Incident:
+def resolved_incident(
+    store: Store, title: str, *, happening: str, days_ago: int, confirmed: str = "", root_cause: str = "", fix: str = ""
+) -> Incident:
     """A past incident, resolved, with its confirmed hypothesis and post-mortem sections."""
     store.clock = Clock(NOW - timedelta(days=days_ago))
     incident = store.create_incident(title, Severity.SEV1, triage=Triage(happening=happening), author="pat")
@@ -60,8 +61,15 @@ def resolved_incident(store: Store, title: str, *, happening: str, days_ago: int
 
 @pytest.fixture
 def pool_incident(store: Store, clock: Clock) -> Incident:
-    past = resolved_incident(store, POOL_TITLE, happening="Checkout requests time out after 30 s", days_ago=12,
-                             confirmed=POOL_CONFIRMED, root_cause=POOL_ROOT_CAUSE, fix=POOL_FIX)
+    past = resolved_incident(
+        store,
+        POOL_TITLE,
+        happening="Checkout requests time out after 30 s",
+        days_ago=12,
+        confirmed=POOL_CONFIRMED,
+        root_cause=POOL_ROOT_CAUSE,
+        fix=POOL_FIX,
+    )
     store.clock = clock
     return past
 
@@ -72,17 +80,17 @@ def drawn(widget: Widget) -> list[str]:
     return [strip.text.rstrip() for strip in widget.render_lines(Region(0, 0, width, height))]
 
 
-def similar_strips(app) -> list[Strip]:  # noqa: ANN001
+def similar_strips(app) -> list[Strip]:
     shown = app.screen.query_one("#similar-matches", Static)
     width, height = shown.outer_size
     return shown.render_lines(Region(0, 0, width, height))
 
 
-def similar_lines(app) -> list[str]:  # noqa: ANN001
+def similar_lines(app) -> list[str]:
     return [strip.text.rstrip() for strip in similar_strips(app)]
 
 
-def similar_text(app) -> str:  # noqa: ANN001
+def similar_text(app) -> str:
     return "\n".join(similar_lines(app))
 
 
@@ -91,11 +99,11 @@ def words(text: str) -> str:
     return " ".join(text.split())
 
 
-async def type_text(pilot, text: str) -> None:  # noqa: ANN001
+async def type_text(pilot, text: str) -> None:
     await pilot.press(*text)
 
 
-async def open_triage_form(pilot) -> NewIncidentScreen:  # noqa: ANN001
+async def open_triage_form(pilot) -> NewIncidentScreen:
     """The console opens on the form when no incident is open; else `n` opens it."""
     await pilot.pause()
     if not isinstance(pilot.app.screen, NewIncidentScreen):
@@ -104,7 +112,7 @@ async def open_triage_form(pilot) -> NewIncidentScreen:  # noqa: ANN001
     return pilot.app.screen
 
 
-async def go_to_happening(pilot) -> Input:  # noqa: ANN001
+async def go_to_happening(pilot) -> Input:
     await pilot.press("tab", "tab", "tab", "tab")  # title, severity, time detected, reporter
     happening = pilot.app.screen.query_one("#happening", Input)
     assert pilot.app.focused is happening
@@ -115,7 +123,8 @@ async def go_to_happening(pilot) -> Input:  # noqa: ANN001
 
 
 async def test_typing_symptoms_shows_a_past_incident_with_its_root_cause_and_fix(
-        store, db_path, clock, pool_incident) -> None:
+    store, db_path, clock, pool_incident
+) -> None:
     app = console(store, clock)
     async with run(app) as pilot:
         await open_triage_form(pilot)
@@ -138,7 +147,7 @@ async def test_lookups_wait_for_typing_to_pause(store, db_path, clock, pool_inci
     looked_up: list[str] = []
     original = Store.similar_incidents
 
-    def counting(self, text, **options):  # noqa: ANN001, ANN003, ANN202
+    def counting(self, text, **options):
         looked_up.append(text)
         return original(self, text, **options)
 
@@ -157,8 +166,13 @@ async def test_lookups_wait_for_typing_to_pause(store, db_path, clock, pool_inci
 
 
 async def test_every_triage_field_is_looked_up_and_the_newest_text_wins(store, db_path, clock, pool_incident) -> None:
-    resolved_incident(store, "Disk full on db-2", happening="writes failing, no space left", days_ago=3,
-                      confirmed="WAL archiving stopped")
+    resolved_incident(
+        store,
+        "Disk full on db-2",
+        happening="writes failing, no space left",
+        days_ago=3,
+        confirmed="WAL archiving stopped",
+    )
     store.clock = clock
     app = console(store, clock)
     async with run(app) as pilot:
@@ -176,8 +190,13 @@ async def test_every_triage_field_is_looked_up_and_the_newest_text_wins(store, d
 
 
 async def test_markup_in_a_past_title_is_shown_as_text(store, db_path, clock) -> None:
-    past = resolved_incident(store, MARKUP_TITLE + " \x1b[31mred\x1b[0m", happening="consumers stalled", days_ago=1,
-                             fix="Restarted [/]the brokers")
+    past = resolved_incident(
+        store,
+        MARKUP_TITLE + " \x1b[31mred\x1b[0m",
+        happening="consumers stalled",
+        days_ago=1,
+        fix="Restarted [/]the brokers",
+    )
     store.clock = clock
     app = console(store, clock)
     async with run(app) as pilot:
@@ -192,8 +211,14 @@ async def test_markup_in_a_past_title_is_shown_as_text(store, db_path, clock) ->
 
 async def test_a_long_root_cause_takes_two_lines_at_most(store, db_path, clock) -> None:
     cause = " ".join(f"step{n} failed" for n in range(100))
-    past = resolved_incident(store, "Replication lag", happening="replicas behind", days_ago=2, root_cause=cause,
-                             fix="Rebuilt the replica\nfrom a snapshot")
+    past = resolved_incident(
+        store,
+        "Replication lag",
+        happening="replicas behind",
+        days_ago=2,
+        root_cause=cause,
+        fix="Rebuilt the replica\nfrom a snapshot",
+    )
     store.clock = clock
     app = console(store, clock)
     async with run(app, size=(80, 24)) as pilot:
@@ -204,7 +229,7 @@ async def test_a_long_root_cause_takes_two_lines_at_most(store, db_path, clock) 
         label = "  Root cause: "
         first = next(n for n, line in enumerate(lines) if line.startswith(label))
         assert lines[first].startswith(label + "step0 failed step1 failed")
-        assert re.match(" {%d}(step|failed)" % len(label), lines[first + 1])  # under the first line's text
+        assert re.match(f" {{{len(label)}}}(step|failed)", lines[first + 1])  # under the first line's text
         assert lines[first + 1].endswith("…")
         assert lines[first + 2] == "  Fix: Rebuilt the replica ⏎ from a snapshot"
 
@@ -218,9 +243,10 @@ async def test_nothing_similar_says_so(store, db_path, clock, pool_incident) -> 
         await wait_until(pilot, lambda: similar_text(app) == NOTHING_FOUND, "the nothing-found message")
 
 
-async def test_a_database_error_is_said_and_the_form_still_saves(store, db_path, clock, pool_incident,
-                                                                 monkeypatch) -> None:
-    def failing(self, text, **options):  # noqa: ANN001, ANN003, ANN202
+async def test_a_database_error_is_said_and_the_form_still_saves(
+    store, db_path, clock, pool_incident, monkeypatch
+) -> None:
+    def failing(self, text, **options):
         raise StoreError("database disk image is malformed [/]")
 
     monkeypatch.setattr(Store, "similar_incidents", failing)
@@ -231,8 +257,13 @@ async def test_a_database_error_is_said_and_the_form_still_saves(store, db_path,
         await wait_until(pilot, lambda: "Could not search" in similar_text(app), "the problem in the pane")
         assert words(similar_text(app)) == "Could not search past incidents: database disk image is malformed [/]"
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: isinstance(app.screen, WarRoomScreen)
-                         and count(db_path, "incidents", "title = 'Checkout down'") == 1, "the declared incident")
+        await wait_until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, WarRoomScreen) and count(db_path, "incidents", "title = 'Checkout down'") == 1
+            ),
+            "the declared incident",
+        )
 
 
 # -- the seed's Common Root Causes ----------------------------------------------------------------
@@ -263,12 +294,16 @@ async def test_the_seed_root_causes_table_opens_from_the_form(store, db_path, cl
 @pytest.fixture
 def current_incident(store: Store, clock: Clock, pool_incident: Incident) -> Incident:
     """The incident being worked: its own text matches the past one's too."""
-    return store.create_incident("Checkout connection pool exhausted again", Severity.SEV2,
-                                 triage=Triage(happening="connection pool exhausted on checkout"))
+    return store.create_incident(
+        "Checkout connection pool exhausted again",
+        Severity.SEV2,
+        triage=Triage(happening="connection pool exhausted on checkout"),
+    )
 
 
 async def test_the_hypothesis_dialog_shows_similar_incidents_but_not_the_current_one(
-        store, db_path, clock, pool_incident, current_incident) -> None:
+    store, db_path, clock, pool_incident, current_incident
+) -> None:
     app = console(store, clock)
     async with run(app) as pilot:
         await pilot.pause()
@@ -283,7 +318,8 @@ async def test_the_hypothesis_dialog_shows_similar_incidents_but_not_the_current
 
 
 async def test_an_opened_hypothesis_is_looked_up_at_once_leaving_out_its_incident(
-        store, db_path, clock, pool_incident, current_incident) -> None:
+    store, db_path, clock, pool_incident, current_incident
+) -> None:
     store.add_hypothesis(current_incident.id, "pool exhausted by the new retry loop", author="sam")
     app = console(store, clock)
     async with run(app) as pilot:
@@ -314,8 +350,13 @@ async def test_the_forms_still_save_on_a_small_terminal(store, db_path, clock, p
         paste(app, "Checkout pool exhausted")
         await wait_until(pilot, lambda: pool_incident.ref in similar_text(app), "the past incident in the pane")
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: isinstance(app.screen, WarRoomScreen)
-                         and count(db_path, "incidents", "status = 'Investigating'") == 1, "the declared incident")
+        await wait_until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, WarRoomScreen) and count(db_path, "incidents", "status = 'Investigating'") == 1
+            ),
+            "the declared incident",
+        )
         declared = one(db_path, "SELECT * FROM incidents WHERE status = 'Investigating'")
         assert declared["title"] == "Checkout pool exhausted"
 
@@ -324,8 +365,11 @@ async def test_the_forms_still_save_on_a_small_terminal(store, db_path, clock, p
         paste(app, "connection pool exhausted")
         await wait_until(pilot, lambda: pool_incident.ref in similar_text(app), "the past incident in the dialog")
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: count(db_path, "hypotheses", "incident_id = ?", declared["id"]) == 1,
-                         "the hypothesis saved")
+        await wait_until(
+            pilot, lambda: count(db_path, "hypotheses", "incident_id = ?", declared["id"]) == 1, "the hypothesis saved"
+        )
         assert app.is_running and isinstance(app.screen, WarRoomScreen)
-    assert [row["statement"] for row in query(db_path, "SELECT statement FROM hypotheses WHERE incident_id = ?",
-                                              declared["id"])] == ["connection pool exhausted"]
+    assert [
+        row["statement"]
+        for row in query(db_path, "SELECT statement FROM hypotheses WHERE incident_id = ?", declared["id"])
+    ] == ["connection pool exhausted"]

@@ -22,8 +22,15 @@ NOW = DEMO_START + timedelta(minutes=12, seconds=30)
 def demo_app(tmp_path: Path):
     store = Store.open(tmp_path / "demo.db")
     build_demo(store)
-    app = IrConsoleApp(store, clock=FixedClock(NOW), sampler=FixedSampler(), author="dana",
-                       live_interval=3600, sample_interval=0, config=demo_config())
+    app = IrConsoleApp(
+        store,
+        clock=FixedClock(NOW),
+        sampler=FixedSampler(),
+        author="dana",
+        live_interval=3600,
+        sample_interval=0,
+        config=demo_config(),
+    )
     yield app
     store.close()
 
@@ -63,8 +70,19 @@ def test_war_room_light_theme(snap_compare, demo_app) -> None:
         ["enter"],
         ["x", "plus"],
     ],
-    ids=["new-incident", "severity", "status", "roles", "hypothesis", "status-update", "post-mortem",
-         "incidents", "help", "event", "add-containment"],
+    ids=[
+        "new-incident",
+        "severity",
+        "status",
+        "roles",
+        "hypothesis",
+        "status-update",
+        "post-mortem",
+        "incidents",
+        "help",
+        "event",
+        "add-containment",
+    ],
 )
 def test_modal(snap_compare, demo_app, keys) -> None:
     async def open_modal(pilot) -> None:

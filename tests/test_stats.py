@@ -4,7 +4,7 @@ and the three renderings (terminal charts, Markdown, JSON)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,7 +12,7 @@ from ir_console.model import METRICS, Incident, Milestone, Phase, Severity, Stat
 from ir_console.model.archive import IncidentSummary
 from ir_console.render.stats import BLOCKS, archive_stats, bar, bar_chart, stats_json, stats_markdown, stats_text
 
-UTC = timezone.utc
+UTC = UTC
 T0 = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
 NOW = T0 + timedelta(days=30)
 
@@ -27,9 +27,17 @@ def summary(number: int, severity: Severity, start_hours: float, **minutes: floa
             milestones[Milestone(name)] = start + timedelta(minutes=offset)
     if minutes.get("impact_started", 0) is None:
         del milestones[Milestone.IMPACT_STARTED]
-    incident = Incident(id=number, ref=f"INC-20260504-{number:03d}", uuid=f"u{number}", title=f"incident {number}",
-                        severity=severity, status=Status.RESOLVED if Milestone.RESOLVED in milestones else
-                        Status.INVESTIGATING, phase=Phase.TRIAGE, triage=Triage(), milestones=milestones)
+    incident = Incident(
+        id=number,
+        ref=f"INC-20260504-{number:03d}",
+        uuid=f"u{number}",
+        title=f"incident {number}",
+        severity=severity,
+        status=Status.RESOLVED if Milestone.RESOLVED in milestones else Status.INVESTIGATING,
+        phase=Phase.TRIAGE,
+        triage=Triage(),
+        milestones=milestones,
+    )
     return IncidentSummary.of(incident, NOW)
 
 
@@ -54,12 +62,19 @@ def figures(stats, label: str, metric_index: int):
 def test_counts_means_and_medians_are_exact() -> None:
     stats = archive_stats(hand_computed())
     assert [(g.label, g.incidents) for g in stats.groups] == [
-        ("SEV-1", 3), ("SEV-2", 1), ("SEV-3", 1), ("SEV-4", 0), ("All", 5)]
+        ("SEV-1", 3),
+        ("SEV-2", 1),
+        ("SEV-3", 1),
+        ("SEV-4", 0),
+        ("All", 5),
+    ]
     detect, acknowledge, mitigate, resolve = range(4)
-    assert [m.name for m in METRICS] == ["Time to detect", "Time to acknowledge", "Time to mitigate",
-                                          "Time to resolve"]
-    minutes = lambda f: (f.incidents, f.mean / timedelta(minutes=1) if f.mean is not None else None,  # noqa: E731
-                         f.median / timedelta(minutes=1) if f.median is not None else None)
+    assert [m.name for m in METRICS] == ["Time to detect", "Time to acknowledge", "Time to mitigate", "Time to resolve"]
+    minutes = lambda f: (
+        f.incidents,
+        f.mean / timedelta(minutes=1) if f.mean is not None else None,
+        f.median / timedelta(minutes=1) if f.median is not None else None,
+    )
     assert minutes(figures(stats, "SEV-1", detect)) == (3, 30, 20)
     assert minutes(figures(stats, "SEV-1", acknowledge)) == (3, 5, 4)
     assert minutes(figures(stats, "SEV-1", mitigate)) == (2, 30, 30)  # (30 + 30) / 2: one never mitigated
@@ -88,8 +103,12 @@ def test_json_holds_the_same_numbers_in_seconds() -> None:
     assert data["since"] == "2026-05-04T08:00:00.000Z" and data["until"] is None and data["incidents"] == 5
     sev1 = data["by_severity"][0]
     assert sev1["severity"] == "SEV-1" and sev1["incidents"] == 3
-    assert sev1["metrics"]["time_to_detect"] == {"definition": "from impact started to detected", "incidents": 3,
-                                                "mean_seconds": 1800.0, "median_seconds": 1200.0}
+    assert sev1["metrics"]["time_to_detect"] == {
+        "definition": "from impact started to detected",
+        "incidents": 3,
+        "mean_seconds": 1800.0,
+        "median_seconds": 1200.0,
+    }
     assert [g["severity"] for g in data["by_severity"]] == ["SEV-1", "SEV-2", "SEV-3", "SEV-4"]
     assert data["by_severity"][3]["metrics"]["time_to_resolve"]["mean_seconds"] is None
     assert data["overall"]["metrics"]["time_to_detect"]["mean_seconds"] == 23.75 * 60
@@ -99,7 +118,7 @@ def table_after(markdown: str, heading: str) -> list[list[str]]:
     lines = markdown.splitlines()
     start = lines.index(heading)
     rows = []
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         if line.startswith("## "):
             break
         if line.startswith("|") and not line.startswith("|---"):
@@ -111,7 +130,13 @@ def test_markdown_tables() -> None:
     markdown = stats_markdown(archive_stats(hand_computed()))
     assert markdown.startswith("# Incident statistics\n\n5 incidents, all time.\n")
     assert table_after(markdown, "## Incidents by severity") == [
-        ["Severity", "Incidents"], ["SEV-1", "3"], ["SEV-2", "1"], ["SEV-3", "1"], ["SEV-4", "0"], ["All", "5"]]
+        ["Severity", "Incidents"],
+        ["SEV-1", "3"],
+        ["SEV-2", "1"],
+        ["SEV-3", "1"],
+        ["SEV-4", "0"],
+        ["All", "5"],
+    ]
     detect = table_after(markdown, "## Time to detect")
     assert detect[0] == ["Severity", "Incidents measured", "Mean", "Median"]
     assert detect[1] == ["SEV-1", "3", "30m 00s", "20m 00s"]

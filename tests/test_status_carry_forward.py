@@ -4,28 +4,38 @@ Slack format, and hand edits survive a change of field."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from textual.widgets import Input, TextArea
+from tui_support import NOW, console, header, run, settle, wait_until
 
 from ir_console.model import ContainmentState, EventKind, Status
 from ir_console.render import deadlines
 from ir_console.render.status import draft_status_update, status_update
 from ir_console.tui.screens.documents import StatusUpdateScreen, redraft_lines
-from tui_support import NOW, console, header, run, settle, wait_until
 
 
-def test_the_next_draft_starts_from_the_last_update_sent(store, clock, incident) -> None:  # noqa: ANN001
+def test_the_next_draft_starts_from_the_last_update_sent(store, clock, incident) -> None:
     store.clock = clock
     store.add_event(incident.id, "Rolled back to v2.40.3", kind=EventKind.ACTION)
-    store.record_status_update(incident.id, "sent", status="Investigating", impact="EU card payments fail",
-                               current_action="Rolling back payments-svc", eta="04:00 UTC", next_update="03:45 UTC")
+    store.record_status_update(
+        incident.id,
+        "sent",
+        status="Investigating",
+        impact="EU card payments fail",
+        current_action="Rolling back payments-svc",
+        eta="04:00 UTC",
+        next_update="03:45 UTC",
+    )
     clock.advance(minutes=10)
     store.set_status(incident.id, Status.IDENTIFIED)
     again = draft_status_update(store.record(incident.id), clock())
     # The commander's words stand; the status and the next update are refreshed.
     assert (again.impact, again.current_action, again.eta) == (
-        "EU card payments fail", "Rolling back payments-svc", "04:00 UTC")
+        "EU card payments fail",
+        "Rolling back payments-svc",
+        "04:00 UTC",
+    )
     assert (again.status, again.next_update) == ("Identified", "03:54 UTC")
 
     # Something done since the last update replaces the current action; nothing else moves.
@@ -36,16 +46,17 @@ def test_the_next_draft_starts_from_the_last_update_sent(store, clock, incident)
     assert (later.impact, later.eta) == ("EU card payments fail", "04:00 UTC")
 
 
-def test_bookkeeping_is_never_the_current_action(store, clock, incident) -> None:  # noqa: ANN001
+def test_bookkeeping_is_never_the_current_action(store, clock, incident) -> None:
     store.clock = clock
     rollback, *_, block = store.containment(incident.id)
     store.set_containment_state(rollback.id, ContainmentState.DONE, detail="back to v2.40.3")
     store.set_containment_state(block.id, ContainmentState.NOT_APPLICABLE)
     assert draft_status_update(store.record(incident.id), clock()).current_action == (
-        "Rollback deployment: done — back to v2.40.3")
+        "Rollback deployment: done — back to v2.40.3"
+    )
 
 
-def test_the_final_update_says_what_resolved_it_and_needs_no_eta(store, clock, incident) -> None:  # noqa: ANN001
+def test_the_final_update_says_what_resolved_it_and_needs_no_eta(store, clock, incident) -> None:
     store.clock = clock
     store.add_event(incident.id, "Rolled back to v2.40.3", kind=EventKind.ACTION)
     store.record_status_update(incident.id, "sent", eta="04:00 UTC")
@@ -57,7 +68,7 @@ def test_the_final_update_says_what_resolved_it_and_needs_no_eta(store, clock, i
     assert final.next_update == "None: this is the final update"
 
 
-def test_slack_gets_single_star_bold_and_no_heading(store, clock, incident) -> None:  # noqa: ANN001
+def test_slack_gets_single_star_bold_and_no_heading(store, clock, incident) -> None:
     text = status_update(draft_status_update(store.record(incident.id), NOW), "slack")
     first, *rest = text.splitlines()
     assert first == "*Status update: Checkout API returning 500s*"
@@ -66,9 +77,9 @@ def test_slack_gets_single_star_bold_and_no_heading(store, clock, incident) -> N
 
 
 def test_the_time_an_update_promised() -> None:
-    sent = datetime(2026, 11, 30, 23, 55, tzinfo=timezone.utc)
+    sent = datetime(2026, 11, 30, 23, 55, tzinfo=UTC)
     assert deadlines.promised_next_update("00:10 UTC", sent) == sent + timedelta(minutes=15)  # tomorrow's
-    assert deadlines.promised_next_update("2026-12-01 09:00 UTC", sent) == datetime(2026, 12, 1, 9, tzinfo=timezone.utc)
+    assert deadlines.promised_next_update("2026-12-01 09:00 UTC", sent) == datetime(2026, 12, 1, 9, tzinfo=UTC)
     assert deadlines.promised_next_update("in 20m", sent) == sent + timedelta(minutes=20)
     assert deadlines.promised_next_update("+1h", sent) == sent + timedelta(hours=1)
     assert deadlines.promised_next_update("None: this is the final update", sent) is None
@@ -80,12 +91,14 @@ def test_a_field_changed_after_the_text_was_edited_keeps_the_edits() -> None:
     new = "## Status Update: X\n**Status:** Investigating\n**ETA:** 04:00 UTC"
     edited = "## Status Update: X\n**Status:** Investigating\nWe are on it.\n**ETA:** Unknown"
     assert redraft_lines(edited, old, new) == (
-        "## Status Update: X\n**Status:** Investigating\nWe are on it.\n**ETA:** 04:00 UTC", [])
+        "## Status Update: X\n**Status:** Investigating\nWe are on it.\n**ETA:** 04:00 UTC",
+        [],
+    )
     rewritten = "## Status Update: X\nAll hands on it, ETA soon."
     assert redraft_lines(rewritten, old, new) == (rewritten, ["**ETA:** 04:00 UTC"])
 
 
-async def test_in_the_composer_hand_edits_survive_and_the_header_counts_to_the_promise(store, clock, incident) -> None:  # noqa: ANN001
+async def test_in_the_composer_hand_edits_survive_and_the_header_counts_to_the_promise(store, clock, incident) -> None:
     app = console(store, clock)
     async with run(app) as pilot:
         await settle(pilot)
@@ -100,11 +113,12 @@ async def test_in_the_composer_hand_edits_survive_and_the_header_counts_to_the_p
         assert preview.text.endswith("**ETA:** 04:00 UTC\n**Next update:** in 10m\nDBA paged.")
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: not isinstance(app.screen, StatusUpdateScreen), "the composer closed")
-        await wait_until(pilot, lambda: header(app, "next-update") == "next update in 10m 00s",
-                         "the countdown to the promised time")
+        await wait_until(
+            pilot, lambda: header(app, "next-update") == "next update in 10m 00s", "the countdown to the promised time"
+        )
 
 
-async def test_the_bell_rings_once_when_an_update_becomes_overdue(store, clock, incident, monkeypatch) -> None:  # noqa: ANN001
+async def test_the_bell_rings_once_when_an_update_becomes_overdue(store, clock, incident, monkeypatch) -> None:
     from ir_console.config import Config
 
     for bell in (True, False):
@@ -122,7 +136,7 @@ async def test_the_bell_rings_once_when_an_update_becomes_overdue(store, clock, 
         assert len(rings) == (1 if bell else 0), bell
 
 
-def test_the_bell_can_be_muted_in_the_configuration(tmp_path) -> None:  # noqa: ANN001
+def test_the_bell_can_be_muted_in_the_configuration(tmp_path) -> None:
     from ir_console.config import load_config
 
     path = tmp_path / "config.toml"

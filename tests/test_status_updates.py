@@ -13,6 +13,21 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from textual.widgets import Input, RadioSet, TextArea
+from tui_support import (
+    CHECKOUT_TITLE,
+    NOW,
+    NOW_ISO,
+    Clock,
+    console,
+    count,
+    header,
+    last_line,
+    one,
+    run,
+    settle,
+    toasts,
+    wait_until,
+)
 
 from ir_console.cli import main
 from ir_console.config import Config, default_cadence, load_config
@@ -28,10 +43,6 @@ from ir_console.render.status import (
 from ir_console.store import Store, WriteFailed
 from ir_console.tui.screens.documents import StatusUpdateScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
-from tui_support import (
-    CHECKOUT_TITLE, NOW, NOW_ISO, Clock, console, count, header, last_line, one, run, settle,
-    toasts, wait_until,
-)
 
 # The seed's "Communication Template", in its order.
 SEED_LABELS = ["Status", "Impact", "Current action", "ETA", "Next update"]
@@ -39,8 +50,15 @@ TITLE = CHECKOUT_TITLE
 
 
 def draft(**values: str) -> StatusUpdateDraft:
-    fields = {"title": TITLE, "status": "Identified", "impact": "Card payments", "current_action": "Rolling back",
-              "eta": "03:45 UTC", "next_update": "03:30 UTC", **values}
+    fields = {
+        "title": TITLE,
+        "status": "Identified",
+        "impact": "Card payments",
+        "current_action": "Rolling back",
+        "eta": "03:45 UTC",
+        "next_update": "03:30 UTC",
+        **values,
+    }
     return StatusUpdateDraft(**fields)
 
 
@@ -65,8 +83,13 @@ def test_plain_text_for_chat_has_every_field_in_order_and_no_markdown() -> None:
     lines = text.splitlines()
     assert lines[0] == f"Status update: {TITLE}"
     assert [line.split(":", 1)[0] for line in lines[1:]] == SEED_LABELS
-    assert lines[1:] == ["Status: Identified", "Impact: Card payments", "Current action: Rolling back",
-                         "ETA: 03:45 UTC", "Next update: 03:30 UTC"]
+    assert lines[1:] == [
+        "Status: Identified",
+        "Impact: Card payments",
+        "Current action: Rolling back",
+        "ETA: 03:45 UTC",
+        "Next update: 03:30 UTC",
+    ]
     assert "*" not in text and "#" not in text
     assert status_update(draft(), "text") == text
 
@@ -77,7 +100,7 @@ def test_an_unknown_format_is_refused() -> None:
 
 
 @pytest.mark.parametrize("render", [status_update_markdown, status_update_text])
-def test_control_sequences_never_reach_the_text(render) -> None:  # noqa: ANN001
+def test_control_sequences_never_reach_the_text(render) -> None:
     text = render(draft(title="Deploy \x1b]0;pwn\x07done \x1b[31mred", impact="all\x07 users"))
     assert "\x1b" not in text and "\x07" not in text
     assert "Deploy done red" in text and "all users" in text
@@ -89,12 +112,18 @@ def test_control_sequences_never_reach_the_text(render) -> None:  # noqa: ANN001
 def test_draft_is_prefilled_from_the_incident(store: Store, incident: Incident) -> None:
     drafted = draft_status_update(store.record(incident.id), NOW)
     assert drafted == StatusUpdateDraft(
-        title=TITLE, status="Investigating", impact="All users paying by card — 30% of POST /checkout fail",
-        current_action="Investigating", eta="Unknown", next_update="03:44 UTC")  # NOW + 30 min (SEV-2)
+        title=TITLE,
+        status="Investigating",
+        impact="All users paying by card — 30% of POST /checkout fail",
+        current_action="Investigating",
+        eta="Unknown",
+        next_update="03:44 UTC",
+    )  # NOW + 30 min (SEV-2)
 
 
 def test_current_action_is_the_latest_action_containment_or_decision_not_retracted(
-        store: Store, incident: Incident, clock: Clock) -> None:
+    store: Store, incident: Incident, clock: Clock
+) -> None:
     store.add_event(incident.id, "Freeze deploys", kind=EventKind.DECISION)
     clock.advance(seconds=1)
     rollback = store.containment(incident.id)[0]
@@ -122,7 +151,8 @@ def test_impact_uses_what_triage_has(store: Store, clock: Clock) -> None:
 
 
 def test_next_update_follows_the_cadence_and_a_resolved_incident_sends_a_final_one(
-        store: Store, incident: Incident) -> None:
+    store: Store, incident: Incident
+) -> None:
     record = store.record(incident.id)
     assert draft_status_update(record, NOW).next_update == "03:44 UTC"
     cadence = {**default_cadence(), Severity.SEV2: timedelta(minutes=20)}
@@ -158,37 +188,52 @@ def write_config(tmp_path: Path, text: str | bytes) -> Path:
 def test_defaults_are_the_seed_cadence_and_a_missing_file_is_fine(tmp_path: Path) -> None:
     config = load_config(tmp_path / "nope.toml")
     assert config.problems == []
-    assert config.update_cadence == {Severity.SEV1: timedelta(minutes=15), Severity.SEV2: timedelta(minutes=30),
-                                     Severity.SEV3: timedelta(minutes=60), Severity.SEV4: timedelta(minutes=240)}
+    assert config.update_cadence == {
+        Severity.SEV1: timedelta(minutes=15),
+        Severity.SEV2: timedelta(minutes=30),
+        Severity.SEV3: timedelta(minutes=60),
+        Severity.SEV4: timedelta(minutes=240),
+    }
     assert Config().update_cadence == config.update_cadence
 
 
 def test_cadence_is_read_from_the_updates_table(tmp_path: Path) -> None:
-    path = write_config(tmp_path, """
+    path = write_config(
+        tmp_path,
+        """
 [signals]
 interval = 2.0
 
 [updates]
 cadence_minutes = { "SEV-1" = 20, "SEV-2" = 45, "sev3" = 90.5 }
-""")
+""",
+    )
     config = load_config(path)
     assert config.problems == []
-    assert config.update_cadence == {Severity.SEV1: timedelta(minutes=20), Severity.SEV2: timedelta(minutes=45),
-                                     Severity.SEV3: timedelta(minutes=90.5), Severity.SEV4: timedelta(minutes=240)}
+    assert config.update_cadence == {
+        Severity.SEV1: timedelta(minutes=20),
+        Severity.SEV2: timedelta(minutes=45),
+        Severity.SEV3: timedelta(minutes=90.5),
+        Severity.SEV4: timedelta(minutes=240),
+    }
 
 
-@pytest.mark.parametrize(("value", "problem"), [
-    ('"15"', "must be a number of minutes"),
-    ("true", "must be a number of minutes"),
-    ("0", "must be at least 1 minute"),
-    ("-5", "must be at least 1 minute"),
-    ("nan", "must be at least 1 minute"),
-    ("inf", "must be at least 1 minute"),
-    ("100000000000", "must be at most 10080 minutes"),
-    ("[15]", "must be a number of minutes"),
-])
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ('"15"', "must be a number of minutes"),
+        ("true", "must be a number of minutes"),
+        ("0", "must be at least 1 minute"),
+        ("-5", "must be at least 1 minute"),
+        ("nan", "must be at least 1 minute"),
+        ("inf", "must be at least 1 minute"),
+        ("100000000000", "must be at most 10080 minutes"),
+        ("[15]", "must be a number of minutes"),
+    ],
+)
 def test_an_invalid_cadence_names_the_key_and_the_problem_and_keeps_the_default(
-        tmp_path: Path, value: str, problem: str) -> None:
+    tmp_path: Path, value: str, problem: str
+) -> None:
     path = write_config(tmp_path, f'[updates]\ncadence_minutes = {{ "SEV-1" = {value}, "SEV-2" = 25 }}\n')
     config = load_config(path)
     assert len(config.problems) == 1, config.problems
@@ -199,18 +244,25 @@ def test_an_invalid_cadence_names_the_key_and_the_problem_and_keeps_the_default(
     assert config.update_cadence[Severity.SEV2] == timedelta(minutes=25)  # the valid one is used
 
 
-@pytest.mark.parametrize(("text", "needles", "sev1"), [
-    ('[updates]\ncadence_minutes = { "SEV-5" = 10 }\n', ["cadence_minutes.SEV-5", "not a severity"], 15),
-    ('[updates]\ncadence_minutes = { "SEV-1" = 10, "1" = 12 }\n', ["cadence_minutes.1", "already set by 'SEV-1'"],
-     10),
-    ('[updates]\ncadence = { "SEV-1" = 10 }\n', ["[updates] cadence: unknown key"], 15),
-    ('[updates]\ncadence_minutes = 15\n', ["cadence_minutes must be a table"], 15),
-    ('updates = "often"\n', ["[updates] must be a table"], 15),
-    ('[updates\ncadence_minutes = 1\n', ["not valid TOML"], 15),
-    (b"[updates]\ncadence_minutes = { \"SEV-1\" = 10 }\n\xff\xfe", ["not UTF-8"], 15),
-])
+@pytest.mark.parametrize(
+    ("text", "needles", "sev1"),
+    [
+        ('[updates]\ncadence_minutes = { "SEV-5" = 10 }\n', ["cadence_minutes.SEV-5", "not a severity"], 15),
+        (
+            '[updates]\ncadence_minutes = { "SEV-1" = 10, "1" = 12 }\n',
+            ["cadence_minutes.1", "already set by 'SEV-1'"],
+            10,
+        ),
+        ('[updates]\ncadence = { "SEV-1" = 10 }\n', ["[updates] cadence: unknown key"], 15),
+        ("[updates]\ncadence_minutes = 15\n", ["cadence_minutes must be a table"], 15),
+        ('updates = "often"\n', ["[updates] must be a table"], 15),
+        ("[updates\ncadence_minutes = 1\n", ["not valid TOML"], 15),
+        (b'[updates]\ncadence_minutes = { "SEV-1" = 10 }\n\xff\xfe', ["not UTF-8"], 15),
+    ],
+)
 def test_a_broken_file_or_table_is_explained_not_raised(
-        tmp_path: Path, text: str | bytes, needles: list[str], sev1: int) -> None:
+    tmp_path: Path, text: str | bytes, needles: list[str], sev1: int
+) -> None:
     path = write_config(tmp_path, text)
     config = load_config(path)
     assert len(config.problems) == 1, config.problems
@@ -231,7 +283,7 @@ def test_a_file_that_cannot_be_read_is_explained(tmp_path: Path) -> None:
 # -- the composer, through Pilot --------------------------------------------------------------------
 
 
-async def wait_for_composer(pilot, app) -> StatusUpdateScreen:  # noqa: ANN001
+async def wait_for_composer(pilot, app) -> StatusUpdateScreen:
     await pilot.press("u")
     await wait_until(pilot, lambda: isinstance(app.screen, StatusUpdateScreen), "the composer")
     return app.screen
@@ -262,7 +314,11 @@ async def test_composer_edits_are_recorded_exactly_and_restart_the_countdown(sto
         row = one(db_path, "SELECT * FROM status_updates")
         assert row["text"] == text
         assert (row["impact"], row["format"], row["sent_at"], row["author"]) == (
-            "Card payments in the EU", "markdown", NOW_ISO, "tester")
+            "Card payments in the EU",
+            "markdown",
+            NOW_ISO,
+            "tester",
+        )
         event = one(db_path, "SELECT * FROM events WHERE kind = 'status_update'")
         assert event["text"] == f"Status update sent:\n{text}"
         await wait_until(pilot, lambda: "Status update sent: ⏎ ## Status Update:" in last_line(app), "the timeline")
@@ -298,7 +354,7 @@ async def test_a_failed_save_keeps_the_composer_and_its_text(store, db_path, clo
     original = Store.record_status_update
     calls: list[int] = []
 
-    def failing_once(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def failing_once(self, *args, **kwargs):
         calls.append(1)
         if len(calls) == 1:
             raise WriteFailed("disk full")
@@ -356,8 +412,9 @@ async def test_config_problems_are_shown_when_the_console_starts(store, clock, i
     path = write_config(tmp_path, '[updates]\ncadence_minutes = { "SEV-2" = "often" }\n')
     app = console(store, clock, config=load_config(path))
     async with run(app) as pilot:
-        await wait_until(pilot, lambda: any("cadence_minutes.SEV-2" in toast for toast in toasts(app)),
-                         "the configuration warning")
+        await wait_until(
+            pilot, lambda: any("cadence_minutes.SEV-2" in toast for toast in toasts(app)), "the configuration warning"
+        )
         assert header(app, "next-update") == "next update in 12m 00s"  # the default is used
 
 
@@ -382,7 +439,7 @@ def cli(db_path: Path, store: Store, incident: Incident, monkeypatch: pytest.Mon
     return CliRunner()
 
 
-def invoke(cli: CliRunner, *args: str):  # noqa: ANN201
+def invoke(cli: CliRunner, *args: str):
     result = cli.invoke(main, list(args), prog_name="ir-console")
     assert "Traceback" not in result.stderr
     return result
@@ -393,8 +450,12 @@ def test_update_prints_the_markdown_draft_and_records_nothing(cli, db_path, stor
     assert result.exit_code == 0 and result.stderr == ""
     assert result.stdout == status_update_markdown(draft_status_update(store.record(incident.id), NOW)) + "\n"
     assert result.stdout.splitlines()[1:] == [
-        "**Status:** Investigating", "**Impact:** All users paying by card — 30% of POST /checkout fail",
-        "**Current action:** Investigating", "**ETA:** Unknown", "**Next update:** 03:44 UTC"]
+        "**Status:** Investigating",
+        "**Impact:** All users paying by card — 30% of POST /checkout fail",
+        "**Current action:** Investigating",
+        "**ETA:** Unknown",
+        "**Next update:** 03:44 UTC",
+    ]
     assert count(db_path, "status_updates") == 0
 
 
@@ -437,12 +498,15 @@ def test_update_copy_falls_back_to_a_private_file_and_says_so_on_stderr(cli, inc
     assert "\x1b]52" not in result.stdout  # stdout is not a terminal: no OSC 52
 
 
-@pytest.mark.parametrize(("args", "needle"), [
-    (["update", "INC-19990101-001"], "no incident"),
-    (["update"], "Missing argument 'ID'"),
-    (["update", "1", "--format", "html"], "'html' is not one of 'markdown', 'text'"),
-    (["update", "1", "--by", "someone"], "--by goes with --sent"),
-])
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["update", "INC-19990101-001"], "no incident"),
+        (["update"], "Missing argument 'ID'"),
+        (["update", "1", "--format", "html"], "'html' is not one of 'markdown', 'text'"),
+        (["update", "1", "--by", "someone"], "--by goes with --sent"),
+    ],
+)
 def test_update_errors_are_one_line(cli, db_path, args: list[str], needle: str) -> None:
     result = invoke(cli, *args)
     assert result.exit_code == 2 and result.stdout == ""

@@ -8,7 +8,7 @@ import stat
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -33,7 +33,7 @@ from ir_console.store import NotFound, Store, StoreError, WriteFailed
 from ir_console.store.opening import BUSY_TIMEOUT_MS
 from ir_console.store.schema import known_migration_names
 
-UTC = timezone.utc
+UTC = UTC
 TABLES = {
     "incidents",
     "events",
@@ -109,8 +109,7 @@ def test_reopening_applies_nothing_twice_and_keeps_the_data(db_path: Path) -> No
     assert snapshot(db_path) == before
 
 
-def test_a_first_open_that_failed_mid_migration_can_be_retried(db_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_first_open_that_failed_mid_migration_can_be_retried(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The disk filled up while the schema was being created: after freeing space, opening again works."""
     from ir_console.store import schema
 
@@ -132,7 +131,8 @@ def test_a_first_open_that_failed_mid_migration_can_be_retried(db_path: Path,
     with Store.open(db_path) as store:
         assert store.create_incident("after the retry", Severity.SEV3).title == "after the retry"
     assert {tuple(r) for r in raw(db_path).execute("SELECT migration_set, name FROM _sqlite_migrations")} == {
-        ("ir_console", name) for name in known_migration_names()}
+        ("ir_console", name) for name in known_migration_names()
+    }
 
 
 def test_pragmas(store: Store, db_path: Path) -> None:
@@ -150,8 +150,16 @@ def test_pragmas(store: Store, db_path: Path) -> None:
 def test_foreign_keys_are_enforced(store: Store) -> None:
     with pytest.raises(WriteFailed, match="FOREIGN KEY"):
         with store.transaction() as db:
-            db["events"].insert({"uuid": "x", "incident_id": 999, "occurred_at": "a", "recorded_at": "b",
-                                 "kind": "note", "text": "orphan"})
+            db["events"].insert(
+                {
+                    "uuid": "x",
+                    "incident_id": 999,
+                    "occurred_at": "a",
+                    "recorded_at": "b",
+                    "kind": "note",
+                    "text": "orphan",
+                }
+            )
     assert store.query_rows("SELECT * FROM events WHERE uuid = 'x'") == []
 
 
@@ -183,9 +191,13 @@ def test_new_incident(store: Store, db_path: Path) -> None:
     now = datetime(2026, 11, 27, 3, 4, 5, 678000, tzinfo=UTC)
     detected = now - timedelta(minutes=7)
     incident = store.create_incident(
-        "  Checkout returns 500s  ", Severity.SEV2,
+        "  Checkout returns 500s  ",
+        Severity.SEV2,
         triage=Triage(reporter="pagerduty", happening="500s on /checkout", affected="all users", changed="deploy 42"),
-        detected_at=detected, author="alice", source=EventSource.CLI, now=now,
+        detected_at=detected,
+        author="alice",
+        source=EventSource.CLI,
+        now=now,
     )
     assert incident.ref == "INC-20261127-001"
     assert uuid.UUID(incident.uuid).version == 4
@@ -244,8 +256,7 @@ def test_refs_count_per_day(store: Store) -> None:
         store.create_incident("d", Severity.SEV1, now=day1).ref,
         store.create_incident("e", Severity.SEV1, now=day2).ref,
     ]
-    assert refs == ["INC-20260105-001", "INC-20260105-002", "INC-20260106-001", "INC-20260105-003",
-                    "INC-20260106-002"]
+    assert refs == ["INC-20260105-001", "INC-20260105-002", "INC-20260106-001", "INC-20260105-003", "INC-20260106-002"]
     assert all(re.fullmatch(r"INC-\d{8}-\d{3}", ref) for ref in refs)
     uuids = [i.uuid for i in store.incidents()]
     assert len(set(uuids)) == 5
@@ -292,7 +303,9 @@ class World:
 
 def make_world(store: Store) -> World:
     incident = store.create_incident(
-        "Checkout 500s", Severity.SEV1, triage=Triage(reporter="pager", happening="500s"),
+        "Checkout 500s",
+        Severity.SEV1,
+        triage=Triage(reporter="pager", happening="500s"),
         now=utc_now() - timedelta(minutes=30),
     )
     hypothesis = store.add_hypothesis(incident.id, "Bad deploy", evidence_for="started 14:02")
@@ -304,75 +317,131 @@ BACKFILL = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 
 # (name, operation, the events it writes: kind, text, key moment)
 OPERATIONS: list[tuple[str, Callable[[Store, World], object], list[tuple[EventKind, str, bool]]]] = [
-    ("create_incident",
-     lambda s, w: s.create_incident("DB failover", Severity.SEV2, triage=Triage(reporter="bob"), **A),
-     [(EventKind.MILESTONE, "Detected (reported by bob)", True),
-      (EventKind.MILESTONE, "Incident declared: SEV-2 DB failover", True)]),
-    ("severity",
-     lambda s, w: s.set_severity(w.incident_id, Severity.SEV2, **A),
-     [(EventKind.SEVERITY_CHANGE, "Severity SEV-1 → SEV-2", True)]),
-    ("status",
-     lambda s, w: s.set_status(w.incident_id, Status.IDENTIFIED, **A),
-     [(EventKind.STATUS_CHANGE, "Status Investigating → Identified", False),
-      (EventKind.MILESTONE, "Root cause identified", True),
-      (EventKind.STATUS_CHANGE, "Phase Detection & Triage → Containment", False)]),
-    ("status resolved",
-     lambda s, w: s.set_status(w.incident_id, Status.RESOLVED, **A),
-     [(EventKind.STATUS_CHANGE, "Status Investigating → Resolved", False),
-      (EventKind.MILESTONE, "Confirmed resolved", True),
-      (EventKind.STATUS_CHANGE, "Phase Detection & Triage → Post-Mortem", False)]),
-    ("phase",
-     lambda s, w: s.set_phase(w.incident_id, Phase.CONTAINMENT, **A),
-     [(EventKind.STATUS_CHANGE, "Phase Detection & Triage → Containment", False)]),
-    ("milestone set",
-     lambda s, w: s.set_milestone(w.incident_id, Milestone.IMPACT_STARTED, BACKFILL, **A),
-     [(EventKind.MILESTONE, "Impact started", True)]),
-    ("milestone impact started with the incident",
-     lambda s, w: s.create_incident("DB failover", Severity.SEV2, impact_started_at=BACKFILL, **A),
-     [(EventKind.MILESTONE, "Impact started", True),
-      (EventKind.MILESTONE, "Detected", True),
-      (EventKind.MILESTONE, "Incident declared: SEV-2 DB failover", True)]),
-    ("first commander",
-     lambda s, w: s.set_role(w.incident_id, Role.COMMANDER, "Alice Ng", **A),
-     [(EventKind.ROLE, "Incident commander: Alice Ng", False),
-      (EventKind.MILESTONE, "Acknowledged", True)]),
-    ("scribe",
-     lambda s, w: s.set_role(w.incident_id, Role.SCRIBE, "Bob", **A),
-     [(EventKind.ROLE, "Scribe: Bob", False)]),
-    ("hypothesis add",
-     lambda s, w: s.add_hypothesis(w.incident_id, "Pool exhausted", test="check pool metrics", **A),
-     [(EventKind.HYPOTHESIS, "Hypothesis H2: Pool exhausted", False)]),
-    ("hypothesis update",
-     lambda s, w: s.update_hypothesis(w.hypothesis_id, evidence_against="errors before deploy", **A),
-     [(EventKind.HYPOTHESIS, "Hypothesis H1 updated: evidence against: errors before deploy", False)]),
-    ("hypothesis result",
-     lambda s, w: s.set_hypothesis_result(w.hypothesis_id, HypothesisResult.CONFIRMED, **A),
-     [(EventKind.HYPOTHESIS, "Hypothesis H1 confirmed: Bad deploy", True)]),
-    ("containment state",
-     lambda s, w: s.set_containment_state(w.rollback_id, ContainmentState.IN_PROGRESS, **A),
-     [(EventKind.CONTAINMENT, "Rollback deployment: pending → in progress", False),
-      (EventKind.STATUS_CHANGE, "Phase Detection & Triage → Containment", False)]),
-    ("containment done",
-     lambda s, w: s.set_containment_state(w.rollback_id, ContainmentState.DONE, **A),
-     [(EventKind.CONTAINMENT, "Rollback deployment: pending → done", True),
-      (EventKind.STATUS_CHANGE, "Phase Detection & Triage → Containment", False)]),
-    ("containment add",
-     lambda s, w: s.add_containment(w.incident_id, "Drain eu-west", "Region unhealthy", **A),
-     [(EventKind.CONTAINMENT, "Containment action added: Drain eu-west", False)]),
-    ("status update",
-     lambda s, w: s.record_status_update(w.incident_id, "**Status:** Investigating\n**Impact:** checkout",
-                                         status="Investigating", impact="checkout", **A),
-     [(EventKind.STATUS_UPDATE, "Status update sent:\n**Status:** Investigating\n**Impact:** checkout", False)]),
-    ("triage",
-     lambda s, w: s.update_triage(w.incident_id, affected="EU users", changed="flag flip", **A),
-     [(EventKind.NOTE, "Who's affected? — → EU users", False),
-      (EventKind.NOTE, "What changed recently? — → flag flip", False)]),
-    ("title",
-     lambda s, w: s.update_triage(w.incident_id, title="Checkout 500s in EU", **A),
-     [(EventKind.NOTE, "Title: Checkout 500s → Checkout 500s in EU", False)]),
-    ("entry",
-     lambda s, w: s.add_event(w.incident_id, "rolled back to v41", kind=EventKind.ACTION, key_moment=True, **A),
-     [(EventKind.ACTION, "rolled back to v41", True)]),
+    (
+        "create_incident",
+        lambda s, w: s.create_incident("DB failover", Severity.SEV2, triage=Triage(reporter="bob"), **A),
+        [
+            (EventKind.MILESTONE, "Detected (reported by bob)", True),
+            (EventKind.MILESTONE, "Incident declared: SEV-2 DB failover", True),
+        ],
+    ),
+    (
+        "severity",
+        lambda s, w: s.set_severity(w.incident_id, Severity.SEV2, **A),
+        [(EventKind.SEVERITY_CHANGE, "Severity SEV-1 → SEV-2", True)],
+    ),
+    (
+        "status",
+        lambda s, w: s.set_status(w.incident_id, Status.IDENTIFIED, **A),
+        [
+            (EventKind.STATUS_CHANGE, "Status Investigating → Identified", False),
+            (EventKind.MILESTONE, "Root cause identified", True),
+            (EventKind.STATUS_CHANGE, "Phase Detection & Triage → Containment", False),
+        ],
+    ),
+    (
+        "status resolved",
+        lambda s, w: s.set_status(w.incident_id, Status.RESOLVED, **A),
+        [
+            (EventKind.STATUS_CHANGE, "Status Investigating → Resolved", False),
+            (EventKind.MILESTONE, "Confirmed resolved", True),
+            (EventKind.STATUS_CHANGE, "Phase Detection & Triage → Post-Mortem", False),
+        ],
+    ),
+    (
+        "phase",
+        lambda s, w: s.set_phase(w.incident_id, Phase.CONTAINMENT, **A),
+        [(EventKind.STATUS_CHANGE, "Phase Detection & Triage → Containment", False)],
+    ),
+    (
+        "milestone set",
+        lambda s, w: s.set_milestone(w.incident_id, Milestone.IMPACT_STARTED, BACKFILL, **A),
+        [(EventKind.MILESTONE, "Impact started", True)],
+    ),
+    (
+        "milestone impact started with the incident",
+        lambda s, w: s.create_incident("DB failover", Severity.SEV2, impact_started_at=BACKFILL, **A),
+        [
+            (EventKind.MILESTONE, "Impact started", True),
+            (EventKind.MILESTONE, "Detected", True),
+            (EventKind.MILESTONE, "Incident declared: SEV-2 DB failover", True),
+        ],
+    ),
+    (
+        "first commander",
+        lambda s, w: s.set_role(w.incident_id, Role.COMMANDER, "Alice Ng", **A),
+        [(EventKind.ROLE, "Incident commander: Alice Ng", False), (EventKind.MILESTONE, "Acknowledged", True)],
+    ),
+    (
+        "scribe",
+        lambda s, w: s.set_role(w.incident_id, Role.SCRIBE, "Bob", **A),
+        [(EventKind.ROLE, "Scribe: Bob", False)],
+    ),
+    (
+        "hypothesis add",
+        lambda s, w: s.add_hypothesis(w.incident_id, "Pool exhausted", test="check pool metrics", **A),
+        [(EventKind.HYPOTHESIS, "Hypothesis H2: Pool exhausted", False)],
+    ),
+    (
+        "hypothesis update",
+        lambda s, w: s.update_hypothesis(w.hypothesis_id, evidence_against="errors before deploy", **A),
+        [(EventKind.HYPOTHESIS, "Hypothesis H1 updated: evidence against: errors before deploy", False)],
+    ),
+    (
+        "hypothesis result",
+        lambda s, w: s.set_hypothesis_result(w.hypothesis_id, HypothesisResult.CONFIRMED, **A),
+        [(EventKind.HYPOTHESIS, "Hypothesis H1 confirmed: Bad deploy", True)],
+    ),
+    (
+        "containment state",
+        lambda s, w: s.set_containment_state(w.rollback_id, ContainmentState.IN_PROGRESS, **A),
+        [
+            (EventKind.CONTAINMENT, "Rollback deployment: pending → in progress", False),
+            (EventKind.STATUS_CHANGE, "Phase Detection & Triage → Containment", False),
+        ],
+    ),
+    (
+        "containment done",
+        lambda s, w: s.set_containment_state(w.rollback_id, ContainmentState.DONE, **A),
+        [
+            (EventKind.CONTAINMENT, "Rollback deployment: pending → done", True),
+            (EventKind.STATUS_CHANGE, "Phase Detection & Triage → Containment", False),
+        ],
+    ),
+    (
+        "containment add",
+        lambda s, w: s.add_containment(w.incident_id, "Drain eu-west", "Region unhealthy", **A),
+        [(EventKind.CONTAINMENT, "Containment action added: Drain eu-west", False)],
+    ),
+    (
+        "status update",
+        lambda s, w: s.record_status_update(
+            w.incident_id,
+            "**Status:** Investigating\n**Impact:** checkout",
+            status="Investigating",
+            impact="checkout",
+            **A,
+        ),
+        [(EventKind.STATUS_UPDATE, "Status update sent:\n**Status:** Investigating\n**Impact:** checkout", False)],
+    ),
+    (
+        "triage",
+        lambda s, w: s.update_triage(w.incident_id, affected="EU users", changed="flag flip", **A),
+        [
+            (EventKind.NOTE, "Who's affected? — → EU users", False),
+            (EventKind.NOTE, "What changed recently? — → flag flip", False),
+        ],
+    ),
+    (
+        "title",
+        lambda s, w: s.update_triage(w.incident_id, title="Checkout 500s in EU", **A),
+        [(EventKind.NOTE, "Title: Checkout 500s → Checkout 500s in EU", False)],
+    ),
+    (
+        "entry",
+        lambda s, w: s.add_event(w.incident_id, "rolled back to v41", kind=EventKind.ACTION, key_moment=True, **A),
+        [(EventKind.ACTION, "rolled back to v41", True)],
+    ),
 ]
 
 
@@ -385,7 +454,7 @@ def test_each_change_of_state_writes_its_events(
     operation(store, world)
     after = all_events(db_path)
     assert len(after) == len(before) + len(expected)
-    new = after[len(before):]
+    new = after[len(before) :]
     assert [(EventKind(e["kind"]), e["text"], bool(e["key_moment"])) for e in new] == expected
     assert all(e["author"] == "alice" and e["source"] == "cli" for e in new)
     # All the events of one change share its recorded time.
@@ -425,8 +494,9 @@ def test_a_failed_event_write_leaves_nothing_half_written(
     assert len(all_events(db_path)) == before_count + len(expected)
 
 
-def test_write_failed_message_is_one_line_naming_the_file(store: Store, db_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_write_failed_message_is_one_line_naming_the_file(
+    store: Store, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     incident = store.create_incident("x", Severity.SEV1)
 
     def full(*args, **kwargs):
@@ -467,7 +537,10 @@ def test_status_stamps_milestones_and_moves_the_phase_forward_only(store: Store,
     assert (incident.status, incident.phase) == (Status.MONITORING, Phase.RESOLUTION)
     assert Milestone.MITIGATED in incident.milestones
     assert [e.text for e in store.events(iid)[count:]] == [
-        "Status Identified → Monitoring", "Mitigated", "Phase Containment → Resolution"]
+        "Status Identified → Monitoring",
+        "Mitigated",
+        "Phase Containment → Resolution",
+    ]
 
     incident = store.set_status(iid, Status.RESOLVED)
     assert (incident.status, incident.phase) == (Status.RESOLVED, Phase.POST_MORTEM)
@@ -582,17 +655,31 @@ def test_triage_update(store: Store, db_path: Path) -> None:
 
 def test_hypotheses(store: Store, db_path: Path) -> None:
     world = make_world(store)
-    second = store.add_hypothesis(world.incident_id, "  Pool exhausted  ", evidence_for="timeouts",
-                                  evidence_against="cpu fine", test="pool metrics", author="bob")
+    second = store.add_hypothesis(
+        world.incident_id,
+        "  Pool exhausted  ",
+        evidence_for="timeouts",
+        evidence_against="cpu fine",
+        test="pool metrics",
+        author="bob",
+    )
     assert (second.statement, second.rank, second.result) == ("Pool exhausted", 2, HypothesisResult.OPEN)
     assert (second.evidence_for, second.evidence_against, second.test, second.author) == (
-        "timeouts", "cpu fine", "pool metrics", "bob")
+        "timeouts",
+        "cpu fine",
+        "pool metrics",
+        "bob",
+    )
 
     updated = store.update_hypothesis(second.id, statement="Pool exhausted on replica", test="pgbouncer SHOW POOLS")
     assert (updated.statement, updated.test, updated.evidence_for) == (
-        "Pool exhausted on replica", "pgbouncer SHOW POOLS", "timeouts")
+        "Pool exhausted on replica",
+        "pgbouncer SHOW POOLS",
+        "timeouts",
+    )
     assert store.events(world.incident_id)[-1].text == (
-        "Hypothesis H2 updated: statement: Pool exhausted on replica; test: pgbouncer SHOW POOLS")
+        "Hypothesis H2 updated: statement: Pool exhausted on replica; test: pgbouncer SHOW POOLS"
+    )
     with pytest.raises(ValueError, match="statement"):
         store.update_hypothesis(second.id, statement="  ")
     with pytest.raises(ValueError, match="unknown hypothesis fields"):
@@ -671,7 +758,11 @@ def test_containment_state_and_phase(store: Store, db_path: Path) -> None:
 
     custom = store.add_containment(world.incident_id, "  Drain eu-west ", "Region unhealthy")
     assert (custom.action, custom.when_to_use, custom.custom, custom.position) == (
-        "Drain eu-west", "Region unhealthy", True, 7)
+        "Drain eu-west",
+        "Region unhealthy",
+        True,
+        7,
+    )
     with pytest.raises(ValueError):
         store.add_containment(world.incident_id, "   ")
 
@@ -679,12 +770,27 @@ def test_containment_state_and_phase(store: Store, db_path: Path) -> None:
 def test_status_update_is_stored_exactly(store: Store) -> None:
     world = make_world(store)
     text = "## Status Update: Checkout 500s\n**Status:** Identified\n**ETA:** 30 min\n"
-    update = store.record_status_update(world.incident_id, text, status="Identified", impact="checkout",
-                                        current_action="rollback", eta="30 min", next_update="15:00",
-                                        format="slack", author="dan")
-    assert (update.text, update.status, update.impact, update.current_action, update.eta, update.next_update,
-            update.format, update.author) == (text, "Identified", "checkout", "rollback", "30 min", "15:00",
-                                              "slack", "dan")
+    update = store.record_status_update(
+        world.incident_id,
+        text,
+        status="Identified",
+        impact="checkout",
+        current_action="rollback",
+        eta="30 min",
+        next_update="15:00",
+        format="slack",
+        author="dan",
+    )
+    assert (
+        update.text,
+        update.status,
+        update.impact,
+        update.current_action,
+        update.eta,
+        update.next_update,
+        update.format,
+        update.author,
+    ) == (text, "Identified", "checkout", "rollback", "30 min", "15:00", "slack", "dan")
     assert store.status_updates(world.incident_id) == [update]
     assert store.events(world.incident_id)[-1].text == "Status update sent:\n" + text
 
@@ -725,10 +831,14 @@ def test_edit_keeps_the_earlier_versions(store: Store, db_path: Path) -> None:
 
     store.edit_event(original.id, text="rollback started", author="bob")
     moved = original.occurred_at - timedelta(minutes=3)
-    edited = store.edit_event(original.id, occurred_at=moved, key_moment=True, kind=EventKind.DECISION,
-                              author="carol")
+    edited = store.edit_event(original.id, occurred_at=moved, key_moment=True, kind=EventKind.DECISION, author="carol")
     assert (edited.text, edited.occurred_at, edited.key_moment, edited.kind, edited.revision) == (
-        "rollback started", moved, True, EventKind.DECISION, 3)
+        "rollback started",
+        moved,
+        True,
+        EventKind.DECISION,
+        3,
+    )
     assert edited.uuid == original.uuid and edited.recorded_at == original.recorded_at
     assert edited.edited_at is not None and close_to_now(edited.edited_at)
     # Editing adds no event: it changes one.
@@ -767,7 +877,10 @@ def test_retract_keeps_the_event_and_marks_it(store: Store, db_path: Path) -> No
     # A second retraction changes nothing.
     again = store.retract_event(event.id, author="carol", reason="other")
     assert (again.retracted_at, again.retracted_by, again.retraction_reason) == (
-        retracted.retracted_at, "bob", "false alarm")
+        retracted.retracted_at,
+        "bob",
+        "false alarm",
+    )
 
 
 def test_events_are_in_time_order_with_backfilled_ones(store: Store) -> None:
@@ -886,9 +999,13 @@ def test_every_timestamp_the_store_writes_comes_from_its_clock(tmp_path: Path) -
     stamps = []
     for table in TABLES:
         for row in conn.execute(f"SELECT * FROM {table}"):
-            stamps += [(table, column, value) for column, value in dict(row).items()
-                       if column.endswith("_at") and value is not None]
+            stamps += [
+                (table, column, value)
+                for column, value in dict(row).items()
+                if column.endswith("_at") and value is not None
+            ]
     conn.close()
     assert len(stamps) > 40
     assert {value for _, _, value in stamps} == {"2031-07-04T12:30:15.250Z"}, [
-        s for s in stamps if s[2] != "2031-07-04T12:30:15.250Z"]
+        s for s in stamps if s[2] != "2031-07-04T12:30:15.250Z"
+    ]

@@ -97,13 +97,15 @@ def test_header_with_a_wrong_magic_string(real_db: Path, tmp_path: Path) -> None
 
 @pytest.mark.parametrize(
     ("offset", "garbage"),
-    [(16, b"\x03\x00"),  # page size 768: not a power of two
-     (18, b"\xff" * 6),  # file format versions and reserved space, payload fractions
-     (100, b"\xff" * 200)],  # the first page's b-tree header: sqlite_master itself
+    [
+        (16, b"\x03\x00"),  # page size 768: not a power of two
+        (18, b"\xff" * 6),  # file format versions and reserved space, payload fractions
+        (100, b"\xff" * 200),
+    ],  # the first page's b-tree header: sqlite_master itself
 )
 def test_corrupted_header(real_db: Path, tmp_path: Path, offset: int, garbage: bytes) -> None:
     data = bytearray(real_db.read_bytes())
-    data[offset:offset + len(garbage)] = garbage
+    data[offset : offset + len(garbage)] = garbage
     path = tmp_path / "corrupt.db"
     path.write_bytes(bytes(data))
     age(path)
@@ -192,8 +194,7 @@ def hold_exclusive(path: Path, held: list[sqlite3.Connection]) -> sqlite3.Connec
     return conn
 
 
-def test_write_to_a_database_locked_past_the_timeout(real_db: Path, short_busy_timeout: int,
-                                                     holder: list) -> None:
+def test_write_to_a_database_locked_past_the_timeout(real_db: Path, short_busy_timeout: int, holder: list) -> None:
     store = Store.open(real_db)
     try:
         incident = store.incidents()[0]
@@ -217,8 +218,7 @@ def test_write_to_a_database_locked_past_the_timeout(real_db: Path, short_busy_t
         store.close()
 
 
-def test_opening_a_database_locked_past_the_timeout(real_db: Path, short_busy_timeout: int,
-                                                    holder: list) -> None:
+def test_opening_a_database_locked_past_the_timeout(real_db: Path, short_busy_timeout: int, holder: list) -> None:
     # In rollback-journal mode an exclusive lock keeps readers out too, so the open itself waits.
     conn = sqlite3.connect(real_db)
     assert conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0] == "delete"
@@ -243,7 +243,7 @@ def test_opening_a_database_locked_past_the_timeout(real_db: Path, short_busy_ti
 # which `nobody` may not enter).
 
 
-def run_as(uid: int, gid: int, task) -> str:  # noqa: ANN001 - a callable returning text
+def run_as(uid: int, gid: int, task) -> str:
     """`task()` in a forked child running as uid/gid; returns the text it returned, or what went
     wrong (`SETUID-FAILED ...`, `OTHER ...`)."""
     read_end, write_end = os.pipe()
@@ -261,7 +261,7 @@ def run_as(uid: int, gid: int, task) -> str:  # noqa: ANN001 - a callable return
             else:
                 try:
                     outcome = task()
-                except BaseException as error:  # noqa: BLE001 - reported to the parent
+                except BaseException as error:
                     outcome = f"OTHER {type(error).__name__}: {error}"
             os.write(write_end, outcome.encode("utf-8", "backslashreplace"))
         finally:
@@ -277,6 +277,7 @@ def run_as(uid: int, gid: int, task) -> str:  # noqa: ANN001 - a callable return
 
 def run_open_as(uid: int, gid: int, path: Path) -> str:
     """Store.open(path) as uid/gid; returns what happened, as text."""
+
     def task() -> str:
         try:
             Store.open(path).close()
@@ -404,7 +405,8 @@ def cli_as(unprivileged: tuple[int, int] | None, folder: Path, *args: str) -> tu
 
 
 def test_a_read_only_backup_can_be_listed_shown_and_exported_but_not_written(
-        unprivileged, shared_dir: Path, real_db: Path) -> None:
+    unprivileged, shared_dir: Path, real_db: Path
+) -> None:
     folder = shared_dir / "backup"
     folder.mkdir()
     path = folder / "backup.db"

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 
-from ir_console.locations import state_path
 from tui_support import console, header, run, settle, war_room
 
+from ir_console.locations import state_path
 
-async def test_every_offered_theme_renders_the_war_room(store, clock, incident) -> None:  # noqa: ANN001
+
+async def test_every_offered_theme_renders_the_war_room(store, clock, incident) -> None:
     app = console(store, clock)
     async with run(app) as pilot:
         await settle(pilot)
@@ -24,7 +25,7 @@ async def test_every_offered_theme_renders_the_war_room(store, clock, incident) 
             assert badge.styles.background.a > 0, name  # the severity colour, whatever the theme
 
 
-async def test_the_chosen_theme_is_remembered(store, clock, incident) -> None:  # noqa: ANN001
+async def test_the_chosen_theme_is_remembered(store, clock, incident) -> None:
     app = console(store, clock)
     async with run(app) as pilot:
         await settle(pilot)
@@ -38,7 +39,7 @@ async def test_the_chosen_theme_is_remembered(store, clock, incident) -> None:  
         assert again.theme == "nord"
 
 
-async def test_an_unknown_remembered_theme_falls_back_to_the_war_room(store, clock, incident) -> None:  # noqa: ANN001
+async def test_an_unknown_remembered_theme_falls_back_to_the_war_room(store, clock, incident) -> None:
     state_path().parent.mkdir(parents=True, exist_ok=True)
     state_path().write_text('{"theme": "no-such-theme"}')
     app = console(store, clock)

@@ -10,14 +10,13 @@ import json
 import os
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from test_cli import Cli, counts
 
-NOW = datetime(2026, 11, 30, 3, 10, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 30, 3, 10, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -43,15 +42,18 @@ def logged(cli: Cli, ref: str, text: str) -> dict:
     return next(e for e in cli.show(ref)["events"] if e["text"] == text)
 
 
-@pytest.mark.parametrize("at, stored", [
-    ("-5m", "2026-11-30T03:05:00.000Z"),
-    ("-2h", "2026-11-30T01:10:00.000Z"),
-    ("02:58", "2026-11-30T02:58:00.000Z"),          # local time of day, today
-    ("13:45Z", "2026-11-29T13:45:00.000Z"),         # after now today: yesterday's
-    ("2026-11-29 23:58", "2026-11-29T23:58:00.000Z"),
-    ("2026-11-29T23:58:00+01:00", "2026-11-29T22:58:00.000Z"),
-    ("now", "2026-11-30T03:10:00.000Z"),
-])
+@pytest.mark.parametrize(
+    "at, stored",
+    [
+        ("-5m", "2026-11-30T03:05:00.000Z"),
+        ("-2h", "2026-11-30T01:10:00.000Z"),
+        ("02:58", "2026-11-30T02:58:00.000Z"),  # local time of day, today
+        ("13:45Z", "2026-11-29T13:45:00.000Z"),  # after now today: yesterday's
+        ("2026-11-29 23:58", "2026-11-29T23:58:00.000Z"),
+        ("2026-11-29T23:58:00+01:00", "2026-11-29T22:58:00.000Z"),
+        ("now", "2026-11-30T03:10:00.000Z"),
+    ],
+)
 def test_log_at_takes_the_one_syntax(cli: Cli, at: str, stored: str) -> None:
     ref = cli.new()
     cli.out("log", "First 500s", "--at", at)
@@ -92,17 +94,20 @@ def test_list_window_with_bare_dates_is_local_and_until_takes_the_whole_day(cli:
     assert refs("--since", "-1d") == [second, third]
 
 
-@pytest.mark.parametrize("args, option", [
-    (["log", "x", "--at", "9999-12-31"], "--at"),
-    (["log", "x", "--at", "0001-01-01"], "--at"),
-    (["log", "x", "--at", "-9999999999m"], "--at"),
-    (["log", "x", "--at", "2026-11-30T09:00Z"], "--at"),             # the future
-    (["log", "x", "--at", "half past two"], "--at"),
-    (["new", "t", "--sev", "2", "--detected", "9999-12-31"], "--detected"),
-    (["list", "--since", "0001-01-01"], "--since"),
-    (["list", "--until", "9999-12-31"], "--until"),
-    (["stats", "--until", "9999-12-31"], "--until"),
-])
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        (["log", "x", "--at", "9999-12-31"], "--at"),
+        (["log", "x", "--at", "0001-01-01"], "--at"),
+        (["log", "x", "--at", "-9999999999m"], "--at"),
+        (["log", "x", "--at", "2026-11-30T09:00Z"], "--at"),  # the future
+        (["log", "x", "--at", "half past two"], "--at"),
+        (["new", "t", "--sev", "2", "--detected", "9999-12-31"], "--detected"),
+        (["list", "--since", "0001-01-01"], "--since"),
+        (["list", "--until", "9999-12-31"], "--until"),
+        (["stats", "--until", "9999-12-31"], "--until"),
+    ],
+)
 def test_a_time_it_cannot_take_exits_2_with_one_line_naming_the_option(cli: Cli, args: list[str], option: str) -> None:
     cli.new()
     before = counts(cli.db)
@@ -118,9 +123,16 @@ def test_an_out_of_range_milestone_names_it(cli: Cli) -> None:
     assert message.startswith("--milestone resolved: the time '9999-12-31' is out of range")
 
 
-@pytest.mark.parametrize("command, option", [
-    ("log", "--at"), ("new", "--detected"), ("set", "--milestone"), ("list", "--since"), ("stats", "--since"),
-])
+@pytest.mark.parametrize(
+    "command, option",
+    [
+        ("log", "--at"),
+        ("new", "--detected"),
+        ("set", "--milestone"),
+        ("list", "--since"),
+        ("stats", "--since"),
+    ],
+)
 def test_help_describes_the_syntax(cli: Cli, command: str, option: str) -> None:
     text = " ".join(cli.out(command, "--help").split())
     assert option in text and "-5m" in text and "14:32Z (UTC)" in text and "2026-11-29 23:58" in text
@@ -133,7 +145,8 @@ def test_set_at_dates_the_changes_it_makes(cli: Cli) -> None:
     assert events["Status Investigating → Identified"] == "2026-11-30T02:40:00.000Z"
     assert events["Root cause identified"] == "2026-11-30T02:40:00.000Z"
     assert events["Incident commander: dana"] == events["Acknowledged"] == "2026-11-30T02:40:00.000Z"
-    assert any(text.startswith("Severity SEV-2 → SEV-1") and at == "2026-11-30T02:40:00.000Z"
-               for text, at in events.items())
+    assert any(
+        text.startswith("Severity SEV-2 → SEV-1") and at == "2026-11-30T02:40:00.000Z" for text, at in events.items()
+    )
     assert "--at goes with" in cli.fails("set", ref, "--at", "02:45")
     assert "in the future" in cli.fails("set", ref, "--status", "Monitoring", "--at", "2026-12-01 10:00")

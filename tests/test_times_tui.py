@@ -7,16 +7,10 @@ The clock is five minutes past midnight; the incident was detected at 00:01 and 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from textual.widgets import Input, Label
-
-from ir_console.model import Incident, Severity, Triage
-from ir_console.store import Store
-from ir_console.tui.screens.event import EventScreen
-from ir_console.tui.screens.war_room import WarRoomScreen
-from ir_console.tui.widgets.panes import ContainmentList, EntryLine
 from tui_support import (
     Clock,
     console,
@@ -32,7 +26,13 @@ from tui_support import (
     wait_until,
 )
 
-MIDNIGHT = datetime(2026, 11, 30, 0, 5, tzinfo=timezone.utc)
+from ir_console.model import Incident, Severity, Triage
+from ir_console.store import Store
+from ir_console.tui.screens.event import EventScreen
+from ir_console.tui.screens.war_room import WarRoomScreen
+from ir_console.tui.widgets.panes import ContainmentList, EntryLine
+
+MIDNIGHT = datetime(2026, 11, 30, 0, 5, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -44,27 +44,33 @@ def clock() -> Clock:
 def incident(store: Store, clock: Clock) -> Incident:
     store.clock = clock
     return store.create_incident(
-        "Checkout 500s after midnight", Severity.SEV2, triage=Triage(reporter="pager"),
-        detected_at=MIDNIGHT - timedelta(minutes=4), author="pager", now=MIDNIGHT - timedelta(minutes=3))
+        "Checkout 500s after midnight",
+        Severity.SEV2,
+        triage=Triage(reporter="pager"),
+        detected_at=MIDNIGHT - timedelta(minutes=4),
+        author="pager",
+        now=MIDNIGHT - timedelta(minutes=3),
+    )
 
 
-def entry_line(app) -> EntryLine:  # noqa: ANN001
+def entry_line(app) -> EntryLine:
     return app.screen.query_one("#entry", EntryLine)
 
 
-async def type_entry(pilot, line: str) -> None:  # noqa: ANN001
+async def type_entry(pilot, line: str) -> None:
     entry = entry_line(pilot.app)
     entry.value = ""
     await paste_text(pilot, line)
     await pilot.press("enter")
 
 
-def stored(db_path, text: str) -> dict:  # noqa: ANN001
+def stored(db_path, text: str) -> dict:
     return one(db_path, "SELECT * FROM events WHERE text = ?", text)
 
 
 async def test_23_58_typed_at_00_05_lands_yesterday_only_after_the_date_was_shown(
-        store, db_path, clock, incident) -> None:
+    store, db_path, clock, incident
+) -> None:
     app = console(store, clock)
     async with run(app) as pilot:
         await pilot.pause()
@@ -74,8 +80,9 @@ async def test_23_58_typed_at_00_05_lands_yesterday_only_after_the_date_was_show
         entry = entry_line(app)
         await wait_until(pilot, lambda: entry.confirming, "the question")
         # Shown in full, with the day, and why; nothing is written yet and the text stays.
-        assert entry.border_title == ("2026-11-29 23:58:00 UTC (yesterday), before the incident began: "
-                                      "Enter logs it, Esc edits")
+        assert entry.border_title == (
+            "2026-11-29 23:58:00 UTC (yesterday), before the incident began: Enter logs it, Esc edits"
+        )
         await settle(pilot)
         assert count(db_path, "events") == before and entry.value == "@23:58 Pager fired for checkout"
 
@@ -83,8 +90,9 @@ async def test_23_58_typed_at_00_05_lands_yesterday_only_after_the_date_was_show
         await wait_until(pilot, lambda: count(db_path, "events") == before + 1, "the entry in the database")
         row = stored(db_path, "Pager fired for checkout")
         assert row["occurred_at"] == "2026-11-29T23:58:00.000Z"
-        await wait_until(pilot, lambda: entry.value == "" and not entry.confirming and not entry.saving,
-                         "the line emptied")
+        await wait_until(
+            pilot, lambda: entry.value == "" and not entry.confirming and not entry.saving, "the line emptied"
+        )
 
         # On the timeline it carries its date, in the local and the UTC column; the incident's
         # own day does not, and its columns stay aligned under the dated row.
@@ -172,7 +180,8 @@ async def test_a_time_in_the_future_is_refused(store, db_path, clock, incident) 
 
 
 async def test_the_event_dialog_shows_the_time_it_will_store_and_asks_for_another_day(
-        store, db_path, clock, incident) -> None:
+    store, db_path, clock, incident
+) -> None:
     event = store.add_event(incident.id, "First 500s", author="sam")
     app = console(store, clock)
     async with run(app) as pilot:
@@ -187,18 +196,28 @@ async def test_the_event_dialog_shows_the_time_it_will_store_and_asks_for_anothe
         field.focus()
         field.value = ""
         await paste_text(pilot, "23:58")
-        await wait_until(pilot, lambda: str(resolved.render()) == "→ 2026-11-29 23:58:00 UTC (yesterday)",
-                         "the resolved time under the field")
+        await wait_until(
+            pilot,
+            lambda: str(resolved.render()) == "→ 2026-11-29 23:58:00 UTC (yesterday)",
+            "the resolved time under the field",
+        )
         await pilot.press("ctrl+s")
         await settle(pilot)
         error = str(dialog.query_one("#form-error", Label).render())
         assert app.screen is dialog and error.startswith("When: 2026-11-29 23:58:00 UTC (yesterday)")
         assert one(db_path, "SELECT occurred_at FROM events WHERE id = ?", event.id)["occurred_at"] == (
-            "2026-11-30T00:05:00.000Z")
+            "2026-11-30T00:05:00.000Z"
+        )
 
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: one(db_path, "SELECT occurred_at FROM events WHERE id = ?", event.id)[
-            "occurred_at"] == "2026-11-29T23:58:00.000Z", "the new time in the database")
+        await wait_until(
+            pilot,
+            lambda: (
+                one(db_path, "SELECT occurred_at FROM events WHERE id = ?", event.id)["occurred_at"]
+                == "2026-11-29T23:58:00.000Z"
+            ),
+            "the new time in the database",
+        )
         assert isinstance(app.screen, WarRoomScreen)
 
 
@@ -218,7 +237,8 @@ async def test_the_event_dialog_refuses_the_future_and_says_so_as_you_type(store
         assert app.screen is dialog
         assert "in the future" in str(dialog.query_one("#form-error", Label).render())
         assert one(db_path, "SELECT occurred_at FROM events WHERE id = ?", event.id)["occurred_at"] == (
-            "2026-11-30T00:05:00.000Z")
+            "2026-11-30T00:05:00.000Z"
+        )
 
 
 async def test_a_containment_change_not_made_today_shows_its_date(store, db_path, clock, incident) -> None:
@@ -239,8 +259,9 @@ async def test_a_replayed_outage_from_another_year_never_looks_like_today(store,
     # GitHub's 2018-10-21 partition, back-filled today: its rows carry their date and year, the
     # declaration made today does not, and the columns line up.
     store.clock = clock
-    store.create_incident("US East network partition", Severity.SEV1,
-                          detected_at=datetime(2018, 10, 21, 22, 54, tzinfo=timezone.utc), now=MIDNIGHT)
+    store.create_incident(
+        "US East network partition", Severity.SEV1, detected_at=datetime(2018, 10, 21, 22, 54, tzinfo=UTC), now=MIDNIGHT
+    )
     app = console(store, clock)
     async with run(app) as pilot:
         await pilot.pause()
@@ -252,12 +273,15 @@ async def test_a_replayed_outage_from_another_year_never_looks_like_today(store,
         assert declared.index("00:05Z") == detected.index("22:54Z")
 
         clock.advance(days=1)  # past midnight: the declaration is yesterday's now
-        await wait_until(pilot, lambda: shown_lines(app)[1].startswith(f"{'Nov 30':<11} 00:05:00 {'Nov 30':<11} 00:05Z"),
-                         "yesterday's row dated")
+        await wait_until(
+            pilot,
+            lambda: shown_lines(app)[1].startswith(f"{'Nov 30':<11} 00:05:00 {'Nov 30':<11} 00:05Z"),
+            "yesterday's row dated",
+        )
 
 
 @pytest.mark.parametrize("line", ["@9999-12-31T23:59:59Z Far", "@0001-01-01 Early", "@-9999999999m Long ago"])
-async def test_dates_at_the_limits_are_one_line_on_the_entry_line(store, db_path, clock, incident, line) -> None:  # noqa: ANN001
+async def test_dates_at_the_limits_are_one_line_on_the_entry_line(store, db_path, clock, incident, line) -> None:
     app = console(store, clock)
     async with run(app) as pilot:
         await pilot.pause()
@@ -265,14 +289,19 @@ async def test_dates_at_the_limits_are_one_line_on_the_entry_line(store, db_path
         before = count(db_path, "events")
         await type_entry(pilot, line)
         token = line.split()[0][1:]
-        await wait_until(pilot, lambda: any(f"'{token}'" in toast and ("out of range" in toast or "cannot read" in toast)
-                                            for toast in toasts(app)), "the one-line refusal")
+        await wait_until(
+            pilot,
+            lambda: any(
+                f"'{token}'" in toast and ("out of range" in toast or "cannot read" in toast) for toast in toasts(app)
+            ),
+            "the one-line refusal",
+        )
         await settle(pilot)
         assert app.is_running and count(db_path, "events") == before
         assert entry_line(app).value == line
 
 
-async def test_an_until_filter_at_the_limit_is_one_line_on_the_incidents_screen(store, clock, incident) -> None:  # noqa: ANN001
+async def test_an_until_filter_at_the_limit_is_one_line_on_the_incidents_screen(store, clock, incident) -> None:
     from ir_console.tui.screens.incidents import IncidentsScreen
 
     app = console(store, clock)

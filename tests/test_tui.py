@@ -18,6 +18,28 @@ from rich.console import Console
 from textual import events
 from textual.command import CommandPalette
 from textual.widgets import Button, DataTable, Input, Markdown, OptionList, RadioSet, Static, TextArea
+from tui_support import (
+    CHECKOUT_TITLE,
+    NOW,
+    NOW_ISO,
+    console,
+    count,
+    header,
+    last_line,
+    line_at,
+    one,
+    paste,
+    paste_text,
+    prompts,
+    query,
+    run,
+    settle,
+    shown_lines,
+    timeline,
+    toasts,
+    wait_until,
+    war_room,
+)
 
 from ir_console.model import SEED_CONTAINMENT, Severity, Status
 from ir_console.render.status import status_update_markdown
@@ -39,27 +61,6 @@ from ir_console.tui.screens.postmortem import PostMortemScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
 from ir_console.tui.widgets.panes import ContainmentList, EntryLine, HypothesisList
 from ir_console.tui.widgets.timeline import TimelineView
-from tui_support import (
-    CHECKOUT_TITLE,
-    NOW,
-    NOW_ISO,
-    console,
-    count,
-    header,
-    last_line,
-    line_at,
-    one,
-    prompts,
-    query,
-    run,
-    settle,
-    shown_lines,
-    timeline,
-    toasts,
-    wait_until,
-    war_room,
-    paste, paste_text,
-)
 
 TITLE = CHECKOUT_TITLE
 MARKUP = "[bold red]x[/]"
@@ -72,7 +73,7 @@ def events_in_order(db_path: Path, incident_id: int) -> list[dict]:
     return query(db_path, "SELECT * FROM events WHERE incident_id = ? ORDER BY occurred_at, id", incident_id)
 
 
-async def type_text(pilot, text: str) -> None:  # noqa: ANN001
+async def type_text(pilot, text: str) -> None:
     await pilot.press(*text)
 
 
@@ -106,16 +107,24 @@ async def test_empty_database_opens_the_form_and_declares_the_incident(store, db
         await paste_text(pilot, "Deploy v2.41.0 at 02:55")
         await pilot.press("ctrl+s")
 
-        await wait_until(pilot, lambda: count(db_path, "incidents") == 1 and header(app, "ref"),
-                         "the incident in the database and the header")
+        await wait_until(
+            pilot,
+            lambda: count(db_path, "incidents") == 1 and header(app, "ref"),
+            "the incident in the database and the header",
+        )
         row = one(db_path, "SELECT * FROM incidents")
         assert row["title"] == TITLE and row["severity"] == 3
         assert row["status"] == "Investigating" and row["phase"] == "Detection & Triage"
         assert (row["reporter"], row["happening"], row["affected"], row["changed"]) == (
-            "PagerDuty checkout alert", "30% of POST /checkout fail", "A subset of users", "Deploy v2.41.0 at 02:55")
+            "PagerDuty checkout alert",
+            "30% of POST /checkout fail",
+            "A subset of users",
+            "Deploy v2.41.0 at 02:55",
+        )
         assert row["detected_at"] == NOW_ISO and row["declared_at"] == NOW_ISO
         assert [r["action"] for r in query(db_path, "SELECT action FROM containment ORDER BY position")] == [
-            t.action for t in SEED_CONTAINMENT]
+            t.action for t in SEED_CONTAINMENT
+        ]
         assert [(e["author"], e["source"]) for e in events_in_order(db_path, row["id"])] == [("tester", "console")] * 2
 
         assert isinstance(app.screen, WarRoomScreen)
@@ -155,8 +164,11 @@ async def test_new_incident_with_a_typed_time_detected(store, db_path, clock) ->
             await type_text(pilot, typed)  # the default is selected on focus: typing replaces it
             assert detected.value == typed
             await pilot.press("ctrl+s")
-            await wait_until(pilot, lambda t=title: count(db_path, "incidents") == number and header(app, "title") == t,
-                             f"incident {title!r}")
+            await wait_until(
+                pilot,
+                lambda t=title: count(db_path, "incidents") == number and header(app, "title") == t,
+                f"incident {title!r}",
+            )
             row = one(db_path, "SELECT * FROM incidents WHERE title = ?", title)
             assert row["detected_at"] == stored and row["declared_at"] == NOW_ISO, typed
             detected_event = events_in_order(db_path, row["id"])[0]
@@ -251,8 +263,11 @@ async def test_timeline_entry_is_written_and_shown(store, db_path, clock, incide
         await type_text(pilot, text)
         assert isinstance(app.screen, WarRoomScreen) and entry.value == text
         await pilot.press("enter")
-        await wait_until(pilot, lambda: count(db_path, "events") == before + 1 and entry.value == "",
-                         "the entry in the database and the entry line cleared")
+        await wait_until(
+            pilot,
+            lambda: count(db_path, "events") == before + 1 and entry.value == "",
+            "the entry in the database and the entry line cleared",
+        )
         row = one(db_path, "SELECT * FROM events WHERE text = ?", text)
         assert (row["author"], row["source"], row["kind"], row["key_moment"]) == ("tester", "console", "note", 0)
         assert row["occurred_at"] == row["recorded_at"] == NOW_ISO
@@ -284,8 +299,9 @@ async def test_entry_prefixes_kind_key_moment_and_back_dating(store, db_path, cl
                 await wait_until(pilot, lambda: entry.confirming, "the question")
                 assert "2026-11-27 02:14:30 UTC (today), before the incident began" in entry.border_title
                 await pilot.press("enter")
-            await wait_until(pilot, lambda n=number: count(db_path, "events") == 2 + n and entry.value == "",
-                             f"entry {line!r}")
+            await wait_until(
+                pilot, lambda n=number: count(db_path, "events") == 2 + n and entry.value == "", f"entry {line!r}"
+            )
 
         def stored(text: str) -> dict:
             return one(db_path, "SELECT * FROM events WHERE text = ?", text)
@@ -297,13 +313,19 @@ async def test_entry_prefixes_kind_key_moment_and_back_dating(store, db_path, cl
         assert stored("First 500s in the logs")["occurred_at"] == "2026-11-27T03:00:00.000Z"
         freeze = stored("Freeze deploys to payments")
         assert (freeze["kind"], freeze["key_moment"], freeze["occurred_at"]) == (
-            "decision", 1, "2026-11-27T02:14:30.000Z")
+            "decision",
+            1,
+            "2026-11-27T02:14:30.000Z",
+        )
 
         # The timeline is in the order things happened, not the order they were typed.
         ordered = [e["text"] for e in events_in_order(db_path, incident.id)]
         assert ordered[0] == "Freeze deploys to payments"
-        assert ordered.index("First 500s in the logs") < ordered.index("Disk alarm on db-1") < ordered.index(
-            "Restarted checkout pods")
+        assert (
+            ordered.index("First 500s in the logs")
+            < ordered.index("Disk alarm on db-1")
+            < ordered.index("Restarted checkout pods")
+        )
         shown = shown_lines(app)
         assert len(shown) == len(ordered) == timeline(app).count
         for line, text in zip(shown, ordered):
@@ -329,7 +351,8 @@ BAD_ENTRIES = [
 
 
 async def test_bad_entry_prefix_shows_an_error_keeps_the_text_and_writes_nothing(
-        store, db_path, clock, incident) -> None:
+    store, db_path, clock, incident
+) -> None:
     app = console(store, clock)
     async with run(app) as pilot:
         await pilot.pause()
@@ -340,8 +363,9 @@ async def test_bad_entry_prefix_shows_an_error_keeps_the_text_and_writes_nothing
             entry.value = ""
             await paste_text(pilot, line)
             await pilot.press("enter")
-            await wait_until(pilot, lambda m=message: any(m in toast for toast in toasts(app)),
-                             f"the message {message!r}")
+            await wait_until(
+                pilot, lambda m=message: any(m in toast for toast in toasts(app)), f"the message {message!r}"
+            )
             await settle(pilot)
             assert app.is_running
             assert entry.value == line and app.focused is entry
@@ -352,7 +376,7 @@ async def test_bad_entry_prefix_shows_an_error_keeps_the_text_and_writes_nothing
 async def test_double_enter_logs_an_entry_once(store, db_path, clock, incident, monkeypatch) -> None:
     original = Store.add_event
 
-    def slow_add_event(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def slow_add_event(self, *args, **kwargs):
         time.sleep(0.2)  # a slow disk, on the writer thread: the second Enter arrives mid-write
         return original(self, *args, **kwargs)
 
@@ -429,8 +453,14 @@ async def test_edit_then_retract_an_event(store, db_path, clock, incident) -> No
         await pilot.press("end", "ctrl+u")
         await paste_text(pilot, "Pool exhausted on payments-svc (max=20)")
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: one(db_path, "SELECT text FROM events WHERE id = ?", wrong.id)["text"]
-                         == "Pool exhausted on payments-svc (max=20)", "the edit in the database")
+        await wait_until(
+            pilot,
+            lambda: (
+                one(db_path, "SELECT text FROM events WHERE id = ?", wrong.id)["text"]
+                == "Pool exhausted on payments-svc (max=20)"
+            ),
+            "the edit in the database",
+        )
         row = one(db_path, "SELECT * FROM events WHERE id = ?", wrong.id)
         assert row["revision"] == 2 and row["edited_at"] == NOW_ISO and row["author"] == "sam"
         old = one(db_path, "SELECT * FROM event_revisions WHERE event_id = ?", wrong.id)
@@ -450,11 +480,17 @@ async def test_edit_then_retract_an_event(store, db_path, clock, incident) -> No
         screen.query_one("#reason", Input).focus()
         await paste_text(pilot, "wrong service")
         await pilot.press("ctrl+r")
-        await wait_until(pilot, lambda: one(db_path, "SELECT retracted_at FROM events WHERE id = ?",
-                                            wrong.id)["retracted_at"], "the retraction in the database")
+        await wait_until(
+            pilot,
+            lambda: one(db_path, "SELECT retracted_at FROM events WHERE id = ?", wrong.id)["retracted_at"],
+            "the retraction in the database",
+        )
         row = one(db_path, "SELECT * FROM events WHERE id = ?", wrong.id)
         assert (row["retracted_at"], row["retracted_by"], row["retraction_reason"]) == (
-            NOW_ISO, "tester", "wrong service")
+            NOW_ISO,
+            "tester",
+            "wrong service",
+        )
         assert row["text"] == "Pool exhausted on payments-svc (max=20)"  # still in the record
         assert count(db_path, "events", "incident_id = ?", incident.id) == 5
         await wait_until(pilot, lambda: "[retracted]" in line_at(app, 3), "the retracted line")
@@ -483,7 +519,7 @@ async def test_saving_an_unchanged_event_writes_nothing(store, db_path, clock, i
 # -- hypotheses -----------------------------------------------------------------------------------
 
 
-async def add_hypothesis(pilot, db_path: Path, statement: str, evidence_for: str = "", test: str = "") -> None:  # noqa: ANN001
+async def add_hypothesis(pilot, db_path: Path, statement: str, evidence_for: str = "", test: str = "") -> None:
     app = pilot.app
     before = count(db_path, "hypotheses")
     await pilot.press("h")
@@ -496,9 +532,14 @@ async def add_hypothesis(pilot, db_path: Path, statement: str, evidence_for: str
     assert app.focused is app.screen.query_one("#test", TextArea)
     await paste_text(pilot, test)
     await pilot.press("ctrl+s")
-    await wait_until(pilot, lambda: count(db_path, "hypotheses") == before + 1
-                     and len(war_room(app).query_one("#hypotheses", HypothesisList).options) == before + 1,
-                     f"hypothesis {statement!r}")
+    await wait_until(
+        pilot,
+        lambda: (
+            count(db_path, "hypotheses") == before + 1
+            and len(war_room(app).query_one("#hypotheses", HypothesisList).options) == before + 1
+        ),
+        f"hypothesis {statement!r}",
+    )
 
 
 async def test_hypothesis_lifecycle(store, db_path, clock, incident) -> None:
@@ -506,11 +547,20 @@ async def test_hypothesis_lifecycle(store, db_path, clock, incident) -> None:
     async with run(app) as pilot:
         await pilot.pause()
         hypotheses = war_room(app).query_one("#hypotheses", HypothesisList)
-        await add_hypothesis(pilot, db_path, "v2.41.0 leaks DB connections", "Pool exhausted since the deploy",
-                             "Roll back one canary pod")
+        await add_hypothesis(
+            pilot,
+            db_path,
+            "v2.41.0 leaks DB connections",
+            "Pool exhausted since the deploy",
+            "Roll back one canary pod",
+        )
         row = one(db_path, "SELECT * FROM hypotheses")
         assert (row["statement"], row["evidence_for"], row["evidence_against"], row["test"]) == (
-            "v2.41.0 leaks DB connections", "Pool exhausted since the deploy", "", "Roll back one canary pod")
+            "v2.41.0 leaks DB connections",
+            "Pool exhausted since the deploy",
+            "",
+            "Roll back one canary pod",
+        )
         assert (row["result"], row["rank"], row["author"]) == ("open", 1, "tester")
         logged = one(db_path, "SELECT * FROM events WHERE kind = 'hypothesis'")
         assert logged["text"] == "Hypothesis H1: v2.41.0 leaks DB connections" and logged["author"] == "tester"
@@ -537,8 +587,14 @@ async def test_hypothesis_lifecycle(store, db_path, clock, incident) -> None:
         await pilot.press("right", "enter")
         assert radio.pressed_button.id == "confirmed"
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: one(db_path, "SELECT result FROM hypotheses WHERE rank = 1")["result"]
-                         == "confirmed" and "CONFIRMED" in prompts(hypotheses)[0], "the confirmed result")
+        await wait_until(
+            pilot,
+            lambda: (
+                one(db_path, "SELECT result FROM hypotheses WHERE rank = 1")["result"] == "confirmed"
+                and "CONFIRMED" in prompts(hypotheses)[0]
+            ),
+            "the confirmed result",
+        )
         confirmed = one(db_path, "SELECT * FROM events WHERE text LIKE 'Hypothesis H1 confirmed%'")
         assert confirmed["key_moment"] == 1 and confirmed["author"] == "tester"
         assert count(db_path, "events", "text LIKE 'Hypothesis H1 updated%'") == 0  # nothing else changed
@@ -557,20 +613,27 @@ async def test_hypothesis_lifecycle(store, db_path, clock, incident) -> None:
         await wait_until(pilot, lambda: ranks()["Cache stampede after the flush"] == 2, "rank 2")
         await pilot.press("left_square_bracket")
         await wait_until(pilot, lambda: ranks()["Cache stampede after the flush"] == 1, "rank 1")
-        assert ranks() == {"Cache stampede after the flush": 1, "v2.41.0 leaks DB connections": 2,
-                           "Database primary is degraded": 3}
-        await wait_until(pilot, lambda: prompts(hypotheses)[0].endswith("Cache stampede after the flush"),
-                         "the list reordered")
+        assert ranks() == {
+            "Cache stampede after the flush": 1,
+            "v2.41.0 leaks DB connections": 2,
+            "Database primary is degraded": 3,
+        }
+        await wait_until(
+            pilot, lambda: prompts(hypotheses)[0].endswith("Cache stampede after the flush"), "the list reordered"
+        )
         # Re-ranking moves the rank, never the name: the third written stays H3 at the top.
-        assert prompts(hypotheses) == ["1. H3  OPEN      Cache stampede after the flush",
-                                       "2. H1  CONFIRMED v2.41.0 leaks DB connections",
-                                       "3. H2  OPEN      Database primary is degraded"]
+        assert prompts(hypotheses) == [
+            "1. H3  OPEN      Cache stampede after the flush",
+            "2. H1  CONFIRMED v2.41.0 leaks DB connections",
+            "3. H2  OPEN      Database primary is degraded",
+        ]
         assert hypotheses.highlighted == 0  # the highlight follows the moved hypothesis
         await pilot.press("right_square_bracket")
         await wait_until(pilot, lambda: ranks()["Cache stampede after the flush"] == 2, "rank back to 2")
         assert ranks()["v2.41.0 leaks DB connections"] == 1
-        await wait_until(pilot, lambda: prompts(hypotheses)[1].endswith("Cache stampede after the flush"),
-                         "the list reordered again")
+        await wait_until(
+            pilot, lambda: prompts(hypotheses)[1].endswith("Cache stampede after the flush"), "the list reordered again"
+        )
         assert hypotheses.highlighted == 1
 
 
@@ -601,18 +664,41 @@ async def test_containment_checklist(store, db_path, clock, incident) -> None:
 
         # space: pending -> in progress -> done -> pending; n/a has its own key, never reached through done.
         steps = [
-            ("space", "in_progress", "[~] Rollback deployment  in progress by tester 03:14", "pending → in progress", 0),
+            (
+                "space",
+                "in_progress",
+                "[~] Rollback deployment  in progress by tester 03:14",
+                "pending → in progress",
+                0,
+            ),
             ("space", "done", "[x] Rollback deployment  done by tester 03:14", "in progress → done", 1),
             ("space", "pending", "[ ] Rollback deployment  Problem started after a deploy", "done → pending", 0),
-            ("0", "not_applicable", "[-] Rollback deployment  not applicable by tester 03:14",
-             "pending → not applicable", 0),
-            ("space", "pending", "[ ] Rollback deployment  Problem started after a deploy", "not applicable → pending", 0),
+            (
+                "0",
+                "not_applicable",
+                "[-] Rollback deployment  not applicable by tester 03:14",
+                "pending → not applicable",
+                0,
+            ),
+            (
+                "space",
+                "pending",
+                "[ ] Rollback deployment  Problem started after a deploy",
+                "not applicable → pending",
+                0,
+            ),
         ]
         for number, (key, state, shown, change, key_moment) in enumerate(steps, start=1):
             await pilot.press(key)
-            await wait_until(pilot, lambda s=state, p=shown, n=number: action()["state"] == s
-                             and prompts(checklist)[0] == p
-                             and count(db_path, "events", "kind = 'containment'") == n, f"state {state}")
+            await wait_until(
+                pilot,
+                lambda s=state, p=shown, n=number: (
+                    action()["state"] == s
+                    and prompts(checklist)[0] == p
+                    and count(db_path, "events", "kind = 'containment'") == n
+                ),
+                f"state {state}",
+            )
             row = action()
             if state != "pending":
                 assert (row["changed_by"], row["changed_at"]) == ("tester", NOW_ISO)
@@ -628,9 +714,13 @@ async def test_containment_checklist(store, db_path, clock, incident) -> None:
         assert checklist.highlighted == 0 and app.focused is checklist
 
         await pilot.press("down", "space")
-        await wait_until(pilot, lambda: prompts(checklist)[1].startswith("[~] Feature flag disable"),
-                         "the second action in progress")
-        assert one(db_path, "SELECT state FROM containment WHERE action = 'Feature flag disable'")["state"] == "in_progress"
+        await wait_until(
+            pilot, lambda: prompts(checklist)[1].startswith("[~] Feature flag disable"), "the second action in progress"
+        )
+        assert (
+            one(db_path, "SELECT state FROM containment WHERE action = 'Feature flag disable'")["state"]
+            == "in_progress"
+        )
 
         await pilot.press("plus")
         assert isinstance(app.screen, AddContainmentScreen)
@@ -641,7 +731,11 @@ async def test_containment_checklist(store, db_path, clock, incident) -> None:
         await wait_until(pilot, lambda: len(checklist.options) == 7, "the custom action")
         custom = one(db_path, "SELECT * FROM containment WHERE custom = 1")
         assert (custom["action"], custom["when_to_use"], custom["position"], custom["state"]) == (
-            "Drain eu-west-1", "Region degraded", 7, "pending")
+            "Drain eu-west-1",
+            "Region degraded",
+            7,
+            "pending",
+        )
         assert count(db_path, "events", "text = 'Containment action added: Drain eu-west-1'") == 1
         assert prompts(checklist)[6] == "[ ] Drain eu-west-1  Region degraded"
 
@@ -687,8 +781,11 @@ async def test_status_change_stamps_milestones(store, db_path, clock, incident) 
         # Identified during triage: containment ("stop the bleeding") comes before the fix.
         assert (row["status"], row["identified_at"], row["phase"]) == ("Identified", NOW_ISO, "Containment")
         texts = [e["text"] for e in query(db_path, "SELECT text FROM events ORDER BY id")]
-        assert texts[-3:] == ["Status Investigating → Identified", "Root cause identified",
-                              "Phase Detection & Triage → Containment"]
+        assert texts[-3:] == [
+            "Status Investigating → Identified",
+            "Root cause identified",
+            "Phase Detection & Triage → Containment",
+        ]
         assert header(app, "phase").startswith("Containment")
 
         clock.advance(minutes=10)
@@ -714,8 +811,14 @@ async def test_roles_assignment_and_acknowledged_milestone(store, db_path, clock
             await type_text(pilot, name)
             await pilot.press("tab")
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: one(db_path, "SELECT tech_lead FROM incidents")["tech_lead"] == "kim"
-                         and header(app, "response").endswith("met"), "the roles")
+        await wait_until(
+            pilot,
+            lambda: (
+                one(db_path, "SELECT tech_lead FROM incidents")["tech_lead"] == "kim"
+                and header(app, "response").endswith("met")
+            ),
+            "the roles",
+        )
         row = one(db_path, "SELECT * FROM incidents")
         assert (row["commander"], row["scribe"], row["comms_lead"], row["tech_lead"]) == ("dana", "lee", "sam", "kim")
         assert row["acknowledged_at"] == NOW_ISO
@@ -729,8 +832,9 @@ async def test_roles_assignment_and_acknowledged_milestone(store, db_path, clock
         assert app.screen.query_one("#commander", Input).value == "dana"
         await type_text(pilot, "ravi")
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: one(db_path, "SELECT commander FROM incidents")["commander"] == "ravi",
-                         "the new commander")
+        await wait_until(
+            pilot, lambda: one(db_path, "SELECT commander FROM incidents")["commander"] == "ravi", "the new commander"
+        )
         assert one(db_path, "SELECT acknowledged_at FROM incidents")["acknowledged_at"] == NOW_ISO
         assert count(db_path, "events", "text = 'Incident commander: ravi (was dana)'") == 1
         await wait_until(pilot, lambda: "Incident commander: ravi (was dana)" in last_line(app), "the role line")
@@ -748,11 +852,17 @@ async def test_status_update_is_recorded_exactly_and_copied(store, db_path, cloc
         await pilot.press("u")
         screen = app.screen
         assert isinstance(screen, StatusUpdateScreen)
-        fields = {name: screen.query_one(f"#{name}", Input).value
-                  for name in ("status", "impact", "current_action", "eta", "next_update")}
-        assert fields == {"status": "Investigating",
-                          "impact": "All users paying by card — 30% of POST /checkout fail",
-                          "current_action": "Investigating", "eta": "Unknown", "next_update": "03:44 UTC"}
+        fields = {
+            name: screen.query_one(f"#{name}", Input).value
+            for name in ("status", "impact", "current_action", "eta", "next_update")
+        }
+        assert fields == {
+            "status": "Investigating",
+            "impact": "All users paying by card — 30% of POST /checkout fail",
+            "current_action": "Investigating",
+            "eta": "Unknown",
+            "next_update": "03:44 UTC",
+        }
         preview = screen.query_one("#preview", TextArea)
         assert preview.text == status_update_markdown(screen.current_draft())
         assert preview.text.startswith(f"## Status Update: {TITLE}\n**Status:** Investigating\n")
@@ -762,18 +872,27 @@ async def test_status_update_is_recorded_exactly_and_copied(store, db_path, cloc
         await wait_until(pilot, lambda: "**ETA:** 30 minutes" in preview.text, "the preview redrafted")
         text = preview.text
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: count(db_path, "status_updates") == 1
-                         and header(app, "next-update") == "next update in 29m 30s", "the status update")  # to 03:44, as promised
+        await wait_until(
+            pilot,
+            lambda: count(db_path, "status_updates") == 1 and header(app, "next-update") == "next update in 29m 30s",
+            "the status update",
+        )  # to 03:44, as promised
         row = one(db_path, "SELECT * FROM status_updates")
         assert row["text"] == text
         assert (row["status"], row["impact"], row["eta"], row["format"], row["author"], row["sent_at"]) == (
-            "Investigating", "All users paying by card — 30% of POST /checkout fail", "30 minutes", "markdown",
-            "tester", NOW_ISO)
+            "Investigating",
+            "All users paying by card — 30% of POST /checkout fail",
+            "30 minutes",
+            "markdown",
+            "tester",
+            NOW_ISO,
+        )
         logged = one(db_path, "SELECT * FROM events WHERE kind = 'status_update'")
         assert logged["text"] == f"Status update sent:\n{text}" and logged["author"] == "tester"
         await wait_until(pilot, lambda: app.clipboard == text, "OSC 52")  # what copy_to_clipboard sent
-        await wait_until(pilot, lambda: any("Sent to your terminal's clipboard (OSC 52)" in t for t in toasts(app)),
-                         "where it went")
+        await wait_until(
+            pilot, lambda: any("Sent to your terminal's clipboard (OSC 52)" in t for t in toasts(app)), "where it went"
+        )
         assert "Status update sent: ⏎ ## Status Update: Checkout API" in last_line(app)
 
 
@@ -805,8 +924,10 @@ async def test_incidents_list_switches_the_war_room(store, db_path, clock, incid
         assert isinstance(screen, IncidentsScreen)
         table = screen.query_one("#incident-table", DataTable)
         listed = [[cell.plain.strip() for cell in table.get_row_at(row)] for row in range(table.row_count)]
-        assert [row[:4] for row in listed] == [[other.ref, "Search index lagging", "SEV-3", "Investigating"],
-                                              [incident.ref, TITLE, "SEV-2", "Investigating"]]
+        assert [row[:4] for row in listed] == [
+            [other.ref, "Search index lagging", "SEV-3", "Investigating"],
+            [incident.ref, TITLE, "SEV-2", "Investigating"],
+        ]
         await pilot.press("down", "enter")
         await wait_until(pilot, lambda: header(app, "ref") == incident.ref, "the switch")
         assert isinstance(app.screen, WarRoomScreen)
@@ -819,13 +940,15 @@ async def test_incidents_list_switches_the_war_room(store, db_path, clock, incid
         await paste_text(pilot, "Back on checkout")
         await pilot.press("enter")
         await wait_until(pilot, lambda: count(db_path, "events", "text = 'Back on checkout'") == 1, "the entry")
-        assert one(db_path, "SELECT incident_id FROM events WHERE text = 'Back on checkout'")["incident_id"] == incident.id
+        assert (
+            one(db_path, "SELECT incident_id FROM events WHERE text = 'Back on checkout'")["incident_id"] == incident.id
+        )
 
 
 # -- help and the command palette -----------------------------------------------------------------
 
 
-def rendered(renderable) -> str:  # noqa: ANN001
+def rendered(renderable) -> str:
     output = Console(width=120, file=io.StringIO(), record=True, color_system=None)
     output.print(renderable)
     return output.export_text()
@@ -842,8 +965,17 @@ async def test_help_lists_every_key(store, db_path, clock, incident) -> None:
         rows = [line.strip() for line in text.splitlines()]
         for key in "nthxsarupi":
             assert any(re.match(rf"{key}\s{{2,}}\S", row) for row in rows), f"key {key} not in the help"
-        for key in ("tab / shift+tab", "space", "+ (containment)", "[ and ]", "enter (timeline)", "ctrl+p", "f1",
-                    "ctrl+q", "esc"):
+        for key in (
+            "tab / shift+tab",
+            "space",
+            "+ (containment)",
+            "[ and ]",
+            "enter (timeline)",
+            "ctrl+p",
+            "f1",
+            "ctrl+q",
+            "esc",
+        ):
             assert any(row.startswith(key) for row in rows), f"{key!r} not in the help"
         assert "/action /decision /alert /evidence" in text and "@-5m" in text
         await pilot.press("escape")
@@ -879,8 +1011,9 @@ async def test_ctrl_q_quits_even_from_the_entry_line(store, db_path, clock, inci
         await pilot.press("t")
         await paste_text(pilot, "Handing over to the day shift")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: count(db_path, "events", "text = 'Handing over to the day shift'") == 1,
-                         "the entry")
+        await wait_until(
+            pilot, lambda: count(db_path, "events", "text = 'Handing over to the day shift'") == 1, "the entry"
+        )
         await type_text(pilot, "unsent")
         await pilot.press("ctrl+q")
         await pilot.pause()
@@ -1014,7 +1147,7 @@ async def test_resizing_the_war_room_and_every_modal(store, db_path, clock, inci
             timeline(app).focus()
             await pilot.press(*keys)
             assert isinstance(app.screen, modal), (keys, app.size)
-            for size in SIZES[start + 1:] + SIZES[:start]:
+            for size in SIZES[start + 1 :] + SIZES[:start]:
                 await pilot.resize_terminal(*size)
                 assert app.is_running and isinstance(app.screen, modal) and app.size == size
             await pilot.press("escape")
@@ -1036,12 +1169,12 @@ async def test_resizing_the_war_room_and_every_modal(store, db_path, clock, inci
 # -- failed writes --------------------------------------------------------------------------------
 
 
-def fail_once(monkeypatch, name: str, *, after_original: bool = False) -> list[int]:  # noqa: ANN001
+def fail_once(monkeypatch, name: str, *, after_original: bool = False) -> list[int]:
     """Make `Store.<name>` raise WriteFailed('disk full') on its next call (optionally after doing its work)."""
     original = getattr(Store, name)
     calls: list[int] = []
 
-    def failing(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def failing(self, *args, **kwargs):
         calls.append(1)
         if len(calls) == 1:
             if after_original:
@@ -1092,5 +1225,7 @@ async def test_a_write_failing_half_way_leaves_nothing_behind(store, db_path, cl
 
         await pilot.press("space")
         await wait_until(pilot, lambda: prompts(checklist)[0].startswith("[~] Rollback deployment"), "the retry")
-        assert one(db_path, "SELECT state FROM containment WHERE action = 'Rollback deployment'")["state"] == "in_progress"
+        assert (
+            one(db_path, "SELECT state FROM containment WHERE action = 'Rollback deployment'")["state"] == "in_progress"
+        )
         assert count(db_path, "events", "kind = 'containment'") == 1

@@ -11,12 +11,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from tui_support import Clock, console, count, header, last_line, one, run, timeline
 
 from ir_console.model import Incident, Severity, Triage
 from ir_console.model.clock import utc_now
 from ir_console.store import Store
 from ir_console.tui.screens.event import EventScreen
-from tui_support import Clock, console, count, header, last_line, one, run, timeline
 
 SHOWN_WITHIN = 1.0  # seconds, after the other writer has committed
 REPO = Path(__file__).resolve().parent.parent
@@ -32,12 +32,16 @@ def clock() -> Clock:
 @pytest.fixture
 def incident(store: Store, clock: Clock) -> Incident:
     store.clock = clock
-    return store.create_incident("Checkout API returning 500s", Severity.SEV2,
-                                 triage=Triage(affected="All users paying by card"),
-                                 detected_at=clock.now - timedelta(minutes=20), now=clock.now - timedelta(minutes=18))
+    return store.create_incident(
+        "Checkout API returning 500s",
+        Severity.SEV2,
+        triage=Triage(affected="All users paying by card"),
+        detected_at=clock.now - timedelta(minutes=20),
+        now=clock.now - timedelta(minutes=18),
+    )
 
 
-async def shown_within(pilot, condition, what: str, seconds: float = SHOWN_WITHIN) -> float:  # noqa: ANN001
+async def shown_within(pilot, condition, what: str, seconds: float = SHOWN_WITHIN) -> float:
     """Let the console run, pressing nothing, until `condition()` holds; fail after `seconds`."""
     start = time.monotonic()
     while not condition():
@@ -56,8 +60,18 @@ async def test_an_entry_logged_from_another_shell_appears_without_a_keypress(sto
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
         # A real `ir-console log` in its own process; the console's event loop keeps running meanwhile.
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "ir_console", "--db", str(db_path), "log", "from another shell",
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=REPO, env=env)
+            sys.executable,
+            "-m",
+            "ir_console",
+            "--db",
+            str(db_path),
+            "log",
+            "from another shell",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            cwd=REPO,
+            env=env,
+        )
         out, err = await asyncio.wait_for(process.communicate(), timeout=60)
         assert process.returncode == 0, err.decode()
         row = one(db_path, "SELECT * FROM events WHERE text = 'from another shell'")

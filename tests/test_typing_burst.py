@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from textual import events
 from textual.widgets import Input
-
-from ir_console.tui.screens.forms import NewIncidentScreen
 from tui_support import console, run, settle, wait_until
 
+from ir_console.tui.screens.forms import NewIncidentScreen
 
-def burst(app, keys: str | list[str]) -> None:  # noqa: ANN001
+
+def burst(app, keys: str | list[str]) -> None:
     """Post the keys at once, as a terminal delivers a burst: no waiting between them."""
     named = {"tab": "\t", "enter": "\r", "escape": "\x1b"}
     for key in keys:
@@ -19,7 +19,7 @@ def burst(app, keys: str | list[str]) -> None:  # noqa: ANN001
         app.post_message(events.Key(key, character))
 
 
-async def test_text_typed_after_tab_in_one_burst_lands_in_the_next_field(store, clock) -> None:  # noqa: ANN001
+async def test_text_typed_after_tab_in_one_burst_lands_in_the_next_field(store, clock) -> None:
     app = console(store, clock)
     async with run(app) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, NewIncidentScreen), "the triage form")
@@ -35,9 +35,12 @@ async def test_text_typed_after_tab_in_one_burst_lands_in_the_next_field(store, 
         assert values == {"title": "ab", "detected": "gh", "reporter": "ef"}
 
 
-async def test_a_key_that_moves_on_takes_effect_before_the_next_key_in_the_burst(store, clock, incident, db_path) -> None:  # noqa: ANN001
-    from ir_console.tui.widgets.panes import ContainmentList, EntryLine
+async def test_a_key_that_moves_on_takes_effect_before_the_next_key_in_the_burst(
+    store, clock, incident, db_path
+) -> None:
     from tui_support import war_room
+
+    from ir_console.tui.widgets.panes import ContainmentList, EntryLine
 
     app = console(store, clock)
     async with run(app) as pilot:
@@ -55,9 +58,11 @@ async def test_a_key_that_moves_on_takes_effect_before_the_next_key_in_the_burst
 
 
 async def test_a_back_dated_entry_typed_in_a_burst_is_asked_about_and_logged_on_the_next_enter(
-        store, clock, incident, db_path) -> None:  # noqa: ANN001
-    from ir_console.tui.widgets.panes import EntryLine
+    store, clock, incident, db_path
+) -> None:
     from tui_support import count, war_room
+
+    from ir_console.tui.widgets.panes import EntryLine
 
     app = console(store, clock)
     async with run(app) as pilot:

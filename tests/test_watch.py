@@ -4,14 +4,14 @@ Times are explicit; nothing here waits."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from ir_console.config import SignalsConfig, Threshold
 from ir_console.signals.health import HealthResult, HealthState
 from ir_console.signals.resources import MountUsage, ResourceSample
 from ir_console.signals.watch import RateLimiter, SignalNotice, SignalWatcher, ThresholdWatch
 
-T0 = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 MINUTE = timedelta(seconds=60)
 
 
@@ -25,21 +25,40 @@ def cpu_watch(sustained: timedelta = MINUTE) -> ThresholdWatch:
 
 def feed(watch: ThresholdWatch, values: Iterable[float | None], start: int = 0) -> list[SignalNotice]:
     """One value a second from `start`."""
-    return [notice for second, value in enumerate(values, start)
-            if (notice := watch.observe(value, at(second))) is not None]
+    return [
+        notice for second, value in enumerate(values, start) if (notice := watch.observe(value, at(second))) is not None
+    ]
 
 
-def sample(cpu: float | None = None, memory: float | None = None, swap: float | None = None,
-           mounts: Iterable[tuple[str, float]] = ()) -> ResourceSample:
-    return ResourceSample(cpu_percent=cpu, memory_percent=memory, swap_percent=swap, disk_percent=None,
-                          load_average=None, cpu_count=2,
-                          mounts=tuple(MountUsage(point, "ext4", percent, 0, 0) for point, percent in mounts))
+def sample(
+    cpu: float | None = None,
+    memory: float | None = None,
+    swap: float | None = None,
+    mounts: Iterable[tuple[str, float]] = (),
+) -> ResourceSample:
+    return ResourceSample(
+        cpu_percent=cpu,
+        memory_percent=memory,
+        swap_percent=swap,
+        disk_percent=None,
+        load_average=None,
+        cpu_count=2,
+        mounts=tuple(MountUsage(point, "ext4", percent, 0, 0) for point, percent in mounts),
+    )
 
 
 def health(name: str, state: HealthState, second: float, reason: str = "", since: float | None = None) -> HealthResult:
-    return HealthResult(name=name, kind="http", target=f"GET https://{name}.internal/health", state=state,
-                        status_code=None, latency=None, reason=reason, checked_at=at(second),
-                        since=at(second if since is None else since))
+    return HealthResult(
+        name=name,
+        kind="http",
+        target=f"GET https://{name}.internal/health",
+        state=state,
+        status_code=None,
+        latency=None,
+        reason=reason,
+        checked_at=at(second),
+        since=at(second if since is None else since),
+    )
 
 
 # -- ThresholdWatch ------------------------------------------------------------------------------
@@ -119,7 +138,9 @@ def test_resources_are_watched_with_the_configured_thresholds_and_mounts_as_they
         ("disk:/var", "Disk /var 96% full (critical at 95%)", at(30)),
     ]
     assert [n.text for n in watcher.observe_resources(sample(cpu=95, memory=95, swap=90), at(60))] == [
-        "Memory above 90% for 30s (now 95%)", "Swap above 80% for 30s (now 90%)"]
+        "Memory above 90% for 30s (now 95%)",
+        "Swap above 80% for 30s (now 90%)",
+    ]
 
 
 def test_a_figure_without_a_threshold_is_not_watched() -> None:
@@ -161,8 +182,12 @@ def test_never_more_than_ten_notices_in_any_minute_whatever_flaps() -> None:
     logged: list[tuple[datetime, SignalNotice]] = []
     for second in range(600):
         high = second % 2 == 0
-        flapping = sample(cpu=99 if high else 1, memory=99 if high else 1, swap=99 if high else 1,
-                          mounts=[(point, 99 if high else 1) for point in mounts])
+        flapping = sample(
+            cpu=99 if high else 1,
+            memory=99 if high else 1,
+            swap=99 if high else 1,
+            mounts=[(point, 99 if high else 1) for point in mounts],
+        )
         logged += [(at(second), notice) for notice in watcher.observe_resources(flapping, at(second))]
 
     times = [when for when, _ in logged]
@@ -178,10 +203,13 @@ def test_never_more_than_ten_notices_in_any_minute_whatever_flaps() -> None:
 
 def test_first_seen_down_fires_first_seen_up_does_not() -> None:
     watcher = SignalWatcher(SignalsConfig())
-    noticed = watcher.observe_health([
-        health("api", HealthState.DOWN, 0, "HTTP 500 (expected 200)"),
-        health("db", HealthState.UP, 0, "connected in 3 ms"),
-    ], at(0))
+    noticed = watcher.observe_health(
+        [
+            health("api", HealthState.DOWN, 0, "HTTP 500 (expected 200)"),
+            health("db", HealthState.UP, 0, "connected in 3 ms"),
+        ],
+        at(0),
+    )
     assert noticed == [SignalNotice("health:api", "api down: HTTP 500 (expected 200)", at(0))]
 
 
@@ -190,13 +218,15 @@ def test_health_changes_of_state_are_logged_when_they_happened() -> None:
     assert watcher.observe_health([health("api", HealthState.UP, 0)], at(0)) == []
     assert watcher.observe_health([health("api", HealthState.UP, 5)], at(5)) == []
     assert watcher.observe_health([health("api", HealthState.DEGRADED, 10, "1.8 s\nslow")], at(10)) == [
-        SignalNotice("health:api", "api degraded: 1.8 s slow", at(10))]
+        SignalNotice("health:api", "api degraded: 1.8 s slow", at(10))
+    ]
     assert watcher.observe_health([health("api", HealthState.DOWN, 70, "connection refused")], at(70)) == [
-        SignalNotice("health:api", "api down: connection refused", at(70))]
-    assert watcher.observe_health([health("api", HealthState.DOWN, 100, "connection refused", since=70)],
-                                  at(100)) == []
+        SignalNotice("health:api", "api down: connection refused", at(70))
+    ]
+    assert watcher.observe_health([health("api", HealthState.DOWN, 100, "connection refused", since=70)], at(100)) == []
     assert watcher.observe_health([health("api", HealthState.UP, 260)], at(260)) == [
-        SignalNotice("health:api", "api up again after 4m 10s down", at(260))]
+        SignalNotice("health:api", "api up again after 4m 10s down", at(260))
+    ]
 
 
 def test_health_flapping_every_second_is_rate_limited_with_a_suppressed_count() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -17,29 +17,32 @@ from ir_console.model.when import (
 from ir_console.render.times import clock_time, day_note, when_with_day
 from ir_console.tui.entry_syntax import parse_entry
 
-UTC = timezone.utc
+UTC = UTC
 BERLIN = timezone(timedelta(hours=1))  # a fixed +01:00 "local" zone, so local and UTC differ
 NOW = datetime(2026, 11, 30, 0, 5, tzinfo=UTC)  # 01:05 in BERLIN
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("now", NOW),
-    ("NOW", NOW),
-    ("-5m", NOW - timedelta(minutes=5)),
-    ("-2h", NOW - timedelta(hours=2)),
-    ("-1d", NOW - timedelta(days=1)),
-    ("-90s", NOW - timedelta(seconds=90)),
-    ("00:02Z", datetime(2026, 11, 30, 0, 2, tzinfo=UTC)),
-    ("01:02", datetime(2026, 11, 30, 0, 2, tzinfo=UTC)),                # local, BERLIN
-    ("01:02:09", datetime(2026, 11, 30, 0, 2, 9, tzinfo=UTC)),
-    ("2026-11-29T23:58Z", datetime(2026, 11, 29, 23, 58, tzinfo=UTC)),
-    ("2026-11-29T23:58:30+00:00", datetime(2026, 11, 29, 23, 58, 30, tzinfo=UTC)),
-    ("2026-11-29T23:58", datetime(2026, 11, 29, 22, 58, tzinfo=UTC)),   # no zone: local
-    ("2026-11-29 23:58", datetime(2026, 11, 29, 22, 58, tzinfo=UTC)),
-    ("2026-11-29 23:58Z", datetime(2026, 11, 29, 23, 58, tzinfo=UTC)),
-    ("2026-11-29", datetime(2026, 11, 28, 23, 0, tzinfo=UTC)),          # a bare date: local midnight
-    ("  -5m  ", NOW - timedelta(minutes=5)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("now", NOW),
+        ("NOW", NOW),
+        ("-5m", NOW - timedelta(minutes=5)),
+        ("-2h", NOW - timedelta(hours=2)),
+        ("-1d", NOW - timedelta(days=1)),
+        ("-90s", NOW - timedelta(seconds=90)),
+        ("00:02Z", datetime(2026, 11, 30, 0, 2, tzinfo=UTC)),
+        ("01:02", datetime(2026, 11, 30, 0, 2, tzinfo=UTC)),  # local, BERLIN
+        ("01:02:09", datetime(2026, 11, 30, 0, 2, 9, tzinfo=UTC)),
+        ("2026-11-29T23:58Z", datetime(2026, 11, 29, 23, 58, tzinfo=UTC)),
+        ("2026-11-29T23:58:30+00:00", datetime(2026, 11, 29, 23, 58, 30, tzinfo=UTC)),
+        ("2026-11-29T23:58", datetime(2026, 11, 29, 22, 58, tzinfo=UTC)),  # no zone: local
+        ("2026-11-29 23:58", datetime(2026, 11, 29, 22, 58, tzinfo=UTC)),
+        ("2026-11-29 23:58Z", datetime(2026, 11, 29, 23, 58, tzinfo=UTC)),
+        ("2026-11-29", datetime(2026, 11, 28, 23, 0, tzinfo=UTC)),  # a bare date: local midnight
+        ("  -5m  ", NOW - timedelta(minutes=5)),
+    ],
+)
 def test_every_form(text: str, expected: datetime) -> None:
     assert parse_when(text, NOW, BERLIN) == expected
 
@@ -54,10 +57,19 @@ def test_a_time_of_day_after_now_is_the_previous_day() -> None:
     assert parse_when("00:05Z", NOW, BERLIN) == NOW
 
 
-@pytest.mark.parametrize("text", [
-    "9999-12-31", "9999-12-31T23:59Z", "0001-01-01", "0001-01-01T00:00Z", "-9999999999m", "-999999999d",
-    "1969-12-31T23:59Z", "2100-01-01T00:00Z",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "9999-12-31",
+        "9999-12-31T23:59Z",
+        "0001-01-01",
+        "0001-01-01T00:00Z",
+        "-9999999999m",
+        "-999999999d",
+        "1969-12-31T23:59Z",
+        "2100-01-01T00:00Z",
+    ],
+)
 def test_out_of_range_is_refused_in_one_line(text: str) -> None:
     with pytest.raises(ValueError) as refused:
         parse_when(text, NOW, BERLIN)
@@ -73,15 +85,18 @@ def test_the_range_is_named_when_a_date_is_out_of_it() -> None:
         parse_when("0001-01-01", NOW)
 
 
-@pytest.mark.parametrize("text, reason", [
-    ("", "no time given"),
-    ("yesterday", "cannot read the time 'yesterday'"),
-    ("25:00", "no such time of day"),
-    ("12:60", "no such time of day"),
-    ("-5w", "cannot read the time"),
-    ("2026-13-45", "cannot read the time"),
-    ("[/]", "cannot read the time '[/]'"),
-])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("", "no time given"),
+        ("yesterday", "cannot read the time 'yesterday'"),
+        ("25:00", "no such time of day"),
+        ("12:60", "no such time of day"),
+        ("-5w", "cannot read the time"),
+        ("2026-13-45", "cannot read the time"),
+        ("[/]", "cannot read the time '[/]'"),
+    ],
+)
 def test_what_cannot_be_read_is_refused_in_one_line(text: str, reason: str) -> None:
     with pytest.raises(ValueError) as refused:
         parse_when(text, NOW, BERLIN)
@@ -125,17 +140,20 @@ def test_times_shown_back_carry_their_date() -> None:
 # -- the entry line ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("line, occurred, text", [
-    ("@23:58 First 500s", datetime(2026, 11, 29, 23, 58, tzinfo=UTC), "First 500s"),
-    ("@2026-11-29T23:58Z Pager fired", datetime(2026, 11, 29, 23, 58, tzinfo=UTC), "Pager fired"),
-    ("@2026-11-29 23:58 Pager fired", datetime(2026, 11, 29, 23, 58, tzinfo=UTC), "Pager fired"),
-    ("@2026-11-29 23:58:30Z Pager fired", datetime(2026, 11, 29, 23, 58, 30, tzinfo=UTC), "Pager fired"),
-    ("@2026-11-29 Deploy day", datetime(2026, 11, 29, tzinfo=UTC), "Deploy day"),  # no time word: midnight
-    ("@2026-11-29 2 pods down", datetime(2026, 11, 29, tzinfo=UTC), "2 pods down"),
-    ("@now Now", NOW, "Now"),
-    ("@-1d A day ago", NOW - timedelta(days=1), "A day ago"),
-    ("/action ! @-90s Rolled back", NOW - timedelta(seconds=90), "Rolled back"),
-])
+@pytest.mark.parametrize(
+    "line, occurred, text",
+    [
+        ("@23:58 First 500s", datetime(2026, 11, 29, 23, 58, tzinfo=UTC), "First 500s"),
+        ("@2026-11-29T23:58Z Pager fired", datetime(2026, 11, 29, 23, 58, tzinfo=UTC), "Pager fired"),
+        ("@2026-11-29 23:58 Pager fired", datetime(2026, 11, 29, 23, 58, tzinfo=UTC), "Pager fired"),
+        ("@2026-11-29 23:58:30Z Pager fired", datetime(2026, 11, 29, 23, 58, 30, tzinfo=UTC), "Pager fired"),
+        ("@2026-11-29 Deploy day", datetime(2026, 11, 29, tzinfo=UTC), "Deploy day"),  # no time word: midnight
+        ("@2026-11-29 2 pods down", datetime(2026, 11, 29, tzinfo=UTC), "2 pods down"),
+        ("@now Now", NOW, "Now"),
+        ("@-1d A day ago", NOW - timedelta(days=1), "A day ago"),
+        ("/action ! @-90s Rolled back", NOW - timedelta(seconds=90), "Rolled back"),
+    ],
+)
 def test_the_entry_line_reads_the_one_syntax(line: str, occurred: datetime, text: str) -> None:
     entry = parse_entry(line, NOW, UTC)
     assert (entry.occurred_at, entry.text) == (occurred, text)

@@ -10,7 +10,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from contextlib import closing
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from textual import events
@@ -26,7 +26,7 @@ from ir_console.tui.screens.war_room import WarRoomScreen
 from ir_console.tui.widgets.panes import MarkedList
 from ir_console.tui.widgets.timeline import TimelineView
 
-NOW = datetime(2026, 11, 27, 3, 14, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 3, 14, 30, tzinfo=UTC)
 NOW_ISO = "2026-11-27T03:14:30.000Z"
 WAIT_SECONDS = 5.0
 
@@ -53,10 +53,17 @@ def declare_checkout_incident(store: Store, clock: Clock) -> Incident:
     later writes take their time from `clock`."""
     store.clock = clock
     return store.create_incident(
-        CHECKOUT_TITLE, Severity.SEV2,
-        triage=Triage(reporter="PagerDuty", happening="30% of POST /checkout fail",
-                      affected="All users paying by card", changed="Deploy v2.41.0"),
-        detected_at=NOW - timedelta(minutes=20), author="pager", now=NOW - timedelta(minutes=18),
+        CHECKOUT_TITLE,
+        Severity.SEV2,
+        triage=Triage(
+            reporter="PagerDuty",
+            happening="30% of POST /checkout fail",
+            affected="All users paying by card",
+            changed="Deploy v2.41.0",
+        ),
+        detected_at=NOW - timedelta(minutes=20),
+        author="pager",
+        now=NOW - timedelta(minutes=18),
     )
 
 
@@ -87,8 +94,7 @@ def count(path: Path, table: str, where: str = "1", *params: object) -> int:
     return query(path, f"SELECT count(*) AS n FROM {table} WHERE {where}", *params)[0]["n"]
 
 
-async def wait_until(pilot: Pilot, condition: Callable[[], object], what: str,
-                     timeout: float = WAIT_SECONDS) -> None:
+async def wait_until(pilot: Pilot, condition: Callable[[], object], what: str, timeout: float = WAIT_SECONDS) -> None:
     """Let the app run (writer thread included) until `condition()` holds; fail after `timeout`."""
     deadline = time.monotonic() + timeout
     while True:
@@ -144,19 +150,22 @@ def toasts(app: IrConsoleApp) -> list[str]:
     return [str(toast.render()) for toast in app.screen.query(Toast)]
 
 
-def prompts(options) -> list[str]:  # noqa: ANN001
+def prompts(options) -> list[str]:
     """An OptionList's option prompts as plain text, without the war room lists' `▶ ` mark of the
     highlighted one (`marked` tells which that is)."""
     texts = [str(getattr(option.prompt, "plain", option.prompt)) for option in options.options]
     if isinstance(options, MarkedList):
-        texts = [text[len(MarkedList.MARK):] for text in texts]
+        texts = [text[len(MarkedList.MARK) :] for text in texts]
     return texts
 
 
-def marked(options) -> list[int]:  # noqa: ANN001
+def marked(options) -> list[int]:
     """Which options of a war room list carry the `▶ ` mark."""
-    return [index for index, option in enumerate(options.options)
-            if str(getattr(option.prompt, "plain", option.prompt)).startswith(MarkedList.MARK)]
+    return [
+        index
+        for index, option in enumerate(options.options)
+        if str(getattr(option.prompt, "plain", option.prompt)).startswith(MarkedList.MARK)
+    ]
 
 
 def paste(app: IrConsoleApp, text: str) -> None:

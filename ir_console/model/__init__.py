@@ -9,8 +9,8 @@ from ir_console.model.incident import (
     Status,
     Triage,
 )
-from ir_console.model.record import METRICS, IncidentRecord, Metric
 from ir_console.model.postmortem import PostMortemSection, Section
+from ir_console.model.record import METRICS, IncidentRecord, Metric
 from ir_console.model.severity import SEVERITY_TABLE, Severity, SeverityInfo
 from ir_console.model.timeline import (
     ENTRY_KINDS,

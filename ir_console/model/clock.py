@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
+from datetime import UTC, datetime, timedelta, timezone
 
 
 def utc_now() -> datetime:
-    return truncate_to_ms(datetime.now(timezone.utc))
+    return truncate_to_ms(datetime.now(UTC))
 
 
 def truncate_to_ms(moment: datetime) -> datetime:
@@ -24,10 +23,10 @@ def to_iso(moment: datetime) -> str:
 def as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("timestamp has no time zone")
-    return truncate_to_ms(moment.astimezone(timezone.utc))
+    return truncate_to_ms(moment.astimezone(UTC))
 
 
-def parse_iso(text: str, *, default_tz: timezone = timezone.utc) -> datetime:
+def parse_iso(text: str, *, default_tz: timezone = UTC) -> datetime:
     """Parse ISO 8601 (`Z` or an offset; naive times are taken as `default_tz`)."""
     cleaned = text.strip()
     if not cleaned:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 from ir_console.model.severity import Severity
@@ -122,11 +122,10 @@ MILESTONE_ORDER = (
 def milestone_time(moment: datetime) -> str:
     """`2026-11-29 10:00 UTC` (seconds shown when there are any), for one-line reasons."""
     seconds = f":{moment:%S}" if moment.second else ""
-    return f"{moment.astimezone(timezone.utc):%Y-%m-%d %H:%M}{seconds} UTC"
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M}{seconds} UTC"
 
 
-def milestone_order_problem(milestones: Mapping[Milestone, datetime],
-                            changed: Iterable[Milestone] = ()) -> str | None:
+def milestone_order_problem(milestones: Mapping[Milestone, datetime], changed: Iterable[Milestone] = ()) -> str | None:
     """Why these milestones are out of order, in one line, or None when they are in order.
 
     The reason speaks of a milestone in `changed` when one is involved: `resolved (…) cannot be
@@ -137,10 +136,14 @@ def milestone_order_problem(milestones: Mapping[Milestone, datetime],
         if first is None or second is None or first <= second:
             continue
         if earlier in changed and later not in changed:
-            return (f"{earlier.label.lower()} ({milestone_time(first)}) cannot be after "
-                    f"{later.label.lower()} ({milestone_time(second)})")
-        return (f"{later.label.lower()} ({milestone_time(second)}) cannot be before "
-                f"{earlier.label.lower()} ({milestone_time(first)})")
+            return (
+                f"{earlier.label.lower()} ({milestone_time(first)}) cannot be after "
+                f"{later.label.lower()} ({milestone_time(second)})"
+            )
+        return (
+            f"{later.label.lower()} ({milestone_time(second)}) cannot be before "
+            f"{earlier.label.lower()} ({milestone_time(first)})"
+        )
     return None
 
 
@@ -211,8 +214,12 @@ class Incident:
         """When the incident began, by the one rule used everywhere: impact started when known,
         else detected, else declared."""
         milestones = self.milestones
-        return (milestones.get(Milestone.IMPACT_STARTED) or milestones.get(Milestone.DETECTED)
-                or milestones.get(Milestone.DECLARED) or self.created_at)
+        return (
+            milestones.get(Milestone.IMPACT_STARTED)
+            or milestones.get(Milestone.DETECTED)
+            or milestones.get(Milestone.DECLARED)
+            or self.created_at
+        )
 
     def duration(self, now: datetime) -> timedelta | None:
         """From when it began to resolved, or to `now` while it is open: header, list,

@@ -16,12 +16,12 @@ overflowing anywhere else.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from ir_console.model.clock import as_utc
 
-EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
-LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 # A back-dated time this far in the past, or before the incident began, is shown with its full
 # date and confirmed before it is stored.
 CONFIRM_OLDER_THAN = timedelta(hours=12)
@@ -35,7 +35,7 @@ UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
 def local_zone(now: datetime, local_tz: tzinfo | None = None) -> tzinfo:
-    return local_tz or now.astimezone().tzinfo or timezone.utc
+    return local_tz or now.astimezone().tzinfo or UTC
 
 
 def parse_when(text: str, now: datetime, local_tz: tzinfo | None = None) -> datetime:
@@ -66,7 +66,7 @@ def _time_of_day(clock: re.Match, now: datetime, local_tz: tzinfo | None, text: 
     hour, minute, second = int(clock.group(1)), int(clock.group(2)), int(clock.group(3) or 0)
     if hour > 23 or minute > 59 or second > 59:
         raise ValueError(f"no such time of day: {text!r}")
-    zone = timezone.utc if clock.group(4) else local_zone(now, local_tz)
+    zone = UTC if clock.group(4) else local_zone(now, local_tz)
     day = now.astimezone(zone).date()
     moment = datetime.combine(day, time(hour, minute, second), tzinfo=zone)
     if moment > now:  # 23:58 typed at 00:05 means yesterday's
@@ -115,13 +115,15 @@ def parse_until(text: str, now: datetime, local_tz: tzinfo | None = None) -> dat
     moment = parse_when(text, now, local_tz)
     if is_date_only(text):
         zone = local_zone(now, local_tz)
-        moment = in_range(datetime.combine(moment.astimezone(zone).date() + timedelta(days=1), time(0),
-                                           tzinfo=zone), text)
+        moment = in_range(
+            datetime.combine(moment.astimezone(zone).date() + timedelta(days=1), time(0), tzinfo=zone), text
+        )
     return moment
 
 
-def not_in_future(moment: datetime, now: datetime, what: str = "the time",
-                  skew: timedelta = timedelta(minutes=1)) -> datetime:
+def not_in_future(
+    moment: datetime, now: datetime, what: str = "the time", skew: timedelta = timedelta(minutes=1)
+) -> datetime:
     """Things that happened cannot happen later than now (a minute's skew allowed)."""
     if moment > now + skew:
         raise ValueError(f"{what} {format_when(moment)} is in the future")
@@ -136,9 +138,9 @@ def needs_confirmation(moment: datetime, now: datetime, began: datetime | None) 
 
 def format_when(moment: datetime, local_tz: tzinfo | None = None) -> str:
     """`2026-11-29 23:58:00 local (23:58:00Z)`, the date of the UTC side added when it differs."""
-    zone = local_tz or moment.astimezone().tzinfo or timezone.utc
+    zone = local_tz or moment.astimezone().tzinfo or UTC
     local = moment.astimezone(zone)
-    utc = moment.astimezone(timezone.utc)
+    utc = moment.astimezone(UTC)
     utc_text = f"{utc:%H:%M:%S}Z" if utc.date() == local.date() else f"{utc:%Y-%m-%d %H:%M:%S}Z"
     if local.utcoffset() == timedelta(0):
         return f"{local:%Y-%m-%d %H:%M:%S} UTC"

@@ -73,9 +73,7 @@ class ContainmentState(str, Enum):
         try:
             return cls(key)
         except ValueError:
-            raise ValueError(
-                f"state must be pending, in_progress, done or not_applicable (got {value!r})"
-            ) from None
+            raise ValueError(f"state must be pending, in_progress, done or not_applicable (got {value!r})") from None
 
 
 NEXT_STATE = {

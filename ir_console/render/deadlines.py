@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from ir_console.model import Incident, Milestone, Phase, Role, Severity
 from ir_console.model.clock import format_duration
@@ -52,8 +52,9 @@ def update_every(severity: Severity, cadence: Cadence | None = None) -> timedelt
     return severity.info.update_every
 
 
-def next_update_due(incident: Incident, last_update: datetime | None, cadence: Cadence | None = None,
-                    promised: datetime | None = None) -> datetime:
+def next_update_due(
+    incident: Incident, last_update: datetime | None, cadence: Cadence | None = None, promised: datetime | None = None
+) -> datetime:
     """When the last update sent said the next one would come (`promised`), else one interval
     after the last update sent, or after the incident was declared."""
     if promised is not None:
@@ -81,19 +82,26 @@ def promised_next_update(text: str, sent_at: datetime) -> datetime | None:
     day, hour, minute = absolute.group(1), int(absolute.group(2)), int(absolute.group(3))
     if hour > 23 or minute > 59:
         return None
-    sent = sent_at.astimezone(timezone.utc)
+    sent = sent_at.astimezone(UTC)
     try:
         base = date.fromisoformat(day) if day else sent.date()
     except ValueError:
         return None
-    moment = datetime.combine(base, time(hour, minute), tzinfo=timezone.utc)
+    moment = datetime.combine(base, time(hour, minute), tzinfo=UTC)
     if not day and moment <= sent:
         moment += timedelta(days=1)  # `00:10 UTC` written at 23:55 is tomorrow's
     return moment
 
 
-def next_update(incident: Incident, last_update: datetime | None, now: datetime,
-                cadence: Cadence | None = None, *, short: bool = False, promised: datetime | None = None) -> Deadline:
+def next_update(
+    incident: Incident,
+    last_update: datetime | None,
+    now: datetime,
+    cadence: Cadence | None = None,
+    *,
+    short: bool = False,
+    promised: datetime | None = None,
+) -> Deadline:
     if not incident.is_open:
         return Deadline("no updates due", "ok")
     left = next_update_due(incident, last_update, cadence, promised) - now
@@ -132,8 +140,11 @@ def roles_line(incident: Incident, *, short: bool = False) -> Deadline:
     """`IC dana · scribe lee · tech sam` (`short`: the commander alone): who holds the roles; no
     commander yet is said, amber while the incident is open."""
     roles = [Role.COMMANDER] if short else list(Role)
-    named = [f"{ROLE_SHORT_NAMES[role.value]} {one_line(incident.role(role), 16 if short else 24)}"
-             for role in roles if incident.role(role).strip()]
+    named = [
+        f"{ROLE_SHORT_NAMES[role.value]} {one_line(incident.role(role), 16 if short else 24)}"
+        for role in roles
+        if incident.role(role).strip()
+    ]
     if not incident.role(Role.COMMANDER).strip():
         missing = "no IC" if short else "no IC (r assigns)"
         return Deadline(" · ".join([missing, *named]), "due" if incident.is_open else "ok")

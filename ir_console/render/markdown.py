@@ -203,12 +203,14 @@ def draft_impact(record: IncidentRecord) -> str:
     if not triage.affected and span is None:
         return ""
     duration = minutes(span) if span is not None else "unknown (not resolved yet)"
-    return "\n".join([
-        f"- Users affected: {md_inline(triage.affected) or 'not recorded'}",
-        f"- Duration: {duration}",
-        "- Revenue impact: not recorded",
-        "- Data affected: not recorded",
-    ])
+    return "\n".join(
+        [
+            f"- Users affected: {md_inline(triage.affected) or 'not recorded'}",
+            f"- Duration: {duration}",
+            "- Revenue impact: not recorded",
+            "- Data affected: not recorded",
+        ]
+    )
 
 
 def timing_notes(record: IncidentRecord) -> list[tuple[bool, str]]:
@@ -223,9 +225,14 @@ def timing_notes(record: IncidentRecord) -> list[tuple[bool, str]]:
     if acknowledged is not None:
         span = acknowledged - detected
         met = span <= info.response_target
-        notes.append((met, f"- Acknowledged {format_duration(span, precise=True)} after detection: "
-                           f"{'within' if met else 'outside'} the {incident.severity.label} response time "
-                           f"({info.response_time})."))
+        notes.append(
+            (
+                met,
+                f"- Acknowledged {format_duration(span, precise=True)} after detection: "
+                f"{'within' if met else 'outside'} the {incident.severity.label} response time "
+                f"({info.response_time}).",
+            )
+        )
     first = first_containment_done(record)
     if first is not None:
         notes.append(containment_note(first, detected))
@@ -244,11 +251,15 @@ def containment_note(first: ContainmentAction, detected: datetime) -> tuple[bool
     span = first.changed_at - detected
     action = md_inline(first.action)
     if span < timedelta(0):
-        return True, (f"- First containment action done before detection ({action}, {hhmm(first.changed_at)}): "
-                      f"already under way when the incident was detected.")
+        return True, (
+            f"- First containment action done before detection ({action}, {hhmm(first.changed_at)}): "
+            f"already under way when the incident was detected."
+        )
     met = span <= CONTAINMENT_WINDOW
-    return met, (f"- First containment action done {format_duration(span, precise=True)} after detection ({action}): "
-                 f"{'within' if met else 'after'} the 15-minute containment window.")
+    return met, (
+        f"- First containment action done {format_duration(span, precise=True)} after detection ({action}): "
+        f"{'within' if met else 'after'} the 15-minute containment window."
+    )
 
 
 def draft_detection(record: IncidentRecord) -> str:
@@ -260,7 +271,9 @@ def draft_detection(record: IncidentRecord) -> str:
     impact_started = incident.milestones.get(Milestone.IMPACT_STARTED)
     to_detect = record.metric(METRICS[0])
     if impact_started and to_detect is not None:
-        lines.append(f"- Impact started {hhmm(impact_started)}: time to detect {format_duration(to_detect, precise=True)}.")
+        lines.append(
+            f"- Impact started {hhmm(impact_started)}: time to detect {format_duration(to_detect, precise=True)}."
+        )
     if triage.happening.strip():
         lines.append(f"- Symptoms at triage: {md_inline(triage.happening)}")
     if triage.changed.strip():
@@ -286,13 +299,18 @@ def draft_resolution(record: IncidentRecord) -> str:
             detail = f" — {md_inline(action.detail)}" if action.detail.strip() else ""
             owner = f" (owner: {md_inline(action.owner)})" if action.owner.strip() else ""
             lines.append(f"  - {md_inline(action.action)}: {action.state.label}{by}{when}{detail}{owner}")
-    for milestone, metric in ((Milestone.IDENTIFIED, None), (Milestone.MITIGATED, METRICS[2]),
-                              (Milestone.RESOLVED, METRICS[3])):
+    for milestone, metric in (
+        (Milestone.IDENTIFIED, None),
+        (Milestone.MITIGATED, METRICS[2]),
+        (Milestone.RESOLVED, METRICS[3]),
+    ):
         moment = milestones.get(milestone)
         if moment is None:
             continue
         span = record.metric(metric) if metric else None
-        measured = f" ({metric.name.lower()} {format_duration(span, precise=True)})" if metric and span is not None else ""
+        measured = (
+            f" ({metric.name.lower()} {format_duration(span, precise=True)})" if metric and span is not None else ""
+        )
         lines.append(f"- {milestone.description} {hhmm(moment)}{measured}.")
     return "\n".join(lines)
 
@@ -310,8 +328,10 @@ def superseded(event: TimelineEvent) -> bool:
     (the milestone was set again or cleared): its text is a milestone's, its link is missing."""
     if event.kind is not EventKind.MILESTONE or event.milestone is not None:
         return False
-    return any(event.text == m.description or event.text.startswith((m.description + " ", m.description + ":"))
-               for m in Milestone)
+    return any(
+        event.text == m.description or event.text.startswith((m.description + " ", m.description + ":"))
+        for m in Milestone
+    )
 
 
 def timeline_events(record: IncidentRecord) -> list[TimelineEvent]:
@@ -320,8 +340,9 @@ def timeline_events(record: IncidentRecord) -> list[TimelineEvent]:
     shown = []
     for event in record.key_events:
         milestone = milestone_of(event)
-        if superseded(event) or (milestone is not None
-                                 and record.incident.milestones.get(milestone) != event.occurred_at):
+        if superseded(event) or (
+            milestone is not None and record.incident.milestones.get(milestone) != event.occurred_at
+        ):
             continue
         shown.append(event)
     return shown
@@ -337,8 +358,7 @@ def timeline_table(record: IncidentRecord) -> list[str]:
 def action_items_table(record: IncidentRecord) -> list[str]:
     if not record.action_items:
         return [NOT_WRITTEN + " No action items were recorded."]
-    rows = [[md_cell(i.action), md_cell(i.owner), md_cell(i.due_date), i.priority.value]
-            for i in record.action_items]
+    rows = [[md_cell(i.action), md_cell(i.owner), md_cell(i.due_date), i.priority.value] for i in record.action_items]
     return table(["Action", "Owner", "Due Date", "Priority"], rows, ["--------", "-------", "----------", ":--------:"])
 
 
@@ -347,8 +367,15 @@ def metrics_table(record: IncidentRecord) -> list[str]:
     for metric in METRICS:
         span = record.metric(metric)
         start, end = (record.incident.milestones.get(m) for m in (metric.start, metric.end))
-        rows.append([metric.name, format_duration(span, precise=True) if span is not None else "—", metric.definition,
-                     to_iso(start) if start else "—", to_iso(end) if end else "—"])
+        rows.append(
+            [
+                metric.name,
+                format_duration(span, precise=True) if span is not None else "—",
+                metric.definition,
+                to_iso(start) if start else "—",
+                to_iso(end) if end else "—",
+            ]
+        )
     return table(["Metric", "Value", "Definition", "From", "To"], rows)
 
 
@@ -391,11 +418,20 @@ def hypothesis_log(record: IncidentRecord) -> list[str]:
 
 def containment_table(record: IncidentRecord) -> list[str]:
     """The actions taken (or ruled out); the ones still pending were not."""
-    rows = [[md_cell(a.action), a.state.label, md_cell(a.detail), md_cell(a.owner),
-             hhmm(a.changed_at) if a.changed_at else "—"]
-            for a in record.containment if a.state is not ContainmentState.PENDING]
-    return (table(["Action", "State", "Detail", "Owner", "When"], rows) if rows
-            else ["No containment actions were taken."])
+    rows = [
+        [
+            md_cell(a.action),
+            a.state.label,
+            md_cell(a.detail),
+            md_cell(a.owner),
+            hhmm(a.changed_at) if a.changed_at else "—",
+        ]
+        for a in record.containment
+        if a.state is not ContainmentState.PENDING
+    ]
+    return (
+        table(["Action", "State", "Detail", "Owner", "When"], rows) if rows else ["No containment actions were taken."]
+    )
 
 
 def status_updates_table(record: IncidentRecord) -> list[str]:

@@ -53,13 +53,13 @@ def clock_time(moment: datetime) -> str:
 # -- health ---------------------------------------------------------------------------------------
 
 
-def health_line(result, now: datetime) -> str:  # noqa: ANN001 - a signals.health.HealthResult
+def health_line(result, now: datetime) -> str:
     """`checkout-api  DOWN  since 02:55:20Z (19m 10s)`."""
     held = format_duration(max(now - result.since, timedelta(0)))
     return f"{one_line(result.name)}  {result.state.value.upper()}  since {clock_time(result.since)} ({held})"
 
 
-def health_detail(result) -> str:  # noqa: ANN001
+def health_detail(result) -> str:
     """`HTTP 500 (expected 200) · 184 ms · GET https://checkout.internal/health`."""
     parts = [one_line(result.reason)]
     if result.latency is not None:
@@ -72,8 +72,10 @@ def health_evidence(results: Iterable, now: datetime) -> str:
     lines = [f"Health checks at {to_iso(now)}:"]
     for result in results:
         latency = f", {result.latency * 1000:.0f} ms" if result.latency is not None else ""
-        lines.append(f"- {one_line(result.name)} ({one_line(result.target)}): {result.state.value}, "
-                     f"{one_line(result.reason)}{latency}, since {to_iso(result.since)}")
+        lines.append(
+            f"- {one_line(result.name)} ({one_line(result.target)}): {result.state.value}, "
+            f"{one_line(result.reason)}{latency}, since {to_iso(result.since)}"
+        )
     if len(lines) == 1:
         lines.append("- no checks configured")
     return "\n".join(lines)
@@ -82,8 +84,9 @@ def health_evidence(results: Iterable, now: datetime) -> str:
 # -- changes --------------------------------------------------------------------------------------
 
 
-def commit_line(commit) -> str:  # noqa: ANN001 - a signals.changes.Commit
-    return f"{clock_time(commit.committed_at)} {commit.sha[:SHORT_SHA]} {one_line(commit.subject)} — {one_line(commit.author)}"
+def commit_line(commit) -> str:
+    subject, author = one_line(commit.subject), one_line(commit.author)
+    return f"{clock_time(commit.committed_at)} {commit.sha[:SHORT_SHA]} {subject} — {author}"
 
 
 def changes_evidence(repos: Iterable, now: datetime) -> str:
@@ -104,7 +107,7 @@ def changes_evidence(repos: Iterable, now: datetime) -> str:
 # -- logs -----------------------------------------------------------------------------------------
 
 
-def log_line(line) -> str:  # noqa: ANN001 - a signals.logs.LogLine
+def log_line(line) -> str:
     return f"{clock_time(line.seen_at)} {one_line(line.text)}"
 
 
@@ -114,7 +117,11 @@ def logs_evidence(tails: Iterable[tuple], now: datetime, *, last: int = 20) -> s
     for source, lines, problem in tails:
         heading = f"{one_line(source.label)} ({display_text(str(source.path))}, /{one_line(source.pattern)}/)"
         shown = list(lines)[-last:]
-        state = f": {one_line(problem)}" if problem else f": last {len(shown)} matching line{'' if len(shown) == 1 else 's'}"
+        state = (
+            f": {one_line(problem)}"
+            if problem
+            else f": last {len(shown)} matching line{'' if len(shown) == 1 else 's'}"
+        )
         out.append(f"- {heading}{state}")
         out.extend(f"  {log_line(line)}" for line in shown)
     if len(out) == 1:
@@ -129,29 +136,44 @@ def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1f}%"
 
 
-def system_evidence(sample, now: datetime) -> str:  # noqa: ANN001 - a signals.resources.ResourceSample
+def system_evidence(sample, now: datetime) -> str:
     """What `top`, `free` and `df` would have said, in a few lines."""
     cores = ", ".join(f"{value:.0f}%" for value in sample.per_cpu)
-    memory = (f" ({human_bytes(sample.memory_used)} of {human_bytes(sample.memory_total)})"
-              if sample.memory_total else "")
+    memory = (
+        f" ({human_bytes(sample.memory_used)} of {human_bytes(sample.memory_total)})" if sample.memory_total else ""
+    )
     load = sample.load_average
     lines = [
         f"System at {to_iso(now)}:",
-        f"- CPU {_percent(sample.cpu_percent)}" + (f" (per core: {cores})" if cores else "")
+        f"- CPU {_percent(sample.cpu_percent)}"
+        + (f" (per core: {cores})" if cores else "")
         + (f", load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {sample.cpu_count} cores" if load else ""),
         f"- memory {_percent(sample.memory_percent)}{memory}, swap {_percent(sample.swap_percent)}",
         f"- disk I/O read {human_rate(sample.disk_read_rate)}, write {human_rate(sample.disk_write_rate)}; "
         f"network in {human_rate(sample.net_recv_rate)}, out {human_rate(sample.net_sent_rate)}",
     ]
     if sample.mounts:
-        lines.append("- disks: " + ", ".join(
-            f"{one_line(mount.mountpoint)} {mount.percent:.0f}% ({human_bytes(mount.used)} of "
-            f"{human_bytes(mount.total)})" for mount in sample.mounts))
+        lines.append(
+            "- disks: "
+            + ", ".join(
+                f"{one_line(mount.mountpoint)} {mount.percent:.0f}% ({human_bytes(mount.used)} of "
+                f"{human_bytes(mount.total)})"
+                for mount in sample.mounts
+            )
+        )
     if sample.top_cpu:
-        lines.append("- top CPU: " + ", ".join(
-            f"{one_line(process.name)} ({process.pid}) {process.cpu_percent:.1f}%" for process in sample.top_cpu))
+        lines.append(
+            "- top CPU: "
+            + ", ".join(
+                f"{one_line(process.name)} ({process.pid}) {process.cpu_percent:.1f}%" for process in sample.top_cpu
+            )
+        )
     if sample.top_memory:
-        lines.append("- top memory: " + ", ".join(
-            f"{one_line(process.name)} ({process.pid}) {process.memory_percent:.1f}% {human_bytes(process.rss)}"
-            for process in sample.top_memory))
+        lines.append(
+            "- top memory: "
+            + ", ".join(
+                f"{one_line(process.name)} ({process.pid}) {process.memory_percent:.1f}% {human_bytes(process.rss)}"
+                for process in sample.top_memory
+            )
+        )
     return "\n".join(lines)

@@ -66,13 +66,14 @@ class ArchiveStats:
         return "all time"
 
 
-def archive_stats(summaries: Iterable[IncidentSummary], *, since: datetime | None = None,
-                  until: datetime | None = None) -> ArchiveStats:
+def archive_stats(
+    summaries: Iterable[IncidentSummary], *, since: datetime | None = None, until: datetime | None = None
+) -> ArchiveStats:
     """Figures for the incidents that started in the window (`since` <= started < `until`)."""
-    chosen = [s for s in summaries
-              if (since is None or s.started_at >= since) and (until is None or s.started_at < until)]
-    by_severity = tuple(group_figures([s for s in chosen if s.severity is severity], severity)
-                        for severity in Severity)
+    chosen = [
+        s for s in summaries if (since is None or s.started_at >= since) and (until is None or s.started_at < until)
+    ]
+    by_severity = tuple(group_figures([s for s in chosen if s.severity is severity], severity) for severity in Severity)
     return ArchiveStats(since, until, by_severity, group_figures(chosen, None))
 
 
@@ -84,8 +85,9 @@ def metric_figures(summaries: list[IncidentSummary], metric: Metric) -> MetricFi
     seconds = [span.total_seconds() for span in (s.metric(metric) for s in summaries) if span is not None]
     if not seconds:
         return MetricFigures(metric, 0, None, None)
-    return MetricFigures(metric, len(seconds), timedelta(seconds=statistics.mean(seconds)),
-                         timedelta(seconds=statistics.median(seconds)))
+    return MetricFigures(
+        metric, len(seconds), timedelta(seconds=statistics.mean(seconds)), timedelta(seconds=statistics.median(seconds))
+    )
 
 
 def incidents(count: int) -> str:
@@ -129,8 +131,11 @@ def bar_chart(rows: Sequence[tuple[str, float | None, str]], width: int) -> list
 def stats_text(stats: ArchiveStats, width: int = 80) -> str:
     """Charts and tables for a terminal: incidents by severity, then each measure's mean by
     severity with its median and how many incidents it is drawn from."""
-    lines = [fit(f"{incidents(stats.overall.incidents)}, {stats.window}", width), "",
-             fit("Incidents by severity", width)]
+    lines = [
+        fit(f"{incidents(stats.overall.incidents)}, {stats.window}", width),
+        "",
+        fit("Incidents by severity", width),
+    ]
     lines += bar_chart([(g.label, g.incidents, str(g.incidents)) for g in stats.by_severity], width)
     for index, metric in enumerate(METRICS):
         lines += ["", fit(f"{metric.name}, mean ({metric.definition})", width)]
@@ -152,14 +157,24 @@ def fit(line: str, width: int) -> str:
 
 
 def stats_markdown(stats: ArchiveStats) -> str:
-    lines = ["# Incident statistics", "", f"{incidents(stats.overall.incidents)}, {md_cell(stats.window)}.", "",
-             "## Incidents by severity", ""]
-    lines += table(["Severity", "Incidents"], [[md_cell(g.label), str(g.incidents)] for g in stats.groups],
-                   ["---", "---:"])
+    lines = [
+        "# Incident statistics",
+        "",
+        f"{incidents(stats.overall.incidents)}, {md_cell(stats.window)}.",
+        "",
+        "## Incidents by severity",
+        "",
+    ]
+    lines += table(
+        ["Severity", "Incidents"], [[md_cell(g.label), str(g.incidents)] for g in stats.groups], ["---", "---:"]
+    )
     for index, metric in enumerate(METRICS):
         lines += ["", f"## {md_cell(metric.name)}", "", f"_{md_cell(metric.definition)}_", ""]
-        rows = [[md_cell(g.label), str(f.incidents), duration_text(f.mean), duration_text(f.median)]
-                for g in stats.groups for f in [g.metrics[index]]]
+        rows = [
+            [md_cell(g.label), str(f.incidents), duration_text(f.mean), duration_text(f.median)]
+            for g in stats.groups
+            for f in [g.metrics[index]]
+        ]
         lines += table(["Severity", "Incidents measured", "Mean", "Median"], rows, ["---", "---:", "---:", "---:"])
     return "\n".join(lines) + "\n"
 
@@ -179,12 +194,15 @@ def stats_json(stats: ArchiveStats) -> dict:
         return {
             "severity": g.severity.label if g.severity else "all",
             "incidents": g.incidents,
-            "metrics": {metric_key(f.metric): {
-                "definition": f.metric.definition,
-                "incidents": f.incidents,
-                "mean_seconds": seconds(f.mean),
-                "median_seconds": seconds(f.median),
-            } for f in g.metrics},
+            "metrics": {
+                metric_key(f.metric): {
+                    "definition": f.metric.definition,
+                    "incidents": f.incidents,
+                    "mean_seconds": seconds(f.mean),
+                    "median_seconds": seconds(f.median),
+                }
+                for f in g.metrics
+            },
         }
 
     return {

@@ -14,7 +14,7 @@ resolved it and needs no ETA.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ir_console.model import ContainmentAction, EventKind, IncidentRecord, Milestone, TimelineEvent
 from ir_console.render.deadlines import Cadence, update_every
@@ -68,7 +68,7 @@ def draft_status_update(record: IncidentRecord, now: datetime, cadence: Cadence 
 def next_update_time(due: datetime, now: datetime) -> str:
     """`03:29 UTC`, with its date when it is not today (UTC): a SEV-4's next update at 22:00 is
     due tomorrow, and stakeholders read it in another time zone."""
-    due, now = due.astimezone(timezone.utc), now.astimezone(timezone.utc)
+    due, now = due.astimezone(UTC), now.astimezone(UTC)
     return f"{due:%H:%M} UTC" if due.date() == now.date() else f"{due:%Y-%m-%d %H:%M} UTC"
 
 

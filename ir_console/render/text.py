@@ -33,7 +33,8 @@ BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # and the deprecated format characters; BOM (zero-width no-break space); interlinear annotation
 # marks; the Unicode TAG characters (U+E0000–E007F, which can carry a whole hidden ASCII text).
 INVISIBLE_CHARACTER = re.compile(
-    "[\u00ad\u061c\u180e\u200b-\u200f\u2060-\u2065\u206a-\u206f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]")
+    "[\u00ad\u061c\u180e\u200b-\u200f\u2060-\u2065\u206a-\u206f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
+)
 # The Unicode line and paragraph separators are line breaks: shown as one, never as a glyph-less
 # break a terminal may or may not honour.
 LINE_SEPARATOR = re.compile("[\u2028\u2029]")
@@ -59,18 +60,20 @@ def one_line(text: str, limit: int | None = None) -> str:
     return line
 
 
-MARKDOWN_CELL_ESCAPES = str.maketrans({
-    "|": "\\|",
-    "`": "\\`",
-    "\\": "\\\\",
-    "<": "&lt;",
-    ">": "&gt;",
-    "&": "&amp;",
-    "*": "\\*",
-    "_": "\\_",
-    "[": "\\[",
-    "]": "\\]",
-})
+MARKDOWN_CELL_ESCAPES = str.maketrans(
+    {
+        "|": "\\|",
+        "`": "\\`",
+        "\\": "\\\\",
+        "<": "&lt;",
+        ">": "&gt;",
+        "&": "&amp;",
+        "*": "\\*",
+        "_": "\\_",
+        "[": "\\[",
+        "]": "\\]",
+    }
+)
 
 
 def md_cell(text: str) -> str:
@@ -145,8 +148,8 @@ def _escape_html_outside_code(line: str) -> str:
         closing = next((m for m in BACKTICKS.finditer(line, opening.end()) if m.group() == run), None)
         if closing is None:
             break
-        parts.append(_escape_html(line[position:opening.start()]))
-        parts.append(line[opening.start():closing.end()])
+        parts.append(_escape_html(line[position : opening.start()]))
+        parts.append(line[opening.start() : closing.end()])
         position = closing.end()
     parts.append(_escape_html(line[position:]))
     return "".join(parts)
@@ -155,7 +158,7 @@ def _escape_html_outside_code(line: str) -> str:
 def _escape_html(text: str) -> str:
     pieces, position = [], 0
     for link in AUTOLINK.finditer(text):
-        pieces.append(HTML_START.sub("&lt;", text[position:link.start()]))
+        pieces.append(HTML_START.sub("&lt;", text[position : link.start()]))
         pieces.append(link.group())
         position = link.end()
     pieces.append(HTML_START.sub("&lt;", text[position:]))

@@ -13,7 +13,7 @@ import os
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ir_console.config import GitSource
 from ir_console.model.clock import utc_now
@@ -59,7 +59,10 @@ def recent_commits(
 
 def git_log_arguments(git: str, source: GitSource) -> list[str]:
     return [
-        git, "-C", str(source.path), "log",
+        git,
+        "-C",
+        str(source.path),
+        "log",
         f"--since={source.since}",
         f"--max-count={max(1, int(source.max_count))}",
         "--no-color",
@@ -89,7 +92,7 @@ def parse_log(output: bytes) -> tuple[Commit, ...]:
         if len(fields) != 4 or not fields[1].isdigit():
             continue
         sha, timestamp, author, subject = fields
-        committed_at = datetime.fromtimestamp(int(timestamp), timezone.utc)
+        committed_at = datetime.fromtimestamp(int(timestamp), UTC)
         commits.append(Commit(sha=sha, subject=subject, author=author, committed_at=committed_at))
     return tuple(commits)
 
@@ -133,8 +136,10 @@ def _run_git(git: str, source: GitSource, timeout: float) -> tuple[bytes, str]:
 def describe_git_error(stderr: bytes) -> str:
     text = stderr.decode("utf-8", errors="replace")
     if "dubious ownership" in text:
-        return ("owned by another user, so git refuses to read it "
-                "(if you trust it: git config --global --add safe.directory PATH)")
+        return (
+            "owned by another user, so git refuses to read it "
+            "(if you trust it: git config --global --add safe.directory PATH)"
+        )
     if "not a git repository" in text:
         return "not a git repository"
     if "does not have any commits yet" in text:

@@ -97,7 +97,7 @@ class HealthChecker:
             if isinstance(check, HttpCheck):
                 return await self._probe_http(check, secrets)
             return await _probe_tcp(check)
-        except Exception as error:  # noqa: BLE001 - a check reports, it never fails the round
+        except Exception as error:
             # Redacted before it is cut to one line, so no part of a secret survives the cut.
             return _Outcome(HealthState.DOWN, _one_line(_redact(describe_error(error, check.timeout), secrets)))
 
@@ -111,13 +111,15 @@ class HealthChecker:
             # Streamed and closed unread: only the status line and headers are downloaded.
             # pool=None: with a turn there is always a free connection; if one is not free at once,
             # the wait is ours, not the endpoint's (the whole check stays bounded by the line above).
-            async with client.stream(check.method, check.url, headers=headers,
-                                     timeout=httpx.Timeout(check.timeout, pool=None)) as response:
+            async with client.stream(
+                check.method, check.url, headers=headers, timeout=httpx.Timeout(check.timeout, pool=None)
+            ) as response:
                 latency = time.perf_counter() - started
                 status = response.status_code
         if status not in check.expect_status:
-            return _Outcome(HealthState.DOWN, f"HTTP {status} (expected {_either(check.expect_status)})",
-                            latency, status)
+            return _Outcome(
+                HealthState.DOWN, f"HTTP {status} (expected {_either(check.expect_status)})", latency, status
+            )
         return _judge_latency(latency, http_degraded_after(check), f"HTTP {status}", status)
 
     def _client(self, verify: bool) -> httpx.AsyncClient:
@@ -171,9 +173,7 @@ def _judge_latency(latency: float, degraded_after: float, answer: str, status: i
     return _Outcome(HealthState.UP, answer, latency, status)
 
 
-def expand_headers(
-    check: HttpCheck, environ: Mapping[str, str], secrets: list[str]
-) -> tuple[dict[str, str], str]:
+def expand_headers(check: HttpCheck, environ: Mapping[str, str], secrets: list[str]) -> tuple[dict[str, str], str]:
     """The headers to send, and a problem ("" when none). Every value is appended to `secrets`."""
     headers: dict[str, str] = {}
     missing: list[str] = []
@@ -244,8 +244,9 @@ def _os_reason(error: BaseException, _: float) -> str:
 
 
 # Most telling first: a timeout wraps nothing useful, a TLS failure is wrapped in a ConnectError.
-_DESCRIPTIONS: list[tuple[type[BaseException] | tuple[type[BaseException], ...],
-                          Callable[[BaseException, float], str]]] = [
+_DESCRIPTIONS: list[
+    tuple[type[BaseException] | tuple[type[BaseException], ...], Callable[[BaseException, float], str]]
+] = [
     ((TimeoutError, httpx.TimeoutException), lambda _, timeout: f"timed out after {seconds(timeout)} s"),
     (ssl.SSLError, _tls_reason),
     (socket.gaierror, lambda *_: "name not resolved"),

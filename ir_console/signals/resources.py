@@ -151,8 +151,11 @@ class ResourceSampler:
             self._processes.pop(pid, None)
             return None
 
-    def _top_named(self, readings: list[tuple[psutil.Process, float, int]], total_memory: int,
-                   ) -> tuple[ProcessUsage, ...]:
+    def _top_named(
+        self,
+        readings: list[tuple[psutil.Process, float, int]],
+        total_memory: int,
+    ) -> tuple[ProcessUsage, ...]:
         top: list[ProcessUsage] = []
         for process, cpu_percent, rss in readings:
             if len(top) == TOP_PROCESSES:
@@ -176,8 +179,11 @@ def mount_usages() -> list[MountUsage]:
     for partition in first_by_device.values():
         usage = quietly(partial(psutil.disk_usage, partition.mountpoint))
         if usage is not None:
-            mounts.append(MountUsage(partition.mountpoint, partition.fstype, usage.percent, usage.used, usage.total,
-                                     partition.device))
+            mounts.append(
+                MountUsage(
+                    partition.mountpoint, partition.fstype, usage.percent, usage.used, usage.total, partition.device
+                )
+            )
     return sorted(mounts, key=lambda mount: (-mount.percent, mount.mountpoint))
 
 
@@ -205,8 +211,9 @@ def _disk_rates(previous: _Counters | None, current: _Counters) -> tuple[float |
     return _per_second(read, written, current.at - previous.at)
 
 
-def _net_rates(previous: _Counters | None, current: _Counters,
-               loopback: frozenset[str]) -> tuple[float | None, float | None]:
+def _net_rates(
+    previous: _Counters | None, current: _Counters, loopback: frozenset[str]
+) -> tuple[float | None, float | None]:
     """Bytes received and sent per second, summed over the interfaces present in both readings,
     so a container's interface coming or going does not make the total jump; one whose counters
     went back adds nothing."""

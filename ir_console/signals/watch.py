@@ -47,8 +47,16 @@ class ThresholdWatch:
     been >= critical for `sustained`, then once "back below" when it has been under
     `critical - clear_margin` for `sustained`. A missing value (None) changes nothing."""
 
-    def __init__(self, key: str, label: str, threshold: Threshold, *, sustained: timedelta,
-                 clear_margin: float = 5.0, suffix: str = "") -> None:
+    def __init__(
+        self,
+        key: str,
+        label: str,
+        threshold: Threshold,
+        *,
+        sustained: timedelta,
+        clear_margin: float = 5.0,
+        suffix: str = "",
+    ) -> None:
         """`suffix` follows the percentage when `sustained` is zero: " full" gives
         "Disk /var 96% full (critical at 95%)"."""
         self.key = key
@@ -160,10 +168,23 @@ class SignalWatcher:
             (self._watch("swap", "Swap", "swap"), sample.swap_percent),
         ]
         for mount in sample.mounts:
-            figures.append((self._watch(f"disk:{mount.mountpoint}", f"Disk {mount.mountpoint}", "disk",
-                                        sustained=DISK_SUSTAINED, suffix=" full"), mount.percent))
-        noticed = [notice for watch, value in figures
-                   if watch is not None and (notice := watch.observe(value, now)) is not None]
+            figures.append(
+                (
+                    self._watch(
+                        f"disk:{mount.mountpoint}",
+                        f"Disk {mount.mountpoint}",
+                        "disk",
+                        sustained=DISK_SUSTAINED,
+                        suffix=" full",
+                    ),
+                    mount.percent,
+                )
+            )
+        noticed = [
+            notice
+            for watch, value in figures
+            if watch is not None and (notice := watch.observe(value, now)) is not None
+        ]
         return self._pass(noticed, now)
 
     def observe_health(self, results: Iterable[HealthResult], now: datetime) -> list[SignalNotice]:
@@ -171,15 +192,17 @@ class SignalWatcher:
         noticed = [notice for result in results if (notice := self._health_change(result)) is not None]
         return self._pass(noticed, now)
 
-    def _watch(self, key: str, label: str, threshold_name: str, *, sustained: timedelta | None = None,
-               suffix: str = "") -> ThresholdWatch | None:
+    def _watch(
+        self, key: str, label: str, threshold_name: str, *, sustained: timedelta | None = None, suffix: str = ""
+    ) -> ThresholdWatch | None:
         """The key's watch, made on first use; None when the configuration has no threshold for it."""
         if key not in self.watches:
             threshold = self.config.thresholds.get(threshold_name)
             if threshold is None:
                 return None
-            self.watches[key] = ThresholdWatch(key, label, threshold, suffix=suffix,
-                                               sustained=self.sustained if sustained is None else sustained)
+            self.watches[key] = ThresholdWatch(
+                key, label, threshold, suffix=suffix, sustained=self.sustained if sustained is None else sustained
+            )
         return self.watches[key]
 
     def _health_change(self, result: HealthResult) -> SignalNotice | None:
@@ -194,8 +217,11 @@ class SignalWatcher:
         if state is HealthState.UP:
             started = track.trouble_since or result.since
             track.trouble_since = None
-            return SignalNotice(f"health:{result.name}", f"{result.name} up again after "
-                                f"{format_duration(result.since - started)} {track.worst.value}", result.since)
+            return SignalNotice(
+                f"health:{result.name}",
+                f"{result.name} up again after {format_duration(result.since - started)} {track.worst.value}",
+                result.since,
+            )
         if previous is HealthState.UP:
             track.trouble_since, track.worst = result.since, state
         elif state is HealthState.DOWN:

@@ -37,8 +37,15 @@ LOCAL_FIELDS = ("id", "incident_id", "event_id")
 # How far ahead of this machine's clock a file's timestamps may be (the other machine's clock).
 IMPORT_SKEW = timedelta(minutes=5)
 # An incident's columns an import may change, each change written as a timeline event.
-INCIDENT_FIELDS = ("title", "severity", "status", "phase", *TRIAGE_FIELDS, *(r.value for r in Role),
-                   *(milestone_column(m) for m in Milestone))
+INCIDENT_FIELDS = (
+    "title",
+    "severity",
+    "status",
+    "phase",
+    *TRIAGE_FIELDS,
+    *(r.value for r in Role),
+    *(milestone_column(m) for m in Milestone),
+)
 # What a newer copy of an event may change: its content (the local version kept as a revision) and
 # its retraction; never its incident, author, source or when it was recorded.
 EVENT_CONTENT = ("text", "occurred_at", "kind", "key_moment")
@@ -73,7 +80,9 @@ def export_incident(store: Store, key: int | str) -> dict:
     events = rows("SELECT * FROM events WHERE incident_id = ? ORDER BY occurred_at, id", [incident.id])
     revisions = rows(
         "SELECT r.*, e.uuid AS event_uuid FROM event_revisions r JOIN events e ON e.id = r.event_id "
-        "WHERE e.incident_id = ? ORDER BY r.event_id, r.revision", [incident.id])
+        "WHERE e.incident_id = ? ORDER BY r.event_id, r.revision",
+        [incident.id],
+    )
     document = {
         "format": FORMAT,
         "version": FORMAT_VERSION,
@@ -86,8 +95,9 @@ def export_incident(store: Store, key: int | str) -> dict:
         ],
         "postmortem_section_revisions": [
             _without_ids(r, "incident_id")
-            for r in rows("SELECT * FROM postmortem_section_revisions WHERE incident_id = ? ORDER BY section, id",
-                          [incident.id])
+            for r in rows(
+                "SELECT * FROM postmortem_section_revisions WHERE incident_id = ? ORDER BY section, id", [incident.id]
+            )
         ],
     }
     for table in CHILD_TABLES:
@@ -127,8 +137,9 @@ def _merge(store: Store, document: dict, author: str) -> ImportResult:
     _check_times(document, now)
     try:
         result, incident_id = _merge_incident(store, document["incident"], author, now)
-        event_ids = _merge_events(store, incident_id, document.get("events", []),
-                                  document.get("event_revisions", []), result)
+        event_ids = _merge_events(
+            store, incident_id, document.get("events", []), document.get("event_revisions", []), result
+        )
         _merge_revisions(store, event_ids, document.get("event_revisions", []), result)
         for table in CHILD_TABLES:
             _merge_children(store, table, incident_id, document.get(table, []), result)
@@ -146,18 +157,23 @@ def _check_readable(store: Store, incident_id: int) -> None:
     """Read the merged incident back through the model: a value it cannot parse raises ValueError
     here, inside the transaction, rather than later on every read of the store."""
     store.record(incident_id)
-    for row in store.query_rows("SELECT r.* FROM event_revisions r JOIN events e ON e.id = r.event_id "
-                                "WHERE e.incident_id = ?", [incident_id]):
+    for row in store.query_rows(
+        "SELECT r.* FROM event_revisions r JOIN events e ON e.id = r.event_id WHERE e.incident_id = ?", [incident_id]
+    ):
         revision_from_row(row)
 
 
 def check_document(document: object) -> None:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise StoreError("not an ir-console incident export (expected a JSON object with format "
-                         f"{FORMAT!r}; make one with `ir-console export ID --format json`)")
+        raise StoreError(
+            "not an ir-console incident export (expected a JSON object with format "
+            f"{FORMAT!r}; make one with `ir-console export ID --format json`)"
+        )
     if document.get("version", 0) > FORMAT_VERSION:
-        raise StoreError(f"export format version {document.get('version')} is newer than this "
-                         "ir-console understands; upgrade ir-console")
+        raise StoreError(
+            f"export format version {document.get('version')} is newer than this "
+            "ir-console understands; upgrade ir-console"
+        )
     if not isinstance(document.get("incident"), dict) or not document["incident"].get("uuid"):
         raise StoreError("the export has no incident record with a uuid")
 
@@ -166,8 +182,10 @@ def _check_times(document: dict, now: datetime) -> None:
     """Every timestamp in the file is a date `model.when` accepts and not in the future (beyond
     IMPORT_SKEW): a file dated 2099 would otherwise win every later merge."""
     parts = [("incident", [document["incident"]])] + [
-        (name, rows) for name, rows in document.items()
-        if name not in ("incident", "format", "version") and isinstance(rows, list)]
+        (name, rows)
+        for name, rows in document.items()
+        if name not in ("incident", "format", "version") and isinstance(rows, list)
+    ]
     for name, rows in parts:
         for number, row in enumerate(rows):
             if not isinstance(row, dict):
@@ -191,11 +209,15 @@ def _check_time(value: str, where: str, now: datetime) -> None:
             raise ValueError
         in_range(moment)
     except ValueError:
-        raise RefusedImport(f"the export's {where} {value.strip()[:40]!r} is out of range (dates from 1970 to "
-                            "2099 are accepted); nothing was imported") from None
+        raise RefusedImport(
+            f"the export's {where} {value.strip()[:40]!r} is out of range (dates from 1970 to "
+            "2099 are accepted); nothing was imported"
+        ) from None
     if moment > now + IMPORT_SKEW:
-        raise RefusedImport(f"the export's {where} {format_when(moment)} is in the future (this machine's clock "
-                            f"says {format_when(now)}); nothing was imported") from None
+        raise RefusedImport(
+            f"the export's {where} {format_when(moment)} is in the future (this machine's clock "
+            f"says {format_when(now)}); nothing was imported"
+        ) from None
 
 
 def _clean(row: dict) -> dict:
@@ -216,8 +238,9 @@ def _clean(row: dict) -> dict:
 def _owned_by(local: dict, incident_id: int, table: str) -> None:
     """A UUID is one record of one incident; a file that reuses it for another is refused."""
     if local["incident_id"] != incident_id:
-        raise StoreError(f"the export reuses the UUID of a {table} record that belongs to another "
-                         "incident; nothing was imported")
+        raise StoreError(
+            f"the export reuses the UUID of a {table} record that belongs to another incident; nothing was imported"
+        )
 
 
 def _merge_incident(store: Store, incoming: dict, author: str, now: datetime) -> tuple[ImportResult, int]:
@@ -235,8 +258,7 @@ def _merge_incident(store: Store, incoming: dict, author: str, now: datetime) ->
     if (incoming.get("updated_at") or "") > (local["updated_at"] or ""):
         changes = {k: incoming[k] for k in INCIDENT_FIELDS if k in incoming and incoming[k] != local[k]}
         before, after = incident_from_row(local), incident_from_row({**local, **changes})
-        problem = milestone_order_problem(after.milestones, [m for m in Milestone
-                                                             if milestone_column(m) in changes])
+        problem = milestone_order_problem(after.milestones, [m for m in Milestone if milestone_column(m) in changes])
         if problem:
             raise RefusedImport(f"the export's milestones are out of order ({problem}); nothing was imported")
         store.db["incidents"].update(local["id"], {**changes, "updated_at": incoming["updated_at"]})
@@ -285,8 +307,9 @@ def parse_declared(incoming: dict) -> datetime:
     return parse_iso(stamp) if stamp else utc_now()
 
 
-def _merge_events(store: Store, incident_id: int, events: list[dict], revisions: list[dict],
-                 result: ImportResult) -> dict[str, int]:
+def _merge_events(
+    store: Store, incident_id: int, events: list[dict], revisions: list[dict], result: ImportResult
+) -> dict[str, int]:
     ids: dict[str, int] = {}
     for incoming in map(_clean, events):
         local = store.query_row("SELECT * FROM events WHERE uuid = ?", [incoming["uuid"]])
@@ -301,8 +324,11 @@ def _merge_events(store: Store, incident_id: int, events: list[dict], revisions:
             content = {k: incoming[k] for k in EVENT_CONTENT if k in incoming and incoming[k] != local[k]}
             if content:
                 _keep_event_version(store, local, incoming["uuid"], revisions, result)
-            changes = {**content, "revision": incoming["revision"],
-                       "edited_at": incoming.get("edited_at") or to_iso(result.now)}
+            changes = {
+                **content,
+                "revision": incoming["revision"],
+                "edited_at": incoming.get("edited_at") or to_iso(result.now),
+            }
         if incoming.get("retracted_at") and not local["retracted_at"]:
             changes.update({k: incoming.get(k) for k in EVENT_RETRACTION})
         if changes:
@@ -315,17 +341,27 @@ def _keep_event_version(store: Store, local: dict, uuid: str, revisions: list[di
     """The event's version here, kept in its history before a newer copy replaces it: as the file's
     history tells it (who replaced it, when) if the file holds this very version, else as replaced
     by this import."""
-    if store.query_row("SELECT id FROM event_revisions WHERE event_id = ? AND revision = ?",
-                       [local["id"], local["revision"]]):
+    if store.query_row(
+        "SELECT id FROM event_revisions WHERE event_id = ? AND revision = ?", [local["id"], local["revision"]]
+    ):
         return
     version = {k: local[k] for k in ("revision", *EVENT_CONTENT)}
-    told = next((r for r in map(_clean, revisions) if r.get("event_uuid") == uuid
-                 and all(r.get(k) == v for k, v in version.items())), None)
-    store.db["event_revisions"].insert({
-        "event_id": local["id"], **version,
-        "replaced_at": told.get("replaced_at") if told else to_iso(result.now),
-        "replaced_by": told.get("replaced_by") if told else storable(result.author),
-    })
+    told = next(
+        (
+            r
+            for r in map(_clean, revisions)
+            if r.get("event_uuid") == uuid and all(r.get(k) == v for k, v in version.items())
+        ),
+        None,
+    )
+    store.db["event_revisions"].insert(
+        {
+            "event_id": local["id"],
+            **version,
+            "replaced_at": told.get("replaced_at") if told else to_iso(result.now),
+            "replaced_by": told.get("replaced_by") if told else storable(result.author),
+        }
+    )
     result.count("event_revisions")
 
 
@@ -334,8 +370,9 @@ def _merge_revisions(store: Store, event_ids: dict[str, int], revisions: list[di
         event_id = event_ids.get(incoming.pop("event_uuid", None))
         if event_id is None:
             continue
-        exists = store.query_row("SELECT id FROM event_revisions WHERE event_id = ? AND revision = ?",
-                            [event_id, incoming["revision"]])
+        exists = store.query_row(
+            "SELECT id FROM event_revisions WHERE event_id = ? AND revision = ?", [event_id, incoming["revision"]]
+        )
         if exists is None:
             store.db["event_revisions"].insert({**incoming, "event_id": event_id})
             result.count("event_revisions")
@@ -362,31 +399,48 @@ def _merge_sections(store: Store, incident_id: int, sections: list[dict], result
     for incoming in map(_clean, sections):
         section = Section(incoming["section"])
         body = storable(incoming.get("body") or "")
-        local = store.query_row("SELECT body, updated_at FROM postmortem_sections WHERE incident_id = ? "
-                                "AND section = ?", [incident_id, section.value])
-        if local is not None and (body == local["body"] or store.query_row(
+        local = store.query_row(
+            "SELECT body, updated_at FROM postmortem_sections WHERE incident_id = ? AND section = ?",
+            [incident_id, section.value],
+        )
+        if local is not None and (
+            body == local["body"]
+            or store.query_row(
                 "SELECT id FROM postmortem_section_revisions WHERE incident_id = ? AND section = ? AND body = ?",
-                [incident_id, section.value, body])):
+                [incident_id, section.value, body],
+            )
+        ):
             continue
         written_at = parse_iso(incoming["updated_at"]) if incoming.get("updated_at") else result.now
         if local is None or to_iso(written_at) > (local["updated_at"] or ""):
-            store.write_postmortem_section(incident_id, section, body, author=incoming.get("updated_by") or "",
-                                           now=written_at, reason="import")
+            store.write_postmortem_section(
+                incident_id, section, body, author=incoming.get("updated_by") or "", now=written_at, reason="import"
+            )
             result.count("postmortem_sections", updated=local is not None)
         else:
             _keep_section_text(store, incident_id, section, body, incoming, result)
 
 
-def _keep_section_text(store: Store, incident_id: int, section: Section, body: str, incoming: dict,
-                       result: ImportResult) -> None:
+def _keep_section_text(
+    store: Store, incident_id: int, section: Section, body: str, incoming: dict, result: ImportResult
+) -> None:
     """A section text from the file that is older than the one here: kept in the section's history."""
-    current = store.query_row("SELECT revision FROM postmortem_sections WHERE incident_id = ? AND section = ?",
-                              [incident_id, section.value])
-    store.db["postmortem_section_revisions"].insert({
-        "incident_id": incident_id, "section": section.value, "revision": current["revision"] if current else 0,
-        "body": body, "written_by": incoming.get("updated_by") or "", "written_at": incoming.get("updated_at"),
-        "replaced_by": storable(result.author), "replaced_at": to_iso(result.now), "reason": "import-older",
-    })
+    current = store.query_row(
+        "SELECT revision FROM postmortem_sections WHERE incident_id = ? AND section = ?", [incident_id, section.value]
+    )
+    store.db["postmortem_section_revisions"].insert(
+        {
+            "incident_id": incident_id,
+            "section": section.value,
+            "revision": current["revision"] if current else 0,
+            "body": body,
+            "written_by": incoming.get("updated_by") or "",
+            "written_at": incoming.get("updated_at"),
+            "replaced_by": storable(result.author),
+            "replaced_at": to_iso(result.now),
+            "reason": "import-older",
+        }
+    )
     result.count("postmortem_section_revisions")
 
 
@@ -398,8 +452,10 @@ def _merge_section_revisions(store: Store, incident_id: int, revisions: list[dic
         held = store.query_row(
             "SELECT 1 FROM postmortem_sections WHERE incident_id = ? AND section = ? AND body = ? UNION ALL "
             "SELECT 1 FROM postmortem_section_revisions WHERE incident_id = ? AND section = ? AND body = ?",
-            [incident_id, section.value, body] * 2)
+            [incident_id, section.value, body] * 2,
+        )
         if held is None:
-            store.db["postmortem_section_revisions"].insert({**incoming, "incident_id": incident_id,
-                                                             "section": section.value, "body": body})
+            store.db["postmortem_section_revisions"].insert(
+                {**incoming, "incident_id": incident_id, "section": section.value, "body": body}
+            )
             result.count("postmortem_section_revisions")

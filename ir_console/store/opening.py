@@ -44,8 +44,9 @@ def file_key(path: Path) -> tuple[int, int] | None:
 
 def database_replaced(path: Path) -> DatabaseReplaced:
     """The error for a path that no longer names the file opened there (see `Store.check_file`)."""
-    return DatabaseReplaced(f"{path}: the database file was deleted, moved or replaced after it was opened; "
-                            "nothing more is written to it")
+    return DatabaseReplaced(
+        f"{path}: the database file was deleted, moved or replaced after it was opened; nothing more is written to it"
+    )
 
 
 def release(key: tuple[int, int] | None) -> None:
@@ -57,8 +58,9 @@ def release(key: tuple[int, int] | None) -> None:
                 del _open_here[key]
 
 
-def open_database(path: Path, *, create: bool = True,
-                  read_only: bool = False) -> tuple[Database, tuple[int, int] | None]:
+def open_database(
+    path: Path, *, create: bool = True, read_only: bool = False
+) -> tuple[Database, tuple[int, int] | None]:
     """Check, connect, set the pragmas and apply pending migrations. Returns the database and the
     file's key, which the caller passes to `release` when it closes the connection.
 
@@ -118,22 +120,17 @@ def check_existing_file(path: Path, *, read_only: bool = False) -> None:
         )
     size = path.stat().st_size
     if size == 0:
-        raise StoreError(
-            f"{path}: file is empty, not an ir-console database; remove it or choose another --db"
-        )
+        raise StoreError(f"{path}: file is empty, not an ir-console database; remove it or choose another --db")
     with path.open("rb") as handle:
         header = handle.read(100)
     if not header.startswith(SQLITE_HEADER):
-        raise StoreError(
-            f"{path}: not an SQLite database; choose another --db (the file was not changed)"
-        )
+        raise StoreError(f"{path}: not an SQLite database; choose another --db (the file was not changed)")
     # The WAL lies beside the real file, not beside a symlink to it.
     if len(header) < 100 or (size < declared_size(header) and not has_wal_content(path.resolve())):
         # A checkpoint interrupted (a crash, a full disk) leaves the file shorter than its header
         # says while the WAL still holds the pages: SQLite opens that intact.
         raise StoreError(
-            f"{path}: database is truncated or corrupt; restore it from a backup "
-            "(the file was not changed)"
+            f"{path}: database is truncated or corrupt; restore it from a backup (the file was not changed)"
         )
 
 
@@ -186,17 +183,14 @@ def check_schema(db: Database, path: Path) -> None:
         tables = set(db.table_names()) - {migrations.migrations_table}
         application = db.execute("PRAGMA application_id").fetchone()[0]
         if (tables and "incidents" not in tables) or application not in (0, APPLICATION_ID):
-            raise StoreError(
-                f"{path}: an SQLite database, but not an ir-console one; choose another --db"
-            )
+            raise StoreError(f"{path}: an SQLite database, but not an ir-console one; choose another --db")
         applied = {m.name for m in migrations.applied(db)}
     except sqlite3.DatabaseError as error:
         raise database_failure(path, error) from None
     unknown = applied - known_migration_names()
     if unknown:
         raise StoreError(
-            f"{path}: written by a newer ir-console (schema {sorted(unknown)[-1]}); "
-            "upgrade ir-console to open it"
+            f"{path}: written by a newer ir-console (schema {sorted(unknown)[-1]}); upgrade ir-console to open it"
         )
 
 
@@ -207,8 +201,10 @@ def check_read_only(db: Database, path: Path) -> None:
     except sqlite3.DatabaseError as error:
         raise database_failure(path, error) from None
     if pending:
-        raise StoreError(f"{path}: read-only, and written by an older ir-console that this one would "
-                         "upgrade; copy it somewhere writable to open it")
+        raise StoreError(
+            f"{path}: read-only, and written by an older ir-console that this one would "
+            "upgrade; copy it somewhere writable to open it"
+        )
 
 
 def disk_is_full(path: Path) -> bool:

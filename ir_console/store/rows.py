@@ -28,7 +28,6 @@ from ir_console.model import (
 from ir_console.model.clock import from_iso, parse_iso
 from ir_console.model.postmortem import Section, SectionRevision
 
-
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-from sqlite_utils import Migrations
+from sqlite_utils import Database, Migrations
 
 from ir_console.store import search
 
@@ -216,7 +215,8 @@ def m003_linked_records(db: Database) -> None:
     # Numbers in the order hypotheses were written; ranks stay as they were.
     db.execute(
         "UPDATE hypotheses SET number = (SELECT count(*) FROM hypotheses AS earlier "
-        "WHERE earlier.incident_id = hypotheses.incident_id AND earlier.id <= hypotheses.id)")
+        "WHERE earlier.incident_id = hypotheses.incident_id AND earlier.id <= hypotheses.id)"
+    )
     _link_milestone_events(db)
 
 
@@ -277,7 +277,8 @@ def _link_milestone_events(db: Database) -> None:
             f"SELECT (SELECT e.id FROM events e WHERE e.incident_id = i.id AND e.kind = 'milestone' "
             f"AND e.occurred_at = i.{column} AND e.retracted_at IS NULL ORDER BY e.id DESC LIMIT 1) "
             f"FROM incidents i WHERE i.{column} IS NOT NULL)",
-            [milestone.value])
+            [milestone.value],
+        )
 
 
 def known_migration_names() -> frozenset[str]:

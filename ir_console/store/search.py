@@ -56,14 +56,16 @@ INCIDENT_SHIFT, PART_SHIFT = 32, 28
 SNIPPET_TOKENS = 16
 # Words of a text looked for in similar incidents: beyond this, more cost more and add little.
 MAX_SIMILARITY_WORDS = 32
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
     a about after again all also am an and any are as at be been before being but by can could
     did do does doing down during each few for from had has have having he her here hers him his
     how i if in into is it its just me more most my no nor not now of off on once only or other our
     out over own same she should so some such than that the their them then there these they this
     those through to too under until up very was we were what when where which while who whom why
     will with would you your yours
-""".split())
+""".split()
+)
 
 
 class SearchUnavailable(StoreError):
@@ -78,14 +80,16 @@ def _rowid(row: str, part: int, n: str) -> str:
 
 
 def _incident_range(incident_id: str) -> str:
-    return (f"rowid BETWEEN ({incident_id} << {INCIDENT_SHIFT}) "
-            f"AND (({incident_id} + 1) << {INCIDENT_SHIFT}) - 1")
+    return f"rowid BETWEEN ({incident_id} << {INCIDENT_SHIFT}) AND (({incident_id} + 1) << {INCIDENT_SHIFT}) - 1"
 
 
 def _fields(names: tuple[str, ...]) -> str:
     """A subquery of (n, field): the last name gets 0, so rowid order descending is name order."""
-    return "(" + " UNION ALL ".join(
-        f"SELECT {len(names) - 1 - i} AS n, '{name}' AS field" for i, name in enumerate(names)) + ") AS f"
+    return (
+        "("
+        + " UNION ALL ".join(f"SELECT {len(names) - 1 - i} AS n, '{name}' AS field" for i, name in enumerate(names))
+        + ") AS f"
+    )
 
 
 def _field_text(row: str, names: tuple[str, ...]) -> str:
@@ -95,27 +99,34 @@ def _field_text(row: str, names: tuple[str, ...]) -> str:
 # Each of these is the INSERT of the index rows of one row named `row`: `new` in a trigger, or
 # every row of `table` (aliased `row`) when the index is first filled.
 
+
 def _insert_incident(row: str, table: str = "") -> str:
     text = _field_text(row, INCIDENT_FIELDS)
     rowid = f"(({row}.id << {INCIDENT_SHIFT}) + ({PART_INCIDENT} << {PART_SHIFT}) + f.n)"
     source = "CASE f.field WHEN 'title' THEN 'title' ELSE 'triage' END"
-    return (f"INSERT INTO {RECORDS_INDEX} (rowid, text, source, field, source_id) "
-            f"SELECT {rowid}, {text}, {source}, f.field, NULL "
-            f"FROM {table + ', ' if table else ''}{_fields(INCIDENT_FIELDS)} WHERE {text} <> ''")
+    return (
+        f"INSERT INTO {RECORDS_INDEX} (rowid, text, source, field, source_id) "
+        f"SELECT {rowid}, {text}, {source}, f.field, NULL "
+        f"FROM {table + ', ' if table else ''}{_fields(INCIDENT_FIELDS)} WHERE {text} <> ''"
+    )
 
 
 def _insert_hypothesis(row: str, table: str = "") -> str:
     text = _field_text(row, HYPOTHESIS_FIELDS)
     rowid = _rowid(row, PART_HYPOTHESIS, f"{row}.id * {len(HYPOTHESIS_FIELDS)} + f.n")
-    return (f"INSERT INTO {RECORDS_INDEX} (rowid, text, source, field, source_id) "
-            f"SELECT {rowid}, {text}, 'hypothesis', f.field, {row}.id "
-            f"FROM {table + ', ' if table else ''}{_fields(HYPOTHESIS_FIELDS)} WHERE {text} <> ''")
+    return (
+        f"INSERT INTO {RECORDS_INDEX} (rowid, text, source, field, source_id) "
+        f"SELECT {rowid}, {text}, 'hypothesis', f.field, {row}.id "
+        f"FROM {table + ', ' if table else ''}{_fields(HYPOTHESIS_FIELDS)} WHERE {text} <> ''"
+    )
 
 
 def _insert_section(row: str, table: str = "") -> str:
-    return (f"INSERT INTO {RECORDS_INDEX} (rowid, text, source, field, source_id) "
-            f"SELECT {_rowid(row, PART_POSTMORTEM, f'{row}.rowid')}, {row}.body, 'postmortem', {row}.section, NULL "
-            f"{'FROM ' + table if table else ''} WHERE {row}.body <> ''")
+    return (
+        f"INSERT INTO {RECORDS_INDEX} (rowid, text, source, field, source_id) "
+        f"SELECT {_rowid(row, PART_POSTMORTEM, f'{row}.rowid')}, {row}.body, 'postmortem', {row}.section, NULL "
+        f"{'FROM ' + table if table else ''} WHERE {row}.body <> ''"
+    )
 
 
 def _delete_incident(row: str) -> str:
@@ -146,17 +157,25 @@ TRIGGERS = {
     "search_events_update": ("AFTER UPDATE OF text ON events", [_delete_event("old"), INSERT_EVENT]),
     "search_events_delete": ("AFTER DELETE ON events", [_delete_event("old")]),
     "search_incidents_insert": ("AFTER INSERT ON incidents", [_insert_incident("new")]),
-    "search_incidents_update": (f"AFTER UPDATE OF {', '.join(INCIDENT_FIELDS)} ON incidents",
-                                [_delete_incident("old"), _insert_incident("new")]),
-    "search_incidents_delete": ("AFTER DELETE ON incidents",
-                                [f"DELETE FROM {RECORDS_INDEX} WHERE {_incident_range('old.id')}"]),
+    "search_incidents_update": (
+        f"AFTER UPDATE OF {', '.join(INCIDENT_FIELDS)} ON incidents",
+        [_delete_incident("old"), _insert_incident("new")],
+    ),
+    "search_incidents_delete": (
+        "AFTER DELETE ON incidents",
+        [f"DELETE FROM {RECORDS_INDEX} WHERE {_incident_range('old.id')}"],
+    ),
     "search_hypotheses_insert": ("AFTER INSERT ON hypotheses", [_insert_hypothesis("new")]),
-    "search_hypotheses_update": (f"AFTER UPDATE OF {', '.join(HYPOTHESIS_FIELDS)} ON hypotheses",
-                                 [_delete_hypothesis("old"), _insert_hypothesis("new")]),
+    "search_hypotheses_update": (
+        f"AFTER UPDATE OF {', '.join(HYPOTHESIS_FIELDS)} ON hypotheses",
+        [_delete_hypothesis("old"), _insert_hypothesis("new")],
+    ),
     "search_hypotheses_delete": ("AFTER DELETE ON hypotheses", [_delete_hypothesis("old")]),
     "search_sections_insert": ("AFTER INSERT ON postmortem_sections", [_insert_section("new")]),
-    "search_sections_update": ("AFTER UPDATE OF body ON postmortem_sections",
-                               [_delete_section("old"), _insert_section("new")]),
+    "search_sections_update": (
+        "AFTER UPDATE OF body ON postmortem_sections",
+        [_delete_section("old"), _insert_section("new")],
+    ),
     "search_sections_delete": ("AFTER DELETE ON postmortem_sections", [_delete_section("old")]),
 }
 
@@ -177,8 +196,10 @@ def _present(db: Database) -> tuple[set[str], set[str]]:
     """Our index tables and triggers that the schema holds."""
     found = db.execute(
         "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger') AND name IN ({})".format(
-            ", ".join("?" * (2 + len(TRIGGERS)))),
-        [EVENTS_INDEX, RECORDS_INDEX, *TRIGGERS]).fetchall()
+            ", ".join("?" * (2 + len(TRIGGERS)))
+        ),
+        [EVENTS_INDEX, RECORDS_INDEX, *TRIGGERS],
+    ).fetchall()
     return {n for t, n in found if t == "table"}, {n for t, n in found if t == "trigger"}
 
 
@@ -196,10 +217,14 @@ def create_search_index(db: Database) -> None:
     db.execute(f"DROP TABLE IF EXISTS {EVENTS_INDEX}")
     db.execute(f"DROP TABLE IF EXISTS {RECORDS_INDEX}")
     # columnsize=0: no table of each event's length, which only ranking would read (10 MB a million).
-    db.execute(f"CREATE VIRTUAL TABLE {EVENTS_INDEX} USING fts5(text, content='events', content_rowid='id', "
-               f"columnsize=0, tokenize='{TOKENIZER}')")
-    db.execute(f"CREATE VIRTUAL TABLE {RECORDS_INDEX} USING fts5(text, source UNINDEXED, field UNINDEXED, "
-               f"source_id UNINDEXED, tokenize='{TOKENIZER}')")
+    db.execute(
+        f"CREATE VIRTUAL TABLE {EVENTS_INDEX} USING fts5(text, content='events', content_rowid='id', "
+        f"columnsize=0, tokenize='{TOKENIZER}')"
+    )
+    db.execute(
+        f"CREATE VIRTUAL TABLE {RECORDS_INDEX} USING fts5(text, source UNINDEXED, field UNINDEXED, "
+        f"source_id UNINDEXED, tokenize='{TOKENIZER}')"
+    )
     db.execute(f"INSERT INTO {EVENTS_INDEX} ({EVENTS_INDEX}) VALUES ('rebuild')")
     db.execute(_insert_incident("i", "incidents AS i"))
     db.execute(_insert_hypothesis("h", "hypotheses AS h"))
@@ -244,7 +269,8 @@ def require_index(store: Store) -> None:
         if not fts5_available(db):
             raise SearchUnavailable(
                 f"search is unavailable: this Python's SQLite {sqlite3.sqlite_version} was built without "
-                "FTS5; everything else works")
+                "FTS5; everything else works"
+            )
     raise SearchUnavailable(f"{store.path}: the search index is missing; open the database again to rebuild it")
 
 
@@ -306,8 +332,9 @@ class Snippets:
         return tuple(found)
 
 
-def search(store: Store, text: str, *, limit: int = 50, offset: int = 0,
-           incident_id: int | None = None) -> list[SearchHit]:
+def search(
+    store: Store, text: str, *, limit: int = 50, offset: int = 0, incident_id: int | None = None
+) -> list[SearchHit]:
     require_index(store)
     words = search_words(text)
     if not words or limit <= 0:
@@ -321,24 +348,32 @@ def search(store: Store, text: str, *, limit: int = 50, offset: int = 0,
         return _hits(db, found, marks)
 
 
-def _record_matches(db: Database, query: str, marks: Snippets, limit: int, offset: int,
-                    incident_id: int | None) -> list[dict]:
+def _record_matches(
+    db: Database, query: str, marks: Snippets, limit: int, offset: int, incident_id: int | None
+) -> list[dict]:
     within = f"AND {_incident_range('?')}" if incident_id is not None else ""
-    return [dict(r) for r in db.query(
-        f"SELECT rowid >> {INCIDENT_SHIFT} AS incident_id, rowid, source, field, source_id, "
-        f"{marks.sql(RECORDS_INDEX)} AS snippet FROM {RECORDS_INDEX} "
-        f"WHERE {RECORDS_INDEX} MATCH ? {within} ORDER BY rowid DESC LIMIT ? OFFSET ?",
-        [*marks.params, query, *([incident_id, incident_id] if within else []), limit, offset])]
+    return [
+        dict(r)
+        for r in db.query(
+            f"SELECT rowid >> {INCIDENT_SHIFT} AS incident_id, rowid, source, field, source_id, "
+            f"{marks.sql(RECORDS_INDEX)} AS snippet FROM {RECORDS_INDEX} "
+            f"WHERE {RECORDS_INDEX} MATCH ? {within} ORDER BY rowid DESC LIMIT ? OFFSET ?",
+            [*marks.params, query, *([incident_id, incident_id] if within else []), limit, offset],
+        )
+    ]
 
 
 def _count_records(db: Database, query: str, incident_id: int | None) -> int:
     within = f"AND {_incident_range('?')}" if incident_id is not None else ""
-    return db.execute(f"SELECT count(*) FROM {RECORDS_INDEX} WHERE {RECORDS_INDEX} MATCH ? {within}",
-                      [query, *([incident_id, incident_id] if within else [])]).fetchone()[0]
+    return db.execute(
+        f"SELECT count(*) FROM {RECORDS_INDEX} WHERE {RECORDS_INDEX} MATCH ? {within}",
+        [query, *([incident_id, incident_id] if within else [])],
+    ).fetchone()[0]
 
 
-def _event_matches(db: Database, query: str, marks: Snippets, limit: int, offset: int,
-                   incident_id: int | None) -> list[dict]:
+def _event_matches(
+    db: Database, query: str, marks: Snippets, limit: int, offset: int, incident_id: int | None
+) -> list[dict]:
     where, params = "", []
     if incident_id is not None:
         # The incident's events lie between its lowest and highest id: FTS5 reads only that range.
@@ -347,21 +382,30 @@ def _event_matches(db: Database, query: str, marks: Snippets, limit: int, offset
             return []
         where, params = f"AND {EVENTS_INDEX}.rowid BETWEEN ? AND ? AND e.incident_id = ?", [low, high, incident_id]
     # Auxiliary functions such as snippet() take the table's name, not an alias.
-    return [{**dict(r), "source": HitSource.EVENT.value, "field": ""} for r in db.query(
-        f"SELECT e.incident_id, e.id AS event_id, e.occurred_at AS at, e.retracted_at, "
-        f"{marks.sql(EVENTS_INDEX)} AS snippet FROM {EVENTS_INDEX} JOIN events AS e ON e.id = {EVENTS_INDEX}.rowid "
-        f"WHERE {EVENTS_INDEX} MATCH ? {where} ORDER BY {EVENTS_INDEX}.rowid DESC LIMIT ? OFFSET ?",
-        [*marks.params, query, *params, limit, offset])]
+    return [
+        {**dict(r), "source": HitSource.EVENT.value, "field": ""}
+        for r in db.query(
+            f"SELECT e.incident_id, e.id AS event_id, e.occurred_at AS at, e.retracted_at, "
+            f"{marks.sql(EVENTS_INDEX)} AS snippet FROM {EVENTS_INDEX} JOIN events AS e ON e.id = {EVENTS_INDEX}.rowid "
+            f"WHERE {EVENTS_INDEX} MATCH ? {where} ORDER BY {EVENTS_INDEX}.rowid DESC LIMIT ? OFFSET ?",
+            [*marks.params, query, *params, limit, offset],
+        )
+    ]
 
 
 def _hits(db: Database, found: list[dict], marks: Snippets) -> list[SearchHit]:
     """Fill in the incident and the time of each match, for this page only."""
     incidents = _incidents(db, {m["incident_id"] for m in found})
-    hypotheses = _by_id(db, "SELECT id, updated_at FROM hypotheses WHERE id IN ({})",
-                        {m["source_id"] for m in found if m["source"] == HitSource.HYPOTHESIS.value})
-    sections = _by_id(db, "SELECT rowid AS id, updated_at FROM postmortem_sections WHERE rowid IN ({})",
-                      {m["rowid"] & ((1 << PART_SHIFT) - 1) for m in found
-                       if m["source"] == HitSource.POSTMORTEM.value})
+    hypotheses = _by_id(
+        db,
+        "SELECT id, updated_at FROM hypotheses WHERE id IN ({})",
+        {m["source_id"] for m in found if m["source"] == HitSource.HYPOTHESIS.value},
+    )
+    sections = _by_id(
+        db,
+        "SELECT rowid AS id, updated_at FROM postmortem_sections WHERE rowid IN ({})",
+        {m["rowid"] & ((1 << PART_SHIFT) - 1) for m in found if m["source"] == HitSource.POSTMORTEM.value},
+    )
     hits = []
     for match in found:
         incident = incidents.get(match["incident_id"])
@@ -376,14 +420,22 @@ def _hits(db: Database, found: list[dict], marks: Snippets) -> list[SearchHit]:
             at = from_iso(sections.get(match["rowid"] & ((1 << PART_SHIFT) - 1)))
         else:
             at = incident.started_at
-        hits.append(SearchHit(
-            incident_id=incident.id, incident_ref=incident.ref, incident_title=incident.title,
-            incident_status=incident.status, incident_severity=incident.severity, source=source,
-            field=match["field"], at=at, snippet=marks.parts(match["snippet"]),
-            event_id=match.get("event_id"),
-            hypothesis_id=match["source_id"] if source is HitSource.HYPOTHESIS else None,
-            retracted=bool(match.get("retracted_at")),
-        ))
+        hits.append(
+            SearchHit(
+                incident_id=incident.id,
+                incident_ref=incident.ref,
+                incident_title=incident.title,
+                incident_status=incident.status,
+                incident_severity=incident.severity,
+                source=source,
+                field=match["field"],
+                at=at,
+                snippet=marks.parts(match["snippet"]),
+                event_id=match.get("event_id"),
+                hypothesis_id=match["source_id"] if source is HitSource.HYPOTHESIS else None,
+                retracted=bool(match.get("retracted_at")),
+            )
+        )
     return hits
 
 
@@ -400,8 +452,9 @@ def _by_id(db: Database, sql: str, ids: set[int]) -> dict[int, str]:
     return dict(db.execute(sql.format(", ".join("?" * len(ids))), list(ids)).fetchall())
 
 
-def similar_incidents(store: Store, text: str, *, exclude_incident_id: int | None,
-                      limit: int = 5) -> list[SimilarIncident]:
+def similar_incidents(
+    store: Store, text: str, *, exclude_incident_id: int | None, limit: int = 5
+) -> list[SimilarIncident]:
     """Other incidents whose titles, triage, hypotheses or post-mortems share words with `text`
     (any of them), closest first: bm25 of each matching field, summed per incident."""
     require_index(store)
@@ -414,28 +467,43 @@ def similar_incidents(store: Store, text: str, *, exclude_incident_id: int | Non
             f"  SELECT rowid >> {INCIDENT_SHIFT} AS incident_id, rank AS score FROM {RECORDS_INDEX}"
             f"  WHERE {RECORDS_INDEX} MATCH ?) "
             "WHERE incident_id IS NOT ? GROUP BY incident_id ORDER BY score, incident_id DESC LIMIT ?",
-            [" OR ".join(phrase(word) for word in words), exclude_incident_id, limit]).fetchall()
+            [" OR ".join(phrase(word) for word in words), exclude_incident_id, limit],
+        ).fetchall()
         ids = [incident_id for incident_id, _ in scored]
         incidents = _incidents(db, set(ids))
         marks = ", ".join("?" * len(ids))
         confirmed: dict[int, list[str]] = {}
         for incident_id, statement in db.execute(
-                f"SELECT incident_id, statement FROM hypotheses WHERE incident_id IN ({marks}) AND result = ? "
-                "ORDER BY rank, id", [*ids, HypothesisResult.CONFIRMED.value]).fetchall():
+            f"SELECT incident_id, statement FROM hypotheses WHERE incident_id IN ({marks}) AND result = ? "
+            "ORDER BY rank, id",
+            [*ids, HypothesisResult.CONFIRMED.value],
+        ).fetchall():
             confirmed.setdefault(incident_id, []).append(statement)
-        sections = {(incident_id, section): body for incident_id, section, body in db.execute(
-            f"SELECT incident_id, section, body FROM postmortem_sections WHERE incident_id IN ({marks}) "
-            "AND section IN (?, ?)", [*ids, Section.ROOT_CAUSE.value, Section.RESOLUTION_RECOVERY.value])}
+        sections = {
+            (incident_id, section): body
+            for incident_id, section, body in db.execute(
+                f"SELECT incident_id, section, body FROM postmortem_sections WHERE incident_id IN ({marks}) "
+                "AND section IN (?, ?)",
+                [*ids, Section.ROOT_CAUSE.value, Section.RESOLUTION_RECOVERY.value],
+            )
+        }
     similar = []
     for incident_id, score in scored:
         incident = incidents.get(incident_id)
         if incident is None:
             continue
-        similar.append(SimilarIncident(
-            incident_id=incident.id, ref=incident.ref, title=incident.title, severity=incident.severity,
-            status=incident.status, started_at=incident.started_at, score=score,
-            confirmed_hypotheses=tuple(confirmed.get(incident_id, ())),
-            root_cause=sections.get((incident_id, Section.ROOT_CAUSE.value), "") or "",
-            resolution=sections.get((incident_id, Section.RESOLUTION_RECOVERY.value), "") or "",
-        ))
+        similar.append(
+            SimilarIncident(
+                incident_id=incident.id,
+                ref=incident.ref,
+                title=incident.title,
+                severity=incident.severity,
+                status=incident.status,
+                started_at=incident.started_at,
+                score=score,
+                confirmed_hypotheses=tuple(confirmed.get(incident_id, ())),
+                root_cause=sections.get((incident_id, Section.ROOT_CAUSE.value), "") or "",
+                resolution=sections.get((incident_id, Section.RESOLUTION_RECOVERY.value), "") or "",
+            )
+        )
     return similar

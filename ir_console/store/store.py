@@ -43,7 +43,6 @@ from ir_console.model import (
     TimelineEvent,
     Triage,
 )
-from ir_console.model.postmortem import SectionRevision, SectionSave, SectionState
 from ir_console.model.archive import IncidentSummary, SearchHit, SimilarIncident
 from ir_console.model.clock import parse_iso, to_iso, utc_now
 from ir_console.model.incident import (
@@ -53,6 +52,7 @@ from ir_console.model.incident import (
     REQUIRED_MILESTONES,
     milestone_order_problem,
 )
+from ir_console.model.postmortem import SectionRevision, SectionSave, SectionState
 from ir_console.model.when import not_in_future
 from ir_console.store import rows, search
 from ir_console.store.errors import NotFound, StoreError, WriteFailed
@@ -154,8 +154,9 @@ def summary_from_row(row: dict, now: datetime) -> IncidentSummary:
 
 
 class Store:
-    def __init__(self, db: Database, path: Path, clock: Callable[[], datetime] = utc_now,
-                 file_key: tuple[int, int] | None = None):
+    def __init__(
+        self, db: Database, path: Path, clock: Callable[[], datetime] = utc_now, file_key: tuple[int, int] | None = None
+    ):
         self.db = db
         self._file_key = file_key
         self.path = Path(path)
@@ -164,8 +165,9 @@ class Store:
         self._lock = threading.RLock()
 
     @classmethod
-    def open(cls, path: Path | str, *, create: bool = True, read_only: bool = False,
-             clock: Callable[[], datetime] = utc_now) -> Store:
+    def open(
+        cls, path: Path | str, *, create: bool = True, read_only: bool = False, clock: Callable[[], datetime] = utc_now
+    ) -> Store:
         """`read_only`: for reading only (list, show, export); writes then fail as read-only."""
         db, key = open_database(Path(path), create=create, read_only=read_only)
         store = cls(db, Path(path), clock, key)
@@ -320,12 +322,38 @@ class Store:
             happening = f": {triage.happening}" if triage.happening else ""
             reporter = f" (reported by {triage.reporter})" if triage.reporter else ""
             if impact_started_at is not None:
-                self._event(incident_id, EventKind.MILESTONE, Milestone.IMPACT_STARTED.description, author, source,
-                            now, occurred_at=impact_started_at, key_moment=True, milestone=Milestone.IMPACT_STARTED)
-            self._event(incident_id, EventKind.MILESTONE, f"Detected{reporter}{happening}", author, source, now,
-                        occurred_at=detected_at, key_moment=True, milestone=Milestone.DETECTED)
-            self._event(incident_id, EventKind.MILESTONE, f"Incident declared: {severity.label} {title}", author,
-                        source, now, key_moment=True, milestone=Milestone.DECLARED)
+                self._event(
+                    incident_id,
+                    EventKind.MILESTONE,
+                    Milestone.IMPACT_STARTED.description,
+                    author,
+                    source,
+                    now,
+                    occurred_at=impact_started_at,
+                    key_moment=True,
+                    milestone=Milestone.IMPACT_STARTED,
+                )
+            self._event(
+                incident_id,
+                EventKind.MILESTONE,
+                f"Detected{reporter}{happening}",
+                author,
+                source,
+                now,
+                occurred_at=detected_at,
+                key_moment=True,
+                milestone=Milestone.DETECTED,
+            )
+            self._event(
+                incident_id,
+                EventKind.MILESTONE,
+                f"Incident declared: {severity.label} {title}",
+                author,
+                source,
+                now,
+                key_moment=True,
+                milestone=Milestone.DECLARED,
+            )
         return self.incident(incident_id)
 
     def next_ref(self, now: datetime) -> str:
@@ -354,7 +382,10 @@ class Store:
     def incidents(self, which: str = "all") -> list[Incident]:
         """Most recently declared first. `which`: open, resolved or all."""
         where = {"open": "WHERE status != 'Resolved'", "resolved": "WHERE status = 'Resolved'", "all": ""}[which]
-        return [rows.incident_from_row(r) for r in self.query_rows(f"SELECT * FROM incidents {where} ORDER BY declared_at DESC, id DESC")]
+        return [
+            rows.incident_from_row(r)
+            for r in self.query_rows(f"SELECT * FROM incidents {where} ORDER BY declared_at DESC, id DESC")
+        ]
 
     def latest_open_incident(self) -> Incident | None:
         row = self.query_row(
@@ -365,8 +396,16 @@ class Store:
     def _update_incident(self, incident_id: int, changes: dict, now: datetime) -> None:
         self.db["incidents"].update(incident_id, {**changes, "updated_at": to_iso(now)})
 
-    def set_severity(self, incident_id: int, severity: Severity, *, reason: str = "", at: datetime | None = None,
-                     author: str = "", source: EventSource = EventSource.CONSOLE) -> Incident:
+    def set_severity(
+        self,
+        incident_id: int,
+        severity: Severity,
+        *,
+        reason: str = "",
+        at: datetime | None = None,
+        author: str = "",
+        source: EventSource = EventSource.CONSOLE,
+    ) -> Incident:
         """Change the severity; the reason, if given, goes into the event: `Severity SEV-2 → SEV-1: why`.
         `at`: when it changed (back-filling), default now."""
         now = self.clock()
@@ -379,13 +418,27 @@ class Store:
                 return before
             self._update_incident(incident_id, {"severity": int(severity)}, now)
             because = f": {reason}" if reason else ""
-            self._event(incident_id, EventKind.SEVERITY_CHANGE,
-                        f"Severity {before.severity.label} → {severity.label}{because}", author, source, now,
-                        occurred_at=at, key_moment=True)
+            self._event(
+                incident_id,
+                EventKind.SEVERITY_CHANGE,
+                f"Severity {before.severity.label} → {severity.label}{because}",
+                author,
+                source,
+                now,
+                occurred_at=at,
+                key_moment=True,
+            )
         return self.incident(incident_id)
 
-    def set_status(self, incident_id: int, status: Status, *, at: datetime | None = None, author: str = "",
-                   source: EventSource = EventSource.CONSOLE) -> Incident:
+    def set_status(
+        self,
+        incident_id: int,
+        status: Status,
+        *,
+        at: datetime | None = None,
+        author: str = "",
+        source: EventSource = EventSource.CONSOLE,
+    ) -> Incident:
         """Change the status. A status that stamps a milestone (MILESTONE_FOR_STATUS) stamps it at
         `at`, default now; a milestone already set stays where it is unless `at` is given (someone
         chose the time), which moves it. Out of order, nothing is saved (ValueError)."""
@@ -399,16 +452,30 @@ class Store:
             self._update_incident(incident_id, {"status": status.value}, now)
             # Not a key moment itself: the milestone it stamps is. Back-dated (`at`), the change and
             # the phase it moves to happened then, not when they were typed.
-            self._event(incident_id, EventKind.STATUS_CHANGE, f"Status {before.status.value} → {status.value}",
-                        author, source, now, occurred_at=at)
+            self._event(
+                incident_id,
+                EventKind.STATUS_CHANGE,
+                f"Status {before.status.value} → {status.value}",
+                author,
+                source,
+                now,
+                occurred_at=at,
+            )
             milestone = MILESTONE_FOR_STATUS.get(status)
             if milestone and (milestone not in before.milestones or at is not None):
                 self._set_milestones(before, {milestone: at or now}, author, source, now)
             self._advance_phase(before, PHASE_FOR_STATUS[status], author, source, now, at=at)
         return self.incident(incident_id)
 
-    def set_phase(self, incident_id: int, phase: Phase, *, at: datetime | None = None, author: str = "",
-                  source: EventSource = EventSource.CONSOLE) -> Incident:
+    def set_phase(
+        self,
+        incident_id: int,
+        phase: Phase,
+        *,
+        at: datetime | None = None,
+        author: str = "",
+        source: EventSource = EventSource.CONSOLE,
+    ) -> Incident:
         now = self.clock()
         if at is not None:
             not_in_future(at, now, "the time of the change")
@@ -418,25 +485,62 @@ class Store:
                 self._write_phase(incident_id, before.phase, phase, author, source, now, at=at)
         return self.incident(incident_id)
 
-    def _advance_phase(self, before: Incident, phase: Phase, author: str, source: EventSource,
-                       now: datetime, *, at: datetime | None = None) -> None:
+    def _advance_phase(
+        self,
+        before: Incident,
+        phase: Phase,
+        author: str,
+        source: EventSource,
+        now: datetime,
+        *,
+        at: datetime | None = None,
+    ) -> None:
         """Move the phase forward (never back); `at`: when what moved it happened."""
         if PHASE_ORDER.index(phase) > PHASE_ORDER.index(before.phase):
             self._write_phase(before.id, before.phase, phase, author, source, now, at=at)
 
-    def _write_phase(self, incident_id: int, old: Phase, new: Phase, author: str, source: EventSource,
-                     now: datetime, *, at: datetime | None = None) -> None:
+    def _write_phase(
+        self,
+        incident_id: int,
+        old: Phase,
+        new: Phase,
+        author: str,
+        source: EventSource,
+        now: datetime,
+        *,
+        at: datetime | None = None,
+    ) -> None:
         self._update_incident(incident_id, {"phase": new.value}, now)
-        self._event(incident_id, EventKind.STATUS_CHANGE, f"Phase {old.value} → {new.value}", author, source, now,
-                    occurred_at=at)
+        self._event(
+            incident_id,
+            EventKind.STATUS_CHANGE,
+            f"Phase {old.value} → {new.value}",
+            author,
+            source,
+            now,
+            occurred_at=at,
+        )
 
-    def set_milestone(self, incident_id: int, milestone: Milestone, when: datetime | None, *,
-                      author: str = "", source: EventSource = EventSource.CONSOLE) -> Incident:
+    def set_milestone(
+        self,
+        incident_id: int,
+        milestone: Milestone,
+        when: datetime | None,
+        *,
+        author: str = "",
+        source: EventSource = EventSource.CONSOLE,
+    ) -> Incident:
         """Set (or with `when=None` clear) a milestone timestamp; back-filling is expected."""
         return self.set_milestones(incident_id, {milestone: when}, author=author, source=source)
 
-    def set_milestones(self, incident_id: int, changes: dict[Milestone, datetime | None], *,
-                       author: str = "", source: EventSource = EventSource.CONSOLE) -> Incident:
+    def set_milestones(
+        self,
+        incident_id: int,
+        changes: dict[Milestone, datetime | None],
+        *,
+        author: str = "",
+        source: EventSource = EventSource.CONSOLE,
+    ) -> Incident:
         """Set, correct or clear (None) several milestones at once, each with its timeline event:
         a new milestone adds its event, a corrected one moves it (the earlier version kept in its
         history), a cleared one retracts it. The order is checked on the result (ValueError, one
@@ -450,13 +554,16 @@ class Store:
             if before.is_open:
                 for milestone in (Milestone.RESOLVED, Milestone.CLOSED):
                     if changes.get(milestone) is not None:
-                        raise ValueError(f"{before.ref} is {before.status.value}, not resolved: {milestone.value} "
-                                         "is stamped by resolving it (status Resolved), not set on its own")
+                        raise ValueError(
+                            f"{before.ref} is {before.status.value}, not resolved: {milestone.value} "
+                            "is stamped by resolving it (status Resolved), not set on its own"
+                        )
             self._set_milestones(before, changes, author, source, now)
         return self.incident(incident_id)
 
-    def _check_milestones(self, milestones: dict[Milestone, datetime], changes: dict[Milestone, datetime | None],
-                          now: datetime) -> None:
+    def _check_milestones(
+        self, milestones: dict[Milestone, datetime], changes: dict[Milestone, datetime | None], now: datetime
+    ) -> None:
         for milestone, when in changes.items():
             if when is None and milestone in REQUIRED_MILESTONES:
                 raise ValueError(f"{milestone.label.lower()} cannot be cleared: every incident has one; correct it")
@@ -466,8 +573,14 @@ class Store:
         if problem:
             raise ValueError(problem)
 
-    def _set_milestones(self, before: Incident, changes: dict[Milestone, datetime | None], author: str,
-                        source: EventSource, now: datetime) -> None:
+    def _set_milestones(
+        self,
+        before: Incident,
+        changes: dict[Milestone, datetime | None],
+        author: str,
+        source: EventSource,
+        now: datetime,
+    ) -> None:
         after = dict(before.milestones)
         for milestone, when in changes.items():
             if when is None:
@@ -484,8 +597,17 @@ class Store:
                 if event is not None:
                     self._retract(event, author, f"{milestone.label} time cleared", now)
             elif event is None:
-                self._event(before.id, EventKind.MILESTONE, milestone.description, author, source, now,
-                            occurred_at=when, key_moment=True, milestone=milestone)
+                self._event(
+                    before.id,
+                    EventKind.MILESTONE,
+                    milestone.description,
+                    author,
+                    source,
+                    now,
+                    occurred_at=when,
+                    key_moment=True,
+                    milestone=milestone,
+                )
             else:
                 self._revise(event, {"occurred_at": to_iso(when)}, author, now)
 
@@ -493,11 +615,21 @@ class Store:
         """The timeline event that records the milestone (the newest, should there be more)."""
         row = self.query_row(
             "SELECT * FROM events WHERE incident_id = ? AND milestone = ? AND retracted_at IS NULL "
-            "ORDER BY id DESC LIMIT 1", [incident_id, milestone.value])
+            "ORDER BY id DESC LIMIT 1",
+            [incident_id, milestone.value],
+        )
         return rows.event_from_row(row) if row else None
 
-    def set_role(self, incident_id: int, role: Role, name: str, *, at: datetime | None = None, author: str = "",
-                 source: EventSource = EventSource.CONSOLE) -> Incident:
+    def set_role(
+        self,
+        incident_id: int,
+        role: Role,
+        name: str,
+        *,
+        at: datetime | None = None,
+        author: str = "",
+        source: EventSource = EventSource.CONSOLE,
+    ) -> Incident:
         """Assign (or with "" unassign) a role; `at`: when (back-filling), default now. The first
         commander acknowledges the incident at that time."""
         now = self.clock()
@@ -518,8 +650,15 @@ class Store:
                 self._set_milestones(before, {Milestone.ACKNOWLEDGED: at or now}, author, source, now)
         return self.incident(incident_id)
 
-    def update_triage(self, incident_id: int, *, title: str | None = None, author: str = "",
-                      source: EventSource = EventSource.CONSOLE, **fields: str) -> Incident:
+    def update_triage(
+        self,
+        incident_id: int,
+        *,
+        title: str | None = None,
+        author: str = "",
+        source: EventSource = EventSource.CONSOLE,
+        **fields: str,
+    ) -> Incident:
         """Change the title or triage fields (reporter, happening, affected, changed): a correction,
         allowed on a resolved incident too. Each change is a timeline note saying old → new."""
         unknown = set(fields) - set(TRIAGE_FIELDS)
@@ -528,8 +667,11 @@ class Store:
         now = self.clock()
         with self.transaction():
             before = self.incident(incident_id)
-            changes = {name: storable(value) for name, value in fields.items()
-                       if storable(value) != getattr(before.triage, name)}
+            changes = {
+                name: storable(value)
+                for name, value in fields.items()
+                if storable(value) != getattr(before.triage, name)
+            }
             if title is not None and storable(title).strip() and storable(title).strip() != before.title:
                 changes["title"] = storable(title).strip()
             if not changes:
@@ -542,9 +684,19 @@ class Store:
 
     # -- timeline -------------------------------------------------------------------------------
 
-    def _event(self, incident_id: int, kind: EventKind, text: str, author: str, source: EventSource,
-               now: datetime, *, occurred_at: datetime | None = None, key_moment: bool = False,
-               milestone: Milestone | None = None) -> int:
+    def _event(
+        self,
+        incident_id: int,
+        kind: EventKind,
+        text: str,
+        author: str,
+        source: EventSource,
+        now: datetime,
+        *,
+        occurred_at: datetime | None = None,
+        key_moment: bool = False,
+        milestone: Milestone | None = None,
+    ) -> int:
         return self._insert(
             "events",
             {
@@ -562,10 +714,18 @@ class Store:
             },
         )
 
-    def add_event(self, incident_id: int, text: str, *, kind: EventKind = EventKind.NOTE,
-                  occurred_at: datetime | None = None, author: str = "",
-                  source: EventSource = EventSource.CONSOLE, key_moment: bool = False,
-                  correction: bool = False) -> TimelineEvent:
+    def add_event(
+        self,
+        incident_id: int,
+        text: str,
+        *,
+        kind: EventKind = EventKind.NOTE,
+        occurred_at: datetime | None = None,
+        author: str = "",
+        source: EventSource = EventSource.CONSOLE,
+        key_moment: bool = False,
+        correction: bool = False,
+    ) -> TimelineEvent:
         """Append an entry. `correction`: added in the post-incident review, after the fact; its
         text says so (`Correction: ...`). Whether the incident takes entries is the caller's
         question (`refuse_if_resolved`)."""
@@ -576,8 +736,9 @@ class Store:
         now = self.clock()
         with self.transaction():
             self.incident(incident_id)
-            event_id = self._event(incident_id, kind, text, author, source, now,
-                                   occurred_at=occurred_at, key_moment=key_moment)
+            event_id = self._event(
+                incident_id, kind, text, author, source, now, occurred_at=occurred_at, key_moment=key_moment
+            )
         return self.event(event_id)
 
     def event(self, event_id: int) -> TimelineEvent:
@@ -586,9 +747,16 @@ class Store:
             raise NotFound(f"no timeline event {event_id} in {self.path}")
         return rows.event_from_row(row)
 
-    def edit_event(self, event_id: int, *, text: str | None = None, occurred_at: datetime | None = None,
-                   key_moment: bool | None = None, kind: EventKind | None = None,
-                   author: str = "") -> TimelineEvent:
+    def edit_event(
+        self,
+        event_id: int,
+        *,
+        text: str | None = None,
+        occurred_at: datetime | None = None,
+        key_moment: bool | None = None,
+        kind: EventKind | None = None,
+        author: str = "",
+    ) -> TimelineEvent:
         """Change an event; the version it replaces is kept in its history. An event that records a
         milestone moved in time moves the milestone with it (order checked, as `set_milestones`)."""
         if text is not None and not text.strip():
@@ -596,13 +764,20 @@ class Store:
         now = self.clock()
         with self.transaction():
             before = self.event(event_id)
-            self._edit_event(before, author, now, text=text, occurred_at=occurred_at, key_moment=key_moment,
-                             kind=kind)
+            self._edit_event(before, author, now, text=text, occurred_at=occurred_at, key_moment=key_moment, kind=kind)
         return self.event(event_id)
 
-    def _edit_event(self, before: TimelineEvent, author: str, now: datetime, *, text: str | None = None,
-                    occurred_at: datetime | None = None, key_moment: bool | None = None,
-                    kind: EventKind | None = None) -> None:
+    def _edit_event(
+        self,
+        before: TimelineEvent,
+        author: str,
+        now: datetime,
+        *,
+        text: str | None = None,
+        occurred_at: datetime | None = None,
+        key_moment: bool | None = None,
+        kind: EventKind | None = None,
+    ) -> None:
         """`edit_event` inside a transaction: what the event records (a milestone, a containment
         item's change of state) moves with it."""
         changes = {}
@@ -625,16 +800,19 @@ class Store:
 
     def _revise(self, before: TimelineEvent, changes: dict, author: str, now: datetime) -> None:
         """Write `changes` to an event, keeping the version it replaces in event_revisions."""
-        self._insert("event_revisions", {
-            "event_id": before.id,
-            "revision": before.revision,
-            "occurred_at": to_iso(before.occurred_at),
-            "kind": before.kind.value,
-            "text": before.text,
-            "key_moment": int(before.key_moment),
-            "replaced_at": to_iso(now),
-            "replaced_by": storable(author),
-        })
+        self._insert(
+            "event_revisions",
+            {
+                "event_id": before.id,
+                "revision": before.revision,
+                "occurred_at": to_iso(before.occurred_at),
+                "kind": before.kind.value,
+                "text": before.text,
+                "key_moment": int(before.key_moment),
+                "replaced_at": to_iso(now),
+                "replaced_by": storable(author),
+            },
+        )
         self.db["events"].update(before.id, {**changes, "revision": before.revision + 1, "edited_at": to_iso(now)})
 
     def retract_event(self, event_id: int, *, author: str = "", reason: str = "") -> TimelineEvent:
@@ -648,22 +826,31 @@ class Store:
                 return before
             if before.milestone is not None:
                 if before.milestone in REQUIRED_MILESTONES:
-                    raise ValueError(f"this event records when the incident was {before.milestone.value}: "
-                                     "correct its time instead of retracting it")
+                    raise ValueError(
+                        f"this event records when the incident was {before.milestone.value}: "
+                        "correct its time instead of retracting it"
+                    )
                 self._update_incident(before.incident_id, {milestone_column(before.milestone): None}, now)
             self._sync_containment_change(before, retracted=True, author=author, now=now)
             self._retract(before, author, reason, now)
         return self.event(event_id)
 
     def _retract(self, event: TimelineEvent, author: str, reason: str, now: datetime) -> None:
-        self.db["events"].update(event.id, {
-            "retracted_at": to_iso(now), "retracted_by": storable(author), "retraction_reason": storable(reason),
-        })
+        self.db["events"].update(
+            event.id,
+            {
+                "retracted_at": to_iso(now),
+                "retracted_by": storable(author),
+                "retraction_reason": storable(reason),
+            },
+        )
 
     def event_history(self, event_id: int) -> list[EventRevision]:
         """Earlier versions of an event, oldest first."""
-        return [rows.revision_from_row(r) for r in
-                self.query_rows("SELECT * FROM event_revisions WHERE event_id = ? ORDER BY revision", [event_id])]
+        return [
+            rows.revision_from_row(r)
+            for r in self.query_rows("SELECT * FROM event_revisions WHERE event_id = ? ORDER BY revision", [event_id])
+        ]
 
     def count_events(self, incident_id: int) -> int:
         return self.scalar("SELECT count(*) FROM events WHERE incident_id = ?", [incident_id])
@@ -679,11 +866,16 @@ class Store:
             start = max(0, total - offset - limit)
             found = self.query_rows(
                 "SELECT * FROM events WHERE incident_id = ? ORDER BY occurred_at DESC, id DESC LIMIT ? OFFSET ?",
-                [incident_id, min(limit, total - offset), start])
+                [incident_id, min(limit, total - offset), start],
+            )
             return [rows.event_from_row(r) for r in reversed(found)]
-        return [rows.event_from_row(r) for r in self.query_rows(
-            "SELECT * FROM events WHERE incident_id = ? ORDER BY occurred_at, id LIMIT ? OFFSET ?",
-            [incident_id, limit, offset])]
+        return [
+            rows.event_from_row(r)
+            for r in self.query_rows(
+                "SELECT * FROM events WHERE incident_id = ? ORDER BY occurred_at, id LIMIT ? OFFSET ?",
+                [incident_id, limit, offset],
+            )
+        ]
 
     def events_added_since(self, incident_id: int, after_id: int) -> tuple[int, int, datetime | None]:
         """How many events the incident gained with a row id above `after_id`, the highest id, and
@@ -694,9 +886,11 @@ class Store:
         """
         # From the start, the incident's index is the short way; after a known id, the rowid range
         # is (`+incident_id` keeps the planner off the index, which would walk every event).
-        sql = ("SELECT count(*), max(id), min(occurred_at) FROM events WHERE incident_id = ? AND id > ?"
-               if after_id <= 0 else
-               "SELECT count(*), max(id), min(occurred_at) FROM events WHERE +incident_id = ? AND id > ?")
+        sql = (
+            "SELECT count(*), max(id), min(occurred_at) FROM events WHERE incident_id = ? AND id > ?"
+            if after_id <= 0
+            else "SELECT count(*), max(id), min(occurred_at) FROM events WHERE +incident_id = ? AND id > ?"
+        )
         with self.reading() as db:
             added, highest, earliest = db.execute(sql, [incident_id, after_id]).fetchone()
         return added, highest or after_id, parse_iso(earliest) if earliest else None
@@ -714,9 +908,17 @@ class Store:
 
     # -- hypotheses -----------------------------------------------------------------------------
 
-    def add_hypothesis(self, incident_id: int, statement: str, *, evidence_for: str = "",
-                       evidence_against: str = "", test: str = "", author: str = "",
-                       source: EventSource = EventSource.CONSOLE) -> Hypothesis:
+    def add_hypothesis(
+        self,
+        incident_id: int,
+        statement: str,
+        *,
+        evidence_for: str = "",
+        evidence_against: str = "",
+        test: str = "",
+        author: str = "",
+        source: EventSource = EventSource.CONSOLE,
+    ) -> Hypothesis:
         statement = storable(statement).strip()
         if not statement:
             raise ValueError("a hypothesis needs a statement")
@@ -725,13 +927,25 @@ class Store:
             self.incident(incident_id)
             rank, number = db.execute(
                 "SELECT coalesce(max(rank), 0) + 1, coalesce(max(number), 0) + 1 FROM hypotheses WHERE incident_id = ?",
-                [incident_id]).fetchone()
-            hypothesis_id = self._insert("hypotheses", {
-                "uuid": new_uuid(), "incident_id": incident_id, "statement": statement,
-                "evidence_for": storable(evidence_for), "evidence_against": storable(evidence_against),
-                "test": storable(test), "result": HypothesisResult.OPEN.value, "rank": rank, "number": number,
-                "author": storable(author), "created_at": to_iso(now), "updated_at": to_iso(now),
-            })
+                [incident_id],
+            ).fetchone()
+            hypothesis_id = self._insert(
+                "hypotheses",
+                {
+                    "uuid": new_uuid(),
+                    "incident_id": incident_id,
+                    "statement": statement,
+                    "evidence_for": storable(evidence_for),
+                    "evidence_against": storable(evidence_against),
+                    "test": storable(test),
+                    "result": HypothesisResult.OPEN.value,
+                    "rank": rank,
+                    "number": number,
+                    "author": storable(author),
+                    "created_at": to_iso(now),
+                    "updated_at": to_iso(now),
+                },
+            )
             self._event(incident_id, EventKind.HYPOTHESIS, f"Hypothesis H{number}: {statement}", author, source, now)
         return self.hypothesis(hypothesis_id)
 
@@ -742,11 +956,14 @@ class Store:
         return rows.hypothesis_from_row(row)
 
     def hypotheses(self, incident_id: int) -> list[Hypothesis]:
-        return [rows.hypothesis_from_row(r) for r in
-                self.query_rows("SELECT * FROM hypotheses WHERE incident_id = ? ORDER BY rank, id", [incident_id])]
+        return [
+            rows.hypothesis_from_row(r)
+            for r in self.query_rows("SELECT * FROM hypotheses WHERE incident_id = ? ORDER BY rank, id", [incident_id])
+        ]
 
-    def update_hypothesis(self, hypothesis_id: int, *, author: str = "",
-                          source: EventSource = EventSource.CONSOLE, **fields: str) -> Hypothesis:
+    def update_hypothesis(
+        self, hypothesis_id: int, *, author: str = "", source: EventSource = EventSource.CONSOLE, **fields: str
+    ) -> Hypothesis:
         """Change statement, evidence_for, evidence_against or test."""
         allowed = {"statement", "evidence_for", "evidence_against", "test"}
         if set(fields) - allowed:
@@ -761,21 +978,39 @@ class Store:
                 return before
             self.db["hypotheses"].update(hypothesis_id, {**changes, "updated_at": to_iso(now)})
             described = "; ".join(f"{name.replace('_', ' ')}: {value}" for name, value in changes.items())
-            self._event(before.incident_id, EventKind.HYPOTHESIS,
-                        f"Hypothesis {before.label} updated: {described}", author, source, now)
+            self._event(
+                before.incident_id,
+                EventKind.HYPOTHESIS,
+                f"Hypothesis {before.label} updated: {described}",
+                author,
+                source,
+                now,
+            )
         return self.hypothesis(hypothesis_id)
 
-    def set_hypothesis_result(self, hypothesis_id: int, result: HypothesisResult, *, author: str = "",
-                              source: EventSource = EventSource.CONSOLE) -> Hypothesis:
+    def set_hypothesis_result(
+        self,
+        hypothesis_id: int,
+        result: HypothesisResult,
+        *,
+        author: str = "",
+        source: EventSource = EventSource.CONSOLE,
+    ) -> Hypothesis:
         now = self.clock()
         with self.transaction():
             before = self.hypothesis(hypothesis_id)
             if before.result == result:
                 return before
             self.db["hypotheses"].update(hypothesis_id, {"result": result.value, "updated_at": to_iso(now)})
-            self._event(before.incident_id, EventKind.HYPOTHESIS,
-                        f"Hypothesis {before.label} {result.value}: {before.statement}", author, source, now,
-                        key_moment=result is HypothesisResult.CONFIRMED)
+            self._event(
+                before.incident_id,
+                EventKind.HYPOTHESIS,
+                f"Hypothesis {before.label} {result.value}: {before.statement}",
+                author,
+                source,
+                now,
+                key_moment=result is HypothesisResult.CONFIRMED,
+            )
         return self.hypothesis(hypothesis_id)
 
     def move_hypothesis(self, hypothesis_id: int, offset: int) -> list[Hypothesis]:
@@ -793,17 +1028,32 @@ class Store:
 
     # -- containment ----------------------------------------------------------------------------
 
-    def _insert_containment(self, incident_id: int, action: str, when_to_use: str, position: int,
-                            custom: bool, now: datetime) -> int:
-        return self._insert("containment", {
-            "uuid": new_uuid(), "incident_id": incident_id, "action": storable(action),
-            "when_to_use": storable(when_to_use), "custom": int(custom), "state": ContainmentState.PENDING.value,
-            "position": position, "changed_by": "", "changed_at": None, "updated_at": to_iso(now),
-        })
+    def _insert_containment(
+        self, incident_id: int, action: str, when_to_use: str, position: int, custom: bool, now: datetime
+    ) -> int:
+        return self._insert(
+            "containment",
+            {
+                "uuid": new_uuid(),
+                "incident_id": incident_id,
+                "action": storable(action),
+                "when_to_use": storable(when_to_use),
+                "custom": int(custom),
+                "state": ContainmentState.PENDING.value,
+                "position": position,
+                "changed_by": "",
+                "changed_at": None,
+                "updated_at": to_iso(now),
+            },
+        )
 
     def containment(self, incident_id: int) -> list[ContainmentAction]:
-        return [rows.containment_from_row(r) for r in
-                self.query_rows("SELECT * FROM containment WHERE incident_id = ? ORDER BY position, id", [incident_id])]
+        return [
+            rows.containment_from_row(r)
+            for r in self.query_rows(
+                "SELECT * FROM containment WHERE incident_id = ? ORDER BY position, id", [incident_id]
+            )
+        ]
 
     def containment_action(self, action_id: int) -> ContainmentAction:
         row = self.query_row("SELECT * FROM containment WHERE id = ?", [action_id])
@@ -811,23 +1061,39 @@ class Store:
             raise NotFound(f"no containment action {action_id} in {self.path}")
         return rows.containment_from_row(row)
 
-    def add_containment(self, incident_id: int, action: str, when_to_use: str = "", *, author: str = "",
-                        source: EventSource = EventSource.CONSOLE) -> ContainmentAction:
+    def add_containment(
+        self,
+        incident_id: int,
+        action: str,
+        when_to_use: str = "",
+        *,
+        author: str = "",
+        source: EventSource = EventSource.CONSOLE,
+    ) -> ContainmentAction:
         action = storable(action).strip()
         if not action:
             raise ValueError("a containment action needs a name")
         now = self.clock()
         with self.transaction() as db:
             self.incident(incident_id)
-            position = db.execute("SELECT coalesce(max(position), 0) + 1 FROM containment WHERE incident_id = ?",
-                                  [incident_id]).fetchone()[0]
+            position = db.execute(
+                "SELECT coalesce(max(position), 0) + 1 FROM containment WHERE incident_id = ?", [incident_id]
+            ).fetchone()[0]
             action_id = self._insert_containment(incident_id, action, when_to_use, position, True, now)
             self._event(incident_id, EventKind.CONTAINMENT, f"Containment action added: {action}", author, source, now)
         return self.containment_action(action_id)
 
-    def set_containment_state(self, action_id: int, state: ContainmentState, *, at: datetime | None = None,
-                              detail: str | None = None, owner: str | None = None, author: str = "",
-                              source: EventSource = EventSource.CONSOLE) -> ContainmentAction:
+    def set_containment_state(
+        self,
+        action_id: int,
+        state: ContainmentState,
+        *,
+        at: datetime | None = None,
+        detail: str | None = None,
+        owner: str | None = None,
+        author: str = "",
+        source: EventSource = EventSource.CONSOLE,
+    ) -> ContainmentAction:
         """Set an item's state directly (any state from any state), with what was done and who owns
         it, at `at` (default now; back-dating is expected). One timeline event per change, carrying
         the item's UUID and both states so the change can be undone; only a change to done is a key
@@ -847,31 +1113,53 @@ class Store:
             owner_changed = owner is not None and storable(owner).strip() != before.owner
             owner = before.owner if owner is None else storable(owner).strip()
             when = at or now
-            self.db["containment"].update(action_id, {
-                "state": state.value, "changed_by": storable(author), "changed_at": to_iso(when),
-                "updated_at": to_iso(now), "detail": detail, "owner": owner,
-            })
+            self.db["containment"].update(
+                action_id,
+                {
+                    "state": state.value,
+                    "changed_by": storable(author),
+                    "changed_at": to_iso(when),
+                    "updated_at": to_iso(now),
+                    "detail": detail,
+                    "owner": owner,
+                },
+            )
             text = f"{before.action}: {before.state.label} → {state.label}"
             if detail:
                 text += f" — {detail}"
             if owner_changed:
                 text += f" (owner: {owner})" if owner else " (owner cleared)"
-            self._containment_event(before, text, author, source, now, occurred_at=when,
-                                    state_from=before.state, state_to=state,
-                                    key_moment=state is ContainmentState.DONE)
+            self._containment_event(
+                before,
+                text,
+                author,
+                source,
+                now,
+                occurred_at=when,
+                state_from=before.state,
+                state_to=state,
+                key_moment=state is ContainmentState.DONE,
+            )
             if state.is_taken:
-                self._advance_phase(self.incident(before.incident_id), Phase.CONTAINMENT, author, source, now,
-                                    at=when)
+                self._advance_phase(self.incident(before.incident_id), Phase.CONTAINMENT, author, source, now, at=when)
         return self.containment_action(action_id)
 
-    def advance_containment(self, action_id: int, *, author: str = "",
-                            source: EventSource = EventSource.CONSOLE) -> ContainmentAction:
+    def advance_containment(
+        self, action_id: int, *, author: str = "", source: EventSource = EventSource.CONSOLE
+    ) -> ContainmentAction:
         """`space`: pending -> in progress -> done -> pending (n/a -> pending)."""
         current = self.containment_action(action_id)
         return self.set_containment_state(action_id, current.state.next, author=author, source=source)
 
-    def update_containment(self, action_id: int, *, detail: str | None = None, owner: str | None = None,
-                           author: str = "", source: EventSource = EventSource.CONSOLE) -> ContainmentAction:
+    def update_containment(
+        self,
+        action_id: int,
+        *,
+        detail: str | None = None,
+        owner: str | None = None,
+        author: str = "",
+        source: EventSource = EventSource.CONSOLE,
+    ) -> ContainmentAction:
         """Change what was done and who owns it; the change is on the timeline."""
         now = self.clock()
         with self.transaction():
@@ -879,8 +1167,9 @@ class Store:
             self._update_containment(before, detail, owner, author, source, now)
         return self.containment_action(action_id)
 
-    def undo_containment(self, action_id: int, *, author: str = "",
-                         source: EventSource = EventSource.CONSOLE) -> ContainmentAction:
+    def undo_containment(
+        self, action_id: int, *, author: str = "", source: EventSource = EventSource.CONSOLE
+    ) -> ContainmentAction:
         """Undo the item's latest change of state: its event is retracted (kept, marked "undone")
         and the item goes back to the state before it, with the previous change's who and when."""
         now = self.clock()
@@ -894,26 +1183,47 @@ class Store:
 
     def _state_changes(self, item: ContainmentAction) -> list[TimelineEvent]:
         """The item's changes of state that stand (not retracted), latest first."""
-        return [rows.event_from_row(row) for row in self.db.query(
-            "SELECT * FROM events WHERE containment_uuid = ? AND state_to IS NOT NULL AND retracted_at IS NULL "
-            "ORDER BY id DESC", [item.uuid])]
+        return [
+            rows.event_from_row(row)
+            for row in self.db.query(
+                "SELECT * FROM events WHERE containment_uuid = ? AND state_to IS NOT NULL AND retracted_at IS NULL "
+                "ORDER BY id DESC",
+                [item.uuid],
+            )
+        ]
 
-    def _undo_change(self, item: ContainmentAction, changes: list[TimelineEvent], author: str, reason: str,
-                     now: datetime) -> None:
+    def _undo_change(
+        self, item: ContainmentAction, changes: list[TimelineEvent], author: str, reason: str, now: datetime
+    ) -> None:
         """Retract `changes[0]` (the latest) and put the item back as the change before left it."""
         latest, previous = changes[0], changes[1] if len(changes) > 1 else None
-        self.db["events"].update(latest.id, {
-            "retracted_at": to_iso(now), "retracted_by": storable(author), "retraction_reason": reason,
-        })
-        self.db["containment"].update(item.id, {
-            "state": (latest.state_from or ContainmentState.PENDING).value,
-            "changed_by": previous.author if previous else "",
-            "changed_at": to_iso(previous.occurred_at) if previous else None,
-            "updated_at": to_iso(now),
-        })
+        self.db["events"].update(
+            latest.id,
+            {
+                "retracted_at": to_iso(now),
+                "retracted_by": storable(author),
+                "retraction_reason": reason,
+            },
+        )
+        self.db["containment"].update(
+            item.id,
+            {
+                "state": (latest.state_from or ContainmentState.PENDING).value,
+                "changed_by": previous.author if previous else "",
+                "changed_at": to_iso(previous.occurred_at) if previous else None,
+                "updated_at": to_iso(now),
+            },
+        )
 
-    def _update_containment(self, before: ContainmentAction, detail: str | None, owner: str | None,
-                            author: str, source: EventSource, now: datetime) -> None:
+    def _update_containment(
+        self,
+        before: ContainmentAction,
+        detail: str | None,
+        owner: str | None,
+        author: str,
+        source: EventSource,
+        now: datetime,
+    ) -> None:
         changes, said = {}, []
         if detail is not None and storable(detail).strip() != before.detail:
             changes["detail"] = storable(detail).strip()
@@ -932,21 +1242,48 @@ class Store:
             raise ValueError(f"{item.action} has no change of state to date: set a state first")
         self._edit_event(changes[0], author, now, occurred_at=at)
 
-    def _containment_event(self, item: ContainmentAction, text: str, author: str, source: EventSource,
-                           now: datetime, *, occurred_at: datetime | None = None,
-                           state_from: ContainmentState | None = None, state_to: ContainmentState | None = None,
-                           key_moment: bool = False) -> int:
-        event_id = self._event(item.incident_id, EventKind.CONTAINMENT, text, author, source, now,
-                               occurred_at=occurred_at, key_moment=key_moment)
-        self.db["events"].update(event_id, {
-            "containment_uuid": item.uuid,
-            "state_from": state_from.value if state_from else None,
-            "state_to": state_to.value if state_to else None,
-        })
+    def _containment_event(
+        self,
+        item: ContainmentAction,
+        text: str,
+        author: str,
+        source: EventSource,
+        now: datetime,
+        *,
+        occurred_at: datetime | None = None,
+        state_from: ContainmentState | None = None,
+        state_to: ContainmentState | None = None,
+        key_moment: bool = False,
+    ) -> int:
+        event_id = self._event(
+            item.incident_id,
+            EventKind.CONTAINMENT,
+            text,
+            author,
+            source,
+            now,
+            occurred_at=occurred_at,
+            key_moment=key_moment,
+        )
+        self.db["events"].update(
+            event_id,
+            {
+                "containment_uuid": item.uuid,
+                "state_from": state_from.value if state_from else None,
+                "state_to": state_to.value if state_to else None,
+            },
+        )
         return event_id
 
-    def _sync_containment_change(self, event: TimelineEvent, *, occurred_at: datetime | None = None,
-                                 retracted: bool = False, author: str = "", now: datetime) -> None:
+    def _sync_containment_change(
+        self,
+        event: TimelineEvent,
+        *,
+        occurred_at: datetime | None = None,
+        retracted: bool = False,
+        author: str = "",
+        now: datetime,
+    ) -> None:
         """An event recording an item's latest change of state was re-dated (the item's time of
         change moves with it) or retracted (the change is undone)."""
         if not event.containment_uuid or event.state_to is None or event.is_retracted:
@@ -966,17 +1303,21 @@ class Store:
     # -- signal notices held back by the rate limiter ------------------------------------------
 
     def held_notices(self) -> list[HeldNotice]:
-        return [HeldNotice(r["key"], r["text"], parse_iso(r["occurred_at"]), r["incident_id"])
-                for r in self.query_rows("SELECT * FROM held_notices ORDER BY occurred_at, key")]
+        return [
+            HeldNotice(r["key"], r["text"], parse_iso(r["occurred_at"]), r["incident_id"])
+            for r in self.query_rows("SELECT * FROM held_notices ORDER BY occurred_at, key")
+        ]
 
-    def record_signal_notices(self, incident_id: int | None, passed: Iterable[Notice],
-                              held: Iterable[Notice] = ()) -> list[Notice]:
+    def record_signal_notices(
+        self, incident_id: int | None, passed: Iterable[Notice], held: Iterable[Notice] = ()
+    ) -> list[Notice]:
         """In one transaction: write the notices the limits let through as `signal` events, and
         keep the ones still held back (latest per key) in the file.
 
         A notice that had been held belongs to the incident that was open when its signal changed
         (kept with it), written there even if that incident was resolved since; any other (or one
-        held while no incident was open) to `incident_id`, the incident open now. A held row is deleted with the event it becomes.
+        held while no incident was open) to `incident_id`, the incident open now. A held row is
+        deleted with the event it becomes.
         Returns the notices that belong to no incident (nothing was open): the caller keeps them
         for the next incident declared."""
         now = self.clock()
@@ -993,15 +1334,28 @@ class Store:
                 if target is None:
                     orphans.append(notice)
                 else:
-                    self._event(target, EventKind.SIGNAL, notice.text, "", EventSource.SIGNAL, now,
-                                occurred_at=notice.occurred_at)
+                    self._event(
+                        target,
+                        EventKind.SIGNAL,
+                        notice.text,
+                        "",
+                        EventSource.SIGNAL,
+                        now,
+                        occurred_at=notice.occurred_at,
+                    )
             for notice in held:
                 row = waiting.get(notice.key)
                 if row is None or row.occurred_at != notice.occurred_at:
-                    self.db["held_notices"].upsert({
-                        "key": notice.key, "incident_id": incident_id, "text": storable(notice.text),
-                        "occurred_at": to_iso(notice.occurred_at), "held_at": to_iso(now),
-                    }, pk="key")
+                    self.db["held_notices"].upsert(
+                        {
+                            "key": notice.key,
+                            "incident_id": incident_id,
+                            "text": storable(notice.text),
+                            "occurred_at": to_iso(notice.occurred_at),
+                            "held_at": to_iso(now),
+                        },
+                        pk="key",
+                    )
         return orphans
 
     def release_held_notices(self) -> list[HeldNotice]:
@@ -1013,27 +1367,54 @@ class Store:
             held = self.held_notices()
             for notice in held:
                 if notice.incident_id is not None:
-                    self._event(notice.incident_id, EventKind.SIGNAL, notice.text, "", EventSource.SIGNAL, now,
-                                occurred_at=notice.occurred_at)
+                    self._event(
+                        notice.incident_id,
+                        EventKind.SIGNAL,
+                        notice.text,
+                        "",
+                        EventSource.SIGNAL,
+                        now,
+                        occurred_at=notice.occurred_at,
+                    )
             self.db.execute("DELETE FROM held_notices")
         return [notice for notice in held if notice.incident_id is None]
 
     # -- status updates, action items, post-mortem ----------------------------------------------
 
-    def record_status_update(self, incident_id: int, text: str, *, status: str = "", impact: str = "",
-                             current_action: str = "", eta: str = "", next_update: str = "",
-                             format: str = "markdown", author: str = "",
-                             source: EventSource = EventSource.CONSOLE) -> StatusUpdate:
+    def record_status_update(
+        self,
+        incident_id: int,
+        text: str,
+        *,
+        status: str = "",
+        impact: str = "",
+        current_action: str = "",
+        eta: str = "",
+        next_update: str = "",
+        format: str = "markdown",
+        author: str = "",
+        source: EventSource = EventSource.CONSOLE,
+    ) -> StatusUpdate:
         """Store the exact text sent, and put it on the timeline."""
         now = self.clock()
         with self.transaction():
             self.incident(incident_id)
-            update_id = self._insert("status_updates", {
-                "uuid": new_uuid(), "incident_id": incident_id, "status": storable(status),
-                "impact": storable(impact), "current_action": storable(current_action), "eta": storable(eta),
-                "next_update": storable(next_update), "text": storable(text), "format": format,
-                "sent_at": to_iso(now), "author": storable(author),
-            })
+            update_id = self._insert(
+                "status_updates",
+                {
+                    "uuid": new_uuid(),
+                    "incident_id": incident_id,
+                    "status": storable(status),
+                    "impact": storable(impact),
+                    "current_action": storable(current_action),
+                    "eta": storable(eta),
+                    "next_update": storable(next_update),
+                    "text": storable(text),
+                    "format": format,
+                    "sent_at": to_iso(now),
+                    "author": storable(author),
+                },
+            )
             self._event(incident_id, EventKind.STATUS_UPDATE, f"Status update sent:\n{text}", author, source, now)
         return self.status_update(update_id)
 
@@ -1044,22 +1425,36 @@ class Store:
         return rows.status_update_from_row(row)
 
     def status_updates(self, incident_id: int) -> list[StatusUpdate]:
-        return [rows.status_update_from_row(r) for r in
-                self.query_rows("SELECT * FROM status_updates WHERE incident_id = ? ORDER BY sent_at, id", [incident_id])]
+        return [
+            rows.status_update_from_row(r)
+            for r in self.query_rows(
+                "SELECT * FROM status_updates WHERE incident_id = ? ORDER BY sent_at, id", [incident_id]
+            )
+        ]
 
-    def add_action_item(self, incident_id: int, action: str, *, owner: str = "", due_date: str = "",
-                        priority: Priority = Priority.P2) -> ActionItem:
+    def add_action_item(
+        self, incident_id: int, action: str, *, owner: str = "", due_date: str = "", priority: Priority = Priority.P2
+    ) -> ActionItem:
         action = storable(action).strip()
         if not action:
             raise ValueError("an action item needs an action")
         now = to_iso(self.clock())
         with self.transaction():
             self.incident(incident_id)
-            item_id = self._insert("action_items", {
-                "uuid": new_uuid(), "incident_id": incident_id, "action": action, "owner": storable(owner),
-                "due_date": storable(due_date), "priority": priority.value,
-                "status": ActionItemStatus.OPEN.value, "created_at": now, "updated_at": now,
-            })
+            item_id = self._insert(
+                "action_items",
+                {
+                    "uuid": new_uuid(),
+                    "incident_id": incident_id,
+                    "action": action,
+                    "owner": storable(owner),
+                    "due_date": storable(due_date),
+                    "priority": priority.value,
+                    "status": ActionItemStatus.OPEN.value,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
         return self.action_item(item_id)
 
     def update_action_item(self, item_id: int, **fields: object) -> ActionItem:
@@ -1086,16 +1481,28 @@ class Store:
         return rows.action_item_from_row(row)
 
     def action_items(self, incident_id: int) -> list[ActionItem]:
-        return [rows.action_item_from_row(r) for r in
-                self.query_rows("SELECT * FROM action_items WHERE incident_id = ? ORDER BY priority, id", [incident_id])]
+        return [
+            rows.action_item_from_row(r)
+            for r in self.query_rows(
+                "SELECT * FROM action_items WHERE incident_id = ? ORDER BY priority, id", [incident_id]
+            )
+        ]
 
-    def set_postmortem_section(self, incident_id: int, section: Section, body: str, *, author: str = "",
-                               loaded: int | None = None) -> SectionSave:
-        return self.set_postmortem_sections(incident_id, {section: body}, author=author,
-                                            loaded=None if loaded is None else {section: loaded})[Section(section)]
+    def set_postmortem_section(
+        self, incident_id: int, section: Section, body: str, *, author: str = "", loaded: int | None = None
+    ) -> SectionSave:
+        return self.set_postmortem_sections(
+            incident_id, {section: body}, author=author, loaded=None if loaded is None else {section: loaded}
+        )[Section(section)]
 
-    def set_postmortem_sections(self, incident_id: int, bodies: Mapping[Section, str], *, author: str = "",
-                                loaded: Mapping[Section, int] | None = None) -> dict[Section, SectionSave]:
+    def set_postmortem_sections(
+        self,
+        incident_id: int,
+        bodies: Mapping[Section, str],
+        *,
+        author: str = "",
+        loaded: Mapping[Section, int] | None = None,
+    ) -> dict[Section, SectionSave]:
         """Write several post-mortem sections at once: all of them, or none. No text is lost: the
         text a section held is kept as a revision (see `write_postmortem_section`).
 
@@ -1107,21 +1514,45 @@ class Store:
         now = self.clock()
         with self.transaction():
             self.incident(incident_id)
-            return {Section(section): self.write_postmortem_section(
-                        incident_id, Section(section), body, author=author, now=now,
-                        loaded=None if loaded is None else loaded.get(Section(section), 0))
-                    for section, body in bodies.items()}
+            return {
+                Section(section): self.write_postmortem_section(
+                    incident_id,
+                    Section(section),
+                    body,
+                    author=author,
+                    now=now,
+                    loaded=None if loaded is None else loaded.get(Section(section), 0),
+                )
+                for section, body in bodies.items()
+            }
 
-    def write_postmortem_section(self, incident_id: int, section: Section, body: str, *, author: str, now: datetime,
-                                 loaded: int | None = None, reason: str = "edit") -> SectionSave:
+    def write_postmortem_section(
+        self,
+        incident_id: int,
+        section: Section,
+        body: str,
+        *,
+        author: str,
+        now: datetime,
+        loaded: int | None = None,
+        reason: str = "edit",
+    ) -> SectionSave:
         """One section, inside a transaction: THE rule for every writer (editor, CLI, import)."""
         body = storable(body)
-        row = self.query_row("SELECT * FROM postmortem_sections WHERE incident_id = ? AND section = ?",
-                             [incident_id, section.value])
+        row = self.query_row(
+            "SELECT * FROM postmortem_sections WHERE incident_id = ? AND section = ?", [incident_id, section.value]
+        )
         if row is None:
-            self.db["postmortem_sections"].insert({
-                "incident_id": incident_id, "section": section.value, "body": body, "revision": 1,
-                "updated_by": storable(author), "updated_at": to_iso(now)})
+            self.db["postmortem_sections"].insert(
+                {
+                    "incident_id": incident_id,
+                    "section": section.value,
+                    "body": body,
+                    "revision": 1,
+                    "updated_by": storable(author),
+                    "updated_at": to_iso(now),
+                }
+            )
             return SectionSave(section, body, 1)
         current = row["body"] or ""
         if body == current:
@@ -1134,39 +1565,67 @@ class Store:
         kept = None
         # Your own text replaced within minutes, by you, having seen it, is a draft in progress (an
         # autosave every pause): not kept. Everything else is.
-        own_draft = (loaded is not None and not under_you and row["updated_by"] == storable(author)
-                     and reason == "edit" and row["updated_at"]
-                     and now - parse_iso(row["updated_at"]) < OWN_DRAFT_WINDOW)
+        own_draft = (
+            loaded is not None
+            and not under_you
+            and row["updated_by"] == storable(author)
+            and reason == "edit"
+            and row["updated_at"]
+            and now - parse_iso(row["updated_at"]) < OWN_DRAFT_WINDOW
+        )
         if current.strip() and not own_draft:
             kept = self._keep_section_revision(row, author, now, "conflict" if conflict else reason)
-        self.db["postmortem_sections"].update((incident_id, section.value), {
-            "body": body, "revision": row["revision"] + 1, "updated_by": storable(author), "updated_at": to_iso(now)})
+        self.db["postmortem_sections"].update(
+            (incident_id, section.value),
+            {"body": body, "revision": row["revision"] + 1, "updated_by": storable(author), "updated_at": to_iso(now)},
+        )
         return SectionSave(section, body, row["revision"] + 1, kept if conflict else None)
 
     def _keep_section_revision(self, row: dict, author: str, now: datetime, reason: str) -> SectionRevision:
         kept = {
-            "incident_id": row["incident_id"], "section": row["section"], "revision": row["revision"],
-            "body": row["body"] or "", "written_by": row["updated_by"] or "", "written_at": row["updated_at"],
-            "replaced_by": storable(author), "replaced_at": to_iso(now), "reason": reason,
+            "incident_id": row["incident_id"],
+            "section": row["section"],
+            "revision": row["revision"],
+            "body": row["body"] or "",
+            "written_by": row["updated_by"] or "",
+            "written_at": row["updated_at"],
+            "replaced_by": storable(author),
+            "replaced_at": to_iso(now),
+            "reason": reason,
         }
         self._insert("postmortem_section_revisions", kept)
         return rows.section_revision_from_row(kept)
 
     def postmortem_sections(self, incident_id: int) -> dict[Section, str]:
-        return {Section(r["section"]): r["body"] for r in
-                self.query_rows("SELECT section, body FROM postmortem_sections WHERE incident_id = ?", [incident_id])}
+        return {
+            Section(r["section"]): r["body"]
+            for r in self.query_rows(
+                "SELECT section, body FROM postmortem_sections WHERE incident_id = ?", [incident_id]
+            )
+        }
 
     def postmortem_section_states(self, incident_id: int) -> dict[Section, SectionState]:
         """Each written section's text with its revision, read together (what an editor loads)."""
-        return {Section(r["section"]): SectionState(r["body"] or "", r["revision"], r["updated_by"] or "",
-                                                    parse_iso(r["updated_at"]) if r["updated_at"] else None)
-                for r in self.query_rows("SELECT * FROM postmortem_sections WHERE incident_id = ?", [incident_id])}
+        return {
+            Section(r["section"]): SectionState(
+                r["body"] or "",
+                r["revision"],
+                r["updated_by"] or "",
+                parse_iso(r["updated_at"]) if r["updated_at"] else None,
+            )
+            for r in self.query_rows("SELECT * FROM postmortem_sections WHERE incident_id = ?", [incident_id])
+        }
 
     def postmortem_section_history(self, incident_id: int, section: Section) -> list[SectionRevision]:
         """The texts a section held before its current one, oldest first."""
-        return [rows.section_revision_from_row(r) for r in self.query_rows(
-            "SELECT * FROM postmortem_section_revisions WHERE incident_id = ? AND section = ? ORDER BY revision, id",
-            [incident_id, Section(section).value])]
+        return [
+            rows.section_revision_from_row(r)
+            for r in self.query_rows(
+                "SELECT * FROM postmortem_section_revisions WHERE incident_id = ? AND section = ?"
+                " ORDER BY revision, id",
+                [incident_id, Section(section).value],
+            )
+        ]
 
     def record(self, key: int | str) -> IncidentRecord:
         """Everything about one incident, read in one transaction so the parts agree."""
@@ -1184,10 +1643,18 @@ class Store:
 
     # -- the archive: listing, search, similar incidents ----------------------------------------
 
-    def incident_summaries(self, *, statuses: Iterable[Status] | None = None,
-                           severities: Iterable[Severity] | None = None, since: datetime | None = None,
-                           until: datetime | None = None, sort: str = "started", descending: bool = True,
-                           now: datetime | None = None, event_counts: bool = False) -> list[IncidentSummary]:
+    def incident_summaries(
+        self,
+        *,
+        statuses: Iterable[Status] | None = None,
+        severities: Iterable[Severity] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        sort: str = "started",
+        descending: bool = True,
+        now: datetime | None = None,
+        event_counts: bool = False,
+    ) -> list[IncidentSummary]:
         """Incidents for the list: filtered by status, severity and when they started
         (`since` <= started < `until`), sorted by one of SUMMARY_SORTS (ties: by id, the same way).
         Open incidents' durations run to `now` (default: the store's clock).
@@ -1213,18 +1680,18 @@ class Store:
         count = EVENT_COUNT if event_counts or sort == "events" else "NULL"
         found = self.query_rows(
             f"SELECT *, {count} AS event_count FROM incidents {where} "
-            f"ORDER BY {SUMMARY_SORTS[sort]} {direction}, id {direction}", params)
+            f"ORDER BY {SUMMARY_SORTS[sort]} {direction}, id {direction}",
+            params,
+        )
         return [summary_from_row(row, now) for row in found]
 
-    def search(self, text: str, *, limit: int = 50, offset: int = 0,
-               incident_id: int | None = None) -> list[SearchHit]:
+    def search(self, text: str, *, limit: int = 50, offset: int = 0, incident_id: int | None = None) -> list[SearchHit]:
         """Where the words of `text` (all of them, each taken literally) occur: titles, triage
         fields, hypotheses and post-mortem sections first, newest incident first, then timeline
         entries, most recently written first. Raises search.SearchUnavailable without FTS5."""
         return search.search(self, text, limit=limit, offset=offset, incident_id=incident_id)
 
-    def similar_incidents(self, text: str, *, exclude_incident_id: int | None,
-                          limit: int = 5) -> list[SimilarIncident]:
+    def similar_incidents(self, text: str, *, exclude_incident_id: int | None, limit: int = 5) -> list[SimilarIncident]:
         """Other incidents sharing words with `text` (triage or hypothesis text), closest first,
         with their confirmed hypotheses and post-mortem root cause and resolution."""
         return search.similar_incidents(self, text, exclude_incident_id=exclude_incident_id, limit=limit)
@@ -1237,11 +1704,14 @@ class Store:
         params: dict = {"incident_id": incident_id}
         found = self.query_rows(
             f"SELECT * FROM events WHERE incident_id = :incident_id AND "
-            f"{one_of('kind', [EventKind(kind).value for kind in kinds], params)} ORDER BY occurred_at, id", params)
+            f"{one_of('kind', [EventKind(kind).value for kind in kinds], params)} ORDER BY occurred_at, id",
+            params,
+        )
         return [rows.event_from_row(row) for row in found]
 
-    def reopen_incident(self, incident_id: int, *, reason: str = "", author: str = "",
-                        source: EventSource = EventSource.CONSOLE) -> Incident:
+    def reopen_incident(
+        self, incident_id: int, *, reason: str = "", author: str = "", source: EventSource = EventSource.CONSOLE
+    ) -> Incident:
         """Take a resolved incident back to Investigating, in one transaction with its timeline event
         (a key moment saying who reopened it, why, and when it had been resolved). The resolved and
         closed times are cleared, so resolving it again stamps new ones, and the phase goes back

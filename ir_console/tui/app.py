@@ -26,13 +26,13 @@ from ir_console.config import Config, load_config
 from ir_console.crash import CRASH_EXIT_STATUS, crash_line, write_crash_log
 from ir_console.locations import config_path, stylesheet_dir
 from ir_console.model.clock import utc_now
+from ir_console.preferences import load_preferences, save_preference
 from ir_console.render.text import display_text
 from ir_console.signals.resources import ResourceSampler
 from ir_console.store import Store
 from ir_console.store.opening import database_replaced
 from ir_console.tui.screens.help import HelpScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
-from ir_console.preferences import load_preferences, save_preference
 from ir_console.tui.themes import SEVERITY_DEFAULTS, WAR_ROOM_DARK, WAR_ROOM_LIGHT
 
 T = TypeVar("T")
@@ -109,8 +109,9 @@ class IrConsoleApp(App[None]):
 
     def _remember_theme(self, theme: object) -> None:
         if not save_preference("theme", self.theme):
-            self.notify("The theme is in use but could not be remembered for next time.", severity="warning",
-                        markup=False)
+            self.notify(
+                "The theme is in use but could not be remembered for next time.", severity="warning", markup=False
+            )
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._remember_theme)
@@ -255,13 +256,15 @@ class IrConsoleApp(App[None]):
             await war_room.run_action(action)
 
 
-def run_console(store: Store, *, author: str = "", config: Config | None = None,
-                start_with_incidents: bool = False) -> int:
+def run_console(
+    store: Store, *, author: str = "", config: Config | None = None, start_with_incidents: bool = False
+) -> int:
     """Run the console on the terminal; returns the process's exit status: 0 after ctrl+q, 128 +
     the signal's number after SIGTERM or SIGHUP, CRASH_EXIT_STATUS after an unexpected error,
     whose traceback is written to a crash log named in one line on stderr."""
-    app = IrConsoleApp(store, author=author, config=config, start_with_incidents=start_with_incidents,
-                       handle_signals=True)
+    app = IrConsoleApp(
+        store, author=author, config=config, start_with_incidents=start_with_incidents, handle_signals=True
+    )
     try:
         app.run()
     except Exception as error:  # raised outside Textual's own handling (starting or stopping the driver)

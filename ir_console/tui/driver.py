@@ -55,7 +55,7 @@ class PasteFilteringParser(XTermParser):
                 window = self._tail + data
                 start = window.find(BRACKETED_PASTE_START)
                 if start == -1:
-                    self._tail = window[-(len(BRACKETED_PASTE_START) - 1):]
+                    self._tail = window[-(len(BRACKETED_PASTE_START) - 1) :]
                     yield data
                     return
                 marker_end = start + len(BRACKETED_PASTE_START) - len(self._tail)
@@ -72,7 +72,7 @@ class PasteFilteringParser(XTermParser):
                         return
                     end, after = len(self._paste), ""
                 else:
-                    after = self._paste[end + len(BRACKETED_PASTE_END):]
+                    after = self._paste[end + len(BRACKETED_PASTE_END) :]
                 yield without_escapes(self._paste[:end]) + BRACKETED_PASTE_END
                 self._in_paste, self._paste, data = False, "", after
 
@@ -121,7 +121,7 @@ class PasteSafeLinuxDriver(LinuxDriver):
         finally:
             selector.close()
             try:
-                for event in feed(""):
+                for _event in feed(""):
                     pass
             except (EOFError, ParseError):
                 pass

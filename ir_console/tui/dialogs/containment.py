@@ -69,15 +69,17 @@ class ContainmentDialog(Modal):
             yield Label("State", classes="field-label")
             with RadioSet(id="state"):
                 for state in ContainmentState:
-                    yield RadioButton(f"{state.label} ({STATE_KEYS[state]})", value=state is action.state,
-                                      id=state.value)
+                    yield RadioButton(
+                        f"{state.label} ({STATE_KEYS[state]})", value=state is action.state, id=state.value
+                    )
             yield Label(f"When it changed (empty: now) — {SYNTAX}", classes="field-label", markup=False)
             yield Input(id="at", placeholder="now")
             yield Label("", id="form-error", classes="error", markup=False)  # quotes user input
             with Horizontal(classes="buttons"):
                 yield Button("Cancel (Esc)", id="cancel")
-                yield Button("Undo last change (ctrl+z)", id="undo", variant="warning",
-                             disabled=action.changed_at is None)
+                yield Button(
+                    "Undo last change (ctrl+z)", id="undo", variant="warning", disabled=action.changed_at is None
+                )
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
 
     def on_mount(self) -> None:
@@ -114,10 +116,15 @@ class ContainmentDialog(Modal):
                 where = "before the incident began" if self.began and at < self.began else "more than 12 hours ago"
                 error.update(f"{format_when(at)} is {where}: ctrl+s again to save it.")
                 return
-        self.dismiss(ContainmentEdit(
-            action_id=self.action.id, state=self.chosen_state(),
-            detail=self.kept_or_typed("detail", self.action.detail),
-            owner=self.kept_or_typed("owner", self.action.owner), at=at))
+        self.dismiss(
+            ContainmentEdit(
+                action_id=self.action.id,
+                state=self.chosen_state(),
+                detail=self.kept_or_typed("detail", self.action.detail),
+                owner=self.kept_or_typed("owner", self.action.owner),
+                at=at,
+            )
+        )
 
     def kept_or_typed(self, name: str, recorded: str) -> str:
         """The field's text, or the recorded text when the field is left as it was shown."""
@@ -127,5 +134,6 @@ class ContainmentDialog(Modal):
     @on(Button.Pressed, "#undo")
     def action_undo(self) -> None:
         if self.action.changed_at is not None:
-            self.dismiss(ContainmentEdit(self.action.id, self.action.state, self.action.detail, self.action.owner,
-                                         undo=True))
+            self.dismiss(
+                ContainmentEdit(self.action.id, self.action.state, self.action.detail, self.action.owner, undo=True)
+            )

@@ -37,8 +37,12 @@ class Details:
     changed: str
 
     def triage(self) -> dict[str, str]:
-        return {"reporter": self.reporter, "happening": self.happening, "affected": self.affected,
-                "changed": self.changed}
+        return {
+            "reporter": self.reporter,
+            "happening": self.happening,
+            "affected": self.affected,
+            "changed": self.changed,
+        }
 
 
 class DetailsScreen(Modal):

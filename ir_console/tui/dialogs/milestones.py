@@ -62,8 +62,12 @@ class MilestonesScreen(Modal):
                 with Horizontal(classes="milestone-row"):
                     yield Label(milestone.label, classes="name")
                     yield Input(self.shown[milestone], placeholder="not set", id=f"time-{milestone.value}")
-                    yield Label(self.reading(milestone, self.shown[milestone]), id=f"reads-{milestone.value}",
-                                classes="reads", markup=False)
+                    yield Label(
+                        self.reading(milestone, self.shown[milestone]),
+                        id=f"reads-{milestone.value}",
+                        classes="reads",
+                        markup=False,
+                    )
             yield Label("", id="form-error", classes="error", markup=False)  # quotes user input
             yield from self.buttons("Save")
 

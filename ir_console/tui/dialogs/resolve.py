@@ -33,9 +33,12 @@ class ConfirmResolveScreen(Modal):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(f"Resolve {one_line(self.ref)}?", classes="dialog-title", markup=False)
-            yield Label(f"Resolved at {format_when(self.resolved_at)}. After that it takes no new entries; "
-                        "its record can still be corrected for the review.", id="resolve-question",
-                        markup=False)
+            yield Label(
+                f"Resolved at {format_when(self.resolved_at)}. After that it takes no new entries; "
+                "its record can still be corrected for the review.",
+                id="resolve-question",
+                markup=False,
+            )
             yield Label("o reopens it later (asks first, recorded on the timeline).", classes="field-label")
             yield from self.buttons("Resolve")
 

@@ -39,8 +39,14 @@ class StatusUpdateScreen(Modal):
     StatusUpdateScreen RadioSet { layout: horizontal; }
     """
 
-    def __init__(self, record: IncidentRecord, now: datetime, *, cadence: Cadence | None = None,
-                 send: Callable[[dict], Awaitable[bool]] | None = None) -> None:
+    def __init__(
+        self,
+        record: IncidentRecord,
+        now: datetime,
+        *,
+        cadence: Cadence | None = None,
+        send: Callable[[dict], Awaitable[bool]] | None = None,
+    ) -> None:
         super().__init__()
         self.draft = draft_status_update(record, now, cadence)
         self.send = send
@@ -58,8 +64,7 @@ class StatusUpdateScreen(Modal):
                 yield RadioButton("Markdown", value=True, id="markdown")
                 yield RadioButton("Plain text (chat)", id="text")
                 yield RadioButton("Slack", id="slack")
-            yield Label("Text to send (edit freely: a field changed later updates its own line)",
-                        classes="field-label")
+            yield Label("Text to send (edit freely: a field changed later updates its own line)", classes="field-label")
             yield TextArea(self._generated, id="preview", soft_wrap=True)
             yield Label("", id="redraft-note", classes="field-label", markup=False)
             with Horizontal(classes="buttons"):
@@ -101,8 +106,12 @@ class StatusUpdateScreen(Modal):
         """What `Store.record_status_update` takes: the exact text, its format and the fields."""
         draft = self.current_draft()
         return {
-            "text": self.query_one("#preview", TextArea).text, "format": self.format, "status": draft.status,
-            "impact": draft.impact, "current_action": draft.current_action, "eta": draft.eta,
+            "text": self.query_one("#preview", TextArea).text,
+            "format": self.format,
+            "status": draft.status,
+            "impact": draft.impact,
+            "current_action": draft.current_action,
+            "eta": draft.eta,
             "next_update": draft.next_update,
         }
 
@@ -152,18 +161,28 @@ def redraft_lines(edited: str, old: str, new: str) -> tuple[str, list[str]]:
 def copy_status_update(app: App, text: str, *, format: str = "markdown", ref: str = "") -> CopyResult:
     """Run in a worker thread (the system clipboard may take seconds): copy `text` by clipboard.py's
     policy, OSC 52 through the app, then tell the user where it went."""
+
     def osc52(sent: str) -> None:
         try:
             app.call_from_thread(app.copy_to_clipboard, sent)
         except RuntimeError:
             pass  # the console closed meanwhile
 
-    result = copy_text(text, osc52=osc52, suffix=".md" if format == "markdown" else ".txt",
-                       name=f"status-update-{ref}" if ref else "status-update")
+    result = copy_text(
+        text,
+        osc52=osc52,
+        suffix=".md" if format == "markdown" else ".txt",
+        name=f"status-update-{ref}" if ref else "status-update",
+    )
     try:
-        app.call_from_thread(app.notify, result.message, title="Status update recorded", markup=False,
-                             severity=result.severity, timeout=5 if result.system else 15)
+        app.call_from_thread(
+            app.notify,
+            result.message,
+            title="Status update recorded",
+            markup=False,
+            severity=result.severity,
+            timeout=5 if result.system else 15,
+        )
     except RuntimeError:
         pass  # the console closed meanwhile: the update is recorded, the file (if any) written
     return result
-

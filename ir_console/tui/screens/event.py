@@ -86,15 +86,20 @@ class EventScreen(Modal):
         if event.author:
             facts.append(f" by {display_text(event.author)}")
         if event.is_retracted:
-            facts.append(f"\nretracted {to_iso(event.retracted_at)} by {display_text(event.retracted_by)}: "
-                         f"{display_text(event.retraction_reason)}")
+            facts.append(
+                f"\nretracted {to_iso(event.retracted_at)} by {display_text(event.retracted_by)}: "
+                f"{display_text(event.retraction_reason)}"
+            )
         return facts
 
     def _history(self) -> Text:
         text = Text()
         for revision in self.history:
-            text.append(f"v{revision.revision} ({to_iso(revision.occurred_at)}), replaced {to_iso(revision.replaced_at)}"
-                        f" by {display_text(revision.replaced_by)}\n", style="dim")
+            text.append(
+                f"v{revision.revision} ({to_iso(revision.occurred_at)}), replaced {to_iso(revision.replaced_at)}"
+                f" by {display_text(revision.replaced_by)}\n",
+                style="dim",
+            )
             text.append(display_text(revision.text) + "\n")
         return text
 
@@ -118,7 +123,8 @@ class EventScreen(Modal):
                 self._confirmed = occurred
                 self.query_one("#form-error", Label).update(
                     f"When: {when_with_day(occurred, self.now)} — before the incident began or over 12 h ago. "
-                    "ctrl+s again saves it.")
+                    "ctrl+s again saves it."
+                )
                 return
             changes["occurred_at"] = occurred
         key = self.query_one("#key", Checkbox).value
@@ -143,8 +149,10 @@ class PasteScreen(Modal):
     def compose(self) -> ComposeResult:
         lines = self.text.count("\n") + 1
         with VerticalScroll(classes="dialog"):
-            yield Label(f"Log the pasted text ({lines} lines, {len(self.text):,} characters) as one entry",
-                        classes="dialog-title")
+            yield Label(
+                f"Log the pasted text ({lines} lines, {len(self.text):,} characters) as one entry",
+                classes="dialog-title",
+            )
             yield TextArea(self.text, id="text", soft_wrap=True, show_line_numbers=False)
             yield Checkbox("Evidence (otherwise a note)", True, id="evidence")
             yield Checkbox("Key moment", False, id="key")
@@ -158,8 +166,10 @@ class PasteScreen(Modal):
     def action_save(self) -> None:
         text = self.query_one("#text", TextArea).text
         if text.strip():
-            self.dismiss({
-                "text": text,
-                "kind": EventKind.EVIDENCE if self.query_one("#evidence", Checkbox).value else EventKind.NOTE,
-                "key_moment": self.query_one("#key", Checkbox).value,
-            })
+            self.dismiss(
+                {
+                    "text": text,
+                    "kind": EventKind.EVIDENCE if self.query_one("#evidence", Checkbox).value else EventKind.NOTE,
+                    "key_moment": self.query_one("#key", Checkbox).value,
+                }
+            )

@@ -18,8 +18,8 @@ from textual.widgets.option_list import Option
 from ir_console.model import SEVERITY_TABLE, Milestone, Role, Severity, Status, Triage
 from ir_console.model.archive import SimilarIncident
 from ir_console.model.clock import to_iso
-from ir_console.model.when import format_when, not_in_future, parse_when
 from ir_console.model.incident import MILESTONE_FOR_STATUS, milestone_order_problem
+from ir_console.model.when import format_when, not_in_future, parse_when
 from ir_console.render.text import one_line
 from ir_console.tui.widgets.similar import MATCHES_SHOWN, SimilarIncidents
 
@@ -97,8 +97,9 @@ class SimilarModal(Modal):
 
     def find_similar(self, text: str) -> list[SimilarIncident]:
         # The reader is used on the event loop: at 1,000 incidents a lookup takes ~7 ms.
-        return self.app.reader.similar_incidents(text, exclude_incident_id=self.exclude_incident_id,
-                                                 limit=MATCHES_SHOWN)
+        return self.app.reader.similar_incidents(
+            text, exclude_incident_id=self.exclude_incident_id, limit=MATCHES_SHOWN
+        )
 
     def similarity_text(self) -> str:
         return "\n".join(self.field_text(name) for name in self.SIMILARITY_FIELDS)
@@ -217,14 +218,17 @@ class NewIncidentScreen(SimilarModal):
         impact_started_at = None
         if self.value("impact-started").strip():
             try:
-                impact_started_at = not_in_future(parse_when(self.value("impact-started"), self.now),
-                                                       self.now, "impact started")
+                impact_started_at = not_in_future(
+                    parse_when(self.value("impact-started"), self.now), self.now, "impact started"
+                )
             except ValueError as problem:
                 error.update(f"Impact started: {problem}")
                 self.query_one("#impact-started", Input).focus()
                 return
-            problem = milestone_order_problem({Milestone.IMPACT_STARTED: impact_started_at,
-                                               Milestone.DETECTED: detected_at}, [Milestone.IMPACT_STARTED])
+            problem = milestone_order_problem(
+                {Milestone.IMPACT_STARTED: impact_started_at, Milestone.DETECTED: detected_at},
+                [Milestone.IMPACT_STARTED],
+            )
             if problem:
                 error.update(f"Impact started: {problem}")
                 self.query_one("#impact-started", Input).focus()
@@ -266,8 +270,9 @@ class SeverityScreen(Modal):
     @on(OptionList.OptionSelected)
     @on(Input.Submitted, "#reason")
     def action_save(self) -> None:
-        self.dismiss(SeverityChoice(chosen_severity(self.query_one(OptionList)),
-                                    self.query_one("#reason", Input).value.strip()))
+        self.dismiss(
+            SeverityChoice(chosen_severity(self.query_one(OptionList)), self.query_one("#reason", Input).value.strip())
+        )
 
 
 @dataclass(frozen=True)
@@ -289,8 +294,9 @@ class StatusScreen(Modal):
     StatusScreen #stamp-reads { width: 1fr; margin: 1 0 0 2; color: $text-muted; }
     """
 
-    def __init__(self, current: Status, milestones: dict[Milestone, datetime] | None = None,
-                 now: datetime | None = None) -> None:
+    def __init__(
+        self, current: Status, milestones: dict[Milestone, datetime] | None = None, now: datetime | None = None
+    ) -> None:
         super().__init__()
         self.current = current
         self.milestones = milestones or {}
@@ -342,8 +348,11 @@ class StatusScreen(Modal):
             return
         stamp = self.query_one("#stamp", Input)
         already = milestone in self.milestones
-        label.update(f"{status.value} stamps {milestone.label.lower()} at"
-                     + (" (already set: kept unless you change it)" if already else "") + f" — {TIME_HINT}")
+        label.update(
+            f"{status.value} stamps {milestone.label.lower()} at"
+            + (" (already set: kept unless you change it)" if already else "")
+            + f" — {TIME_HINT}"
+        )
         stamp.value = self.default_stamp(status)
         self.show_reading()
 

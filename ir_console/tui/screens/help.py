@@ -57,7 +57,7 @@ def key_name(key: str) -> str:
     return " / ".join(names.get(part, part) for part in key.split(","))
 
 
-def binding_rows(bindings: list, extra: tuple[tuple[str, str], ...] = ()) -> Table:  # noqa: ANN001
+def binding_rows(bindings: list, extra: tuple[tuple[str, str], ...] = ()) -> Table:
     rows = Table.grid(padding=(0, 2))
     rows.add_column(style="bold")
     rows.add_column()
@@ -103,8 +103,10 @@ class HelpScreen(ModalScreen):
             yield Label("\nTimeline entry line (t)", classes="dialog-title")
             yield Static(entry)
             yield Label("\nPost-mortem editor (p)", classes="dialog-title")
-            yield Static(binding_rows([*PostMortemScreen.BINDINGS, *ActionItemTable.BINDINGS], POSTMORTEM_EXTRA),
-                         id="help-postmortem")
+            yield Static(
+                binding_rows([*PostMortemScreen.BINDINGS, *ActionItemTable.BINDINGS], POSTMORTEM_EXTRA),
+                id="help-postmortem",
+            )
             yield Label("\nPost-mortem preview (ctrl+o in the editor)", classes="dialog-title")
             yield Static(binding_rows(PreviewScreen.BINDINGS), id="help-preview")
             yield Label("\nIncidents screen (i)", classes="dialog-title")

@@ -129,8 +129,14 @@ def summary_row(summary: IncidentSummary, colours: dict[str, str]) -> list[Text]
 def hit_prompt(hit: SearchHit) -> Text:
     """Two lines: where the hit is, then the snippet with the matched words highlighted."""
     when = f"{hit.at.astimezone():%Y-%m-%d %H:%M}" if hit.at else "—"
-    prompt = Text.assemble((one_line(hit.incident_ref), "bold"), f"  {when}  ", (one_line(hit.where), "italic"),
-                           "  ", (one_line(hit.incident_title, TITLE_WIDTH), "dim"), "\n  ")
+    prompt = Text.assemble(
+        (one_line(hit.incident_ref), "bold"),
+        f"  {when}  ",
+        (one_line(hit.where), "italic"),
+        "  ",
+        (one_line(hit.incident_title, TITLE_WIDTH), "dim"),
+        "\n  ",
+    )
     for part in hit.snippet:
         prompt.append(one_line(part.text), MATCH_STYLE if part.matched else None)
     return prompt
@@ -215,18 +221,35 @@ class IncidentsScreen(Screen):
         with TabbedContent(id="tabs", initial="incidents-tab"):
             with TabPane("Incidents", id="incidents-tab"):
                 with Horizontal(classes="filters"):
-                    yield Select([(f"status: {name}", name) for name in STATUS_FILTERS], value="all",
-                                 allow_blank=False, compact=True, id="status-filter")
-                    yield Select([("severity: any", ANY_SEVERITY), *((s.label, str(s.value)) for s in Severity)],
-                                 value=ANY_SEVERITY, allow_blank=False, compact=True, id="severity-filter")
+                    yield Select(
+                        [(f"status: {name}", name) for name in STATUS_FILTERS],
+                        value="all",
+                        allow_blank=False,
+                        compact=True,
+                        id="status-filter",
+                    )
+                    yield Select(
+                        [("severity: any", ANY_SEVERITY), *((s.label, str(s.value)) for s in Severity)],
+                        value=ANY_SEVERITY,
+                        allow_blank=False,
+                        compact=True,
+                        id="severity-filter",
+                    )
                     yield from date_inputs("since", "until")
                 yield Label(id="filter-error", classes="error", markup=False)
                 yield DataTable(id="incident-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Search", id="search-tab"):
-                yield Input(placeholder="words to find in titles, triage, timelines, hypotheses, post-mortems",
-                            id="search-input", compact=True)
-                yield Label("Type words and press Enter; Enter on a match opens it.", id="search-status",
-                            classes="note", markup=False)
+                yield Input(
+                    placeholder="words to find in titles, triage, timelines, hypotheses, post-mortems",
+                    id="search-input",
+                    compact=True,
+                )
+                yield Label(
+                    "Type words and press Enter; Enter on a match opens it.",
+                    id="search-status",
+                    classes="note",
+                    markup=False,
+                )
                 yield OptionList(id="search-results")
             with TabPane("Stats", id="stats-tab"):
                 with Horizontal(classes="filters"):
@@ -237,8 +260,12 @@ class IncidentsScreen(Screen):
                     yield Static(id="stats-chart")
             with TabPane("Root causes", id="causes-tab"):
                 with VerticalScroll(id="causes-scroll", classes="scroll"):
-                    yield Static("Common root causes: a symptom, the cause usually behind it, and the quick "
-                                 "fix that contains it while the real cause is confirmed.", classes="note", markup=False)
+                    yield Static(
+                        "Common root causes: a symptom, the cause usually behind it, and the quick "
+                        "fix that contains it while the real cause is confirmed.",
+                        classes="note",
+                        markup=False,
+                    )
                     yield Static(root_causes_table(), id="root-causes")
         yield Footer()
 
@@ -308,9 +335,14 @@ class IncidentsScreen(Screen):
     @property
     def query_asked(self) -> tuple[str, ...]:
         """The filters and sort as the screen shows them."""
-        return (str(self.query_one("#status-filter", Select).value), str(self.query_one("#severity-filter", Select).value),
-                self.query_one("#since", Input).value, self.query_one("#until", Input).value, self.sort,
-                str(self.descending))
+        return (
+            str(self.query_one("#status-filter", Select).value),
+            str(self.query_one("#severity-filter", Select).value),
+            self.query_one("#since", Input).value,
+            self.query_one("#until", Input).value,
+            self.sort,
+            str(self.descending),
+        )
 
     def show_incidents(self, *, unless_shown: bool = False) -> None:
         """Query the incidents with the filters and sort as they are; say what is wrong if a date is.
@@ -328,7 +360,12 @@ class IncidentsScreen(Screen):
             self.shown = self.store.incident_summaries(
                 statuses=STATUS_FILTERS[status],
                 severities=None if severity == ANY_SEVERITY else [Severity(int(severity))],
-                since=since, until=until, sort=self.sort, descending=self.descending, now=self.now)
+                since=since,
+                until=until,
+                sort=self.sort,
+                descending=self.descending,
+                now=self.now,
+            )
         except (ValueError, StoreError) as problem:
             show_error(error, one_line(str(problem)))
             return
@@ -354,9 +391,12 @@ class IncidentsScreen(Screen):
     def _show_title(self) -> None:
         count = len(self.shown)
         order = "descending" if self.descending else "ascending"
-        self.query_one("#incidents-title", Label).update(Text(
-            f"Incidents: {count} shown, sorted by {COLUMN_LABELS[self.sort]} {order} — "
-            "Enter opens, o/O sort, / searches, Esc closes"))
+        self.query_one("#incidents-title", Label).update(
+            Text(
+                f"Incidents: {count} shown, sorted by {COLUMN_LABELS[self.sort]} {order} — "
+                "Enter opens, o/O sort, / searches, Esc closes"
+            )
+        )
 
     @property
     def highlighted_incident(self) -> int | None:
@@ -420,8 +460,11 @@ class IncidentsScreen(Screen):
         self.hits = []
         try:
             if not search_words(text):
-                message = "Type words to search for." if not text.strip() else (
-                    f"No words to search for in {one_line(text, 40)!r}: use letters or digits.")
+                message = (
+                    "Type words to search for."
+                    if not text.strip()
+                    else (f"No words to search for in {one_line(text, 40)!r}: use letters or digits.")
+                )
             else:
                 self.hits = self.store.search(text, limit=SEARCH_LIMIT)
                 message = search_summary(len(self.hits))
@@ -443,8 +486,9 @@ class IncidentsScreen(Screen):
     def show_stats(self) -> None:
         error = self.query_one("#stats-error", Label)
         try:
-            since, until = parse_window(self.query_one("#stats-since", Input).value,
-                                        self.query_one("#stats-until", Input).value, self.now)
+            since, until = parse_window(
+                self.query_one("#stats-since", Input).value, self.query_one("#stats-until", Input).value, self.now
+            )
             summaries = self.store.incident_summaries(since=since, until=until, now=self.now)
         except (ValueError, StoreError) as problem:
             show_error(error, one_line(str(problem)))
@@ -482,8 +526,12 @@ class IncidentsScreen(Screen):
         except OSError as problem:
             self.notify(one_line(str(problem)), title="Statistics not exported", severity="error", markup=False)
             return
-        self.notify(f"Statistics ({incidents(self.stats.overall.incidents)}, {self.stats.window}) written as "
-                    f"{export.label} to {path}", title="Exported", markup=False)
+        self.notify(
+            f"Statistics ({incidents(self.stats.overall.incidents)}, {self.stats.window}) written as "
+            f"{export.label} to {path}",
+            title="Exported",
+            markup=False,
+        )
 
 
 def date_inputs(since_id: str, until_id: str, *, since: str = "") -> ComposeResult:

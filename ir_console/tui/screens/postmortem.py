@@ -5,7 +5,8 @@ Each written section is a text box holding what someone wrote, or else the draft
 the store on the app's writer thread on ctrl+s, on leaving a box, after a pause in typing and on
 closing; a failed write keeps the text and says why. Each save names the revision of the section
 the box was loaded from, so a section another console changed meanwhile is a conflict the store
-resolves without dropping either text; the editor then says whose text was kept and where. The parts the record holds outright (the key
+resolves without dropping either text; the editor then says whose text was kept and where. The
+parts the record holds outright (the key
 moments, metrics, responders, hypotheses, containment, status updates) are shown as the export
 renders them, and the action items are a table of rows to add, edit and remove.
 """
@@ -48,14 +49,32 @@ from ir_console.store import Store, StoreError
 from ir_console.tui.screens.forms import Modal
 
 # The editor's order is the export's: the seed's sections, then the console's own.
-SEED_PART = (Section.SUMMARY, "timeline", Section.ROOT_CAUSE, Section.IMPACT, Section.WENT_WELL,
-             Section.WENT_WRONG, "action-items", Section.LESSONS)
-FURTHER_PART = (Section.DETECTION, Section.RESOLUTION_RECOVERY, Section.LUCKY, "metrics", "responders",
-                "hypotheses", "containment", "status-updates")
+SEED_PART = (
+    Section.SUMMARY,
+    "timeline",
+    Section.ROOT_CAUSE,
+    Section.IMPACT,
+    Section.WENT_WELL,
+    Section.WENT_WRONG,
+    "action-items",
+    Section.LESSONS,
+)
+FURTHER_PART = (
+    Section.DETECTION,
+    Section.RESOLUTION_RECOVERY,
+    Section.LUCKY,
+    "metrics",
+    "responders",
+    "hypotheses",
+    "containment",
+    "status-updates",
+)
 # The generated parts: heading and how the export renders them.
 GENERATED: dict[str, tuple[str, Callable[[IncidentRecord], list[str]]]] = {
-    "timeline": ("Timeline (key moments and milestones; ! or enter on the war-room timeline marks one)",
-                 timeline_table),
+    "timeline": (
+        "Timeline (key moments and milestones; ! or enter on the war-room timeline marks one)",
+        timeline_table,
+    ),
     "metrics": ("Metrics", metrics_table),
     "responders": ("Responders and Roles", responders_table),
     "hypotheses": ("Hypothesis Log", hypothesis_log),
@@ -76,16 +95,21 @@ SECTION_PROMPTS = {
 }
 DRAFTED = "drafted from the record — edit to make it yours"
 AUTOSAVE_SECONDS = 2.0
-STATUS_LABELS = {ActionItemStatus.OPEN: "open", ActionItemStatus.IN_PROGRESS: "in progress",
-                 ActionItemStatus.DONE: "done"}
+STATUS_LABELS = {
+    ActionItemStatus.OPEN: "open",
+    ActionItemStatus.IN_PROGRESS: "in progress",
+    ActionItemStatus.DONE: "done",
+}
 
 
 def conflict_notice(kept: SectionRevision, now: datetime | None = None) -> str:
     """One line: whose text was written under you, and where it is kept."""
     who = one_line(kept.written_by, 40) or "someone"
     when = f" at {clock_time(kept.written_at, now or kept.replaced_at)}" if kept.written_at else ""
-    return (f"{who} saved this section{when} while you edited it: yours is the section now, theirs is kept "
-            f"as revision {kept.revision} (ctrl+r shows the section's history)")
+    return (
+        f"{who} saved this section{when} while you edited it: yours is the section now, theirs is kept "
+        f"as revision {kept.revision} (ctrl+r shows the section's history)"
+    )
 
 
 def editor_id(section: Section) -> str:
@@ -121,8 +145,14 @@ class ActionItemTable(DataTable):
         current = self.selected_id
         self.clear()
         for item in items:
-            self.add_row(Text(one_line(item.action)), Text(one_line(item.owner)), Text(one_line(item.due_date)),
-                         item.priority.value, STATUS_LABELS[item.status], key=str(item.id))
+            self.add_row(
+                Text(one_line(item.action)),
+                Text(one_line(item.owner)),
+                Text(one_line(item.due_date)),
+                item.priority.value,
+                STATUS_LABELS[item.status],
+                key=str(item.id),
+            )
         if current is not None and str(current) in self.rows:
             self.move_cursor(row=self.get_row_index(str(current)))
 
@@ -296,8 +326,12 @@ class PostMortemScreen(Screen):
 
     def tick(self) -> None:
         incident = self.record.incident
-        facts = [f"Date {self.record.incident.started_at:%Y-%m-%d}" if self.record.incident.started_at else "Date unknown",
-                 f"Duration {duration_line(self.record)}", incident.severity.label, incident.status.value]
+        facts = [
+            f"Date {self.record.incident.started_at:%Y-%m-%d}" if self.record.incident.started_at else "Date unknown",
+            f"Duration {duration_line(self.record)}",
+            incident.severity.label,
+            incident.status.value,
+        ]
         window = deadlines.postmortem_window(incident, self.app.clock())
         facts.append(window.text if window else "post-mortem due within 48 h of resolution")
         label = self.query_one("#pm-facts", Label)
@@ -341,13 +375,19 @@ class PostMortemScreen(Screen):
             author = self.app.author
             loaded = {section: self.loaded.get(section, 0) for section in changes}
             try:
-                saved = await self.app.write(lambda store: store.set_postmortem_sections(
-                    self.incident_id, changes, author=author, loaded=loaded))
+                saved = await self.app.write(
+                    lambda store: store.set_postmortem_sections(self.incident_id, changes, author=author, loaded=loaded)
+                )
             except (StoreError, ValueError) as error:
                 reason = one_line(str(error))
                 if not quiet or reason != self._failed:
-                    self.notify(f"{reason}. Your text is kept here: ctrl+s tries again.", title="Post-mortem not saved",
-                                severity="error", timeout=10, markup=False)
+                    self.notify(
+                        f"{reason}. Your text is kept here: ctrl+s tries again.",
+                        title="Post-mortem not saved",
+                        severity="error",
+                        timeout=10,
+                        markup=False,
+                    )
                 self._failed = reason
                 return False
             self._failed = ""
@@ -372,8 +412,9 @@ class PostMortemScreen(Screen):
         if result.conflict is not None:
             notice = conflict_notice(result.conflict)
             self.conflicts[section] = notice
-            self.notify(notice, title=f"{section.heading}: edited in two places", severity="warning",
-                        timeout=15, markup=False)
+            self.notify(
+                notice, title=f"{section.heading}: edited in two places", severity="warning", timeout=15, markup=False
+            )
 
     @staticmethod
     def load_box(box: TextArea, text: str) -> None:
@@ -504,8 +545,10 @@ class PostMortemScreen(Screen):
 
     def current_record(self) -> IncidentRecord:
         """The record with the boxes as they are now: what the export will write once they are saved."""
-        sections = {**self.record.sections, **{section: box.text for section, box in self.editors.items()
-                                               if box.text != self.baseline[section]}}
+        sections = {
+            **self.record.sections,
+            **{section: box.text for section, box in self.editors.items() if box.text != self.baseline[section]},
+        }
         return dataclasses.replace(self.record, sections=sections)
 
     def focused_section(self) -> Section:
@@ -549,8 +592,9 @@ class ActionItemScreen(Modal):
             yield Label("Priority", classes="field-label")
             with RadioSet(id="priority"):
                 for priority in Priority:
-                    yield RadioButton(priority.value, value=(item.priority if item else Priority.P2) is priority,
-                                      id=priority.value)
+                    yield RadioButton(
+                        priority.value, value=(item.priority if item else Priority.P2) is priority, id=priority.value
+                    )
             yield Label("Status", classes="field-label")
             with RadioSet(id="status"):
                 for status in ActionItemStatus:
@@ -586,7 +630,9 @@ class ActionItemScreen(Modal):
         priority = self.query_one("#priority", RadioSet).pressed_button
         status = self.query_one("#status", RadioSet).pressed_button
         values: dict[str, Any] = {
-            "action": self.value("action"), "owner": self.value("owner"), "due_date": due,
+            "action": self.value("action"),
+            "owner": self.value("owner"),
+            "due_date": due,
             "priority": Priority(priority.id) if priority else Priority.P2,
             "status": ActionItemStatus(status.id) if status else ActionItemStatus.OPEN,
         }
@@ -594,8 +640,13 @@ class ActionItemScreen(Modal):
         if item is None:
             self.dismiss(values)
             return
-        current = {"action": display_text(item.action), "owner": display_text(item.owner),
-                   "due_date": display_text(item.due_date), "priority": item.priority, "status": item.status}
+        current = {
+            "action": display_text(item.action),
+            "owner": display_text(item.owner),
+            "due_date": display_text(item.due_date),
+            "priority": item.priority,
+            "status": item.status,
+        }
         self.dismiss({"id": item.id, **{k: v for k, v in values.items() if v != current[k]}})
 
 
@@ -644,8 +695,11 @@ class PreviewScreen(ModalScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Preview: ir-console export {one_line(self.ref)} writes this · m: rendered / source · esc closes",
-                        classes="dialog-title", markup=False)
+            yield Label(
+                f"Preview: ir-console export {one_line(self.ref)} writes this · m: rendered / source · esc closes",
+                classes="dialog-title",
+                markup=False,
+            )
             with VerticalScroll(id="preview-rendered"):
                 yield Markdown(self.markdown)
             yield TextArea(self.markdown, id="preview-source", read_only=True, soft_wrap=True)
@@ -676,8 +730,11 @@ class SectionHistoryScreen(ModalScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"{self.section.heading}: earlier texts, newest first · esc closes", classes="dialog-title",
-                        markup=False)
+            yield Label(
+                f"{self.section.heading}: earlier texts, newest first · esc closes",
+                classes="dialog-title",
+                markup=False,
+            )
             yield TextArea(self.history_text(), id="history-text", read_only=True, soft_wrap=True)
 
     def history_text(self) -> str:
@@ -686,7 +743,9 @@ class SectionHistoryScreen(ModalScreen):
         parts = []
         for kept in reversed(self.history):
             written = f" at {kept.written_at:%Y-%m-%d %H:%M:%S}Z" if kept.written_at else ""
-            parts.append(f"── revision {kept.revision}, written by {one_line(kept.written_by, 40) or 'someone'}{written}; "
-                         f"{REASONS.get(kept.reason, kept.reason)} by {one_line(kept.replaced_by, 40) or 'someone'} "
-                         f"at {kept.replaced_at:%Y-%m-%d %H:%M:%S}Z\n{display_text(kept.body)}")
+            parts.append(
+                f"── revision {kept.revision}, written by {one_line(kept.written_by, 40) or 'someone'}{written}; "
+                f"{REASONS.get(kept.reason, kept.reason)} by {one_line(kept.replaced_by, 40) or 'someone'} "
+                f"at {kept.replaced_at:%Y-%m-%d %H:%M:%S}Z\n{display_text(kept.body)}"
+            )
         return "\n\n".join(parts)

@@ -41,13 +41,15 @@ class ReopenScreen(Modal):
         resolved = resolved_at_text(incident)
         with Vertical(classes="dialog"):
             yield Label(f"Reopen {one_line(incident.ref)}?", classes="dialog-title", markup=False)
-            yield Static(Text.assemble(
-                (one_line(incident.title, 120), "bold"),
-                f"\nResolved {resolved}." if resolved else "\nResolved.",
-                "\nIt goes back to Investigating; the reopening, by you and why, is recorded on the timeline.",
-                "\nReopen it when the problem is back. To correct the record, there is no need: "
-                "Enter on an event, or d for the details, saves a correction.",
-            ))
+            yield Static(
+                Text.assemble(
+                    (one_line(incident.title, 120), "bold"),
+                    f"\nResolved {resolved}." if resolved else "\nResolved.",
+                    "\nIt goes back to Investigating; the reopening, by you and why, is recorded on the timeline.",
+                    "\nReopen it when the problem is back. To correct the record, there is no need: "
+                    "Enter on an event, or d for the details, saves a correction.",
+                )
+            )
             yield Label("Reason (optional)", classes="field-label")
             yield Input(placeholder="Errors are back after the rollback", id="reason")
             with Horizontal(classes="buttons"):

@@ -20,8 +20,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, OptionList
 
 from ir_console.model import EventKind, EventSource, Incident, Milestone, Status, StatusUpdate, TimelineEvent
-from ir_console.render import deadlines
 from ir_console.model.when import needs_confirmation
+from ir_console.render import deadlines
 from ir_console.render.text import one_line
 from ir_console.render.times import when_with_day
 from ir_console.signals.watch import SignalNotice
@@ -29,10 +29,10 @@ from ir_console.store import DatabaseReplaced, Store, StoreError
 from ir_console.store.store import ResolvedRefusal, refuse_if_resolved
 from ir_console.tui.dialogs.containment import ContainmentDialog, ContainmentEdit
 from ir_console.tui.dialogs.details import Details, DetailsScreen
-from ir_console.tui.entry_syntax import parse_entry
-from ir_console.tui.screens.event import EventScreen, PasteScreen
 from ir_console.tui.dialogs.milestones import MilestoneChanges, MilestonesScreen
 from ir_console.tui.dialogs.resolve import ConfirmResolveScreen, ResolveConfirmed
+from ir_console.tui.entry_syntax import parse_entry
+from ir_console.tui.screens.event import EventScreen, PasteScreen
 from ir_console.tui.screens.forms import (
     AddContainmentScreen,
     NewIncident,
@@ -58,37 +58,79 @@ TINY_WIDTH, TINY_HEIGHT = 60, 20
 T = TypeVar("T")
 # What failed to read (see `WarRoomScreen.read`): the record the panes show, the timeline's rows.
 RECORD, TIMELINE = "record", "timeline"
-REVIEW_PLACEHOLDER = ("Resolved: no new entries; correct what is recorded (Enter on an event, d for details). "
-                      "Press o (outside this line) to reopen it.")
+REVIEW_PLACEHOLDER = (
+    "Resolved: no new entries; correct what is recorded (Enter on an event, d for details). "
+    "Press o (outside this line) to reopen it."
+)
 
 
 class WarRoomScreen(Screen):
     BINDINGS = [
         Binding("n", "new_incident", "New incident", id="new-incident", tooltip="Declare a new incident"),
         # Early in the list: under review the footer is full, and its last keys are cut off.
-        Binding("o", "reopen", "Reopen", id="reopen",
-                tooltip="Reopen the resolved incident under review (asks first; recorded on the timeline)"),
+        Binding(
+            "o",
+            "reopen",
+            "Reopen",
+            id="reopen",
+            tooltip="Reopen the resolved incident under review (asks first; recorded on the timeline)",
+        ),
         Binding("t", "timeline_entry", "Log", id="timeline-entry", tooltip="Write a timeline entry"),
         Binding("h", "new_hypothesis", "Hypothesis", id="new-hypothesis", tooltip="Add a hypothesis"),
         Binding("x", "containment", "Containment", id="containment", tooltip="Go to the containment checklist"),
         Binding("s", "severity", "Severity", id="severity", tooltip="Change the severity"),
         Binding("a", "status", "Status", id="status", tooltip="Change the status"),
-        Binding("m", "milestones", "Milestones", id="milestones",
-                tooltip="Set or correct when impact started, detected, ... resolved (also under review)"),
+        Binding(
+            "m",
+            "milestones",
+            "Milestones",
+            id="milestones",
+            tooltip="Set or correct when impact started, detected, ... resolved (also under review)",
+        ),
         Binding("r", "roles", "Roles", id="roles", tooltip="Assign commander, scribe, comms and tech lead"),
-        Binding("d", "details", "Details", id="details",
-                tooltip="Edit the title and triage fields (reporter, what's happening, who's affected, what changed)"),
+        Binding(
+            "d",
+            "details",
+            "Details",
+            id="details",
+            tooltip="Edit the title and triage fields (reporter, what's happening, who's affected, what changed)",
+        ),
         Binding("u", "status_update", "Update", id="status-update", tooltip="Compose a status update"),
-        Binding("p", "postmortem", "Post-mortem", id="postmortem", tooltip="Write the post-mortem (drafted from the record)"),
+        Binding(
+            "p", "postmortem", "Post-mortem", id="postmortem", tooltip="Write the post-mortem (drafted from the record)"
+        ),
         Binding("i", "incidents", "Incidents", id="incidents", tooltip="List incidents and switch"),
-        Binding("g", "next_signal", "Signals", id="next-signal", show=False,
-                tooltip="Show the next signal pane: system, health, changes, logs"),
-        Binding("T", "focus_timeline", "Timeline pane", id="focus-timeline", show=False,
-                tooltip="Go to the timeline (Enter on an event opens it)"),
-        Binding("H", "focus_hypotheses", "Hypotheses pane", id="focus-hypotheses", show=False,
-                tooltip="Go to the hypotheses ([ and ] rank them, Enter opens one)"),
-        Binding("e", "evidence", "Evidence", id="evidence",
-                tooltip="Attach what the signal pane shows to the timeline as evidence"),
+        Binding(
+            "g",
+            "next_signal",
+            "Signals",
+            id="next-signal",
+            show=False,
+            tooltip="Show the next signal pane: system, health, changes, logs",
+        ),
+        Binding(
+            "T",
+            "focus_timeline",
+            "Timeline pane",
+            id="focus-timeline",
+            show=False,
+            tooltip="Go to the timeline (Enter on an event opens it)",
+        ),
+        Binding(
+            "H",
+            "focus_hypotheses",
+            "Hypotheses pane",
+            id="focus-hypotheses",
+            show=False,
+            tooltip="Go to the hypotheses ([ and ] rank them, Enter opens one)",
+        ),
+        Binding(
+            "e",
+            "evidence",
+            "Evidence",
+            id="evidence",
+            tooltip="Attach what the signal pane shows to the timeline as evidence",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -193,7 +235,8 @@ class WarRoomScreen(Screen):
             resolved = resolved_at_text(self.incident)
             self.query_one("#review-banner", Label).update(
                 f"REVIEW — resolved{' ' + resolved if resolved else ''}: no new entries; "
-                "corrections are kept as revisions; o to reopen")
+                "corrections are kept as revisions; o to reopen"
+            )
             self.query_one("#recorded-signals", RecordedSignals).show_events(recorded)
         if reviewing == self.has_class("-review"):
             return
@@ -296,9 +339,11 @@ class WarRoomScreen(Screen):
 
     def show_banner(self) -> None:
         if self._file_gone:
-            text = (f"NOT SAVING: {self._file_gone}. Everything up to this moment was saved; what you type now "
-                    "is refused and stays where you typed it. Copy it out, quit (ctrl+q) and start ir-console "
-                    "on the right file (--db).")
+            text = (
+                f"NOT SAVING: {self._file_gone}. Everything up to this moment was saved; what you type now "
+                "is refused and stays where you typed it. Copy it out, quit (ctrl+q) and start ir-console "
+                "on the right file (--db)."
+            )
         elif self._failed_reads:
             why = next(reversed(self._failed_reads.values()))[0]
             text = f"CANNOT READ PART OF THE DATABASE: {why}. What could be read is shown; retrying."
@@ -351,8 +396,12 @@ class WarRoomScreen(Screen):
             if incident is not None:
                 refuse_if_resolved(incident, what)
         except ResolvedRefusal as refusal:
-            self.notify(f"{refusal}. Corrections are allowed (Enter on an event, d); o reopens it.",
-                        title="Not saved", severity="warning", markup=False)
+            self.notify(
+                f"{refusal}. Corrections are allowed (Enter on an event, d); o reopens it.",
+                title="Not saved",
+                severity="warning",
+                markup=False,
+            )
             return None
         return incident
 
@@ -395,32 +444,54 @@ class WarRoomScreen(Screen):
             confirmed = entry_line.confirmed_moment(line)
             if confirmed is None:
                 began = incident.started_at
-                why = "before the incident began" if began is not None and entry.occurred_at < began \
+                why = (
+                    "before the incident began"
+                    if began is not None and entry.occurred_at < began
                     else "more than 12 h ago"
-                entry_line.ask_to_confirm(line, entry.occurred_at, f"{when_with_day(entry.occurred_at, now)}, "
-                                                                   f"{why}: Enter logs it, Esc edits")
+                )
+                entry_line.ask_to_confirm(
+                    line, entry.occurred_at, f"{when_with_day(entry.occurred_at, now)}, {why}: Enter logs it, Esc edits"
+                )
                 return False
             entry.occurred_at = confirmed  # the moment that was shown, not one re-read a minute later
         occurred_at = entry.occurred_at or entered_at
-        saving = self.app.submit_write(lambda store: store.add_event(
-            incident.id, entry.text, kind=entry.kind, occurred_at=occurred_at,
-            author=self.author, source=EventSource.CONSOLE, key_moment=entry.key_moment))
-        self.run_worker(self._entry_saved(saving, line, entered_at, appended=not back_dated),
-                        group="entry-saves", exit_on_error=False)
+        saving = self.app.submit_write(
+            lambda store: store.add_event(
+                incident.id,
+                entry.text,
+                kind=entry.kind,
+                occurred_at=occurred_at,
+                author=self.author,
+                source=EventSource.CONSOLE,
+                key_moment=entry.key_moment,
+            )
+        )
+        self.run_worker(
+            self._entry_saved(saving, line, entered_at, appended=not back_dated),
+            group="entry-saves",
+            exit_on_error=False,
+        )
         return True
 
-    async def _entry_saved(self, saving: asyncio.Future, line: str, entered_at: datetime, *,
-                           appended: bool) -> None:
+    async def _entry_saved(self, saving: asyncio.Future, line: str, entered_at: datetime, *, appended: bool) -> None:
         entry_line = self.query_one("#entry", EntryLine)
         try:
             await saving
         except (StoreError, ValueError) as error:
             if isinstance(error, DatabaseReplaced):
                 self.file_gone(error)  # nothing more is saved: the banner says why
-            where = "in the entry line: Enter saves it" if entry_line.not_saved(line, entered_at) \
+            where = (
+                "in the entry line: Enter saves it"
+                if entry_line.not_saved(line, entered_at)
                 else "above the entry line: Enter on the empty line brings it back"
-            self.notify(f"{one_line(str(error))}. The entry is kept {where}.",
-                        title="Not saved", severity="error", timeout=10, markup=False)
+            )
+            self.notify(
+                f"{one_line(str(error))}. The entry is kept {where}.",
+                title="Not saved",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
             return
         entry_line.saved()
         self.refresh_record(appended=appended)
@@ -433,27 +504,36 @@ class WarRoomScreen(Screen):
     async def _paste_done(self, result: dict | None) -> None:
         incident = self.require_writable() if result else None
         if result and incident:
-            await self.write(lambda store: store.add_event(
-                incident.id, author=self.author, source=EventSource.CONSOLE, **result), appended=True)
+            await self.write(
+                lambda store: store.add_event(incident.id, author=self.author, source=EventSource.CONSOLE, **result),
+                appended=True,
+            )
 
     # -- panes ----------------------------------------------------------------------------------
 
     @on(TimelineView.EventChosen)
     def open_event(self, chosen: TimelineView.EventChosen) -> None:
-        loaded = self.read(lambda: (self.store.event(chosen.event_id), self.store.event_history(chosen.event_id)),
-                           None, "an event")
+        loaded = self.read(
+            lambda: (self.store.event(chosen.event_id), self.store.event_history(chosen.event_id)), None, "an event"
+        )
         if loaded is None:
             return
         event, history = loaded
         if self.reviewing:
-            self.notify(f"{one_line(self.incident.ref)} is resolved: a correction here is kept as a revision.", markup=False)
+            self.notify(
+                f"{one_line(self.incident.ref)} is resolved: a correction here is kept as a revision.", markup=False
+            )
         self.app.push_screen(EventScreen(event, history, self.app.clock()), self._event_done)
 
     def say_opened_read_only(self) -> None:
         """Under review a hypothesis opens to be read: say so before anyone edits it."""
         if self.reviewing:
-            self.notify(f"{one_line(self.incident.ref)} is resolved: hypotheses are shown read-only, nothing changed here "
-                        "is saved. o (in the war room) reopens it.", severity="warning", markup=False)
+            self.notify(
+                f"{one_line(self.incident.ref)} is resolved: hypotheses are shown read-only, nothing changed here "
+                "is saved. o (in the war room) reopens it.",
+                severity="warning",
+                markup=False,
+            )
 
     async def _event_done(self, result: dict | None) -> None:
         """Edits and retractions correct what is recorded: allowed in review, the earlier version kept."""
@@ -461,8 +541,9 @@ class WarRoomScreen(Screen):
             return
         event_id = result.pop("event_id")
         if result.pop("retract", False):
-            await self.write(lambda store: store.retract_event(event_id, author=self.author,
-                                                                reason=result.get("reason", "")))
+            await self.write(
+                lambda store: store.retract_event(event_id, author=self.author, reason=result.get("reason", ""))
+            )
         elif result:
             await self.write(lambda store: store.edit_event(event_id, author=self.author, **result))
 
@@ -511,8 +592,7 @@ class WarRoomScreen(Screen):
     async def set_containment_state(self, chosen: ContainmentList.SetState) -> None:
         if self.require_writable() is None:
             return
-        await self.write(lambda store: store.set_containment_state(chosen.action_id, chosen.state,
-                                                                   author=self.author))
+        await self.write(lambda store: store.set_containment_state(chosen.action_id, chosen.state, author=self.author))
 
     @on(ContainmentList.Undo)
     async def undo_containment(self, undo: ContainmentList.Undo) -> None:
@@ -529,8 +609,7 @@ class WarRoomScreen(Screen):
         action = self.read(lambda: self.store.containment_action(int(selected.option.id)), None, "containment")
         if action is None:
             return
-        self.app.push_screen(ContainmentDialog(action, self.app.clock(), incident.started_at),
-                             self._containment_edited)
+        self.app.push_screen(ContainmentDialog(action, self.app.clock(), incident.started_at), self._containment_edited)
 
     async def _containment_edited(self, edit: ContainmentEdit | None) -> None:
         incident = self.require_correctable() if edit else None
@@ -546,8 +625,11 @@ class WarRoomScreen(Screen):
         if edit.undo:
             await self.write(lambda store: store.undo_containment(edit.action_id, author=self.author))
             return
-        await self.write(lambda store: store.set_containment_state(
-            edit.action_id, edit.state, at=edit.at, detail=edit.detail, owner=edit.owner, author=self.author))
+        await self.write(
+            lambda store: store.set_containment_state(
+                edit.action_id, edit.state, at=edit.at, detail=edit.detail, owner=edit.owner, author=self.author
+            )
+        )
 
     @on(ContainmentList.Add)
     def add_containment(self) -> None:
@@ -580,8 +662,9 @@ class WarRoomScreen(Screen):
         if early:
             await self._log_notices(incident, early)
 
-    async def _log_notices(self, incident: Incident | None, notices: list[SignalNotice],
-                           held: list[SignalNotice] | None = None) -> None:
+    async def _log_notices(
+        self, incident: Incident | None, notices: list[SignalNotice], held: list[SignalNotice] | None = None
+    ) -> None:
         if incident is None and not held and not notices:
             return
         incident_id = incident.id if incident else None
@@ -602,8 +685,11 @@ class WarRoomScreen(Screen):
 
     def action_next_signal(self) -> None:
         if self.reviewing:
-            self.notify("A resolved incident shows the signals it recorded; the live tabs are back once it is "
-                        "reopened (o) or another incident is shown.", markup=False)
+            self.notify(
+                "A resolved incident shows the signals it recorded; the live tabs are back once it is "
+                "reopened (o) or another incident is shown.",
+                markup=False,
+            )
             return
         self.query_one(SignalsPane).next_tab()
 
@@ -616,9 +702,12 @@ class WarRoomScreen(Screen):
         if not text:
             self.notify("Nothing measured yet: try again in a moment.", severity="warning")
             return
-        if await self.write(lambda store: store.add_event(incident.id, text, kind=EventKind.EVIDENCE,
-                                                          author=self.author, source=EventSource.CONSOLE),
-                            appended=True):
+        if await self.write(
+            lambda store: store.add_event(
+                incident.id, text, kind=EventKind.EVIDENCE, author=self.author, source=EventSource.CONSOLE
+            ),
+            appended=True,
+        ):
             self.notify(f"{signals.active.capitalize()} attached to the timeline as evidence.", markup=False)
 
     # -- key actions ----------------------------------------------------------------------------
@@ -631,9 +720,16 @@ class WarRoomScreen(Screen):
     async def _incident_declared(self, form: NewIncident | None) -> None:
         if form is None:
             return
-        created = await self.write(lambda store: store.create_incident(
-            form.title, form.severity, triage=form.triage, detected_at=form.detected_at,
-            impact_started_at=form.impact_started_at, author=self.author))
+        created = await self.write(
+            lambda store: store.create_incident(
+                form.title,
+                form.severity,
+                triage=form.triage,
+                detected_at=form.detected_at,
+                impact_started_at=form.impact_started_at,
+                author=self.author,
+            )
+        )
         if isinstance(created, Incident):
             self.switch_to(created)
             self.query_one("#entry", EntryLine).focus()
@@ -657,8 +753,7 @@ class WarRoomScreen(Screen):
 
     def action_containment(self) -> None:
         if self.has_class("-tiny"):
-            self.notify("The containment checklist is hidden at this terminal size: enlarge it.",
-                        severity="warning")
+            self.notify("The containment checklist is hidden at this terminal size: enlarge it.", severity="warning")
             return
         self.query_one("#containment", ContainmentList).focus()
 
@@ -670,14 +765,16 @@ class WarRoomScreen(Screen):
     async def _severity_chosen(self, choice: SeverityChoice | None) -> None:
         incident = self.require_writable("changing the severity") if choice else None
         if choice and incident:
-            await self.write(lambda store: store.set_severity(incident.id, choice.severity, reason=choice.reason,
-                                                              author=self.author))
+            await self.write(
+                lambda store: store.set_severity(incident.id, choice.severity, reason=choice.reason, author=self.author)
+            )
 
     def action_status(self) -> None:
         incident = self.require_writable("changing the status")  # out of Resolved only through o, which asks first
         if incident:
-            self.app.push_screen(StatusScreen(incident.status, incident.milestones, self.app.clock()),
-                                 self._status_chosen)
+            self.app.push_screen(
+                StatusScreen(incident.status, incident.milestones, self.app.clock()), self._status_chosen
+            )
 
     async def _status_chosen(self, choice: StatusChoice | None) -> None:
         incident = self.require_writable("changing the status") if choice else None
@@ -696,8 +793,9 @@ class WarRoomScreen(Screen):
 
     async def _set_status(self, incident: Incident, choice: StatusChoice) -> None:
         if self.require_writable("changing the status") is not None:
-            await self.write(lambda store: store.set_status(incident.id, choice.status, at=choice.at,
-                                                            author=self.author))
+            await self.write(
+                lambda store: store.set_status(incident.id, choice.status, at=choice.at, author=self.author)
+            )
 
     @on(IncidentHeader.MilestonesWanted)
     def action_milestones(self) -> None:
@@ -735,8 +833,11 @@ class WarRoomScreen(Screen):
     async def _details_saved(self, details: Details | None) -> None:
         incident = self.require_correctable() if details else None
         if details and incident:
-            await self.write(lambda store: store.update_triage(incident.id, title=details.title, author=self.author,
-                                                               **details.triage()))
+            await self.write(
+                lambda store: store.update_triage(
+                    incident.id, title=details.title, author=self.author, **details.triage()
+                )
+            )
 
     def action_status_update(self) -> None:
         from ir_console.tui.screens.documents import StatusUpdateScreen  # loaded when first needed
@@ -745,9 +846,11 @@ class WarRoomScreen(Screen):
         incident = self.require_incident()
         record = self.read(lambda: self.store.record(incident.id), None, "the incident's record") if incident else None
         if record:
-            self.app.push_screen(StatusUpdateScreen(record, self.app.clock(),
-                                                    cadence=self.app.config.update_cadence,
-                                                    send=self._status_update_sent))
+            self.app.push_screen(
+                StatusUpdateScreen(
+                    record, self.app.clock(), cadence=self.app.config.update_cadence, send=self._status_update_sent
+                )
+            )
 
     async def _status_update_sent(self, sent: dict) -> bool:
         """The composer's ctrl+s: record the exact text (on the timeline too, which restarts the
@@ -762,9 +865,14 @@ class WarRoomScreen(Screen):
             return False
         if not await self.write(lambda store: store.record_status_update(incident.id, author=self.author, **sent)):
             return False
-        self.run_worker(partial(copy_status_update, self.app, sent["text"], format=sent.get("format", "markdown"),
-                                ref=incident.ref),
-                        thread=True, group="clipboard", exit_on_error=False)
+        self.run_worker(
+            partial(
+                copy_status_update, self.app, sent["text"], format=sent.get("format", "markdown"), ref=incident.ref
+            ),
+            thread=True,
+            group="clipboard",
+            exit_on_error=False,
+        )
         return True
 
     def action_postmortem(self) -> None:
@@ -804,4 +912,3 @@ class WarRoomScreen(Screen):
                 timeline.focus()
         except StoreError as error:
             self.notify(one_line(str(error)), title="Cannot open the incident", severity="error", markup=False)
-

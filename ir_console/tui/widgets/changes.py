@@ -13,8 +13,13 @@ from ir_console.tui.widgets.text_pane import TextPane
 class ChangesPane(TextPane):
     def show(self, repos: list[RepoChanges], *, configured: bool) -> None:
         if not configured:
-            self.show_text(Text("No repositories configured: add [[changes.git]] to the configuration "
-                                "file (ir-console config init).", style="dim"))
+            self.show_text(
+                Text(
+                    "No repositories configured: add [[changes.git]] to the configuration "
+                    "file (ir-console config init).",
+                    style="dim",
+                )
+            )
             return
         if not repos:
             self.show_text(Text("Reading git log…", style="dim"))

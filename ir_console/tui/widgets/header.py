@@ -15,7 +15,6 @@ from ir_console.model import Incident
 from ir_console.render import deadlines
 from ir_console.render.text import one_line
 
-
 # Below this width the header's labels are shortened (the war room's own narrow layout starts here).
 NARROW_WIDTH = 120
 # Clicking these opens the milestones they are measured from.
@@ -61,8 +60,9 @@ class IncidentHeader(Vertical):
     # Whether the next status update is overdue, as last shown.
     update_overdue = False
 
-    def show(self, incident: Incident | None, last_update: datetime | None, now: datetime,
-             promised: datetime | None = None) -> None:
+    def show(
+        self, incident: Incident | None, last_update: datetime | None, now: datetime, promised: datetime | None = None
+    ) -> None:
         """`promised`: when the last status update sent said the next one would come."""
         self.update_overdue = False
         if incident is None:

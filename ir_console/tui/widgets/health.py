@@ -20,8 +20,13 @@ STATE_LOOK = {
 class HealthPane(TextPane):
     def show(self, results: list[HealthResult], now: datetime, *, configured: bool) -> None:
         if not configured:
-            self.show_text(Text("No health checks configured: add [[health.http]] or [[health.tcp]] "
-                                "to the configuration file (ir-console config init).", style="dim"))
+            self.show_text(
+                Text(
+                    "No health checks configured: add [[health.http]] or [[health.tcp]] "
+                    "to the configuration file (ir-console config init).",
+                    style="dim",
+                )
+            )
             return
         if not results:
             self.show_text(Text("Checking…", style="dim"))

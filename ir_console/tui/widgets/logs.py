@@ -19,8 +19,12 @@ class LogsPane(TextPane):
     def show(self, tails: Sequence[tuple[LogSource, Sequence[LogLine], str, str]]) -> None:
         """`tails`: (source, matching lines, problem, notice) per configured file."""
         if not tails:
-            self.show_text(Text("No log files configured: add [[logs.file]] to the configuration file "
-                                "(ir-console config init).", style="dim"))
+            self.show_text(
+                Text(
+                    "No log files configured: add [[logs.file]] to the configuration file (ir-console config init).",
+                    style="dim",
+                )
+            )
             return
         text = Text(no_wrap=True, overflow="ellipsis")
         for index, (source, lines, problem, notice) in enumerate(tails):

@@ -87,7 +87,9 @@ class HypothesisList(MarkedList):
         line = Text(f"{hypothesis.rank}. ", style="bold")
         line.append(f"{hypothesis.label:<3} ", style="bold")
         line.append(f"{badge:<9} ", style=style)
-        line.append(one_line(hypothesis.statement), style="strike" if hypothesis.result is HypothesisResult.REJECTED else "")
+        line.append(
+            one_line(hypothesis.statement), style="strike" if hypothesis.result is HypothesisResult.REJECTED else ""
+        )
         return line
 
     def action_move(self, offset: int) -> None:
@@ -180,7 +182,9 @@ class ContainmentList(MarkedList):
         self.post_message(self.Add())
 
 
-ENTRY_PLACEHOLDER = "Log what happened, Enter to add · /action /decision /alert /evidence · ! key moment · @14:32 or @-5m back-dates"
+ENTRY_PLACEHOLDER = (
+    "Log what happened, Enter to add · /action /decision /alert /evidence · ! key moment · @14:32 or @-5m back-dates"
+)
 # The longest line the entry line takes. Input redraws its whole value on every key, so a line of
 # 200 KB cost most of a second a key; up to this length it stays instant. A paste that does not
 # fit (or has several lines) opens the editor instead, where any length is fine.
@@ -317,8 +321,10 @@ class EntryLine(Input):
             title = self._question
         elif self.unsaved:
             count = len(self.unsaved)
-            title = (f"{count} {'entry' if count == 1 else 'entries'} not saved: "
-                     "Enter on the empty line brings back the next")
+            title = (
+                f"{count} {'entry' if count == 1 else 'entries'} not saved: "
+                "Enter on the empty line brings back the next"
+            )
         else:
             title = ""
         self.border_title = Text(title) if title else None  # a Text: shown as written, not as markup
@@ -345,8 +351,12 @@ class EntryLine(Input):
         self.app.bell()
         if not self._said_full:
             self._said_full = True
-            self.notify(f"The entry line takes up to {ENTRY_MAX_LENGTH:,} characters. Log this part with "
-                        "Enter; paste longer text to open the editor.", title="Line full", severity="warning")
+            self.notify(
+                f"The entry line takes up to {ENTRY_MAX_LENGTH:,} characters. Log this part with "
+                "Enter; paste longer text to open the editor.",
+                title="Line full",
+                severity="warning",
+            )
 
     def on_paste(self, event: events.Paste) -> None:
         text = event.text.strip("\n")

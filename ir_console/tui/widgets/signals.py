@@ -4,7 +4,8 @@ Each kind of signal has one long-lived worker: resources, git and log tails in t
 checks async. A worker measures, hands the result to the event loop, then waits its interval: the
 next run starts only when the last one has finished, so a slow endpoint or a slow disk cannot pile
 runs up. One worker per signal rather than one per run: starting a worker (a thread, its state
-messages) cost more CPU than the sampling itself, measured with `make bench`. Results are always kept and watched (that is how
+messages) cost more CPU than the sampling itself, measured with `make bench`. Results are always
+kept and watched (that is how
 threshold crossings reach the timeline); a pane redraws only while it is the visible tab of the
 current screen, and catches up when it is shown. New measurements are drawn on the war room's
 clock tick (`draw_pending`), in the frame the header's clock repaints anyway: painting the pane in
@@ -22,12 +23,12 @@ from functools import partial
 from typing import TypeVar
 
 from textual import on
-from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane
+from textual.worker import get_current_worker
 
 from ir_console.config import Config
 from ir_console.render.signals import changes_evidence, health_evidence, logs_evidence, system_evidence
@@ -63,7 +64,7 @@ class SignalsPane(Vertical):
             self.notices = notices
             self.held = held or []
 
-    def __init__(self, config: Config, *, sample_interval: float, **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, config: Config, *, sample_interval: float, **kwargs) -> None:
         super().__init__(**kwargs)
         self.config = config
         self.sample_interval = sample_interval
@@ -174,8 +175,9 @@ class SignalsPane(Vertical):
             return health_evidence(self.health, now)
         if self.active == "changes":
             return changes_evidence(self.repos, now)
-        return logs_evidence([(tail.source, lines, tail.problem) for tail, lines in zip(self.tails, self.log_lines)],
-                             now)
+        return logs_evidence(
+            [(tail.source, lines, tail.problem) for tail, lines in zip(self.tails, self.log_lines)], now
+        )
 
     # -- resources ------------------------------------------------------------------------------
 
@@ -198,7 +200,7 @@ class SignalsPane(Vertical):
         while True:
             try:
                 results = await self._checker.check_all()
-            except Exception as error:  # noqa: BLE001 - a bug in a check must not stop the checks
+            except Exception as error:
                 self._failed("Health checks", error)
             else:
                 self.record_health(results)
@@ -246,8 +248,9 @@ class SignalsPane(Vertical):
             self._pending.add("logs")
         elif added:
             self.unseen_log_lines += added
-        self._label("logs", f"Logs {self.unseen_log_lines} new" if self.unseen_log_lines else logs_summary(
-            self._tail_views()))
+        self._label(
+            "logs", f"Logs {self.unseen_log_lines} new" if self.unseen_log_lines else logs_summary(self._tail_views())
+        )
 
     def _tail_views(self) -> list[tuple]:
         return [(tail.source, lines, tail.problem, tail.notice) for tail, lines in zip(self.tails, self.log_lines)]
@@ -257,10 +260,16 @@ class SignalsPane(Vertical):
 
     # -- plumbing -------------------------------------------------------------------------------
 
-    def _watch_in_thread(self, name: str, measure: Callable[[], T], record: Callable[[T], None],
-                         interval: float) -> None:
-        self.run_worker(partial(self._measure_loop, name, measure, record, interval), name=name, group=name,
-                        thread=True, exit_on_error=False)
+    def _watch_in_thread(
+        self, name: str, measure: Callable[[], T], record: Callable[[T], None], interval: float
+    ) -> None:
+        self.run_worker(
+            partial(self._measure_loop, name, measure, record, interval),
+            name=name,
+            group=name,
+            thread=True,
+            exit_on_error=False,
+        )
 
     def _measure_loop(self, name: str, measure: Callable[[], T], record: Callable[[T], None], interval: float) -> None:
         """A worker thread: measure, hand the result to `record` on the event loop (and wait until it
@@ -269,7 +278,7 @@ class SignalsPane(Vertical):
         while not worker.is_cancelled and not self._stopping.is_set():
             try:
                 result = measure()
-            except Exception as error:  # noqa: BLE001 - a bug in one signal must not stop it for good
+            except Exception as error:
                 handover, argument = partial(self._failed, name), error
             else:
                 handover, argument = record, result
@@ -284,8 +293,12 @@ class SignalsPane(Vertical):
         self.log.error(f"{what} failed: {error!r}")
         if not self._failure_shown:
             self._failure_shown = True
-            self.notify(f"Reading {what} failed ({type(error).__name__}: {error}); retrying.", title="Signals",
-                        severity="warning", markup=False)
+            self.notify(
+                f"Reading {what} failed ({type(error).__name__}: {error}); retrying.",
+                title="Signals",
+                severity="warning",
+                markup=False,
+            )
 
     def _notice(self, notices: Sequence[SignalNotice]) -> None:
         held = self.watcher.held()

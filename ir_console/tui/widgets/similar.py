@@ -50,22 +50,30 @@ class MatchList:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         for match in self.matches:
-            yield from match_lines(match, self.severity_styles.get(match.severity, "bold"), options.max_width,
-                                   console)
+            yield from match_lines(match, self.severity_styles.get(match.severity, "bold"), options.max_width, console)
 
 
 def match_lines(match: SimilarIncident, severity_style: str, width: int, console: Console) -> list[Text]:
     when = f"{match.started_at.astimezone():%Y-%m-%d %H:%M}" if match.started_at else "start unknown"
     severity = Text.assemble((f" {match.severity.label} ", severity_style), " ")
     lines = labelled(severity, Text(one_line(match.title, LINE_LIMIT), style="bold"), width, console)
-    lines.append(Text(f"  {one_line(match.ref)} · {match.status.value} · {when}", style="dim", no_wrap=True,
-                      overflow="ellipsis"))
+    lines.append(
+        Text(f"  {one_line(match.ref)} · {match.status.value} · {when}", style="dim", no_wrap=True, overflow="ellipsis")
+    )
     cause = cause_line(match)
-    lines += labelled(Text("  Root cause: ", style="bold"),
-                      Text(cause) if cause else Text("not recorded", style="dim"), width, console)
+    lines += labelled(
+        Text("  Root cause: ", style="bold"),
+        Text(cause) if cause else Text("not recorded", style="dim"),
+        width,
+        console,
+    )
     fix = one_line(match.resolution.strip(), LINE_LIMIT)
-    lines += labelled(Text("  Fix: ", style="bold"),
-                      Text(fix, style="green") if fix else Text("not recorded", style="dim"), width, console)
+    lines += labelled(
+        Text("  Fix: ", style="bold"),
+        Text(fix, style="green") if fix else Text("not recorded", style="dim"),
+        width,
+        console,
+    )
     return lines
 
 
@@ -79,8 +87,10 @@ def labelled(label: Text, value: Text, width: int, console: Console) -> list[Tex
         wrapped[-1].truncate(room - 1)
         wrapped[-1].append("…")
     indent = Text(" " * label.cell_len)
-    return [Text.assemble(label if number == 0 else indent, line, no_wrap=True, overflow="ellipsis")
-            for number, line in enumerate(wrapped)]
+    return [
+        Text.assemble(label if number == 0 else indent, line, no_wrap=True, overflow="ellipsis")
+        for number, line in enumerate(wrapped)
+    ]
 
 
 def cause_line(match: SimilarIncident) -> str:
@@ -112,7 +122,7 @@ class SimilarIncidents(Vertical):
     SimilarIncidents Collapsible Contents { padding: 0 0 0 1; }
     """
 
-    def __init__(self, find: FindSimilar, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
+    def __init__(self, find: FindSimilar, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._find = find
         self._wanted = ""

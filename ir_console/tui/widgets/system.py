@@ -31,7 +31,7 @@ def level(value: float | None, threshold: Threshold | None) -> str:
 
 
 class SystemPane(TextPane):
-    def __init__(self, thresholds: dict[str, Threshold] | None = None, **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, thresholds: dict[str, Threshold] | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.thresholds = thresholds if thresholds is not None else default_thresholds()
         self.history: dict[str, deque[float]] = {
@@ -71,20 +71,29 @@ class SystemPane(TextPane):
         spark_width = max(0, width - LABEL_WIDTH - 1)
         self._meter(text, "CPU", sample.cpu_percent, "cpu", spark_width)
         self._cores(text, sample.per_cpu, width)
-        memory = f"  {human_bytes(sample.memory_used)} of {human_bytes(sample.memory_total)}" if sample.memory_total else ""
+        memory = (
+            f"  {human_bytes(sample.memory_used)} of {human_bytes(sample.memory_total)}" if sample.memory_total else ""
+        )
         self._meter(text, "Mem", sample.memory_percent, "memory", max(0, spark_width - len(memory)), memory)
         self._meter(text, "Swap", sample.swap_percent, "swap", spark_width)
         load = sample.load_average
         text.append("Load  ", "bold")
         text.append(f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {sample.cpu_count} cores\n" if load else "n/a\n")
-        self._rates(text, "Disk", f"read {human_rate(sample.disk_read_rate)}  write {human_rate(sample.disk_write_rate)}",
-                    "disk_io", width)
-        self._rates(text, "Net", f"in {human_rate(sample.net_recv_rate)}  out {human_rate(sample.net_sent_rate)}",
-                    "net", width)
+        self._rates(
+            text,
+            "Disk",
+            f"read {human_rate(sample.disk_read_rate)}  write {human_rate(sample.disk_write_rate)}",
+            "disk_io",
+            width,
+        )
+        self._rates(
+            text, "Net", f"in {human_rate(sample.net_recv_rate)}  out {human_rate(sample.net_sent_rate)}", "net", width
+        )
         self._mounts(text, sample)
         self._processes(text, "Top CPU", sample.top_cpu, lambda p: f"{p.cpu_percent:5.1f}%")
-        self._processes(text, "Top memory", sample.top_memory,
-                        lambda p: f"{p.memory_percent:5.1f}% {human_bytes(p.rss):>9}")
+        self._processes(
+            text, "Top memory", sample.top_memory, lambda p: f"{p.memory_percent:5.1f}% {human_bytes(p.rss):>9}"
+        )
         text.rstrip()
         return text
 
@@ -126,7 +135,7 @@ class SystemPane(TextPane):
             text.append(f"{one_line(mount.mountpoint)}", style)
             text.append(f"  {human_bytes(mount.used)} of {human_bytes(mount.total)} {one_line(mount.fstype)}\n", "dim")
 
-    def _processes(self, text: Text, title: str, processes: Iterable, figure) -> None:  # noqa: ANN001
+    def _processes(self, text: Text, title: str, processes: Iterable, figure) -> None:
         processes = list(processes)[:TOP_PROCESSES]
         if not processes:
             return

@@ -19,7 +19,7 @@ class TextPane(ScrollView, can_focus=True):
     TextPane { height: 1fr; background: $surface; }
     """
 
-    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._lines: list[Text] = []
         self._strips: dict[int, Strip] = {}  # by line index, at the current width
@@ -66,6 +66,8 @@ class TextPane(ScrollView, can_focus=True):
         line.no_wrap, line.overflow, line.end = True, "ellipsis", ""
         line.truncate(width, overflow="ellipsis", pad=True)
         base = self.rich_style
-        segments = [Segment(segment.text, base + segment.style if segment.style else base)
-                    for segment in line.render(self.app.console)]
+        segments = [
+            Segment(segment.text, base + segment.style if segment.style else base)
+            for segment in line.render(self.app.console)
+        ]
         return Strip(segments, width).simplify()

@@ -13,7 +13,7 @@ other rows keep that width, blank where they are today's, and the columns stay a
 from __future__ import annotations
 
 from collections import OrderedDict
-from datetime import date, timezone
+from datetime import UTC, date
 
 from rich.segment import Segment
 from rich.style import Style
@@ -68,7 +68,7 @@ class LRU(OrderedDict):
         super().__init__()
         self.size = size
 
-    def put(self, key, value):  # noqa: ANN001, ANN201
+    def put(self, key, value):
         self[key] = value
         self.move_to_end(key)
         while len(self) > self.size:
@@ -92,8 +92,16 @@ class TimelineView(ScrollView, can_focus=True):
     TimelineView:focus > .timeline--cursor { background: $primary 70%; }
     """
     COMPONENT_CLASSES = {
-        "timeline--time", "timeline--alert", "timeline--action", "timeline--decision", "timeline--state",
-        "timeline--hypothesis", "timeline--key", "timeline--retracted", "timeline--author", "timeline--cursor",
+        "timeline--time",
+        "timeline--alert",
+        "timeline--action",
+        "timeline--decision",
+        "timeline--state",
+        "timeline--hypothesis",
+        "timeline--key",
+        "timeline--retracted",
+        "timeline--author",
+        "timeline--cursor",
     }
     BINDINGS = [
         Binding("up", "cursor(-1)", "Up", show=False),
@@ -121,7 +129,7 @@ class TimelineView(ScrollView, can_focus=True):
             super().__init__()
             self.error = error
 
-    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.store: Store | None = None
         self.incident_id: int | None = None
@@ -185,14 +193,23 @@ class TimelineView(ScrollView, can_focus=True):
         """Every row that is not today's carries its date; the oldest and the newest rows have the
         widest ones (rows are in time order), so only they are read."""
         now = self.app.clock()
-        self.today = (now.astimezone().date(), now.astimezone(timezone.utc).date())
-        self.date_width = max((len(label) for event in (self.event_at(0), self.event_at(self.count - 1))
-                               if event is not None for label in self._labels(event)), default=0)
+        self.today = (now.astimezone().date(), now.astimezone(UTC).date())
+        self.date_width = max(
+            (
+                len(label)
+                for event in (self.event_at(0), self.event_at(self.count - 1))
+                if event is not None
+                for label in self._labels(event)
+            ),
+            default=0,
+        )
 
     def _labels(self, event: TimelineEvent) -> tuple[str, str]:
         local_today, utc_today = self.today
-        return (day_label(event.occurred_at.astimezone().date(), local_today),
-                day_label(event.occurred_at.astimezone(timezone.utc).date(), utc_today))
+        return (
+            day_label(event.occurred_at.astimezone().date(), local_today),
+            day_label(event.occurred_at.astimezone(UTC).date(), utc_today),
+        )
 
     def _take_appended(self) -> None:
         newest = self.event_at(self.count - 1)
@@ -223,8 +240,10 @@ class TimelineView(ScrollView, can_focus=True):
         page_number, offset = divmod(index, PAGE_SIZE)
         page = self._pages.get(page_number)
         if page is None:
-            page = self._pages.put(page_number, self.store.events_page(
-                self.incident_id, page_number * PAGE_SIZE, PAGE_SIZE, total=self.count))
+            page = self._pages.put(
+                page_number,
+                self.store.events_page(self.incident_id, page_number * PAGE_SIZE, PAGE_SIZE, total=self.count),
+            )
         return page[offset] if offset < len(page) else None
 
     @property
@@ -246,7 +265,7 @@ class TimelineView(ScrollView, can_focus=True):
     def check_day(self) -> None:
         """Called on the clock tick: past midnight, yesterday's rows carry their date."""
         now = self.app.clock()
-        if self.today is not None and (now.astimezone().date(), now.astimezone(timezone.utc).date()) != self.today:
+        if self.today is not None and (now.astimezone().date(), now.astimezone(UTC).date()) != self.today:
             self._measure_dates()
             self._strips.clear()
             self.refresh()
@@ -282,7 +301,7 @@ class TimelineView(ScrollView, can_focus=True):
     def _render_event(self, event: TimelineEvent, width: int) -> Strip:
         style = self.get_component_rich_style
         local = event.occurred_at.astimezone()
-        utc = event.occurred_at.astimezone(timezone.utc)
+        utc = event.occurred_at.astimezone(UTC)
         line = Text(no_wrap=True, overflow="ellipsis", end="", style=self.rich_style)
         local_label, utc_label = self._labels(event) if self.today else ("", "")
         line.append(self._day(local_label) + f"{local:%H:%M:%S}", style("timeline--time"))
