@@ -121,7 +121,7 @@ class PasteSafeLinuxDriver(LinuxDriver):
         finally:
             selector.close()
             try:
-                for _event in feed(""):
+                for event in feed(""):  # noqa: B007 (kept as in Textual: a guard test compares the copy)
                     pass
             except (EOFError, ParseError):
                 pass
