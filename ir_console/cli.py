@@ -50,6 +50,7 @@ from ir_console.store import NotFound, Store, StoreError, WriteFailed
 from ir_console.store.exchange import export_incident, import_incident
 from ir_console.store.opening import describe_database_error, is_writable
 from ir_console.store.search import search_words
+from ir_console.store.sharing import share_with_group
 from ir_console.store.store import SUMMARY_SORTS, ResolvedRefusal, refuse_if_resolved
 
 
@@ -178,9 +179,13 @@ def open_console(ctx: click.Context, *, start_with_incidents: bool = False) -> N
         # What the war room reads first: a file too damaged for it is refused here in one line
         # (exit 2); damage further in is shown in a banner by the running console.
         store.latest_open_incident()
-    status = run_console(
-        store, author=current_user(), config=load_config(ctx.obj["config"]), start_with_incidents=start_with_incidents
-    )
+    config = load_config(ctx.obj["config"])
+    if config.store_group:
+        try:
+            share_with_group(store.path, config.store_group)
+        except (StoreError, OSError) as error:  # the console still opens; it says why it is private
+            config.problems.append(f"[store] group: {error}")
+    status = run_console(store, author=current_user(), config=config, start_with_incidents=start_with_incidents)
     if status:
         ctx.exit(status)
 

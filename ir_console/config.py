@@ -25,6 +25,7 @@ To add a table: a field on `Config` with its default, and a `_read_<table>` func
 
 from __future__ import annotations
 
+import grp
 import json
 import math
 import os
@@ -189,6 +190,8 @@ class Config:
     health: HealthConfig = field(default_factory=HealthConfig)
     changes: ChangesConfig = field(default_factory=ChangesConfig)
     logs: LogsConfig = field(default_factory=LogsConfig)
+    # A group the console shares the database with when it opens it (see store/sharing.py); "" keeps it private.
+    store_group: str = ""
     problems: list[str] = field(default_factory=list)
 
 
@@ -242,7 +245,37 @@ def load_config(path: Path, environ: Mapping[str, str] = os.environ) -> Config:
     config.health = _read_health(document, reading)
     config.changes = _read_changes(document, reading)
     config.logs = _read_logs(document, reading)
+    config.store_group = _read_store(document, reading)
     return config
+
+
+def _read_store(document: Mapping[str, Any], reading: _Reading) -> str:
+    table = document.get("store")
+    if table is None:
+        return ""
+    where = f"{reading.file}: [store]"
+    if not isinstance(table, Mapping):
+        reading.problems.append(f"{where} must be a table; the database stays private")
+        return ""
+    fields = _Fields(table, where, reading.problems)
+    fields.unknown_keys("store")
+    return fields.optional("group", "", _group_problem, "the database stays private")
+
+
+def _group_problem(value: Any) -> str:
+    if not isinstance(value, str):
+        return "must be the name of a group on this host"
+    if value and not _group_exists(value):
+        return "no such group on this host"
+    return ""
+
+
+def _group_exists(name: str) -> bool:
+    try:
+        grp.getgrnam(name)
+    except KeyError:
+        return False
+    return True
 
 
 def _read_updates(table: Any, config: Config, where: str) -> None:
@@ -319,8 +352,9 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "changes.git": ("path", "since", "name", "max_count"),
     "logs": ("interval", "file"),
     "logs.file": ("path", "pattern", "name"),
+    "store": ("group",),
 }
-TABLES = ("updates", "signals", "health", "changes", "logs")
+TABLES = ("updates", "signals", "health", "changes", "logs", "store")
 
 # Seconds. An interval of 0 turns that reading off; a longer one than an hour is a typo.
 INTERVAL_RANGE = (0.1, 3600.0)
@@ -808,7 +842,8 @@ def config_summary(config: Config) -> str:
     ]
     interval = config.signals.interval
     sampling = f"sampling every {interval:g} s" if interval else "sampling off"
-    return f"{', '.join(counts)}; {sampling}"
+    shared = f"; database shared with group {config.store_group!r}" if config.store_group else ""
+    return f"{', '.join(counts)}; {sampling}{shared}"
 
 
 def _count(count: int, singular: str, plural: str | None = None) -> str:
@@ -830,6 +865,12 @@ EXAMPLE_CONFIG = """\
 #[updates]
 #cadence_minutes = { "SEV-1" = 15, "SEV-2" = 30, "SEV-3" = 60, "SEV-4" = 240 }
 #bell = true           # ring the terminal bell once when an update becomes overdue
+
+# -- The database -----------------------------------------------------------------------------
+# Responders on one host sharing one database: the console gives its folder (2770) and files
+# (0660) to this group when it opens it. Empty: only you can open it.
+#[store]
+#group = ""
 
 # -- System resources (the System pane) -----------------------------------------------------
 #[signals]

@@ -19,7 +19,7 @@ from ir_console.model import HypothesisResult, Milestone, Role, Section, Severit
 from ir_console.model.archive import HitSource, SearchHit
 from ir_console.store import Store, schema, search
 from ir_console.store.exchange import export_incident, import_incident
-from ir_console.store.opening import configure, connect, create_private_file
+from ir_console.store.opening import configure, connect, create_database_file
 from ir_console.store.search import SearchUnavailable
 
 UTC = UTC
@@ -294,7 +294,7 @@ def test_an_imported_incident_is_searchable_and_a_newer_copy_replaces_old_text(t
 
 def database_at_m001(path: Path) -> Database:
     """A file as ir-console left it before the search index existed: m001 only."""
-    create_private_file(path)
+    create_database_file(path)
     db = Database(connect(path), execute_plugins=False)
     configure(db, path)
     schema.migrations.apply(db, stop_before="m002_search_index")

@@ -18,6 +18,7 @@ from sqlite_utils import Database
 from ir_console.locations import private_dir
 from ir_console.store.errors import DatabaseReplaced, StoreError, WriteFailed
 from ir_console.store.schema import known_migration_names, migrations
+from ir_console.store.sharing import new_file_mode
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 # `PRAGMA application_id` of an ir-console file ("IRC1"); a file carrying another one belongs to
@@ -76,7 +77,7 @@ def open_database(
     elif not create or read_only:
         raise StoreError(f"{path}: no such database; create it with `ir-console new` or check --db")
     else:
-        create_private_file(path)
+        create_database_file(path)
     conn = connect(path, read_only=read_only)
     try:
         # No sqlite-utils plugins: scanning installed packages for them costs ~20 ms per open.
@@ -150,15 +151,20 @@ def declared_size(header: bytes) -> int:
     return page_size * page_count
 
 
-def create_private_file(path: Path) -> None:
+def create_database_file(path: Path) -> None:
+    """An empty file, 0600; 0660 in a folder shared with a group (see sharing.py), whatever the umask."""
     try:
         private_dir(path.parent)
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        mode = new_file_mode(path.parent)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode)
     except FileExistsError:
         return
     except OSError as error:
         raise StoreError(f"{path}: cannot create the database: {error.strerror}") from None
-    os.close(fd)
+    try:
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
 
 
 def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
