@@ -7,15 +7,18 @@ badges stay readable in both.
 from textual.theme import Theme
 
 # The severity badges' colours, for any theme that does not choose its own (Textual's built-in
-# themes): strong enough on a dark or a light background, each with its text colour.
+# themes): strong enough on a dark or a light background, each with its text colour. Chosen so
+# that a 16-colour terminal (TERM=xterm, linux, screen), where each becomes the nearest ANSI
+# colour, still shows four different ones, none the header's: red, yellow (orange-brown in most
+# palettes), bright yellow and cyan.
 SEVERITY_DEFAULTS = {
     "sev-1": "#DC2626",
     "sev-1-text": "#FFFFFF",
     "sev-2": "#EA580C",
     "sev-2-text": "#FFFFFF",
-    "sev-3": "#CA8A04",
+    "sev-3": "#EAB308",
     "sev-3-text": "#000000",
-    "sev-4": "#6B7280",
+    "sev-4": "#0E7490",
     "sev-4-text": "#FFFFFF",
 }
 
@@ -55,7 +58,7 @@ WAR_ROOM_LIGHT = Theme(
         "sev-2-text": "#FFFFFF",
         "sev-3": "#FACC15",
         "sev-3-text": "#000000",
-        "sev-4": "#4B5563",
+        "sev-4": "#0E7490",
         "sev-4-text": "#FFFFFF",
     },
 )
