@@ -31,7 +31,7 @@ from tui_support import (
 from ir_console.model import Incident, Status
 from ir_console.store import Store
 from ir_console.tui.dialogs.details import DetailsScreen
-from ir_console.tui.screens.event import EventScreen
+from ir_console.tui.screens.event import EventDetailScreen, EventScreen
 from ir_console.tui.screens.forms import SeverityScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
 
@@ -60,6 +60,8 @@ async def test_correcting_an_event_under_review_keeps_a_revision(store, db_path,
         view.show_event(wrong.id)
         view.focus()
         await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, EventDetailScreen), "the event, to read")
+        await pilot.press("e")
         await wait_until(pilot, lambda: isinstance(app.screen, EventScreen), "the event dialog")
         assert app.screen.event.id == wrong.id
         assert any("a correction here is kept as a revision" in t for t in toasts(app))

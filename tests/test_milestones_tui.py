@@ -25,7 +25,7 @@ from ir_console.render.markdown import postmortem_markdown
 from ir_console.store import Store
 from ir_console.tui.dialogs.milestones import MilestonesScreen
 from ir_console.tui.dialogs.resolve import ConfirmResolveScreen
-from ir_console.tui.screens.event import EventScreen
+from ir_console.tui.screens.event import EventDetailScreen, EventScreen
 from ir_console.tui.screens.forms import NewIncidentScreen, StatusScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
 from ir_console.tui.widgets.timeline import TimelineView
@@ -168,6 +168,8 @@ async def test_back_dating_the_detected_event_moves_the_milestone(store, db_path
         assert header(app, "elapsed") == "elapsed 20m 00s"
         (detected,) = milestone_events(db_path, Milestone.DETECTED)
         war_room(app).post_message(TimelineView.EventChosen(detected["id"]))
+        await wait_until(pilot, lambda: isinstance(app.screen, EventDetailScreen), "the event, to read")
+        await pilot.press("e")
         await wait_until(pilot, lambda: isinstance(app.screen, EventScreen), "the event dialog")
         app.screen.query_one("#occurred", Input).value = "2026-11-27T02:44:30Z"
         await pilot.press("ctrl+s")  # before the incident began: shown with its date, confirmed by a second ctrl+s

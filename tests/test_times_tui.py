@@ -186,7 +186,7 @@ async def test_the_event_dialog_shows_the_time_it_will_store_and_asks_for_anothe
     app = console(store, clock)
     async with run(app) as pilot:
         await pilot.pause()
-        await pilot.press("end", "enter")
+        await pilot.press("end", "enter", "e")
         dialog = app.screen
         assert isinstance(dialog, EventScreen) and dialog.event.id == event.id
         field = dialog.query_one("#occurred", Input)
@@ -226,7 +226,7 @@ async def test_the_event_dialog_refuses_the_future_and_says_so_as_you_type(store
     app = console(store, clock)
     async with run(app) as pilot:
         await pilot.pause()
-        await pilot.press("end", "enter")
+        await pilot.press("end", "enter", "e")
         dialog = app.screen
         field = dialog.query_one("#occurred", Input)
         field.value = "2026-11-30T09:00Z"

@@ -46,7 +46,7 @@ from ir_console.render.status import status_update_markdown
 from ir_console.store import Store, WriteFailed
 from ir_console.tui.dialogs.resolve import ConfirmResolveScreen
 from ir_console.tui.screens.documents import StatusUpdateScreen
-from ir_console.tui.screens.event import EventScreen, PasteScreen
+from ir_console.tui.screens.event import EventDetailScreen, EventScreen, PasteScreen
 from ir_console.tui.screens.forms import (
     AddContainmentScreen,
     NewIncidentScreen,
@@ -446,7 +446,7 @@ async def test_edit_then_retract_an_event(store, db_path, clock, incident) -> No
         assert app.focused is view and view.count == 5 and view.cursor == 4
         await pilot.press("up", "up", "down")
         assert view.current_event.id == wrong.id
-        await pilot.press("enter")
+        await pilot.press("enter", "e")
         assert isinstance(app.screen, EventScreen)
         text_area = app.screen.query_one("#text", TextArea)
         assert text_area.text == "Pool exhausted on payments"
@@ -472,7 +472,7 @@ async def test_edit_then_retract_an_event(store, db_path, clock, incident) -> No
         assert view.current_event.id == wrong.id
         assert "✎ Pool exhausted on payments-svc (max=20)" in line_at(app, 3)
 
-        await pilot.press("enter")
+        await pilot.press("enter", "e")
         screen = app.screen
         assert isinstance(screen, EventScreen) and screen.event.id == wrong.id
         history = str(screen.query_one("#history", Static).render())
@@ -499,6 +499,8 @@ async def test_edit_then_retract_an_event(store, db_path, clock, incident) -> No
 
         await pilot.press("enter")
         assert "RETRACTED" in str(app.screen.query_one(".dialog-title").render())
+        assert "by tester: wrong service" in str(app.screen.query_one("#event-facts", Static).content)
+        await pilot.press("e")
         assert app.screen.query_one("#retract", Button).disabled
         await pilot.press("escape")
 
@@ -507,7 +509,7 @@ async def test_saving_an_unchanged_event_writes_nothing(store, db_path, clock, i
     app = console(store, clock)
     async with run(app) as pilot:
         await pilot.pause()
-        await pilot.press("enter")
+        await pilot.press("enter", "e")
         assert isinstance(app.screen, EventScreen)
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -1063,6 +1065,9 @@ async def test_markup_is_data_and_pasted_control_sequences_never_reach_the_recor
 
         # The event screen and the incidents list show it as text too.
         await pilot.press("escape", "enter")
+        assert isinstance(app.screen, EventDetailScreen)
+        assert str(app.screen.query_one("#event-text", Static).content) == f"{MARKUP} red after"
+        await pilot.press("e")
         assert isinstance(app.screen, EventScreen)
         assert app.screen.query_one("#text", TextArea).text == f"{MARKUP} red after"
         await pilot.press("ctrl+s")  # nothing changed by the user: nothing is written
@@ -1115,7 +1120,8 @@ MODALS = [
     (("p",), PostMortemScreen),
     (("i",), IncidentsScreen),
     (("f1",), HelpScreen),
-    (("enter",), EventScreen),
+    (("enter",), EventDetailScreen),
+    (("enter", "e"), EventScreen),
     (("ctrl+p",), CommandPalette),
     (("x", "plus"), AddContainmentScreen),
 ]

@@ -16,7 +16,7 @@ from tui_support import Clock, console, count, header, last_line, one, run, time
 from ir_console.model import Incident, Severity, Triage
 from ir_console.model.clock import utc_now
 from ir_console.store import Store
-from ir_console.tui.screens.event import EventScreen
+from ir_console.tui.screens.event import EventDetailScreen
 
 SHOWN_WITHIN = 1.0  # seconds, after the other writer has committed
 REPO = Path(__file__).resolve().parent.parent
@@ -120,7 +120,7 @@ async def test_the_selected_event_stays_selected_when_others_arrive(store, db_pa
             assert view.current_event.id == first.id and view.cursor == 3
         assert count(db_path, "events") == 6
         await pilot.press("enter")
-        assert isinstance(app.screen, EventScreen) and app.screen.event.id == first.id
+        assert isinstance(app.screen, EventDetailScreen) and app.screen.event.id == first.id
 
         # Back on the newest event, the cursor follows new events again.
         await pilot.press("escape", "end")

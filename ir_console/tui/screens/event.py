@@ -1,4 +1,5 @@
-"""One timeline event: read it whole, edit it (the earlier version is kept), or retract it."""
+"""One timeline event: read it whole (Enter on the timeline), then edit it (the earlier version is
+kept) or retract it, one more key away."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static, TextArea
 
 from ir_console.model import EventKind, EventRevision, TimelineEvent
@@ -18,6 +20,84 @@ from ir_console.render.text import display_text
 from ir_console.render.times import when_with_day
 from ir_console.store import StoreError
 from ir_console.tui.screens.forms import TIME_HINT, Modal
+
+
+def event_facts(event: TimelineEvent) -> Text:
+    """Both times, how and by whom it was recorded, and its retraction."""
+    facts = Text()
+    facts.append(f"happened {to_iso(event.occurred_at)} ({event.occurred_at.astimezone():%H:%M:%S} local)\n")
+    facts.append(f"recorded {to_iso(event.recorded_at)} via {event.source.value}")
+    if event.author:
+        facts.append(f" by {display_text(event.author)}")
+    if event.key_moment:
+        facts.append("\nkey moment (in the post-mortem timeline)")
+    if event.is_retracted:
+        facts.append(
+            f"\nretracted {to_iso(event.retracted_at)} by {display_text(event.retracted_by)}: "
+            f"{display_text(event.retraction_reason)}"
+        )
+    return facts
+
+
+def event_history(history: list[EventRevision]) -> Text:
+    """The earlier versions, oldest first, each with when and by whom it was replaced."""
+    text = Text()
+    for revision in history:
+        text.append(
+            f"v{revision.revision} ({to_iso(revision.occurred_at)}), replaced {to_iso(revision.replaced_at)}"
+            f" by {display_text(revision.replaced_by)}\n",
+            style="dim",
+        )
+        text.append(display_text(revision.text) + "\n")
+    return text
+
+
+class EventDetailScreen(ModalScreen[bool]):
+    """An event read whole, nothing editable: a stray key cannot change the record. Dismissed with
+    True when `e` asks to edit it."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="close"),
+        Binding("e", "edit", "Edit", id="edit-event"),
+    ]
+    DEFAULT_CSS = """
+    EventDetailScreen { align: center middle; }
+    EventDetailScreen > .dialog {
+        width: 100; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    EventDetailScreen .dialog-title { text-style: bold; width: 100%; margin-bottom: 1; }
+    EventDetailScreen .field-label { color: $text-muted; margin-top: 1; }
+    EventDetailScreen #event-text { width: 100%; }
+    EventDetailScreen .hint { color: $text-muted; margin-top: 1; }
+    """
+
+    def __init__(self, event: TimelineEvent, history: list[EventRevision]) -> None:
+        super().__init__()
+        self.event = event
+        self.history = history
+
+    def compose(self) -> ComposeResult:
+        event = self.event
+        with VerticalScroll(classes="dialog", id="event-detail"):
+            state = " — RETRACTED" if event.is_retracted else ""
+            yield Label(f"Event #{event.id}: {event.kind.label}{state}", classes="dialog-title", markup=False)
+            yield Static(Text(display_text(event.text)), id="event-text")
+            yield Label("Recorded", classes="field-label")
+            yield Static(event_facts(event), id="event-facts")
+            if self.history:
+                yield Label(f"Earlier versions ({len(self.history)})", classes="field-label")
+                yield Static(event_history(self.history), id="event-history")
+            yield Label("e edit or retract · esc close · ↑↓ scroll", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#event-detail").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(False)
+
+    def action_edit(self) -> None:
+        self.dismiss(True)
 
 
 class EventScreen(Modal):
@@ -79,29 +159,10 @@ class EventScreen(Modal):
         self.query_one("#text", TextArea).focus()
 
     def _facts(self) -> Text:
-        event = self.event
-        facts = Text()
-        facts.append(f"happened {to_iso(event.occurred_at)} ({event.occurred_at.astimezone():%H:%M:%S} local)\n")
-        facts.append(f"recorded {to_iso(event.recorded_at)} via {event.source.value}")
-        if event.author:
-            facts.append(f" by {display_text(event.author)}")
-        if event.is_retracted:
-            facts.append(
-                f"\nretracted {to_iso(event.retracted_at)} by {display_text(event.retracted_by)}: "
-                f"{display_text(event.retraction_reason)}"
-            )
-        return facts
+        return event_facts(self.event)
 
     def _history(self) -> Text:
-        text = Text()
-        for revision in self.history:
-            text.append(
-                f"v{revision.revision} ({to_iso(revision.occurred_at)}), replaced {to_iso(revision.replaced_at)}"
-                f" by {display_text(revision.replaced_by)}\n",
-                style="dim",
-            )
-            text.append(display_text(revision.text) + "\n")
-        return text
+        return event_history(self.history)
 
     def action_save(self) -> None:
         changes: dict = {}

@@ -32,7 +32,7 @@ from ir_console.tui.dialogs.details import Details, DetailsScreen
 from ir_console.tui.dialogs.milestones import MilestoneChanges, MilestonesScreen
 from ir_console.tui.dialogs.resolve import ConfirmResolveScreen, ResolveConfirmed
 from ir_console.tui.entry_syntax import parse_entry
-from ir_console.tui.screens.event import EventScreen, PasteScreen
+from ir_console.tui.screens.event import EventDetailScreen, EventScreen, PasteScreen
 from ir_console.tui.screens.forms import (
     AddContainmentScreen,
     NewIncident,
@@ -114,7 +114,7 @@ class WarRoomScreen(Screen):
             "Timeline pane",
             id="focus-timeline",
             show=False,
-            tooltip="Go to the timeline (Enter on an event opens it)",
+            tooltip="Go to the timeline (Enter on an event shows it whole; e there edits it)",
         ),
         Binding(
             "H",
@@ -519,11 +519,18 @@ class WarRoomScreen(Screen):
         if loaded is None:
             return
         event, history = loaded
-        if self.reviewing:
-            self.notify(
-                f"{one_line(self.incident.ref)} is resolved: a correction here is kept as a revision.", markup=False
-            )
-        self.app.push_screen(EventScreen(event, history, self.app.clock()), self._event_done)
+
+        def edit_if_asked(edit: bool | None) -> None:
+            if not edit:
+                return
+            if self.reviewing:
+                self.notify(
+                    f"{one_line(self.incident.ref)} is resolved: a correction here is kept as a revision.",
+                    markup=False,
+                )
+            self.app.push_screen(EventScreen(event, history, self.app.clock()), self._event_done)
+
+        self.app.push_screen(EventDetailScreen(event, history), edit_if_asked)
 
     def say_opened_read_only(self) -> None:
         """Under review a hypothesis opens to be read: say so before anyone edits it."""

@@ -110,7 +110,7 @@ class TimelineView(ScrollView, can_focus=True):
         Binding("pagedown", "cursor_page(1)", show=False),
         Binding("home", "cursor_to(0)", show=False),
         Binding("end", "cursor_end", show=False),
-        Binding("enter", "open_event", "Open event", id="open-event"),
+        Binding("enter", "open_event", "Read event", id="open-event"),
     ]
 
     cursor: reactive[int] = reactive(-1, always_update=True)
