@@ -18,6 +18,7 @@ from ir_console.model.timeline import (
     EventRevision,
     EventSource,
     TimelineEvent,
+    TimelineFilter,
 )
 from ir_console.model.work import (
     SEED_CONTAINMENT,
@@ -34,6 +35,7 @@ from ir_console.model.work import (
 __all__ = [
     "ENTRY_KINDS",
     "METRICS",
+    "TimelineFilter",
     "IncidentRecord",
     "Metric",
     "SEED_CONTAINMENT",

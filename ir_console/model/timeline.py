@@ -51,6 +51,26 @@ ENTRY_KINDS = (
 )
 
 
+class TimelineFilter(str, Enum):
+    """Which events the timeline pane shows; the record always holds them all."""
+
+    ALL = "all events"
+    NO_SIGNALS = "without signals"
+    KEY_MOMENTS = "key moments only"
+
+    def next(self) -> TimelineFilter:
+        members = list(TimelineFilter)
+        return members[(members.index(self) + 1) % len(members)]
+
+    def includes(self, event: TimelineEvent) -> bool:
+        """Whether the pane shows `event` (the store's EVENT_FILTERS say the same in SQL)."""
+        if self is TimelineFilter.NO_SIGNALS:
+            return event.kind != EventKind.SIGNAL
+        if self is TimelineFilter.KEY_MOMENTS:
+            return event.key_moment
+        return True
+
+
 class EventSource(str, Enum):
     CONSOLE = "console"
     CLI = "cli"

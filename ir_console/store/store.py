@@ -41,6 +41,7 @@ from ir_console.model import (
     Status,
     StatusUpdate,
     TimelineEvent,
+    TimelineFilter,
     Triage,
 )
 from ir_console.model.archive import IncidentSummary, SearchHit, SimilarIncident
@@ -87,6 +88,12 @@ SUMMARY_SORTS = {
     "duration": f"julianday(coalesce(resolved_at, :now)) - julianday({STARTED})",
     "commander": "commander COLLATE NOCASE",
     "events": "event_count",
+}
+# What each timeline filter adds to a query of `events` (constants only: no user text).
+EVENT_FILTERS = {
+    TimelineFilter.ALL: "",
+    TimelineFilter.NO_SIGNALS: f" AND kind != '{EventKind.SIGNAL.value}'",
+    TimelineFilter.KEY_MOMENTS: " AND key_moment = 1",
 }
 EVENT_COUNT = "(SELECT count(*) FROM events WHERE events.incident_id = incidents.id)"
 
@@ -855,41 +862,54 @@ class Store:
     def count_events(self, incident_id: int) -> int:
         return self.scalar("SELECT count(*) FROM events WHERE incident_id = ?", [incident_id])
 
-    def events_page(self, incident_id: int, offset: int, limit: int, total: int | None = None) -> list[TimelineEvent]:
-        """Events in timeline order (when they happened, then when recorded).
+    def events_page(
+        self,
+        incident_id: int,
+        offset: int,
+        limit: int,
+        total: int | None = None,
+        shown: TimelineFilter = TimelineFilter.ALL,
+    ) -> list[TimelineEvent]:
+        """Events in timeline order (when they happened, then when recorded), those `shown` only.
 
-        With `total` (the incident's event count) a page in the newer half is read from the end,
+        With `total` (the count of those events) a page in the newer half is read from the end,
         newest first, so that the tail a console shows costs what the head does: OFFSET walks
         every row it skips.
         """
+        where = f"incident_id = ?{EVENT_FILTERS[shown]}"
         if total is not None and limit >= 0 and offset > total // 2:
             start = max(0, total - offset - limit)
             found = self.query_rows(
-                "SELECT * FROM events WHERE incident_id = ? ORDER BY occurred_at DESC, id DESC LIMIT ? OFFSET ?",
+                f"SELECT * FROM events WHERE {where} ORDER BY occurred_at DESC, id DESC LIMIT ? OFFSET ?",
                 [incident_id, min(limit, total - offset), start],
             )
             return [rows.event_from_row(r) for r in reversed(found)]
         return [
             rows.event_from_row(r)
             for r in self.query_rows(
-                "SELECT * FROM events WHERE incident_id = ? ORDER BY occurred_at, id LIMIT ? OFFSET ?",
+                f"SELECT * FROM events WHERE {where} ORDER BY occurred_at, id LIMIT ? OFFSET ?",
                 [incident_id, limit, offset],
             )
         ]
 
-    def events_added_since(self, incident_id: int, after_id: int) -> tuple[int, int, datetime | None]:
-        """How many events the incident gained with a row id above `after_id`, the highest id, and
-        the earliest time any of them happened (to tell appended events from back-dated ones).
+    def events_added_since(
+        self, incident_id: int, after_id: int, shown: TimelineFilter = TimelineFilter.ALL
+    ) -> tuple[int, int, datetime | None]:
+        """How many events (of those `shown`) the incident gained with a row id above `after_id`,
+        the highest id of any event, and the earliest time one of those shown happened (to tell
+        appended events from back-dated ones).
 
         Events are never deleted, so a console can keep its count by adding these instead of
         counting every row again; the rowid range makes it cost only the new rows.
         """
         # From the start, the incident's index is the short way; after a known id, the rowid range
         # is (`+incident_id` keeps the planner off the index, which would walk every event).
+        condition = EVENT_FILTERS[shown].removeprefix(" AND ") or "1"
+        columns = f"count(*) FILTER (WHERE {condition}), max(id), min(occurred_at) FILTER (WHERE {condition})"
         sql = (
-            "SELECT count(*), max(id), min(occurred_at) FROM events WHERE incident_id = ? AND id > ?"
+            f"SELECT {columns} FROM events WHERE incident_id = ? AND id > ?"
             if after_id <= 0
-            else "SELECT count(*), max(id), min(occurred_at) FROM events WHERE +incident_id = ? AND id > ?"
+            else f"SELECT {columns} FROM events WHERE +incident_id = ? AND id > ?"
         )
         with self.reading() as db:
             added, highest, earliest = db.execute(sql, [incident_id, after_id]).fetchone()
@@ -898,11 +918,13 @@ class Store:
     def events(self, incident_id: int) -> list[TimelineEvent]:
         return self.events_page(incident_id, 0, -1)
 
-    def event_position(self, event_id: int) -> int:
-        """The event's index in its incident's timeline order."""
+    def event_position(self, event_id: int, shown: TimelineFilter = TimelineFilter.ALL) -> int:
+        """The event's index in its incident's timeline order, among the events `shown` (where it
+        would be, when it is not one of them)."""
         event = self.event(event_id)
         return self.scalar(
-            "SELECT count(*) FROM events WHERE incident_id = ? AND (occurred_at < ? OR (occurred_at = ? AND id < ?))",
+            "SELECT count(*) FROM events WHERE incident_id = ? AND (occurred_at < ? OR (occurred_at = ? AND id < ?))"
+            + EVENT_FILTERS[shown],
             [event.incident_id, to_iso(event.occurred_at), to_iso(event.occurred_at), event.id],
         )
 

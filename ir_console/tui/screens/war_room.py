@@ -19,7 +19,16 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Label, OptionList
 
-from ir_console.model import EventKind, EventSource, Incident, Milestone, Status, StatusUpdate, TimelineEvent
+from ir_console.model import (
+    EventKind,
+    EventSource,
+    Incident,
+    Milestone,
+    Status,
+    StatusUpdate,
+    TimelineEvent,
+    TimelineFilter,
+)
 from ir_console.model.when import needs_confirmation
 from ir_console.render import deadlines
 from ir_console.render.text import one_line
@@ -64,7 +73,15 @@ REVIEW_PLACEHOLDER = (
 )
 
 
+class TimelinePane(Vertical):
+    """The timeline and its entry line: what `f` (and the palette's Maximize) puts on the whole screen."""
+
+    ALLOW_MAXIMIZE = True
+
+
 class WarRoomScreen(Screen):
+    # The header stays above a maximised timeline: the incident, its clock and the next update due.
+    ALLOW_IN_MAXIMIZED_VIEW = "#header, Footer"
     BINDINGS = [
         Binding("n", "new_incident", "New incident", id="new-incident", tooltip="Declare a new incident"),
         # Early in the list: under review the footer is full, and its last keys are cut off.
@@ -117,6 +134,22 @@ class WarRoomScreen(Screen):
             tooltip="Go to the timeline (Enter on an event shows it whole; e there edits it)",
         ),
         Binding(
+            "f",
+            "full_timeline",
+            "Full screen",
+            id="full-timeline",
+            show=False,
+            tooltip="The timeline and the entry line on the whole screen (f or Escape returns)",
+        ),
+        Binding(
+            "v",
+            "timeline_filter",
+            "Filter",
+            id="timeline-filter",
+            show=False,
+            tooltip="Timeline: all events, then without signals, then key moments only",
+        ),
+        Binding(
             "H",
             "focus_hypotheses",
             "Hypotheses pane",
@@ -152,7 +185,7 @@ class WarRoomScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield IncidentHeader(id="header")
-        with Vertical(id="timeline-pane", classes="pane") as pane:
+        with TimelinePane(id="timeline-pane", classes="pane") as pane:
             pane.border_title = "Timeline"
             yield Label(id="db-banner", markup=False)
             yield Label(id="review-banner", markup=False)
@@ -747,6 +780,21 @@ class WarRoomScreen(Screen):
 
     def action_focus_timeline(self) -> None:
         self.query_one("#timeline", TimelineView).focus()
+
+    def action_full_timeline(self) -> None:
+        pane = self.query_one("#timeline-pane", TimelinePane)
+        if self.maximized is pane:
+            self.minimize()
+            return
+        if not isinstance(self.focused, TimelineView | EntryLine):
+            self.query_one("#timeline", TimelineView).focus()
+        self.maximize(pane, container=False)
+
+    def action_timeline_filter(self) -> None:
+        view = self.query_one("#timeline", TimelineView)
+        view.show_only(view.shown.next())
+        title = "Timeline" if view.shown is TimelineFilter.ALL else f"Timeline — {view.shown.value} (v: next)"
+        self.query_one("#timeline-pane", TimelinePane).border_title = title
 
     def action_focus_hypotheses(self) -> None:
         if self.has_class("-tiny"):

@@ -26,7 +26,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ir_console.model import EventKind, TimelineEvent
+from ir_console.model import EventKind, TimelineEvent, TimelineFilter
 from ir_console.render.text import one_line
 from ir_console.render.times import day_label
 from ir_console.store import Store, StoreError
@@ -134,6 +134,7 @@ class TimelineView(ScrollView, can_focus=True):
         self.store: Store | None = None
         self.incident_id: int | None = None
         self.count = 0
+        self.shown = TimelineFilter.ALL  # which events the pane shows (`show_only`)
         self._last_id = 0
         self.following = True
         self._pages: LRU = LRU(16)
@@ -178,7 +179,24 @@ class TimelineView(ScrollView, can_focus=True):
             self.cursor = self.count - 1
             self.scroll_to_newest()
         elif selected is not None and self.store is not None:
-            self.cursor = self.store.event_position(selected.id)
+            self.cursor = self.store.event_position(selected.id, self.shown)
+        self.refresh()
+
+    def show_only(self, shown: TimelineFilter) -> None:
+        """Show only some events (the record keeps them all); the cursor stays on the event it
+        was on, or the nearest one shown."""
+        if shown == self.shown:
+            return
+        selected = self.current_event
+        self.shown = shown
+        self._recount()
+        self.virtual_size = Size(self.scrollable_content_region.width, self.count)
+        if selected is None or self.following:
+            self.cursor = self.count - 1
+            self.scroll_to_newest()
+        else:
+            self.cursor = min(self.store.event_position(selected.id, shown), self.count - 1)
+            self.call_after_refresh(self._centre_cursor)
         self.refresh()
 
     def _recount(self) -> None:
@@ -186,7 +204,7 @@ class TimelineView(ScrollView, can_focus=True):
         self._strips.clear()
         self.count, self._last_id = 0, 0
         if self.store is not None and self.incident_id is not None:
-            self.count, self._last_id, _ = self.store.events_added_since(self.incident_id, 0)
+            self.count, self._last_id, _ = self.store.events_added_since(self.incident_id, 0, self.shown)
         self._measure_dates()
 
     def _measure_dates(self) -> None:
@@ -213,7 +231,7 @@ class TimelineView(ScrollView, can_focus=True):
 
     def _take_appended(self) -> None:
         newest = self.event_at(self.count - 1)
-        added, last_id, earliest = self.store.events_added_since(self.incident_id, self._last_id)
+        added, last_id, earliest = self.store.events_added_since(self.incident_id, self._last_id, self.shown)
         if newest is not None and earliest is not None and earliest < newest.occurred_at:
             self._recount()  # someone back-dated an event meanwhile: it lands mid-timeline
             return
@@ -242,7 +260,9 @@ class TimelineView(ScrollView, can_focus=True):
         if page is None:
             page = self._pages.put(
                 page_number,
-                self.store.events_page(self.incident_id, page_number * PAGE_SIZE, PAGE_SIZE, total=self.count),
+                self.store.events_page(
+                    self.incident_id, page_number * PAGE_SIZE, PAGE_SIZE, total=self.count, shown=self.shown
+                ),
             )
         return page[offset] if offset < len(page) else None
 
@@ -353,7 +373,9 @@ class TimelineView(ScrollView, can_focus=True):
         view stops following new events) until the user moves it."""
         if self.store is None:
             return
-        self.cursor = self.store.event_position(event_id)
+        if not self.shown.includes(self.store.event(event_id)):
+            self.show_only(TimelineFilter.ALL)  # asked for an event the filter hides: show it
+        self.cursor = self.store.event_position(event_id, self.shown)
         # After any scroll to the newest event still pending from the reload that showed the incident.
         self.call_after_refresh(self._centre_cursor)
 
