@@ -25,8 +25,6 @@ PANE_KEYS = (
     ("enter (timeline)", "read the whole event: text, author, both times, earlier versions"),
     ("e (reading an event)", "edit it: text, back-date, key moment, retract"),
     ("↑ ↓ pgup pgdn home end", "move in the timeline"),
-    ("f", "the timeline and entry line on the whole screen, under the header (f or esc returns)"),
-    ("v", "filter the timeline: all events → without signals → key moments only (the record keeps all)"),
     ("enter (hypotheses)", "open the hypothesis: evidence, test, result"),
     ("[ and ] (hypotheses)", "move the hypothesis up or down the ranking"),
     ("space (containment)", "next state: pending → in progress → done → pending (never through done to n/a)"),
