@@ -304,7 +304,7 @@ async def test_retracting_an_event_under_review_is_a_correction(store, db_path, 
     async with run(app) as pilot:
         await open_review(pilot, db_path, clock, incident)
         war_room(app).query_one("#timeline").focus()
-        await pilot.press("enter")
+        await pilot.press("enter", "e")  # read the event, then edit it
         await wait_until(pilot, lambda: any("kept as a revision" in t for t in toasts(app)), "the review's note")
         event_id = app.screen.event.id
         app.screen.query_one("#reason", Input).value = "wrong incident"

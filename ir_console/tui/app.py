@@ -31,6 +31,7 @@ from ir_console.render.text import display_text
 from ir_console.signals.resources import ResourceSampler
 from ir_console.store import Store
 from ir_console.store.opening import database_replaced
+from ir_console.tui.drafts import Drafts
 from ir_console.tui.screens.help import HelpScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
 from ir_console.tui.themes import SEVERITY_DEFAULTS, WAR_ROOM_DARK, WAR_ROOM_LIGHT
@@ -85,6 +86,7 @@ class IrConsoleApp(App[None]):
         # The configuration file (`[updates]` cadence); what it got wrong is shown once started.
         self.config = config if config is not None else load_config(config_path())
         self.reader = store
+        self.drafts = Drafts()
         self.clock = clock
         self.sampler = sampler if sampler is not None else ResourceSampler()
         self.author = author

@@ -48,6 +48,9 @@ class ContainmentDialog(Modal):
     ContainmentDialog .facts { color: $text-muted; }
     """
 
+    def draft_subject(self) -> str:
+        return self.action.uuid
+
     def __init__(self, action: ContainmentAction, now: datetime, began: datetime | None) -> None:
         super().__init__()
         self.action = action

@@ -25,6 +25,8 @@ class ResolveConfirmed:
 class ConfirmResolveScreen(Modal):
     """`Resolve INC-…? Resolved at …; after that …`. Enter (or ctrl+s) resolves, Escape does not."""
 
+    KEEPS_DRAFT = False
+
     def __init__(self, ref: str, resolved_at: datetime) -> None:
         super().__init__()
         self.ref = ref

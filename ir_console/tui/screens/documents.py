@@ -134,6 +134,7 @@ class StatusUpdateScreen(Modal):
         finally:
             self.sending = False
         if recorded and self.is_current:
+            self.forget_draft()
             self.dismiss(sent)
 
     def action_cancel(self) -> None:

@@ -112,6 +112,9 @@ class EventScreen(Modal):
         # once the full date-time has been shown: the moment shown for it.
         self._confirmed: datetime | None = None
 
+    def draft_subject(self) -> int:
+        return self.event.id
+
     def _read_time(self, typed: str) -> datetime:
         return not_in_future(parse_when(typed, self.now), self.now)
 
@@ -202,6 +205,8 @@ class EventScreen(Modal):
 
 class PasteScreen(Modal):
     """Pasted lines (a log excerpt, a stack trace) logged as one entry, verbatim."""
+
+    KEEPS_DRAFT = False  # each paste opens with its own text
 
     def __init__(self, text: str) -> None:
         super().__init__()

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Input, Label, OptionList, TextArea
+from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, TextArea
 from textual.widgets.option_list import Option
 
 from ir_console.model import SEVERITY_TABLE, Milestone, Role, Severity, Status, Triage
@@ -21,6 +23,7 @@ from ir_console.model.clock import to_iso
 from ir_console.model.incident import MILESTONE_FOR_STATUS, milestone_order_problem
 from ir_console.model.when import format_when, not_in_future, parse_when
 from ir_console.render.text import one_line
+from ir_console.tui.drafts import DraftKey, Drafts, Fields
 from ir_console.tui.widgets.similar import MATCHES_SHOWN, SimilarIncidents
 
 AFFECTED_SUGGESTIONS = ["All users", "A subset of users", "Internal only"]
@@ -31,7 +34,13 @@ WIDE_WIDTH = 120
 
 
 class Modal(ModalScreen):
-    """A dialog: Escape cancels, ctrl+s saves."""
+    """A dialog: Escape cancels, ctrl+s saves. What was typed is kept when it is closed unsaved,
+    and comes back when the same dialog opens again (see tui/drafts.py)."""
+
+    # False: nothing worth keeping is typed here (a confirmation), or it comes from elsewhere (a paste).
+    KEEPS_DRAFT: ClassVar[bool] = True
+    # The fields as the dialog opened (None until then, and once its text is saved for good).
+    _opened_with: Fields | None = None
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="cancel"),
@@ -52,10 +61,100 @@ class Modal(ModalScreen):
     """
 
     def action_cancel(self) -> None:
+        self.keep_draft()
         self.dismiss(None)
 
     def action_save(self) -> None:
         pass
+
+    # -- drafts ---------------------------------------------------------------------------------
+
+    def draft_subject(self) -> Any:
+        """What the dialog edits (an event, a hypothesis, an action), when not the incident itself."""
+        return None
+
+    def _draft_key(self) -> DraftKey | None:
+        drafts = self._drafts()
+        return drafts.key(type(self).__name__, self.draft_subject()) if drafts and self.KEEPS_DRAFT else None
+
+    def _drafts(self) -> Drafts | None:
+        drafts = getattr(self.app, "drafts", None)  # an app without drafts (a test harness) keeps none
+        return drafts if isinstance(drafts, Drafts) else None
+
+    def field_values(self) -> Fields:
+        """Every named field's value, as it is now."""
+        values: Fields = {}
+        for widget in self.query("Input, TextArea, Checkbox, RadioSet, Select"):
+            if widget.id is None:
+                continue
+            if isinstance(widget, TextArea):
+                values[widget.id] = widget.text
+            elif isinstance(widget, RadioSet):
+                values[widget.id] = widget.pressed_index
+            else:
+                values[widget.id] = widget.value
+        return values
+
+    def set_field_values(self, values: Fields) -> None:
+        for widget in self.query("Input, TextArea, Checkbox, RadioSet, Select"):
+            if widget.id not in values:
+                continue
+            value = values[widget.id]
+            if isinstance(widget, TextArea):
+                widget.text = value
+                widget.move_cursor(widget.document.end)  # typing goes on where it stopped
+            elif isinstance(widget, RadioSet):
+                buttons = list(widget.query(RadioButton))
+                if 0 <= value < len(buttons):
+                    buttons[value].value = True
+            else:
+                widget.value = value
+                if isinstance(widget, Input):
+                    widget.cursor_position = len(value)
+
+    @on(events.Mount)
+    def _open_with_draft(self) -> None:
+        self.call_after_refresh(self._restore_draft)
+
+    def _restore_draft(self) -> None:
+        self._opened_with = self.field_values()
+        key = self._draft_key()
+        draft = self._drafts().get(key) if key else None
+        if draft and draft != self._opened_with:
+            self.set_field_values(draft)
+            self.notify(
+                "What you typed here before is back, not yet saved. To start afresh, clear it and press Escape.",
+                title="Draft restored",
+                markup=False,
+            )
+
+    def keep_draft(self) -> None:
+        """Closing unsaved: keep what was typed, or forget the draft when no text was changed (or
+        every text field was cleared)."""
+        key = self._draft_key()
+        if key is None or self._opened_with is None:
+            return
+        values = self.field_values()
+        texts = {name: value for name, value in values.items() if isinstance(value, str)}
+        typed = any(value != self._opened_with.get(name) for name, value in texts.items())
+        if typed and any(value.strip() for value in texts.values()):
+            self._drafts().keep(key, values)
+            self.notify("What you typed is kept: open this again to go on.", title="Draft kept", markup=False)
+        else:
+            self._drafts().discard(key)
+
+    def forget_draft(self) -> None:
+        """What was typed is saved for good: nothing to keep."""
+        key = self._draft_key()
+        if key is not None:
+            self._drafts().discard(key)
+        self._opened_with = None
+
+    def dismiss(self, result: Any = None) -> AwaitComplete:
+        key = self._draft_key()
+        if result is not None and key is not None and self._opened_with is not None:
+            self._drafts().hold_until_written(key, self.field_values())
+        return super().dismiss(result)
 
     @on(Button.Pressed, "#cancel")
     def cancel_pressed(self) -> None:

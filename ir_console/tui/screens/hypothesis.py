@@ -35,6 +35,9 @@ class HypothesisScreen(SimilarModal):
             incident_id = hypothesis.incident_id
         self.incident_id = incident_id
 
+    def draft_subject(self) -> int | None:
+        return self.hypothesis.id if self.hypothesis else None
+
     @property
     def exclude_incident_id(self) -> int | None:
         return self.incident_id

@@ -571,6 +571,8 @@ class PostMortemScreen(Screen):
 class ActionItemScreen(Modal):
     """One action item: the seed's columns (action, owner, due date, priority) and its status."""
 
+    KEEPS_DRAFT = False  # the post-mortem editor writes it itself, and keeps it when that fails
+
     DEFAULT_CSS = """
     ActionItemScreen RadioSet { layout: horizontal; }
     """
@@ -651,6 +653,8 @@ class ActionItemScreen(Modal):
 
 
 class RemoveItemScreen(Modal):
+    KEEPS_DRAFT = False
+
     def __init__(self, item: ActionItem) -> None:
         super().__init__()
         self.item = item

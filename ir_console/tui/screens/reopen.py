@@ -31,6 +31,7 @@ class ReopenScreen(Modal):
     DEFAULT_CSS = """
     ReopenScreen > .dialog { width: 76; }
     """
+    KEEPS_DRAFT = False  # Escape here answers "keep it resolved": a decision, not a form left half-filled
 
     def __init__(self, incident: Incident) -> None:
         super().__init__()

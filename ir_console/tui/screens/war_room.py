@@ -235,6 +235,7 @@ class WarRoomScreen(Screen):
             if self.incident is not None:
                 self.incident = self.store.incident(self.incident.id)
             incident_id = self.incident.id if self.incident else None
+            self.app.drafts.incident_id = incident_id  # what is typed in a dialog belongs to it
             hypotheses = self.store.hypotheses(incident_id) if incident_id else []
             containment = self.store.containment(incident_id) if incident_id else []
             recorded = self.store.events_of_kinds(incident_id, RECORDED_KINDS) if self.reviewing else []
@@ -397,16 +398,21 @@ class WarRoomScreen(Screen):
     # -- writing --------------------------------------------------------------------------------
 
     async def write(self, change: Callable[[Store], Any], *, appended: bool = False) -> Any:
-        """Write on the writer thread; on failure say why and return None (the caller keeps input)."""
+        """Write on the writer thread; on failure say why and return None (the caller keeps input,
+        and a dialog's fields are kept as its draft: see tui/drafts.py)."""
+        draft = self.app.drafts.take_pending()
+        kept = " What you typed is kept: open the dialog again to retry." if draft else ""
         try:
             result = await self.app.write(change)
         except DatabaseReplaced as error:
             self.file_gone(error)
-            self.notify(one_line(str(error)), title="Not saved", severity="error", timeout=10, markup=False)
+            self.notify(one_line(str(error)) + kept, title="Not saved", severity="error", timeout=10, markup=False)
             return None
         except (StoreError, ValueError) as error:
-            self.notify(one_line(str(error)), title="Not saved", severity="error", timeout=10, markup=False)
+            self.notify(one_line(str(error)) + kept, title="Not saved", severity="error", timeout=10, markup=False)
             return None
+        if draft:
+            self.app.drafts.discard(draft)
         self.refresh_record(appended=appended)
         return result if result is not None else True
 

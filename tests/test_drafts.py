@@ -1,0 +1,128 @@
+"""Nothing typed into a dialog is lost to Escape or to a failed save (#12, "Keys and focus")."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, TextArea
+from tui_support import console, count, one, run, settle, timeline, toasts, wait_until, war_room
+
+from ir_console.store import Store, WriteFailed
+from ir_console.tui.screens.event import EventDetailScreen, EventScreen
+from ir_console.tui.screens.forms import NewIncidentScreen, RolesScreen
+from ir_console.tui.screens.hypothesis import HypothesisScreen
+
+
+def field(app, name: str) -> str:
+    widget = app.screen.query_one(f"#{name}")
+    return widget.text if isinstance(widget, TextArea) else widget.value
+
+
+async def test_escape_keeps_a_half_written_hypothesis_and_saving_forgets_it(store, db_path, clock, incident) -> None:
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await settle(pilot)
+        await pilot.press("h")
+        await wait_until(pilot, lambda: isinstance(app.screen, HypothesisScreen), "the hypothesis dialog")
+        await settle(pilot)
+        await pilot.press(*"v2.41.0 leaks DB connections")
+        assert field(app, "statement") == "v2.41.0 leaks DB connections"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is war_room(app), "closed")
+        assert any("What you typed is kept" in toast for toast in toasts(app))
+        assert count(db_path, "hypotheses") == 0
+
+        await pilot.press("h")
+        await wait_until(pilot, lambda: field(app, "statement") == "v2.41.0 leaks DB connections", "the draft back")
+        assert any("What you typed here before is back" in toast for toast in toasts(app))
+        await pilot.press(*" on card retries", "ctrl+s")
+        await wait_until(pilot, lambda: count(db_path, "hypotheses") == 1, "the hypothesis saved")
+        assert one(db_path, "SELECT statement FROM hypotheses")["statement"] == (
+            "v2.41.0 leaks DB connections on card retries"
+        )
+
+        await pilot.press("h")  # saved: the next hypothesis starts empty
+        await wait_until(pilot, lambda: isinstance(app.screen, HypothesisScreen), "the dialog again")
+        await settle(pilot)
+        assert field(app, "statement") == ""
+        await pilot.press("escape")  # nothing typed: nothing kept
+        await wait_until(pilot, lambda: app.screen is war_room(app), "closed")
+        await pilot.press("h")
+        await wait_until(pilot, lambda: isinstance(app.screen, HypothesisScreen), "the dialog again")
+        await settle(pilot)
+        assert field(app, "statement") == ""
+
+
+async def test_a_correction_that_fails_to_save_comes_back_when_the_event_is_opened_again(
+    store, db_path, clock, incident, monkeypatch
+) -> None:
+    event = store.add_event(incident.id, "Pool exhausted on payments", author="sam")
+    real_edit = Store.edit_event
+
+    def disk_full(self, *args, **kwargs):
+        raise WriteFailed("database or disk is full")
+
+    monkeypatch.setattr(Store, "edit_event", disk_full)
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await settle(pilot)
+
+        async def open_editor() -> None:
+            timeline(app).show_event(event.id)
+            timeline(app).focus()
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, EventDetailScreen), "the event")
+            await pilot.press("e")
+            await wait_until(pilot, lambda: isinstance(app.screen, EventScreen), "the editor")
+            await settle(pilot)
+
+        await open_editor()
+        app.screen.query_one("#text", TextArea).text = "Pool exhausted on payments-svc (max=20)"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: any("Not saved" in t or "disk is full" in t for t in toasts(app)), "refusal")
+        assert any("What you typed is kept" in toast for toast in toasts(app))
+        assert one(db_path, "SELECT text FROM events WHERE id = ?", event.id)["text"] == "Pool exhausted on payments"
+
+        monkeypatch.setattr(Store, "edit_event", real_edit)  # the disk has room again
+        await open_editor()
+        assert field(app, "text") == "Pool exhausted on payments-svc (max=20)"
+        await pilot.press("ctrl+s")
+        await wait_until(
+            pilot,
+            lambda: (
+                one(db_path, "SELECT text FROM events WHERE id = ?", event.id)["text"]
+                == "Pool exhausted on payments-svc (max=20)"
+            ),
+            "the correction saved",
+        )
+        restored = sum("is back" in toast for toast in toasts(app))
+        await open_editor()  # saved: the editor shows the record, nothing kept
+        assert field(app, "text") == "Pool exhausted on payments-svc (max=20)"
+        assert sum("is back" in toast for toast in toasts(app)) == restored
+
+
+async def test_drafts_belong_to_their_dialog_and_incident(store, db_path, clock, incident) -> None:
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, RolesScreen), "the roles dialog")
+        await settle(pilot)
+        app.screen.query_one("#commander", Input).value = "dana"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is war_room(app), "closed")
+
+        await pilot.press("n")  # another dialog: its own fields, none of the roles'
+        await wait_until(pilot, lambda: isinstance(app.screen, NewIncidentScreen), "the triage form")
+        await settle(pilot)
+        await pilot.press(*"Search is slow")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is war_room(app), "closed")
+
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, RolesScreen), "the roles dialog")
+        await wait_until(pilot, lambda: field(app, "commander") == "dana", "the roles draft")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is war_room(app), "closed")
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, NewIncidentScreen), "the triage form")
+        await wait_until(pilot, lambda: field(app, "title") == "Search is slow", "the triage draft")
+        assert count(db_path, "incidents") == 1
