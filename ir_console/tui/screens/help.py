@@ -32,7 +32,7 @@ PANE_KEYS = (
     ("z / ctrl+z (containment)", "undo the action's latest change (struck out on the timeline, state restored)"),
     ("enter (containment)", "open the action: state, what was done, owner, when it changed (back-date), undo"),
     ("+ (containment)", "add a custom containment action"),
-    ("esc", "leave the entry line (back to the timeline); close a dialog without saving"),
+    ("esc", "leave the entry line (back to the timeline); close a dialog unsaved, keeping what was typed"),
     ("ctrl+s (dialogs)", "save the dialog"),
     ("ctrl+p", "command palette: every action by name, and the themes"),
     ("f1", "this help"),
