@@ -24,6 +24,7 @@ import click
 from ir_console import __version__
 from ir_console.clipboard import copy_text, osc52_sequence
 from ir_console.config import EXAMPLE_CONFIG, config_summary, load_config
+from ir_console.debuglog import log, start_debug_log
 from ir_console.locations import config_path, default_db_path, private_dir
 from ir_console.model import (
     ContainmentAction,
@@ -68,6 +69,7 @@ class Fail(click.ClickException):
         self.exit_code = exit_code
 
     def show(self, file=None) -> None:
+        log.info("command failed (exit status %s): %s", self.exit_code, one_line(self.message))
         click.echo(f"ir-console: {one_line(self.message)}", err=True)
 
 
@@ -129,8 +131,13 @@ class DefaultCommandGroup(click.Group):
             return super().make_context(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):
-        with one_line_usage_errors():
-            return super().invoke(ctx)
+        try:
+            with one_line_usage_errors():
+                return super().invoke(ctx)
+        except Exception as error:
+            if not isinstance(error, click.exceptions.Exit | click.ClickException):
+                log.error("command stopped on an unexpected error", exc_info=error)
+            raise
 
 
 @click.group(
@@ -156,13 +163,21 @@ class DefaultCommandGroup(click.Group):
     is_flag=True,
     help="Open the console on the incidents list (filter, sort, search, stats).",
 )
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Log what ir-console does, and any traceback, to ir-console-debug.log in the user log folder.",
+)
 @click.version_option(__version__, prog_name="ir-console")
 @click.pass_context
-def main(ctx: click.Context, db: Path | None, config: Path | None, start_with_incidents: bool) -> None:
+def main(ctx: click.Context, db: Path | None, config: Path | None, start_with_incidents: bool, debug: bool) -> None:
     """A war-room console for production incidents.
 
-    Without a command, opens the full-screen console on the database.
+    Without a command, opens the full-screen console on the database (it needs a terminal; the
+    commands below work without one).
     """
+    if debug:
+        start_debug_log()
     ctx.ensure_object(dict)
     ctx.obj["db"] = db or default_db_path()
     ctx.obj["config"] = config.expanduser() if config else config_path()
@@ -170,7 +185,32 @@ def main(ctx: click.Context, db: Path | None, config: Path | None, start_with_in
         open_console(ctx, start_with_incidents=start_with_incidents)
 
 
+def terminal_refusal() -> str | None:
+    """Why the full-screen console cannot run here, or None: it needs a terminal on stdin and
+    stdout that can draw (not TERM=dumb)."""
+    for name, stream in (("stdin", sys.stdin), ("stdout", sys.stdout)):
+        try:
+            if not stream.isatty():
+                return f"{name} is not a terminal"
+        except (AttributeError, ValueError):  # closed, or replaced by something without isatty
+            return f"{name} is not a terminal"
+    if os.environ.get("TERM") == "dumb":
+        return "TERM=dumb cannot draw it"
+    return None
+
+
+def refuse_without_terminal() -> None:
+    """One line and exit status 2 where the console cannot run, pointing at the commands."""
+    reason = terminal_refusal()
+    if reason:
+        raise Fail(
+            f"the console needs a terminal ({reason}); without one, use the commands: "
+            "`ir-console list`, `ir-console show ID`, `ir-console log TEXT` (`ir-console --help` lists them all)"
+        )
+
+
 def open_console(ctx: click.Context, *, start_with_incidents: bool = False) -> None:
+    refuse_without_terminal()
     from ir_console.tui.app import run_console  # Textual loads only when the console opens
 
     store = open_store(ctx, create=True)
@@ -181,6 +221,25 @@ def open_console(ctx: click.Context, *, start_with_incidents: bool = False) -> N
     status = run_console(
         store, author=current_user(), config=load_config(ctx.obj["config"]), start_with_incidents=start_with_incidents
     )
+    if status:
+        ctx.exit(status)
+
+
+@main.command("demo")
+@click.pass_context
+def demo_command(ctx) -> None:
+    """Open the console on a demo incident in a temporary database, deleted when you quit: try
+    every key without touching your own record."""
+    refuse_without_terminal()
+    from ir_console.tui.app import run_app
+    from ir_console.tui.demo import demo_console, open_demo
+
+    with tempfile.TemporaryDirectory(prefix="ir-console-demo-") as folder:
+        store, clock = open_demo(Path(folder) / "demo.db")
+        try:
+            status = run_app(demo_console(store, clock, author=current_user(), handle_signals=True))
+        finally:
+            store.close()
     if status:
         ctx.exit(status)
 

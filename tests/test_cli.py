@@ -893,7 +893,9 @@ def export_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def no_console(monkeypatch: pytest.MonkeyPatch) -> list:
-    """Stand in for the TUI, so a bare `ir-console` never takes over the terminal in a test."""
+    """Stand in for the TUI, so a bare `ir-console` never takes over the terminal in a test (and
+    pass its terminal check: CliRunner's streams are not terminals)."""
+    monkeypatch.setattr("ir_console.cli.terminal_refusal", lambda: None)
     opened: list = []
     fake = types.ModuleType("ir_console.tui.app")
     fake.run_console = lambda store, **options: opened.append(store.path)
