@@ -109,6 +109,35 @@ def open_store(ctx: click.Context, *, create: bool = False, reading: bool = Fals
     return store
 
 
+def complete_incident_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+    """Shell completion of an incident id: the ids in the database (--db, IR_CONSOLE_DB or the
+    default) starting with what is typed, open incidents first, each with its title. The file is
+    opened read-only; a missing or unreadable one completes nothing and is never created."""
+    from click.shell_completion import CompletionItem
+
+    given = ctx.find_root().params.get("db")
+    path = Path(given).expanduser() if given else default_db_path()
+    if not path.is_file():
+        return []
+    try:
+        store = Store.open(path, create=False, read_only=True)
+    except Exception:  # completion must never print a traceback into the shell
+        return []
+    try:
+        summaries = store.incident_summaries(now=utc_now())
+    except Exception:
+        return []
+    finally:
+        store.close()
+    summaries.sort(key=lambda s: not s.status.is_open)  # stable: most recent first within each
+    wanted = incomplete.casefold()
+    return [
+        CompletionItem(s.ref, help=one_line(f"{s.severity.label} {s.status.value}: {s.title}", 60))
+        for s in summaries
+        if s.ref.casefold().startswith(wanted)
+    ]
+
+
 def parse_time(value: str | None, option: str, *, past: bool = False):
     """A time given to `option`, in the one syntax (model.when: -5m, 02:58, 13:45Z, ISO 8601,
     `2026-11-29 23:58`). `past`: it happened, so it cannot be in the future."""
@@ -300,7 +329,13 @@ def refuse_on_resolved(incident: Incident, what: str, hint: str) -> None:
 
 @main.command("log")
 @click.argument("text")
-@click.option("--incident", "incident_key", default=None, help="Incident id (default: the most recent open one).")
+@click.option(
+    "--incident",
+    "incident_key",
+    default=None,
+    shell_complete=complete_incident_ids,
+    help="Incident id (default: the most recent open one).",
+)
 @click.option("--kind", default="note", help="note, alert, action, decision, evidence, ...")
 @click.option("--at", "at", default=None, metavar="TIME", help=f"When it happened (default: now). TIME: {SYNTAX}.")
 @click.option("--by", "author", default=None, help="Author (default: your user name).")
@@ -349,7 +384,7 @@ def parse_milestone(value: str):
 
 
 @main.command("set")
-@click.argument("incident_key", metavar="ID")
+@click.argument("incident_key", metavar="ID", shell_complete=complete_incident_ids)
 @click.option("--sev", "severity", type=click.Choice(["1", "2", "3", "4"]), help="New severity.")
 @click.option("--reason", default=None, help="With --sev: why, recorded in the severity change.")
 @click.option("--status", type=click.Choice([s.value for s in Status], case_sensitive=False))
@@ -508,7 +543,7 @@ def containment_line(incident: Incident, action: ContainmentAction) -> str:
 
 
 @main.command("contain")
-@click.argument("incident_key", metavar="ID")
+@click.argument("incident_key", metavar="ID", shell_complete=complete_incident_ids)
 @click.argument("action_name", metavar="ACTION")
 @click.option("--state", default=None, help="pending, in_progress, done or not_applicable (n/a).")
 @click.option("--at", "at", default=None, metavar="TIME", help=f"When it changed (default: now). TIME: {SYNTAX}.")
@@ -548,7 +583,7 @@ def contain(ctx, incident_key, action_name, state, at, detail, owner, undo, auth
 
 
 @main.command("reopen")
-@click.argument("incident_key", metavar="ID")
+@click.argument("incident_key", metavar="ID", shell_complete=complete_incident_ids)
 @click.option("--reason", default="", help="Why: the problem is back (recorded on the timeline).")
 @click.option("--by", "author", default=None, help="Who reopens it (default: your user name).")
 @click.pass_context
@@ -686,7 +721,7 @@ def list_incidents(ctx, status, severities, since, until, sort, ascending, as_js
 
 
 @main.command("show")
-@click.argument("incident_key", metavar="ID")
+@click.argument("incident_key", metavar="ID", shell_complete=complete_incident_ids)
 @click.option("--json", "as_json", is_flag=True, help="JSON object with the incident and its timeline.")
 @click.pass_context
 def show_incident(ctx, incident_key, as_json) -> None:
@@ -718,7 +753,7 @@ def show_incident(ctx, incident_key, as_json) -> None:
 
 
 @main.command("update")
-@click.argument("incident_key", metavar="ID")
+@click.argument("incident_key", metavar="ID", shell_complete=complete_incident_ids)
 @click.option(
     "--format",
     "fmt",
@@ -810,7 +845,7 @@ def write_private(path: Path, text: str) -> None:
 
 
 @main.command("export")
-@click.argument("incident_key", metavar="ID")
+@click.argument("incident_key", metavar="ID", shell_complete=complete_incident_ids)
 @click.option("--format", "fmt", default="markdown", type=click.Choice(["markdown", "json"]), show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout.")
 @click.pass_context
@@ -886,7 +921,9 @@ def snippet_line(hit: SearchHit) -> str:
 @main.command("search")
 @click.argument("text")
 @click.option("--limit", default=50, type=click.IntRange(1, 10_000), show_default=True, help="At most N matches.")
-@click.option("--incident", "incident_key", default=None, help="Only in this incident.")
+@click.option(
+    "--incident", "incident_key", default=None, shell_complete=complete_incident_ids, help="Only in this incident."
+)
 @click.option("--json", "as_json", is_flag=True, help="JSON array instead of lines.")
 @click.pass_context
 def search_command(ctx, text, limit, incident_key, as_json) -> None:
