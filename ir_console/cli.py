@@ -151,7 +151,34 @@ def parse_time(value: str | None, option: str, *, past: bool = False):
         raise Fail(f"{option}: {error}") from None
 
 
+# Options of the whole program that may also follow the command: `ir-console list --db x.db`.
+GLOBAL_OPTIONS = ("--db", "--config")
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """`--db` and `--config` (with their value) moved before the command, where click reads them;
+    nothing after `--` is touched."""
+    front: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest.extend(args[index:])
+            break
+        if arg in GLOBAL_OPTIONS:
+            front.extend(args[index : index + 2])
+            index += 2
+            continue
+        (front if arg.startswith(tuple(f"{name}=" for name in GLOBAL_OPTIONS)) else rest).append(arg)
+        index += 1
+    return front + rest
+
+
 class DefaultCommandGroup(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(args))
+
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage(ctx.command_path, "[--db PATH] [--config PATH] [COMMAND [ARGS]...]")
 
@@ -160,6 +187,8 @@ class DefaultCommandGroup(click.Group):
             return super().make_context(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):
+        # Seen before click hands the command's arguments on: `--debug CMD --help` logs nothing.
+        ctx.meta["help_asked"] = bool({"-h", "--help"} & set(ctx.args))
         try:
             with one_line_usage_errors():
                 return super().invoke(ctx)
@@ -205,7 +234,7 @@ def main(ctx: click.Context, db: Path | None, config: Path | None, start_with_in
     Without a command, opens the full-screen console on the database (it needs a terminal; the
     commands below work without one).
     """
-    if debug:
+    if debug and not ctx.meta.get("help_asked"):  # --help creates nothing, not even the log
         start_debug_log()
     ctx.ensure_object(dict)
     ctx.obj["db"] = db or default_db_path()
@@ -289,9 +318,10 @@ def demo_command(ctx) -> None:
     help=f"When impact started, the first symptom ({SYNTAX}); gives time to detect.",
 )
 @click.option("--by", "author", default=None, help="Who declares it (default: your user name).")
+@click.option("--json", "as_json", is_flag=True, help="Print the incident as JSON (ir-console.incident-state).")
 @click.pass_context
 def new_incident(
-    ctx, title, severity, reporter, happening, affected, changed, detected, impact_started, author
+    ctx, title, severity, reporter, happening, affected, changed, detected, impact_started, author, as_json
 ) -> None:
     """Declare an incident; prints its id alone."""
     detected_at = parse_time(detected, "--detected", past=True)
@@ -307,6 +337,9 @@ def new_incident(
             author=author or current_user(),
             source=EventSource.CLI,
         )
+    if as_json:
+        echo_json("incident-state", incident_json(incident))
+        return
     click.echo(incident.ref)
 
 
@@ -345,8 +378,9 @@ def refuse_on_resolved(incident: Incident, what: str, hint: str) -> None:
     is_flag=True,
     help='A correction added in the review of a resolved incident; its text starts "Correction: ".',
 )
+@click.option("--json", "as_json", is_flag=True, help="Print the event as JSON (ir-console.event).")
 @click.pass_context
-def log_event(ctx, text, incident_key, kind, at, author, key_moment, correction) -> None:
+def log_event(ctx, text, incident_key, kind, at, author, key_moment, correction, as_json) -> None:
     """Append TEXT to the timeline (`-` reads it from stdin).
 
     A resolved incident takes no new entries: mark a late addition for its review with
@@ -369,6 +403,9 @@ def log_event(ctx, text, incident_key, kind, at, author, key_moment, correction)
             key_moment=key_moment,
             correction=correction,
         )
+    if as_json:
+        echo_json("event", {"incident": incident.ref, **event_json(event)})
+        return
     click.echo(f"{one_line(incident.ref)} #{event.id}")
 
 
@@ -414,6 +451,9 @@ def parse_milestone(value: str):
     f"its milestone then). TIME: {SYNTAX}.",
 )
 @click.option("--by", "author", default=None, help="Who makes the change (default: your user name).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the incident as changed, as JSON (ir-console.incident-state)."
+)
 @click.pass_context
 def set_fields(
     ctx,
@@ -434,6 +474,7 @@ def set_fields(
     changed,
     at,
     author,
+    as_json,
 ) -> None:
     """Change severity, status, phase, roles, milestones, the title or the triage fields; each
     change goes on the timeline.
@@ -509,6 +550,9 @@ def set_fields(
             store.set_role(incident.id, role, name, at=when, **changes)
         if parsed_milestones:  # together, so their order is checked on the result
             store.set_milestones(incident.id, dict(parsed_milestones), **changes)
+        if as_json:
+            echo_json("incident-state", incident_json(store.incident(incident.id)))
+            return
     click.echo(one_line(incident.ref))
 
 
@@ -551,8 +595,9 @@ def containment_line(incident: Incident, action: ContainmentAction) -> str:
 @click.option("--owner", default=None, help="Who owns the action.")
 @click.option("--undo", is_flag=True, help="Undo the action's latest change of state.")
 @click.option("--by", "author", default=None, help="Who makes the change (default: your user name).")
+@click.option("--json", "as_json", is_flag=True, help="Print the action as JSON (ir-console.containment-action).")
 @click.pass_context
-def contain(ctx, incident_key, action_name, state, at, detail, owner, undo, author) -> None:
+def contain(ctx, incident_key, action_name, state, at, detail, owner, undo, author, as_json) -> None:
     """Set a containment action's state, detail or owner (ACTION: its name or number); one line out.
     With nothing to change, shows it."""
     if undo and (state or at or detail is not None or owner is not None):
@@ -579,6 +624,10 @@ def contain(ctx, incident_key, action_name, state, at, detail, owner, undo, auth
             )
         elif detail is not None or owner is not None:
             action = store.update_containment(action.id, detail=detail, owner=owner, **changes)
+        if as_json:
+            number = next(n for n, a in enumerate(store.containment(incident.id), 1) if a.id == action.id)
+            echo_json("containment-action", {"incident": incident.ref, **containment_json(action, number)})
+            return
     click.echo(containment_line(incident, action))
 
 
@@ -586,8 +635,9 @@ def contain(ctx, incident_key, action_name, state, at, detail, owner, undo, auth
 @click.argument("incident_key", metavar="ID", shell_complete=complete_incident_ids)
 @click.option("--reason", default="", help="Why: the problem is back (recorded on the timeline).")
 @click.option("--by", "author", default=None, help="Who reopens it (default: your user name).")
+@click.option("--json", "as_json", is_flag=True, help="Print the incident as JSON (ir-console.incident-state).")
 @click.pass_context
-def reopen_command(ctx, incident_key, reason, author) -> None:
+def reopen_command(ctx, incident_key, reason, author, as_json) -> None:
     """Reopen a resolved incident for a real recurrence: back to Investigating, the resolved time
     cleared, the reopening a key moment on the timeline. Prints its id."""
     store = open_store(ctx)
@@ -598,7 +648,32 @@ def reopen_command(ctx, incident_key, reason, author) -> None:
             author=author if author is not None else current_user(),
             source=EventSource.CLI,
         )
+    if as_json:
+        echo_json("incident-state", incident_json(incident))
+        return
     click.echo(one_line(incident.ref))
+
+
+# Every JSON document a command prints names its format and version, first (README, "Machine
+# output"); a version changes only when a field is removed or changes meaning.
+JSON_FORMAT_VERSION = 1
+
+
+def echo_json(name: str, body: dict) -> None:
+    document = {"format": f"ir-console.{name}", "version": JSON_FORMAT_VERSION, **body}
+    click.echo(json.dumps(document, indent=2, ensure_ascii=True))
+
+
+def containment_json(action: ContainmentAction, number: int) -> dict:
+    return {
+        "number": number,
+        "action": action.action,
+        "state": action.state.value,
+        "changed_at": to_iso(action.changed_at) if action.changed_at else None,
+        "changed_by": action.changed_by,
+        "detail": action.detail,
+        "owner": action.owner,
+    }
 
 
 def incident_json(incident: Incident) -> dict:
@@ -685,7 +760,7 @@ def window_options(command):
     "--sort", default="started", type=click.Choice(list(SUMMARY_SORTS)), show_default=True, help="Column to sort by."
 )
 @click.option("--ascending", is_flag=True, help="Smallest (oldest, first) first instead of largest.")
-@click.option("--json", "as_json", is_flag=True, help="JSON array instead of a table.")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table (ir-console.incident-list).")
 @click.pass_context
 def list_incidents(ctx, status, severities, since, until, sort, ascending, as_json) -> None:
     """List incidents, most recent first: id, severity, status, duration (to resolved, or to now
@@ -705,7 +780,7 @@ def list_incidents(ctx, status, severities, since, until, sort, ascending, as_js
                 **window,
             )
     if as_json:
-        click.echo(json.dumps([incident_json(s.incident) for s in summaries], indent=2, ensure_ascii=True))
+        echo_json("incident-list", {"incidents": [incident_json(s.incident) for s in summaries]})
         return
     if not summaries:
         filtered = severities or since or until
@@ -722,7 +797,9 @@ def list_incidents(ctx, status, severities, since, until, sort, ascending, as_js
 
 @main.command("show")
 @click.argument("incident_key", metavar="ID", shell_complete=complete_incident_ids)
-@click.option("--json", "as_json", is_flag=True, help="JSON object with the incident and its timeline.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="JSON with the incident and its timeline (ir-console.incident-timeline)."
+)
 @click.pass_context
 def show_incident(ctx, incident_key, as_json) -> None:
     """Show an incident and its timeline."""
@@ -731,13 +808,7 @@ def show_incident(ctx, incident_key, as_json) -> None:
         record = store.record(incident_key)
     incident = record.incident
     if as_json:
-        click.echo(
-            json.dumps(
-                {**incident_json(incident), "events": [event_json(e) for e in record.events]},
-                indent=2,
-                ensure_ascii=True,
-            )
-        )
+        echo_json("incident-timeline", {**incident_json(incident), "events": [event_json(e) for e in record.events]})
         return
     click.echo(f"{one_line(incident.ref)}  {incident.severity.label}  {incident.status.value}  {incident.phase.value}")
     click.echo(one_line(incident.title))
@@ -773,8 +844,9 @@ def show_incident(ctx, incident_key, as_json) -> None:
     "--sent", is_flag=True, help="Record it as sent: stored exactly, on the timeline, next-update countdown restarted."
 )
 @click.option("--by", "author", default=None, help="With --sent: who sent it (default: your user name).")
+@click.option("--json", "as_json", is_flag=True, help="The update and its fields as JSON (ir-console.status-update).")
 @click.pass_context
-def status_update_command(ctx, incident_key, fmt, copy, sent, author) -> None:
+def status_update_command(ctx, incident_key, fmt, copy, sent, author, as_json) -> None:
     """Print the status update drafted for ID (Status, Impact, Current action, ETA, Next update).
 
     Printing is not sending: nothing is recorded unless --sent is given. The next update is one
@@ -803,7 +875,13 @@ def status_update_command(ctx, incident_key, fmt, copy, sent, author) -> None:
                 author=author if author is not None else current_user(),
                 source=EventSource.CLI,
             )
-    click.echo(text)
+    if as_json:
+        fields = {name: getattr(draft, name) for name in ("status", "impact", "current_action", "eta", "next_update")}
+        echo_json(
+            "status-update", {"incident": record.incident.ref, "style": fmt, "sent": sent, "text": text, **fields}
+        )
+    else:
+        click.echo(text)
     if copy:
         terminal = sys.stdout.isatty()
 
@@ -869,8 +947,9 @@ def export(ctx, incident_key, fmt, output) -> None:
 
 @main.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path, allow_dash=True))
+@click.option("--json", "as_json", is_flag=True, help="What was imported, as JSON (ir-console.import-result).")
 @click.pass_context
-def import_(ctx, file) -> None:
+def import_(ctx, file, as_json) -> None:
     """Import an incident exported with `export --format json`, merging by UUID."""
     try:
         raw = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
@@ -887,6 +966,12 @@ def import_(ctx, file) -> None:
             result = import_incident(store, document, author=current_user())
         except (KeyError, TypeError, AttributeError) as error:  # JSON, but not shaped like an export
             raise Fail(f"{file}: not a valid ir-console export ({type(error).__name__}: {error})") from None
+    if as_json:
+        echo_json(
+            "import-result",
+            {"incident": result.ref, "created": result.created, "added": result.added, "updated": result.updated},
+        )
+        return
     added = sum(result.added.values())
     updated = sum(result.updated.values())
     verb = "imported" if result.created else "merged"
@@ -924,7 +1009,7 @@ def snippet_line(hit: SearchHit) -> str:
 @click.option(
     "--incident", "incident_key", default=None, shell_complete=complete_incident_ids, help="Only in this incident."
 )
-@click.option("--json", "as_json", is_flag=True, help="JSON array instead of lines.")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of lines (ir-console.search-results).")
 @click.pass_context
 def search_command(ctx, text, limit, incident_key, as_json) -> None:
     """Search titles, triage fields, timelines, hypotheses and post-mortems for every word of TEXT
@@ -940,7 +1025,7 @@ def search_command(ctx, text, limit, incident_key, as_json) -> None:
             incident_id = store.incident(incident_key).id if incident_key else None
             hits = store.search(text, limit=limit, incident_id=incident_id)
     if as_json:
-        click.echo(json.dumps([hit_json(h) for h in hits], indent=2, ensure_ascii=True))
+        echo_json("search-results", {"query": text, "hits": [hit_json(h) for h in hits]})
         return
     if not hits:
         click.echo("No matches.")
@@ -952,7 +1037,7 @@ def search_command(ctx, text, limit, incident_key, as_json) -> None:
 
 @main.command("stats")
 @window_options
-@click.option("--json", "fmt", flag_value="json", help="JSON instead of charts.")
+@click.option("--json", "fmt", flag_value="json", help="JSON instead of charts (ir-console.stats).")
 @click.option("--markdown", "fmt", flag_value="markdown", help="Markdown tables instead of charts.")
 @click.pass_context
 def stats_command(ctx, since, until, fmt) -> None:
@@ -966,7 +1051,7 @@ def stats_command(ctx, since, until, fmt) -> None:
             summaries = store.incident_summaries(since=since, until=until)
     stats = archive_stats(summaries, since=since, until=until)
     if fmt == "json":
-        click.echo(json.dumps(stats_json(stats), indent=2, ensure_ascii=True))
+        echo_json("stats", stats_json(stats))
     elif fmt == "markdown":
         click.echo(stats_markdown(stats), nl=False)
     else:

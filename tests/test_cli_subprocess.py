@@ -154,7 +154,7 @@ def test_new_log_list_round_trip(module_cli: Process) -> None:
     listed = cli.ok("list").splitlines()
     assert len(listed) == 1 and listed[0].startswith(f"{ref}  SEV-1  Investigating")
     assert listed[0].endswith("Checkout is down")
-    assert [i["id"] for i in json.loads(cli.ok("list", "--json", "--status", "open"))] == [ref]
+    assert [i["id"] for i in json.loads(cli.ok("list", "--json", "--status", "open"))["incidents"]] == [ref]
     events = json.loads(cli.ok("show", ref, "--json"))["events"]
     assert [(e["text"], e["kind"], e["key_moment"]) for e in events[-2:]] == [
         ("restarted pods", "note", True),
