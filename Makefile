@@ -15,6 +15,7 @@ PREFIX ?= $(HOME)/.local
 APP_VENV ?= $(PREFIX)/lib/ir-console
 
 .PHONY: run test install uninstall venv bench screenshots snapshots clean FORCE
+.DEFAULT_GOAL := $(STAMP)
 
 # A .venv made by another Python: its stamp is out of date whatever its time (`venv` rebuilds it).
 ifneq ($(shell $(PYTHON) tools/venv_check.py $(VENV) 2>/dev/null),)
