@@ -1096,14 +1096,20 @@ def config_init(ctx, force) -> None:
 
 
 @config_group.command("check")
+@click.option("--json", "as_json", is_flag=True, help="The file, its problems and what it configures, as JSON.")
 @click.pass_context
-def config_check(ctx) -> None:
+def config_check(ctx, as_json) -> None:
     """Say what is wrong with the file and what it configures.
 
     Each problem on its own line, then one line of what is configured. Exit status 2 when there
     are problems, 0 otherwise (a missing file is fine: the defaults).
     """
     path: Path = ctx.obj["config"]
+    if as_json:
+        config = load_config(path)
+        body = {"path": str(path), "exists": path.exists(), "problems": config.problems}
+        echo_json("config-check", {**body, "summary": config_summary(config)})
+        ctx.exit(2 if config.problems else 0)
     if not path.exists():
         click.echo(
             f"{one_line(str(path))}: no configuration file; using the defaults "

@@ -11,7 +11,6 @@ import logging
 import os
 import platform
 import sys
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from ir_console import __version__
@@ -34,6 +33,8 @@ def debug_log_path() -> Path:
 def start_debug_log(path: Path | None = None) -> Path:
     """Log everything ir-console does to `path` (1 MB, then rotated, 3 old files kept), readable
     by the owner only; returns the path."""
+    from logging.handlers import RotatingFileHandler  # only with --debug: every command imports this module
+
     path = path or debug_log_path()
     handler = RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
     os.chmod(path, 0o600)

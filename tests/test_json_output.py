@@ -97,6 +97,11 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict]]:
     assert result.exit_code == 0, result.output
     elsewhere = Commands(folder / "elsewhere.db")
     documents["ir-console.import-result"] = [elsewhere.json("import", str(exported))]
+    config = folder / "config.toml"
+    config.write_text('[updates]\ncadence_minutes = { "SEV-2" = 0 }\n[[health.tcp]]\nhost = "db"\nport = 5432\n')
+    checked = cli.runner.invoke(main, ["--config", str(config), "config", "check", "--json"])
+    assert checked.exit_code == 2  # the file has a problem
+    documents["ir-console.config-check"] = [json.loads(checked.stdout)]
     cli.runner.invoke(main, ["set", ref, "--status", "resolved"])
     documents["ir-console.incident-state"].append(cli.json("reopen", ref, "--reason", "back"))
     return documents
@@ -119,6 +124,7 @@ def test_every_command_that_prints_data_takes_json() -> None:
         if any(param.name in ("as_json", "fmt") and "--json" in getattr(param, "opts", []) for param in command.params)
     }
     assert listed == {"new", "log", "set", "contain", "reopen", "list", "show", "update", "import", "search", "stats"}
+    assert "--json" in [opt for param in main.commands["config"].commands["check"].params for opt in param.opts]
 
 
 def test_export_keeps_its_format_and_version_for_import(tmp_path: Path) -> None:
