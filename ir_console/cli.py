@@ -24,6 +24,7 @@ import click
 from ir_console import __version__
 from ir_console.clipboard import copy_text, osc52_sequence
 from ir_console.config import EXAMPLE_CONFIG, config_summary, load_config
+from ir_console.debuglog import log, start_debug_log
 from ir_console.locations import config_path, default_db_path, private_dir
 from ir_console.model import (
     ContainmentAction,
@@ -69,6 +70,7 @@ class Fail(click.ClickException):
         self.exit_code = exit_code
 
     def show(self, file=None) -> None:
+        log.info("command failed (exit status %s): %s", self.exit_code, one_line(self.message))
         click.echo(f"ir-console: {one_line(self.message)}", err=True)
 
 
@@ -108,6 +110,35 @@ def open_store(ctx: click.Context, *, create: bool = False, reading: bool = Fals
     return store
 
 
+def complete_incident_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+    """Shell completion of an incident id: the ids in the database (--db, IR_CONSOLE_DB or the
+    default) starting with what is typed, open incidents first, each with its title. The file is
+    opened read-only; a missing or unreadable one completes nothing and is never created."""
+    from click.shell_completion import CompletionItem
+
+    given = ctx.find_root().params.get("db")
+    path = Path(given).expanduser() if given else default_db_path()
+    if not path.is_file():
+        return []
+    try:
+        store = Store.open(path, create=False, read_only=True)
+    except Exception:  # completion must never print a traceback into the shell
+        return []
+    try:
+        summaries = store.incident_summaries(now=utc_now())
+    except Exception:
+        return []
+    finally:
+        store.close()
+    summaries.sort(key=lambda s: not s.status.is_open)  # stable: most recent first within each
+    wanted = incomplete.casefold()
+    return [
+        CompletionItem(s.ref, help=one_line(f"{s.severity.label} {s.status.value}: {s.title}", 60))
+        for s in summaries
+        if s.ref.casefold().startswith(wanted)
+    ]
+
+
 def parse_time(value: str | None, option: str, *, past: bool = False):
     """A time given to `option`, in the one syntax (model.when: -5m, 02:58, 13:45Z, ISO 8601,
     `2026-11-29 23:58`). `past`: it happened, so it cannot be in the future."""
@@ -121,7 +152,34 @@ def parse_time(value: str | None, option: str, *, past: bool = False):
         raise Fail(f"{option}: {error}") from None
 
 
+# Options of the whole program that may also follow the command: `ir-console list --db x.db`.
+GLOBAL_OPTIONS = ("--db", "--config")
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """`--db` and `--config` (with their value) moved before the command, where click reads them;
+    nothing after `--` is touched."""
+    front: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest.extend(args[index:])
+            break
+        if arg in GLOBAL_OPTIONS:
+            front.extend(args[index : index + 2])
+            index += 2
+            continue
+        (front if arg.startswith(tuple(f"{name}=" for name in GLOBAL_OPTIONS)) else rest).append(arg)
+        index += 1
+    return front + rest
+
+
 class DefaultCommandGroup(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(args))
+
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage(ctx.command_path, "[--db PATH] [--config PATH] [COMMAND [ARGS]...]")
 
@@ -130,8 +188,15 @@ class DefaultCommandGroup(click.Group):
             return super().make_context(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):
-        with one_line_usage_errors():
-            return super().invoke(ctx)
+        # Seen before click hands the command's arguments on: `--debug CMD --help` logs nothing.
+        ctx.meta["help_asked"] = bool({"-h", "--help"} & set(ctx.args))
+        try:
+            with one_line_usage_errors():
+                return super().invoke(ctx)
+        except Exception as error:
+            if not isinstance(error, click.exceptions.Exit | click.ClickException):
+                log.error("command stopped on an unexpected error", exc_info=error)
+            raise
 
 
 @click.group(
@@ -157,13 +222,21 @@ class DefaultCommandGroup(click.Group):
     is_flag=True,
     help="Open the console on the incidents list (filter, sort, search, stats).",
 )
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Log what ir-console does, and any traceback, to ir-console-debug.log in the user log folder.",
+)
 @click.version_option(__version__, prog_name="ir-console")
 @click.pass_context
-def main(ctx: click.Context, db: Path | None, config: Path | None, start_with_incidents: bool) -> None:
+def main(ctx: click.Context, db: Path | None, config: Path | None, start_with_incidents: bool, debug: bool) -> None:
     """A war-room console for production incidents.
 
-    Without a command, opens the full-screen console on the database.
+    Without a command, opens the full-screen console on the database (it needs a terminal; the
+    commands below work without one).
     """
+    if debug and not ctx.meta.get("help_asked"):  # --help creates nothing, not even the log
+        start_debug_log()
     ctx.ensure_object(dict)
     ctx.obj["db"] = db or default_db_path()
     ctx.obj["config"] = config.expanduser() if config else config_path()
@@ -171,7 +244,32 @@ def main(ctx: click.Context, db: Path | None, config: Path | None, start_with_in
         open_console(ctx, start_with_incidents=start_with_incidents)
 
 
+def terminal_refusal() -> str | None:
+    """Why the full-screen console cannot run here, or None: it needs a terminal on stdin and
+    stdout that can draw (not TERM=dumb)."""
+    for name, stream in (("stdin", sys.stdin), ("stdout", sys.stdout)):
+        try:
+            if not stream.isatty():
+                return f"{name} is not a terminal"
+        except (AttributeError, ValueError):  # closed, or replaced by something without isatty
+            return f"{name} is not a terminal"
+    if os.environ.get("TERM") == "dumb":
+        return "TERM=dumb cannot draw it"
+    return None
+
+
+def refuse_without_terminal() -> None:
+    """One line and exit status 2 where the console cannot run, pointing at the commands."""
+    reason = terminal_refusal()
+    if reason:
+        raise Fail(
+            f"the console needs a terminal ({reason}); without one, use the commands: "
+            "`ir-console list`, `ir-console show ID`, `ir-console log TEXT` (`ir-console --help` lists them all)"
+        )
+
+
 def open_console(ctx: click.Context, *, start_with_incidents: bool = False) -> None:
+    refuse_without_terminal()
     from ir_console.tui.app import run_console  # Textual loads only when the console opens
 
     store = open_store(ctx, create=True)
@@ -186,6 +284,25 @@ def open_console(ctx: click.Context, *, start_with_incidents: bool = False) -> N
         except (StoreError, OSError) as error:  # the console still opens; it says why it is private
             config.problems.append(f"[store] group: {error}")
     status = run_console(store, author=current_user(), config=config, start_with_incidents=start_with_incidents)
+    if status:
+        ctx.exit(status)
+
+
+@main.command("demo")
+@click.pass_context
+def demo_command(ctx) -> None:
+    """Open the console on a demo incident in a temporary database, deleted when you quit: try
+    every key without touching your own record."""
+    refuse_without_terminal()
+    from ir_console.tui.app import run_app
+    from ir_console.tui.demo import demo_console, open_demo
+
+    with tempfile.TemporaryDirectory(prefix="ir-console-demo-") as folder:
+        store, clock = open_demo(Path(folder) / "demo.db")
+        try:
+            status = run_app(demo_console(store, clock, author=current_user(), handle_signals=True))
+        finally:
+            store.close()
     if status:
         ctx.exit(status)
 
@@ -206,9 +323,10 @@ def open_console(ctx: click.Context, *, start_with_incidents: bool = False) -> N
     help=f"When impact started, the first symptom ({SYNTAX}); gives time to detect.",
 )
 @click.option("--by", "author", default=None, help="Who declares it (default: your user name).")
+@click.option("--json", "as_json", is_flag=True, help="Print the incident as JSON (ir-console.incident-state).")
 @click.pass_context
 def new_incident(
-    ctx, title, severity, reporter, happening, affected, changed, detected, impact_started, author
+    ctx, title, severity, reporter, happening, affected, changed, detected, impact_started, author, as_json
 ) -> None:
     """Declare an incident; prints its id alone."""
     detected_at = parse_time(detected, "--detected", past=True)
@@ -224,6 +342,9 @@ def new_incident(
             author=author or current_user(),
             source=EventSource.CLI,
         )
+    if as_json:
+        echo_json("incident-state", incident_json(incident))
+        return
     click.echo(incident.ref)
 
 
@@ -246,7 +367,13 @@ def refuse_on_resolved(incident: Incident, what: str, hint: str) -> None:
 
 @main.command("log")
 @click.argument("text")
-@click.option("--incident", "incident_key", default=None, help="Incident id (default: the most recent open one).")
+@click.option(
+    "--incident",
+    "incident_key",
+    default=None,
+    shell_complete=complete_incident_ids,
+    help="Incident id (default: the most recent open one).",
+)
 @click.option("--kind", default="note", help="note, alert, action, decision, evidence, ...")
 @click.option("--at", "at", default=None, metavar="TIME", help=f"When it happened (default: now). TIME: {SYNTAX}.")
 @click.option("--by", "author", default=None, help="Author (default: your user name).")
@@ -256,8 +383,9 @@ def refuse_on_resolved(incident: Incident, what: str, hint: str) -> None:
     is_flag=True,
     help='A correction added in the review of a resolved incident; its text starts "Correction: ".',
 )
+@click.option("--json", "as_json", is_flag=True, help="Print the event as JSON (ir-console.event).")
 @click.pass_context
-def log_event(ctx, text, incident_key, kind, at, author, key_moment, correction) -> None:
+def log_event(ctx, text, incident_key, kind, at, author, key_moment, correction, as_json) -> None:
     """Append TEXT to the timeline (`-` reads it from stdin).
 
     A resolved incident takes no new entries: mark a late addition for its review with
@@ -280,6 +408,9 @@ def log_event(ctx, text, incident_key, kind, at, author, key_moment, correction)
             key_moment=key_moment,
             correction=correction,
         )
+    if as_json:
+        echo_json("event", {"incident": incident.ref, **event_json(event)})
+        return
     click.echo(f"{one_line(incident.ref)} #{event.id}")
 
 
@@ -295,7 +426,7 @@ def parse_milestone(value: str):
 
 
 @main.command("set")
-@click.argument("incident_key", metavar="ID")
+@click.argument("incident_key", metavar="ID", shell_complete=complete_incident_ids)
 @click.option("--sev", "severity", type=click.Choice(["1", "2", "3", "4"]), help="New severity.")
 @click.option("--reason", default=None, help="With --sev: why, recorded in the severity change.")
 @click.option("--status", type=click.Choice([s.value for s in Status], case_sensitive=False))
@@ -325,6 +456,9 @@ def parse_milestone(value: str):
     f"its milestone then). TIME: {SYNTAX}.",
 )
 @click.option("--by", "author", default=None, help="Who makes the change (default: your user name).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the incident as changed, as JSON (ir-console.incident-state)."
+)
 @click.pass_context
 def set_fields(
     ctx,
@@ -345,6 +479,7 @@ def set_fields(
     changed,
     at,
     author,
+    as_json,
 ) -> None:
     """Change severity, status, phase, roles, milestones, the title or the triage fields; each
     change goes on the timeline.
@@ -420,6 +555,9 @@ def set_fields(
             store.set_role(incident.id, role, name, at=when, **changes)
         if parsed_milestones:  # together, so their order is checked on the result
             store.set_milestones(incident.id, dict(parsed_milestones), **changes)
+        if as_json:
+            echo_json("incident-state", incident_json(store.incident(incident.id)))
+            return
     click.echo(one_line(incident.ref))
 
 
@@ -454,7 +592,7 @@ def containment_line(incident: Incident, action: ContainmentAction) -> str:
 
 
 @main.command("contain")
-@click.argument("incident_key", metavar="ID")
+@click.argument("incident_key", metavar="ID", shell_complete=complete_incident_ids)
 @click.argument("action_name", metavar="ACTION")
 @click.option("--state", default=None, help="pending, in_progress, done or not_applicable (n/a).")
 @click.option("--at", "at", default=None, metavar="TIME", help=f"When it changed (default: now). TIME: {SYNTAX}.")
@@ -462,8 +600,9 @@ def containment_line(incident: Incident, action: ContainmentAction) -> str:
 @click.option("--owner", default=None, help="Who owns the action.")
 @click.option("--undo", is_flag=True, help="Undo the action's latest change of state.")
 @click.option("--by", "author", default=None, help="Who makes the change (default: your user name).")
+@click.option("--json", "as_json", is_flag=True, help="Print the action as JSON (ir-console.containment-action).")
 @click.pass_context
-def contain(ctx, incident_key, action_name, state, at, detail, owner, undo, author) -> None:
+def contain(ctx, incident_key, action_name, state, at, detail, owner, undo, author, as_json) -> None:
     """Set a containment action's state, detail or owner (ACTION: its name or number); one line out.
     With nothing to change, shows it."""
     if undo and (state or at or detail is not None or owner is not None):
@@ -490,15 +629,20 @@ def contain(ctx, incident_key, action_name, state, at, detail, owner, undo, auth
             )
         elif detail is not None or owner is not None:
             action = store.update_containment(action.id, detail=detail, owner=owner, **changes)
+        if as_json:
+            number = next(n for n, a in enumerate(store.containment(incident.id), 1) if a.id == action.id)
+            echo_json("containment-action", {"incident": incident.ref, **containment_json(action, number)})
+            return
     click.echo(containment_line(incident, action))
 
 
 @main.command("reopen")
-@click.argument("incident_key", metavar="ID")
+@click.argument("incident_key", metavar="ID", shell_complete=complete_incident_ids)
 @click.option("--reason", default="", help="Why: the problem is back (recorded on the timeline).")
 @click.option("--by", "author", default=None, help="Who reopens it (default: your user name).")
+@click.option("--json", "as_json", is_flag=True, help="Print the incident as JSON (ir-console.incident-state).")
 @click.pass_context
-def reopen_command(ctx, incident_key, reason, author) -> None:
+def reopen_command(ctx, incident_key, reason, author, as_json) -> None:
     """Reopen a resolved incident for a real recurrence: back to Investigating, the resolved time
     cleared, the reopening a key moment on the timeline. Prints its id."""
     store = open_store(ctx)
@@ -509,7 +653,32 @@ def reopen_command(ctx, incident_key, reason, author) -> None:
             author=author if author is not None else current_user(),
             source=EventSource.CLI,
         )
+    if as_json:
+        echo_json("incident-state", incident_json(incident))
+        return
     click.echo(one_line(incident.ref))
+
+
+# Every JSON document a command prints names its format and version, first (README, "Machine
+# output"); a version changes only when a field is removed or changes meaning.
+JSON_FORMAT_VERSION = 1
+
+
+def echo_json(name: str, body: dict) -> None:
+    document = {"format": f"ir-console.{name}", "version": JSON_FORMAT_VERSION, **body}
+    click.echo(json.dumps(document, indent=2, ensure_ascii=True))
+
+
+def containment_json(action: ContainmentAction, number: int) -> dict:
+    return {
+        "number": number,
+        "action": action.action,
+        "state": action.state.value,
+        "changed_at": to_iso(action.changed_at) if action.changed_at else None,
+        "changed_by": action.changed_by,
+        "detail": action.detail,
+        "owner": action.owner,
+    }
 
 
 def incident_json(incident: Incident) -> dict:
@@ -596,7 +765,7 @@ def window_options(command):
     "--sort", default="started", type=click.Choice(list(SUMMARY_SORTS)), show_default=True, help="Column to sort by."
 )
 @click.option("--ascending", is_flag=True, help="Smallest (oldest, first) first instead of largest.")
-@click.option("--json", "as_json", is_flag=True, help="JSON array instead of a table.")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table (ir-console.incident-list).")
 @click.pass_context
 def list_incidents(ctx, status, severities, since, until, sort, ascending, as_json) -> None:
     """List incidents, most recent first: id, severity, status, duration (to resolved, or to now
@@ -616,7 +785,7 @@ def list_incidents(ctx, status, severities, since, until, sort, ascending, as_js
                 **window,
             )
     if as_json:
-        click.echo(json.dumps([incident_json(s.incident) for s in summaries], indent=2, ensure_ascii=True))
+        echo_json("incident-list", {"incidents": [incident_json(s.incident) for s in summaries]})
         return
     if not summaries:
         filtered = severities or since or until
@@ -632,8 +801,10 @@ def list_incidents(ctx, status, severities, since, until, sort, ascending, as_js
 
 
 @main.command("show")
-@click.argument("incident_key", metavar="ID")
-@click.option("--json", "as_json", is_flag=True, help="JSON object with the incident and its timeline.")
+@click.argument("incident_key", metavar="ID", shell_complete=complete_incident_ids)
+@click.option(
+    "--json", "as_json", is_flag=True, help="JSON with the incident and its timeline (ir-console.incident-timeline)."
+)
 @click.pass_context
 def show_incident(ctx, incident_key, as_json) -> None:
     """Show an incident and its timeline."""
@@ -642,13 +813,7 @@ def show_incident(ctx, incident_key, as_json) -> None:
         record = store.record(incident_key)
     incident = record.incident
     if as_json:
-        click.echo(
-            json.dumps(
-                {**incident_json(incident), "events": [event_json(e) for e in record.events]},
-                indent=2,
-                ensure_ascii=True,
-            )
-        )
+        echo_json("incident-timeline", {**incident_json(incident), "events": [event_json(e) for e in record.events]})
         return
     click.echo(f"{one_line(incident.ref)}  {incident.severity.label}  {incident.status.value}  {incident.phase.value}")
     click.echo(one_line(incident.title))
@@ -664,7 +829,7 @@ def show_incident(ctx, incident_key, as_json) -> None:
 
 
 @main.command("update")
-@click.argument("incident_key", metavar="ID")
+@click.argument("incident_key", metavar="ID", shell_complete=complete_incident_ids)
 @click.option(
     "--format",
     "fmt",
@@ -684,8 +849,9 @@ def show_incident(ctx, incident_key, as_json) -> None:
     "--sent", is_flag=True, help="Record it as sent: stored exactly, on the timeline, next-update countdown restarted."
 )
 @click.option("--by", "author", default=None, help="With --sent: who sent it (default: your user name).")
+@click.option("--json", "as_json", is_flag=True, help="The update and its fields as JSON (ir-console.status-update).")
 @click.pass_context
-def status_update_command(ctx, incident_key, fmt, copy, sent, author) -> None:
+def status_update_command(ctx, incident_key, fmt, copy, sent, author, as_json) -> None:
     """Print the status update drafted for ID (Status, Impact, Current action, ETA, Next update).
 
     Printing is not sending: nothing is recorded unless --sent is given. The next update is one
@@ -714,7 +880,13 @@ def status_update_command(ctx, incident_key, fmt, copy, sent, author) -> None:
                 author=author if author is not None else current_user(),
                 source=EventSource.CLI,
             )
-    click.echo(text)
+    if as_json:
+        fields = {name: getattr(draft, name) for name in ("status", "impact", "current_action", "eta", "next_update")}
+        echo_json(
+            "status-update", {"incident": record.incident.ref, "style": fmt, "sent": sent, "text": text, **fields}
+        )
+    else:
+        click.echo(text)
     if copy:
         terminal = sys.stdout.isatty()
 
@@ -756,7 +928,7 @@ def write_private(path: Path, text: str) -> None:
 
 
 @main.command("export")
-@click.argument("incident_key", metavar="ID")
+@click.argument("incident_key", metavar="ID", shell_complete=complete_incident_ids)
 @click.option("--format", "fmt", default="markdown", type=click.Choice(["markdown", "json"]), show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout.")
 @click.pass_context
@@ -780,8 +952,9 @@ def export(ctx, incident_key, fmt, output) -> None:
 
 @main.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path, allow_dash=True))
+@click.option("--json", "as_json", is_flag=True, help="What was imported, as JSON (ir-console.import-result).")
 @click.pass_context
-def import_(ctx, file) -> None:
+def import_(ctx, file, as_json) -> None:
     """Import an incident exported with `export --format json`, merging by UUID."""
     try:
         raw = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
@@ -798,6 +971,12 @@ def import_(ctx, file) -> None:
             result = import_incident(store, document, author=current_user())
         except (KeyError, TypeError, AttributeError) as error:  # JSON, but not shaped like an export
             raise Fail(f"{file}: not a valid ir-console export ({type(error).__name__}: {error})") from None
+    if as_json:
+        echo_json(
+            "import-result",
+            {"incident": result.ref, "created": result.created, "added": result.added, "updated": result.updated},
+        )
+        return
     added = sum(result.added.values())
     updated = sum(result.updated.values())
     verb = "imported" if result.created else "merged"
@@ -832,8 +1011,10 @@ def snippet_line(hit: SearchHit) -> str:
 @main.command("search")
 @click.argument("text")
 @click.option("--limit", default=50, type=click.IntRange(1, 10_000), show_default=True, help="At most N matches.")
-@click.option("--incident", "incident_key", default=None, help="Only in this incident.")
-@click.option("--json", "as_json", is_flag=True, help="JSON array instead of lines.")
+@click.option(
+    "--incident", "incident_key", default=None, shell_complete=complete_incident_ids, help="Only in this incident."
+)
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of lines (ir-console.search-results).")
 @click.pass_context
 def search_command(ctx, text, limit, incident_key, as_json) -> None:
     """Search titles, triage fields, timelines, hypotheses and post-mortems for every word of TEXT
@@ -849,7 +1030,7 @@ def search_command(ctx, text, limit, incident_key, as_json) -> None:
             incident_id = store.incident(incident_key).id if incident_key else None
             hits = store.search(text, limit=limit, incident_id=incident_id)
     if as_json:
-        click.echo(json.dumps([hit_json(h) for h in hits], indent=2, ensure_ascii=True))
+        echo_json("search-results", {"query": text, "hits": [hit_json(h) for h in hits]})
         return
     if not hits:
         click.echo("No matches.")
@@ -861,7 +1042,7 @@ def search_command(ctx, text, limit, incident_key, as_json) -> None:
 
 @main.command("stats")
 @window_options
-@click.option("--json", "fmt", flag_value="json", help="JSON instead of charts.")
+@click.option("--json", "fmt", flag_value="json", help="JSON instead of charts (ir-console.stats).")
 @click.option("--markdown", "fmt", flag_value="markdown", help="Markdown tables instead of charts.")
 @click.pass_context
 def stats_command(ctx, since, until, fmt) -> None:
@@ -875,7 +1056,7 @@ def stats_command(ctx, since, until, fmt) -> None:
             summaries = store.incident_summaries(since=since, until=until)
     stats = archive_stats(summaries, since=since, until=until)
     if fmt == "json":
-        click.echo(json.dumps(stats_json(stats), indent=2, ensure_ascii=True))
+        echo_json("stats", stats_json(stats))
     elif fmt == "markdown":
         click.echo(stats_markdown(stats), nl=False)
     else:
@@ -920,14 +1101,20 @@ def config_init(ctx, force) -> None:
 
 
 @config_group.command("check")
+@click.option("--json", "as_json", is_flag=True, help="The file, its problems and what it configures, as JSON.")
 @click.pass_context
-def config_check(ctx) -> None:
+def config_check(ctx, as_json) -> None:
     """Say what is wrong with the file and what it configures.
 
     Each problem on its own line, then one line of what is configured. Exit status 2 when there
     are problems, 0 otherwise (a missing file is fine: the defaults).
     """
     path: Path = ctx.obj["config"]
+    if as_json:
+        config = load_config(path)
+        body = {"path": str(path), "exists": path.exists(), "problems": config.problems}
+        echo_json("config-check", {**body, "summary": config_summary(config)})
+        ctx.exit(2 if config.problems else 0)
     if not path.exists():
         click.echo(
             f"{one_line(str(path))}: no configuration file; using the defaults "

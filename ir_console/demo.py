@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -45,6 +46,17 @@ class FixedClock:
 
     def __call__(self) -> datetime:
         return self.moment
+
+
+class RunningClock:
+    """A clock that runs in real time from `start`: `ir-console demo` lives on the incident's night."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start = start
+        self.began = time.monotonic()
+
+    def __call__(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self.began)
 
 
 GIB = 1 << 30
@@ -219,3 +231,13 @@ def build_demo(store: Store) -> Incident:
     store.set_containment_state(rollback.id, ContainmentState.DONE, author="sam")
     store.add_event(incident.id, "Error rate back under 1% after rollback", kind=EventKind.ACTION, author="sam")
     return store.incident(incident.id)
+
+
+def open_demo(path: Path) -> tuple[Store, RunningClock]:
+    """A new database at `path` holding the demo incident, and the clock its console runs on:
+    real time from just after the demo's last entry, so what is typed follows it on the timeline."""
+    store = Store.open(path, create=True)
+    build_demo(store)
+    clock = RunningClock(store.clock.now)
+    store.clock = clock
+    return store, clock

@@ -55,7 +55,7 @@ def test_search_json(cli: Cli) -> None:
     cli.out("log", "the heron is back", "--kind", "action")
     result = cli.ok("search", "HERON", "--json")
     assert result.stdout.isascii()
-    hits = json.loads(result.stdout)
+    hits = json.loads(result.stdout)["hits"]
     assert [h["where"] for h in hits] == ["Title", "Timeline", "Timeline"]
     title = hits[0]
     assert (title["incident"], title["title"], title["severity"], title["status"], title["source"]) == (
@@ -86,7 +86,7 @@ def test_search_limit_incident_and_bad_input(cli: Cli) -> None:
     for nothing in ["", "   ", '"', "*", "()"]:
         assert "nothing to search for" in cli.fails("search", nothing)
     assert cli.out("search", "NEAR(") == "No matches.\n"
-    assert json.loads(cli.out("search", "absent", "--json")) == []
+    assert json.loads(cli.out("search", "absent", "--json"))["hits"] == []
     cli.fails("search", "stoat", "--limit", "0")
 
 
@@ -172,7 +172,9 @@ def test_list_filters_and_sorts(cli: Cli) -> None:
     assert alpha.groups() == (one, "SEV-1", "Resolved", "1h 00m", "alpha")
     assert [
         i["id"]
-        for i in json.loads(cli.out("list", "--json", "--status", "resolved", "--sort", "started", "--ascending"))
+        for i in json.loads(cli.out("list", "--json", "--status", "resolved", "--sort", "started", "--ascending"))[
+            "incidents"
+        ]
     ] == [one, three]
     cli.fails("list", "--sort", "nope")
     cli.fails("list", "--since", "yesterday")
@@ -216,7 +218,7 @@ def test_a_whole_record_survives_export_and_import_and_is_searchable_there(cli: 
     )
     assert other.out("export", ref) == cli.out("export", ref)  # the post-mortem reads the same
 
-    wheres = {hit["where"] for hit in json.loads(other.out("search", "lynx", "--json"))}
+    wheres = {hit["where"] for hit in json.loads(other.out("search", "lynx", "--json"))["hits"]}
     assert {
         "Title",
         "What's happening?",

@@ -500,6 +500,7 @@ async def test_list_option_starts_on_the_incidents_screen(store, clock, archive)
 def test_cli_list_flag_reaches_the_console(db_path, monkeypatch) -> None:
     opened: list[dict] = []
     monkeypatch.setattr("ir_console.tui.app.run_console", lambda store, **options: opened.append(options))
+    monkeypatch.setattr("ir_console.cli.terminal_refusal", lambda: None)  # CliRunner's streams are no terminal
     result = CliRunner().invoke(main, ["--db", str(db_path), "--list"])
     assert result.exit_code == 0, result.output
     assert opened and opened[0]["start_with_incidents"] is True

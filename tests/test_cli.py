@@ -487,7 +487,7 @@ def test_set_rejects_unknown_ids_and_bad_values(cli: Cli, args: list[str]) -> No
 def test_list_filters_by_status_most_recent_first(cli: Cli) -> None:
     assert cli.out("list") == "No incidents.\n"
     assert cli.out("list", "--status", "open") == "No open incidents.\n"
-    assert json.loads(cli.out("list", "--json")) == []
+    assert json.loads(cli.out("list", "--json"))["incidents"] == []
     first = cli.new("first | with a pipe", sev="1")
     second = cli.new("second", sev="3")
     cli.out("set", first, "--status", "resolved")
@@ -505,7 +505,7 @@ def test_list_filters_by_status_most_recent_first(cli: Cli) -> None:
 def test_list_json_matches_the_database(cli: Cli) -> None:
     ref = cli.new("Search slow", "--reporter", "r", "--affected", "everyone", sev="2")
     cli.out("set", ref, "--commander", "alice")
-    listed = json.loads(cli.out("list", "--json", "--status", "open"))
+    listed = json.loads(cli.out("list", "--json", "--status", "open"))["incidents"]
     assert len(listed) == 1
     item = listed[0]
     (db_uuid,) = rows(cli.db, "SELECT uuid FROM incidents WHERE ref = ?", (ref,))[0]
@@ -520,7 +520,7 @@ def test_list_json_matches_the_database(cli: Cli) -> None:
     assert item["roles"] == {"commander": "alice", "scribe": "", "comms_lead": "", "tech_lead": ""}
     assert set(item["milestones"]) == {m.value for m in Milestone}
     assert item["milestones"]["acknowledged"] is not None and item["milestones"]["resolved"] is None
-    assert json.loads(cli.out("list", "--json", "--status", "resolved")) == []
+    assert json.loads(cli.out("list", "--json", "--status", "resolved"))["incidents"] == []
 
 
 def test_show_prints_the_incident_and_its_timeline(cli: Cli) -> None:
@@ -653,7 +653,10 @@ def test_import_merges_a_newer_copy_and_renumbers_a_clashing_ref(cli: Cli, tmp_p
     cli.ok("export", ref, "--format", "json", "-o", str(exported))
     imported_ref = other.out("import", str(exported)).split()[0]
     assert imported_ref != ref and REF.fullmatch(imported_ref)
-    assert {i["title"] for i in json.loads(other.out("list", "--json"))} == {"shared", "their own incident"}
+    assert {i["title"] for i in json.loads(other.out("list", "--json"))["incidents"]} == {
+        "shared",
+        "their own incident",
+    }
 
     cli.out("log", "learned more later", "--incident", ref)
     cli.ok("export", ref, "--format", "json", "-o", str(exported))
@@ -893,7 +896,9 @@ def export_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def no_console(monkeypatch: pytest.MonkeyPatch) -> list:
-    """Stand in for the TUI, so a bare `ir-console` never takes over the terminal in a test."""
+    """Stand in for the TUI, so a bare `ir-console` never takes over the terminal in a test (and
+    pass its terminal check: CliRunner's streams are not terminals)."""
+    monkeypatch.setattr("ir_console.cli.terminal_refusal", lambda: None)
     opened: list = []
     fake = types.ModuleType("ir_console.tui.app")
     fake.run_console = lambda store, **options: opened.append(store.path)

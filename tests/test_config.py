@@ -703,6 +703,7 @@ def test_the_console_opens_with_the_config_given_with_the_option(runner, tmp_pat
     monkeypatch.setattr(
         "ir_console.tui.app.run_console", lambda store, *, author, config, **options: opened.append(config)
     )
+    monkeypatch.setattr("ir_console.cli.terminal_refusal", lambda: None)  # CliRunner's streams are no terminal
     path = write(tmp_path, '[[health.tcp]]\nhost = "db"\nport = 5432\n')
     result = run(runner, "--config", str(path))
     assert result.exit_code == 0, result.output

@@ -1,35 +1,28 @@
-"""The wheel carries the stylesheets, and the package runs from a real (non-editable) install.
+"""The wheel and the sdist: what they carry, the metadata a package index shows, and that the
+package runs from a real (non-editable) install.
 
 The development virtualenv runs the package from the checkout, where the stylesheets sit in the
 top-level `styles/`. A wheel must carry them as `ir_console/styles/`, and the package must find
-them there. The wheel is built once per session with pip (build isolation fetches hatchling from
-PyPI or pip's cache); without a network that build can fail, and only then are these tests skipped.
+them there. Both archives are built once per session, offline: `python -m build --no-isolation`
+with the hatchling of this virtualenv (the `test` extra installs it), the wheel built from the
+sdist, so an sdist missing a file the build needs fails here.
 """
 
 from __future__ import annotations
 
+import email
+import importlib.util
 import os
 import subprocess
 import sys
+import tarfile
+import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NETWORK_TROUBLE = (
-    "Could not find a version that satisfies the requirement",
-    "No matching distribution found",
-    "Failed to establish a new connection",
-    "Temporary failure in name resolution",
-    "Name or service not known",
-    "Network is unreachable",
-    "NewConnectionError",
-    "ConnectTimeoutError",
-    "ReadTimeoutError",
-    "ProxyError",
-    "SSLError",
-)
 
 
 def pip_env() -> dict[str, str]:
@@ -52,28 +45,30 @@ def source_files() -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, set[str]]:
+def dist(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, set[str]]:
+    """(wheel, sdist, the files the wheel must hold), built offline."""
+    missing = [name for name in ("build", "hatchling", "twine") if importlib.util.find_spec(name) is None]
+    if missing:
+        pytest.fail(f"the packaging tests need {', '.join(missing)}: pip install -e '.[test]'")
     expected = source_files()  # listed before the build: files others add meanwhile do not count
-    out = tmp_path_factory.mktemp("wheelhouse")
+    out = tmp_path_factory.mktemp("dist")
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(out), str(ROOT)],
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
         capture_output=True,
         text=True,
         env=pip_env(),
         cwd=out,
         timeout=300,
     )
-    if result.returncode != 0:
-        output = result.stdout + result.stderr
-        if any(sign in output for sign in NETWORK_TROUBLE):
-            pytest.skip(
-                "cannot build the wheel: pip could not fetch the build backend (hatchling) "
-                "from PyPI; no network?\n" + output[-2000:]
-            )
-        pytest.fail(f"pip wheel failed:\n{output[-4000:]}")
-    wheels = list(out.glob("ir_console-*.whl"))
-    assert len(wheels) == 1, wheels
-    return wheels[0], expected
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    wheels, sdists = list(out.glob("ir_console-*.whl")), list(out.glob("ir_console-*.tar.gz"))
+    assert len(wheels) == 1 and len(sdists) == 1, sorted(out.iterdir())
+    return wheels[0], sdists[0], expected
+
+
+@pytest.fixture(scope="module")
+def wheel(dist) -> tuple[Path, set[str]]:
+    return dist[0], dist[2]
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +94,85 @@ def run_installed(installed: Path, argv: list[str], cwd: Path, **env: str) -> su
     return subprocess.run(argv, capture_output=True, text=True, env=environment, cwd=cwd, timeout=60)
 
 
+def test_twine_check_passes_on_both_archives(dist) -> None:
+    wheel_path, sdist_path, _ = dist
+    result = subprocess.run(
+        [sys.executable, "-m", "twine", "check", "--strict", str(wheel_path), str(sdist_path)],
+        capture_output=True,
+        text=True,
+        env={**pip_env(), "NO_COLOR": "1"},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("PASSED") == 2, result.stdout
+
+
+def wheel_metadata(path: Path) -> email.message.Message:
+    with zipfile.ZipFile(path) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        return email.message_from_bytes(archive.read(name))
+
+
+def test_the_wheel_metadata_is_what_a_package_index_shows(wheel) -> None:
+    metadata = wheel_metadata(wheel[0])
+    assert metadata["Name"] == "ir-console"
+    assert metadata["License-Expression"] == "MIT"
+    assert metadata.get_all("License-File") == ["LICENSE"]
+    assert metadata["Requires-Python"] == ">=3.11"
+    assert metadata["Description-Content-Type"] == "text/markdown"
+    assert metadata.get_payload().startswith("# ir-console\n")  # the README is the long description
+    classifiers = metadata.get_all("Classifier")
+    for classifier in (
+        "Environment :: Console",
+        "Intended Audience :: System Administrators",
+        "Programming Language :: Python :: 3.11",
+        "Topic :: System :: Monitoring",
+    ):
+        assert classifier in classifiers
+    assert "incident" in metadata["Keywords"].split(",")
+    requires = set(metadata.get_all("Requires-Dist"))
+    # What the code needs of Textual's and sqlite-utils' own dependencies.
+    assert {"textual==8.2.8", "rich>=14.2.0", "click>=8.3.1", "sqlite-utils<5,>=4.2"} <= requires
+    with zipfile.ZipFile(wheel[0]) as archive:
+        licence = next(n for n in archive.namelist() if n.endswith(".dist-info/licenses/LICENSE"))
+        assert archive.read(licence) == (ROOT / "LICENSE").read_bytes()
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+    assert "the ir-console authors" in (ROOT / "LICENSE").read_text()
+
+
+def test_the_declared_lower_bounds_cover_what_the_pinned_dependencies_require() -> None:
+    """rich and click are imported directly; their lower bounds are no lower than what Textual
+    and sqlite-utils (as installed here) require of them."""
+    from importlib.metadata import requires
+
+    from packaging.requirements import Requirement
+
+    declared = {
+        Requirement(r).name: Requirement(r)
+        for r in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    }
+    for parent, child in (("textual", "rich"), ("sqlite-utils", "click")):
+        needed = next(
+            Requirement(r) for r in requires(parent) if Requirement(r).name == child and not Requirement(r).marker
+        )
+        floor = next(spec.version for spec in needed.specifier if spec.operator == ">=")
+        ours = next(spec.version for spec in declared[child].specifier if spec.operator == ">=")
+        assert ours == floor, f"{child}>={ours} declared; {parent} needs {child}>={floor}"
+
+
+def test_the_sdist_holds_what_building_needs_and_nothing_else(dist) -> None:
+    _, sdist_path, expected = dist
+    with tarfile.open(sdist_path) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    top = {name.split("/", 1)[0] for name in names}
+    # hatchling always adds .gitignore (it decides what a build from the sdist leaves out)
+    assert top == {"ir_console", "styles", "README.md", "LICENSE", "pyproject.toml", "PKG-INFO", ".gitignore"}, sorted(
+        top
+    )
+    sources = {n if not n.startswith("ir_console/styles/") else n.replace("ir_console/", "", 1) for n in expected}
+    assert sources <= names, sorted(sources - names)
+
+
 def test_the_wheel_carries_the_package_and_the_stylesheets(wheel) -> None:
     path, expected = wheel
     with zipfile.ZipFile(path) as archive:
@@ -120,6 +194,7 @@ def test_the_wheel_carries_the_package_and_the_stylesheets(wheel) -> None:
     ):
         assert f"ir_console/{module}" in names
     assert not any(n.startswith(("tests/", "styles/")) or "__pycache__" in n for n in names), sorted(names)
+    assert not any("/tests/" in n or n.endswith(".svg") for n in names), sorted(names)
 
 
 def test_the_installed_package_runs_from_the_install_and_finds_its_stylesheets(installed: Path, tmp_path: Path) -> None:

@@ -422,7 +422,7 @@ def test_a_read_only_backup_can_be_listed_shown_and_exported_but_not_written(
         ref = source.incidents()[0].ref
     status, out, err = cli_as(unprivileged, shared_dir, "--db", str(path), "list", "--json")
     assert status == 0, err
-    assert [row["id"] for row in json.loads(out)] == [ref]
+    assert [row["id"] for row in json.loads(out)["incidents"]] == [ref]
     status, out, err = cli_as(unprivileged, shared_dir, "--db", str(path), "export", ref)
     assert status == 0 and out.startswith("# Post-Mortem:"), err
     status, out, err = cli_as(unprivileged, shared_dir, "--db", str(path), "log", "--incident", ref, "more")

@@ -86,7 +86,7 @@ def test_list_window_with_bare_dates_is_local_and_until_takes_the_whole_day(cli:
     third = cli.new("Third", "--detected", "2026-11-30 00:30")
 
     def refs(*window: str) -> list[str]:
-        return [i["id"] for i in json.loads(cli.out("list", "--json", "--ascending", *window))]
+        return [i["id"] for i in json.loads(cli.out("list", "--json", "--ascending", *window))["incidents"]]
 
     assert refs("--since", "2026-11-29") == [second, third]
     assert refs("--until", "2026-11-29") == [first, second]  # the 30th 00:30 local is not the 29th

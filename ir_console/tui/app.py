@@ -24,6 +24,7 @@ from textual.widgets import TextArea
 
 from ir_console.config import Config, load_config
 from ir_console.crash import CRASH_EXIT_STATUS, crash_line, write_crash_log
+from ir_console.debuglog import log
 from ir_console.locations import config_path, stylesheet_dir
 from ir_console.model.clock import utc_now
 from ir_console.preferences import load_preferences, save_preference
@@ -131,12 +132,18 @@ class IrConsoleApp(App[None]):
         """SIGTERM or SIGHUP: leave as ctrl+q does. The writer thread finishes its queue before
         the store closes (`on_unmount`), and Textual restores the terminal (alternate screen,
         mouse tracking and bracketed paste off) before the process ends."""
+        log.info("signal %s: leaving", signal.Signals(signum).name)
         self.exit(return_code=128 + signum)
 
     def _handle_exception(self, error: Exception) -> None:
+        log.error("unexpected error", exc_info=error)
         if self.crash is None:
             self.crash = error
         super()._handle_exception(error)
+
+    async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:
+        log.debug("action %s", (action if isinstance(action, str) else action[0]).split("(", 1)[0])  # no arguments
+        return await super().run_action(action, default_namespace, namespaces)
 
     def _fatal_error(self) -> None:
         """Textual prints the traceback, with local variables (incident text among them), over the
@@ -225,6 +232,7 @@ class IrConsoleApp(App[None]):
                 raise database_replaced(self.reader.path)
             self._writer = writer
         self._writer.check_file()
+        log.debug("write %s", getattr(change, "__qualname__", type(change).__name__))
         result = change(self._writer)
         self._writer.check_file()
         return result
@@ -264,14 +272,23 @@ def run_console(
     """Run the console on the terminal; returns the process's exit status: 0 after ctrl+q, 128 +
     the signal's number after SIGTERM or SIGHUP, CRASH_EXIT_STATUS after an unexpected error,
     whose traceback is written to a crash log named in one line on stderr."""
-    app = IrConsoleApp(
-        store, author=author, config=config, start_with_incidents=start_with_incidents, handle_signals=True
+    return run_app(
+        IrConsoleApp(
+            store, author=author, config=config, start_with_incidents=start_with_incidents, handle_signals=True
+        )
     )
+
+
+def run_app(app: IrConsoleApp) -> int:
+    """`run_console`'s way of running a console app on the terminal (`ir-console demo` runs its own)."""
+    log.info("console starting on %s", app.reader.path)
     try:
         app.run()
     except Exception as error:  # raised outside Textual's own handling (starting or stopping the driver)
         app.crash = app.crash or error
     if app.crash is not None:
+        log.error("console stopped on an unexpected error", exc_info=app.crash)
         print(crash_line(app.crash, write_crash_log(app.crash)), file=sys.stderr, flush=True)
         return CRASH_EXIT_STATUS
+    log.info("console ended, exit status %s", app.return_code or 0)
     return app.return_code or 0

@@ -1,0 +1,32 @@
+"""`ir-console demo`: the console on the demo incident (ir_console/demo.py) in a database of its
+own, with the demo's signals, so a newcomer can try every key without touching their record."""
+
+from __future__ import annotations
+
+from ir_console.demo import FixedSampler, demo_config, open_demo, show_demo_signals
+from ir_console.store import Store
+from ir_console.tui.app import IrConsoleApp
+from ir_console.tui.widgets.signals import SignalsPane
+
+
+class DemoConsoleApp(IrConsoleApp):
+    """The console as it is used for real, on the demo's clock, configuration and measurements
+    (the demo's endpoints are named, never contacted)."""
+
+    async def on_ready(self) -> None:  # Textual calls IrConsoleApp.on_ready as well
+        show_demo_signals(self.screen.query_one(SignalsPane), self.sampler, self.clock())
+
+
+def demo_console(store: Store, clock, *, author: str = "", handle_signals: bool = False) -> DemoConsoleApp:
+    return DemoConsoleApp(
+        store,
+        clock=clock,
+        sampler=FixedSampler(),
+        author=author,
+        sample_interval=0,
+        config=demo_config(),
+        handle_signals=handle_signals,
+    )
+
+
+__all__ = ["DemoConsoleApp", "demo_console", "open_demo"]
