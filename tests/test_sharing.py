@@ -136,6 +136,7 @@ def test_the_console_shares_the_database_its_configuration_names(tmp_path: Path,
     group, gid = other_group()
     opened = []
     monkeypatch.setattr("ir_console.tui.app.run_console", lambda store, *, config, **options: opened.append(config))
+    monkeypatch.setattr("ir_console.cli.terminal_refusal", lambda: None)  # CliRunner's streams are no terminal
     db = tmp_path / "warroom" / "incidents.db"
     config = tmp_path / "config.toml"
     config.write_text(f'[store]\ngroup = "{group}"\n')
@@ -149,6 +150,7 @@ def test_the_console_shares_the_database_its_configuration_names(tmp_path: Path,
 def test_a_group_that_does_not_exist_is_said_and_the_database_stays_private(tmp_path: Path, monkeypatch) -> None:
     opened = []
     monkeypatch.setattr("ir_console.tui.app.run_console", lambda store, *, config, **options: opened.append(config))
+    monkeypatch.setattr("ir_console.cli.terminal_refusal", lambda: None)  # CliRunner's streams are no terminal
     db = tmp_path / "incidents.db"
     config = tmp_path / "config.toml"
     config.write_text('[store]\ngroup = "no-such-group-xyz"\n')
