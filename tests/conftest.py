@@ -6,6 +6,7 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -68,3 +69,18 @@ def incident(store: Store, clock):
     from tui_support import declare_checkout_incident
 
     return declare_checkout_incident(store, clock)
+
+
+@pytest.fixture
+def steady_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every Input and TextArea made during the test draws its cursor solid, never blinking, so a
+    screenshot cannot catch the cursor half-way through a blink (tests/test_snapshots.py)."""
+    from textual.widgets import Input, TextArea
+
+    for widget in (Input, TextArea):
+
+        def steady(self: Any, *args: Any, __init: Any = widget.__init__, **kwargs: Any) -> None:
+            __init(self, *args, **kwargs)
+            self.cursor_blink = False
+
+        monkeypatch.setattr(widget, "__init__", steady)
