@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from urllib.parse import urlsplit
 
 import re2
@@ -428,6 +428,16 @@ class _Fields:
             return None
         return value
 
+    @overload
+    def seconds(
+        self, key: str, default: float, bounds: tuple[float, float], *, off: bool = False, instead: str | None = None
+    ) -> float: ...
+
+    @overload
+    def seconds(
+        self, key: str, default: None, bounds: tuple[float, float], *, off: bool = False, instead: str | None = None
+    ) -> float | None: ...
+
     def seconds(
         self,
         key: str,
@@ -453,7 +463,8 @@ class _Fields:
                 return ""
             return f"must be a whole number from {low} to {high}"
 
-        return self.optional(key, default, problem, f"using {default}")
+        value: int = self.optional(key, default, problem, f"using {default}")
+        return value
 
     def name(self, default: str, what: str) -> str | None:
         """`name`, or `default` when there is none; None (reported) when it is not a name."""
