@@ -1,11 +1,13 @@
-"""One timeline event: read it whole, edit it (the earlier version is kept), or retract it."""
+"""One timeline event: read it whole, edit it (the earlier version is kept), or retract it; and the
+paste dialog, which logs pasted lines as one entry, verbatim."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -19,8 +21,14 @@ from ir_console.render.times import when_with_day
 from ir_console.store import StoreError
 from ir_console.tui.screens.forms import TIME_HINT, Modal
 
+if TYPE_CHECKING:
+    from ir_console.tui.app import IrConsoleApp
+
 
 class EventScreen(Modal):
+    if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
+        app = getters.app(IrConsoleApp)
+
     BINDINGS = [Binding("ctrl+r", "retract", "Retract", id="retract")]
 
     def __init__(self, event: TimelineEvent, history: list[EventRevision], now: datetime) -> None:
@@ -85,7 +93,7 @@ class EventScreen(Modal):
         facts.append(f"recorded {to_iso(event.recorded_at)} via {event.source.value}")
         if event.author:
             facts.append(f" by {display_text(event.author)}")
-        if event.is_retracted:
+        if event.retracted_at is not None:
             facts.append(
                 f"\nretracted {to_iso(event.retracted_at)} by {display_text(event.retracted_by)}: "
                 f"{display_text(event.retraction_reason)}"

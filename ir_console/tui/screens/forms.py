@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import events, on
+from textual import events, getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
@@ -22,6 +23,9 @@ from ir_console.model.incident import MILESTONE_FOR_STATUS, milestone_order_prob
 from ir_console.model.when import format_when, not_in_future, parse_when
 from ir_console.render.text import one_line
 from ir_console.tui.widgets.similar import MATCHES_SHOWN, SimilarIncidents
+
+if TYPE_CHECKING:
+    from ir_console.tui.app import IrConsoleApp
 
 AFFECTED_SUGGESTIONS = ["All users", "A subset of users", "Internal only"]
 # What a time field takes, in short (the whole syntax: model.when.SYNTAX, README "Times").
@@ -79,6 +83,9 @@ class SimilarModal(Modal):
     text is looked up in SIMILARITY_FIELDS (Inputs or TextAreas, by id).
     """
 
+    if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
+        app = getters.app(IrConsoleApp)
+
     DEFAULT_CSS = """
     SimilarModal .dialog-body { height: auto; layout: vertical; }
     SimilarModal .fields { height: auto; }
@@ -89,8 +96,11 @@ class SimilarModal(Modal):
     SimilarModal.-wide #similar { width: 2fr; margin: 0 0 0 2; }
     """
     SIMILARITY_FIELDS: tuple[str, ...] = ()
-    # The incident being worked, left out of its own similar incidents.
-    exclude_incident_id: int | None = None
+
+    @property
+    def exclude_incident_id(self) -> int | None:
+        """The incident being worked, left out of its own similar incidents (a subclass's)."""
+        return None
 
     def similar_pane(self) -> SimilarIncidents:
         return SimilarIncidents(self.find_similar, id="similar")
@@ -106,7 +116,7 @@ class SimilarModal(Modal):
 
     def field_text(self, name: str) -> str:
         field = self.query_one(f"#{name}")
-        return field.text if isinstance(field, TextArea) else field.value
+        return field.text if isinstance(field, TextArea) else self.query_one(f"#{name}", Input).value
 
     @on(events.Mount)
     def look_for_similar_on_open(self) -> None:
@@ -225,12 +235,12 @@ class NewIncidentScreen(SimilarModal):
                 error.update(f"Impact started: {problem}")
                 self.query_one("#impact-started", Input).focus()
                 return
-            problem = milestone_order_problem(
+            out_of_order = milestone_order_problem(
                 {Milestone.IMPACT_STARTED: impact_started_at, Milestone.DETECTED: detected_at},
                 [Milestone.IMPACT_STARTED],
             )
-            if problem:
-                error.update(f"Impact started: {problem}")
+            if out_of_order:
+                error.update(f"Impact started: {out_of_order}")
                 self.query_one("#impact-started", Input).focus()
                 return
         triage = Triage(**{name: self.value(name) for name in ("reporter", "happening", "affected", "changed")})
@@ -288,6 +298,9 @@ class StatusScreen(Modal):
     """The status list, and beside it the time the chosen status stamps its milestone at
     (Identified, Monitoring → mitigated, Resolved): now, or the milestone as already set; editable."""
 
+    if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
+        app = getters.app(IrConsoleApp)
+
     DEFAULT_CSS = """
     StatusScreen #stamp-row { height: auto; }
     StatusScreen #stamp { width: 28; }
@@ -343,7 +356,7 @@ class StatusScreen(Modal):
         stamps = milestone is not None and status != self.current
         label = self.query_one("#stamp-label", Label)
         self.query_one("#stamp-row").display = stamps
-        if not stamps:
+        if milestone is None or not stamps:
             label.update("")
             return
         stamp = self.query_one("#stamp", Input)

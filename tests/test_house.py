@@ -1,8 +1,9 @@
-"""The house's rules, checked by tools: the import contracts hold, and a broken one fails the check.
+"""The house (issue #15): rules checked by tools, test fixtures and library parts in place of hand-rolled ones.
 
 `make test` runs `lint-imports` over the package with the contracts in pyproject.toml. These tests
 run it on a copy of the package with one forbidden import added, and see the check fail, naming
-the broken contract; and they keep the cursor steady that the snapshot tests rely on.
+the broken contract; they check the fixture that keeps the snapshot tests' cursors steady, and
+the timeline's page cache (Textual's LRUCache).
 """
 
 from __future__ import annotations
@@ -11,11 +12,18 @@ import os
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 from textual.widgets import Input, TextArea
 from tui_support import console, run
+
+from ir_console.model import TimelineEvent
+from ir_console.store import Store
+from ir_console.tui.widgets.timeline import PAGE_SIZE, TimelineView
 
 ROOT = Path(__file__).resolve().parents[1]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
@@ -77,3 +85,29 @@ async def test_steady_cursor_stops_every_cursor_blinking(steady_cursor, store, c
         assert [field for field in fields if field.cursor_blink] == []
         focused = app.focused
         assert isinstance(focused, Input | TextArea) and focused._cursor_visible
+
+
+class CountingStore:
+    """A store that serves pages of events and counts the reads of each page."""
+
+    def __init__(self) -> None:
+        self.reads: Counter[int] = Counter()
+
+    def events_page(self, incident_id: int, offset: int, limit: int, total: int | None = None) -> list[TimelineEvent]:
+        self.reads[offset // limit] += 1
+        return [cast(TimelineEvent, SimpleNamespace(id=offset + i)) for i in range(limit)]
+
+
+def test_the_timeline_keeps_the_page_it_reads_most_and_drops_the_least_recently_read() -> None:
+    """Textual's LRUCache: a page read again counts as recent. The hand-rolled cache it replaced
+    dropped pages in the order they were first read, so the page in view was read from the store
+    again after sixteen others had been visited."""
+    view = TimelineView()
+    store = CountingStore()
+    view.store, view.incident_id, view.count = cast(Store, store), 1, PAGE_SIZE * 40
+    for page in range(1, 33):
+        assert view.event_at(0) is not None  # the first row stays in view
+        assert view.event_at(page * PAGE_SIZE) is not None
+    assert store.reads[0] == 1
+    assert view.event_at(PAGE_SIZE) is not None
+    assert store.reads[1] == 2  # long since dropped: read again
