@@ -121,7 +121,7 @@ class PasteSafeLinuxDriver(LinuxDriver):
         finally:
             selector.close()
             try:
-                for _event in feed(""):
+                for event in feed(""):  # noqa: B007 (Textual's own line: the copy is compared with it)
                     pass
             except (EOFError, ParseError):
                 pass
