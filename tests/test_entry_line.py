@@ -12,6 +12,7 @@ import threading
 from contextlib import closing
 from pathlib import Path
 
+import pytest
 from textual import events
 from textual.widgets import TextArea
 from tui_support import console, count, paste, query, run, settle, timeline, toasts, wait_until, war_room
@@ -293,6 +294,7 @@ async def test_a_failed_save_never_merges_with_the_line_being_typed_and_comes_ba
         ]  # alpha: when first entered
 
 
+@pytest.mark.subprocess
 def test_pastes_through_tmux_reach_the_record_in_order_and_by_line(db_path: Path, tmp_path: Path) -> None:
     """The real terminal path: the console in tmux, a bracketed paste holding escape sequences
     (sent as the terminal would), then tmux's own paste-buffer, which ends lines with CR."""
@@ -302,8 +304,6 @@ def test_pastes_through_tmux_reach_the_record_in_order_and_by_line(db_path: Path
     import subprocess
     import sys
     import time
-
-    import pytest
 
     import ir_console
     from ir_console.model import Severity
