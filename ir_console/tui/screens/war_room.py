@@ -68,8 +68,9 @@ REVIEW_PLACEHOLDER = (
 
 
 class WarRoomScreen(Screen):
-    if TYPE_CHECKING:  # the App's services, typed (`self.app.reader`, `.clock`...); nothing changes at run time
+    if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
         app = getters.app(IrConsoleApp)
+
     BINDINGS = [
         Binding("n", "new_incident", "New incident", id="new-incident", tooltip="Declare a new incident"),
         # Early in the list: under review the footer is full, and its last keys are cut off.
