@@ -111,3 +111,24 @@ def test_the_timeline_keeps_the_page_it_reads_most_and_drops_the_least_recently_
     assert store.reads[0] == 1
     assert view.event_at(PAGE_SIZE) is not None
     assert store.reads[1] == 2  # long since dropped: read again
+
+
+@pytest.mark.subprocess
+def test_a_renamed_app_service_fails_the_type_check_where_the_header_reads_it(tmp_path: Path) -> None:
+    """The header reads the update cadence through the App's typed accessor, not `getattr` with a
+    default: renaming the App's `config` fails `mypy` at the header instead of silently falling
+    back to the default cadence."""
+    shutil.copytree(ROOT / "ir_console", tmp_path / "ir_console", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    app = tmp_path / "ir_console" / "tui" / "app.py"
+    app.write_text(app.read_text().replace("self.config", "self.settings"))
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "mypy"), "--cache-dir", str(tmp_path / "cache")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "ir_console/tui/widgets/header.py:" in result.stdout
+    assert '"IrConsoleApp" has no attribute "config"' in result.stdout
