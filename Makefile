@@ -2,6 +2,9 @@
 # the console from .venv with only what running needs, and `make test` adds the test tools and runs
 # the suite. Installs are skipped when pyproject.toml did not change; a .venv made by another Python,
 # or by one ir-console does not support, is rebuilt (tools/venv_check.py says why, in one line).
+# `make test` runs the checks (`make check`: lint, format, types, import contracts) and then the whole
+# suite in parallel; `make test-fast` is the quick loop: no checks, and the slow kinds of test (ui,
+# subprocess, fault: markers in pyproject.toml) skipped.
 
 PYTHON ?= python3
 VENV := .venv
@@ -14,7 +17,10 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check
 PREFIX ?= $(HOME)/.local
 APP_VENV ?= $(PREFIX)/lib/ir-console
 
-.PHONY: run test install uninstall venv bench screenshots snapshots clean FORCE
+# The slow kinds of test, by marker (tests/conftest.py marks them by module).
+SLOW := ui or subprocess or fault
+
+.PHONY: run check test test-fast install uninstall venv bench screenshots snapshots clean FORCE
 .DEFAULT_GOAL := $(STAMP)
 
 # A .venv made by another Python: its stamp is out of date whatever its time (`venv` rebuilds it).
@@ -40,8 +46,20 @@ $(TEST_STAMP): $(STAMP)
 run: $(STAMP)
 	$(BIN)/ir-console $(ARGS)
 
-test: $(TEST_STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+# Lint, formatting, types and the layers' import contracts; any finding fails the target.
+check: $(TEST_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+# The checks, then the whole suite in parallel, one worker a core (a test module stays on one worker).
+test: check
+	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
+
+# The quick loop: everything but the slow kinds, in parallel too. `PYTEST_ARGS=--lf` reruns the failures.
+test-fast: $(TEST_STAMP)
+	$(BIN)/python -m pytest -n auto -m "not ($(SLOW))" $(PYTEST_ARGS)
 
 # pipx, else uv, else a virtualenv in $(APP_VENV) linked from $(PREFIX)/bin; run again to upgrade.
 install:

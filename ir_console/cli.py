@@ -67,7 +67,7 @@ class Fail(click.ClickException):
 
     def __init__(self, message: str, exit_code: int = 2):
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]  # click declares it on the class; each Fail has its own
 
     def show(self, file=None) -> None:
         log.info("command failed (exit status %s): %s", self.exit_code, one_line(self.message))

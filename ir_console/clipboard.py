@@ -168,7 +168,7 @@ def system_copy(text: str, timeout: float = SYSTEM_TIMEOUT) -> tuple[str, str]:
 
 def _copy_and_read_back(text: str, timeout: float) -> tuple[str, str]:
     copy, paste = pyperclip.determine_clipboard()
-    if not copy:  # pyperclip's "no mechanism" stand-in is falsy and raises PyperclipException
+    if not copy:  # type: ignore[truthy-function]  # pyperclip's "no mechanism" stand-in is falsy (and raises)
         return "", NO_MECHANISM
     key = getattr(copy, "__name__", "").removeprefix("copy_")
     name = MECHANISM_NAMES.get(key, key or "pyperclip")

@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from urllib.parse import urlsplit
 
 import re2
@@ -259,7 +259,7 @@ def _read_store(document: Mapping[str, Any], reading: _Reading) -> str:
         return ""
     fields = _Fields(table, where, reading.problems)
     fields.unknown_keys("store")
-    return fields.optional("group", "", _group_problem, "the database stays private")
+    return str(fields.optional("group", "", _group_problem, "the database stays private"))
 
 
 def _group_problem(value: Any) -> str:
@@ -462,6 +462,16 @@ class _Fields:
             return None
         return value
 
+    @overload
+    def seconds(
+        self, key: str, default: float, bounds: tuple[float, float], *, off: bool = False, instead: str | None = None
+    ) -> float: ...
+
+    @overload
+    def seconds(
+        self, key: str, default: None, bounds: tuple[float, float], *, off: bool = False, instead: str | None = None
+    ) -> float | None: ...
+
     def seconds(
         self,
         key: str,
@@ -487,7 +497,8 @@ class _Fields:
                 return ""
             return f"must be a whole number from {low} to {high}"
 
-        return self.optional(key, default, problem, f"using {default}")
+        value: int = self.optional(key, default, problem, f"using {default}")
+        return value
 
     def name(self, default: str, what: str) -> str | None:
         """`name`, or `default` when there is none; None (reported) when it is not a name."""

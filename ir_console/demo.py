@@ -184,9 +184,10 @@ def show_demo_signals(signals, sampler: FixedSampler, now: datetime) -> None:
     signals.record_log_lines(logs)
 
 
-def build_demo(store: Store) -> Incident:
-    """Checkout 500s after a deploy: triage, containment under way, one hypothesis confirmed."""
-    store.clock = SteppingClock()
+def build_demo(store: Store, clock: SteppingClock | None = None) -> Incident:
+    """Checkout 500s after a deploy: triage, containment under way, one hypothesis confirmed.
+    `clock`: the stepping clock the store writes with (its `now` is then just after the last entry)."""
+    store.clock = clock if clock is not None else SteppingClock()
     incident = store.create_incident(
         "Checkout API returning 500s",
         Severity.SEV1,
@@ -237,7 +238,8 @@ def open_demo(path: Path) -> tuple[Store, RunningClock]:
     """A new database at `path` holding the demo incident, and the clock its console runs on:
     real time from just after the demo's last entry, so what is typed follows it on the timeline."""
     store = Store.open(path, create=True)
-    build_demo(store)
-    clock = RunningClock(store.clock.now)
+    stepping = SteppingClock()
+    build_demo(store, stepping)
+    clock = RunningClock(stepping.now)
     store.clock = clock
     return store, clock

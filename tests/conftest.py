@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +17,46 @@ time.tzset()
 
 from ir_console.clipboard import OSC52_TERMS, SESSION_VARIABLES  # noqa: E402 (after TZ is set)
 from ir_console.store import Store  # noqa: E402
+
+# The slow kinds of test (markers registered in pyproject.toml; `make test-fast` leaves them out).
+# `ui`: a test that drives the console headless (an async test in a module that starts the app
+# through tui_support or IrConsoleApp) or compares snapshots. These modules start real processes
+# (the CLI, the console in a pty, pip, git, openssl) or servers, or break things for real:
+SUBPROCESS_MODULES = {
+    "test_changes",
+    "test_cli_subprocess",
+    "test_concurrency",
+    "test_health",
+    "test_health_pool",
+    "test_packaging",
+    "test_resources",
+    "test_tui_live",
+}
+FAULT_MODULES = {"test_environment", "test_faults", "test_log_filter_bound", "test_process"}
+
+
+def _drives_the_console(module: object) -> bool:
+    from ir_console.tui.app import IrConsoleApp
+
+    return any(
+        value is IrConsoleApp or getattr(value, "__module__", None) == "tui_support" for value in vars(module).values()
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if not isinstance(item, pytest.Function):
+            continue
+        module = item.module
+        name = module.__name__ if module is not None else ""
+        if name in SUBPROCESS_MODULES:
+            item.add_marker(pytest.mark.subprocess)
+        if name in FAULT_MODULES:
+            item.add_marker(pytest.mark.fault)
+        if "snap_compare" in item.fixturenames or (
+            inspect.iscoroutinefunction(item.function) and _drives_the_console(module)
+        ):
+            item.add_marker(pytest.mark.ui)
 
 
 @pytest.fixture(autouse=True)
@@ -68,3 +110,18 @@ def incident(store: Store, clock):
     from tui_support import declare_checkout_incident
 
     return declare_checkout_incident(store, clock)
+
+
+@pytest.fixture
+def steady_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every Input and TextArea made during the test draws its cursor solid, never blinking, so a
+    screenshot cannot catch the cursor half-way through a blink (tests/test_snapshots.py)."""
+    from textual.widgets import Input, TextArea
+
+    for widget in (Input, TextArea):
+
+        def steady(self: Any, *args: Any, __init: Any = widget.__init__, **kwargs: Any) -> None:
+            __init(self, *args, **kwargs)
+            self.cursor_blink = False
+
+        monkeypatch.setattr(widget, "__init__", steady)

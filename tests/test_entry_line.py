@@ -12,6 +12,7 @@ import threading
 from contextlib import closing
 from pathlib import Path
 
+import pytest
 from textual import events
 from textual.widgets import TextArea
 from tui_support import console, count, paste, query, run, settle, timeline, toasts, wait_until, war_room
@@ -293,17 +294,17 @@ async def test_a_failed_save_never_merges_with_the_line_being_typed_and_comes_ba
         ]  # alpha: when first entered
 
 
+@pytest.mark.subprocess
 def test_pastes_through_tmux_reach_the_record_in_order_and_by_line(db_path: Path, tmp_path: Path) -> None:
     """The real terminal path: the console in tmux, a bracketed paste holding escape sequences
     (sent as the terminal would), then tmux's own paste-buffer, which ends lines with CR."""
     import os
     import shlex
     import shutil
+    import signal
     import subprocess
     import sys
     import time
-
-    import pytest
 
     import ir_console
     from ir_console.model import Severity
@@ -351,7 +352,15 @@ def test_pastes_through_tmux_reach_the_record_in_order_and_by_line(db_path: Path
             )
         ]
 
+    def running(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
     tmux("new-session", "-d", "-x", "160", "-y", "48", command)
+    console_pid = int(tmux("display-message", "-p", "#{pane_pid}"))  # env execs python: the console itself
     try:
         wait_for(lambda: on_screen("Pasted through tmux"), "the console")
         tmux("send-keys", "t")
@@ -366,6 +375,12 @@ def test_pastes_through_tmux_reach_the_record_in_order_and_by_line(db_path: Path
         tmux("send-keys", "C-s")
         wait_for(lambda: len(texts()) == 2, "the pasted lines")
         tmux("send-keys", "C-q")
+        deadline = time.monotonic() + 20
+        while running(console_pid):  # ctrl+q ends it; tmux's server is not killed under a console still closing
+            assert time.monotonic() < deadline, "the console did not exit on ctrl+q"
+            time.sleep(0.05)
     finally:
         subprocess.run(["tmux", "-S", socket, "kill-server"], capture_output=True, timeout=10)
+        if running(console_pid):  # never left running after the test, whatever failed
+            os.kill(console_pid, signal.SIGKILL)
     assert texts() == ["beforered after!", "line one\nline two\nline three"]

@@ -17,6 +17,9 @@ from ir_console.tui.widgets.signals import SignalsPane
 
 NOW = DEMO_START + timedelta(minutes=12, seconds=30)
 
+# A cursor caught mid-blink would make a snapshot differ from run to run (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("steady_cursor")
+
 
 @pytest.fixture
 def demo_app(tmp_path: Path):

@@ -62,7 +62,7 @@ def _ago(amount: int, unit: str, now: datetime, text: str) -> datetime:
     return in_range(moment, text)
 
 
-def _time_of_day(clock: re.Match, now: datetime, local_tz: tzinfo | None, text: str) -> datetime:
+def _time_of_day(clock: re.Match[str], now: datetime, local_tz: tzinfo | None, text: str) -> datetime:
     hour, minute, second = int(clock.group(1)), int(clock.group(2)), int(clock.group(3) or 0)
     if hour > 23 or minute > 59 or second > 59:
         raise ValueError(f"no such time of day: {text!r}")

@@ -60,6 +60,7 @@ def next_update_due(
     if promised is not None:
         return promised
     declared = incident.milestones.get(Milestone.DECLARED) or incident.detected_at
+    assert declared is not None, "every incident the store holds was declared"
     return (last_update or declared) + update_every(incident.severity, cadence)
 
 

@@ -241,13 +241,14 @@ def timing_notes(record: IncidentRecord) -> list[tuple[bool, str]]:
 
 def first_containment_done(record: IncidentRecord) -> ContainmentAction | None:
     """The containment action done earliest, by the (possibly back-dated) time of its change to done."""
-    done = [a for a in record.containment if a.state is ContainmentState.DONE and a.changed_at]
-    return min(done, key=lambda a: a.changed_at) if done else None
+    done = [(a, a.changed_at) for a in record.containment if a.state is ContainmentState.DONE and a.changed_at]
+    return min(done, key=lambda pair: pair[1])[0] if done else None
 
 
 def containment_note(first: ContainmentAction, detected: datetime) -> tuple[bool, str]:
     """The first containment action against the 15-minute window; one done before the incident
     was detected (a rollback already under way) says so rather than a negative span."""
+    assert first.changed_at is not None, "a containment action done has the time it was done"
     span = first.changed_at - detected
     action = md_inline(first.action)
     if span < timedelta(0):

@@ -9,9 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from ir_console.model.clock import format_duration, to_iso
 from ir_console.render.text import display_text, one_line
+
+if TYPE_CHECKING:
+    from ir_console.config import LogSource
+    from ir_console.signals.changes import Commit, RepoChanges
+    from ir_console.signals.health_state import HealthResult
+    from ir_console.signals.logs import LogLine
+    from ir_console.signals.resources import ResourceSample
 
 SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
 SHORT_SHA = 9
@@ -53,13 +61,13 @@ def clock_time(moment: datetime) -> str:
 # -- health ---------------------------------------------------------------------------------------
 
 
-def health_line(result, now: datetime) -> str:
+def health_line(result: HealthResult, now: datetime) -> str:
     """`checkout-api  DOWN  since 02:55:20Z (19m 10s)`."""
     held = format_duration(max(now - result.since, timedelta(0)))
     return f"{one_line(result.name)}  {result.state.value.upper()}  since {clock_time(result.since)} ({held})"
 
 
-def health_detail(result) -> str:
+def health_detail(result: HealthResult) -> str:
     """`HTTP 500 (expected 200) · 184 ms · GET https://checkout.internal/health`."""
     parts = [one_line(result.reason)]
     if result.latency is not None:
@@ -68,7 +76,7 @@ def health_detail(result) -> str:
     return " · ".join(parts)
 
 
-def health_evidence(results: Iterable, now: datetime) -> str:
+def health_evidence(results: Iterable[HealthResult], now: datetime) -> str:
     lines = [f"Health checks at {to_iso(now)}:"]
     for result in results:
         latency = f", {result.latency * 1000:.0f} ms" if result.latency is not None else ""
@@ -84,12 +92,12 @@ def health_evidence(results: Iterable, now: datetime) -> str:
 # -- changes --------------------------------------------------------------------------------------
 
 
-def commit_line(commit) -> str:
+def commit_line(commit: Commit) -> str:
     subject, author = one_line(commit.subject), one_line(commit.author)
     return f"{clock_time(commit.committed_at)} {commit.sha[:SHORT_SHA]} {subject} — {author}"
 
 
-def changes_evidence(repos: Iterable, now: datetime) -> str:
+def changes_evidence(repos: Iterable[RepoChanges], now: datetime) -> str:
     lines = [f"Recent changes at {to_iso(now)}:"]
     for repo in repos:
         source = repo.source
@@ -107,11 +115,13 @@ def changes_evidence(repos: Iterable, now: datetime) -> str:
 # -- logs -----------------------------------------------------------------------------------------
 
 
-def log_line(line) -> str:
+def log_line(line: LogLine) -> str:
     return f"{clock_time(line.seen_at)} {one_line(line.text)}"
 
 
-def logs_evidence(tails: Iterable[tuple], now: datetime, *, last: int = 20) -> str:
+def logs_evidence(
+    tails: Iterable[tuple[LogSource, Iterable[LogLine], str | None]], now: datetime, *, last: int = 20
+) -> str:
     """`tails`: (source, lines, problem) per file; the last `last` matching lines of each."""
     out = [f"Log lines at {to_iso(now)}:"]
     for source, lines, problem in tails:
@@ -136,7 +146,7 @@ def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1f}%"
 
 
-def system_evidence(sample, now: datetime) -> str:
+def system_evidence(sample: ResourceSample, now: datetime) -> str:
     """What `top`, `free` and `df` would have said, in a few lines."""
     cores = ", ".join(f"{value:.0f}%" for value in sample.per_cpu)
     memory = (

@@ -12,6 +12,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from ir_console.model import METRICS, Metric, Severity
 from ir_console.model.archive import IncidentSummary
@@ -184,13 +185,13 @@ def metric_key(metric: Metric) -> str:
     return metric.name.lower().replace(" ", "_")
 
 
-def stats_json(stats: ArchiveStats) -> dict:
+def stats_json(stats: ArchiveStats) -> dict[str, Any]:
     """Durations in seconds (None when no incident had both milestones)."""
 
     def seconds(span: timedelta | None) -> float | None:
         return span.total_seconds() if span is not None else None
 
-    def group(g: GroupFigures) -> dict:
+    def group(g: GroupFigures) -> dict[str, Any]:
         return {
             "severity": g.severity.label if g.severity else "all",
             "incidents": g.incidents,

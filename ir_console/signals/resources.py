@@ -93,6 +93,7 @@ class ResourceSampler:
 
     def sample(self) -> ResourceSample:
         memory = quietly(psutil.virtual_memory)
+        cores: int | None = quietly(lambda: psutil.cpu_count())
         counters = _Counters(at=time.monotonic(), disk=quietly(_disk_bytes), net=quietly(_net_bytes))
         disk_rates = _disk_rates(self._previous, counters)
         net_rates = _net_rates(self._previous, counters, self._loopback)
@@ -109,7 +110,7 @@ class ResourceSampler:
             swap_percent=quietly(lambda: psutil.swap_memory().percent),
             disk_percent=quietly(lambda: psutil.disk_usage(self.disk_path).percent),
             load_average=quietly(os.getloadavg),
-            cpu_count=quietly(psutil.cpu_count) or 1,
+            cpu_count=cores or 1,
             per_cpu=tuple(quietly(lambda: psutil.cpu_percent(interval=None, percpu=True)) or ()),
             memory_used=memory.total - memory.available if memory else None,
             memory_total=memory.total if memory else None,

@@ -17,6 +17,7 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from ir_console.model import EventKind, EventSource, Incident, Milestone, Role, Section
 from ir_console.model.clock import parse_iso, to_iso, utc_now
@@ -70,11 +71,11 @@ class ImportResult:
         target[table] = target.get(table, 0) + 1
 
 
-def _without_ids(row: dict, *names: str) -> dict:
+def _without_ids(row: dict[str, Any], *names: str) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k not in ("id", *names)}
 
 
-def export_incident(store: Store, key: int | str) -> dict:
+def export_incident(store: Store, key: int | str) -> dict[str, Any]:
     incident = store.incident(key)
     rows = store.query_rows
     events = rows("SELECT * FROM events WHERE incident_id = ? ORDER BY occurred_at, id", [incident.id])
@@ -108,7 +109,7 @@ def export_incident(store: Store, key: int | str) -> dict:
     return document
 
 
-def import_incident(store: Store, document: dict, *, author: str = "") -> ImportResult:
+def import_incident(store: Store, document: dict[str, Any], *, author: str = "") -> ImportResult:
     """Merge an exported incident into `store` in one transaction; `author`: who imports it (the
     author of the timeline events that record what the import changed)."""
     try:
@@ -132,7 +133,7 @@ REJECTED_ROWS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.Program
 REF_FORM = re.compile(r"INC-\d{8}-\d{3,}")
 
 
-def _merge(store: Store, document: dict, author: str) -> ImportResult:
+def _merge(store: Store, document: dict[str, Any], author: str) -> ImportResult:
     now = store.clock()
     _check_times(document, now)
     try:
@@ -178,7 +179,7 @@ def check_document(document: object) -> None:
         raise StoreError("the export has no incident record with a uuid")
 
 
-def _check_times(document: dict, now: datetime) -> None:
+def _check_times(document: dict[str, Any], now: datetime) -> None:
     """Every timestamp in the file is a date `model.when` accepts and not in the future (beyond
     IMPORT_SKEW): a file dated 2099 would otherwise win every later merge."""
     parts = [("incident", [document["incident"]])] + [
@@ -220,7 +221,7 @@ def _check_time(value: str, where: str, now: datetime) -> None:
         ) from None
 
 
-def _clean(row: dict) -> dict:
+def _clean(row: dict[str, Any]) -> dict[str, Any]:
     """Text as the store keeps it; timestamps in its one sortable form (an offset would break
     timeline order, which compares them as text); no local ids (LOCAL_FIELDS)."""
     if not isinstance(row, dict):
@@ -235,7 +236,7 @@ def _clean(row: dict) -> dict:
     return cleaned
 
 
-def _owned_by(local: dict, incident_id: int, table: str) -> None:
+def _owned_by(local: dict[str, Any], incident_id: int, table: str) -> None:
     """A UUID is one record of one incident; a file that reuses it for another is refused."""
     if local["incident_id"] != incident_id:
         raise StoreError(
@@ -243,7 +244,7 @@ def _owned_by(local: dict, incident_id: int, table: str) -> None:
         )
 
 
-def _merge_incident(store: Store, incoming: dict, author: str, now: datetime) -> tuple[ImportResult, int]:
+def _merge_incident(store: Store, incoming: dict[str, Any], author: str, now: datetime) -> tuple[ImportResult, int]:
     incoming = _clean(incoming)
     local = store.query_row("SELECT * FROM incidents WHERE uuid = ?", [incoming["uuid"]])
     if local is None:
@@ -252,7 +253,7 @@ def _merge_incident(store: Store, incoming: dict, author: str, now: datetime) ->
         # A ref is shown everywhere: one not of our own form (or taken here) is replaced.
         if ref_taken or not isinstance(ref, str) or not REF_FORM.fullmatch(ref):
             incoming["ref"] = store.next_ref(parse_declared(incoming))
-        incident_id = store.db["incidents"].insert(incoming).last_pk
+        incident_id = cast(int, store.db.table("incidents").insert(incoming).last_pk)
         return ImportResult(incoming["ref"], created=True, author=author, now=now), incident_id
     result = ImportResult(local["ref"], created=False, author=author, now=now)
     if (incoming.get("updated_at") or "") > (local["updated_at"] or ""):
@@ -261,7 +262,7 @@ def _merge_incident(store: Store, incoming: dict, author: str, now: datetime) ->
         problem = milestone_order_problem(after.milestones, [m for m in Milestone if milestone_column(m) in changes])
         if problem:
             raise RefusedImport(f"the export's milestones are out of order ({problem}); nothing was imported")
-        store.db["incidents"].update(local["id"], {**changes, "updated_at": incoming["updated_at"]})
+        store.db.table("incidents").update(local["id"], {**changes, "updated_at": incoming["updated_at"]})
         for text, kind in incident_changes(before, after):
             _import_event(store, local["id"], kind, text, result)
         if changes:
@@ -302,24 +303,26 @@ def _import_event(store: Store, incident_id: int, kind: EventKind, text: str, re
     store._event(incident_id, kind, text, result.author, EventSource.IMPORT, result.now)
 
 
-def parse_declared(incoming: dict) -> datetime:
+def parse_declared(incoming: dict[str, Any]) -> datetime:
     stamp = incoming.get("declared_at") or incoming.get("created_at")
     return parse_iso(stamp) if stamp else utc_now()
 
 
 def _merge_events(
-    store: Store, incident_id: int, events: list[dict], revisions: list[dict], result: ImportResult
+    store: Store, incident_id: int, events: list[dict[str, Any]], revisions: list[dict[str, Any]], result: ImportResult
 ) -> dict[str, int]:
     ids: dict[str, int] = {}
     for incoming in map(_clean, events):
         local = store.query_row("SELECT * FROM events WHERE uuid = ?", [incoming["uuid"]])
         if local is None:
-            ids[incoming["uuid"]] = store.db["events"].insert({**incoming, "incident_id": incident_id}).last_pk
+            ids[incoming["uuid"]] = cast(
+                int, store.db.table("events").insert({**incoming, "incident_id": incident_id}).last_pk
+            )
             result.count("events")
             continue
         _owned_by(local, incident_id, "events")
         ids[incoming["uuid"]] = local["id"]
-        changes: dict = {}
+        changes: dict[str, Any] = {}
         if incoming.get("revision", 1) > local["revision"]:
             content = {k: incoming[k] for k in EVENT_CONTENT if k in incoming and incoming[k] != local[k]}
             if content:
@@ -332,12 +335,14 @@ def _merge_events(
         if incoming.get("retracted_at") and not local["retracted_at"]:
             changes.update({k: incoming.get(k) for k in EVENT_RETRACTION})
         if changes:
-            store.db["events"].update(local["id"], changes)
+            store.db.table("events").update(local["id"], changes)
             result.count("events", updated=True)
     return ids
 
 
-def _keep_event_version(store: Store, local: dict, uuid: str, revisions: list[dict], result: ImportResult) -> None:
+def _keep_event_version(
+    store: Store, local: dict[str, Any], uuid: str, revisions: list[dict[str, Any]], result: ImportResult
+) -> None:
     """The event's version here, kept in its history before a newer copy replaces it: as the file's
     history tells it (who replaced it, when) if the file holds this very version, else as replaced
     by this import."""
@@ -354,7 +359,7 @@ def _keep_event_version(store: Store, local: dict, uuid: str, revisions: list[di
         ),
         None,
     )
-    store.db["event_revisions"].insert(
+    store.db.table("event_revisions").insert(
         {
             "event_id": local["id"],
             **version,
@@ -365,7 +370,9 @@ def _keep_event_version(store: Store, local: dict, uuid: str, revisions: list[di
     result.count("event_revisions")
 
 
-def _merge_revisions(store: Store, event_ids: dict[str, int], revisions: list[dict], result: ImportResult) -> None:
+def _merge_revisions(
+    store: Store, event_ids: dict[str, int], revisions: list[dict[str, Any]], result: ImportResult
+) -> None:
     for incoming in map(_clean, revisions):
         event_id = event_ids.get(incoming.pop("event_uuid", None))
         if event_id is None:
@@ -374,25 +381,27 @@ def _merge_revisions(store: Store, event_ids: dict[str, int], revisions: list[di
             "SELECT id FROM event_revisions WHERE event_id = ? AND revision = ?", [event_id, incoming["revision"]]
         )
         if exists is None:
-            store.db["event_revisions"].insert({**incoming, "event_id": event_id})
+            store.db.table("event_revisions").insert({**incoming, "event_id": event_id})
             result.count("event_revisions")
 
 
-def _merge_children(store: Store, table: str, incident_id: int, children: list[dict], result: ImportResult) -> None:
+def _merge_children(
+    store: Store, table: str, incident_id: int, children: list[dict[str, Any]], result: ImportResult
+) -> None:
     column = UPDATED_COLUMN.get(table)
     for incoming in map(_clean, children):
         local = store.query_row(f"SELECT * FROM {table} WHERE uuid = ?", [incoming["uuid"]])
         if local is None:
-            store.db[table].insert({**incoming, "incident_id": incident_id})
+            store.db.table(table).insert({**incoming, "incident_id": incident_id})
             result.count(table)
             continue
         _owned_by(local, incident_id, table)
         if column and (incoming.get(column) or "") > (local[column] or ""):
-            store.db[table].update(local["id"], _without_ids(incoming, "uuid"))
+            store.db.table(table).update(local["id"], _without_ids(incoming, "uuid"))
             result.count(table, updated=True)
 
 
-def _merge_sections(store: Store, incident_id: int, sections: list[dict], result: ImportResult) -> None:
+def _merge_sections(store: Store, incident_id: int, sections: list[dict[str, Any]], result: ImportResult) -> None:
     """By the rule every writer follows (`Store.write_postmortem_section`): a newer text replaces
     the section, the text it replaces kept as a revision; an older one that differs is kept as a
     revision too. Text already held here, as the section or in its history, is not added again."""
@@ -422,13 +431,13 @@ def _merge_sections(store: Store, incident_id: int, sections: list[dict], result
 
 
 def _keep_section_text(
-    store: Store, incident_id: int, section: Section, body: str, incoming: dict, result: ImportResult
+    store: Store, incident_id: int, section: Section, body: str, incoming: dict[str, Any], result: ImportResult
 ) -> None:
     """A section text from the file that is older than the one here: kept in the section's history."""
     current = store.query_row(
         "SELECT revision FROM postmortem_sections WHERE incident_id = ? AND section = ?", [incident_id, section.value]
     )
-    store.db["postmortem_section_revisions"].insert(
+    store.db.table("postmortem_section_revisions").insert(
         {
             "incident_id": incident_id,
             "section": section.value,
@@ -444,7 +453,9 @@ def _keep_section_text(
     result.count("postmortem_section_revisions")
 
 
-def _merge_section_revisions(store: Store, incident_id: int, revisions: list[dict], result: ImportResult) -> None:
+def _merge_section_revisions(
+    store: Store, incident_id: int, revisions: list[dict[str, Any]], result: ImportResult
+) -> None:
     """A section's history from the file: each text not already held here is added."""
     for incoming in map(_clean, revisions):
         section = Section(incoming["section"])
@@ -455,7 +466,7 @@ def _merge_section_revisions(store: Store, incident_id: int, revisions: list[dic
             [incident_id, section.value, body] * 2,
         )
         if held is None:
-            store.db["postmortem_section_revisions"].insert(
+            store.db.table("postmortem_section_revisions").insert(
                 {**incoming, "incident_id": incident_id, "section": section.value, "body": body}
             )
             result.count("postmortem_section_revisions")

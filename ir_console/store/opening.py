@@ -71,7 +71,8 @@ def open_database(
     existed = path.exists()
     if existed:
         with _open_here_lock:
-            already_open = _open_here[file_key(path)] > 0
+            key = file_key(path)
+            already_open = key is not None and _open_here[key] > 0
         if not already_open:
             check_existing_file(path, read_only=read_only)
     elif not create or read_only:
@@ -254,7 +255,7 @@ def is_corruption(error: sqlite3.Error) -> bool:
     return "not a database" in message or "malformed" in message or "corrupt" in message
 
 
-def describe_database_error(path: Path, error: sqlite3.DatabaseError) -> str:
+def describe_database_error(path: Path, error: sqlite3.Error) -> str:
     message = str(error).lower()
     if "locked" in message or "busy" in message:
         return (

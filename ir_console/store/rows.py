@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ir_console.model import (
     ActionItem,
@@ -42,7 +43,7 @@ def milestone_column(milestone: Milestone) -> str:
     return f"{milestone.value}_at"
 
 
-def incident_from_row(row: dict) -> Incident:
+def incident_from_row(row: dict[str, Any]) -> Incident:
     return Incident(
         id=row["id"],
         ref=row["ref"],
@@ -68,7 +69,7 @@ def incident_from_row(row: dict) -> Incident:
     )
 
 
-def event_from_row(row: dict) -> TimelineEvent:
+def event_from_row(row: dict[str, Any]) -> TimelineEvent:
     return TimelineEvent(
         id=row["id"],
         uuid=row["uuid"],
@@ -92,7 +93,7 @@ def event_from_row(row: dict) -> TimelineEvent:
     )
 
 
-def revision_from_row(row: dict) -> EventRevision:
+def revision_from_row(row: dict[str, Any]) -> EventRevision:
     return EventRevision(
         event_id=row["event_id"],
         revision=row["revision"],
@@ -105,7 +106,7 @@ def revision_from_row(row: dict) -> EventRevision:
     )
 
 
-def hypothesis_from_row(row: dict) -> Hypothesis:
+def hypothesis_from_row(row: dict[str, Any]) -> Hypothesis:
     return Hypothesis(
         id=row["id"],
         uuid=row["uuid"],
@@ -123,7 +124,7 @@ def hypothesis_from_row(row: dict) -> Hypothesis:
     )
 
 
-def containment_from_row(row: dict) -> ContainmentAction:
+def containment_from_row(row: dict[str, Any]) -> ContainmentAction:
     return ContainmentAction(
         id=row["id"],
         uuid=row["uuid"],
@@ -140,7 +141,7 @@ def containment_from_row(row: dict) -> ContainmentAction:
     )
 
 
-def status_update_from_row(row: dict) -> StatusUpdate:
+def status_update_from_row(row: dict[str, Any]) -> StatusUpdate:
     return StatusUpdate(
         id=row["id"],
         uuid=row["uuid"],
@@ -157,7 +158,7 @@ def status_update_from_row(row: dict) -> StatusUpdate:
     )
 
 
-def action_item_from_row(row: dict) -> ActionItem:
+def action_item_from_row(row: dict[str, Any]) -> ActionItem:
     return ActionItem(
         id=row["id"],
         uuid=row["uuid"],
@@ -172,7 +173,7 @@ def action_item_from_row(row: dict) -> ActionItem:
     )
 
 
-def section_revision_from_row(row: dict) -> SectionRevision:
+def section_revision_from_row(row: dict[str, Any]) -> SectionRevision:
     return SectionRevision(
         section=Section(row["section"]),
         revision=row["revision"],

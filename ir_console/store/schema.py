@@ -13,7 +13,7 @@ UUID = {"uuid": str}
 
 @migrations()
 def m001_incident_record(db: Database) -> None:
-    db["incidents"].create(
+    db.table("incidents").create(
         {
             "id": int,
             "ref": str,
@@ -44,10 +44,10 @@ def m001_incident_record(db: Database) -> None:
         pk="id",
         not_null={"ref", "uuid", "title", "severity", "status", "phase"},
     )
-    db["incidents"].create_index(["ref"], unique=True)
-    db["incidents"].create_index(["uuid"], unique=True)
+    db.table("incidents").create_index(["ref"], unique=True)
+    db.table("incidents").create_index(["uuid"], unique=True)
 
-    db["events"].create(
+    db.table("events").create(
         {
             "id": int,
             **UUID,
@@ -70,11 +70,11 @@ def m001_incident_record(db: Database) -> None:
         not_null={"uuid", "incident_id", "occurred_at", "recorded_at", "kind", "text"},
         defaults={"key_moment": 0, "revision": 1, "author": "", "source": "console"},
     )
-    db["events"].create_index(["uuid"], unique=True)
+    db.table("events").create_index(["uuid"], unique=True)
     # Timeline order is (occurred_at, id); this index makes paging by offset cheap.
-    db["events"].create_index(["incident_id", "occurred_at", "id"])
+    db.table("events").create_index(["incident_id", "occurred_at", "id"])
 
-    db["event_revisions"].create(
+    db.table("event_revisions").create(
         {
             "id": int,
             "event_id": int,
@@ -89,9 +89,9 @@ def m001_incident_record(db: Database) -> None:
         pk="id",
         foreign_keys=[("event_id", "events", "id")],
     )
-    db["event_revisions"].create_index(["event_id", "revision"], unique=True)
+    db.table("event_revisions").create_index(["event_id", "revision"], unique=True)
 
-    db["hypotheses"].create(
+    db.table("hypotheses").create(
         {
             "id": int,
             **UUID,
@@ -110,10 +110,10 @@ def m001_incident_record(db: Database) -> None:
         foreign_keys=[("incident_id", "incidents", "id")],
         not_null={"uuid", "incident_id", "statement", "result"},
     )
-    db["hypotheses"].create_index(["uuid"], unique=True)
-    db["hypotheses"].create_index(["incident_id", "rank"])
+    db.table("hypotheses").create_index(["uuid"], unique=True)
+    db.table("hypotheses").create_index(["incident_id", "rank"])
 
-    db["containment"].create(
+    db.table("containment").create(
         {
             "id": int,
             **UUID,
@@ -131,10 +131,10 @@ def m001_incident_record(db: Database) -> None:
         foreign_keys=[("incident_id", "incidents", "id")],
         not_null={"uuid", "incident_id", "action", "state"},
     )
-    db["containment"].create_index(["uuid"], unique=True)
-    db["containment"].create_index(["incident_id", "position"])
+    db.table("containment").create_index(["uuid"], unique=True)
+    db.table("containment").create_index(["incident_id", "position"])
 
-    db["status_updates"].create(
+    db.table("status_updates").create(
         {
             "id": int,
             **UUID,
@@ -153,10 +153,10 @@ def m001_incident_record(db: Database) -> None:
         foreign_keys=[("incident_id", "incidents", "id")],
         not_null={"uuid", "incident_id", "text", "sent_at"},
     )
-    db["status_updates"].create_index(["uuid"], unique=True)
-    db["status_updates"].create_index(["incident_id", "sent_at"])
+    db.table("status_updates").create_index(["uuid"], unique=True)
+    db.table("status_updates").create_index(["incident_id", "sent_at"])
 
-    db["action_items"].create(
+    db.table("action_items").create(
         {
             "id": int,
             **UUID,
@@ -173,9 +173,9 @@ def m001_incident_record(db: Database) -> None:
         foreign_keys=[("incident_id", "incidents", "id")],
         not_null={"uuid", "incident_id", "action"},
     )
-    db["action_items"].create_index(["uuid"], unique=True)
+    db.table("action_items").create_index(["uuid"], unique=True)
 
-    db["postmortem_sections"].create(
+    db.table("postmortem_sections").create(
         {
             "incident_id": int,
             "section": str,
@@ -203,15 +203,15 @@ def m003_linked_records(db: Database) -> None:
     (correcting one moves the other), the events that change a containment item's state (with
     the states, so a change can be undone), containment details and owners, and hypothesis
     numbers that never change when the ranking does."""
-    db["events"].add_column("milestone", str)
-    db["events"].add_column("containment_uuid", str)
-    db["events"].add_column("state_from", str)
-    db["events"].add_column("state_to", str)
+    db.table("events").add_column("milestone", str)
+    db.table("events").add_column("containment_uuid", str)
+    db.table("events").add_column("state_from", str)
+    db.table("events").add_column("state_to", str)
     db.execute("CREATE INDEX events_milestone ON events (incident_id, milestone) WHERE milestone IS NOT NULL")
     db.execute("CREATE INDEX events_containment ON events (containment_uuid) WHERE containment_uuid IS NOT NULL")
-    db["containment"].add_column("detail", str, not_null_default="")
-    db["containment"].add_column("owner", str, not_null_default="")
-    db["hypotheses"].add_column("number", int)
+    db.table("containment").add_column("detail", str, not_null_default="")
+    db.table("containment").add_column("owner", str, not_null_default="")
+    db.table("hypotheses").add_column("number", int)
     # Numbers in the order hypotheses were written; ranks stay as they were.
     db.execute(
         "UPDATE hypotheses SET number = (SELECT count(*) FROM hypotheses AS earlier "
@@ -225,7 +225,7 @@ def m004_held_notices(db: Database) -> None:
     """Signal notices the rate limiter is holding back, one per signal: kept in the file so that a
     restart does not lose them, each with the incident that was open when its signal changed (none
     while no incident was open). A row is deleted in the transaction that writes its event."""
-    db["held_notices"].create(
+    db.table("held_notices").create(
         {
             "key": str,
             "incident_id": int,
@@ -245,8 +245,8 @@ def m005_section_revisions(db: Database) -> None:
     against the revision it loaded, so a change made under it is seen), and every text another
     replaced is kept here with who wrote it and who replaced it, and why (an edit, a conflict
     between two writers, an import)."""
-    db["postmortem_sections"].add_column("revision", int, not_null_default=1)
-    db["postmortem_section_revisions"].create(
+    db.table("postmortem_sections").add_column("revision", int, not_null_default=1)
+    db.table("postmortem_section_revisions").create(
         {
             "id": int,
             "incident_id": int,
@@ -263,7 +263,7 @@ def m005_section_revisions(db: Database) -> None:
         foreign_keys=[("incident_id", "incidents", "id")],
         not_null={"incident_id", "section", "revision", "body", "replaced_at", "reason"},
     )
-    db["postmortem_section_revisions"].create_index(["incident_id", "section", "revision"])
+    db.table("postmortem_section_revisions").create_index(["incident_id", "section", "revision"])
 
 
 def _link_milestone_events(db: Database) -> None:

@@ -26,11 +26,11 @@ import re
 import secrets
 import sqlite3
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
-from ir_console.model import Section
+from ir_console.model import Incident, Section
 from ir_console.model.archive import HitSource, SearchHit, SimilarIncident, SnippetPart
 from ir_console.model.clock import from_iso
 from ir_console.model.work import HypothesisResult
@@ -350,7 +350,7 @@ def search(
 
 def _record_matches(
     db: Database, query: str, marks: Snippets, limit: int, offset: int, incident_id: int | None
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     within = f"AND {_incident_range('?')}" if incident_id is not None else ""
     return [
         dict(r)
@@ -365,15 +365,16 @@ def _record_matches(
 
 def _count_records(db: Database, query: str, incident_id: int | None) -> int:
     within = f"AND {_incident_range('?')}" if incident_id is not None else ""
-    return db.execute(
+    count: int = db.execute(
         f"SELECT count(*) FROM {RECORDS_INDEX} WHERE {RECORDS_INDEX} MATCH ? {within}",
         [query, *([incident_id, incident_id] if within else [])],
     ).fetchone()[0]
+    return count
 
 
 def _event_matches(
     db: Database, query: str, marks: Snippets, limit: int, offset: int, incident_id: int | None
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     where, params = "", []
     if incident_id is not None:
         # The incident's events lie between its lowest and highest id: FTS5 reads only that range.
@@ -393,7 +394,7 @@ def _event_matches(
     ]
 
 
-def _hits(db: Database, found: list[dict], marks: Snippets) -> list[SearchHit]:
+def _hits(db: Database, found: list[dict[str, Any]], marks: Snippets) -> list[SearchHit]:
     """Fill in the incident and the time of each match, for this page only."""
     incidents = _incidents(db, {m["incident_id"] for m in found})
     hypotheses = _by_id(
@@ -439,7 +440,7 @@ def _hits(db: Database, found: list[dict], marks: Snippets) -> list[SearchHit]:
     return hits
 
 
-def _incidents(db: Database, ids: set[int]) -> dict:
+def _incidents(db: Database, ids: set[int]) -> dict[int, Incident]:
     if not ids:
         return {}
     found = db.query(f"SELECT * FROM incidents WHERE id IN ({', '.join('?' * len(ids))})", list(ids))

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 from sqlite_utils import Database
 
@@ -148,14 +148,14 @@ def triage_change_text(name: str, old: str, new: str) -> str:
     return f"{label}{separator}{old or '—'} → {new or '—'}"
 
 
-def one_of(column: str, values: list, params: dict) -> str:
+def one_of(column: str, values: list[Any], params: dict[str, Any]) -> str:
     """`column IN (:column0, ...)`, its values added to the named `params`."""
     names = [f"{column}{number}" for number in range(len(values))]
     params.update(zip(names, values))
     return f"{column} IN ({', '.join(':' + name for name in names)})"
 
 
-def summary_from_row(row: dict, now: datetime) -> IncidentSummary:
+def summary_from_row(row: dict[str, Any], now: datetime) -> IncidentSummary:
     """An incident row with its `event_count`; an open incident's duration runs to `now`."""
     return IncidentSummary.of(rows.incident_from_row(row), now, row["event_count"])
 
@@ -258,24 +258,24 @@ class Store:
             except sqlite3.Error as error:
                 raise self._failure(error) from None
 
-    def query_rows(self, sql: str, params: tuple | list = ()) -> list[dict]:
+    def query_rows(self, sql: str, params: tuple[Any, ...] | list[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         with self.reading() as db:
             return list(db.query(sql, params))
 
-    def scalar(self, sql: str, params: tuple | list = ()) -> object:
+    def scalar(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> Any:
         with self.reading() as db:
             return db.execute(sql, params).fetchone()[0]
 
-    def query_row(self, sql: str, params: tuple | list = ()) -> dict | None:
+    def query_row(self, sql: str, params: tuple[Any, ...] | list[Any] | dict[str, Any] = ()) -> dict[str, Any] | None:
         found = self.query_rows(sql, params)
         return found[0] if found else None
 
-    def _insert(self, table: str, record: dict) -> int:
-        return self.db[table].insert(record).last_pk
+    def _insert(self, table: str, record: dict[str, Any]) -> int:
+        return cast(int, self.db.table(table).insert(record).last_pk)
 
     def data_version(self) -> int:
         """Changes when another connection commits: cheap polling for live refresh."""
-        return self.scalar("PRAGMA data_version")
+        return int(self.scalar("PRAGMA data_version"))
 
     # -- incidents ------------------------------------------------------------------------------
 
@@ -400,8 +400,8 @@ class Store:
         )
         return rows.incident_from_row(row) if row else None
 
-    def _update_incident(self, incident_id: int, changes: dict, now: datetime) -> None:
-        self.db["incidents"].update(incident_id, {**changes, "updated_at": to_iso(now)})
+    def _update_incident(self, incident_id: int, changes: dict[str, Any], now: datetime) -> None:
+        self.db.table("incidents").update(incident_id, {**changes, "updated_at": to_iso(now)})
 
     def set_severity(
         self,
@@ -569,7 +569,7 @@ class Store:
         return self.incident(incident_id)
 
     def _check_milestones(
-        self, milestones: dict[Milestone, datetime], changes: dict[Milestone, datetime | None], now: datetime
+        self, milestones: dict[Milestone, datetime], changes: Mapping[Milestone, datetime | None], now: datetime
     ) -> None:
         for milestone, when in changes.items():
             if when is None and milestone in REQUIRED_MILESTONES:
@@ -787,7 +787,7 @@ class Store:
     ) -> None:
         """`edit_event` inside a transaction: what the event records (a milestone, a containment
         item's change of state) moves with it."""
-        changes = {}
+        changes: dict[str, Any] = {}
         if text is not None:
             changes["text"] = storable(text)
         if occurred_at is not None:
@@ -805,7 +805,7 @@ class Store:
         if occurred_at is not None:
             self._sync_containment_change(before, occurred_at=occurred_at, now=now)
 
-    def _revise(self, before: TimelineEvent, changes: dict, author: str, now: datetime) -> None:
+    def _revise(self, before: TimelineEvent, changes: dict[str, Any], author: str, now: datetime) -> None:
         """Write `changes` to an event, keeping the version it replaces in event_revisions."""
         self._insert(
             "event_revisions",
@@ -820,7 +820,9 @@ class Store:
                 "replaced_by": storable(author),
             },
         )
-        self.db["events"].update(before.id, {**changes, "revision": before.revision + 1, "edited_at": to_iso(now)})
+        self.db.table("events").update(
+            before.id, {**changes, "revision": before.revision + 1, "edited_at": to_iso(now)}
+        )
 
     def retract_event(self, event_id: int, *, author: str = "", reason: str = "") -> TimelineEvent:
         """Mark an event as retracted. It stays in the record, shown struck out. Retracting the event
@@ -843,7 +845,7 @@ class Store:
         return self.event(event_id)
 
     def _retract(self, event: TimelineEvent, author: str, reason: str, now: datetime) -> None:
-        self.db["events"].update(
+        self.db.table("events").update(
             event.id,
             {
                 "retracted_at": to_iso(now),
@@ -860,7 +862,7 @@ class Store:
         ]
 
     def count_events(self, incident_id: int) -> int:
-        return self.scalar("SELECT count(*) FROM events WHERE incident_id = ?", [incident_id])
+        return int(self.scalar("SELECT count(*) FROM events WHERE incident_id = ?", [incident_id]))
 
     def events_page(
         self,
@@ -922,11 +924,12 @@ class Store:
         """The event's index in its incident's timeline order, among the events `shown` (where it
         would be, when it is not one of them)."""
         event = self.event(event_id)
-        return self.scalar(
+        position = self.scalar(
             "SELECT count(*) FROM events WHERE incident_id = ? AND (occurred_at < ? OR (occurred_at = ? AND id < ?))"
             + EVENT_FILTERS[shown],
             [event.incident_id, to_iso(event.occurred_at), to_iso(event.occurred_at), event.id],
         )
+        return int(position)
 
     # -- hypotheses -----------------------------------------------------------------------------
 
@@ -998,7 +1001,7 @@ class Store:
                 raise ValueError("a hypothesis needs a statement")
             if not changes:
                 return before
-            self.db["hypotheses"].update(hypothesis_id, {**changes, "updated_at": to_iso(now)})
+            self.db.table("hypotheses").update(hypothesis_id, {**changes, "updated_at": to_iso(now)})
             described = "; ".join(f"{name.replace('_', ' ')}: {value}" for name, value in changes.items())
             self._event(
                 before.incident_id,
@@ -1023,7 +1026,7 @@ class Store:
             before = self.hypothesis(hypothesis_id)
             if before.result == result:
                 return before
-            self.db["hypotheses"].update(hypothesis_id, {"result": result.value, "updated_at": to_iso(now)})
+            self.db.table("hypotheses").update(hypothesis_id, {"result": result.value, "updated_at": to_iso(now)})
             self._event(
                 before.incident_id,
                 EventKind.HYPOTHESIS,
@@ -1045,7 +1048,9 @@ class Store:
             ordered.insert(target, ordered.pop(index))
             for rank, hypothesis in enumerate(ordered, start=1):
                 if hypothesis.rank != rank:
-                    self.db["hypotheses"].update(hypothesis.id, {"rank": rank, "updated_at": to_iso(self.clock())})
+                    self.db.table("hypotheses").update(
+                        hypothesis.id, {"rank": rank, "updated_at": to_iso(self.clock())}
+                    )
         return self.hypotheses(moving.incident_id)
 
     # -- containment ----------------------------------------------------------------------------
@@ -1135,7 +1140,7 @@ class Store:
             owner_changed = owner is not None and storable(owner).strip() != before.owner
             owner = before.owner if owner is None else storable(owner).strip()
             when = at or now
-            self.db["containment"].update(
+            self.db.table("containment").update(
                 action_id,
                 {
                     "state": state.value,
@@ -1219,7 +1224,7 @@ class Store:
     ) -> None:
         """Retract `changes[0]` (the latest) and put the item back as the change before left it."""
         latest, previous = changes[0], changes[1] if len(changes) > 1 else None
-        self.db["events"].update(
+        self.db.table("events").update(
             latest.id,
             {
                 "retracted_at": to_iso(now),
@@ -1227,7 +1232,7 @@ class Store:
                 "retraction_reason": reason,
             },
         )
-        self.db["containment"].update(
+        self.db.table("containment").update(
             item.id,
             {
                 "state": (latest.state_from or ContainmentState.PENDING).value,
@@ -1255,7 +1260,7 @@ class Store:
             said.append(f"owner: {changes['owner']}" if changes["owner"] else "owner: cleared")
         if not changes:
             return
-        self.db["containment"].update(before.id, {**changes, "updated_at": to_iso(now)})
+        self.db.table("containment").update(before.id, {**changes, "updated_at": to_iso(now)})
         self._containment_event(before, f"{before.action} — {'; '.join(said)}", author, source, now)
 
     def _redate_latest_change(self, item: ContainmentAction, at: datetime, author: str, now: datetime) -> None:
@@ -1287,7 +1292,7 @@ class Store:
             occurred_at=occurred_at,
             key_moment=key_moment,
         )
-        self.db["events"].update(
+        self.db.table("events").update(
             event_id,
             {
                 "containment_uuid": item.uuid,
@@ -1320,7 +1325,7 @@ class Store:
         if retracted:
             self._undo_change(item, changes, author, "", now)
         elif occurred_at is not None:
-            self.db["containment"].update(item.id, {"changed_at": to_iso(occurred_at), "updated_at": to_iso(now)})
+            self.db.table("containment").update(item.id, {"changed_at": to_iso(occurred_at), "updated_at": to_iso(now)})
 
     # -- signal notices held back by the rate limiter ------------------------------------------
 
@@ -1368,7 +1373,7 @@ class Store:
             for notice in held:
                 row = waiting.get(notice.key)
                 if row is None or row.occurred_at != notice.occurred_at:
-                    self.db["held_notices"].upsert(
+                    self.db.table("held_notices").upsert(
                         {
                             "key": notice.key,
                             "incident_id": incident_id,
@@ -1486,7 +1491,7 @@ class Store:
         changes = {k: (v.value if hasattr(v, "value") else storable(str(v))) for k, v in fields.items()}
         with self.transaction():
             self.action_item(item_id)
-            self.db["action_items"].update(item_id, {**changes, "updated_at": to_iso(self.clock())})
+            self.db.table("action_items").update(item_id, {**changes, "updated_at": to_iso(self.clock())})
         return self.action_item(item_id)
 
     def delete_action_item(self, item_id: int) -> None:
@@ -1565,7 +1570,7 @@ class Store:
             "SELECT * FROM postmortem_sections WHERE incident_id = ? AND section = ?", [incident_id, section.value]
         )
         if row is None:
-            self.db["postmortem_sections"].insert(
+            self.db.table("postmortem_sections").insert(
                 {
                     "incident_id": incident_id,
                     "section": section.value,
@@ -1597,13 +1602,13 @@ class Store:
         )
         if current.strip() and not own_draft:
             kept = self._keep_section_revision(row, author, now, "conflict" if conflict else reason)
-        self.db["postmortem_sections"].update(
+        self.db.table("postmortem_sections").update(
             (incident_id, section.value),
             {"body": body, "revision": row["revision"] + 1, "updated_by": storable(author), "updated_at": to_iso(now)},
         )
         return SectionSave(section, body, row["revision"] + 1, kept if conflict else None)
 
-    def _keep_section_revision(self, row: dict, author: str, now: datetime, reason: str) -> SectionRevision:
+    def _keep_section_revision(self, row: dict[str, Any], author: str, now: datetime, reason: str) -> SectionRevision:
         kept = {
             "incident_id": row["incident_id"],
             "section": row["section"],
@@ -1723,7 +1728,7 @@ class Store:
     def events_of_kinds(self, incident_id: int, kinds: Iterable[EventKind]) -> list[TimelineEvent]:
         """The incident's events of these kinds, in timeline order (a resolved incident's recorded
         signals and evidence, without reading the rest of a long timeline)."""
-        params: dict = {"incident_id": incident_id}
+        params: dict[str, Any] = {"incident_id": incident_id}
         found = self.query_rows(
             f"SELECT * FROM events WHERE incident_id = :incident_id AND "
             f"{one_of('kind', [EventKind(kind).value for kind in kinds], params)} ORDER BY occurred_at, id",

@@ -121,7 +121,7 @@ class PasteSafeLinuxDriver(LinuxDriver):
         finally:
             selector.close()
             try:
-                for event in feed(""):  # noqa: B007 (kept as in Textual: a guard test compares the copy)
+                for event in feed(""):  # noqa: B007 (Textual's own line: the copy is compared with it)
                     pass
             except (EOFError, ParseError):
                 pass

@@ -6,6 +6,7 @@ Each field that changed goes on the timeline as its own note, old → new (Store
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 from textual import on
 from textual.app import ComposeResult
@@ -26,6 +27,15 @@ FIELDS = (
 )
 
 
+class TriageFields(TypedDict):
+    """The triage fields by name, as `Store.update_triage` takes them."""
+
+    reporter: str
+    happening: str
+    affected: str
+    changed: str
+
+
 @dataclass
 class Details:
     """The fields as the dialog left them; only those that differ from the record change it."""
@@ -36,7 +46,7 @@ class Details:
     affected: str
     changed: str
 
-    def triage(self) -> dict[str, str]:
+    def triage(self) -> TriageFields:
         return {
             "reporter": self.reporter,
             "happening": self.happening,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -90,7 +91,7 @@ class MilestonesScreen(Modal):
 
     @on(Input.Changed)
     def show_reading(self, changed: Input.Changed) -> None:
-        milestone = Milestone(changed.input.id.removeprefix("time-"))
+        milestone = Milestone(cast(str, changed.input.id).removeprefix("time-"))
         label = self.query_one(f"#reads-{milestone.value}", Label)
         label.update(self.reading(milestone, changed.value))
         try:
@@ -126,8 +127,8 @@ class MilestonesScreen(Modal):
             self.dismiss(None)
             return
         after = {**self.incident.milestones, **changes}
-        problem = milestone_order_problem({m: t for m, t in after.items() if t is not None}, changes)
-        if problem:
-            self.refuse(f"Not saved: {problem}.", next(iter(changes)))
+        out_of_order = milestone_order_problem({m: t for m, t in after.items() if t is not None}, changes)
+        if out_of_order:
+            self.refuse(f"Not saved: {out_of_order}.", next(iter(changes)))
             return
         self.dismiss(MilestoneChanges(changes))

@@ -1,9 +1,11 @@
-"""What the console writes for people: the status update composer and the post-mortem draft."""
+"""The status update composer (`u`): the seed's template drafted from the record, edited, then
+recorded on the timeline and copied (the post-mortem has its own screen, `postmortem.py`)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import cast
 
 from textual import on
 from textual.app import App, ComposeResult
@@ -74,7 +76,7 @@ class StatusUpdateScreen(Modal):
     @property
     def format(self) -> str:
         pressed = self.query_one("#format", RadioSet).pressed_button if self.is_mounted else None
-        return pressed.id if pressed else "markdown"
+        return cast(str, pressed.id) if pressed else "markdown"
 
     def current_draft(self) -> StatusUpdateDraft:
         if not self.is_mounted:
@@ -129,6 +131,7 @@ class StatusUpdateScreen(Modal):
         self.run_worker(self._send(sent), group="send")
 
     async def _send(self, sent: dict) -> None:
+        assert self.send is not None, "checked by the caller"
         try:
             recorded = await self.send(sent)
         finally:

@@ -1,12 +1,14 @@
 """One timeline event: read it whole (Enter on the timeline), then edit it (the earlier version is
-kept) or retract it, one more key away."""
+kept) or retract it, one more key away; and the paste dialog, which logs pasted lines as one
+entry, verbatim."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -21,6 +23,9 @@ from ir_console.render.times import when_with_day
 from ir_console.store import StoreError
 from ir_console.tui.screens.forms import TIME_HINT, Modal
 
+if TYPE_CHECKING:
+    from ir_console.tui.app import IrConsoleApp
+
 
 def event_facts(event: TimelineEvent) -> Text:
     """Both times, how and by whom it was recorded, and its retraction."""
@@ -31,7 +36,7 @@ def event_facts(event: TimelineEvent) -> Text:
         facts.append(f" by {display_text(event.author)}")
     if event.key_moment:
         facts.append("\nkey moment (in the post-mortem timeline)")
-    if event.is_retracted:
+    if event.retracted_at is not None:
         facts.append(
             f"\nretracted {to_iso(event.retracted_at)} by {display_text(event.retracted_by)}: "
             f"{display_text(event.retraction_reason)}"
@@ -101,6 +106,9 @@ class EventDetailScreen(ModalScreen[bool]):
 
 
 class EventScreen(Modal):
+    if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
+        app = getters.app(IrConsoleApp)
+
     BINDINGS = [Binding("ctrl+r", "retract", "Retract", id="retract")]
 
     def __init__(self, event: TimelineEvent, history: list[EventRevision], now: datetime) -> None:

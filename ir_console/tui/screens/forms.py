@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
-from textual import events, on
+from textual import events, getters, on
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, TextArea
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, RadioButton, RadioSet, Select, TextArea
 from textual.widgets.option_list import Option
 
 from ir_console.model import SEVERITY_TABLE, Milestone, Role, Severity, Status, Triage
@@ -25,6 +25,9 @@ from ir_console.model.when import format_when, not_in_future, parse_when
 from ir_console.render.text import one_line
 from ir_console.tui.drafts import DraftKey, Drafts, Fields
 from ir_console.tui.widgets.similar import MATCHES_SHOWN, SimilarIncidents
+
+if TYPE_CHECKING:
+    from ir_console.tui.app import IrConsoleApp
 
 AFFECTED_SUGGESTIONS = ["All users", "A subset of users", "Internal only"]
 # What a time field takes, in short (the whole syntax: model.when.SYNTAX, README "Times").
@@ -74,12 +77,10 @@ class Modal(ModalScreen):
         return None
 
     def _draft_key(self) -> DraftKey | None:
-        drafts = self._drafts()
-        return drafts.key(type(self).__name__, self.draft_subject()) if drafts and self.KEEPS_DRAFT else None
+        return self._drafts().key(type(self).__name__, self.draft_subject()) if self.KEEPS_DRAFT else None
 
-    def _drafts(self) -> Drafts | None:
-        drafts = getattr(self.app, "drafts", None)  # an app without drafts (a test harness) keeps none
-        return drafts if isinstance(drafts, Drafts) else None
+    def _drafts(self) -> Drafts:
+        return cast("IrConsoleApp", self.app).drafts
 
     def field_values(self) -> Fields:
         """Every named field's value, as it is now."""
@@ -91,7 +92,7 @@ class Modal(ModalScreen):
                 values[widget.id] = widget.text
             elif isinstance(widget, RadioSet):
                 values[widget.id] = widget.pressed_index
-            else:
+            elif isinstance(widget, Input | Checkbox | Select):
                 values[widget.id] = widget.value
         return values
 
@@ -107,10 +108,11 @@ class Modal(ModalScreen):
                 buttons = list(widget.query(RadioButton))
                 if 0 <= value < len(buttons):
                     buttons[value].value = True
-            else:
+            elif isinstance(widget, Input):
                 widget.value = value
-                if isinstance(widget, Input):
-                    widget.cursor_position = len(value)
+                widget.cursor_position = len(value)
+            elif isinstance(widget, Checkbox | Select):
+                widget.value = value
 
     @on(events.Mount)
     def _open_with_draft(self) -> None:
@@ -178,6 +180,9 @@ class SimilarModal(Modal):
     text is looked up in SIMILARITY_FIELDS (Inputs or TextAreas, by id).
     """
 
+    if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
+        app = getters.app(IrConsoleApp)
+
     DEFAULT_CSS = """
     SimilarModal .dialog-body { height: auto; layout: vertical; }
     SimilarModal .fields { height: auto; }
@@ -188,8 +193,11 @@ class SimilarModal(Modal):
     SimilarModal.-wide #similar { width: 2fr; margin: 0 0 0 2; }
     """
     SIMILARITY_FIELDS: tuple[str, ...] = ()
-    # The incident being worked, left out of its own similar incidents.
-    exclude_incident_id: int | None = None
+
+    @property
+    def exclude_incident_id(self) -> int | None:
+        """The incident being worked, left out of its own similar incidents (a subclass's)."""
+        return None
 
     def similar_pane(self) -> SimilarIncidents:
         return SimilarIncidents(self.find_similar, id="similar")
@@ -205,7 +213,7 @@ class SimilarModal(Modal):
 
     def field_text(self, name: str) -> str:
         field = self.query_one(f"#{name}")
-        return field.text if isinstance(field, TextArea) else field.value
+        return field.text if isinstance(field, TextArea) else self.query_one(f"#{name}", Input).value
 
     @on(events.Mount)
     def look_for_similar_on_open(self) -> None:
@@ -324,12 +332,12 @@ class NewIncidentScreen(SimilarModal):
                 error.update(f"Impact started: {problem}")
                 self.query_one("#impact-started", Input).focus()
                 return
-            problem = milestone_order_problem(
+            out_of_order = milestone_order_problem(
                 {Milestone.IMPACT_STARTED: impact_started_at, Milestone.DETECTED: detected_at},
                 [Milestone.IMPACT_STARTED],
             )
-            if problem:
-                error.update(f"Impact started: {problem}")
+            if out_of_order:
+                error.update(f"Impact started: {out_of_order}")
                 self.query_one("#impact-started", Input).focus()
                 return
         triage = Triage(**{name: self.value(name) for name in ("reporter", "happening", "affected", "changed")})
@@ -387,6 +395,9 @@ class StatusScreen(Modal):
     """The status list, and beside it the time the chosen status stamps its milestone at
     (Identified, Monitoring → mitigated, Resolved): now, or the milestone as already set; editable."""
 
+    if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
+        app = getters.app(IrConsoleApp)
+
     DEFAULT_CSS = """
     StatusScreen #stamp-row { height: auto; }
     StatusScreen #stamp { width: 28; }
@@ -442,7 +453,7 @@ class StatusScreen(Modal):
         stamps = milestone is not None and status != self.current
         label = self.query_one("#stamp-label", Label)
         self.query_one("#stamp-row").display = stamps
-        if not stamps:
+        if milestone is None or not stamps:
             label.update("")
             return
         stamp = self.query_one("#stamp", Input)

@@ -86,6 +86,7 @@ class HelpScreen(ModalScreen):
         keys.add_column(style="bold")
         keys.add_column()
         for binding in WarRoomScreen.BINDINGS:
+            assert isinstance(binding, Binding), "the war room's bindings are Binding objects"
             keys.add_row(binding.key, Text(binding.tooltip or binding.description))
         for key, meaning in PANE_KEYS:
             keys.add_row(key, meaning)

@@ -19,11 +19,11 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from rich.style import Style
-from rich.table import Table
 from rich.text import Text
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -36,12 +36,15 @@ from ir_console.clipboard import save_to_file
 from ir_console.locations import data_dir, private_dir
 from ir_console.model import Severity, Status, format_duration
 from ir_console.model.archive import IncidentSummary, SearchHit
-from ir_console.model.root_causes import COMMON_ROOT_CAUSES
 from ir_console.model.when import parse_since, parse_until
 from ir_console.render.stats import ArchiveStats, archive_stats, incidents, stats_json, stats_markdown, stats_text
 from ir_console.render.text import one_line
 from ir_console.store import Store, StoreError
 from ir_console.store.search import SearchUnavailable, search_words
+from ir_console.tui.widgets.similar import root_causes_table
+
+if TYPE_CHECKING:
+    from ir_console.tui.app import IrConsoleApp
 
 # The table's columns: (SUMMARY_SORTS key, header).
 COLUMNS = (
@@ -142,16 +145,6 @@ def hit_prompt(hit: SearchHit) -> Text:
     return prompt
 
 
-def root_causes_table() -> Table:
-    table = Table(expand=True, show_lines=False, header_style="bold", title_justify="left")
-    table.add_column("Symptom", ratio=1)
-    table.add_column("Common cause", ratio=1)
-    table.add_column("Quick fix", ratio=1)
-    for cause in COMMON_ROOT_CAUSES:
-        table.add_row(cause.symptom, cause.cause, cause.quick_fix)
-    return table
-
-
 @dataclass(frozen=True)
 class Export:
     suffix: str
@@ -170,6 +163,9 @@ def stats_dir() -> Path:
 
 class IncidentsScreen(Screen):
     """Closes with `(incident_id, event_id | None)` to open, or None."""
+
+    if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
+        app = getters.app(IrConsoleApp)
 
     AUTO_FOCUS = ""  # on_mount chooses the table
     BINDINGS = [
@@ -266,7 +262,7 @@ class IncidentsScreen(Screen):
                         classes="note",
                         markup=False,
                     )
-                    yield Static(root_causes_table(), id="root-causes")
+                    yield Static(root_causes_table(expand=True), id="root-causes")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -403,7 +399,7 @@ class IncidentsScreen(Screen):
         table = self.query_one("#incident-table", DataTable)
         if not table.row_count:
             return None
-        return int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        return int(cast(str, table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value))
 
     def sort_by(self, column: str, descending: bool) -> None:
         self.sort, self.descending = column, descending
@@ -427,7 +423,7 @@ class IncidentsScreen(Screen):
 
     @on(DataTable.RowSelected, "#incident-table")
     def incident_chosen(self, selected: DataTable.RowSelected) -> None:
-        self.open(int(selected.row_key.value))
+        self.open(int(cast(str, selected.row_key.value)))
 
     @on(Select.Changed, "#status-filter, #severity-filter")
     @on(Input.Submitted, "#since, #until")
@@ -478,7 +474,7 @@ class IncidentsScreen(Screen):
 
     @on(OptionList.OptionSelected, "#search-results")
     def hit_chosen(self, selected: OptionList.OptionSelected) -> None:
-        hit = self.hits[int(selected.option.id)]
+        hit = self.hits[int(cast(str, selected.option.id))]
         self.open(hit.incident_id, hit.event_id)
 
     # -- stats ------------------------------------------------------------------------------

@@ -17,10 +17,10 @@ import asyncio
 import dataclasses
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
-from textual import events, on
+from textual import events, getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -47,6 +47,9 @@ from ir_console.render.text import display_text, one_line
 from ir_console.render.times import clock_time
 from ir_console.store import Store, StoreError
 from ir_console.tui.screens.forms import Modal
+
+if TYPE_CHECKING:
+    from ir_console.tui.app import IrConsoleApp
 
 # The editor's order is the export's: the seed's sections, then the console's own.
 SEED_PART = (
@@ -161,7 +164,7 @@ class ActionItemTable(DataTable):
         if not self.row_count:
             return None
         row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        return int(row_key.value)
+        return int(cast(str, row_key.value))
 
     def action_add(self) -> None:
         self.post_message(self.Add())
@@ -172,6 +175,9 @@ class ActionItemTable(DataTable):
 
 
 class PostMortemScreen(Screen):
+    if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
+        app = getters.app(IrConsoleApp)
+
     AUTO_FOCUS = ""  # on_mount chooses the summary
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save"),

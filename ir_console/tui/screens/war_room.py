@@ -10,9 +10,9 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -60,6 +60,9 @@ from ir_console.tui.widgets.recorded import RECORDED_KINDS, RecordedSignals
 from ir_console.tui.widgets.signals import SignalsPane
 from ir_console.tui.widgets.timeline import TimelineView
 
+if TYPE_CHECKING:
+    from ir_console.tui.app import IrConsoleApp
+
 NARROW_WIDTH = 120
 EARLY_NOTICES_KEPT = 50
 EARLY_NOTICE_WINDOW = timedelta(hours=1)
@@ -82,6 +85,9 @@ class TimelinePane(Vertical):
 class WarRoomScreen(Screen):
     # The header stays above a maximised timeline: the incident, its clock and the next update due.
     ALLOW_IN_MAXIMIZED_VIEW = "#header, Footer"
+    if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
+        app = getters.app(IrConsoleApp)
+
     BINDINGS = [
         Binding("n", "new_incident", "New incident", id="new-incident", tooltip="Declare a new incident"),
         # Early in the list: under review the footer is full, and its last keys are cut off.
@@ -238,7 +244,7 @@ class WarRoomScreen(Screen):
             self.app.drafts.incident_id = incident_id  # what is typed in a dialog belongs to it
             hypotheses = self.store.hypotheses(incident_id) if incident_id else []
             containment = self.store.containment(incident_id) if incident_id else []
-            recorded = self.store.events_of_kinds(incident_id, RECORDED_KINDS) if self.reviewing else []
+            recorded = self.store.events_of_kinds(incident_id, RECORDED_KINDS) if incident_id and self.reviewing else []
         except StoreError as error:
             self.read_failed(RECORD, error)
             return
@@ -265,7 +271,7 @@ class WarRoomScreen(Screen):
         """Enter or leave review mode: the banner, the recorded signals in place of the live tabs,
         the entry line's hint, and the `o` key (shown only while reviewing)."""
         reviewing = self.reviewing
-        if reviewing:
+        if self.incident is not None and reviewing:
             resolved = resolved_at_text(self.incident)
             self.query_one("#review-banner", Label).update(
                 f"REVIEW — resolved{' ' + resolved if resolved else ''}: no new entries; "
@@ -301,7 +307,7 @@ class WarRoomScreen(Screen):
         if self.incident is None:
             return None
         incident_id = self.incident.id
-        updates = self.read(lambda: self.store.status_updates(incident_id), [], "status updates")
+        updates: list[StatusUpdate] = self.read(lambda: self.store.status_updates(incident_id), [], "status updates")
         return updates[-1] if updates else None
 
     def check_for_changes(self) -> None:
@@ -478,7 +484,7 @@ class WarRoomScreen(Screen):
             self.notify("Write something after the prefixes.", severity="warning")
             return False
         back_dated = entry.occurred_at is not None
-        if back_dated and needs_confirmation(entry.occurred_at, now, incident.started_at):
+        if entry.occurred_at is not None and needs_confirmation(entry.occurred_at, now, incident.started_at):
             # Another day, or before the incident began: logged only once the commander saw the date.
             confirmed = entry_line.confirmed_moment(line)
             if confirmed is None:
@@ -562,7 +568,7 @@ class WarRoomScreen(Screen):
         def edit_if_asked(edit: bool | None) -> None:
             if not edit:
                 return
-            if self.reviewing:
+            if self.incident is not None and self.reviewing:
                 self.notify(
                     f"{one_line(self.incident.ref)} is resolved: a correction here is kept as a revision.",
                     markup=False,
@@ -573,7 +579,7 @@ class WarRoomScreen(Screen):
 
     def say_opened_read_only(self) -> None:
         """Under review a hypothesis opens to be read: say so before anyone edits it."""
-        if self.reviewing:
+        if self.incident is not None and self.reviewing:
             self.notify(
                 f"{one_line(self.incident.ref)} is resolved: hypotheses are shown read-only, nothing changed here "
                 "is saved. o (in the war room) reopens it.",
@@ -595,7 +601,7 @@ class WarRoomScreen(Screen):
 
     @on(OptionList.OptionSelected, "#hypotheses")
     def open_hypothesis(self, selected: OptionList.OptionSelected) -> None:
-        hypothesis = self.read(lambda: self.store.hypothesis(int(selected.option.id)), None, "a hypothesis")
+        hypothesis = self.read(lambda: self.store.hypothesis(int(cast(str, selected.option.id))), None, "a hypothesis")
         if hypothesis is None:
             return
         self.say_opened_read_only()
@@ -652,7 +658,9 @@ class WarRoomScreen(Screen):
         incident = self.require_correctable()
         if incident is None:
             return
-        action = self.read(lambda: self.store.containment_action(int(selected.option.id)), None, "containment")
+        action = self.read(
+            lambda: self.store.containment_action(int(cast(str, selected.option.id))), None, "containment"
+        )
         if action is None:
             return
         self.app.push_screen(ContainmentDialog(action, self.app.clock(), incident.started_at), self._containment_edited)
@@ -945,7 +953,7 @@ class WarRoomScreen(Screen):
             self.app.push_screen(PostMortemScreen(record))
 
     def action_reopen(self) -> None:
-        if self.reviewing:
+        if self.incident is not None and self.reviewing:
             self.app.push_screen(ReopenScreen(self.incident), self._reopen_confirmed)
 
     async def _reopen_confirmed(self, reason: str | None) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import events
+from textual import events, getters
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -15,6 +16,9 @@ from ir_console.model import Incident
 from ir_console.render import deadlines
 from ir_console.render.text import one_line
 
+if TYPE_CHECKING:
+    from ir_console.tui.app import IrConsoleApp
+
 # Below this width the header's labels are shortened (the war room's own narrow layout starts here).
 NARROW_WIDTH = 120
 # Clicking these opens the milestones they are measured from.
@@ -22,6 +26,9 @@ MILESTONE_AREAS = ("elapsed", "response")
 
 
 class IncidentHeader(Vertical):
+    if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
+        app = getters.app(IrConsoleApp)
+
     class MilestonesWanted(Message):
         """The elapsed time or the response target was clicked: show the milestones."""
 
@@ -83,7 +90,7 @@ class IncidentHeader(Vertical):
             self._set_deadline("roles", deadlines.roles_line(incident, short=short))
             self._set_deadline("response", deadlines.response_target(incident, now, short=short))
             window = deadlines.postmortem_window(incident, now, short=short)
-            cadence = getattr(getattr(self.app, "config", None), "update_cadence", None)  # [updates] in config.toml
+            cadence = self.app.config.update_cadence  # [updates] in config.toml
             due = window or deadlines.next_update(incident, last_update, now, cadence, short=short, promised=promised)
             self.update_overdue = window is None and due.state == "late"
             self._set_deadline("next-update", due)

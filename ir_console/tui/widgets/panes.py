@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
-from textual import events
+from textual import events, getters
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input, OptionList
@@ -16,6 +16,9 @@ from textual.widgets.option_list import Option
 from ir_console.model import ContainmentAction, ContainmentState, Hypothesis, HypothesisResult
 from ir_console.render.text import one_line
 from ir_console.render.times import clock_time
+
+if TYPE_CHECKING:
+    from ir_console.tui.app import IrConsoleApp
 
 RESULT_BADGES = {
     HypothesisResult.OPEN: ("OPEN", "bold"),
@@ -51,7 +54,7 @@ class MarkedList(OptionList):
         line = self._marked_lines[index]
         return Text.assemble(mark, line, no_wrap=line.no_wrap, overflow=line.overflow)
 
-    def watch_highlighted(self, old: int | None, new: int | None) -> None:
+    def watch_highlighted(self, old: int | None, new: int | None) -> None:  # type: ignore[override]  # (old, new): Textual passes both
         super().watch_highlighted(new)
         for index in {old, new}:
             if index is not None and 0 <= index < min(len(self._marked_lines), self.option_count):
@@ -95,13 +98,16 @@ class HypothesisList(MarkedList):
     def action_move(self, offset: int) -> None:
         if self.highlighted is not None:
             option = self.get_option_at_index(self.highlighted)
-            self.post_message(self.Move(int(option.id), offset))
+            self.post_message(self.Move(int(cast(str, option.id)), offset))
 
 
 class ContainmentList(MarkedList):
     """The containment checklist, one line an action. `space` moves an item to its next state
     (pending -> in progress -> done -> pending), 1 2 3 0 set pending, in progress, done, n/a
     directly, `z` undoes the item's latest change, enter opens it, `+` adds one."""
+
+    if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
+        app = getters.app(IrConsoleApp)
 
     BINDINGS = [
         Binding("space", "advance", "Next state", id="advance"),
@@ -164,7 +170,7 @@ class ContainmentList(MarkedList):
     def _highlighted_id(self) -> int | None:
         if self.highlighted is None:
             return None
-        return int(self.get_option_at_index(self.highlighted).id)
+        return int(cast(str, self.get_option_at_index(self.highlighted).id))
 
     def action_advance(self) -> None:
         if (action_id := self._highlighted_id()) is not None:

@@ -20,9 +20,9 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -42,12 +42,19 @@ from ir_console.tui.widgets.health import HealthPane, health_summary
 from ir_console.tui.widgets.logs import LogsPane, logs_summary
 from ir_console.tui.widgets.system import SystemPane
 
+if TYPE_CHECKING:
+    from ir_console.signals.health import HealthChecker
+    from ir_console.tui.app import IrConsoleApp
+
 T = TypeVar("T")
 KEPT_LOG_LINES = 200
 TABS = ("system", "health", "changes", "logs")
 
 
 class SignalsPane(Vertical):
+    if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
+        app = getters.app(IrConsoleApp)
+
     DEFAULT_CSS = """
     SignalsPane { height: 1fr; }
     SignalsPane TabbedContent { height: 1fr; }
@@ -75,7 +82,7 @@ class SignalsPane(Vertical):
         self.tails: list[LogTail] = []
         self.log_lines: list[deque[LogLine]] = [deque(maxlen=KEPT_LOG_LINES) for _ in config.logs.files]
         self.unseen_log_lines = 0
-        self._checker = None  # a signals.health.HealthChecker once a check is configured
+        self._checker: HealthChecker | None = None  # once a check is configured
         self._failure_shown = False
         self._stopping = threading.Event()
         self._pending: set[str] = set()  # tabs measured since they were last drawn
@@ -106,7 +113,7 @@ class SignalsPane(Vertical):
             from ir_console.signals.health import HealthChecker  # httpx loads only when a check is configured
 
             self._checker = HealthChecker(config.health, clock=self._now)
-            self.run_worker(self._check_health, group="health", exit_on_error=False)
+            self.run_worker(self._check_health(), group="health", exit_on_error=False)
         if config.changes.interval > 0 and config.changes.git:
             self._watch_in_thread("changes", self._read_changes, self.record_changes, config.changes.interval)
         if config.logs.interval > 0 and self.tails:
@@ -275,6 +282,8 @@ class SignalsPane(Vertical):
         """A worker thread: measure, hand the result to `record` on the event loop (and wait until it
         is recorded), then wait `interval`; until the pane is unmounted."""
         worker = get_current_worker()
+        handover: Callable[[Any], None]
+        argument: object
         while not worker.is_cancelled and not self._stopping.is_set():
             try:
                 result = measure()

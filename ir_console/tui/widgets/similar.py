@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rich import box
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
@@ -100,11 +99,13 @@ def cause_line(match: SimilarIncident) -> str:
     return one_line(" — ".join(part for part in (confirmed, written) if part), LINE_LIMIT)
 
 
-def root_causes_table() -> Table:
-    """The seed's Common Root Causes: symptom, common cause, quick fix."""
-    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), show_edge=False)
+def root_causes_table(*, expand: bool = False) -> Table:
+    """The seed's Common Root Causes: symptom, common cause, quick fix. The one renderer of the
+    table, for this pane and the incidents screen's Root causes tab (`expand`: the columns share
+    the width, as that tab does)."""
+    table = Table(expand=expand, header_style="bold")
     for heading in ("Symptom", "Common cause", "Quick fix"):
-        table.add_column(heading, header_style="bold")
+        table.add_column(heading, ratio=1 if expand else None)
     for row in COMMON_ROOT_CAUSES:
         table.add_row(Text(row.symptom), Text(row.cause), Text(row.quick_fix))
     return table

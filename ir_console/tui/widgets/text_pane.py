@@ -35,7 +35,7 @@ class TextPane(ScrollView, can_focus=True):
         return self._drawn
 
     def show_text(self, text: Text) -> None:
-        lines = text.split("\n", allow_blank=True) if text.plain else []
+        lines: list[Text] = list(text.split("\n", allow_blank=True)) if text.plain else []
         before, self._lines, self._drawn = self._lines, lines, True
         if len(lines) != len(before):
             self._strips.clear()

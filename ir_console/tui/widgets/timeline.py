@@ -12,14 +12,15 @@ other rows keep that width, blank where they are today's, and the columns stay a
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from datetime import UTC, date
+from typing import TYPE_CHECKING
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual import events
+from textual import events, getters
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -30,6 +31,9 @@ from ir_console.model import EventKind, TimelineEvent, TimelineFilter
 from ir_console.render.text import one_line
 from ir_console.render.times import day_label
 from ir_console.store import Store, StoreError
+
+if TYPE_CHECKING:
+    from ir_console.tui.app import IrConsoleApp
 
 PAGE_SIZE = 200
 KIND_ICONS = {
@@ -63,20 +67,10 @@ KIND_CLASS = {
 }
 
 
-class LRU(OrderedDict):
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
-
-    def put(self, key, value):
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > self.size:
-            self.popitem(last=False)
-        return value
-
-
 class TimelineView(ScrollView, can_focus=True):
+    if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
+        app = getters.app(IrConsoleApp)
+
     DEFAULT_CSS = """
     TimelineView { background: $surface; scrollbar-gutter: stable; }
     TimelineView > .timeline--time { color: $text-muted; }
@@ -137,8 +131,9 @@ class TimelineView(ScrollView, can_focus=True):
         self.shown = TimelineFilter.ALL  # which events the pane shows (`show_only`)
         self._last_id = 0
         self.following = True
-        self._pages: LRU = LRU(16)
-        self._strips: LRU = LRU(2000)
+        # The pages of events read and the rows drawn, the least recently used dropped first.
+        self._pages: LRUCache[int, list[TimelineEvent]] = LRUCache(16)
+        self._strips: LRUCache[tuple[int, int, int, int], Strip] = LRUCache(2000)
         # Today, local and UTC, as the dates were last worked out; the width of the widest date a
         # row shows (0: every row is today's, and none needs one).
         self.today: tuple[date, date] | None = None
@@ -190,6 +185,8 @@ class TimelineView(ScrollView, can_focus=True):
         selected = self.current_event
         self.shown = shown
         self._recount()
+        if self.store is None:
+            return
         self.virtual_size = Size(self.scrollable_content_region.width, self.count)
         if selected is None or self.following:
             self.cursor = self.count - 1
@@ -223,6 +220,7 @@ class TimelineView(ScrollView, can_focus=True):
         )
 
     def _labels(self, event: TimelineEvent) -> tuple[str, str]:
+        assert self.today is not None, "set by _measure_dates before any row is drawn"
         local_today, utc_today = self.today
         return (
             day_label(event.occurred_at.astimezone().date(), local_today),
@@ -230,6 +228,7 @@ class TimelineView(ScrollView, can_focus=True):
         )
 
     def _take_appended(self) -> None:
+        assert self.store is not None and self.incident_id is not None, "reload() checks both"
         newest = self.event_at(self.count - 1)
         added, last_id, earliest = self.store.events_added_since(self.incident_id, self._last_id, self.shown)
         if newest is not None and earliest is not None and earliest < newest.occurred_at:
@@ -238,13 +237,13 @@ class TimelineView(ScrollView, can_focus=True):
         self._last_id = last_id
         first_new = self.count
         self.count += added
-        self._pages.pop(first_new // PAGE_SIZE, None)
+        self._pages.discard(first_new // PAGE_SIZE)
         width = self.date_width
         self._measure_dates()
         if self.date_width != width:
             self._strips.clear()  # every row makes room for the dates
-        for key in [key for key in self._strips if key[0] >= first_new]:
-            del self._strips[key]
+        for key in [key for key in self._strips.keys() if key[0] >= first_new]:
+            self._strips.discard(key)
 
     def scroll_to_newest(self) -> None:
         # Before the first layout the view has no height and Textual ignores the scroll, so it is
@@ -253,17 +252,15 @@ class TimelineView(ScrollView, can_focus=True):
         self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
 
     def event_at(self, index: int) -> TimelineEvent | None:
-        if not 0 <= index < self.count or self.store is None:
+        if not 0 <= index < self.count or self.store is None or self.incident_id is None:
             return None
         page_number, offset = divmod(index, PAGE_SIZE)
         page = self._pages.get(page_number)
         if page is None:
-            page = self._pages.put(
-                page_number,
-                self.store.events_page(
-                    self.incident_id, page_number * PAGE_SIZE, PAGE_SIZE, total=self.count, shown=self.shown
-                ),
+            page = self.store.events_page(
+                self.incident_id, page_number * PAGE_SIZE, PAGE_SIZE, total=self.count, shown=self.shown
             )
+            self._pages.set(page_number, page)
         return page[offset] if offset < len(page) else None
 
     @property
@@ -311,7 +308,8 @@ class TimelineView(ScrollView, can_focus=True):
         key = (index, event.id, event.revision, width)
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._strips.put(key, self._render_event(event, width))
+            strip = self._render_event(event, width)
+            self._strips.set(key, strip)
         if index == self.cursor:
             # post_style: the cursor's background goes over the row's own, not under it.
             cursor = Style(bgcolor=self.get_component_rich_style("timeline--cursor").bgcolor)
