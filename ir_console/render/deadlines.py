@@ -35,6 +35,10 @@ def response_target(incident: Incident, now: datetime, *, short: bool = False) -
     if acknowledged is not None:
         met = acknowledged - detected <= info.response_target
         return Deadline(f"{target}: {'met' if met else 'missed'}", "ok" if met else "late")
+    ended = incident.milestones.get(Milestone.RESOLVED)
+    if ended is not None:  # no countdown on a resolved incident: say what the record holds
+        in_time = ended - detected <= info.response_target
+        return Deadline(f"{target}: never acknowledged", "ok" if in_time else "late")
     left = detected + info.response_target - now
     if left < timedelta(0):
         return Deadline(f"{target}: missed by {format_duration(-left)}", "late")
