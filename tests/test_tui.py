@@ -849,9 +849,9 @@ async def test_status_update_is_recorded_exactly_and_copied(store, db_path, cloc
     async with run(app) as pilot:
         await pilot.pause()
         assert header(app, "next-update") == "next update in 12m 00s"  # SEV-2: every 30 min from declared
-        await pilot.press("u")
+        await pilot.press("u")  # the composer opens once the record is read (on the reader thread)
+        await wait_until(pilot, lambda: isinstance(app.screen, StatusUpdateScreen), "the composer")
         screen = app.screen
-        assert isinstance(screen, StatusUpdateScreen)
         fields = {
             name: screen.query_one(f"#{name}", Input).value
             for name in ("status", "impact", "current_action", "eta", "next_update")
@@ -901,9 +901,9 @@ async def test_post_mortem_draft(store, db_path, clock, incident) -> None:
     async with run(app) as pilot:
         await pilot.pause()
         before = count(db_path, "events")
-        await pilot.press("p")
-        screen = app.screen
-        assert isinstance(screen, PostMortemScreen)  # the editor: tests/test_postmortem.py
+        await pilot.press("p")  # the editor opens once the record is read (on the reader thread)
+        await wait_until(pilot, lambda: isinstance(app.screen, PostMortemScreen), "the editor")
+        screen = app.screen  # the editor: tests/test_postmortem.py
         assert f"{incident.ref}: {TITLE}" in str(screen.query_one("#pm-title").render())
         assert "Incident declared" in screen.query_one("#generated-timeline", Markdown).source
         await pilot.press("escape")

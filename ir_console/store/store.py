@@ -53,6 +53,7 @@ from ir_console.model.incident import (
     milestone_order_problem,
 )
 from ir_console.model.postmortem import SectionRevision, SectionSave, SectionState
+from ir_console.model.record import ALERTS_LISTED
 from ir_console.model.when import not_in_future
 from ir_console.store import rows, search
 from ir_console.store.errors import NotFound, StoreError, WriteFailed
@@ -1639,6 +1640,57 @@ class Store:
                 status_updates=self.status_updates(incident.id),
                 action_items=self.action_items(incident.id),
                 sections=self.postmortem_sections(incident.id),
+            )
+
+    def record_digest(self, key: int | str) -> IncidentRecord:
+        """The record as the status update and the post-mortem (editor and export) draw it, without
+        reading a long timeline whole: its `events` are only the key moments, the first alerts
+        (`alert_count` counts all that stand), the latest action or decision with the containment
+        changes after it, and each author's first event. Everything else is read as by `record`,
+        in one transaction, and every draft and table renders from it as from `record`."""
+        with self.reading() as db, db.atomic():
+            incident = self.incident(key)
+            where = "FROM events WHERE incident_id = :id"
+            params = {"id": incident.id, "listed": ALERTS_LISTED}
+            found: dict[int, dict] = {}
+
+            def take(sql: str, extra: dict | None = None) -> list[dict]:
+                got = self.query_rows(sql, {**params, **(extra or {})})
+                found.update((row["id"], row) for row in got)
+                return got
+
+            take(f"SELECT * {where} AND key_moment = 1")
+            standing = f"{where} AND kind = 'alert' AND retracted_at IS NULL"
+            alert_count = self.scalar(f"SELECT count(*) {standing}", params)
+            take(f"SELECT * {standing} ORDER BY occurred_at, id LIMIT :listed")
+            # `render.status.latest_action`: the latest action or decision that stands is the
+            # current action unless a containment change after it still stands.
+            latest = take(
+                f"SELECT * {where} AND kind IN ('action', 'decision') AND retracted_at IS NULL "
+                "ORDER BY occurred_at DESC, id DESC LIMIT 1"
+            )
+            after = latest[0] if latest else {"occurred_at": "", "id": 0}
+            take(
+                f"SELECT * {where} AND kind = 'containment' "
+                "AND (occurred_at > :at OR (occurred_at = :at AND id > :after))",
+                {"at": after["occurred_at"], "after": after["id"]},
+            )
+            # Responders in order of appearance: each author's first event.
+            for row in self.query_rows(f"SELECT author, min(occurred_at) AS first {where} GROUP BY author", params):
+                take(
+                    f"SELECT * {where} AND occurred_at = :first AND author = :author ORDER BY id LIMIT 1",
+                    {"first": row["first"], "author": row["author"]},
+                )
+            events = [rows.event_from_row(found[i]) for i in sorted(found, key=lambda i: (found[i]["occurred_at"], i))]
+            return IncidentRecord(
+                incident=incident,
+                events=events,
+                hypotheses=self.hypotheses(incident.id),
+                containment=self.containment(incident.id),
+                status_updates=self.status_updates(incident.id),
+                action_items=self.action_items(incident.id),
+                sections=self.postmortem_sections(incident.id),
+                alert_count=alert_count,
             )
 
     # -- the archive: listing, search, similar incidents ----------------------------------------

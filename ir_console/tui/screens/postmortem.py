@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
@@ -27,7 +28,19 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Button, DataTable, Footer, Input, Label, Markdown, RadioButton, RadioSet, TextArea
+from textual.widgets import (
+    Button,
+    DataTable,
+    Footer,
+    Input,
+    Label,
+    Markdown,
+    RadioButton,
+    RadioSet,
+    Static,
+    TextArea,
+)
+from textual.widgets._markdown import MarkdownTable
 
 from ir_console.model import ActionItem, ActionItemStatus, IncidentRecord, Priority, Section
 from ir_console.model.postmortem import SectionRevision, SectionSave, SectionState
@@ -171,6 +184,39 @@ class ActionItemTable(DataTable):
             self.post_message(self.Remove(self.selected_id))
 
 
+class CompactTable(MarkdownTable):
+    """A Markdown table drawn as one text (`table_text`), not one widget a cell: the key moments
+    of a long incident are hundreds of rows, and a widget per cell made opening the editor cost
+    a second."""
+
+    def compose(self) -> ComposeResult:
+        headers, rows = self._get_headers_and_rows()
+        self._headers, self._rows = headers, rows
+        yield Static(table_text([h.plain for h in headers], [[c.plain for c in row] for row in rows]))
+
+
+def table_text(headers: list[str], rows: list[list[str]]) -> Text:
+    """Columns as wide as their widest cell (the last one not padded, so a long text wraps), the
+    header in bold over a rule."""
+    widths = [max([cell_len(h), *(cell_len(row[i]) for row in rows if i < len(row))]) for i, h in enumerate(headers)]
+
+    def line(cells: list[str]) -> str:
+        padded = [cell + " " * (widths[i] - cell_len(cell)) for i, cell in enumerate(cells[:-1])]
+        return "  ".join([*padded, *cells[-1:]])
+
+    text = Text(line(headers), style="bold")
+    text.append("\n" + "  ".join("─" * width for width in widths), style="dim")
+    for row in rows:
+        text.append("\n" + line(row))
+    return text
+
+
+class RecordMarkdown(Markdown):
+    """The parts generated from the record: Markdown, with its tables drawn compact."""
+
+    BLOCKS = {**Markdown.BLOCKS, "table_open": CompactTable}
+
+
 class PostMortemScreen(Screen):
     AUTO_FOCUS = ""  # on_mount chooses the summary
     BINDINGS = [
@@ -255,7 +301,7 @@ class PostMortemScreen(Screen):
             with Vertical(classes="pm-part", id=f"part-{part}"):
                 yield Label(heading, classes="pm-heading", markup=False)
                 yield Label("from the record (not edited here)", classes="pm-hint")
-                yield Markdown(self.generated(part), id=f"generated-{part}", classes="pm-generated")
+                yield RecordMarkdown(self.generated(part), id=f"generated-{part}", classes="pm-generated")
 
     def section_editor(self, section: Section) -> ComposeResult:
         text = self.initial_text(section)
@@ -436,17 +482,31 @@ class PostMortemScreen(Screen):
     # -- the rest of the record, kept current -----------------------------------------------------------
 
     def check_for_changes(self) -> None:
-        """Another console or the CLI wrote (or this screen did): show what the record holds now."""
+        """Another console or the CLI wrote (or this screen did): show what the record holds now,
+        read on the reader thread (`reload`)."""
         try:
             version = self.store.data_version()
-            if version == self._data_version:
-                return
-            self._data_version = version
-            record = self.store.record(self.incident_id)
-            states = self.store.postmortem_section_states(self.incident_id)
         except StoreError:
             return
-        self.show_record(record, states)
+        if version != self._data_version:
+            self._data_version = version  # what the reload reads is at least this new
+            self.run_worker(self.reload(), group="postmortem-reload", exclusive=True, exit_on_error=False)
+
+    async def reload(self) -> None:
+        """Read the record digest and the sections' states on the reader thread, then show them: a
+        change to a long incident never holds the editor (nor reads its whole timeline)."""
+        incident_id = self.incident_id
+
+        def load(store: Store) -> tuple[IncidentRecord, dict[Section, SectionState]]:
+            with store.reading() as db, db.atomic():
+                return store.record_digest(incident_id), store.postmortem_section_states(incident_id)
+
+        try:
+            record, states = await self.app.read_apart(load)
+        except StoreError:
+            return
+        if self.is_mounted:
+            self.show_record(record, states)
 
     def show_record(self, record: IncidentRecord, states: dict[Section, SectionState]) -> None:
         self.record = record
@@ -487,7 +547,7 @@ class PostMortemScreen(Screen):
         except (StoreError, ValueError) as error:
             self.notify(one_line(str(error)), title="Not saved", severity="error", timeout=10, markup=False)
             return False
-        self.check_for_changes()
+        await self.reload()
         return True
 
     @property
