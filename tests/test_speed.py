@@ -16,14 +16,19 @@ import pytest
 from textual.widgets import Markdown
 from tui_support import NOW, Clock, console, declare_checkout_incident, run, toasts, wait_until, war_room
 
+from ir_console.config import Config, LogSource
 from ir_console.model import ContainmentState, EventKind, EventSource, Incident, Section, Status
 from ir_console.render.markdown import draft_sections, postmortem_markdown
 from ir_console.render.status import draft_status_update
+from ir_console.signals import resources
+from ir_console.signals.resources import MountUsage
 from ir_console.store import Store
 from ir_console.tui.screens.documents import StatusUpdateScreen
 from ir_console.tui.screens.forms import StatusChoice
 from ir_console.tui.screens.postmortem import PostMortemScreen
 from ir_console.tui.widgets.recorded import RecordedSignals
+from ir_console.tui.widgets.signals import SignalsPane
+from ir_console.tui.widgets.text_pane import TextPane
 
 
 @pytest.fixture
@@ -142,3 +147,75 @@ async def test_resolving_draws_the_review_and_reads_the_recorded_signals_off_the
         assert recorded.plain.splitlines()[-1] == "  CPU 92%"
         assert not any("Cannot read" in toast for toast in toasts(app))
     assert "events_of_kinds" not in watch.on_loop
+
+
+# -- idle: signals that cost less when nothing happens ------------------------------------------
+
+
+def test_mounts_are_listed_once_in_ten_samples(monkeypatch: pytest.MonkeyPatch) -> None:
+    listed: list[int] = []
+    mount = MountUsage("/", "ext4", 40.0, 4, 10, "/dev/sda1")
+
+    def mounts() -> list[MountUsage]:
+        listed.append(1)
+        return [mount]
+
+    monkeypatch.setattr(resources, "mount_usages", mounts)
+    sampler = resources.ResourceSampler()
+    samples = [sampler.sample() for _ in range(12)]
+    assert len(listed) == 2  # samples 1 and 11
+    assert all(sample.mounts == (mount,) for sample in samples)  # the samples between repeat the list
+
+
+async def test_an_idle_log_wakes_the_console_only_when_a_line_arrives(
+    store: Store, clock: Clock, incident: Incident, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "app.log"
+    log.write_text("ERROR before the console started\n")
+    config = Config()
+    config.logs.interval = 0.05
+    config.logs.files.append(LogSource(log, name="payments"))
+    handed: list[int] = []
+    original = SignalsPane.record_log_lines
+    monkeypatch.setattr(SignalsPane, "record_log_lines", lambda pane, fresh: (handed.append(1), original(pane, fresh)))
+    app = console(store, clock, config=config)
+    async with run(app) as pilot:
+        pane = war_room(app).query_one(SignalsPane)
+        await wait_until(pilot, lambda: pane.log_lines[0], "the backlog read")
+        polled = pane.tails[0]
+        await wait_until(pilot, lambda: polled._offset > 0, "the file followed")
+        quiet = len(handed)
+        for _ in range(10):  # ten polls of a file nobody writes to
+            await pilot.pause(0.05)
+        assert len(handed) == quiet
+        with log.open("a") as handle:
+            handle.write("ERROR pool exhausted\n")
+        await wait_until(pilot, lambda: any("pool exhausted" in line.text for line in pane.log_lines[0]), "the line")
+        assert len(handed) == quiet + 1
+        assert pane.unseen_log_lines == 2  # the tab label counts the backlog line and this one
+
+
+async def test_hidden_signal_tabs_are_built_when_first_shown(
+    store: Store, clock: Clock, incident: Incident, tmp_path
+) -> None:
+    log = tmp_path / "app.log"
+    log.write_text("ERROR before the console started\n")
+    config = Config()
+    config.logs.interval = 0.05
+    config.logs.files.append(LogSource(log, name="payments"))
+    app = console(store, clock, config=config)
+    async with run(app) as pilot:
+        pane = war_room(app).query_one(SignalsPane)
+        await pilot.pause()
+        assert [tab for tab in ("system", "health", "changes", "logs") if pane.query(f"#{tab}")] == ["system"]
+        for _ in range(3):
+            await pilot.press("g")
+        await wait_until(pilot, lambda: pane.active == "logs" and pane.query("#logs"), "the Logs tab")
+        logs = pane.query_one("#logs", TextPane)
+        await wait_until(pilot, lambda: "ERROR before the console started" in logs.plain, "the log drawn")
+        assert [tab for tab in ("system", "health", "changes", "logs") if pane.query(f"#{tab}")] == [
+            "system",
+            "health",
+            "changes",
+            "logs",
+        ]
