@@ -13,11 +13,12 @@ import threading
 from datetime import timedelta
 
 import pytest
-from textual.widgets import Markdown
+from textual.widgets import DataTable, Markdown
+from textual.widgets import _data_table as data_table
 from tui_support import NOW, Clock, console, declare_checkout_incident, run, toasts, wait_until, war_room
 
 from ir_console.config import Config, LogSource
-from ir_console.model import ContainmentState, EventKind, EventSource, Incident, Section, Status
+from ir_console.model import ContainmentState, EventKind, EventSource, Incident, Section, Severity, Status
 from ir_console.render.markdown import draft_sections, postmortem_markdown
 from ir_console.render.status import draft_status_update
 from ir_console.signals import resources
@@ -25,6 +26,7 @@ from ir_console.signals.resources import MountUsage
 from ir_console.store import Store
 from ir_console.tui.screens.documents import StatusUpdateScreen
 from ir_console.tui.screens.forms import StatusChoice
+from ir_console.tui.screens.incidents import IncidentsScreen
 from ir_console.tui.screens.postmortem import PostMortemScreen
 from ir_console.tui.widgets.recorded import RecordedSignals
 from ir_console.tui.widgets.signals import SignalsPane
@@ -219,3 +221,29 @@ async def test_hidden_signal_tabs_are_built_when_first_shown(
             "changes",
             "logs",
         ]
+
+
+# -- the incidents screen -------------------------------------------------------------------------
+
+
+async def test_the_incidents_list_sizes_its_columns_without_measuring_every_cell(
+    store: Store, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.clock = clock
+    for n in range(30):
+        store.create_incident(f"Incident number {n} " + "x" * n, Severity(1 + n % 4), now=NOW - timedelta(hours=n))
+    measured: list[object] = []
+    original = data_table.measure
+    monkeypatch.setattr(data_table, "measure", lambda *args: (measured.append(args[1]), original(*args))[1])
+    app = console(store, clock)
+    async with run(app, size=(200, 48)) as pilot:
+        await pilot.pause()
+        await pilot.press("escape", "i")  # the war room opened on the new-incident form
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentsScreen), "the incidents screen")
+        table = app.screen.query_one("#incident-table", DataTable)
+        await wait_until(pilot, lambda: table.row_count == 30 and table.virtual_size.height == 31, "the list")
+        await pilot.pause()
+        rows = [table.render_line(y).text for y in range(1, 31)]
+        assert any("Incident number 29 " + "x" * 29 in row for row in rows)  # the widest title whole
+        assert len({row.index("SEV-") for row in rows}) == 1  # and the columns after it aligned
+    assert len(measured) < 30  # the column headers, not 210 cells
