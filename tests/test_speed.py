@@ -13,8 +13,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from textual.widgets import DataTable, Markdown
-from textual.widgets import _data_table as data_table
+from textual.widgets import Markdown
 from tui_support import NOW, Clock, console, declare_checkout_incident, run, toasts, wait_until, war_room
 
 from ir_console.config import Config, LogSource
@@ -28,6 +27,7 @@ from ir_console.tui.screens.documents import StatusUpdateScreen
 from ir_console.tui.screens.forms import StatusChoice
 from ir_console.tui.screens.incidents import IncidentsScreen
 from ir_console.tui.screens.postmortem import PostMortemScreen
+from ir_console.tui.widgets.incident_list import IncidentList
 from ir_console.tui.widgets.recorded import RecordedSignals
 from ir_console.tui.widgets.signals import SignalsPane
 from ir_console.tui.widgets.text_pane import TextPane
@@ -226,24 +226,36 @@ async def test_hidden_signal_tabs_are_built_when_first_shown(
 # -- the incidents screen -------------------------------------------------------------------------
 
 
-async def test_the_incidents_list_sizes_its_columns_without_measuring_every_cell(
+async def test_the_incidents_list_reads_only_the_rows_in_view(
     store: Store, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store.clock = clock
-    for n in range(30):
-        store.create_incident(f"Incident number {n} " + "x" * n, Severity(1 + n % 4), now=NOW - timedelta(hours=n))
-    measured: list[object] = []
-    original = data_table.measure
-    monkeypatch.setattr(data_table, "measure", lambda *args: (measured.append(args[1]), original(*args))[1])
+    for n in range(250):
+        store.create_incident(f"Incident number {n}", Severity(1 + n % 4), now=NOW - timedelta(hours=n))
+    read: list[int] = []
+    original = Store.incident_summaries
+
+    def summaries(self, **kwargs):
+        found = original(self, **kwargs)
+        read.append(len(found))
+        return found
+
+    monkeypatch.setattr(Store, "incident_summaries", summaries)
     app = console(store, clock)
-    async with run(app, size=(200, 48)) as pilot:
+    async with run(app) as pilot:
         await pilot.pause()
         await pilot.press("escape", "i")  # the war room opened on the new-incident form
         await wait_until(pilot, lambda: isinstance(app.screen, IncidentsScreen), "the incidents screen")
-        table = app.screen.query_one("#incident-table", DataTable)
-        await wait_until(pilot, lambda: table.row_count == 30 and table.virtual_size.height == 31, "the list")
+        table = app.screen.query_one("#incident-table", IncidentList)
+        await wait_until(pilot, lambda: "Incident number 0 " in table.render_line(1).text, "the newest first")
+        assert "Incidents: 250 shown" in str(app.screen.query_one("#incidents-title").render())
+        assert sum(read) <= 100  # one page, not 250 incidents
+        await pilot.press("end")
+        await wait_until(pilot, lambda: table.cursor == 249, "the cursor on the last row")
         await pilot.pause()
-        rows = [table.render_line(y).text for y in range(1, 31)]
-        assert any("Incident number 29 " + "x" * 29 in row for row in rows)  # the widest title whole
-        assert len({row.index("SEV-") for row in rows}) == 1  # and the columns after it aligned
-    assert len(measured) < 30  # the column headers, not 210 cells
+        bottom = table.scrollable_content_region.height - 1
+        assert "Incident number 249 " in table.render_line(bottom).text  # the oldest, drawn at the bottom
+        assert sum(read) <= 200
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen is war_room(app), "the war room")
+        assert war_room(app).incident.title == "Incident number 249"

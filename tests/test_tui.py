@@ -17,7 +17,7 @@ from pathlib import Path
 from rich.console import Console
 from textual import events
 from textual.command import CommandPalette
-from textual.widgets import Button, DataTable, Input, Markdown, OptionList, RadioSet, Static, TextArea
+from textual.widgets import Button, Input, Markdown, OptionList, RadioSet, Static, TextArea
 from tui_support import (
     CHECKOUT_TITLE,
     NOW,
@@ -59,6 +59,7 @@ from ir_console.tui.screens.hypothesis import HypothesisScreen
 from ir_console.tui.screens.incidents import IncidentsScreen
 from ir_console.tui.screens.postmortem import PostMortemScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
+from ir_console.tui.widgets.incident_list import IncidentList
 from ir_console.tui.widgets.panes import ContainmentList, EntryLine, HypothesisList
 from ir_console.tui.widgets.timeline import TimelineView
 
@@ -922,7 +923,7 @@ async def test_incidents_list_switches_the_war_room(store, db_path, clock, incid
         await pilot.press("i")
         screen = app.screen
         assert isinstance(screen, IncidentsScreen)
-        table = screen.query_one("#incident-table", DataTable)
+        table = screen.query_one("#incident-table", IncidentList)
         listed = [[cell.plain.strip() for cell in table.get_row_at(row)] for row in range(table.row_count)]
         assert [row[:4] for row in listed] == [
             [other.ref, "Search index lagging", "SEV-3", "Investigating"],
@@ -1070,7 +1071,7 @@ async def test_markup_is_data_and_pasted_control_sequences_never_reach_the_recor
         assert count(db_path, "event_revisions") == 0
         await pilot.press("i")
         await wait_until(pilot, lambda: isinstance(app.screen, IncidentsScreen), "the incidents screen")
-        shown = app.screen.query_one("#incident-table", DataTable).render_line(1).text  # below the header
+        shown = app.screen.query_one("#incident-table", IncidentList).render_line(1).text  # below the header
         assert HOSTILE_SHOWN in shown and "\x1b" not in shown
 
 

@@ -149,6 +149,28 @@ def one_of(column: str, values: list, params: dict) -> str:
     return f"{column} IN ({', '.join(':' + name for name in names)})"
 
 
+def summary_filter(
+    params: dict,
+    statuses: Iterable[Status] | None,
+    severities: Iterable[Severity] | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> str:
+    """The WHERE clause of the incidents list's filters (its values added to `params`)."""
+    conditions = []
+    if statuses is not None:
+        conditions.append(one_of("status", [Status(s).value for s in statuses], params))
+    if severities is not None:
+        conditions.append(one_of("severity", [int(s) for s in severities], params))
+    if since is not None:
+        conditions.append(f"{STARTED} >= :since")
+        params["since"] = to_iso(since)
+    if until is not None:
+        conditions.append(f"{STARTED} < :until")
+        params["until"] = to_iso(until)
+    return f"WHERE {' AND '.join(conditions)}" if conditions else ""
+
+
 def summary_from_row(row: dict, now: datetime) -> IncidentSummary:
     """An incident row with its `event_count`; an open incident's duration runs to `now`."""
     return IncidentSummary.of(rows.incident_from_row(row), now, row["event_count"])
@@ -1706,36 +1728,68 @@ class Store:
         descending: bool = True,
         now: datetime | None = None,
         event_counts: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[IncidentSummary]:
         """Incidents for the list: filtered by status, severity and when they started
         (`since` <= started < `until`), sorted by one of SUMMARY_SORTS (ties: by id, the same way).
-        Open incidents' durations run to `now` (default: the store's clock).
+        Open incidents' durations run to `now` (default: the store's clock). `limit` and `offset`:
+        one page of that list (a list on screen reads the rows in view).
 
         Event counts walk every event's index entry (50-100 ms at a million events), so they are
         counted only with `event_counts` or when sorting by them."""
         if sort not in SUMMARY_SORTS:
             raise ValueError(f"sort must be one of {', '.join(SUMMARY_SORTS)} (got {sort!r})")
         now = now or self.clock()
-        conditions, params = [], {"now": to_iso(now)}
-        if statuses is not None:
-            conditions.append(one_of("status", [Status(s).value for s in statuses], params))
-        if severities is not None:
-            conditions.append(one_of("severity", [int(s) for s in severities], params))
-        if since is not None:
-            conditions.append(f"{STARTED} >= :since")
-            params["since"] = to_iso(since)
-        if until is not None:
-            conditions.append(f"{STARTED} < :until")
-            params["until"] = to_iso(until)
-        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        params: dict = {"now": to_iso(now), "limit": -1 if limit is None else limit, "offset": offset}
+        where = summary_filter(params, statuses, severities, since, until)
         direction = "DESC" if descending else "ASC"
         count = EVENT_COUNT if event_counts or sort == "events" else "NULL"
         found = self.query_rows(
             f"SELECT *, {count} AS event_count FROM incidents {where} "
-            f"ORDER BY {SUMMARY_SORTS[sort]} {direction}, id {direction}",
+            f"ORDER BY {SUMMARY_SORTS[sort]} {direction}, id {direction} LIMIT :limit OFFSET :offset",
             params,
         )
         return [summary_from_row(row, now) for row in found]
+
+    def count_incident_summaries(
+        self,
+        *,
+        statuses: Iterable[Status] | None = None,
+        severities: Iterable[Severity] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> int:
+        """How many incidents `incident_summaries` lists with these filters."""
+        params: dict = {}
+        where = summary_filter(params, statuses, severities, since, until)
+        return self.scalar(f"SELECT count(*) FROM incidents {where}", params)
+
+    def incident_summary_position(
+        self,
+        incident_id: int,
+        *,
+        statuses: Iterable[Status] | None = None,
+        severities: Iterable[Severity] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        sort: str = "started",
+        descending: bool = True,
+        now: datetime | None = None,
+    ) -> int | None:
+        """The incident's row in `incident_summaries` with these filters and sort (None: not listed)."""
+        if sort not in SUMMARY_SORTS:
+            raise ValueError(f"sort must be one of {', '.join(SUMMARY_SORTS)} (got {sort!r})")
+        params: dict = {"now": to_iso(now or self.clock()), "id": incident_id}
+        where = summary_filter(params, statuses, severities, since, until)
+        direction = "DESC" if descending else "ASC"
+        order = EVENT_COUNT if sort == "events" else SUMMARY_SORTS[sort]
+        found = self.query_row(
+            f"SELECT position FROM (SELECT id, row_number() OVER (ORDER BY {order} {direction}, id {direction}) - 1 "
+            f"AS position FROM incidents {where}) WHERE id = :id",
+            params,
+        )
+        return found["position"] if found else None
 
     def search(self, text: str, *, limit: int = 50, offset: int = 0, incident_id: int | None = None) -> list[SearchHit]:
         """Where the words of `text` (all of them, each taken literally) occur: titles, triage
