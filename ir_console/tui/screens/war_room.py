@@ -61,6 +61,9 @@ from ir_console.tui.widgets.timeline import TimelineView
 
 NARROW_WIDTH = 120
 EARLY_NOTICES_KEPT = 50
+# Seconds between drawing a resolved incident read-only and reading its recorded signals (a long
+# incident recorded tens of thousands, read on the reader thread): that frame is not slowed.
+RECORDED_DELAY = 0.1
 EARLY_NOTICE_WINDOW = timedelta(hours=1)
 TINY_WIDTH, TINY_HEIGHT = 60, 20
 T = TypeVar("T")
@@ -247,7 +250,7 @@ class WarRoomScreen(Screen):
                 f"REVIEW — resolved{' ' + resolved if resolved else ''}: no new entries; "
                 "corrections are kept as revisions; o to reopen"
             )
-            self.load_recorded()
+            self.set_timer(RECORDED_DELAY, self.load_recorded)  # the read-only war room is drawn first
         if reviewing == self.has_class("-review"):
             return
         self.set_class(reviewing, "-review")
