@@ -6,6 +6,11 @@ of its own (a fresh subprocess, signals off).
 Baseline, in the same app and run: pushing a trivial screen (one `Static`) by a key bound for the
 purpose, the framework's floor for a screen. Rounds alternate the figures, so noise hits all alike.
 
+Timing: the key goes to the driver as a terminal's would (not through `Pilot.press`, whose wait for
+an idle process would also wait for the reader thread's work after the frame); the clock stops at
+the first frame the compositor hands to `App._display` once the screen shows what it is for (the
+same probe as benchmarks.latency).
+
 Parent: `measure(db, cwd, repeats)` runs `python -m benchmarks.keys DB REPEATS` and reads back one
 JSON line.
 """
@@ -62,6 +67,33 @@ def measure(db: Path, cwd: str, repeats: int = 5) -> tuple[list[Row], list[str]]
     return rows, checks
 
 
+class Frames:
+    """Counts the frames the compositor hands to `App._display`, with the time of the last."""
+
+    def __init__(self, app) -> None:
+        self.count, self.at = 0, 0.0
+        original = app._display
+
+        def display(screen, update) -> None:
+            if update is not None and screen is app.screen:  # a frame of the screen on top
+                self.count, self.at = self.count + 1, time.perf_counter()
+            original(screen, update)
+
+        app._display = display
+
+
+async def timed_key(app, frames: Frames, key: str, ready) -> float:
+    """Milliseconds from sending `key` to the first frame drawn once `ready()` holds."""
+    from textual import events
+
+    started = time.perf_counter()
+    app._driver.send_message(events.Key(key, None))
+    await wait_for(ready, key)
+    seen = frames.count
+    await wait_for(lambda: frames.count > seen, f"the frame after {key}")
+    return (frames.at - started) * 1000
+
+
 async def wait_for(condition, what: str) -> None:
     deadline = time.monotonic() + TIMEOUT
     while not condition():
@@ -73,7 +105,7 @@ async def wait_for(condition, what: str) -> None:
 async def _run(db: Path, repeats: int) -> dict:
     from textual.binding import Binding
     from textual.screen import Screen
-    from textual.widgets import Markdown, Static, TextArea
+    from textual.widgets import Label, Markdown, Static, TextArea
 
     from ir_console.config import Config
     from ir_console.model import Status
@@ -116,7 +148,12 @@ async def _run(db: Path, repeats: int) -> dict:
 
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause(0.5)
+        frames = Frames(app)
         war_room = app.screen
+
+        def banner_shown() -> bool:
+            return "REVIEW" in str(war_room.query_one("#review-banner", Label).render())
+
         assert isinstance(war_room, WarRoomScreen)
         for _ in range(repeats):
             for key, kind, name, ready in (
@@ -124,11 +161,9 @@ async def _run(db: Path, repeats: int) -> dict:
                 ("p", PostMortemScreen, "postmortem_ms", generated_timeline),
                 ("u", StatusUpdateScreen, "status_ms", preview_filled),
             ):
-                started = time.perf_counter()
-                await pilot.press(key)
-                await wait_for(lambda: isinstance(app.screen, kind) and ready(app.screen), name)
-                await pilot.pause()  # the frame that shows it
-                timings[name].append((time.perf_counter() - started) * 1000)
+                timings[name].append(
+                    await timed_key(app, frames, key, lambda: isinstance(app.screen, kind) and ready(app.screen))
+                )
                 if kind is PostMortemScreen:
                     details["key_rows"] = app.screen.query_one("#generated-timeline", Markdown).source.count("\n| ")
                 if kind is StatusUpdateScreen:
@@ -140,11 +175,14 @@ async def _run(db: Path, repeats: int) -> dict:
             war_room.run_worker(war_room._status_chosen(StatusChoice(Status.RESOLVED, None)))
             await wait_for(lambda: isinstance(app.screen, ConfirmResolveScreen), "the confirmation")
             await pilot.pause()
-            started = time.perf_counter()
-            await pilot.press("enter")
-            await wait_for(lambda: app.screen is war_room and war_room.has_class("-review"), "the review")
-            await pilot.pause()
-            timings["resolve_ms"].append((time.perf_counter() - started) * 1000)
+            timings["resolve_ms"].append(
+                await timed_key(
+                    app,
+                    frames,
+                    "enter",
+                    lambda: app.screen is war_room and war_room.has_class("-review") and banner_shown(),
+                )
+            )
             await app.write(lambda s: s.reopen_incident(incident_id, reason="bench", author="bench"))
             war_room.refresh_record()
             await wait_for(lambda: not war_room.has_class("-review"), "reopened")
