@@ -1681,10 +1681,18 @@ class Store:
                 found.update((row["id"], row) for row in got)
                 return got
 
-            take(f"SELECT * {where} AND key_moment = 1")
-            standing = f"{where} AND kind = 'alert' AND retracted_at IS NULL"
-            alert_count = self.scalar(f"SELECT count(*) {standing}", params)
-            take(f"SELECT * {standing} ORDER BY occurred_at, id LIMIT :listed")
+            # One pass over the incident's events: each author's first moment, the alerts that
+            # stand, and the key moments' ids.
+            by_author = self.query_rows(
+                "SELECT author, min(occurred_at) AS first, sum(kind = 'alert' AND retracted_at IS NULL) AS alerts, "
+                f"group_concat(CASE WHEN key_moment = 1 THEN id END) AS key_ids {where} GROUP BY author",
+                params,
+            )
+            alert_count = sum(row["alerts"] for row in by_author)
+            key_ids = [int(i) for row in by_author if row["key_ids"] for i in row["key_ids"].split(",")]
+            for start in range(0, len(key_ids), 500):
+                take(f"SELECT * FROM events WHERE id IN ({', '.join(map(str, key_ids[start : start + 500]))})")
+            take(f"SELECT * {where} AND kind = 'alert' AND retracted_at IS NULL ORDER BY occurred_at, id LIMIT :listed")
             # `render.status.latest_action`: the latest action or decision that stands is the
             # current action unless a containment change after it still stands.
             latest = take(
@@ -1698,7 +1706,7 @@ class Store:
                 {"at": after["occurred_at"], "after": after["id"]},
             )
             # Responders in order of appearance: each author's first event.
-            for row in self.query_rows(f"SELECT author, min(occurred_at) AS first {where} GROUP BY author", params):
+            for row in by_author:
                 take(
                     f"SELECT * {where} AND occurred_at = :first AND author = :author ORDER BY id LIMIT 1",
                     {"first": row["first"], "author": row["author"]},
