@@ -1,8 +1,9 @@
-"""CPU used by an idle console: every signal at 1 Hz versus signals off, each in a fresh subprocess.
+"""CPU used by an idle console: signals at the shipped intervals and every signal at 1 Hz, versus
+signals off, each in a fresh subprocess.
 
 Parent: `measure(db, folder, seconds)` serves a loopback HTTP endpoint and a TCP listener, makes a
-git repository and a log file, then runs `python -m benchmarks.idle MODE DB CONFIG SECONDS` twice
-(MODE `off`, then `on`) and reads back one JSON line from each.
+git repository and a log file, then runs `python -m benchmarks.idle MODE DB CONFIG SECONDS` three
+times (MODE `off`, `defaults`, `on`) and reads back one JSON line from each.
 
 Child (`main()` below): the console as `ir-console` builds it (real clock, psutil sampler, the
 given configuration), headless at 160x48, on the 10-event incident. After a warm-up it measures
@@ -28,9 +29,31 @@ MARK = "BENCH-IDLE "
 WARMUP = 3.0  # seconds: imports settled, first samples and first checks done
 
 
+MODES = ("off", "defaults", "on")
+
+
 def _config_text(mode: str, http_port: int, tcp_port: int, repo: Path, log: Path) -> str:
+    """`off`: no signals; `defaults`: the same sources at the shipped intervals (samples and logs
+    every 1 s, health every 5 s, git every 30 s); `on`: every signal at 1 Hz."""
     if mode == "off":
         return "[signals]\ninterval = 0\n"
+    if mode == "defaults":
+        return f"""
+[[health.http]]
+name = "api"
+url = "http://127.0.0.1:{http_port}/health"
+
+[[health.tcp]]
+name = "db"
+host = "127.0.0.1"
+port = {tcp_port}
+
+[[changes.git]]
+path = "{repo}"
+
+[[logs.file]]
+path = "{log}"
+"""
     return f"""
 [signals]
 interval = 1.0
@@ -99,7 +122,7 @@ def measure(db: Path, folder: Path, seconds: float, cwd: str) -> dict[str, dict]
     log.write_text("started\nERROR first\n")
     results = {}
     try:
-        for mode in ("off", "on"):
+        for mode in MODES:
             config = folder / f"idle-{mode}.toml"
             config.write_text(_config_text(mode, server.server_address[1], listener.getsockname()[1], repo, log))
             output = subprocess.run(

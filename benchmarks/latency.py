@@ -13,10 +13,11 @@ same strips a terminal would get, not the widget's state. The clock is read on e
 second: a repaint waits for the next 16.7 ms tick of the screen's update timer, so up to one tick
 of every figure is Textual's frame pacing.
 
-Also recorded per entry, by wrapping `app.write` and the screen's `refresh_record` on the
+Also recorded per entry, by wrapping `app.submit_write` and the screen's `refresh_record` on the
 instances (no console code is changed), to show where the time goes:
-  dispatch  press -> the screen hands the write to the writer thread (key, Input, Submitted)
+  dispatch  press -> the screen queues the write for the writer thread (key, the entry line)
   write     the writer thread's add_event: BEGIN IMMEDIATE, insert, COMMIT (fsync), read back
+            (from when the writer thread starts it)
   refresh   refresh_record() on the event loop: count(*), incident, hypotheses, containment ...
   wait      refresh_record() done -> the compositor starts the frame (the rest of the handler,
             other messages, and the wait for the next 60 fps tick of the screen's update timer)
@@ -169,13 +170,18 @@ async def _run(console_db: Path, baseline_db: Path, incident_id: int, entries: i
             timeline = screen.query_one("#timeline")
             entry = screen.query_one("#entry")
 
-            original_write = app.write
+            original_submit = app.submit_write
 
-            async def timed_write(change):
-                marks.setdefault("write_start", time.perf_counter())
-                value = await original_write(change)
-                marks.setdefault("write_done", time.perf_counter())
-                return value
+            def timed_submit(change):
+                def timed_change(store):
+                    marks.setdefault("write_start", time.perf_counter())
+                    try:
+                        return change(store)
+                    finally:
+                        marks.setdefault("write_done", time.perf_counter())
+
+                marks.setdefault("dispatched", time.perf_counter())
+                return original_submit(timed_change)
 
             original_refresh = screen.refresh_record
 
@@ -202,7 +208,7 @@ async def _run(console_db: Path, baseline_db: Path, incident_id: int, entries: i
                     if "pages_in_render" in marks:
                         marks["pages_in_render"] += time.perf_counter() - page_start
 
-            app.write = timed_write
+            app.submit_write = timed_submit
             screen.refresh_record = timed_refresh
             compositor.render_update = timed_render
             store.events_page = timed_page
@@ -246,7 +252,7 @@ async def _run(console_db: Path, baseline_db: Path, incident_id: int, entries: i
                 seen = probe.marks_at_seen
                 if {"write_start", "write_done", "refresh_done", "render_start"} <= seen.keys():
                     parts = result.parts_ms
-                    parts["dispatch"].append((seen["write_start"] - start) * 1000)
+                    parts["dispatch"].append((seen["dispatched"] - start) * 1000)
                     parts["write"].append((seen["write_done"] - seen["write_start"]) * 1000)
                     parts["refresh"].append((seen["refresh_done"] - seen["write_done"]) * 1000)
                     parts["wait"].append((seen["render_start"] - seen["refresh_done"]) * 1000)

@@ -17,7 +17,7 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner
 from rich.console import Console
-from textual.widgets import DataTable, Input, Label, OptionList, Static, TabbedContent
+from textual.widgets import Input, Label, OptionList, Static, TabbedContent
 from tui_support import NOW, Clock, console, count, header, line_at, query, run, timeline, toasts, wait_until
 
 from ir_console.cli import main
@@ -27,6 +27,7 @@ from ir_console.render.stats import BLOCKS
 from ir_console.store import Store
 from ir_console.tui.screens.incidents import MATCH_STYLE, IncidentsScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
+from ir_console.tui.widgets.incident_list import IncidentList
 
 MARKUP_TITLE = "[bold]x[/] payments [red]down[/red]"
 
@@ -99,13 +100,13 @@ async def open_incidents(pilot, app) -> IncidentsScreen:
     return app.screen
 
 
-def table_of(screen: IncidentsScreen) -> DataTable:
-    return screen.query_one("#incident-table", DataTable)
+def table_of(screen: IncidentsScreen) -> IncidentList:
+    return screen.query_one("#incident-table", IncidentList)
 
 
 def column(screen: IncidentsScreen, name: str) -> list[str]:
     table = table_of(screen)
-    index = [key.value for key in table.columns].index(name)
+    index = [column.key for column in table.columns].index(name)
     return [table.get_row_at(row)[index].plain for row in range(table.row_count)]
 
 
@@ -249,12 +250,7 @@ async def test_sorts_in_sql_by_key_and_by_clicking_a_header(store, clock, archiv
 def header_x(screen: IncidentsScreen, name: str) -> int:
     """The x of a column's header cell, within the table."""
     table = table_of(screen)
-    x = 0
-    for key, col in table.columns.items():
-        if key.value == name:
-            return x + 1 - round(table.scroll_offset.x)
-        x += col.get_render_width(table)
-    raise KeyError(name)
+    return table.column_x(name) - round(table.scroll_offset.x)
 
 
 async def test_enter_opens_the_incident_in_the_war_room(store, clock, archive) -> None:
@@ -533,7 +529,7 @@ async def test_the_list_and_the_search_follow_other_writers(store: Store, clock:
     app = console(store, clock)
     async with run(app) as pilot:
         screen = await open_incidents(pilot, app)
-        table = screen.query_one("#incident-table", DataTable)
+        table = table_of(screen)
         assert table.row_count == 4
         screen.action_show_tab("search-tab")
         screen.query_one("#search-input", Input).value = "kestrel"

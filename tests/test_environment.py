@@ -49,7 +49,8 @@ def poor_machine(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
 
 
 def pane_text(app, name: str) -> str:
-    return app.screen.query_one(SignalsPane).query_one(f"#{name}", TextPane).plain
+    built = app.screen.query_one(SignalsPane).query(f"#{name}")  # a hidden tab's pane is built when first shown
+    return built.first(TextPane).plain if built else ""
 
 
 async def test_the_console_works_without_git_network_proc_or_clipboard(

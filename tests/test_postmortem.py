@@ -811,3 +811,46 @@ async def test_resolving_shows_the_48_hour_window(store, db_path, clock, inciden
         )
         label = app.screen.query_one("#header #next-update", Label)
         assert label.has_class("late")
+
+
+async def test_a_section_back_at_its_draft_is_drafted_again_and_ctrl_l_clears_one(
+    store, db_path, clock, incident
+) -> None:
+    """A section counts as written only while its text differs from the draft: undone back to the
+    draft it says "drafted" and stores nothing, so the draft goes on following the record."""
+    app = console(store, clock)
+    async with run(app) as pilot:
+        screen = await open_editor(pilot)
+        summary = box(screen, Section.SUMMARY)
+        draft = summary.text
+        assert app.focused is summary and hint(screen, Section.SUMMARY) == DRAFTED
+        await pilot.press("end", *" Rolled back at 03:10.")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: sections_in(db_path).get("summary") == summary.text != draft, "saved")
+        assert hint(screen, Section.SUMMARY) == "written"
+
+        # Undo back to the draft: drafted again, and what is stored is nothing written.
+        while summary.text != draft:
+            await pilot.press("ctrl+z")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: sections_in(db_path).get("summary") == "", "stored as not written")
+        await wait_until(pilot, lambda: hint(screen, Section.SUMMARY) == DRAFTED, "drafted again")
+        # The draft follows the record again: a change of severity shows in it.
+        with Store.open(db_path, clock=clock) as other:  # another console, as the editor's reader sees it
+            other.set_severity(incident.id, Severity.SEV1, reason="checkout fully down")
+        await wait_until(pilot, lambda: "SEV-1" in box(screen, Section.SUMMARY).text, "the draft following the record")
+        assert hint(screen, Section.SUMMARY) == DRAFTED
+
+        # ctrl+l clears a written section in one key; ctrl+z brings the text back.
+        lessons = box(screen, Section.LESSONS)
+        lessons.focus()
+        await paste_text(pilot, "Canary the retry path.")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: sections_in(db_path).get("lessons") == "Canary the retry path.", "lessons")
+        await pilot.press("ctrl+l")
+        assert lessons.text == "" and hint(screen, Section.LESSONS).startswith("unsaved")
+        await pilot.press("ctrl+z")
+        assert lessons.text == "Canary the retry path."
+        await pilot.press("ctrl+l", "ctrl+s")
+        await wait_until(pilot, lambda: sections_in(db_path).get("lessons") == "", "lessons cleared")
+        assert hint(screen, Section.LESSONS) == "not written yet"

@@ -168,6 +168,8 @@ async def test_the_signals_pane_shows_what_was_recorded_not_the_live_machine(sto
         await open_review(pilot, db_path, clock, incident)
 
         recorded = war_room(app).query_one(RecordedSignals)
+        # Read on the reader thread: drawn once read.
+        await wait_until(pilot, lambda: "Nightly batch" in recorded.plain, "the recorded signals")
         x, y = pane.content_region.offset
         assert isinstance(app.screen.get_widget_at(x + 1, y + 1)[0], RecordedSignals)
         assert not signals.display and pane.border_title == "Signals — recorded"

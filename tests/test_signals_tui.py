@@ -278,8 +278,10 @@ def signals(app: IrConsoleApp) -> SignalsPane:
 
 
 def pane_text(app: IrConsoleApp, pane: str) -> str:
-    """The text last drawn in a signal pane ("" when it was never drawn)."""
-    return signals(app).query_one(f"#{pane}", TextPane).plain
+    """The text last drawn in a signal pane ("" when it was never drawn; a hidden tab's pane is
+    built when the tab is first shown)."""
+    built = signals(app).query(f"#{pane}")
+    return built.first(TextPane).plain if built else ""
 
 
 def tab_label(app: IrConsoleApp, tab: str) -> str:

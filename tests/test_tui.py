@@ -17,7 +17,7 @@ from pathlib import Path
 from rich.console import Console
 from textual import events
 from textual.command import CommandPalette
-from textual.widgets import Button, DataTable, Input, Markdown, OptionList, RadioSet, Static, TextArea
+from textual.widgets import Button, Input, Markdown, OptionList, RadioSet, Static, TextArea
 from tui_support import (
     CHECKOUT_TITLE,
     NOW,
@@ -59,6 +59,7 @@ from ir_console.tui.screens.hypothesis import HypothesisScreen
 from ir_console.tui.screens.incidents import IncidentsScreen
 from ir_console.tui.screens.postmortem import PostMortemScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
+from ir_console.tui.widgets.incident_list import IncidentList
 from ir_console.tui.widgets.panes import ContainmentList, EntryLine, HypothesisList
 from ir_console.tui.widgets.timeline import TimelineView
 
@@ -851,9 +852,9 @@ async def test_status_update_is_recorded_exactly_and_copied(store, db_path, cloc
     async with run(app) as pilot:
         await pilot.pause()
         assert header(app, "next-update") == "next update in 12m 00s"  # SEV-2: every 30 min from declared
-        await pilot.press("u")
+        await pilot.press("u")  # the composer opens once the record is read (on the reader thread)
+        await wait_until(pilot, lambda: isinstance(app.screen, StatusUpdateScreen), "the composer")
         screen = app.screen
-        assert isinstance(screen, StatusUpdateScreen)
         fields = {
             name: screen.query_one(f"#{name}", Input).value
             for name in ("status", "impact", "current_action", "eta", "next_update")
@@ -903,9 +904,9 @@ async def test_post_mortem_draft(store, db_path, clock, incident) -> None:
     async with run(app) as pilot:
         await pilot.pause()
         before = count(db_path, "events")
-        await pilot.press("p")
-        screen = app.screen
-        assert isinstance(screen, PostMortemScreen)  # the editor: tests/test_postmortem.py
+        await pilot.press("p")  # the editor opens once the record is read (on the reader thread)
+        await wait_until(pilot, lambda: isinstance(app.screen, PostMortemScreen), "the editor")
+        screen = app.screen  # the editor: tests/test_postmortem.py
         assert f"{incident.ref}: {TITLE}" in str(screen.query_one("#pm-title").render())
         assert "Incident declared" in screen.query_one("#generated-timeline", Markdown).source
         await pilot.press("escape")
@@ -924,7 +925,7 @@ async def test_incidents_list_switches_the_war_room(store, db_path, clock, incid
         await pilot.press("i")
         screen = app.screen
         assert isinstance(screen, IncidentsScreen)
-        table = screen.query_one("#incident-table", DataTable)
+        table = screen.query_one("#incident-table", IncidentList)
         listed = [[cell.plain.strip() for cell in table.get_row_at(row)] for row in range(table.row_count)]
         assert [row[:4] for row in listed] == [
             [other.ref, "Search index lagging", "SEV-3", "Investigating"],
@@ -1075,7 +1076,7 @@ async def test_markup_is_data_and_pasted_control_sequences_never_reach_the_recor
         assert count(db_path, "event_revisions") == 0
         await pilot.press("i")
         await wait_until(pilot, lambda: isinstance(app.screen, IncidentsScreen), "the incidents screen")
-        shown = app.screen.query_one("#incident-table", DataTable).render_line(1).text  # below the header
+        shown = app.screen.query_one("#incident-table", IncidentList).render_line(1).text  # below the header
         assert HOSTILE_SHOWN in shown and "\x1b" not in shown
 
 

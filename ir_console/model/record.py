@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from ir_console.model.incident import Incident, Milestone
 from ir_console.model.postmortem import Section
-from ir_console.model.timeline import TimelineEvent
+from ir_console.model.timeline import EventKind, TimelineEvent
 from ir_console.model.work import ActionItem, ContainmentAction, Hypothesis, HypothesisResult, StatusUpdate
 
 
@@ -26,6 +26,8 @@ METRICS = (
     Metric("Time to mitigate", "from detected to mitigated", Milestone.DETECTED, Milestone.MITIGATED),
     Metric("Time to resolve", "from detected to resolved", Milestone.DETECTED, Milestone.RESOLVED),
 )
+# Alerts a post-mortem's detection draft lists by name; the rest are counted ("and 12 more").
+ALERTS_LISTED = 10
 
 
 @dataclass
@@ -37,6 +39,18 @@ class IncidentRecord:
     status_updates: list[StatusUpdate] = field(default_factory=list)
     action_items: list[ActionItem] = field(default_factory=list)
     sections: dict[Section, str] = field(default_factory=dict)
+    # None: `events` is the whole timeline. A number: `events` holds only what the documents draw
+    # from (`Store.record_digest`), and this counts the alerts standing on the whole timeline.
+    alert_count: int | None = None
+
+    @property
+    def alerts(self) -> list[TimelineEvent]:
+        """The alerts that stand, in timeline order (in a digest: the first ALERTS_LISTED)."""
+        return [e for e in self.events if e.kind is EventKind.ALERT and not e.is_retracted]
+
+    @property
+    def alerts_standing(self) -> int:
+        return len(self.alerts) if self.alert_count is None else self.alert_count
 
     def metric(self, metric: Metric) -> timedelta | None:
         start = self.incident.milestones.get(metric.start)

@@ -24,13 +24,14 @@ from ir_console.model import (
 )
 from ir_console.model.clock import format_duration, to_iso
 from ir_console.model.postmortem import SEED_HEADINGS
+from ir_console.model.record import ALERTS_LISTED
 from ir_console.render.text import md_block, md_cell, md_inline, one_line
 
 NOT_WRITTEN = "_Not written yet._"
 # The seed's containment phase: "minutes 5-15, stop the bleeding".
 CONTAINMENT_WINDOW = timedelta(minutes=15)
 # Alerts listed in the drafted Detection section; the timeline has the rest.
-MAX_ALERTS = 10
+MAX_ALERTS = ALERTS_LISTED
 
 # The console's written sections beyond the seed's template, in the order they are exported.
 FURTHER_SECTIONS = (Section.DETECTION, Section.RESOLUTION_RECOVERY, Section.LUCKY)
@@ -279,12 +280,12 @@ def draft_detection(record: IncidentRecord) -> str:
         lines.append(f"- Symptoms at triage: {md_inline(triage.happening)}")
     if triage.changed.strip():
         lines.append(f"- What had changed recently: {md_inline(triage.changed)}")
-    alerts = [e for e in record.events if e.kind is EventKind.ALERT and not e.is_retracted]
+    alerts, standing = record.alerts, record.alerts_standing
     if alerts:
         lines.append("- Alerts on the timeline:")
         lines += [f"  - {hhmm(e.occurred_at)}: {md_inline(e.text)}" for e in alerts[:MAX_ALERTS]]
-        if len(alerts) > MAX_ALERTS:
-            lines.append(f"  - and {len(alerts) - MAX_ALERTS} more")
+        if standing > MAX_ALERTS:
+            lines.append(f"  - and {standing - MAX_ALERTS} more")
     return "\n".join(lines)
 
 

@@ -23,6 +23,9 @@ TOP_PROCESSES = 5
 # sample costs 0.55-0.8 ms of CPU without the process scan and 5.2-6.2 ms with it (~65 us a
 # process). Scanning every third sample, as often as top refreshes, averages 2.0-2.3 ms.
 DEFAULT_PROCESS_EVERY = 3
+# Mounts change rarely and their fullness slowly: listing them (/proc/self/mounts, a statvfs each)
+# once in ten samples is soon enough; the samples in between repeat the last list.
+DEFAULT_MOUNTS_EVERY = 10
 
 T = TypeVar("T")
 
@@ -76,11 +79,20 @@ class _Counters:
 
 
 class ResourceSampler:
-    def __init__(self, disk_path: str = "/", *, process_every: int = DEFAULT_PROCESS_EVERY) -> None:
+    def __init__(
+        self,
+        disk_path: str = "/",
+        *,
+        process_every: int = DEFAULT_PROCESS_EVERY,
+        mounts_every: int = DEFAULT_MOUNTS_EVERY,
+    ) -> None:
         """`process_every`: scan processes on one sample in this many (the scan is the costly
-        part); the samples in between repeat the last lists."""
+        part); `mounts_every`: list the mounts on one sample in this many. The samples in between
+        repeat the last lists."""
         self.disk_path = disk_path
         self.process_every = max(1, process_every)
+        self.mounts_every = max(1, mounts_every)
+        self._mounts: tuple[MountUsage, ...] = ()
         self._previous: _Counters | None = None
         self._processes: dict[int, psutil.Process] = {}  # kept so cpu_percent measures since the last scan
         self._samples_taken = 0
@@ -103,6 +115,8 @@ class ResourceSampler:
             priming = not self._processes
             self._top = self._scan_processes()
             self._next_scan = self._samples_taken + (1 if priming else self.process_every)
+        if self._samples_taken % self.mounts_every == 0:
+            self._mounts = tuple(quietly(mount_usages) or ())
         self._samples_taken += 1
         return ResourceSample(
             cpu_percent=quietly(lambda: psutil.cpu_percent(interval=None)),
@@ -114,7 +128,7 @@ class ResourceSampler:
             per_cpu=tuple(quietly(lambda: psutil.cpu_percent(interval=None, percpu=True)) or ()),
             memory_used=memory.total - memory.available if memory else None,
             memory_total=memory.total if memory else None,
-            mounts=tuple(quietly(mount_usages) or ()),
+            mounts=self._mounts,
             disk_read_rate=disk_rates[0],
             disk_write_rate=disk_rates[1],
             net_recv_rate=net_rates[0],

@@ -54,6 +54,7 @@ from ir_console.model.incident import (
     milestone_order_problem,
 )
 from ir_console.model.postmortem import SectionRevision, SectionSave, SectionState
+from ir_console.model.record import ALERTS_LISTED
 from ir_console.model.when import not_in_future
 from ir_console.store import rows, search
 from ir_console.store.errors import NotFound, StoreError, WriteFailed
@@ -153,6 +154,28 @@ def one_of(column: str, values: list[Any], params: dict[str, Any]) -> str:
     names = [f"{column}{number}" for number in range(len(values))]
     params.update(zip(names, values))
     return f"{column} IN ({', '.join(':' + name for name in names)})"
+
+
+def summary_filter(
+    params: dict[str, Any],
+    statuses: Iterable[Status] | None,
+    severities: Iterable[Severity] | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> str:
+    """The WHERE clause of the incidents list's filters (its values added to `params`)."""
+    conditions = []
+    if statuses is not None:
+        conditions.append(one_of("status", [Status(s).value for s in statuses], params))
+    if severities is not None:
+        conditions.append(one_of("severity", [int(s) for s in severities], params))
+    if since is not None:
+        conditions.append(f"{STARTED} >= :since")
+        params["since"] = to_iso(since)
+    if until is not None:
+        conditions.append(f"{STARTED} < :until")
+        params["until"] = to_iso(until)
+    return f"WHERE {' AND '.join(conditions)}" if conditions else ""
 
 
 def summary_from_row(row: dict[str, Any], now: datetime) -> IncidentSummary:
@@ -262,7 +285,7 @@ class Store:
         with self.reading() as db:
             return list(db.query(sql, params))
 
-    def scalar(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> Any:
+    def scalar(self, sql: str, params: tuple[Any, ...] | list[Any] | dict[str, Any] = ()) -> Any:
         with self.reading() as db:
             return db.execute(sql, params).fetchone()[0]
 
@@ -1668,6 +1691,65 @@ class Store:
                 sections=self.postmortem_sections(incident.id),
             )
 
+    def record_digest(self, key: int | str) -> IncidentRecord:
+        """The record as the status update and the post-mortem (editor and export) draw it, without
+        reading a long timeline whole: its `events` are only the key moments, the first alerts
+        (`alert_count` counts all that stand), the latest action or decision with the containment
+        changes after it, and each author's first event. Everything else is read as by `record`,
+        in one transaction, and every draft and table renders from it as from `record`."""
+        with self.reading() as db, db.atomic():
+            incident = self.incident(key)
+            where = "FROM events WHERE incident_id = :id"
+            params = {"id": incident.id, "listed": ALERTS_LISTED}
+            found: dict[int, dict[str, Any]] = {}
+
+            def take(sql: str, extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+                got = self.query_rows(sql, {**params, **(extra or {})})
+                found.update((row["id"], row) for row in got)
+                return got
+
+            # One pass over the incident's events: each author's first moment, the alerts that
+            # stand, and the key moments' ids.
+            by_author = self.query_rows(
+                "SELECT author, min(occurred_at) AS first, sum(kind = 'alert' AND retracted_at IS NULL) AS alerts, "
+                f"group_concat(CASE WHEN key_moment = 1 THEN id END) AS key_ids {where} GROUP BY author",
+                params,
+            )
+            alert_count = sum(row["alerts"] for row in by_author)
+            key_ids = [int(i) for row in by_author if row["key_ids"] for i in row["key_ids"].split(",")]
+            for start in range(0, len(key_ids), 500):
+                take(f"SELECT * FROM events WHERE id IN ({', '.join(map(str, key_ids[start : start + 500]))})")
+            take(f"SELECT * {where} AND kind = 'alert' AND retracted_at IS NULL ORDER BY occurred_at, id LIMIT :listed")
+            # `render.status.latest_action`: the latest action or decision that stands is the
+            # current action unless a containment change after it still stands.
+            latest = take(
+                f"SELECT * {where} AND kind IN ('action', 'decision') AND retracted_at IS NULL "
+                "ORDER BY occurred_at DESC, id DESC LIMIT 1"
+            )
+            after = latest[0] if latest else {"occurred_at": "", "id": 0}
+            take(
+                f"SELECT * {where} AND kind = 'containment' "
+                "AND (occurred_at > :at OR (occurred_at = :at AND id > :after))",
+                {"at": after["occurred_at"], "after": after["id"]},
+            )
+            # Responders in order of appearance: each author's first event.
+            for row in by_author:
+                take(
+                    f"SELECT * {where} AND occurred_at = :first AND author = :author ORDER BY id LIMIT 1",
+                    {"first": row["first"], "author": row["author"]},
+                )
+            events = [rows.event_from_row(found[i]) for i in sorted(found, key=lambda i: (found[i]["occurred_at"], i))]
+            return IncidentRecord(
+                incident=incident,
+                events=events,
+                hypotheses=self.hypotheses(incident.id),
+                containment=self.containment(incident.id),
+                status_updates=self.status_updates(incident.id),
+                action_items=self.action_items(incident.id),
+                sections=self.postmortem_sections(incident.id),
+                alert_count=alert_count,
+            )
+
     # -- the archive: listing, search, similar incidents ----------------------------------------
 
     def incident_summaries(
@@ -1681,36 +1763,68 @@ class Store:
         descending: bool = True,
         now: datetime | None = None,
         event_counts: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[IncidentSummary]:
         """Incidents for the list: filtered by status, severity and when they started
         (`since` <= started < `until`), sorted by one of SUMMARY_SORTS (ties: by id, the same way).
-        Open incidents' durations run to `now` (default: the store's clock).
+        Open incidents' durations run to `now` (default: the store's clock). `limit` and `offset`:
+        one page of that list (a list on screen reads the rows in view).
 
         Event counts walk every event's index entry (50-100 ms at a million events), so they are
         counted only with `event_counts` or when sorting by them."""
         if sort not in SUMMARY_SORTS:
             raise ValueError(f"sort must be one of {', '.join(SUMMARY_SORTS)} (got {sort!r})")
         now = now or self.clock()
-        conditions, params = [], {"now": to_iso(now)}
-        if statuses is not None:
-            conditions.append(one_of("status", [Status(s).value for s in statuses], params))
-        if severities is not None:
-            conditions.append(one_of("severity", [int(s) for s in severities], params))
-        if since is not None:
-            conditions.append(f"{STARTED} >= :since")
-            params["since"] = to_iso(since)
-        if until is not None:
-            conditions.append(f"{STARTED} < :until")
-            params["until"] = to_iso(until)
-        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        params: dict[str, Any] = {"now": to_iso(now), "limit": -1 if limit is None else limit, "offset": offset}
+        where = summary_filter(params, statuses, severities, since, until)
         direction = "DESC" if descending else "ASC"
         count = EVENT_COUNT if event_counts or sort == "events" else "NULL"
         found = self.query_rows(
             f"SELECT *, {count} AS event_count FROM incidents {where} "
-            f"ORDER BY {SUMMARY_SORTS[sort]} {direction}, id {direction}",
+            f"ORDER BY {SUMMARY_SORTS[sort]} {direction}, id {direction} LIMIT :limit OFFSET :offset",
             params,
         )
         return [summary_from_row(row, now) for row in found]
+
+    def count_incident_summaries(
+        self,
+        *,
+        statuses: Iterable[Status] | None = None,
+        severities: Iterable[Severity] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> int:
+        """How many incidents `incident_summaries` lists with these filters."""
+        params: dict[str, Any] = {}
+        where = summary_filter(params, statuses, severities, since, until)
+        return int(self.scalar(f"SELECT count(*) FROM incidents {where}", params))
+
+    def incident_summary_position(
+        self,
+        incident_id: int,
+        *,
+        statuses: Iterable[Status] | None = None,
+        severities: Iterable[Severity] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        sort: str = "started",
+        descending: bool = True,
+        now: datetime | None = None,
+    ) -> int | None:
+        """The incident's row in `incident_summaries` with these filters and sort (None: not listed)."""
+        if sort not in SUMMARY_SORTS:
+            raise ValueError(f"sort must be one of {', '.join(SUMMARY_SORTS)} (got {sort!r})")
+        params: dict[str, Any] = {"now": to_iso(now or self.clock()), "id": incident_id}
+        where = summary_filter(params, statuses, severities, since, until)
+        direction = "DESC" if descending else "ASC"
+        order = EVENT_COUNT if sort == "events" else SUMMARY_SORTS[sort]
+        found = self.query_row(
+            f"SELECT position FROM (SELECT id, row_number() OVER (ORDER BY {order} {direction}, id {direction}) - 1 "
+            f"AS position FROM incidents {where}) WHERE id = :id",
+            params,
+        )
+        return found["position"] if found else None
 
     def search(self, text: str, *, limit: int = 50, offset: int = 0, incident_id: int | None = None) -> list[SearchHit]:
         """Where the words of `text` (all of them, each taken literally) occur: titles, triage

@@ -100,6 +100,10 @@ class IrConsoleApp(App[None]):
         # reach the database in the order the user made them.
         self._writer_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ir-writer")
         self._writer: Store | None = None
+        # And one reader thread with its own connection, for the reads that may take longer than
+        # a frame (a long incident's documents): the event loop keeps drawing meanwhile.
+        self._reader_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ir-reader")
+        self._background_reader: Store | None = None
         self.register_theme(WAR_ROOM_DARK)
         self.register_theme(WAR_ROOM_LIGHT)
         remembered = load_preferences().get("theme")
@@ -237,9 +241,25 @@ class IrConsoleApp(App[None]):
         self._writer.check_file()
         return result
 
+    def read_apart(self, load: Callable[[Store], T]) -> asyncio.Future[T]:
+        """Run `load(store)` on the reader thread, on its own connection, and return its future:
+        await it in a worker, and draw what it returns."""
+        return asyncio.get_running_loop().run_in_executor(self._reader_pool, self._run_read, load)
+
+    def _run_read(self, load: Callable[[Store], T]) -> T:
+        if self._background_reader is None:
+            self._background_reader = Store.open(self.reader.path, create=False, clock=self.clock)
+        return load(self._background_reader)
+
     def on_unmount(self) -> None:
         self._writer_pool.submit(self._close_writer).result(timeout=10)
         self._writer_pool.shutdown(wait=True)
+        self._reader_pool.submit(self._close_background_reader).result(timeout=10)
+        self._reader_pool.shutdown(wait=True)
+
+    def _close_background_reader(self) -> None:
+        if self._background_reader is not None:
+            self._background_reader.close()
 
     def _close_writer(self) -> None:
         if self._writer is not None:

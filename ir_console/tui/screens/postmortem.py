@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events, getters, on
 from textual.app import ComposeResult
@@ -27,7 +28,19 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Button, DataTable, Footer, Input, Label, Markdown, RadioButton, RadioSet, TextArea
+from textual.widgets import (
+    Button,
+    DataTable,
+    Footer,
+    Input,
+    Label,
+    Markdown,
+    RadioButton,
+    RadioSet,
+    Static,
+    TextArea,
+)
+from textual.widgets._markdown import MarkdownTable
 
 from ir_console.model import ActionItem, ActionItemStatus, IncidentRecord, Priority, Section
 from ir_console.model.postmortem import SectionRevision, SectionSave, SectionState
@@ -174,6 +187,39 @@ class ActionItemTable(DataTable):
             self.post_message(self.Remove(self.selected_id))
 
 
+class CompactTable(MarkdownTable):
+    """A Markdown table drawn as one text (`table_text`), not one widget a cell: the key moments
+    of a long incident are hundreds of rows, and a widget per cell made opening the editor cost
+    a second."""
+
+    def compose(self) -> ComposeResult:
+        headers, rows = self._get_headers_and_rows()
+        self._headers, self._rows = headers, rows
+        yield Static(table_text([h.plain for h in headers], [[c.plain for c in row] for row in rows]))
+
+
+def table_text(headers: list[str], rows: list[list[str]]) -> Text:
+    """Columns as wide as their widest cell (the last one not padded, so a long text wraps), the
+    header in bold over a rule."""
+    widths = [max([cell_len(h), *(cell_len(row[i]) for row in rows if i < len(row))]) for i, h in enumerate(headers)]
+
+    def line(cells: list[str]) -> str:
+        padded = [cell + " " * (widths[i] - cell_len(cell)) for i, cell in enumerate(cells[:-1])]
+        return "  ".join([*padded, *cells[-1:]])
+
+    text = Text(line(headers), style="bold")
+    text.append("\n" + "  ".join("─" * width for width in widths), style="dim")
+    for row in rows:
+        text.append("\n" + line(row))
+    return text
+
+
+class RecordMarkdown(Markdown):
+    """The parts generated from the record: Markdown, with its tables drawn compact."""
+
+    BLOCKS = {**Markdown.BLOCKS, "table_open": CompactTable}
+
+
 class PostMortemScreen(Screen):
     if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
         app = getters.app(IrConsoleApp)
@@ -184,6 +230,7 @@ class PostMortemScreen(Screen):
         Binding("ctrl+o", "preview", "Preview export", id="preview"),
         Binding("ctrl+n", "add_item", "Add action item", id="add-action-item"),
         Binding("ctrl+r", "history", "Section history", id="section-history"),
+        Binding("ctrl+l", "clear_section", "Clear section", id="clear-section"),
         Binding("escape", "close", "Close", id="close"),
     ]
     DEFAULT_CSS = """
@@ -261,7 +308,7 @@ class PostMortemScreen(Screen):
             with Vertical(classes="pm-part", id=f"part-{part}"):
                 yield Label(heading, classes="pm-heading", markup=False)
                 yield Label("from the record (not edited here)", classes="pm-hint")
-                yield Markdown(self.generated(part), id=f"generated-{part}", classes="pm-generated")
+                yield RecordMarkdown(self.generated(part), id=f"generated-{part}", classes="pm-generated")
 
     def section_editor(self, section: Section) -> ComposeResult:
         text = self.initial_text(section)
@@ -317,7 +364,7 @@ class PostMortemScreen(Screen):
                 text, state = "unsaved changes (ctrl+s saves; so does leaving the box)", "-unsaved"
             elif section in self.conflicts:
                 text, state = self.conflicts[section], "-unsaved"
-            elif written and box.text.strip():
+            elif written and box.text.strip() and box.text != draft:
                 text, state = "written", ""
             elif box.text.strip() and box.text == draft:
                 text, state = DRAFTED, "-drafted"
@@ -380,9 +427,12 @@ class PostMortemScreen(Screen):
                 return True
             author = self.app.author
             loaded = {section: self.loaded.get(section, 0) for section in changes}
+            # A section is written only while it differs from what the record drafts: text back at
+            # the draft (undone, or ctrl+l) is stored as nothing written, and the draft follows the record.
+            bodies = {section: "" if text == self.drafts.get(section) else text for section, text in changes.items()}
             try:
                 saved = await self.app.write(
-                    lambda store: store.set_postmortem_sections(self.incident_id, changes, author=author, loaded=loaded)
+                    lambda store: store.set_postmortem_sections(self.incident_id, bodies, author=author, loaded=loaded)
                 )
             except (StoreError, ValueError) as error:
                 reason = one_line(str(error))
@@ -399,27 +449,43 @@ class PostMortemScreen(Screen):
             self._failed = ""
             self._leave_unsaved = False
             for section, result in saved.items():
-                self.saved(section, changes[section], result)
+                self.saved(section, changes[section], bodies[section], result)
             self.show_hints()
             return True
 
-    def saved(self, section: Section, sent: str, result: SectionSave) -> None:
-        """Take in what the store made of `sent`: its text now, its revision, a conflict."""
+    def saved(self, section: Section, shown: str, sent: str, result: SectionSave) -> None:
+        """Take in what the store made of `sent` (the box showed `shown`: the same text, or the
+        draft when `sent` is empty): its text now, its revision, a conflict."""
         box = self.editor(section)
         self.record.sections[section] = result.body
-        if box.text == sent and result.body != sent:
-            self.load_box(box, display_text(result.body))  # the other text held ours whole
-        if box.text == sent or result.body == sent:
+        stored = display_text(result.body) if result.body.strip() else self.drafts.get(section, "")
+        if box.text == shown and result.body != sent:
+            self.load_box(box, stored)  # the other text held ours whole
+        if box.text == shown or result.body == sent:
             # The box shows the stored text (or what the user typed on top of it since).
             self.loaded[section] = result.revision
         # Else someone else's text is current and the box does not show it: the next save, from
         # the revision loaded before, is a conflict again, and so is not silent.
-        self.baseline[section] = box.text if box.text == sent else display_text(result.body)
+        self.baseline[section] = box.text if box.text == shown else stored
         if result.conflict is not None:
             notice = conflict_notice(result.conflict)
             self.conflicts[section] = notice
             self.notify(
                 notice, title=f"{section.heading}: edited in two places", severity="warning", timeout=15, markup=False
+            )
+
+    def action_clear_section(self) -> None:
+        """The focused section back to what the record drafts: nothing written, saved as such."""
+        section = next((s for s, box in self.editors.items() if box is self.focused), None)
+        if section is None:
+            self.notify("Go to a section's box first (tab): ctrl+l clears that section.", severity="warning")
+            return
+        box = self.editor(section)
+        draft = self.drafts.get(section, "")
+        if box.text != draft:
+            box.replace(draft, box.document.start, box.document.end)  # an edit: ctrl+z brings the text back
+            self.notify(
+                f"{section.heading}: cleared; it follows the record's draft again (ctrl+z undoes).", markup=False
             )
 
     @staticmethod
@@ -442,17 +508,31 @@ class PostMortemScreen(Screen):
     # -- the rest of the record, kept current -----------------------------------------------------------
 
     def check_for_changes(self) -> None:
-        """Another console or the CLI wrote (or this screen did): show what the record holds now."""
+        """Another console or the CLI wrote (or this screen did): show what the record holds now,
+        read on the reader thread (`reload`)."""
         try:
             version = self.store.data_version()
-            if version == self._data_version:
-                return
-            self._data_version = version
-            record = self.store.record(self.incident_id)
-            states = self.store.postmortem_section_states(self.incident_id)
         except StoreError:
             return
-        self.show_record(record, states)
+        if version != self._data_version:
+            self._data_version = version  # what the reload reads is at least this new
+            self.run_worker(self.reload(), group="postmortem-reload", exclusive=True, exit_on_error=False)
+
+    async def reload(self) -> None:
+        """Read the record digest and the sections' states on the reader thread, then show them: a
+        change to a long incident never holds the editor (nor reads its whole timeline)."""
+        incident_id = self.incident_id
+
+        def load(store: Store) -> tuple[IncidentRecord, dict[Section, SectionState]]:
+            with store.reading() as db, db.atomic():
+                return store.record_digest(incident_id), store.postmortem_section_states(incident_id)
+
+        try:
+            record, states = await self.app.read_apart(load)
+        except StoreError:
+            return
+        if self.is_mounted:
+            self.show_record(record, states)
 
     def show_record(self, record: IncidentRecord, states: dict[Section, SectionState]) -> None:
         self.record = record
@@ -493,7 +573,7 @@ class PostMortemScreen(Screen):
         except (StoreError, ValueError) as error:
             self.notify(one_line(str(error)), title="Not saved", severity="error", timeout=10, markup=False)
             return False
-        self.check_for_changes()
+        await self.reload()
         return True
 
     @property

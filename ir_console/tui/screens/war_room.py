@@ -23,10 +23,10 @@ from ir_console.model import (
     EventKind,
     EventSource,
     Incident,
+    IncidentRecord,
     Milestone,
     Status,
     StatusUpdate,
-    TimelineEvent,
     TimelineFilter,
 )
 from ir_console.model.when import needs_confirmation
@@ -56,7 +56,7 @@ from ir_console.tui.screens.hypothesis import HypothesisScreen
 from ir_console.tui.screens.reopen import ReopenScreen, resolved_at_text
 from ir_console.tui.widgets.header import IncidentHeader
 from ir_console.tui.widgets.panes import ENTRY_PLACEHOLDER, ContainmentList, EntryLine, HypothesisList
-from ir_console.tui.widgets.recorded import RECORDED_KINDS, RecordedSignals
+from ir_console.tui.widgets.recorded import RECORDED_KINDS, RecordedLines, RecordedSignals
 from ir_console.tui.widgets.signals import SignalsPane
 from ir_console.tui.widgets.timeline import TimelineView
 
@@ -65,11 +65,15 @@ if TYPE_CHECKING:
 
 NARROW_WIDTH = 120
 EARLY_NOTICES_KEPT = 50
+# Seconds between drawing a resolved incident read-only and reading its recorded signals (a long
+# incident recorded tens of thousands, read on the reader thread): that frame is not slowed.
+RECORDED_DELAY = 0.1
 EARLY_NOTICE_WINDOW = timedelta(hours=1)
 TINY_WIDTH, TINY_HEIGHT = 60, 20
 T = TypeVar("T")
-# What failed to read (see `WarRoomScreen.read`): the record the panes show, the timeline's rows.
-RECORD, TIMELINE = "record", "timeline"
+# What failed to read (see `WarRoomScreen.read`): the record the panes show, the timeline's rows,
+# the record digest a document (`p`, `u`) is drawn from, a resolved incident's recorded signals.
+RECORD, TIMELINE, DOCUMENT, RECORDED = "record", "timeline", "the incident's record", "recorded signals"
 REVIEW_PLACEHOLDER = (
     "Resolved: no new entries; correct what is recorded (Enter on an event, d for details). "
     "Press o (outside this line) to reopen it."
@@ -184,6 +188,7 @@ class WarRoomScreen(Screen):
         self._file_gone: str | None = None
         self._rang_overdue = False  # the bell rang for the update now overdue
         self._failed_reads: dict[str, tuple[str, Callable[[], object] | None]] = {}
+        self._document_loading = False  # `p` or `u` pressed: the record digest is being read
 
     @property
     def store(self) -> Store:
@@ -244,14 +249,13 @@ class WarRoomScreen(Screen):
             self.app.drafts.incident_id = incident_id  # what is typed in a dialog belongs to it
             hypotheses = self.store.hypotheses(incident_id) if incident_id else []
             containment = self.store.containment(incident_id) if incident_id else []
-            recorded = self.store.events_of_kinds(incident_id, RECORDED_KINDS) if incident_id and self.reviewing else []
         except StoreError as error:
             self.read_failed(RECORD, error)
             return
         self.read_succeeded(RECORD)
         self.query_one("#hypotheses", HypothesisList).show(hypotheses)
         self.query_one("#containment", ContainmentList).show(containment)
-        self.show_review(recorded)
+        self.show_review()
         try:
             self.query_one("#timeline", TimelineView).show_incident(self.store, incident_id, appended=appended)
         except StoreError as error:  # the other panes are shown all the same
@@ -267,9 +271,10 @@ class WarRoomScreen(Screen):
         nothing new is added, until someone reopens it."""
         return self.incident is not None and not self.incident.is_open
 
-    def show_review(self, recorded: list[TimelineEvent]) -> None:
-        """Enter or leave review mode: the banner, the recorded signals in place of the live tabs,
-        the entry line's hint, and the `o` key (shown only while reviewing)."""
+    def show_review(self) -> None:
+        """Enter or leave review mode: the banner, the recorded signals in place of the live tabs
+        (read on the reader thread: `load_recorded`), the entry line's hint, and the `o` key (shown
+        only while reviewing)."""
         reviewing = self.reviewing
         if self.incident is not None and reviewing:
             resolved = resolved_at_text(self.incident)
@@ -277,13 +282,33 @@ class WarRoomScreen(Screen):
                 f"REVIEW — resolved{' ' + resolved if resolved else ''}: no new entries; "
                 "corrections are kept as revisions; o to reopen"
             )
-            self.query_one("#recorded-signals", RecordedSignals).show_events(recorded)
+            self.set_timer(RECORDED_DELAY, self.load_recorded)  # the read-only war room is drawn first
         if reviewing == self.has_class("-review"):
             return
         self.set_class(reviewing, "-review")
         self.query_one("#signals-pane").border_title = "Signals — recorded" if reviewing else "Signals"
         self.query_one("#entry", EntryLine).placeholder = REVIEW_PLACEHOLDER if reviewing else ENTRY_PLACEHOLDER
         self.refresh_bindings()
+
+    def load_recorded(self) -> None:
+        """Read and lay out the recorded signals on the reader thread (a long incident recorded
+        tens of thousands), then show them: the war room is drawn read-only meanwhile."""
+        if self.incident is not None:
+            self.run_worker(
+                self._load_recorded(self.incident.id), group="recorded", exclusive=True, exit_on_error=False
+            )
+
+    async def _load_recorded(self, incident_id: int) -> None:
+        try:
+            lines = await self.app.read_apart(
+                lambda store: RecordedLines(store.events_of_kinds(incident_id, RECORDED_KINDS))
+            )
+        except StoreError as error:
+            self.read_failed(RECORDED, error, self.load_recorded)
+            return
+        self.read_succeeded(RECORDED)
+        if self.reviewing and self.incident is not None and self.incident.id == incident_id:
+            self.query_one("#recorded-signals", RecordedSignals).show_recorded(lines)
 
     def tick(self) -> None:
         now = self.app.clock()
@@ -909,17 +934,39 @@ class WarRoomScreen(Screen):
             )
 
     def action_status_update(self) -> None:
-        from ir_console.tui.screens.documents import StatusUpdateScreen  # loaded when first needed
-
         # Allowed in review: the final "resolved" update is sent after the incident is resolved.
         incident = self.require_incident()
-        record = self.read(lambda: self.store.record(incident.id), None, "the incident's record") if incident else None
-        if record:
-            self.app.push_screen(
-                StatusUpdateScreen(
-                    record, self.app.clock(), cadence=self.app.config.update_cadence, send=self._status_update_sent
-                )
+        if incident:
+            self.open_document(incident, self._compose_status_update)
+
+    def _compose_status_update(self, record: IncidentRecord) -> None:
+        from ir_console.tui.screens.documents import StatusUpdateScreen  # loaded when first needed
+
+        self.app.push_screen(
+            StatusUpdateScreen(
+                record, self.app.clock(), cadence=self.app.config.update_cadence, send=self._status_update_sent
             )
+        )
+
+    def open_document(self, incident: Incident, show: Callable[[IncidentRecord], None]) -> None:
+        """`show` the incident's record digest (what the documents draw from), read on the reader
+        thread: a long timeline never holds the screen. A second key while it is read is ignored."""
+        if self._document_loading:
+            return
+        self._document_loading = True
+        self.run_worker(self._load_document(incident.id, show), group="document", exit_on_error=False)
+
+    async def _load_document(self, incident_id: int, show: Callable[[IncidentRecord], None]) -> None:
+        try:
+            record = await self.app.read_apart(lambda store: store.record_digest(incident_id))
+        except StoreError as error:
+            self.read_failed(DOCUMENT, error, lambda: self.store.incident(incident_id))
+            return
+        finally:
+            self._document_loading = False
+        self.read_succeeded(DOCUMENT)
+        if self.is_current and self.incident is not None and self.incident.id == incident_id:
+            show(record)
 
     async def _status_update_sent(self, sent: dict) -> bool:
         """The composer's ctrl+s: record the exact text (on the timeline too, which restarts the
@@ -945,12 +992,14 @@ class WarRoomScreen(Screen):
         return True
 
     def action_postmortem(self) -> None:
+        incident = self.require_incident()
+        if incident:
+            self.open_document(incident, self._edit_postmortem)
+
+    def _edit_postmortem(self, record: IncidentRecord) -> None:
         from ir_console.tui.screens.postmortem import PostMortemScreen  # Markdown loads only when needed
 
-        incident = self.require_incident()
-        record = self.read(lambda: self.store.record(incident.id), None, "the incident's record") if incident else None
-        if record:
-            self.app.push_screen(PostMortemScreen(record))
+        self.app.push_screen(PostMortemScreen(record))
 
     def action_reopen(self) -> None:
         if self.incident is not None and self.reviewing:

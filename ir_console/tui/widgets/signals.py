@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 KEPT_LOG_LINES = 200
 TABS = ("system", "health", "changes", "logs")
+LATER_PANES: dict[str, type[Widget]] = {"health": HealthPane, "changes": ChangesPane, "logs": LogsPane}
 
 
 class SignalsPane(Vertical):
@@ -87,6 +88,7 @@ class SignalsPane(Vertical):
         self._stopping = threading.Event()
         self._pending: set[str] = set()  # tabs measured since they were last drawn
         self._held_told: list[SignalNotice] = []  # what the watcher held back when last told
+        self._logs_polled = False  # the first poll is always handed over (the tabs' labels)
 
     def _now(self) -> datetime:
         return self.clock()
@@ -95,12 +97,9 @@ class SignalsPane(Vertical):
         with TabbedContent(id="signal-tabs"):
             with TabPane("System", id="system-tab"):
                 yield SystemPane(self.config.signals.thresholds, id="system")
-            with TabPane("Health", id="health-tab"):
-                yield HealthPane(id="health")
-            with TabPane("Changes", id="changes-tab"):
-                yield ChangesPane(id="changes")
-            with TabPane("Logs", id="logs-tab"):
-                yield LogsPane(id="logs")
+            # The hidden tabs' panes are built when first shown (`tab_shown`): not in the first frame.
+            for tab in LATER_PANES:
+                yield TabPane(tab.capitalize(), id=f"{tab}-tab")
 
     def on_mount(self) -> None:
         # Workers read the clock from their threads: take it from the app once, here.
@@ -147,7 +146,11 @@ class SignalsPane(Vertical):
         tabs.active = f"{TABS[(TABS.index(self.active) + 1) % len(TABS)]}-tab"
 
     @on(TabbedContent.TabActivated)
-    def tab_shown(self) -> None:
+    async def tab_shown(self) -> None:
+        tab = self.active
+        holder = self.query_one(f"#{tab}-tab", TabPane)
+        if tab in LATER_PANES and not holder.children:
+            await holder.mount(LATER_PANES[tab](id=tab))
         if self.active == "logs":
             self.unseen_log_lines = 0
             self._label("logs", logs_summary(self._tail_views()))
@@ -221,9 +224,19 @@ class SignalsPane(Vertical):
         self._label("health", health_summary(results))
         self._pending.add("health")
 
+    def _built(self, tab: str) -> Any:
+        """The tab's pane (each has its own `show`), or None while it is not built yet (it is drawn
+        once it is)."""
+        found = self.query(f"#{tab}")
+        if not found:
+            self._pending.add(tab)
+            return None
+        return found.first()
+
     def _draw_health(self) -> None:
         health = self.config.health
-        self.query_one(HealthPane).show(self.health, self._now(), configured=bool(health.http or health.tcp))
+        if (pane := self._built("health")) is not None:
+            pane.show(self.health, self._now(), configured=bool(health.http or health.tcp))
 
     # -- changes --------------------------------------------------------------------------------
 
@@ -238,12 +251,20 @@ class SignalsPane(Vertical):
         self._pending.add("changes")
 
     def _draw_changes(self) -> None:
-        self.query_one(ChangesPane).show(self.repos, configured=bool(self.config.changes.git))
+        if (pane := self._built("changes")) is not None:
+            pane.show(self.repos, configured=bool(self.config.changes.git))
 
     # -- logs -----------------------------------------------------------------------------------
 
-    def _poll_logs(self) -> list[list[LogLine]]:
-        return [tail.poll() for tail in self.tails]
+    def _poll_logs(self) -> list[list[LogLine]] | None:
+        """New lines of every tail; None when there are none and no tail's state changed (the
+        event loop is then not woken: an idle console polls its logs for nothing most seconds)."""
+        before = [(tail.problem, tail.notice) for tail in self.tails]
+        fresh = [tail.poll() for tail in self.tails]
+        if any(fresh) or before != [(tail.problem, tail.notice) for tail in self.tails] or not self._logs_polled:
+            self._logs_polled = True
+            return fresh
+        return None
 
     def record_log_lines(self, fresh: list[list[LogLine]]) -> None:
         if not self.is_mounted:
@@ -263,12 +284,13 @@ class SignalsPane(Vertical):
         return [(tail.source, lines, tail.problem, tail.notice) for tail, lines in zip(self.tails, self.log_lines)]
 
     def _draw_logs(self) -> None:
-        self.query_one(LogsPane).show(self._tail_views())
+        if (pane := self._built("logs")) is not None:
+            pane.show(self._tail_views())
 
     # -- plumbing -------------------------------------------------------------------------------
 
     def _watch_in_thread(
-        self, name: str, measure: Callable[[], T], record: Callable[[T], None], interval: float
+        self, name: str, measure: Callable[[], T | None], record: Callable[[T], None], interval: float
     ) -> None:
         self.run_worker(
             partial(self._measure_loop, name, measure, record, interval),
@@ -278,9 +300,12 @@ class SignalsPane(Vertical):
             exit_on_error=False,
         )
 
-    def _measure_loop(self, name: str, measure: Callable[[], T], record: Callable[[T], None], interval: float) -> None:
+    def _measure_loop(
+        self, name: str, measure: Callable[[], T | None], record: Callable[[T], None], interval: float
+    ) -> None:
         """A worker thread: measure, hand the result to `record` on the event loop (and wait until it
-        is recorded), then wait `interval`; until the pane is unmounted."""
+        is recorded; a result of None, nothing new, is not), then wait `interval`; until the pane
+        is unmounted."""
         worker = get_current_worker()
         handover: Callable[[Any], None]
         argument: object
@@ -291,6 +316,10 @@ class SignalsPane(Vertical):
                 handover, argument = partial(self._failed, name), error
             else:
                 handover, argument = record, result
+                if result is None:  # nothing new: the event loop is not woken
+                    if self._stopping.wait(interval):
+                        return
+                    continue
             try:
                 self.app.call_from_thread(handover, argument)
             except RuntimeError:

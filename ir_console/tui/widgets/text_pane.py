@@ -7,6 +7,8 @@ the lines whose text or style changed, which is most of what an idle console spe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.segment import Segment
 from rich.text import Text
 from textual.geometry import Size
@@ -21,7 +23,7 @@ class TextPane(ScrollView, can_focus=True):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._lines: list[Text] = []
+        self._lines: Sequence[Text] = []
         self._strips: dict[int, Strip] = {}  # by line index, at the current width
         self._drawn = False
 
@@ -33,6 +35,14 @@ class TextPane(ScrollView, can_focus=True):
     @property
     def drawn(self) -> bool:
         return self._drawn
+
+    def show_lines(self, lines: Sequence[Text]) -> None:
+        """Show `lines`, a sequence that may make each line only when it is drawn (a long list
+        then costs the lines in view, not all of them)."""
+        self._lines, self._drawn = lines, True
+        self._strips.clear()
+        self.virtual_size = Size(self.scrollable_content_region.width, len(lines))
+        self.refresh()
 
     def show_text(self, text: Text) -> None:
         lines: list[Text] = list(text.split("\n", allow_blank=True)) if text.plain else []

@@ -1,0 +1,261 @@
+"""Issue #14: the keys that draw from a long record read only what they draw, off the event loop.
+
+`p`, `u` and the post-mortem editor's live refresh read the record digest (`Store.record_digest`)
+on the reader thread, never the whole timeline; the documents drafted from it are the ones the
+whole record gives. Resolving reads the recorded signals on the reader thread too. No timing is
+asserted here: `python -m benchmarks` measures; these tests check what is read, where, and what
+the user then sees.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from textual.widgets import Markdown
+from tui_support import NOW, Clock, console, declare_checkout_incident, run, toasts, wait_until, war_room
+
+from ir_console.config import Config, LogSource
+from ir_console.model import ContainmentState, EventKind, EventSource, Incident, Section, Severity, Status
+from ir_console.render.markdown import draft_sections, postmortem_markdown
+from ir_console.render.status import draft_status_update
+from ir_console.signals import resources
+from ir_console.signals.resources import MountUsage
+from ir_console.store import Store
+from ir_console.tui.screens.documents import StatusUpdateScreen
+from ir_console.tui.screens.forms import StatusChoice
+from ir_console.tui.screens.incidents import IncidentsScreen
+from ir_console.tui.screens.postmortem import PostMortemScreen
+from ir_console.tui.widgets.incident_list import IncidentList
+from ir_console.tui.widgets.recorded import RecordedSignals
+from ir_console.tui.widgets.signals import SignalsPane
+from ir_console.tui.widgets.text_pane import TextPane
+
+
+@pytest.fixture
+def incident(store: Store, clock: Clock) -> Incident:
+    """Twelve alerts (one retracted), notes by several people (two writing first in the same
+    millisecond), key moments, an action then a containment step that stands, a later retracted
+    decision, and recorded signals."""
+    declared = declare_checkout_incident(store, clock)
+    start = NOW - timedelta(minutes=17)
+    for n in range(12):
+        alert = store.add_event(
+            declared.id, f"alert {n}", kind=EventKind.ALERT, author="pager", occurred_at=start + timedelta(seconds=n)
+        )
+        if n == 3:
+            store.retract_event(alert.id, reason="duplicate")
+    same = start + timedelta(minutes=1)
+    store.add_event(declared.id, "zoe was first", occurred_at=same, author="zoe")
+    store.add_event(declared.id, "amy at the same moment", occurred_at=same, author="amy")
+    store.add_event(declared.id, "zoe again", occurred_at=same + timedelta(seconds=5), author="zoe")
+    store.add_event(declared.id, "key: rollback started", occurred_at=same + timedelta(minutes=1), key_moment=True)
+    store.add_event(declared.id, "restarted pods", kind=EventKind.ACTION, author="lee", occurred_at=same)
+    action = store.add_containment(declared.id, "Roll back v2.41.0", author="lee")
+    store.set_containment_state(action.id, ContainmentState.DONE, detail="back on v2.40.3", author="lee")
+    decision = store.add_event(declared.id, "freeze deploys", kind=EventKind.DECISION, author="kim")
+    store.retract_event(decision.id, reason="not decided")
+    for n in range(3):
+        store.add_event(declared.id, f"CPU {90 + n}%", kind=EventKind.SIGNAL, source=EventSource.SIGNAL)
+    return declared
+
+
+def test_the_digest_drafts_what_the_whole_record_drafts(store: Store, incident: Incident) -> None:
+    record, digest = store.record(incident.id), store.record_digest(incident.id)
+    assert len(digest.events) < len(record.events)  # the notes, signals and most alerts are not read
+    assert digest.alert_count == 11
+    assert postmortem_markdown(digest) == postmortem_markdown(record)
+    assert draft_sections(digest) == draft_sections(record)
+    assert "  - and 1 more" in draft_sections(digest)[Section.DETECTION]
+    assert draft_status_update(digest, NOW) == draft_status_update(record, NOW)
+    assert draft_status_update(digest, NOW).current_action == "Roll back v2.41.0: done — back on v2.40.3"
+
+
+class ReadWatch:
+    """Counts the whole-timeline reads (`Store.record`, `Store.events`) and the recorded-signal
+    reads made on the event loop's thread."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.whole: list[str] = []
+        self.on_loop: list[str] = []
+        for name in ("record", "events", "events_of_kinds", "record_digest"):
+            original = getattr(Store, name, None)
+            if original is not None:
+                monkeypatch.setattr(Store, name, self.wrap(name, original))
+
+    def wrap(self, name, original):
+        def read(store, *args, **kwargs):
+            if name in ("record", "events"):
+                self.whole.append(name)
+            if threading.current_thread() is threading.main_thread():
+                self.on_loop.append(name)
+            return original(store, *args, **kwargs)
+
+        return read
+
+
+async def test_p_and_u_open_from_the_digest_read_off_the_event_loop(
+    store: Store, clock: Clock, incident: Incident, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    watch = ReadWatch(monkeypatch)
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        await pilot.press("p")
+        await wait_until(pilot, lambda: isinstance(app.screen, PostMortemScreen), "the post-mortem editor")
+        source = app.screen.query_one("#generated-timeline", Markdown).source
+        assert "key: rollback started" in source and "alert" not in source
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is war_room(app), "the war room")
+        await pilot.press("u")
+        await wait_until(pilot, lambda: isinstance(app.screen, StatusUpdateScreen), "the composer")
+        assert app.screen.query_one("#current_action").value == "Roll back v2.41.0: done — back on v2.40.3"
+    assert watch.whole == [] and watch.on_loop == []
+
+
+async def test_the_editor_follows_changes_without_reading_the_whole_record(
+    store: Store, db_path, clock: Clock, incident: Incident, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    watch = ReadWatch(monkeypatch)
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        await pilot.press("p")
+        await wait_until(pilot, lambda: isinstance(app.screen, PostMortemScreen), "the post-mortem editor")
+        editor = app.screen
+        with Store.open(db_path, clock=clock) as other:  # another console marks a key moment
+            other.add_event(incident.id, "key: pods healthy again", key_moment=True, author="dana")
+        await wait_until(
+            pilot,
+            lambda: "key: pods healthy again" in editor.query_one("#generated-timeline", Markdown).source,
+            "the new key moment in the editor",
+        )
+        assert "dana" in editor.query_one("#generated-responders", Markdown).source
+    assert watch.whole == [] and watch.on_loop == []
+
+
+async def test_resolving_draws_the_review_and_reads_the_recorded_signals_off_the_loop(
+    store: Store, clock: Clock, incident: Incident, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    watch = ReadWatch(monkeypatch)
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        room = war_room(app)
+        await room._set_status(room.incident, StatusChoice(Status.RESOLVED, None))  # as the confirmation does
+        recorded = room.query_one(RecordedSignals)
+        await wait_until(pilot, lambda: "CPU 92%" in recorded.plain, "the recorded signals")
+        assert recorded.plain.splitlines()[-1] == "  CPU 92%"
+        assert not any("Cannot read" in toast for toast in toasts(app))
+    assert "events_of_kinds" not in watch.on_loop
+
+
+# -- idle: signals that cost less when nothing happens ------------------------------------------
+
+
+def test_mounts_are_listed_once_in_ten_samples(monkeypatch: pytest.MonkeyPatch) -> None:
+    listed: list[int] = []
+    mount = MountUsage("/", "ext4", 40.0, 4, 10, "/dev/sda1")
+
+    def mounts() -> list[MountUsage]:
+        listed.append(1)
+        return [mount]
+
+    monkeypatch.setattr(resources, "mount_usages", mounts)
+    sampler = resources.ResourceSampler()
+    samples = [sampler.sample() for _ in range(12)]
+    assert len(listed) == 2  # samples 1 and 11
+    assert all(sample.mounts == (mount,) for sample in samples)  # the samples between repeat the list
+
+
+async def test_an_idle_log_wakes_the_console_only_when_a_line_arrives(
+    store: Store, clock: Clock, incident: Incident, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "app.log"
+    log.write_text("ERROR before the console started\n")
+    config = Config()
+    config.logs.interval = 0.05
+    config.logs.files.append(LogSource(log, name="payments"))
+    handed: list[int] = []
+    original = SignalsPane.record_log_lines
+    monkeypatch.setattr(SignalsPane, "record_log_lines", lambda pane, fresh: (handed.append(1), original(pane, fresh)))
+    app = console(store, clock, config=config)
+    async with run(app) as pilot:
+        pane = war_room(app).query_one(SignalsPane)
+        await wait_until(pilot, lambda: pane.log_lines[0], "the backlog read")
+        polled = pane.tails[0]
+        await wait_until(pilot, lambda: polled._offset > 0, "the file followed")
+        quiet = len(handed)
+        for _ in range(10):  # ten polls of a file nobody writes to
+            await pilot.pause(0.05)
+        assert len(handed) == quiet
+        with log.open("a") as handle:
+            handle.write("ERROR pool exhausted\n")
+        await wait_until(pilot, lambda: any("pool exhausted" in line.text for line in pane.log_lines[0]), "the line")
+        assert len(handed) == quiet + 1
+        assert pane.unseen_log_lines == 2  # the tab label counts the backlog line and this one
+
+
+async def test_hidden_signal_tabs_are_built_when_first_shown(
+    store: Store, clock: Clock, incident: Incident, tmp_path
+) -> None:
+    log = tmp_path / "app.log"
+    log.write_text("ERROR before the console started\n")
+    config = Config()
+    config.logs.interval = 0.05
+    config.logs.files.append(LogSource(log, name="payments"))
+    app = console(store, clock, config=config)
+    async with run(app) as pilot:
+        pane = war_room(app).query_one(SignalsPane)
+        await pilot.pause()
+        assert [tab for tab in ("system", "health", "changes", "logs") if pane.query(f"#{tab}")] == ["system"]
+        for _ in range(3):
+            await pilot.press("g")
+        await wait_until(pilot, lambda: pane.active == "logs" and pane.query("#logs"), "the Logs tab")
+        logs = pane.query_one("#logs", TextPane)
+        await wait_until(pilot, lambda: "ERROR before the console started" in logs.plain, "the log drawn")
+        assert [tab for tab in ("system", "health", "changes", "logs") if pane.query(f"#{tab}")] == [
+            "system",
+            "health",
+            "changes",
+            "logs",
+        ]
+
+
+# -- the incidents screen -------------------------------------------------------------------------
+
+
+async def test_the_incidents_list_reads_only_the_rows_in_view(
+    store: Store, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.clock = clock
+    for n in range(250):
+        store.create_incident(f"Incident number {n}", Severity(1 + n % 4), now=NOW - timedelta(hours=n))
+    read: list[int] = []
+    original = Store.incident_summaries
+
+    def summaries(self, **kwargs):
+        found = original(self, **kwargs)
+        read.append(len(found))
+        return found
+
+    monkeypatch.setattr(Store, "incident_summaries", summaries)
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        await pilot.press("escape", "i")  # the war room opened on the new-incident form
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentsScreen), "the incidents screen")
+        table = app.screen.query_one("#incident-table", IncidentList)
+        await wait_until(pilot, lambda: "Incident number 0 " in table.render_line(1).text, "the newest first")
+        assert "Incidents: 250 shown" in str(app.screen.query_one("#incidents-title").render())
+        assert sum(read) <= 100  # one page, not 250 incidents
+        await pilot.press("end")
+        await wait_until(pilot, lambda: table.cursor == 249, "the cursor on the last row")
+        await pilot.pause()
+        bottom = table.scrollable_content_region.height - 1
+        assert "Incident number 249 " in table.render_line(bottom).text  # the oldest, drawn at the bottom
+        assert sum(read) <= 200
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen is war_room(app), "the war room")
+        assert war_room(app).incident.title == "Incident number 249"
