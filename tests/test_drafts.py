@@ -126,3 +126,40 @@ async def test_drafts_belong_to_their_dialog_and_incident(store, db_path, clock,
         await wait_until(pilot, lambda: isinstance(app.screen, NewIncidentScreen), "the triage form")
         await wait_until(pilot, lambda: field(app, "title") == "Search is slow", "the triage draft")
         assert count(db_path, "incidents") == 1
+
+
+async def test_a_status_update_left_with_escape_comes_back_with_its_fields_and_hand_edits(
+    store, db_path, clock, incident
+) -> None:
+    from ir_console.tui.screens.documents import StatusUpdateScreen
+
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await settle(pilot)
+        await pilot.press("u")
+        await wait_until(pilot, lambda: isinstance(app.screen, StatusUpdateScreen), "the composer")
+        await settle(pilot)
+        app.screen.query_one("#impact", Input).value = "Card payments fail for 30% of users"
+        await settle(pilot)
+        preview = app.screen.query_one("#preview", TextArea)
+        assert "Card payments fail for 30% of users" in preview.text
+        preview.text = preview.text + "\nWe will post again on the status page."
+        await settle(pilot)
+        edited = preview.text
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is war_room(app), "closed")
+        assert count(db_path, "status_updates") == 0
+
+        await pilot.press("u")
+        await wait_until(pilot, lambda: isinstance(app.screen, StatusUpdateScreen), "the composer again")
+        await wait_until(pilot, lambda: field(app, "preview") == edited, "the hand-edited text back")
+        await settle(pilot)
+        assert field(app, "impact") == "Card payments fail for 30% of users"
+        assert field(app, "preview") == edited
+        assert str(app.screen.query_one("#redraft-note").content) == ""
+        # A field changed now still redrafts its own line and keeps the hand edit.
+        app.screen.query_one("#eta", Input).value = "04:30 UTC"
+        await settle(pilot)
+        assert "04:30 UTC" in field(app, "preview") and "We will post again on the status page." in field(
+            app, "preview"
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from textual import on
 from textual.app import App, ComposeResult
@@ -86,6 +86,20 @@ class StatusUpdateScreen(Modal):
 
     def compose_text(self) -> str:
         return status_update(self.current_draft(), self.format)
+
+    def set_field_values(self, values: dict[str, Any]) -> None:
+        """A draft kept from before: the fields first, then, once their changes have redrafted,
+        the text exactly as it was left (hand edits included), drafted from those fields."""
+        super().set_field_values(values)
+        text = values.get("preview")
+
+        def as_left() -> None:
+            self._generated = self.compose_text()
+            if isinstance(text, str):
+                self.query_one("#preview", TextArea).text = text
+            self.query_one("#redraft-note", Label).update("")
+
+        self.call_after_refresh(as_left)
 
     @on(Input.Changed)
     @on(RadioSet.Changed)
