@@ -230,7 +230,13 @@ class PostMortemScreen(Screen):
         Binding("ctrl+o", "preview", "Preview export", id="preview"),
         Binding("ctrl+n", "add_item", "Add action item", id="add-action-item"),
         Binding("ctrl+r", "history", "Section history", id="section-history"),
-        Binding("ctrl+l", "clear_section", "Clear section", id="clear-section"),
+        Binding(
+            "ctrl+l",
+            "clear_section",
+            "Clear section",
+            id="clear-section",
+            tooltip="Clear the focused section: back to the record's draft, nothing written (ctrl+z undoes)",
+        ),
         Binding("escape", "close", "Close", id="close"),
     ]
     DEFAULT_CSS = """
