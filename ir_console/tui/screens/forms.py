@@ -15,7 +15,6 @@ from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, RadioButton, RadioSet, Select, TextArea
-from textual.widgets.option_list import Option
 
 from ir_console.model import SEVERITY_TABLE, Milestone, Role, Severity, Status, Triage
 from ir_console.model.archive import SimilarIncident
@@ -24,6 +23,7 @@ from ir_console.model.incident import MILESTONE_FOR_STATUS, milestone_order_prob
 from ir_console.model.when import format_when, not_in_future, parse_when
 from ir_console.render.text import one_line
 from ir_console.tui.drafts import DraftKey, Drafts, Fields
+from ir_console.tui.widgets.panes import MarkedList
 from ir_console.tui.widgets.similar import MATCHES_SHOWN, SimilarIncidents
 
 if TYPE_CHECKING:
@@ -229,15 +229,17 @@ class SimilarModal(Modal):
             self.query_one(SimilarIncidents).look_for(self.similarity_text())
 
 
-def severity_option(severity: Severity) -> Option:
+def severity_line(severity: Severity) -> Text:
     info = SEVERITY_TABLE[severity]
     text = Text.assemble((f"{severity.label} ", "bold"), (f"{info.response_time:<18}", "italic"), info.impact)
-    text.append(f"\n       e.g. {info.examples}", style="dim")
-    return Option(text, id=str(severity.value))
+    text.append(f"\n        e.g. {info.examples}", style="dim")
+    return text
 
 
-def severity_list(selected: Severity) -> OptionList:
-    options = OptionList(*[severity_option(s) for s in Severity], id="severity-list")
+def severity_list(selected: Severity) -> MarkedList:
+    """The four severities, the chosen one marked `▶` (not by colour alone)."""
+    options = MarkedList(id="severity-list")
+    options.set_lines([(str(s.value), severity_line(s)) for s in Severity])
     options.highlighted = int(selected) - 1
     return options
 
@@ -415,7 +417,8 @@ class StatusScreen(Modal):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(f"Status — now {self.current.value}. Enter chooses.", classes="dialog-title")
-            options = OptionList(*[Option(s.value, id=s.name) for s in Status])
+            options = MarkedList()  # the chosen status marked `▶`, not by colour alone
+            options.set_lines([(s.name, Text(s.value)) for s in Status])
             options.highlighted = list(Status).index(self.current)
             yield options
             yield Label("", id="stamp-label", classes="field-label", markup=False)
