@@ -170,3 +170,47 @@ def test_the_next_status_update_carries_its_date_when_it_is_due_tomorrow() -> No
     late = datetime(2026, 11, 29, 22, 0, tzinfo=UTC)
     assert next_update_time(late + timedelta(minutes=15), late) == "22:15 UTC"
     assert next_update_time(late + timedelta(hours=4), late) == "2026-11-30 02:00 UTC"
+
+
+@pytest.fixture
+def berlin(monkeypatch):
+    """The machine's local zone is Berlin: winter time (UTC+1) today, summer time (UTC+2) in July."""
+    import time
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+NOVEMBER = datetime(2026, 11, 30, 11, 30, tzinfo=UTC)
+
+
+def test_a_local_time_on_a_summer_day_typed_in_winter_uses_that_days_offset(berlin) -> None:
+    # Replaying the 2019-07-02 outage in November: 15:42 Berlin time that day was 13:42Z.
+    assert parse_when("2019-07-02 15:42", NOVEMBER) == datetime(2019, 7, 2, 13, 42, tzinfo=UTC)
+    assert parse_when("2019-07-02T15:42:00", NOVEMBER) == datetime(2019, 7, 2, 13, 42, tzinfo=UTC)
+    assert parse_when("2019-07-02 13:42Z", NOVEMBER) == datetime(2019, 7, 2, 13, 42, tzinfo=UTC)
+    # The same wall time in winter keeps the winter offset.
+    assert parse_when("2026-11-29 15:42", NOVEMBER) == datetime(2026, 11, 29, 14, 42, tzinfo=UTC)
+    # What the milestones dialog shows for 13:42Z is what it reads back: nothing moves by an hour.
+    shown = datetime(2019, 7, 2, 13, 42, tzinfo=UTC).astimezone()
+    assert parse_when(f"{shown:%Y-%m-%d %H:%M:%S}", NOVEMBER) == datetime(2019, 7, 2, 13, 42, tzinfo=UTC)
+    assert format_when(parse_when("2019-07-02 15:42", NOVEMBER)) == "2019-07-02 15:42:00 local (13:42:00Z)"
+
+
+def test_dates_and_times_of_day_across_the_change_of_clocks(berlin) -> None:
+    summer_evening = datetime(2026, 7, 15, 20, 0, tzinfo=UTC)  # 22:00 in Berlin
+    assert parse_when("21:30", summer_evening) == datetime(2026, 7, 15, 19, 30, tzinfo=UTC)
+    assert parse_since("2026-07-15", NOVEMBER) == datetime(2026, 7, 14, 22, 0, tzinfo=UTC)  # local midnight
+    assert parse_until("2026-07-15", NOVEMBER) == datetime(2026, 7, 15, 22, 0, tzinfo=UTC)
+    # The night the clocks go back (2026-10-25): the day after still starts at local midnight.
+    assert parse_until("2026-10-25", NOVEMBER) == datetime(2026, 10, 25, 23, 0, tzinfo=UTC)
+
+
+def test_a_summer_moment_is_shown_with_summer_time_in_winter(berlin) -> None:
+    moment = datetime(2019, 7, 2, 13, 42, tzinfo=UTC)
+    assert clock_time(moment, NOVEMBER) == "Jul 02 15:42"
+    assert clock_time(datetime(2026, 11, 30, 10, 0, tzinfo=UTC), NOVEMBER) == "11:00"
+    assert day_note(datetime(2026, 7, 1, 22, 30, tzinfo=UTC), datetime(2026, 7, 2, 8, 0, tzinfo=UTC)) == "today"

@@ -34,8 +34,20 @@ DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
-def local_zone(now: datetime, local_tz: tzinfo | None = None) -> tzinfo:
-    return local_tz or now.astimezone().tzinfo or UTC
+def to_local(moment: datetime, local_tz: tzinfo | None = None) -> datetime:
+    """`moment` on the local clock, with the offset in force at that moment (not today's)."""
+    return moment.astimezone(local_tz) if local_tz is not None else moment.astimezone()
+
+
+def local_wall_time(naive: datetime, local_tz: tzinfo | None = None) -> datetime:
+    """`naive` read as a local wall-clock time, with the offset in force on its own date: 15:42 on
+    a July day in Berlin is 13:42Z (summer time) even when typed in November (winter time)."""
+    if local_tz is not None:
+        return naive.replace(tzinfo=local_tz)
+    try:
+        return naive.astimezone()  # the system's rules for that date
+    except (OverflowError, OSError, ValueError):  # beyond what the platform's clock knows: out of range anyway
+        return naive.replace(tzinfo=UTC)
 
 
 def parse_when(text: str, now: datetime, local_tz: tzinfo | None = None) -> datetime:
@@ -66,11 +78,17 @@ def _time_of_day(clock: re.Match[str], now: datetime, local_tz: tzinfo | None, t
     hour, minute, second = int(clock.group(1)), int(clock.group(2)), int(clock.group(3) or 0)
     if hour > 23 or minute > 59 or second > 59:
         raise ValueError(f"no such time of day: {text!r}")
-    zone = UTC if clock.group(4) else local_zone(now, local_tz)
-    day = now.astimezone(zone).date()
-    moment = datetime.combine(day, time(hour, minute, second), tzinfo=zone)
+    of_day = time(hour, minute, second)
+    if clock.group(4):
+        day = now.astimezone(UTC).date()
+        moment = datetime.combine(day, of_day, tzinfo=UTC)
+        if moment > now:  # 23:58Z typed at 00:05Z means yesterday's
+            moment = datetime.combine(day - timedelta(days=1), of_day, tzinfo=UTC)
+        return in_range(moment, text)
+    day = to_local(now, local_tz).date()
+    moment = local_wall_time(datetime.combine(day, of_day), local_tz)
     if moment > now:  # 23:58 typed at 00:05 means yesterday's
-        moment = datetime.combine(day - timedelta(days=1), time(hour, minute, second), tzinfo=zone)
+        moment = local_wall_time(datetime.combine(day - timedelta(days=1), of_day), local_tz)
     return in_range(moment, text)
 
 
@@ -84,7 +102,7 @@ def _date_time(text: str, now: datetime, local_tz: tzinfo | None) -> datetime:
     except ValueError:
         raise ValueError(f"cannot read the time {text!r}: use {SYNTAX}") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=local_zone(now, local_tz))
+        moment = local_wall_time(moment, local_tz)
     return in_range(moment, text)
 
 
@@ -114,10 +132,8 @@ def parse_until(text: str, now: datetime, local_tz: tzinfo | None = None) -> dat
     so `--until 2026-01-31` takes in the whole 31st."""
     moment = parse_when(text, now, local_tz)
     if is_date_only(text):
-        zone = local_zone(now, local_tz)
-        moment = in_range(
-            datetime.combine(moment.astimezone(zone).date() + timedelta(days=1), time(0), tzinfo=zone), text
-        )
+        day = moment.astimezone(local_tz) if local_tz else moment.astimezone()
+        moment = in_range(local_wall_time(datetime.combine(day.date() + timedelta(days=1), time(0)), local_tz), text)
     return moment
 
 

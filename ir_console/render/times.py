@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
 
-from ir_console.model.when import format_when, local_zone
+from ir_console.model.when import format_when, to_local
 
 # By hand, not strftime's %b: the month names must not follow the process's locale.
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -29,8 +29,7 @@ def day_label(day: date, today: date) -> str:
 
 def day_note(moment: datetime, now: datetime, local_tz: tzinfo | None = None) -> str:
     """`today`, `yesterday`, `3 days ago`, `tomorrow`, `in 2 days`: local days, not 24-hour spans."""
-    zone = local_zone(now, local_tz)
-    days = (now.astimezone(zone).date() - moment.astimezone(zone).date()).days
+    days = (to_local(now, local_tz).date() - to_local(moment, local_tz).date()).days
     if days == 0:
         return "today"
     if days == 1:
@@ -47,9 +46,8 @@ def when_with_day(moment: datetime, now: datetime, local_tz: tzinfo | None = Non
 
 def clock_time(moment: datetime, now: datetime, local_tz: tzinfo | None = None, *, seconds: bool = False) -> str:
     """Local time of day, `Nov 29 23:58` when it is not today."""
-    zone = local_zone(now, local_tz)
-    local = moment.astimezone(zone)
+    local = to_local(moment, local_tz)
     shown = f"{local:%H:%M:%S}" if seconds else f"{local:%H:%M}"
-    if local.date() != now.astimezone(zone).date():
+    if local.date() != to_local(now, local_tz).date():
         return f"{short_date(local.date())} {shown}"
     return shown
