@@ -80,6 +80,12 @@ REVIEW_PLACEHOLDER = (
 )
 
 
+def sentence(error: Exception) -> str:
+    """An error as one line that ends like a sentence, so that more can follow it."""
+    text = one_line(str(error))
+    return text if not text or text.endswith((".", "!", "?")) else text + "."
+
+
 class TimelinePane(Vertical):
     """The timeline and its entry line: what `f` (and the palette's Maximize) puts on the whole screen."""
 
@@ -437,10 +443,10 @@ class WarRoomScreen(Screen):
             result = await self.app.write(change)
         except DatabaseReplaced as error:
             self.file_gone(error)
-            self.notify(one_line(str(error)) + kept, title="Not saved", severity="error", timeout=10, markup=False)
+            self.notify(sentence(error) + kept, title="Not saved", severity="error", timeout=10, markup=False)
             return None
         except (StoreError, ValueError) as error:
-            self.notify(one_line(str(error)) + kept, title="Not saved", severity="error", timeout=10, markup=False)
+            self.notify(sentence(error) + kept, title="Not saved", severity="error", timeout=10, markup=False)
             return None
         if draft:
             self.app.drafts.discard(draft)
