@@ -41,3 +41,42 @@ async def test_the_triage_forms_severity_and_the_status_dialog_mark_their_choice
         await settle(pilot)
         assert marked(statuses) == [current + 1]
         assert sum(line.strip("▊ ").startswith("▶ ") for line in screen_lines(statuses)) == 1
+
+
+async def test_radio_buttons_and_checkboxes_show_their_state_in_the_glyph(store, clock, incident) -> None:
+    """The containment dialog's state and the event's key-moment box: `●` / `X` only when on."""
+    from textual.widgets import Checkbox, RadioButton, RadioSet
+
+    from ir_console.tui.dialogs.containment import ContainmentDialog
+    from ir_console.tui.screens.event import EventDetailScreen, EventScreen
+
+    def glyph(button) -> str:
+        return button.render_line(0).text.strip()[:3]
+
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await settle(pilot)
+        await pilot.press("x", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ContainmentDialog), "the containment dialog")
+        await settle(pilot)
+        states = app.screen.query_one(RadioSet)
+        buttons = list(states.query(RadioButton))
+        glyphs = [glyph(button) for button in buttons]
+        assert glyphs.count("▐●▌") == 1 and glyphs[states.pressed_index] == "▐●▌"
+        assert all(g == "▐ ▌" for i, g in enumerate(glyphs) if i != states.pressed_index)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is war_room(app), "closed")
+
+        store.add_event(incident.id, "Rolled back", key_moment=True)
+        war_room(app).refresh_record()
+        await settle(pilot)
+        war_room(app).query_one("#timeline").focus()
+        await pilot.press("end", "enter", "e")
+        await wait_until(pilot, lambda: isinstance(app.screen, EventScreen), "the event editor")
+        await settle(pilot)
+        key = app.screen.query_one("#key", Checkbox)
+        assert key.value and glyph(key) == "▐X▌"
+        key.value = False
+        await settle(pilot)
+        assert glyph(key) == "▐ ▌"
+        assert not isinstance(app.screen, EventDetailScreen)

@@ -13,12 +13,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet
+from textual.widgets import Button, Input, Label, RadioSet
 
 from ir_console.model import ContainmentAction, ContainmentState
 from ir_console.model.when import SYNTAX, format_when, needs_confirmation, not_in_future, parse_when
 from ir_console.render.text import one_line
 from ir_console.tui.screens.forms import Modal
+from ir_console.tui.widgets.choices import Choice
 
 STATE_KEYS = {
     ContainmentState.PENDING: "1",
@@ -72,9 +73,7 @@ class ContainmentDialog(Modal):
             yield Label("State", classes="field-label")
             with RadioSet(id="state"):
                 for state in ContainmentState:
-                    yield RadioButton(
-                        f"{state.label} ({STATE_KEYS[state]})", value=state is action.state, id=state.value
-                    )
+                    yield Choice(f"{state.label} ({STATE_KEYS[state]})", value=state is action.state, id=state.value)
             yield Label(f"When it changed (empty: now) — {SYNTAX}", classes="field-label", markup=False)
             yield Input(id="at", placeholder="now")
             yield Label("", id="form-error", classes="error", markup=False)  # quotes user input

@@ -10,7 +10,7 @@ from typing import Any, cast
 from textual import on
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, TextArea
+from textual.widgets import Button, Input, Label, RadioSet, TextArea
 
 from ir_console.clipboard import CopyResult, copy_text
 from ir_console.model import IncidentRecord
@@ -18,6 +18,7 @@ from ir_console.render.deadlines import Cadence
 from ir_console.render.status import StatusUpdateDraft, draft_status_update, status_update
 from ir_console.render.text import one_line
 from ir_console.tui.screens.forms import Modal
+from ir_console.tui.widgets.choices import Choice
 
 DRAFT_FIELDS = (
     ("status", "Status"),
@@ -63,9 +64,9 @@ class StatusUpdateScreen(Modal):
                 yield Label(label, classes="field-label")
                 yield Input(one_line(getattr(self.draft, name)), id=name)
             with RadioSet(id="format"):
-                yield RadioButton("Markdown", value=True, id="markdown")
-                yield RadioButton("Plain text (chat)", id="text")
-                yield RadioButton("Slack", id="slack")
+                yield Choice("Markdown", value=True, id="markdown")
+                yield Choice("Plain text (chat)", id="text")
+                yield Choice("Slack", id="slack")
             yield Label("Text to send (edit freely: a field changed later updates its own line)", classes="field-label")
             yield TextArea(self._generated, id="preview", soft_wrap=True)
             yield Label("", id="redraft-note", classes="field-label", markup=False)

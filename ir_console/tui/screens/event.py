@@ -22,6 +22,7 @@ from ir_console.render.text import display_text
 from ir_console.render.times import when_with_day
 from ir_console.store import StoreError
 from ir_console.tui.screens.forms import TIME_HINT, Modal
+from ir_console.tui.widgets.choices import Tick
 
 if TYPE_CHECKING:
     from ir_console.tui.app import IrConsoleApp
@@ -154,7 +155,7 @@ class EventScreen(Modal):
             yield Label(f"When it happened ({TIME_HINT})", classes="field-label")
             yield Input(to_iso(event.occurred_at), id="occurred")
             yield Label(self._resolved(to_iso(event.occurred_at)), id="occurred-resolved", markup=False)
-            yield Checkbox("Key moment (goes into the post-mortem timeline)", event.key_moment, id="key")
+            yield Tick("Key moment (goes into the post-mortem timeline)", event.key_moment, id="key")
             yield Label("Reason, if you retract it", classes="field-label")
             yield Input(id="reason")
             yield Label("", id="form-error", classes="error", markup=False)  # quotes user input
@@ -228,8 +229,8 @@ class PasteScreen(Modal):
                 classes="dialog-title",
             )
             yield TextArea(self.text, id="text", soft_wrap=True, show_line_numbers=False)
-            yield Checkbox("Evidence (otherwise a note)", True, id="evidence")
-            yield Checkbox("Key moment", False, id="key")
+            yield Tick("Evidence (otherwise a note)", True, id="evidence")
+            yield Tick("Key moment", False, id="key")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel (Esc)", id="cancel")
                 yield Button("Log (ctrl+s)", id="save", variant="primary")

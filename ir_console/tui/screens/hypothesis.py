@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Container, Vertical, VerticalScroll
-from textual.widgets import Label, RadioButton, RadioSet, TextArea
+from textual.widgets import Label, RadioSet, TextArea
 
 from ir_console.model import Hypothesis, HypothesisResult
 from ir_console.render.text import display_text
 from ir_console.tui.screens.forms import SimilarModal
+from ir_console.tui.widgets.choices import Choice
 
 FIELDS = (
     ("statement", "Hypothesis: the most likely cause"),
@@ -64,7 +65,7 @@ class HypothesisScreen(SimilarModal):
         with RadioSet(id="result"):
             for result in HypothesisResult:
                 chosen = (current.result if current else HypothesisResult.OPEN) is result
-                yield RadioButton(result.value, value=chosen, id=result.value)
+                yield Choice(result.value, value=chosen, id=result.value)
         yield Label("", id="form-error", classes="error", markup=False)  # quotes user input
 
     def worked_incident_id(self) -> int | None:

@@ -35,7 +35,6 @@ from textual.widgets import (
     Input,
     Label,
     Markdown,
-    RadioButton,
     RadioSet,
     Static,
     TextArea,
@@ -60,6 +59,7 @@ from ir_console.render.text import display_text, one_line
 from ir_console.render.times import clock_time
 from ir_console.store import Store, StoreError
 from ir_console.tui.screens.forms import Modal
+from ir_console.tui.widgets.choices import Choice
 
 if TYPE_CHECKING:
     from ir_console.tui.app import IrConsoleApp
@@ -686,14 +686,14 @@ class ActionItemScreen(Modal):
             yield Label("Priority", classes="field-label")
             with RadioSet(id="priority"):
                 for priority in Priority:
-                    yield RadioButton(
+                    yield Choice(
                         priority.value, value=(item.priority if item else Priority.P2) is priority, id=priority.value
                     )
             yield Label("Status", classes="field-label")
             with RadioSet(id="status"):
                 for status in ActionItemStatus:
                     chosen = (item.status if item else ActionItemStatus.OPEN) is status
-                    yield RadioButton(STATUS_LABELS[status], value=chosen, id=status.value)
+                    yield Choice(STATUS_LABELS[status], value=chosen, id=status.value)
             yield Label("", id="form-error", classes="error", markup=False)  # quotes user input
             yield from self.buttons("Save")
 
