@@ -438,7 +438,7 @@ url = "https://one.example.com"   # the same default name: host and path
     [
         (
             "helth = { interval = 5 }\n",
-            "helth: unknown table (the file has [updates], [signals], [health], [changes], [logs]); ignored",
+            "helth: unknown table (the file has [updates], [signals], [health], [changes], [logs], [sync]); ignored",
         ),
         (
             "[signals]\ncolour = 'red'\n",

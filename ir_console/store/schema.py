@@ -266,6 +266,66 @@ def m005_section_revisions(db: Database) -> None:
     db["postmortem_section_revisions"].create_index(["incident_id", "section", "revision"])
 
 
+# The tables a sync (ir_console/sync) carries between machines, each with the SQL that names one of
+# its rows the same way on every machine (`r`: the row, NEW or OLD in a trigger).
+SYNCED_KEYS = {
+    "incidents": "r.uuid",
+    "events": "r.uuid",
+    "event_revisions": "(SELECT uuid FROM events WHERE id = r.event_id) || '/' || r.revision",
+    "hypotheses": "r.uuid",
+    "containment": "r.uuid",
+    "status_updates": "r.uuid",
+    "action_items": "r.uuid",
+    "postmortem_sections": "(SELECT uuid FROM incidents WHERE id = r.incident_id) || '/' || r.section",
+    "postmortem_section_revisions": "'local/' || r.id",
+}
+
+
+def outbox_insert_sql(table: str, row: str, op: str) -> str:
+    """The INSERT of one outbox row for a change of `row` (NEW, OLD, or a table alias) of `table`:
+    a new message id, and as its base the version it was made from (this machine's last change of
+    that row not yet seen back from the stream, else the version the stream last gave it)."""
+    key = SYNCED_KEYS[table].replace("r.", f"{row}.")
+    return (
+        "INSERT INTO sync_outbox (msg_id, tbl, key, local_id, op, base) "
+        f"SELECT lower(hex(randomblob(16))), '{table}', k, {row}.rowid, '{op}', "
+        f"COALESCE((SELECT msg_id FROM sync_outbox WHERE tbl = '{table}' AND key = k ORDER BY seq DESC LIMIT 1), "
+        f"(SELECT version FROM sync_rows WHERE tbl = '{table}' AND key = k)) FROM (SELECT {key} AS k)"
+    )
+
+
+@migrations()
+def m006_sync_outbox(db: Database) -> None:
+    """Sync between machines (ir_console/sync): once a machine turns sync on, a trigger writes an
+    outbox row for every change of a synced table, in the transaction of the change, so no writer
+    can forget one; `sync_rows` holds each row's version as the stream last gave it, and
+    `sync_state` the stream position (stored with the changes applied from it). Changes applied
+    from the stream set `applying` inside their own transaction, so they are not sent back."""
+    db.execute(
+        "CREATE TABLE sync_state (id INTEGER PRIMARY KEY CHECK (id = 1), enabled INTEGER NOT NULL DEFAULT 0, "
+        "applying INTEGER NOT NULL DEFAULT 0, position INTEGER NOT NULL DEFAULT 0, stream TEXT, server TEXT, "
+        "last_error TEXT, last_sync_at TEXT)"
+    )
+    db.execute("INSERT INTO sync_state (id) VALUES (1)")
+    db.execute(
+        "CREATE TABLE sync_outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, msg_id TEXT NOT NULL UNIQUE, "
+        "tbl TEXT NOT NULL, key TEXT NOT NULL, local_id INTEGER, op TEXT NOT NULL, base TEXT, "
+        "sent INTEGER NOT NULL DEFAULT 0)"
+    )
+    db.execute("CREATE INDEX sync_outbox_row ON sync_outbox (tbl, key)")
+    db.execute(
+        "CREATE TABLE sync_rows (tbl TEXT NOT NULL, key TEXT NOT NULL, version TEXT, shadow TEXT, "
+        "PRIMARY KEY (tbl, key))"
+    )
+    recording = "(SELECT enabled AND NOT applying FROM sync_state WHERE id = 1)"
+    for table in SYNCED_KEYS:
+        for event, row, op in (("INSERT", "NEW", "upsert"), ("UPDATE", "NEW", "upsert"), ("DELETE", "OLD", "delete")):
+            db.execute(
+                f"CREATE TRIGGER sync_{table}_{event.lower()} AFTER {event} ON {table} WHEN {recording} "
+                f"BEGIN {outbox_insert_sql(table, row, op)}; END"
+            )
+
+
 def _link_milestone_events(db: Database) -> None:
     """Each milestone already set is recorded by the latest milestone event at its time."""
     from ir_console.model.incident import Milestone

@@ -1,0 +1,214 @@
+"""The receiving side of sync: applying the stream's messages to this database, in stream order,
+merged by UUID with the import's own rules (`store.exchange`) where the two agree.
+
+What wins does not depend on any clock: the later message in the stream wins, everywhere. A row
+changed here whose message the stream has not given back yet is later in the stream than anything
+that arrives before it, so it is left as it is (the arriving version is remembered as the row's
+`shadow`, what every other machine holds). A message made from a version other than the one the
+stream last gave the row (its `base`) was written without seeing that version: for an event's text
+or a post-mortem section, the version it replaces is kept as a revision, a conflict shown in the
+event's history and the section's, identically on every machine. Revisions only ever add rows.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ir_console.model.clock import utc_now
+from ir_console.store.exchange import (
+    EVENT_CONTENT,
+    ImportResult,
+    _clean,
+    _merge_revisions,
+    _merge_section_revisions,
+    _owned_by,
+)
+from ir_console.store.store import Store
+
+ADD_ONLY = ("event_revisions", "postmortem_section_revisions")
+
+
+def apply_messages(store: Store, messages: list[dict], position: int) -> None:
+    """Apply a batch of the stream's messages and store the stream `position` after them, in one
+    transaction: a crash leaves both as they were, and the batch is fetched again."""
+    with store.transaction() as db:
+        db.execute("UPDATE sync_state SET applying = 1 WHERE id = 1")
+        for message in messages:
+            apply_message(store, message)
+        db.execute(
+            "UPDATE sync_state SET applying = 0, position = ?, last_sync_at = ? WHERE id = 1",
+            [position, utc_now().isoformat()],
+        )
+
+
+def apply_message(store: Store, message: dict) -> None:
+    table, key, msg_id, incoming = message["table"], message["key"], message["id"], message.get("row")
+    db = store.db
+    if table in ADD_ONLY:
+        if incoming is not None:
+            _add_revision(store, table, incoming)
+        db.execute("DELETE FROM sync_outbox WHERE msg_id = ?", [msg_id])
+        return
+    state = store.query_row("SELECT version, shadow FROM sync_rows WHERE tbl = ? AND key = ?", [table, key])
+    version = state["version"] if state else None
+    if state and state["shadow"] is not None:
+        held = json.loads(state["shadow"])
+    else:
+        held = _local(store, table, key)
+    if incoming is not None and held is not None and message.get("base") != version:
+        incoming = _keep_loser(store, table, held, incoming, message)
+    later_here = store.scalar(
+        "SELECT count(*) FROM sync_outbox WHERE tbl = ? AND key = ? AND msg_id != ?", [table, key, msg_id]
+    )
+    shadow = None
+    if later_here:
+        shadow = json.dumps(incoming)
+    else:
+        _write(store, table, key, incoming)
+    db.execute(
+        "INSERT INTO sync_rows (tbl, key, version, shadow) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (tbl, key) DO UPDATE SET version = excluded.version, shadow = excluded.shadow",
+        [table, key, msg_id, shadow],
+    )
+    db.execute("DELETE FROM sync_outbox WHERE msg_id = ?", [msg_id])
+
+
+def _incident_id(store: Store, incident_uuid: str | None) -> int | None:
+    return store.scalar("SELECT id FROM incidents WHERE uuid = ?", [incident_uuid]) if incident_uuid else None
+
+
+def _local(store: Store, table: str, key: str) -> dict | None:
+    if table == "postmortem_sections":
+        incident_uuid, section = key.rsplit("/", 1)
+        return store.query_row(
+            "SELECT s.* FROM postmortem_sections s JOIN incidents i ON i.id = s.incident_id "
+            "WHERE i.uuid = ? AND s.section = ?",
+            [incident_uuid, section],
+        )
+    return store.query_row(f"SELECT * FROM {table} WHERE uuid = ?", [key])
+
+
+def _keep_loser(store: Store, table: str, held: dict, incoming: dict, message: dict) -> dict:
+    """Two versions made from the same one: the incoming (later in the stream) wins; the one held
+    is kept as a revision, and the winner's revision number counts past it."""
+    if table == "events" and any(held.get(k) != incoming.get(k) for k in EVENT_CONTENT):
+        event_id = store.scalar("SELECT id FROM events WHERE uuid = ?", [message["key"]])
+        if event_id is not None:
+            store.db.execute(
+                "INSERT OR IGNORE INTO event_revisions (event_id, revision, occurred_at, kind, text, key_moment, "
+                "replaced_at, replaced_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    event_id,
+                    held["revision"],
+                    *(held[k] for k in ("occurred_at", "kind", "text", "key_moment")),
+                    incoming.get("edited_at") or incoming.get("recorded_at"),
+                    f"{message.get('origin') or 'another machine'} (conflict)",
+                ],
+            )
+            return {**incoming, "revision": max(incoming.get("revision") or 1, held["revision"] + 1)}
+    if table == "postmortem_sections" and (held.get("body") or "") != (incoming.get("body") or ""):
+        incident_id = _incident_id(store, incoming.get("incident_uuid"))
+        body = held.get("body") or ""
+        if incident_id is not None and body.strip():
+            kept = store.query_row(
+                "SELECT id FROM postmortem_section_revisions WHERE incident_id = ? AND section = ? AND body = ?",
+                [incident_id, held["section"], body],
+            )
+            if kept is None:
+                store.db["postmortem_section_revisions"].insert(
+                    {
+                        "incident_id": incident_id,
+                        "section": held["section"],
+                        "revision": held["revision"],
+                        "body": body,
+                        "written_by": held.get("updated_by") or "",
+                        "written_at": held.get("updated_at"),
+                        "replaced_by": incoming.get("updated_by") or "",
+                        "replaced_at": incoming.get("updated_at"),
+                        "reason": "conflict",
+                    }
+                )
+        return {**incoming, "revision": max(incoming.get("revision") or 1, held["revision"] + 1)}
+    return incoming
+
+
+def _columns(store: Store, table: str, row: dict) -> dict:
+    """The row's fields this database has (a newer machine may send more), cleaned as the import
+    cleans them."""
+    known = store.db[table].columns_dict
+    return {k: v for k, v in _clean(row).items() if k in known}
+
+
+def _write(store: Store, table: str, key: str, incoming: dict | None) -> None:
+    db = store.db
+    if table == "incidents":
+        if incoming is not None:
+            _write_incident(store, incoming)
+        return
+    local = _local(store, table, key)
+    if incoming is None:
+        if local is not None and table != "events":
+            where = "rowid = ?"
+            db.execute(f"DELETE FROM {table} WHERE {where}", [local.get("id") or _rowid(store, table, local)])
+        return
+    incident_id = _incident_id(store, incoming.get("incident_uuid"))
+    if incident_id is None:
+        return  # its incident never reached this machine
+    row = _columns(store, table, incoming)
+    if local is None:
+        db[table].insert({**row, "incident_id": incident_id})
+        return
+    if "uuid" in local:
+        _owned_by(local, incident_id, table)
+        db[table].update(local["id"], {k: v for k, v in row.items() if k != "uuid"})
+    else:
+        db[table].update((incident_id, row["section"]), row)
+
+
+def _rowid(store: Store, table: str, local: dict) -> int:
+    return store.scalar(
+        f"SELECT rowid FROM {table} WHERE incident_id = ? AND section = ?", [local["incident_id"], local["section"]]
+    )
+
+
+def suffixed(ref: str, uuid: str) -> str:
+    """The ref of an incident declared on two machines under the same ref: the one later in the
+    stream takes a short suffix from its UUID, the same on every machine."""
+    return f"{ref}-{uuid.replace('-', '')[:4]}"
+
+
+def _write_incident(store: Store, incoming: dict) -> None:
+    db = store.db
+    row = _columns(store, "incidents", incoming)
+    holder = store.query_row(
+        "SELECT id, uuid, ref FROM incidents WHERE ref = ? AND uuid != ?", [row["ref"], row["uuid"]]
+    )
+    if holder is not None:
+        seen = store.query_row("SELECT 1 FROM sync_rows WHERE tbl = 'incidents' AND key = ?", [holder["uuid"]])
+        if seen:
+            row["ref"] = suffixed(row["ref"], row["uuid"])
+        else:  # declared here and not yet in the stream: later than the one arriving
+            db.execute(
+                "UPDATE incidents SET ref = ? WHERE id = ?", [suffixed(holder["ref"], holder["uuid"]), holder["id"]]
+            )
+    local = store.query_row("SELECT id FROM incidents WHERE uuid = ?", [row["uuid"]])
+    if local is None:
+        db["incidents"].insert(row)
+    else:
+        db["incidents"].update(local["id"], {k: v for k, v in row.items() if k != "uuid"})
+
+
+def _add_revision(store: Store, table: str, incoming: dict) -> None:
+    """Revisions only ever add rows: merged as the import merges them (a text already held is not
+    added again)."""
+    result = ImportResult("", created=False)
+    if table == "event_revisions":
+        event_id = store.scalar("SELECT id FROM events WHERE uuid = ?", [incoming.get("event_uuid")])
+        if event_id is not None:
+            _merge_revisions(store, {incoming["event_uuid"]: event_id}, [incoming], result)
+        return
+    incident_id = _incident_id(store, incoming.get("incident_uuid"))
+    if incident_id is not None:
+        _merge_section_revisions(
+            store, incident_id, [{k: v for k, v in incoming.items() if k != "incident_uuid"}], result
+        )

@@ -1,0 +1,295 @@
+"""Talking to NATS JetStream (nats-py, asyncio): connect with the configured credentials and TLS,
+make sure the team's stream exists (nothing discarded), publish the outbox, fetch what the stream
+holds after this database's position. Every failure becomes a one-line `SyncError` a person can act
+on; the local record is never touched by one."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import socket
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ir_console.config import SyncConfig, expand_env
+from ir_console.store.store import Store
+from ir_console.sync import apply, outbox
+
+try:
+    import nats
+    from nats.errors import Error as NatsError
+    from nats.js import api
+    from nats.js.errors import Error as JetStreamError
+except ImportError:  # the optional extra: ir-console[sync]
+    nats = None
+
+FETCH_BATCH = 500
+# How long a connection attempt, and a wait for the server's answer, may take.
+CONNECT_TIMEOUT = 2.0
+DUPLICATE_WINDOW = 120.0  # seconds: a resend within this is dropped by the server
+
+
+class SyncError(Exception):
+    """Sync cannot go on (wrong credentials, an untrusted certificate, no server): one line."""
+
+
+def stream_name(subject: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", subject).upper()
+
+
+def machine_name(config: SyncConfig) -> str:
+    return config.machine or socket.gethostname()
+
+
+def reason(error: BaseException) -> str:
+    """What went wrong, in a few words a person can act on."""
+    text = " ".join(str(error).split()).lower()
+    if "authorization" in text or "authentication" in text:
+        return "wrong credentials (the server refused them)"
+    if "permissions violation" in text or "permission" in text:
+        return "permission denied by the server"
+    if isinstance(error, ssl.SSLCertVerificationError) or "certificate verify failed" in text:
+        return "untrusted certificate (check tls_ca)"
+    if isinstance(error, ssl.SSLError) or "ssl" in text or "tls" in text:
+        return f"TLS failed ({' '.join(str(error).split())[:60]})"
+    if isinstance(error, (OSError, asyncio.TimeoutError)) or "no servers" in text or "timeout" in text:
+        return "server unreachable"
+    return " ".join(f"{type(error).__name__}: {error}".split())[:100]
+
+
+def _tls_context(config: SyncConfig) -> ssl.SSLContext | None:
+    if not (config.tls_ca or config.tls_cert or any(s.startswith("tls://") for s in config.servers)):
+        return None
+    context = ssl.create_default_context(cafile=str(config.tls_ca) if config.tls_ca else None)
+    if config.tls_cert and config.tls_key:
+        context.load_cert_chain(str(config.tls_cert), str(config.tls_key))
+    return context
+
+
+@dataclass
+class Progress:
+    sent: int = 0
+    received: int = 0
+
+
+class Connection:
+    """One connection to the servers, for one store."""
+
+    def __init__(self, store: Store, config: SyncConfig) -> None:
+        if nats is None:
+            raise SyncError("sync needs nats-py: pip install 'ir-console[sync]'")
+        self.store = store
+        self.config = config
+        self.origin = machine_name(config)
+        self.stream = stream_name(config.subject)
+        self.nc = None
+        self.js = None
+        self._sub = None
+        self._errors: list[BaseException] = []
+
+    async def connect(self, *, reconnect: bool = False) -> None:
+        options: dict = {
+            "servers": list(self.config.servers),
+            "connect_timeout": CONNECT_TIMEOUT,
+            "allow_reconnect": reconnect,
+            "max_reconnect_attempts": -1 if reconnect else 0,
+            "reconnect_time_wait": 0.5,
+            "error_cb": self._error,
+            "name": f"ir-console {self.origin}",
+        }
+        environ = __import__("os").environ
+        for key in ("user", "password", "token"):
+            value = getattr(self.config, key)
+            if value:
+                options[key] = expand_env(value, environ)[0]
+        if self.config.creds:
+            options["user_credentials"] = str(self.config.creds)
+        if self.config.nkey:
+            options["nkeys_seed"] = str(self.config.nkey)
+        try:
+            context = _tls_context(self.config)
+            if context is not None:
+                options["tls"] = context
+            self.nc = await nats.connect(**options)
+            self.js = self.nc.jetstream(timeout=max(self.config.publish_timeout, CONNECT_TIMEOUT))
+            await self._ensure_stream()
+        except (TimeoutError, NatsError, JetStreamError, OSError, ssl.SSLError, ValueError) as error:
+            await self.close()
+            cause = next((e for e in self._errors if reason(e) != "server unreachable"), error)
+            raise SyncError(reason(cause)) from None
+
+    async def _error(self, error: BaseException) -> None:
+        self._errors.append(error)
+
+    async def _ensure_stream(self) -> None:
+        """The team's stream: every subject under the prefix, kept on disk with no limit (nothing
+        discarded), replicated as configured."""
+        try:
+            await self.js.stream_info(self.stream)
+            return
+        except nats.js.errors.NotFoundError:
+            pass
+        await self.js.add_stream(
+            api.StreamConfig(
+                name=self.stream,
+                subjects=[f"{self.config.subject}.>"],
+                retention=api.RetentionPolicy.LIMITS,
+                discard=api.DiscardPolicy.OLD,
+                max_msgs=-1,
+                max_bytes=-1,
+                max_age=0,
+                storage=api.StorageType.FILE,
+                num_replicas=self.config.replicas,
+                duplicate_window=DUPLICATE_WINDOW,
+            )
+        )
+
+    async def close(self) -> None:
+        if self.nc is not None:
+            try:
+                await self.nc.close()
+            except Exception:
+                pass
+        self.nc = self.js = self._sub = None
+
+    async def push(self) -> int:
+        """Publish the outbox in order; each row is marked sent after the server's ack."""
+        sent = 0
+        while True:
+            entries = outbox.pending(self.store)
+            if not entries:
+                return sent
+            acked: list[str] = []
+            try:
+                for entry in entries:
+                    body = json.dumps(outbox.message(self.store, entry, self.origin)).encode()
+                    subject = f"{self.config.subject}.{entry['tbl']}"
+                    await self.js.publish(subject, body, stream=self.stream, headers={"Nats-Msg-Id": entry["msg_id"]})
+                    acked.append(entry["msg_id"])
+            finally:
+                outbox.mark_sent(self.store, acked)
+                sent += len(acked)
+
+    async def pull(self, *, wait: float = 0.0) -> int:
+        """Apply what the stream holds after this database's position; returns how many messages.
+        `wait`: how long to wait for the first one when none is there yet."""
+        position = self.store.scalar("SELECT position FROM sync_state WHERE id = 1")
+        if self._sub is None or self._sub_position != position:
+            await self._subscribe(position)
+        total = 0
+        while True:
+            try:
+                msgs = await self._sub.fetch(FETCH_BATCH, timeout=max(wait, 0.05) if not total else 0.05)
+            except (TimeoutError, nats.errors.TimeoutError):
+                return total
+            messages = []
+            for msg in msgs:
+                try:
+                    messages.append(json.loads(msg.data))
+                except ValueError:
+                    continue  # not one of ours: skipped, its position passed
+            last = msgs[-1].metadata.sequence.stream
+            apply.apply_messages(self.store, messages, last)
+            self._sub_position = last
+            total += len(msgs)
+            if msgs[-1].metadata.num_pending == 0:
+                return total
+
+    async def _subscribe(self, position: int) -> None:
+        if self._sub is not None:
+            try:
+                await self._sub.unsubscribe()
+            except Exception:
+                pass
+        config = api.ConsumerConfig(
+            deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE if position else api.DeliverPolicy.ALL,
+            opt_start_seq=position + 1 if position else None,
+            ack_policy=api.AckPolicy.NONE,
+            inactive_threshold=60.0,
+            max_ack_pending=-1,
+        )
+        self._sub = await self.js.pull_subscribe(f"{self.config.subject}.>", stream=self.stream, config=config)
+        self._sub_position = position
+
+
+async def sync_now(store: Store, config: SyncConfig) -> Progress:
+    """Push the outbox, pull until caught up, close."""
+    outbox.enable(store)
+    connection = Connection(store, config)
+    progress = Progress()
+    try:
+        await connection.connect()
+        progress.sent = await connection.push()
+        progress.received = await connection.pull(wait=0.2)
+        outbox.record_outcome(store, server=_server(connection))
+    except (TimeoutError, SyncError, NatsError, JetStreamError, OSError) as error:
+        message = str(error) if isinstance(error, SyncError) else reason(error)
+        outbox.record_outcome(store, error=message)
+        raise SyncError(message) from None
+    finally:
+        await connection.close()
+    return progress
+
+
+def _server(connection: Connection) -> str:
+    url = connection.nc.connected_url if connection.nc else None
+    return f"{url.hostname}:{url.port}" if url else ""
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """What the console's header shows: live, or offline with changes waiting, and why."""
+
+    live: bool
+    waiting: int
+    reason: str = ""
+
+    def label(self) -> str:
+        if self.live:
+            return "sync live" if not self.waiting else f"sync live, {self.waiting} sending"
+        waiting = f", {self.waiting} waiting" if self.waiting else ""
+        return f"sync offline{waiting}: {self.reason}" if self.reason else f"sync offline{waiting}"
+
+
+async def run(
+    store: Store,
+    config: SyncConfig,
+    stop: asyncio.Event,
+    on_state: Callable[[LiveState], None] = lambda state: None,
+    *,
+    retry: float = 2.0,
+) -> None:
+    """Sync until `stop` is set: push what waits, apply what arrives (within a second), and when
+    the server is gone, keep trying every `retry` seconds while the record goes on locally."""
+    outbox.enable(store)
+    last: LiveState | None = None
+
+    def tell(state: LiveState) -> None:
+        nonlocal last
+        if state != last:
+            last = state
+            on_state(state)
+
+    while not stop.is_set():
+        connection = Connection(store, config)
+        try:
+            await connection.connect()
+            outbox.record_outcome(store, server=_server(connection))
+            while not stop.is_set():
+                await connection.push()
+                tell(LiveState(True, 0))
+                await connection.pull(wait=0.25)
+                if not connection.nc.is_connected:
+                    raise SyncError("server unreachable")
+        except (TimeoutError, SyncError, NatsError, JetStreamError, OSError) as error:
+            message = str(error) if isinstance(error, SyncError) else reason(error)
+            outbox.record_outcome(store, error=message)
+            tell(LiveState(False, outbox.status(store).waiting, message))
+        finally:
+            await connection.close()
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=retry)
+        except TimeoutError:
+            pass
