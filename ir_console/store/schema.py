@@ -277,7 +277,8 @@ SYNCED_KEYS = {
     "status_updates": "r.uuid",
     "action_items": "r.uuid",
     "postmortem_sections": "(SELECT uuid FROM incidents WHERE id = r.incident_id) || '/' || r.section",
-    "postmortem_section_revisions": "'local/' || r.id",
+    "postmortem_section_revisions": "(SELECT uuid FROM incidents WHERE id = r.incident_id) || '/' || r.section || '/' "
+    "|| r.revision || '/' || ifnull(r.written_at, '')",
 }
 
 

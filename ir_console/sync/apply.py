@@ -1,5 +1,6 @@
 """The receiving side of sync: applying the stream's messages to this database, in stream order,
-merged by UUID with the import's own rules (`store.exchange`) where the two agree.
+each row found by its UUID (or the key `schema.SYNCED_KEYS` gives it) and cleaned as the import
+(`store.exchange`) cleans a file's rows; the import's own checks of ownership are kept.
 
 What wins does not depend on any clock: the later message in the stream wins, everywhere. A row
 changed here whose message the stream has not given back yet is later in the stream than anything
@@ -7,7 +8,8 @@ that arrives before it, so it is left as it is (the arriving version is remember
 `shadow`, what every other machine holds). A message made from a version other than the one the
 stream last gave the row (its `base`) was written without seeing that version: for an event's text
 or a post-mortem section, the version it replaces is kept as a revision, a conflict shown in the
-event's history and the section's, identically on every machine. Revisions only ever add rows.
+event's history and the section's, identically on every machine. What the machine changed on an
+incident's fields is in its timeline events, which all machines keep.
 """
 
 from __future__ import annotations
@@ -15,17 +17,8 @@ from __future__ import annotations
 import json
 
 from ir_console.model.clock import utc_now
-from ir_console.store.exchange import (
-    EVENT_CONTENT,
-    ImportResult,
-    _clean,
-    _merge_revisions,
-    _merge_section_revisions,
-    _owned_by,
-)
+from ir_console.store.exchange import EVENT_CONTENT, _clean, _owned_by
 from ir_console.store.store import Store
-
-ADD_ONLY = ("event_revisions", "postmortem_section_revisions")
 
 
 def apply_messages(store: Store, messages: list[dict], position: int) -> None:
@@ -44,11 +37,6 @@ def apply_messages(store: Store, messages: list[dict], position: int) -> None:
 def apply_message(store: Store, message: dict) -> None:
     table, key, msg_id, incoming = message["table"], message["key"], message["id"], message.get("row")
     db = store.db
-    if table in ADD_ONLY:
-        if incoming is not None:
-            _add_revision(store, table, incoming)
-        db.execute("DELETE FROM sync_outbox WHERE msg_id = ?", [msg_id])
-        return
     state = store.query_row("SELECT version, shadow FROM sync_rows WHERE tbl = ? AND key = ?", [table, key])
     version = state["version"] if state else None
     if state and state["shadow"] is not None:
@@ -78,12 +66,26 @@ def _incident_id(store: Store, incident_uuid: str | None) -> int | None:
 
 
 def _local(store: Store, table: str, key: str) -> dict | None:
+    """This database's row named `key` (see `schema.SYNCED_KEYS`)."""
     if table == "postmortem_sections":
-        incident_uuid, section = key.rsplit("/", 1)
+        incident_uuid, section = key.split("/")
         return store.query_row(
             "SELECT s.* FROM postmortem_sections s JOIN incidents i ON i.id = s.incident_id "
             "WHERE i.uuid = ? AND s.section = ?",
             [incident_uuid, section],
+        )
+    if table == "event_revisions":
+        event_uuid, revision = key.split("/")
+        return store.query_row(
+            "SELECT r.* FROM event_revisions r JOIN events e ON e.id = r.event_id WHERE e.uuid = ? AND r.revision = ?",
+            [event_uuid, int(revision)],
+        )
+    if table == "postmortem_section_revisions":
+        incident_uuid, section, revision, written_at = key.split("/", 3)
+        return store.query_row(
+            "SELECT r.* FROM postmortem_section_revisions r JOIN incidents i ON i.id = r.incident_id "
+            "WHERE i.uuid = ? AND r.section = ? AND r.revision = ? AND ifnull(r.written_at, '') = ?",
+            [incident_uuid, section, int(revision), written_at],
         )
     return store.query_row(f"SELECT * FROM {table} WHERE uuid = ?", [key])
 
@@ -140,6 +142,7 @@ def _columns(store: Store, table: str, row: dict) -> dict:
 
 
 def _write(store: Store, table: str, key: str, incoming: dict | None) -> None:
+    """The row as the message carries it, or gone (events are never deleted: they are retracted)."""
     db = store.db
     if table == "incidents":
         if incoming is not None:
@@ -148,24 +151,28 @@ def _write(store: Store, table: str, key: str, incoming: dict | None) -> None:
     local = _local(store, table, key)
     if incoming is None:
         if local is not None and table != "events":
-            where = "rowid = ?"
-            db.execute(f"DELETE FROM {table} WHERE {where}", [local.get("id") or _rowid(store, table, local)])
+            db.execute(f"DELETE FROM {table} WHERE rowid = ?", [_rowid(store, table, local)])
         return
-    incident_id = _incident_id(store, incoming.get("incident_uuid"))
-    if incident_id is None:
-        return  # its incident never reached this machine
     row = _columns(store, table, incoming)
-    if local is None:
-        db[table].insert({**row, "incident_id": incident_id})
-        return
-    if "uuid" in local:
-        _owned_by(local, incident_id, table)
-        db[table].update(local["id"], {k: v for k, v in row.items() if k != "uuid"})
+    if table == "event_revisions":
+        parent = {"event_id": store.scalar("SELECT id FROM events WHERE uuid = ?", [incoming.get("event_uuid")])}
     else:
-        db[table].update((incident_id, row["section"]), row)
+        parent = {"incident_id": _incident_id(store, incoming.get("incident_uuid"))}
+    if None in parent.values():
+        return  # what it belongs to never reached this machine
+    if local is None:
+        db[table].insert({**row, **parent})
+    elif table == "postmortem_sections":
+        db[table].update((parent["incident_id"], row["section"]), row)
+    else:
+        if "incident_id" in parent:
+            _owned_by(local, parent["incident_id"], table)
+        db[table].update(local["id"], {k: v for k, v in row.items() if k != "uuid"})
 
 
 def _rowid(store: Store, table: str, local: dict) -> int:
+    if "id" in local:
+        return local["id"]
     return store.scalar(
         f"SELECT rowid FROM {table} WHERE incident_id = ? AND section = ?", [local["incident_id"], local["section"]]
     )
@@ -196,19 +203,3 @@ def _write_incident(store: Store, incoming: dict) -> None:
         db["incidents"].insert(row)
     else:
         db["incidents"].update(local["id"], {k: v for k, v in row.items() if k != "uuid"})
-
-
-def _add_revision(store: Store, table: str, incoming: dict) -> None:
-    """Revisions only ever add rows: merged as the import merges them (a text already held is not
-    added again)."""
-    result = ImportResult("", created=False)
-    if table == "event_revisions":
-        event_id = store.scalar("SELECT id FROM events WHERE uuid = ?", [incoming.get("event_uuid")])
-        if event_id is not None:
-            _merge_revisions(store, {incoming["event_uuid"]: event_id}, [incoming], result)
-        return
-    incident_id = _incident_id(store, incoming.get("incident_uuid"))
-    if incident_id is not None:
-        _merge_section_revisions(
-            store, incident_id, [{k: v for k, v in incoming.items() if k != "incident_uuid"}], result
-        )

@@ -89,13 +89,14 @@ class Connection:
         self._sub = None
         self._errors: list[BaseException] = []
 
-    async def connect(self, *, reconnect: bool = False) -> None:
+    async def connect(self) -> None:
+        """Try each server (twice); a lost connection ends this one (`run` makes a new one)."""
         options: dict = {
             "servers": list(self.config.servers),
             "connect_timeout": CONNECT_TIMEOUT,
-            "allow_reconnect": reconnect,
-            "max_reconnect_attempts": -1 if reconnect else 0,
-            "reconnect_time_wait": 0.5,
+            "allow_reconnect": False,
+            "max_reconnect_attempts": 1,  # nats-py: 0 would mean without end
+            "reconnect_time_wait": 0.2,
             "error_cb": self._error,
             "name": f"ir-console {self.origin}",
         }
