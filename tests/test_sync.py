@@ -167,3 +167,136 @@ def test_incidents_declared_offline_the_same_day_keep_distinct_refs_everywhere(t
     assert len(set(refs_a.values())) == 2
     assert on_a.ref in refs_a.values()  # the first in the stream keeps its ref
     assert exported(a) == exported(b)
+
+
+def test_same_section_edited_on_two_machines_keeps_the_loser_as_a_conflict(tmp_path, nats_servers):  # noqa: F811
+    from ir_console.model import Section
+
+    server = nats_servers()
+    a, b = machine(tmp_path, "a"), machine(tmp_path, "b")
+    ca, cb = config(server, "a"), config(server, "b")
+    incident = a.create_incident("Cache stampede", Severity(2))
+    settle((a, ca), (b, cb))
+    on_b = b.incident(incident.uuid)
+    a.set_postmortem_section(incident.id, Section.ROOT_CAUSE, "TTLs expired together", author="alice")
+    b.set_postmortem_section(on_b.id, Section.ROOT_CAUSE, "a cold cache after the deploy", author="bob")
+    settle((b, cb), (a, ca))  # b's reaches the stream first, so a's (later) wins everywhere
+    for store, key in ((a, incident.id), (b, on_b.id)):
+        assert store.postmortem_sections(key)[Section.ROOT_CAUSE] == "TTLs expired together"
+        history = store.postmortem_section_history(key, Section.ROOT_CAUSE)
+        assert [(h.body, h.reason) for h in history] == [("a cold cache after the deploy", "conflict")]
+    assert exported(a) == exported(b)
+
+
+def write_config(path, server_urls, **more) -> None:
+    lines = [f"servers = {json.dumps(list(server_urls))}", 'subject = "team"', 'machine = "cli"']
+    lines += [f"{k} = {json.dumps(v)}" for k, v in more.items()]
+    path.write_text("[sync]\n" + "\n".join(lines) + "\n")
+
+
+def test_cli_commands_publish_at_once_or_leave_the_change_waiting(tmp_path, nats_servers, monkeypatch):  # noqa: F811
+    from click.testing import CliRunner
+
+    from ir_console.cli import main
+
+    server = nats_servers()
+    cfg = tmp_path / "config.toml"
+    write_config(cfg, [server.url])
+    db = tmp_path / "cli.db"
+    runner = CliRunner()
+    run = lambda *args: runner.invoke(main, ["--db", str(db), "--config", str(cfg), *args])
+    assert run("new", "Checkout errors", "--sev", "2").exit_code == 0
+    with Store.open(db) as store:
+        assert outbox.status(store).waiting == 0  # the server answered: sent at once
+    sent = stream_messages(server)
+    assert sent > 0
+    server.stop()
+    result = run("log", "written while the server is down")
+    assert result.exit_code == 0, result.output
+    status = run("sync", "status")
+    assert "changes waiting: 1" in status.output
+    now = run("sync", "now")
+    assert now.exit_code == 1 and "server unreachable" in now.output
+    assert "last error: server unreachable" in run("sync", "status").output
+    server.start()
+    assert run("sync", "now").exit_code == 0
+    assert "changes waiting: 0" in run("sync", "status").output
+    assert stream_messages(server) > sent
+
+
+def test_wrong_password_says_so_and_the_record_goes_on_locally(tmp_path, nats_servers, monkeypatch):  # noqa: F811
+    server = nats_servers(extra='authorization { user: "alice", password: "right-one" }')
+    a = machine(tmp_path, "a")
+    incident = a.create_incident("Auth outage", Severity(1))
+    with pytest.raises(client.SyncError, match="wrong credentials"):
+        sync(a, config(server, "a", user="alice", password="wrong"))
+    a.add_event(incident.id, "still writing locally")
+    status = outbox.status(a)
+    assert status.waiting > 0 and status.last_error.startswith("wrong credentials")
+    assert "right-one" not in json.dumps(export_incident(a, incident.id))
+    monkeypatch.setenv("NATS_TEST_PASSWORD", "right-one")
+    sync(a, config(server, "a", user="alice", password="${NATS_TEST_PASSWORD}"))
+    assert outbox.status(a).waiting == 0
+    assert a.scalar("SELECT count(*) FROM sync_state WHERE last_error LIKE '%right-one%' OR server LIKE '%right%'") == 0
+
+
+def make_ca(folder) -> dict:
+    """A self-signed CA and a server certificate for 127.0.0.1, made by openssl."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    folder.mkdir(exist_ok=True)
+    files = {n: folder / f"{n}.pem" for n in ("ca", "ca-key", "server", "server-key", "other-ca", "other-ca-key")}
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], check=True, capture_output=True)
+
+    for ca in ("ca", "other-ca"):
+        openssl(
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN=test {ca}",
+            "-keyout", str(files[f"{ca}-key"]), "-out", str(files[ca]),
+        )  # fmt: skip
+    request = folder / "server.csr"
+    openssl(
+        "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+        "-keyout", str(files["server-key"]), "-out", str(request),
+    )  # fmt: skip
+    extensions = folder / "san.ext"
+    extensions.write_text("subjectAltName = IP:127.0.0.1\n")
+    openssl(
+        "x509", "-req", "-in", str(request), "-CA", str(files["ca"]), "-CAkey", str(files["ca-key"]),
+        "-CAcreateserial", "-days", "2", "-extfile", str(extensions), "-out", str(files["server"]),
+    )  # fmt: skip
+    return files
+
+
+def test_tls_with_a_self_signed_ca(tmp_path, nats_servers):  # noqa: F811
+    files = make_ca(tmp_path / "pki")
+    server = nats_servers(
+        extra=f'tls {{ cert_file: "{files["server"]}", key_file: "{files["server-key"]}" }}\n'
+        'authorization { token: "s3cret-token" }'
+    )
+    urls = (f"tls://127.0.0.1:{server.port}",)
+    a, b = machine(tmp_path, "a"), machine(tmp_path, "b")
+    incident = a.create_incident("TLS everywhere", Severity(3))
+    with pytest.raises(client.SyncError, match="untrusted certificate"):
+        sync(a, config(server, "a", servers=urls, token="s3cret-token", tls_ca=files["other-ca"]))
+    sync(a, config(server, "a", servers=urls, token="s3cret-token", tls_ca=files["ca"]))
+    sync(b, config(server, "b", servers=urls, token="s3cret-token", tls_ca=files["ca"]))
+    assert b.incident(incident.uuid).title == "TLS everywhere"
+
+
+def test_a_new_machine_receives_the_whole_archive(tmp_path, nats_servers):  # noqa: F811
+    server = nats_servers()
+    a = machine(tmp_path, "a")
+    for number in range(60):
+        incident = a.create_incident(f"Archived incident {number}", Severity(3))
+        a.add_event(incident.id, f"kafka partition {number} rebalanced")
+    sync(a, config(server, "a"))  # the archive was there before sync: all of it is sent
+    newcomer = machine(tmp_path, "new")
+    sync(newcomer, config(server, "new"))
+    assert len(newcomer.incidents("all")) == 60
+    assert exported(newcomer) == exported(a)
+    assert newcomer.search("rebalanced", limit=100)  # searchable offline, on the new machine

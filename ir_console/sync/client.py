@@ -294,3 +294,21 @@ async def run(
             await asyncio.wait_for(stop.wait(), timeout=retry)
         except TimeoutError:
             pass
+
+
+async def push_now(store: Store, config: SyncConfig) -> int:
+    """Send what waits in the outbox if the server answers within a short time (a CLI command's
+    change); otherwise it stays in the outbox for the next sync. Returns how many were sent."""
+    outbox.enable(store)
+    connection = Connection(store, config)
+
+    async def push() -> int:
+        await connection.connect()
+        return await connection.push()
+
+    try:
+        return await asyncio.wait_for(push(), timeout=max(1.0, 2 * config.publish_timeout))
+    except (TimeoutError, SyncError, NatsError, JetStreamError, OSError):
+        return 0
+    finally:
+        await connection.close()
