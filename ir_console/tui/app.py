@@ -33,7 +33,9 @@ from ir_console.store import Store
 from ir_console.store.opening import database_replaced
 from ir_console.tui.screens.help import HelpScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
+from ir_console.tui.sync_worker import SyncWorker
 from ir_console.tui.themes import SEVERITY_DEFAULTS, WAR_ROOM_DARK, WAR_ROOM_LIGHT
+from ir_console.tui.widgets.header import IncidentHeader
 
 T = TypeVar("T")
 
@@ -124,6 +126,24 @@ class IrConsoleApp(App[None]):
                 loop.add_signal_handler(signum, self.exit_on_signal, signum)
         for problem in self.config.problems:
             self.notify(problem, title="Configuration", severity="warning", timeout=20, markup=False)
+        if self.config.sync.enabled:  # [sync]: shared with other machines while the console runs
+            self._loop_for_sync = asyncio.get_running_loop()
+            self._sync = SyncWorker(self.reader.path, self.config.sync, self._sync_state_from_thread)
+            self._sync.start()
+
+    # What the header shows of sync ("" without it), and whether it is live.
+    sync_state: tuple[str, bool] = ("", False)
+    _sync: SyncWorker | None = None
+
+    def _sync_state_from_thread(self, label: str, live: bool) -> None:
+        """On the sync thread: never waits for the app (which may be stopping it)."""
+        self._loop_for_sync.call_soon_threadsafe(self._show_sync_state, label, live)
+
+    def _show_sync_state(self, label: str, live: bool) -> None:
+        self.sync_state = (label, live)
+        for screen in self.screen_stack:
+            for header in screen.query(IncidentHeader):
+                header.show_sync(label, live)
 
     def exit_on_signal(self, signum: int) -> None:
         """SIGTERM or SIGHUP: leave as ctrl+q does. The writer thread finishes its queue before
@@ -228,6 +248,8 @@ class IrConsoleApp(App[None]):
         return result
 
     def on_unmount(self) -> None:
+        if self._sync is not None:
+            self._sync.stop()
         self._writer_pool.submit(self._close_writer).result(timeout=10)
         self._writer_pool.shutdown(wait=True)
 
