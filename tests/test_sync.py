@@ -300,3 +300,34 @@ def test_a_new_machine_receives_the_whole_archive(tmp_path, nats_servers):  # no
     assert len(newcomer.incidents("all")) == 60
     assert exported(newcomer) == exported(a)
     assert newcomer.search("rebalanced", limit=100)  # searchable offline, on the new machine
+
+
+def test_a_message_sent_again_after_the_duplicate_window_is_applied_once(tmp_path, nats_servers):  # noqa: F811
+    """A machine that died between publishing and marking sent, and came back after the stream's
+    duplicate window, sends the same message again: it must not undo what came after it."""
+    server = nats_servers()
+    a, b = machine(tmp_path, "a"), machine(tmp_path, "b")
+    ca, cb = config(server, "a"), config(server, "b")
+    incident = a.create_incident("Resent", Severity(3))
+    event = a.add_event(incident.id, "first wording")
+    outbox.enable(a)
+    entry = next(e for e in outbox.pending(a) if e["key"] == event.uuid)
+    stale = outbox.message(a, entry, "a")
+    settle((a, ca), (b, cb))
+    a.edit_event(event.id, text="second wording")
+    settle((a, ca), (b, cb))
+
+    async def resend() -> None:
+        import nats
+
+        nc = await nats.connect(server.url)
+        try:  # a new Nats-Msg-Id: the server's window no longer knows the old one
+            await nc.jetstream().publish("team.events", json.dumps(stale).encode(), headers={"Nats-Msg-Id": "late"})
+        finally:
+            await nc.close()
+
+    asyncio.run(resend())
+    settle((a, ca), (b, cb))
+    for store in (a, b):
+        assert store.event(store.scalar("SELECT id FROM events WHERE uuid = ?", [event.uuid])).text == "second wording"
+    assert exported(a) == exported(b)

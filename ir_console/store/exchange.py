@@ -129,7 +129,8 @@ def import_incident(store: Store, document: dict, *, author: str = "") -> Import
 # file is at fault, not the disk, so these are reported as a malformed export (exit 2), not as a
 # write worth retrying.
 REJECTED_ROWS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError)
-REF_FORM = re.compile(r"INC-\d{8}-\d{3,}")
+# A sync gives the later of two incidents declared under one ref a suffix from its UUID.
+REF_FORM = re.compile(r"INC-\d{8}-\d{3,}(-[0-9a-f]{4})?")
 
 
 def _merge(store: Store, document: dict, author: str) -> ImportResult:

@@ -318,6 +318,9 @@ def m006_sync_outbox(db: Database) -> None:
         "CREATE TABLE sync_rows (tbl TEXT NOT NULL, key TEXT NOT NULL, version TEXT, shadow TEXT, "
         "PRIMARY KEY (tbl, key))"
     )
+    # Every message applied, by id: a message sent again after the stream's duplicate window (a
+    # machine that died between publishing and marking sent, and stayed down) is applied once.
+    db.execute("CREATE TABLE sync_applied (msg_id TEXT PRIMARY KEY)")
     recording = "(SELECT enabled AND NOT applying FROM sync_state WHERE id = 1)"
     for table in SYNCED_KEYS:
         for event, row, op in (("INSERT", "NEW", "upsert"), ("UPDATE", "NEW", "upsert"), ("DELETE", "OLD", "delete")):

@@ -15,8 +15,10 @@ incident's fields is in its timeline events, which all machines keep.
 from __future__ import annotations
 
 import json
+import sqlite3
 
 from ir_console.model.clock import utc_now
+from ir_console.store.errors import StoreError
 from ir_console.store.exchange import EVENT_CONTENT, _clean, _owned_by
 from ir_console.store.store import Store
 
@@ -27,7 +29,20 @@ def apply_messages(store: Store, messages: list[dict], position: int) -> None:
     with store.transaction() as db:
         db.execute("UPDATE sync_state SET applying = 1 WHERE id = 1")
         for message in messages:
-            apply_message(store, message)
+            if db.execute("INSERT OR IGNORE INTO sync_applied (msg_id) VALUES (?)", [message["id"]]).rowcount == 0:
+                continue  # applied already: sent again after the duplicate window
+            db.execute("SAVEPOINT sync_message")
+            try:
+                apply_message(store, message)
+            except (StoreError, ValueError, KeyError, TypeError, sqlite3.IntegrityError) as error:
+                # A message this database refuses (a UUID of another incident's row, a malformed
+                # row) is skipped, and said: the stream goes on.
+                db.execute("ROLLBACK TO sync_message")
+                db.execute(
+                    "UPDATE sync_state SET last_error = ? WHERE id = 1",
+                    [f"skipped message {str(message.get('id'))[:12]} ({' '.join(str(error).split())[:80]})"],
+                )
+            db.execute("RELEASE sync_message")
         db.execute(
             "UPDATE sync_state SET applying = 0, position = ?, last_sync_at = ? WHERE id = 1",
             [position, utc_now().isoformat()],

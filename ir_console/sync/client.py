@@ -156,7 +156,8 @@ class Connection:
         self.nc = self.js = self._sub = None
 
     async def push(self) -> int:
-        """Publish the outbox in order; each row is marked sent after the server's ack."""
+        """Publish the outbox in order (a batch in flight at once, on one connection, so in order);
+        each row is marked sent after the server's ack, never before."""
         sent = 0
         while True:
             entries = outbox.pending(self.store)
@@ -164,10 +165,18 @@ class Connection:
                 return sent
             acked: list[str] = []
             try:
+                futures = []
                 for entry in entries:
                     body = json.dumps(outbox.message(self.store, entry, self.origin)).encode()
                     subject = f"{self.config.subject}.{entry['tbl']}"
-                    await self.js.publish(subject, body, stream=self.stream, headers={"Nats-Msg-Id": entry["msg_id"]})
+                    futures.append(
+                        await self.js.publish_async(
+                            subject, body, stream=self.stream, headers={"Nats-Msg-Id": entry["msg_id"]}
+                        )
+                    )
+                timeout = max(self.config.publish_timeout, CONNECT_TIMEOUT) + len(entries) / 1000
+                for entry, future in zip(entries, futures, strict=True):
+                    await asyncio.wait_for(future, timeout=timeout)
                     acked.append(entry["msg_id"])
             finally:
                 outbox.mark_sent(self.store, acked)
@@ -188,9 +197,14 @@ class Connection:
             messages = []
             for msg in msgs:
                 try:
-                    messages.append(json.loads(msg.data))
+                    message = json.loads(msg.data)
                 except ValueError:
                     continue  # not one of ours: skipped, its position passed
+                if not isinstance(message, dict):
+                    continue
+                if message.get("v", 0) > outbox.MESSAGE_FORMAT:
+                    raise SyncError("the stream holds changes from a newer ir-console: upgrade this one")
+                messages.append(message)
             last = msgs[-1].metadata.sequence.stream
             apply.apply_messages(self.store, messages, last)
             self._sub_position = last
