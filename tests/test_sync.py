@@ -331,3 +331,47 @@ def test_a_message_sent_again_after_the_duplicate_window_is_applied_once(tmp_pat
     for store in (a, b):
         assert store.event(store.scalar("SELECT id FROM events WHERE uuid = ?", [event.uuid])).text == "second wording"
     assert exported(a) == exported(b)
+
+
+def test_a_three_node_cluster_losing_a_node_loses_nothing(tmp_path, nats_servers):  # noqa: F811
+    import time
+
+    from nats_support import free_port
+
+    routes = [free_port() for _ in range(3)]
+    nodes = []
+    for number, port in enumerate(routes, start=1):
+        others = ", ".join(f"nats-route://127.0.0.1:{p}" for p in routes if p != port)
+        cluster = f'cluster {{ name: "war-room", listen: "127.0.0.1:{port}", routes: [{others}] }}'
+        nodes.append(nats_servers(extra=cluster, name=f"n{number}"))
+    urls = [node.url for node in nodes]
+    a, b = machine(tmp_path, "a"), machine(tmp_path, "b")
+    ca = config(nodes[0], "a", servers=urls, replicas=3)
+    cb = config(nodes[0], "b", servers=list(reversed(urls)), replicas=3)
+    incident = a.create_incident("Region failover", Severity(1))
+    deadline = time.monotonic() + 20
+    while True:  # until the cluster has formed and elected its JetStream leader
+        try:
+            sync(a, ca)
+            break
+        except client.SyncError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.25)
+    nodes[0].stop()  # the node `a` lists first
+    for number in range(20):
+        a.add_event(incident.id, f"written with a node down, #{number}")
+    deadline = time.monotonic() + 20
+    while True:  # a new stream leader may take a moment to be elected
+        try:
+            sync(a, ca)
+            sync(b, cb)
+            break
+        except client.SyncError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.25)
+    texts = [e.text for e in b.events(b.incident(incident.uuid).id)]
+    assert all(texts.count(f"written with a node down, #{n}") == 1 for n in range(20))
+    assert outbox.status(a).waiting == 0
+    assert exported(a) == exported(b)
