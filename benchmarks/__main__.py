@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import archive, data, export, idle, incidents_screen, latency, startup
+from benchmarks import archive, data, export, idle, incidents_screen, latency, startup, sync
 from benchmarks.report import Row, machine, median, mib, ms, percentile, ratio, seconds, table, write_results
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -225,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
         screen_rows, screen_checks = incidents_screen.measure(built.path, cwd=str(ROOT))
         archive_rows += screen_rows
         archive_checks += screen_checks
+        progress("sync through a local nats-server: propagation, initial sync")
+        sync_rows, _ = sync.measure()
 
         rows = (
             startup_rows(runs, args.events)
@@ -232,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
             + idle_rows(idle_result)
             + export_rows
             + archive_rows
+            + sync_rows
         )
         lines = [table(rows), "", machine(folder)]
 

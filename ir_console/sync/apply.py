@@ -58,16 +58,19 @@ def apply_message(store: Store, message: dict) -> None:
         held = json.loads(state["shadow"])
     else:
         held = _local(store, table, key)
-    if incoming is not None and held is not None and message.get("base") != version:
+    conflict = incoming is not None and held is not None and message.get("base") != version
+    if conflict:
         incoming = _keep_loser(store, table, held, incoming, message)
     later_here = store.scalar(
         "SELECT count(*) FROM sync_outbox WHERE tbl = ? AND key = ? AND msg_id != ?", [table, key, msg_id]
     )
+    own = db.execute("SELECT 1 FROM sync_outbox WHERE msg_id = ?", [msg_id]).fetchone()
     shadow = None
     if later_here:
         shadow = json.dumps(incoming)
-    else:
+    elif not (own and not conflict and not (state and state["shadow"] is not None)):
         _write(store, table, key, incoming)
+    # else: this machine's own change seen back, with nothing in between: the row here is it
     db.execute(
         "INSERT INTO sync_rows (tbl, key, version, shadow) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (tbl, key) DO UPDATE SET version = excluded.version, shadow = excluded.shadow",
@@ -149,11 +152,23 @@ def _keep_loser(store: Store, table: str, held: dict, incoming: dict, message: d
     return incoming
 
 
+_known_columns: dict[tuple[int, str], frozenset[str]] = {}
+
+
 def _columns(store: Store, table: str, row: dict) -> dict:
     """The row's fields this database has (a newer machine may send more), cleaned as the import
     cleans them."""
-    known = store.db[table].columns_dict
+    known = _known_columns.get((id(store.db), table))
+    if known is None:
+        known = _known_columns[(id(store.db), table)] = frozenset(store.db[table].columns_dict)
     return {k: v for k, v in _clean(row).items() if k in known}
+
+
+def _update(store: Store, table: str, where: str, params: list, row: dict) -> None:
+    if row:
+        store.db.execute(
+            f"UPDATE {table} SET {', '.join(f'[{k}] = ?' for k in row)} WHERE {where}", [*row.values(), *params]
+        )
 
 
 def _write(store: Store, table: str, key: str, incoming: dict | None) -> None:
@@ -178,11 +193,11 @@ def _write(store: Store, table: str, key: str, incoming: dict | None) -> None:
     if local is None:
         db[table].insert({**row, **parent})
     elif table == "postmortem_sections":
-        db[table].update((parent["incident_id"], row["section"]), row)
+        _update(store, table, "incident_id = ? AND section = ?", [parent["incident_id"], row["section"]], row)
     else:
         if "incident_id" in parent:
             _owned_by(local, parent["incident_id"], table)
-        db[table].update(local["id"], {k: v for k, v in row.items() if k != "uuid"})
+        _update(store, table, "id = ?", [local["id"]], {k: v for k, v in row.items() if k != "uuid"})
 
 
 def _rowid(store: Store, table: str, local: dict) -> int:
@@ -217,4 +232,4 @@ def _write_incident(store: Store, incoming: dict) -> None:
     if local is None:
         db["incidents"].insert(row)
     else:
-        db["incidents"].update(local["id"], {k: v for k, v in row.items() if k != "uuid"})
+        _update(store, "incidents", "id = ?", [local["id"]], {k: v for k, v in row.items() if k != "uuid"})

@@ -194,8 +194,19 @@ class Connection:
                 msgs = await self._sub.fetch(FETCH_BATCH, timeout=max(wait, 0.05) if not total else 0.05)
             except (TimeoutError, nats.errors.TimeoutError):
                 return total
-            messages = []
+            if not msgs:
+                return total
+            messages, last, gap = [], self._sub_position, False
             for msg in msgs:
+                sequence = msg.metadata.sequence.stream
+                if sequence <= last:
+                    continue  # delivered twice
+                if sequence != last + 1:
+                    # Messages delivered to a fetch that had already given up are lost to this
+                    # consumer: start a new one from the position, never skip past a change.
+                    gap = True
+                    break
+                last = sequence
                 try:
                     message = json.loads(msg.data)
                 except ValueError:
@@ -205,11 +216,14 @@ class Connection:
                 if message.get("v", 0) > outbox.MESSAGE_FORMAT:
                     raise SyncError("the stream holds changes from a newer ir-console: upgrade this one")
                 messages.append(message)
-            last = msgs[-1].metadata.sequence.stream
-            apply.apply_messages(self.store, messages, last)
-            self._sub_position = last
-            total += len(msgs)
-            if msgs[-1].metadata.num_pending == 0:
+            if last != self._sub_position:
+                apply.apply_messages(self.store, messages, last)
+                total += last - self._sub_position
+                self._sub_position = last
+            if gap:
+                await self._subscribe(last)
+                continue
+            if msgs[-1].metadata.num_pending == 0 and last == msgs[-1].metadata.sequence.stream:
                 return total
 
     async def _subscribe(self, position: int) -> None:
@@ -222,7 +236,7 @@ class Connection:
             deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE if position else api.DeliverPolicy.ALL,
             opt_start_seq=position + 1 if position else None,
             ack_policy=api.AckPolicy.NONE,
-            inactive_threshold=60.0,
+            inactive_threshold=10.0,
             max_ack_pending=-1,
         )
         self._sub = await self.js.pull_subscribe(f"{self.config.subject}.>", stream=self.stream, config=config)
@@ -295,11 +309,15 @@ async def run(
             while not stop.is_set():
                 await connection.push()
                 tell(LiveState(True, 0))
-                await connection.pull(wait=0.25)
+                await connection.pull(wait=0.05)
                 if not connection.nc.is_connected:
                     raise SyncError("server unreachable")
         except (TimeoutError, SyncError, NatsError, JetStreamError, OSError) as error:
             message = str(error) if isinstance(error, SyncError) else reason(error)
+            outbox.record_outcome(store, error=message)
+            tell(LiveState(False, outbox.status(store).waiting, message))
+        except Exception as error:  # whatever else: said, and tried again, while the record goes on
+            message = reason(error)
             outbox.record_outcome(store, error=message)
             tell(LiveState(False, outbox.status(store).waiting, message))
         finally:

@@ -137,7 +137,10 @@ class IrConsoleApp(App[None]):
 
     def _sync_state_from_thread(self, label: str, live: bool) -> None:
         """On the sync thread: never waits for the app (which may be stopping it)."""
-        self._loop_for_sync.call_soon_threadsafe(self._show_sync_state, label, live)
+        try:
+            self._loop_for_sync.call_soon_threadsafe(self._show_sync_state, label, live)
+        except RuntimeError:  # the app has already stopped
+            pass
 
     def _show_sync_state(self, label: str, live: bool) -> None:
         self.sync_state = (label, live)

@@ -27,7 +27,10 @@ class SyncWorker:
 
     def stop(self, timeout: float = 5.0) -> None:
         if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
+            try:
+                self._loop.call_soon_threadsafe(self._stop.set)
+            except RuntimeError:  # its loop has already ended
+                pass
         self._thread.join(timeout)
 
     def _run(self) -> None:
