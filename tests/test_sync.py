@@ -375,3 +375,35 @@ def test_a_three_node_cluster_losing_a_node_loses_nothing(tmp_path, nats_servers
     assert all(texts.count(f"written with a node down, #{n}") == 1 for n in range(20))
     assert outbox.status(a).waiting == 0
     assert exported(a) == exported(b)
+
+
+def test_the_server_killed_mid_publish_loses_nothing_and_sends_nothing_twice(tmp_path, nats_servers, monkeypatch):  # noqa: F811
+    server = nats_servers()
+    a, b = machine(tmp_path, "a"), machine(tmp_path, "b")
+    ca, cb = config(server, "a"), config(server, "b")
+    incident = a.create_incident("Publishing through a crash", Severity(2))
+    for number in range(200):
+        a.add_event(incident.id, f"burst #{number}")
+    outbox.enable(a)
+    queued = outbox.status(a).waiting
+    made = outbox.message
+    calls = []
+
+    def dies_halfway(store, entry, origin):
+        calls.append(entry)
+        if len(calls) == 100:
+            server.stop()  # the server dies with messages in flight
+        return made(store, entry, origin)
+
+    monkeypatch.setattr(outbox, "message", dies_halfway)
+    with pytest.raises(client.SyncError):
+        sync(a, ca)
+    monkeypatch.undo()
+    assert outbox.status(a).waiting > 0  # what was not acknowledged waits
+    server.start()
+    settle((a, ca), (b, cb))
+    assert stream_messages(server) == queued  # what the server had stored was not stored again
+    texts = [e.text for e in b.events(b.incident(incident.uuid).id)]
+    assert all(texts.count(f"burst #{n}") == 1 for n in range(200))
+    assert outbox.status(a).waiting == 0
+    assert exported(a) == exported(b)
