@@ -407,3 +407,26 @@ def test_the_server_killed_mid_publish_loses_nothing_and_sends_nothing_twice(tmp
     assert all(texts.count(f"burst #{n}") == 1 for n in range(200))
     assert outbox.status(a).waiting == 0
     assert exported(a) == exported(b)
+
+
+def test_an_edit_made_from_an_older_version_meets_an_unsent_one_and_both_machines_agree(tmp_path, nats_servers):  # noqa: F811
+    """b, offline, edits an entry; a edits it, sends, and edits it again without sending: when b's
+    edit arrives, a keeps the version the stream had (a's first edit), as b does."""
+    server = nats_servers()
+    a, b = machine(tmp_path, "a"), machine(tmp_path, "b")
+    ca, cb = config(server, "a"), config(server, "b")
+    incident = a.create_incident("Three versions", Severity(3))
+    event = a.add_event(incident.id, "original")
+    settle((a, ca), (b, cb))
+    on_b = b.scalar("SELECT id FROM events WHERE uuid = ?", [event.uuid])
+    b.edit_event(on_b, text="b's edit of the original")
+    a.edit_event(event.id, text="a's first edit")
+    sync(a, ca)
+    a.edit_event(event.id, text="a's second edit")
+    settle((b, cb), (a, ca))
+    assert exported(a) == exported(b)
+    for store in (a, b):
+        uuid_id = store.scalar("SELECT id FROM events WHERE uuid = ?", [event.uuid])
+        kept = {r.text for r in store.event_history(uuid_id)}
+        assert store.event(uuid_id).text == "a's second edit"
+        assert {"original", "a's first edit", "b's edit of the original"} <= kept

@@ -295,6 +295,25 @@ def outbox_insert_sql(table: str, row: str, op: str) -> str:
     )
 
 
+# For the rows whose concurrent edits keep the losing text (sync/apply.py): the version the stream
+# last gave the row, saved as its `shadow` when this machine first changes it, so a conflict found
+# while the change is unsent keeps that version, as every other machine does.
+SHADOWED = {
+    "events": "json_object('revision', OLD.revision, 'occurred_at', OLD.occurred_at, 'kind', OLD.kind, "
+    "'text', OLD.text, 'key_moment', OLD.key_moment, 'edited_at', OLD.edited_at, 'recorded_at', OLD.recorded_at)",
+    "postmortem_sections": "json_object('section', OLD.section, 'body', OLD.body, 'revision', OLD.revision, "
+    "'updated_by', OLD.updated_by, 'updated_at', OLD.updated_at)",
+}
+
+
+def shadow_sql(table: str) -> str:
+    key = SYNCED_KEYS[table].replace("r.", "OLD.")
+    return (
+        f"UPDATE sync_rows SET shadow = {SHADOWED[table]} WHERE tbl = '{table}' AND key = {key} "
+        f"AND shadow IS NULL AND NOT EXISTS (SELECT 1 FROM sync_outbox WHERE tbl = '{table}' AND key = {key})"
+    )
+
+
 @migrations()
 def m006_sync_outbox(db: Database) -> None:
     """Sync between machines (ir_console/sync): once a machine turns sync on, a trigger writes an
@@ -324,9 +343,10 @@ def m006_sync_outbox(db: Database) -> None:
     recording = "(SELECT enabled AND NOT applying FROM sync_state WHERE id = 1)"
     for table in SYNCED_KEYS:
         for event, row, op in (("INSERT", "NEW", "upsert"), ("UPDATE", "NEW", "upsert"), ("DELETE", "OLD", "delete")):
+            shadow = f"{shadow_sql(table)}; " if event == "UPDATE" and table in SHADOWED else ""
             db.execute(
                 f"CREATE TRIGGER sync_{table}_{event.lower()} AFTER {event} ON {table} WHEN {recording} "
-                f"BEGIN {outbox_insert_sql(table, row, op)}; END"
+                f"BEGIN {shadow}{outbox_insert_sql(table, row, op)}; END"
             )
 
 
