@@ -430,3 +430,15 @@ def test_an_edit_made_from_an_older_version_meets_an_unsent_one_and_both_machine
         kept = {r.text for r in store.event_history(uuid_id)}
         assert store.event(uuid_id).text == "a's second edit"
         assert {"original", "a's first edit", "b's edit of the original"} <= kept
+
+
+def test_a_user_without_permission_on_the_team_subject_is_told_so(tmp_path, nats_servers):  # noqa: F811
+    server = nats_servers(
+        extra='authorization { users: [ { user: "eve", password: "pw", '
+        'permissions: { publish: ["other.>"], subscribe: ["_INBOX.>"] } } ] }'
+    )
+    a = machine(tmp_path, "a")
+    a.create_incident("Not for eve", Severity(3))
+    with pytest.raises(client.SyncError, match="permission denied"):
+        sync(a, config(server, "a", user="eve", password="pw"))
+    assert outbox.status(a).last_error == "permission denied by the server"

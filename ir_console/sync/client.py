@@ -124,6 +124,14 @@ class Connection:
     async def _error(self, error: BaseException) -> None:
         self._errors.append(error)
 
+    def explain(self, error: BaseException) -> str:
+        """Why sync stopped: what the server said (credentials, permissions, TLS) before the
+        timeout or the closed connection it caused, when it said anything."""
+        if isinstance(error, SyncError):
+            return str(error)
+        said = [reason(e) for e in self._errors if reason(e) != "server unreachable"]
+        return said[-1] if said else reason(error)
+
     async def _ensure_stream(self) -> None:
         """The team's stream: every subject under the prefix, kept on disk with no limit (nothing
         discarded), replicated as configured."""
@@ -254,7 +262,7 @@ async def sync_now(store: Store, config: SyncConfig) -> Progress:
         progress.received = await connection.pull(wait=0.2)
         outbox.record_outcome(store, server=_server(connection))
     except (TimeoutError, SyncError, NatsError, JetStreamError, OSError) as error:
-        message = str(error) if isinstance(error, SyncError) else reason(error)
+        message = connection.explain(error)
         outbox.record_outcome(store, error=message)
         raise SyncError(message) from None
     finally:
@@ -313,7 +321,7 @@ async def run(
                 if not connection.nc.is_connected:
                     raise SyncError("server unreachable")
         except (TimeoutError, SyncError, NatsError, JetStreamError, OSError) as error:
-            message = str(error) if isinstance(error, SyncError) else reason(error)
+            message = connection.explain(error)
             outbox.record_outcome(store, error=message)
             tell(LiveState(False, outbox.status(store).waiting, message))
         except Exception as error:  # whatever else: said, and tried again, while the record goes on
