@@ -361,8 +361,8 @@ def test_a_three_node_cluster_losing_a_node_loses_nothing(tmp_path, nats_servers
     nodes[0].stop()  # the node `a` lists first
     for number in range(20):
         a.add_event(incident.id, f"written with a node down, #{number}")
-    deadline = time.monotonic() + 20
-    while True:  # a new stream leader may take a moment to be elected
+    deadline = time.monotonic() + 60
+    while True:  # a new stream leader may take a while to be elected on a busy machine
         try:
             sync(a, ca)
             sync(b, cb)

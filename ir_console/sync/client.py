@@ -28,6 +28,9 @@ except ImportError:  # the optional extra: ir-console[sync]
 FETCH_BATCH = 500
 # How long a connection attempt, and a wait for the server's answer, may take.
 CONNECT_TIMEOUT = 2.0
+# How long a JetStream request (stream info, a new consumer) may take: a cluster electing a leader,
+# or a busy machine, needs more than a connection does.
+API_TIMEOUT = 5.0
 DUPLICATE_WINDOW = 120.0  # seconds: a resend within this is dropped by the server
 
 
@@ -114,12 +117,12 @@ class Connection:
             if context is not None:
                 options["tls"] = context
             self.nc = await nats.connect(**options)
-            self.js = self.nc.jetstream(timeout=max(self.config.publish_timeout, CONNECT_TIMEOUT))
+            self.js = self.nc.jetstream(timeout=max(self.config.publish_timeout, API_TIMEOUT))
             await self._ensure_stream()
         except (TimeoutError, NatsError, JetStreamError, OSError, ssl.SSLError, ValueError) as error:
+            message = self.explain(error)
             await self.close()
-            cause = next((e for e in self._errors if reason(e) != "server unreachable"), error)
-            raise SyncError(reason(cause)) from None
+            raise SyncError(message) from None
 
     async def _error(self, error: BaseException) -> None:
         self._errors.append(error)
@@ -130,7 +133,11 @@ class Connection:
         if isinstance(error, SyncError):
             return str(error)
         said = [reason(e) for e in self._errors if reason(e) != "server unreachable"]
-        return said[-1] if said else reason(error)
+        if said:
+            return said[-1]
+        if isinstance(error, TimeoutError) and self.nc is not None and self.nc.is_connected:
+            return "stream unavailable (connected, but JetStream did not answer)"
+        return reason(error)
 
     async def _ensure_stream(self) -> None:
         """The team's stream: every subject under the prefix, kept on disk with no limit (nothing
@@ -245,6 +252,7 @@ class Connection:
             opt_start_seq=position + 1 if position else None,
             ack_policy=api.AckPolicy.NONE,
             inactive_threshold=10.0,
+            mem_storage=True,  # only a reader of the stream: nothing of it to keep on the server's disk
             max_ack_pending=-1,
         )
         self._sub = await self.js.pull_subscribe(f"{self.config.subject}.>", stream=self.stream, config=config)
@@ -314,12 +322,7 @@ async def run(
         try:
             await connection.connect()
             outbox.record_outcome(store, server=_server(connection))
-            while not stop.is_set():
-                await connection.push()
-                tell(LiveState(True, 0))
-                await connection.pull(wait=0.05)
-                if not connection.nc.is_connected:
-                    raise SyncError("server unreachable")
+            await _live(connection, stop, tell)
         except (TimeoutError, SyncError, NatsError, JetStreamError, OSError) as error:
             message = connection.explain(error)
             outbox.record_outcome(store, error=message)
@@ -334,6 +337,45 @@ async def run(
             await asyncio.wait_for(stop.wait(), timeout=retry)
         except TimeoutError:
             pass
+
+
+# How often the live loop looks for a local change to send (a cheap PRAGMA), and how long one
+# fetch waits on the server for the next remote change (which it returns as soon as it comes).
+CHANGE_POLL = 0.05
+FETCH_WAIT = 1.0
+
+
+async def _live(connection: Connection, stop: asyncio.Event, tell: Callable[[LiveState], None]) -> None:
+    """Two tasks on one connection until `stop` or a failure: one sends the outbox whenever another
+    connection (the console's writer, a command) has committed, one applies the stream as it comes."""
+    store = connection.store
+
+    async def sending() -> None:
+        seen = None
+        while True:
+            version = store.data_version()
+            if version != seen:
+                seen = version
+                await connection.push()
+                tell(LiveState(True, 0))
+            await asyncio.sleep(CHANGE_POLL)
+
+    async def receiving() -> None:
+        while True:
+            await connection.pull(wait=FETCH_WAIT)
+            if not connection.nc.is_connected:
+                raise SyncError("server unreachable")
+
+    tasks = [asyncio.create_task(sending()), asyncio.create_task(receiving()), asyncio.create_task(stop.wait())]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            raise task.exception()
 
 
 async def push_now(store: Store, config: SyncConfig) -> int:

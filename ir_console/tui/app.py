@@ -167,6 +167,8 @@ class IrConsoleApp(App[None]):
         self._close_messages_no_wait()
 
     async def on_ready(self) -> None:
+        if self.sync_state[0]:  # sync said how it is before the war room's header was there
+            self._show_sync_state(*self.sync_state)
         if self.start_with_incidents:
             await self.run_war_room_action("incidents")
 
