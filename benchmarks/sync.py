@@ -108,6 +108,20 @@ def propagation(folder: Path, url: str, count: int = PROPAGATIONS) -> list[float
     return delays
 
 
+def idle_cpu(folder: Path, url: str, seconds: float = 5.0) -> float:
+    """Share of a core the sync loop takes while nothing changes (this process does nothing else)."""
+    path = folder / "idle.db"
+    Store.open(path).close()
+    runner = Runner(path, SyncConfig(servers=(url,), subject="idle", machine="idle"))
+    runner.live.wait(10)
+    time.sleep(1.0)
+    cpu, started = time.process_time(), time.monotonic()
+    time.sleep(seconds)
+    share = (time.process_time() - cpu) / (time.monotonic() - started)
+    runner.stop()
+    return share * 100
+
+
 def archive(folder: Path, url: str, incidents: int = ARCHIVE_INCIDENTS, each: int = ARCHIVE_EVENTS_EACH) -> dict:
     path = folder / "archive.db"
     store = Store.open(path)
@@ -160,6 +174,7 @@ def measure() -> tuple[list[Row], list[str]]:
     process, url = _server(folder)
     try:
         delays = propagation(folder, url)
+        idle = idle_cpu(folder, url)
         result = archive(folder, url)
     finally:
         process.kill()
@@ -173,6 +188,7 @@ def measure() -> tuple[list[Row], list[str]]:
             f"{ms(median(delays) * 1000)} / {ms(percentile(delays, 99) * 1000)}",
             target="< 1 s",
         ),
+        Row("  idle CPU of the sync loop (connected, nothing changing)", f"{idle:.2f}% of a core", target="< 1%"),
         Row(
             f"  initial sync, {n:,} messages: send / receive",
             f"{result['sent']:.1f} s ({n / result['sent']:,.0f}/s) / {result['received']:.1f} s "
