@@ -442,3 +442,52 @@ def test_a_user_without_permission_on_the_team_subject_is_told_so(tmp_path, nats
     with pytest.raises(client.SyncError, match="permission denied"):
         sync(a, config(server, "a", user="eve", password="pw"))
     assert outbox.status(a).last_error == "permission denied by the server"
+
+
+def test_an_import_keeps_a_ref_that_sync_suffixed(tmp_path):
+    from ir_console.store.exchange import import_incident
+
+    a, b = machine(tmp_path, "a"), machine(tmp_path, "b")
+    incident = a.create_incident("Suffixed", Severity(3))
+    a.db.execute("UPDATE incidents SET ref = ? WHERE id = ?", [incident.ref + "-3f2a", incident.id])
+    a.db.conn.commit()
+    result = import_incident(b, export_incident(a, incident.id))
+    assert result.ref == incident.ref + "-3f2a"
+
+
+def test_a_message_the_database_refuses_is_skipped_and_said(tmp_path, nats_servers):  # noqa: F811
+    server = nats_servers()
+    a, b = machine(tmp_path, "a"), machine(tmp_path, "b")
+    ca, cb = config(server, "a"), config(server, "b")
+    first = a.create_incident("First", Severity(3))
+    second = a.create_incident("Second", Severity(3))
+    event = a.add_event(first.id, "belongs to the first")
+    settle((a, ca), (b, cb))
+    hostile = {
+        "v": 1,
+        "id": "f" * 32,
+        "base": None,
+        "origin": "mallory",
+        "table": "events",
+        "key": event.uuid,
+        "row": {**export_incident(a, first.id)["events"][-1], "incident_uuid": second.uuid, "text": "moved"},
+    }
+
+    async def publish() -> None:
+        import nats
+
+        nc = await nats.connect(server.url)
+        try:
+            await nc.jetstream().publish("team.events", json.dumps(hostile).encode())
+            await nc.jetstream().publish("team.unknown", json.dumps({**hostile, "id": "e" * 32, "table": "x"}).encode())
+        finally:
+            await nc.close()
+
+    asyncio.run(publish())
+    a.add_event(second.id, "after the refused one")
+    settle((a, ca), (b, cb))
+    assert outbox.status(b).last_error.startswith("skipped message ffffffffffff (the export reuses the UUID")
+    for store in (a, b):
+        moved = store.scalar("SELECT text FROM events WHERE uuid = ?", [event.uuid])
+        assert moved == "belongs to the first"
+        assert "after the refused one" in [e.text for e in store.events(store.incident(second.uuid).id)]

@@ -130,7 +130,7 @@ def import_incident(store: Store, document: dict, *, author: str = "") -> Import
 # write worth retrying.
 REJECTED_ROWS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError)
 # A sync gives the later of two incidents declared under one ref a suffix from its UUID.
-REF_FORM = re.compile(r"INC-\d{8}-\d{3,}(-[0-9a-f]{4})?")
+REF_FORM = re.compile(r"INC-\d{8}-\d{3,}(-[0-9a-f]{4,32})?")
 
 
 def _merge(store: Store, document: dict, author: str) -> ImportResult:

@@ -20,6 +20,7 @@ import sqlite3
 from ir_console.model.clock import utc_now
 from ir_console.store.errors import StoreError
 from ir_console.store.exchange import EVENT_CONTENT, _clean, _owned_by
+from ir_console.store.schema import SYNCED_KEYS
 from ir_console.store.store import Store
 
 
@@ -29,6 +30,8 @@ def apply_messages(store: Store, messages: list[dict], position: int) -> None:
     with store.transaction() as db:
         db.execute("UPDATE sync_state SET applying = 1 WHERE id = 1")
         for message in messages:
+            if not isinstance(message.get("id"), str) or message.get("table") not in SYNCED_KEYS:
+                continue  # not a change of ours, or of a table this version does not keep
             if db.execute("INSERT OR IGNORE INTO sync_applied (msg_id) VALUES (?)", [message["id"]]).rowcount == 0:
                 continue  # applied already: sent again after the duplicate window
             db.execute("SAVEPOINT sync_message")
@@ -152,15 +155,16 @@ def _keep_loser(store: Store, table: str, held: dict, incoming: dict, message: d
     return incoming
 
 
-_known_columns: dict[tuple[int, str], frozenset[str]] = {}
+# Every database this program opens has its schema (the migrations run on open).
+_known_columns: dict[str, frozenset[str]] = {}
 
 
 def _columns(store: Store, table: str, row: dict) -> dict:
     """The row's fields this database has (a newer machine may send more), cleaned as the import
     cleans them."""
-    known = _known_columns.get((id(store.db), table))
+    known = _known_columns.get(table)
     if known is None:
-        known = _known_columns[(id(store.db), table)] = frozenset(store.db[table].columns_dict)
+        known = _known_columns[table] = frozenset(store.db[table].columns_dict)
     return {k: v for k, v in _clean(row).items() if k in known}
 
 
@@ -208,10 +212,16 @@ def _rowid(store: Store, table: str, local: dict) -> int:
     )
 
 
-def suffixed(ref: str, uuid: str) -> str:
+def suffixed(store: Store, ref: str, uuid: str) -> str:
     """The ref of an incident declared on two machines under the same ref: the one later in the
-    stream takes a short suffix from its UUID, the same on every machine."""
-    return f"{ref}-{uuid.replace('-', '')[:4]}"
+    stream takes a short suffix from its UUID, the same on every machine (longer in the unlikely
+    case that one is taken too)."""
+    digits = uuid.replace("-", "")
+    for length in (4, 8, len(digits)):
+        candidate = f"{ref}-{digits[:length]}"
+        if store.query_row("SELECT 1 FROM incidents WHERE ref = ? AND uuid != ?", [candidate, uuid]) is None:
+            return candidate
+    return f"{ref}-{digits}"
 
 
 def _write_incident(store: Store, incoming: dict) -> None:
@@ -223,10 +233,11 @@ def _write_incident(store: Store, incoming: dict) -> None:
     if holder is not None:
         seen = store.query_row("SELECT 1 FROM sync_rows WHERE tbl = 'incidents' AND key = ?", [holder["uuid"]])
         if seen:
-            row["ref"] = suffixed(row["ref"], row["uuid"])
+            row["ref"] = suffixed(store, row["ref"], row["uuid"])
         else:  # declared here and not yet in the stream: later than the one arriving
             db.execute(
-                "UPDATE incidents SET ref = ? WHERE id = ?", [suffixed(holder["ref"], holder["uuid"]), holder["id"]]
+                "UPDATE incidents SET ref = ? WHERE id = ?",
+                [suffixed(store, holder["ref"], holder["uuid"]), holder["id"]],
             )
     local = store.query_row("SELECT id FROM incidents WHERE uuid = ?", [row["uuid"]])
     if local is None:

@@ -84,8 +84,14 @@ def mark_sent(store: Store, msg_ids: list[str]) -> None:
 
 
 def record_outcome(store: Store, *, server: str = "", error: str = "") -> None:
+    """The server reached (none: unreachable) and why sync stopped (none: it did not). A message
+    skipped as refused stays the last error until another error replaces it."""
     with store.transaction() as db:
-        db.execute("UPDATE sync_state SET server = ?, last_error = ? WHERE id = 1", [server, error])
+        db.execute(
+            "UPDATE sync_state SET server = ?, last_error = CASE WHEN ? = '' AND last_error LIKE 'skipped message%' "
+            "THEN last_error ELSE ? END WHERE id = 1",
+            [server, error, error],
+        )
 
 
 def status(store: Store) -> SyncStatus:
