@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import pytest
 from nats_support import nats_servers  # noqa: F401 - the fixture
@@ -62,6 +63,8 @@ def stream_messages(server, subject: str = "team") -> int:
         nc = await nats.connect(server.url)
         try:
             return (await nc.jetstream().stream_info(client.stream_name(subject))).state.messages
+        except nats.js.errors.NotFoundError:
+            return 0  # no stream yet
         finally:
             await nc.close()
 
@@ -491,3 +494,35 @@ def test_a_message_the_database_refuses_is_skipped_and_said(tmp_path, nats_serve
         moved = store.scalar("SELECT text FROM events WHERE uuid = ?", [event.uuid])
         assert moved == "belongs to the first"
         assert "after the refused one" in [e.text for e in store.events(store.incident(second.uuid).id)]
+
+
+def test_sync_run_sends_changes_as_they_are_made_until_stopped(tmp_path, nats_servers):  # noqa: F811
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    server = nats_servers()
+    cfg = tmp_path / "config.toml"
+    write_config(cfg, [server.url])
+    db = tmp_path / "run.db"
+    Store.open(db).close()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ir_console", "--db", str(db), "--config", str(cfg), "sync", "run"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+    )
+    try:
+        with Store.open(db) as store:
+            store.create_incident("Sent by sync run", Severity(2))
+        deadline = time.monotonic() + 20
+        while stream_messages(server) == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert stream_messages(server) > 0
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 0, stderr
+    assert "sync live" in stderr
