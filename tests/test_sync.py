@@ -526,3 +526,10 @@ def test_sync_run_sends_changes_as_they_are_made_until_stopped(tmp_path, nats_se
         _, stderr = process.communicate(timeout=20)
     assert process.returncode == 0, stderr
     assert "sync live" in stderr
+
+
+def test_the_header_says_sync_state_in_a_few_words():
+    assert client.LiveState(True, 0).label() == "sync live"
+    assert client.LiveState(False, 0, "server unreachable").label() == "sync offline: server unreachable"
+    waiting = client.LiveState(False, 3, "wrong credentials (the server refused them)")
+    assert waiting.label() == "sync offline, 3 waiting: wrong credentials"

@@ -295,7 +295,8 @@ class LiveState:
         if self.live:
             return "sync live" if not self.waiting else f"sync live, {self.waiting} sending"
         waiting = f", {self.waiting} waiting" if self.waiting else ""
-        return f"sync offline{waiting}: {self.reason}" if self.reason else f"sync offline{waiting}"
+        short = self.reason.split(" (")[0]  # the header has a few characters: `sync status` says more
+        return f"sync offline{waiting}: {short}" if short else f"sync offline{waiting}"
 
 
 async def run(
