@@ -109,5 +109,7 @@ def sync_status(ctx: click.Context) -> None:
     click.echo(f"last connected to: {state.server or '-'}")
     click.echo(f"stream position: {state.position}")
     click.echo(f"changes waiting: {state.waiting}")
+    if state.too_large:
+        click.echo(f"changes too large for the server, kept here only: {state.too_large}")
     click.echo(f"last sync: {state.last_sync_at or 'never'}")
     click.echo(f"last error: {one_line(state.last_error) if state.last_error else 'none'}")

@@ -533,3 +533,18 @@ def test_the_header_says_sync_state_in_a_few_words():
     assert client.LiveState(False, 0, "server unreachable").label() == "sync offline: server unreachable"
     waiting = client.LiveState(False, 3, "wrong credentials (the server refused them)")
     assert waiting.label() == "sync offline, 3 waiting: wrong credentials"
+
+
+def test_a_change_larger_than_the_server_takes_is_kept_here_and_the_rest_goes_on(tmp_path, nats_servers):  # noqa: F811
+    server = nats_servers(extra="max_payload: 16384")
+    a, b = machine(tmp_path, "a"), machine(tmp_path, "b")
+    ca, cb = config(server, "a"), config(server, "b")
+    incident = a.create_incident("Huge evidence", Severity(3))
+    a.add_event(incident.id, "x" * 40_000)
+    a.add_event(incident.id, "a normal note after it")
+    settle((a, ca), (b, cb))
+    texts = [e.text for e in b.events(b.incident(incident.uuid).id)]
+    assert "a normal note after it" in texts and "x" * 40_000 not in texts
+    status = outbox.status(a)
+    assert status.too_large == 1 and status.waiting == 0
+    assert "bytes; the server takes 16,384): kept here only" in status.last_error

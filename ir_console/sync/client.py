@@ -181,16 +181,21 @@ class Connection:
             acked: list[str] = []
             try:
                 futures = []
+                published = []
                 for entry in entries:
                     body = json.dumps(outbox.message(self.store, entry, self.origin)).encode()
+                    if len(body) > self.nc.max_payload - 1024:  # room for the headers
+                        outbox.hold_back(self.store, entry, len(body), self.nc.max_payload)
+                        continue
                     subject = f"{self.config.subject}.{entry['tbl']}"
+                    published.append(entry)
                     futures.append(
                         await self.js.publish_async(
                             subject, body, stream=self.stream, headers={"Nats-Msg-Id": entry["msg_id"]}
                         )
                     )
                 timeout = max(self.config.publish_timeout, CONNECT_TIMEOUT) + len(entries) / 1000
-                for entry, future in zip(entries, futures, strict=True):
+                for entry, future in zip(published, futures, strict=True):
                     await asyncio.wait_for(future, timeout=timeout)
                     acked.append(entry["msg_id"])
             finally:

@@ -20,6 +20,7 @@ class SyncStatus:
     position: int
     waiting: int
     sent_unseen: int
+    too_large: int
     server: str
     last_error: str
     last_sync_at: str
@@ -83,6 +84,20 @@ def mark_sent(store: Store, msg_ids: list[str]) -> None:
         )
 
 
+def hold_back(store: Store, entry: dict, size: int, limit: int) -> None:
+    """A change larger than the server takes (its max_payload) stays here, kept out of the stream
+    (sent = 2), said in `sync status`, and the rest goes on."""
+    with store.transaction() as db:
+        db.execute("UPDATE sync_outbox SET sent = 2 WHERE msg_id = ?", [entry["msg_id"]])
+        db.execute(
+            "UPDATE sync_state SET last_error = ? WHERE id = 1",
+            [
+                f"skipped message {entry['msg_id'][:12]} ({entry['tbl']} row of {size:,} bytes; the server takes "
+                f"{limit:,}): kept here only"
+            ],
+        )
+
+
 def record_outcome(store: Store, *, server: str = "", error: str = "") -> None:
     """The server reached (none: unreachable) and why sync stopped (none: it did not). A message
     skipped as refused stays the last error until another error replaces it."""
@@ -101,6 +116,7 @@ def status(store: Store) -> SyncStatus:
         position=state["position"],
         waiting=store.scalar("SELECT count(*) FROM sync_outbox WHERE sent = 0"),
         sent_unseen=store.scalar("SELECT count(*) FROM sync_outbox WHERE sent = 1"),
+        too_large=store.scalar("SELECT count(*) FROM sync_outbox WHERE sent = 2"),
         server=state["server"] or "",
         last_error=state["last_error"] or "",
         last_sync_at=state["last_sync_at"] or "",
