@@ -548,3 +548,85 @@ def test_a_change_larger_than_the_server_takes_is_kept_here_and_the_rest_goes_on
     status = outbox.status(a)
     assert status.too_large == 1 and status.waiting == 0
     assert "bytes; the server takes 16,384): kept here only" in status.last_error
+
+
+def test_items_added_on_two_machines_export_in_the_same_order(tmp_path, nats_servers):  # noqa: F811
+    """Row ids are each database's own (b's item is a's second row and b's first): an export lists
+    rows by their data, so both machines export the same file."""
+    from datetime import UTC, datetime, timedelta
+
+    server = nats_servers()
+    base = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    a = Store.open(tmp_path / "a.db", clock=lambda: base + timedelta(minutes=5))
+    b = Store.open(tmp_path / "b.db", clock=lambda: base)
+    ca, cb = config(server, "a"), config(server, "b")
+    incident = a.create_incident("Two lists", Severity(3), now=base)
+    settle((a, ca), (b, cb))
+    a.add_action_item(incident.id, "written on a, later")
+    b.add_action_item(b.incident(incident.uuid).id, "written on b, earlier")
+    settle((a, ca), (b, cb))
+    assert [i["action"] for i in export_incident(a, incident.uuid)["action_items"]] == [
+        "written on b, earlier",
+        "written on a, later",
+    ]
+    assert exported(a) == exported(b)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_offline_edits_on_three_machines_with_skewed_clocks_converge(tmp_path, nats_servers, seed):  # noqa: F811
+    import contextlib
+    import itertools
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    from ir_console.model import ContainmentState, Role, Section
+
+    server = nats_servers()
+    rnd = random.Random(seed)
+    tick = itertools.count()
+    base = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    skews = {"a": timedelta(0), "b": timedelta(hours=-2), "c": timedelta(minutes=3)}
+    stores = {
+        n: Store.open(tmp_path / f"{n}.db", clock=lambda s=s: base + s + timedelta(milliseconds=next(tick)))
+        for n, s in skews.items()
+    }
+    cfgs = {n: config(server, n) for n in stores}
+    incident = stores["a"].create_incident("Random edits", Severity(2))
+    settle(*((stores[n], cfgs[n]) for n in stores))
+    for step in range(40):
+        name = rnd.choice(list(stores))
+        store = stores[name]
+        key = store.incident(incident.uuid).id
+        choice = rnd.randrange(8)
+        # A change the store refuses (b's clock puts an acknowledgement before detection) is skipped.
+        with contextlib.suppress(ValueError):
+            if choice == 0:
+                store.add_event(key, f"note {step} by {name}")
+            elif choice == 1:
+                store.edit_event(rnd.choice(store.events(key)).id, text=f"edit {step} by {name}")
+            elif choice == 2:
+                section = rnd.choice([Section.SUMMARY, Section.ROOT_CAUSE])
+                store.set_postmortem_section(key, section, f"text {step} by {name}", author=name)
+            elif choice == 3:
+                store.update_triage(key, title=f"Random edits {step} {name}", author=name)
+            elif choice == 4:
+                store.add_action_item(key, f"action {step} {name}")
+            elif choice == 5 and store.action_items(key):
+                item = rnd.choice(store.action_items(key))
+                if rnd.random() < 0.5:
+                    store.delete_action_item(item.id)
+                else:
+                    store.update_action_item(item.id, owner=f"{name}{step}")
+            elif choice == 6:
+                store.set_role(key, Role.COMMANDER, f"{name}{step}", author=name)
+            elif choice == 7:
+                item = rnd.choice(store.containment(key))
+                store.set_containment_state(item.id, rnd.choice(list(ContainmentState)), author=name)
+        if rnd.random() < 0.3:  # one machine reaches the server now and then
+            other = rnd.choice(list(stores))
+            sync(stores[other], cfgs[other])
+    for _ in range(3):
+        for name in stores:
+            sync(stores[name], cfgs[name])
+    exports = [exported(store) for store in stores.values()]
+    assert exports[0] == exports[1] == exports[2]
