@@ -67,11 +67,13 @@ def sync_now(ctx: click.Context) -> None:
     client = _client()
     config = sync_config(ctx)
     store = open_store(ctx, create=True)
+    from ir_console.sync import outbox
+
     try:
         progress = asyncio.run(client.sync_now(store, config))
     except client.SyncError as error:
-        raise Fail(f"sync: {error}; the record here is unchanged and what waits stays in the outbox", 1) from None
-    from ir_console.sync import outbox
+        waiting = outbox.status(store).waiting
+        raise Fail(f"sync: {error}; {waiting} change(s) made here wait for the next sync", 1) from None
 
     state = outbox.status(store)
     click.echo(f"sent {progress.sent}, received {progress.received}; stream position {state.position}")
