@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import socket
 import ssl
@@ -103,11 +104,10 @@ class Connection:
             "error_cb": self._error,
             "name": f"ir-console {self.origin}",
         }
-        environ = __import__("os").environ
         for key in ("user", "password", "token"):
             value = getattr(self.config, key)
             if value:
-                options[key] = expand_env(value, environ)[0]
+                options[key] = expand_env(value, os.environ)[0]
         if self.config.creds:
             options["user_credentials"] = str(self.config.creds)
         if self.config.nkey:
