@@ -251,7 +251,8 @@ def make_ca(folder) -> dict:
     if shutil.which("openssl") is None:
         pytest.skip("openssl is not installed")
     folder.mkdir(exist_ok=True)
-    files = {n: folder / f"{n}.pem" for n in ("ca", "ca-key", "server", "server-key", "other-ca", "other-ca-key")}
+    names = ("ca", "ca-key", "server", "server-key", "other-ca", "other-ca-key", "client", "client-key")
+    files = {n: folder / f"{n}.pem" for n in names}
 
     def openssl(*args: str) -> None:
         subprocess.run(["openssl", *args], check=True, capture_output=True)
@@ -272,6 +273,14 @@ def make_ca(folder) -> dict:
         "x509", "-req", "-in", str(request), "-CA", str(files["ca"]), "-CAkey", str(files["ca-key"]),
         "-CAcreateserial", "-days", "2", "-extfile", str(extensions), "-out", str(files["server"]),
     )  # fmt: skip
+    openssl(
+        "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=laptop-1",
+        "-keyout", str(files["client-key"]), "-out", str(folder / "client.csr"),
+    )  # fmt: skip
+    openssl(
+        "x509", "-req", "-in", str(folder / "client.csr"), "-CA", str(files["ca"]), "-CAkey", str(files["ca-key"]),
+        "-CAcreateserial", "-days", "2", "-out", str(files["client"]),
+    )  # fmt: skip
     return files
 
 
@@ -289,6 +298,23 @@ def test_tls_with_a_self_signed_ca(tmp_path, nats_servers):  # noqa: F811
     sync(a, config(server, "a", servers=urls, token="s3cret-token", tls_ca=files["ca"]))
     sync(b, config(server, "b", servers=urls, token="s3cret-token", tls_ca=files["ca"]))
     assert b.incident(incident.uuid).title == "TLS everywhere"
+
+
+def test_tls_with_a_client_certificate_the_server_requires(tmp_path, nats_servers):  # noqa: F811
+    files = make_ca(tmp_path / "pki")
+    server = nats_servers(
+        extra=f'tls {{ cert_file: "{files["server"]}", key_file: "{files["server-key"]}", '
+        f'ca_file: "{files["ca"]}", verify: true }}'
+    )
+    urls = (f"tls://127.0.0.1:{server.port}",)
+    a = machine(tmp_path, "a")
+    a.create_incident("Mutual TLS", Severity(3))
+    with pytest.raises(client.SyncError, match="TLS failed|does it require a client certificate"):
+        sync(a, config(server, "a", servers=urls, tls_ca=files["ca"]))
+    sync(
+        a, config(server, "a", servers=urls, tls_ca=files["ca"], tls_cert=files["client"], tls_key=files["client-key"])
+    )
+    assert outbox.status(a).waiting == 0
 
 
 def test_a_new_machine_receives_the_whole_archive(tmp_path, nats_servers):  # noqa: F811

@@ -58,6 +58,8 @@ def reason(error: BaseException) -> str:
         return "untrusted certificate (check tls_ca)"
     if isinstance(error, ssl.SSLError) or "ssl" in text or "tls" in text:
         return f"TLS failed ({' '.join(str(error).split())[:60]})"
+    if isinstance(error, ConnectionResetError):
+        return "the server closed the connection"
     if isinstance(error, (OSError, asyncio.TimeoutError)) or "no servers" in text or "timeout" in text:
         return "server unreachable"
     return " ".join(f"{type(error).__name__}: {error}".split())[:100]
@@ -133,6 +135,8 @@ class Connection:
         if isinstance(error, SyncError):
             return str(error)
         said = [reason(e) for e in self._errors if reason(e) != "server unreachable"]
+        if said and said[-1] == "the server closed the connection" and _tls_context(self.config) is not None:
+            return "the server closed the connection (does it require a client certificate? tls_cert, tls_key)"
         if said:
             return said[-1]
         if isinstance(error, TimeoutError) and self.nc is not None and self.nc.is_connected:
