@@ -40,7 +40,7 @@ $(STAMP): pyproject.toml | venv
 
 $(TEST_STAMP): $(STAMP)
 	@echo "Installing the test tools into $(VENV)"
-	$(PIP) install -e '.[test]'
+	$(PIP) install -e '.[test,sync]'
 	touch $@
 
 run: $(STAMP)

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import archive, data, export, idle, incidents_screen, keys, latency, startup
+from benchmarks import archive, data, export, idle, incidents_screen, keys, latency, startup, sync
 from benchmarks.report import Row, machine, median, mib, ms, percentile, ratio, seconds, table, write_results
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -271,6 +271,12 @@ def main(argv: list[str] | None = None) -> int:
                 screen_rows, screen_checks = incidents_screen.measure(large.path, cwd=str(ROOT))
                 rows += screen_rows
                 checks += screen_checks
+
+        if "sync" in only:
+            progress("sync through a local nats-server: propagation, initial sync")
+            sync_rows, sync_checks = sync.measure()
+            rows += sync_rows
+            checks += sync_checks
 
         lines = [table(rows), "", machine(folder)]
 

@@ -107,6 +107,8 @@ def open_store(ctx: click.Context, *, create: bool = False, reading: bool = Fals
     with reported_errors():
         store = Store.open(path, create=create and not read_only, read_only=read_only)
     ctx.call_on_close(store.close)
+    if not read_only:
+        publish_on_close(ctx, store)  # before the close above (callbacks run last first)
     return store
 
 
@@ -1126,3 +1128,8 @@ def config_check(ctx, as_json) -> None:
     click.echo(config_summary(config))
     if config.problems:
         ctx.exit(2)
+
+
+from ir_console.cli_sync import publish_on_close, sync  # noqa: E402 (it uses the helpers above)
+
+main.add_command(sync)

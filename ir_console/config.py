@@ -182,6 +182,30 @@ class LogsConfig:
 
 
 @dataclass
+class SyncConfig:
+    """[sync]: NATS JetStream servers this machine's record is shared through (off without any).
+    Secrets stay as written (`${VAR}` expanded when connecting), never stored in the database."""
+
+    servers: tuple[str, ...] = ()
+    subject: str = "ir-console"
+    replicas: int = 1
+    machine: str = ""
+    user: str = ""
+    password: str = ""
+    token: str = ""
+    creds: Path | None = None
+    nkey: Path | None = None
+    tls_ca: Path | None = None
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    publish_timeout: float = 0.5
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.servers)
+
+
+@dataclass
 class Config:
     update_cadence: dict[Severity, timedelta] = field(default_factory=default_cadence)
     # Ring the terminal bell once when a status update becomes overdue.
@@ -192,6 +216,7 @@ class Config:
     logs: LogsConfig = field(default_factory=LogsConfig)
     # A group the console shares the database with when it opens it (see store/sharing.py); "" keeps it private.
     store_group: str = ""
+    sync: SyncConfig = field(default_factory=SyncConfig)
     problems: list[str] = field(default_factory=list)
 
 
@@ -246,6 +271,7 @@ def load_config(path: Path, environ: Mapping[str, str] = os.environ) -> Config:
     config.changes = _read_changes(document, reading)
     config.logs = _read_logs(document, reading)
     config.store_group = _read_store(document, reading)
+    config.sync = _read_sync(document, reading)
     return config
 
 
@@ -353,8 +379,23 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "logs": ("interval", "file"),
     "logs.file": ("path", "pattern", "name"),
     "store": ("group",),
+    "sync": (
+        "servers",
+        "subject",
+        "replicas",
+        "machine",
+        "user",
+        "password",
+        "token",
+        "creds",
+        "nkey",
+        "tls_ca",
+        "tls_cert",
+        "tls_key",
+        "publish_timeout",
+    ),
 }
-TABLES = ("updates", "signals", "health", "changes", "logs", "store")
+TABLES = ("updates", "signals", "health", "changes", "logs", "store", "sync")
 
 # Seconds. An interval of 0 turns that reading off; a longer one than an hour is a typo.
 INTERVAL_RANGE = (0.1, 3600.0)
@@ -765,6 +806,51 @@ def _tcp_check(entry: Mapping[str, Any], place: str, reading: _Reading) -> TcpCh
     return TcpCheck(name=name, host=host, port=port, timeout=fields.seconds("timeout", TcpCheck.timeout, TIMEOUT_RANGE))
 
 
+_NATS_URL = re.compile(r"(nats|tls)://[^\s/]+")
+_SUBJECT = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
+
+
+def _servers_problem(value: Any) -> str:
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, list) and all(isinstance(v, str) and _NATS_URL.fullmatch(v) for v in value):
+        return ""
+    return "must be a list of server URLs (nats://host:4222 or tls://host:4222)"
+
+
+def _one_line_or_empty(value: Any) -> str:
+    return "" if value == "" or _is_one_line(value) else "must be a text on one line"
+
+
+def _read_sync(document: Mapping[str, Any], reading: _Reading) -> SyncConfig:
+    sync = SyncConfig()
+    fields = _section(document, "sync", reading, "sync is off")
+    if fields is None:
+        return sync
+    servers = fields.optional("servers", [], _servers_problem, "sync is off")
+    sync.servers = tuple([servers] if isinstance(servers, str) else servers)
+    sync.subject = fields.optional(
+        "subject",
+        sync.subject,
+        lambda v: "" if isinstance(v, str) and _SUBJECT.fullmatch(v) else "must be a NATS subject (team.incidents)",
+    )
+    sync.replicas = fields.integer("replicas", sync.replicas, 1, 5)
+    sync.machine = fields.optional("machine", sync.machine, _one_line_or_empty).strip()
+    for key in ("user", "password", "token"):
+        value = fields.optional(key, "", _one_line_or_empty, "not used")
+        _check_references(key, value, fields, reading.environ)
+        setattr(sync, key, value)
+    for key in ("creds", "nkey", "tls_ca", "tls_cert", "tls_key"):
+        value = fields.optional(key, "", _one_line_or_empty, "not used")
+        if value:
+            setattr(sync, key, reading.path(value))
+    if (sync.tls_cert is None) != (sync.tls_key is None):
+        fields.report("tls_cert", "tls_cert and tls_key go together", "no client certificate is sent")
+        sync.tls_cert = sync.tls_key = None
+    sync.publish_timeout = fields.seconds("publish_timeout", sync.publish_timeout, TIMEOUT_RANGE)
+    return sync
+
+
 def _port_problem(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535:
         return ""
@@ -939,4 +1025,23 @@ EXAMPLE_CONFIG = """\
 #path = "/var/log/app/error.log"            # required
 #pattern = "error|fatal|panic"              # case-insensitive RE2 regular expression (no backreferences)
 #name = "app errors"
+
+# -- Sync between machines (NATS JetStream; needs `pip install 'ir-console[sync]'`) ----------
+# Every machine keeps its own full database; changes go through the server when it answers.
+#[sync]
+#servers = []                 # none: sync is off; e.g. ["nats://warroom.internal:4222"], tls:// for TLS
+#subject = "ir-console"       # the team's subject prefix (and its stream's name)
+#replicas = 1                 # copies the stream keeps: 3 on a 3-node cluster
+#machine = ""                 # this machine's name in conflicts (default: the host name)
+#publish_timeout = 0.5        # seconds a command waits for the server (0.1 to 120)
+# Credentials, one kind; ${VAR}: from the environment, when connecting.
+#user = ""                    # e.g. "alice", with password = "${NATS_PASSWORD}"
+#password = ""
+#token = ""                   # e.g. "${NATS_TOKEN}"
+#creds = ""                   # a .creds file (JWT and nkey), e.g. "~/.config/nats/team.creds"
+#nkey = ""                    # an nkey seed file
+# TLS: the CA that signed the server's certificate, and a client certificate with its key.
+#tls_ca = ""                  # e.g. "ca.pem"
+#tls_cert = ""
+#tls_key = ""
 """

@@ -438,7 +438,8 @@ url = "https://one.example.com"   # the same default name: host and path
     [
         (
             "helth = { interval = 5 }\n",
-            "helth: unknown table (the file has [updates], [signals], [health], [changes], [logs], [store]); ignored",
+            "helth: unknown table (the file has [updates], [signals], [health], [changes], [logs], [store], [sync]);"
+            " ignored",
         ),
         (
             "[signals]\ncolour = 'red'\n",

@@ -71,7 +71,7 @@ def test_make_run_installs_only_the_runtime_dependencies_and_make_test_adds_the_
     assert [line.split(" install ", 1)[1] for line in pip_installs(run.stdout)] == ["-e ."]
     test = make(checkout, "-n", "test")
     assert test.returncode == 0, test.stderr
-    assert [line.split(" install ", 1)[1] for line in pip_installs(test.stdout)] == ["-e .", "-e '.[test]'"]
+    assert [line.split(" install ", 1)[1] for line in pip_installs(test.stdout)] == ["-e .", "-e '.[test,sync]'"]
     assert "--quiet" not in run.stdout + test.stdout  # pip shows its progress
 
 

@@ -33,6 +33,16 @@ FORMAT_VERSION = 1
 CHILD_TABLES = ("hypotheses", "containment", "status_updates", "action_items")
 # A child row's "newer" is judged by this column; status updates never change once sent.
 UPDATED_COLUMN = {"hypotheses": "updated_at", "containment": "updated_at", "action_items": "updated_at"}
+# Exports list rows in the order of their own data first, this database's row ids last, so that
+# two machines holding the same record (sync, import) export the same file: rows written in one
+# transaction share their times and arrive everywhere in the order they were written.
+EVENT_ORDER = "e.occurred_at, e.recorded_at, e.id"
+CHILD_ORDER = {
+    "hypotheses": "number, created_at, id",
+    "containment": "position, updated_at, id",
+    "status_updates": "sent_at, id",
+    "action_items": "created_at, id",
+}
 # Ids of this database, never taken from a file.
 LOCAL_FIELDS = ("id", "incident_id", "event_id")
 # How far ahead of this machine's clock a file's timestamps may be (the other machine's clock).
@@ -78,10 +88,10 @@ def _without_ids(row: dict[str, Any], *names: str) -> dict[str, Any]:
 def export_incident(store: Store, key: int | str) -> dict[str, Any]:
     incident = store.incident(key)
     rows = store.query_rows
-    events = rows("SELECT * FROM events WHERE incident_id = ? ORDER BY occurred_at, id", [incident.id])
+    events = rows(f"SELECT * FROM events e WHERE incident_id = ? ORDER BY {EVENT_ORDER}", [incident.id])
     revisions = rows(
         "SELECT r.*, e.uuid AS event_uuid FROM event_revisions r JOIN events e ON e.id = r.event_id "
-        "WHERE e.incident_id = ? ORDER BY r.event_id, r.revision",
+        f"WHERE e.incident_id = ? ORDER BY {EVENT_ORDER}, r.revision",
         [incident.id],
     )
     document = {
@@ -97,14 +107,16 @@ def export_incident(store: Store, key: int | str) -> dict[str, Any]:
         "postmortem_section_revisions": [
             _without_ids(r, "incident_id")
             for r in rows(
-                "SELECT * FROM postmortem_section_revisions WHERE incident_id = ? ORDER BY section, id", [incident.id]
+                "SELECT * FROM postmortem_section_revisions WHERE incident_id = ? "
+                "ORDER BY section, revision, written_at, replaced_at, body",
+                [incident.id],
             )
         ],
     }
     for table in CHILD_TABLES:
         document[table] = [
             _without_ids(r, "incident_id")
-            for r in rows(f"SELECT * FROM {table} WHERE incident_id = ? ORDER BY id", [incident.id])
+            for r in rows(f"SELECT * FROM {table} WHERE incident_id = ? ORDER BY {CHILD_ORDER[table]}", [incident.id])
         ]
     return document
 
@@ -130,7 +142,8 @@ def import_incident(store: Store, document: dict[str, Any], *, author: str = "")
 # file is at fault, not the disk, so these are reported as a malformed export (exit 2), not as a
 # write worth retrying.
 REJECTED_ROWS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError)
-REF_FORM = re.compile(r"INC-\d{8}-\d{3,}")
+# A sync gives the later of two incidents declared under one ref a suffix from its UUID.
+REF_FORM = re.compile(r"INC-\d{8}-\d{3,}(-[0-9a-f]{4,32})?")
 
 
 def _merge(store: Store, document: dict[str, Any], author: str) -> ImportResult:

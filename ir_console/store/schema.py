@@ -266,6 +266,90 @@ def m005_section_revisions(db: Database) -> None:
     db.table("postmortem_section_revisions").create_index(["incident_id", "section", "revision"])
 
 
+# The tables a sync (ir_console/sync) carries between machines, each with the SQL that names one of
+# its rows the same way on every machine (`r`: the row, NEW or OLD in a trigger).
+SYNCED_KEYS = {
+    "incidents": "r.uuid",
+    "events": "r.uuid",
+    "event_revisions": "(SELECT uuid FROM events WHERE id = r.event_id) || '/' || r.revision",
+    "hypotheses": "r.uuid",
+    "containment": "r.uuid",
+    "status_updates": "r.uuid",
+    "action_items": "r.uuid",
+    "postmortem_sections": "(SELECT uuid FROM incidents WHERE id = r.incident_id) || '/' || r.section",
+    "postmortem_section_revisions": "(SELECT uuid FROM incidents WHERE id = r.incident_id) || '/' || r.section || '/' "
+    "|| r.revision || '/' || ifnull(r.written_at, '')",
+}
+
+
+def outbox_insert_sql(table: str, row: str, op: str) -> str:
+    """The INSERT of one outbox row for a change of `row` (NEW, OLD, or a table alias) of `table`:
+    a new message id, and as its base the version it was made from (this machine's last change of
+    that row not yet seen back from the stream, else the version the stream last gave it)."""
+    key = SYNCED_KEYS[table].replace("r.", f"{row}.")
+    return (
+        "INSERT INTO sync_outbox (msg_id, tbl, key, local_id, op, base) "
+        f"SELECT lower(hex(randomblob(16))), '{table}', k, {row}.rowid, '{op}', "
+        f"COALESCE((SELECT msg_id FROM sync_outbox WHERE tbl = '{table}' AND key = k ORDER BY seq DESC LIMIT 1), "
+        f"(SELECT version FROM sync_rows WHERE tbl = '{table}' AND key = k)) FROM (SELECT {key} AS k)"
+    )
+
+
+# For the rows whose concurrent edits keep the losing text (sync/apply.py): the version the stream
+# last gave the row, saved as its `shadow` when this machine first changes it, so a conflict found
+# while the change is unsent keeps that version, as every other machine does.
+SHADOWED = {
+    "events": "json_object('revision', OLD.revision, 'occurred_at', OLD.occurred_at, 'kind', OLD.kind, "
+    "'text', OLD.text, 'key_moment', OLD.key_moment, 'edited_at', OLD.edited_at, 'recorded_at', OLD.recorded_at)",
+    "postmortem_sections": "json_object('section', OLD.section, 'body', OLD.body, 'revision', OLD.revision, "
+    "'updated_by', OLD.updated_by, 'updated_at', OLD.updated_at)",
+}
+
+
+def shadow_sql(table: str) -> str:
+    key = SYNCED_KEYS[table].replace("r.", "OLD.")
+    return (
+        f"UPDATE sync_rows SET shadow = {SHADOWED[table]} WHERE tbl = '{table}' AND key = {key} "
+        f"AND shadow IS NULL AND NOT EXISTS (SELECT 1 FROM sync_outbox WHERE tbl = '{table}' AND key = {key})"
+    )
+
+
+@migrations()
+def m006_sync_outbox(db: Database) -> None:
+    """Sync between machines (ir_console/sync): once a machine turns sync on, a trigger writes an
+    outbox row for every change of a synced table, in the transaction of the change, so no writer
+    can forget one; `sync_rows` holds each row's version as the stream last gave it, and
+    `sync_state` the stream position (stored with the changes applied from it). Changes applied
+    from the stream set `applying` inside their own transaction, so they are not sent back."""
+    db.execute(
+        "CREATE TABLE sync_state (id INTEGER PRIMARY KEY CHECK (id = 1), enabled INTEGER NOT NULL DEFAULT 0, "
+        "applying INTEGER NOT NULL DEFAULT 0, position INTEGER NOT NULL DEFAULT 0, stream TEXT, server TEXT, "
+        "last_error TEXT, last_sync_at TEXT)"
+    )
+    db.execute("INSERT INTO sync_state (id) VALUES (1)")
+    db.execute(
+        "CREATE TABLE sync_outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, msg_id TEXT NOT NULL UNIQUE, "
+        "tbl TEXT NOT NULL, key TEXT NOT NULL, local_id INTEGER, op TEXT NOT NULL, base TEXT, "
+        "sent INTEGER NOT NULL DEFAULT 0)"
+    )
+    db.execute("CREATE INDEX sync_outbox_row ON sync_outbox (tbl, key)")
+    db.execute(
+        "CREATE TABLE sync_rows (tbl TEXT NOT NULL, key TEXT NOT NULL, version TEXT, shadow TEXT, "
+        "PRIMARY KEY (tbl, key))"
+    )
+    # Every message applied, by id: a message sent again after the stream's duplicate window (a
+    # machine that died between publishing and marking sent, and stayed down) is applied once.
+    db.execute("CREATE TABLE sync_applied (msg_id TEXT PRIMARY KEY)")
+    recording = "(SELECT enabled AND NOT applying FROM sync_state WHERE id = 1)"
+    for table in SYNCED_KEYS:
+        for event, row, op in (("INSERT", "NEW", "upsert"), ("UPDATE", "NEW", "upsert"), ("DELETE", "OLD", "delete")):
+            shadow = f"{shadow_sql(table)}; " if event == "UPDATE" and table in SHADOWED else ""
+            db.execute(
+                f"CREATE TRIGGER sync_{table}_{event.lower()} AFTER {event} ON {table} WHEN {recording} "
+                f"BEGIN {shadow}{outbox_insert_sql(table, row, op)}; END"
+            )
+
+
 def _link_milestone_events(db: Database) -> None:
     """Each milestone already set is recorded by the latest milestone event at its time."""
     from ir_console.model.incident import Milestone

@@ -35,7 +35,9 @@ from ir_console.store.opening import database_replaced
 from ir_console.tui.drafts import Drafts
 from ir_console.tui.screens.help import HelpScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
+from ir_console.tui.sync_worker import SyncWorker
 from ir_console.tui.themes import SEVERITY_DEFAULTS, WAR_ROOM_DARK, WAR_ROOM_LIGHT
+from ir_console.tui.widgets.header import IncidentHeader
 
 T = TypeVar("T")
 
@@ -131,6 +133,27 @@ class IrConsoleApp(App[None]):
                 loop.add_signal_handler(signum, self.exit_on_signal, signum)
         for problem in self.config.problems:
             self.notify(problem, title="Configuration", severity="warning", timeout=20, markup=False)
+        if self.config.sync.enabled:  # [sync]: shared with other machines while the console runs
+            self._loop_for_sync = asyncio.get_running_loop()
+            self._sync = SyncWorker(self.reader.path, self.config.sync, self._sync_state_from_thread)
+            self._sync.start()
+
+    # What the header shows of sync ("" without it), and whether it is live.
+    sync_state: tuple[str, bool] = ("", False)
+    _sync: SyncWorker | None = None
+
+    def _sync_state_from_thread(self, label: str, live: bool) -> None:
+        """On the sync thread: never waits for the app (which may be stopping it)."""
+        try:
+            self._loop_for_sync.call_soon_threadsafe(self._show_sync_state, label, live)
+        except RuntimeError:  # the app has already stopped
+            pass
+
+    def _show_sync_state(self, label: str, live: bool) -> None:
+        self.sync_state = (label, live)
+        for screen in self.screen_stack:
+            for header in screen.query(IncidentHeader):
+                header.show_sync(label, live)
 
     def exit_on_signal(self, signum: int) -> None:
         """SIGTERM or SIGHUP: leave as ctrl+q does. The writer thread finishes its queue before
@@ -157,6 +180,8 @@ class IrConsoleApp(App[None]):
         self._close_messages_no_wait()
 
     async def on_ready(self) -> None:
+        if self.sync_state[0]:  # sync said how it is before the war room's header was there
+            self._show_sync_state(*self.sync_state)
         if self.start_with_incidents:
             await self.run_war_room_action("incidents")
 
@@ -252,6 +277,8 @@ class IrConsoleApp(App[None]):
         return load(self._background_reader)
 
     def on_unmount(self) -> None:
+        if self._sync is not None:
+            self._sync.stop()
         self._writer_pool.submit(self._close_writer).result(timeout=10)
         self._writer_pool.shutdown(wait=True)
         self._reader_pool.submit(self._close_background_reader).result(timeout=10)

@@ -46,11 +46,14 @@ class IncidentHeader(Vertical):
     IncidentHeader #ref, IncidentHeader #title, IncidentHeader #clock { text-style: bold; }
     IncidentHeader .late { color: $error; text-style: bold; }
     IncidentHeader .due { color: $warning; }
+    IncidentHeader #sync { display: none; color: $text-muted; }
+    IncidentHeader #sync.shown { display: block; }
+    IncidentHeader #sync.offline { color: $warning; }
     """
 
     def compose(self) -> ComposeResult:
         with Horizontal():
-            for name in ("severity", "ref", "title", "elapsed", "clock"):
+            for name in ("severity", "ref", "title", "elapsed", "sync", "clock"):
                 yield Label(id=name, markup=False)
         with Horizontal():
             for name in ("status", "phase", "roles", "response", "next-update"):
@@ -95,6 +98,10 @@ class IncidentHeader(Vertical):
             self.update_overdue = window is None and due.state == "late"
             self._set_deadline("next-update", due)
         self._set("clock", f"{now:%H:%M:%S} UTC")
+
+    def show_sync(self, label: str, live: bool) -> None:
+        """Sync's state in a few words: live, offline with changes waiting, or why."""
+        self._set("sync", label, "shown" if live else "shown offline" if label else "")
 
     def _set_deadline(self, name: str, deadline: deadlines.Deadline) -> None:
         self._set(name, deadline.text, deadline.state)

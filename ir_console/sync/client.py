@@ -1,0 +1,410 @@
+"""Talking to NATS JetStream (nats-py, asyncio): connect with the configured credentials and TLS,
+make sure the team's stream exists (nothing discarded), publish the outbox, fetch what the stream
+holds after this database's position. Every failure becomes a one-line `SyncError` a person can act
+on; the local record is never touched by one."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import socket
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ir_console.config import SyncConfig, expand_env
+from ir_console.store.store import Store
+from ir_console.sync import apply, outbox
+
+try:
+    import nats
+    from nats.errors import Error as NatsError
+    from nats.js import api
+    from nats.js.errors import Error as JetStreamError
+except ImportError:  # the optional extra: ir-console[sync]
+    nats = None  # type: ignore[assignment]
+
+FETCH_BATCH = 500
+# How long a connection attempt, and a wait for the server's answer, may take.
+CONNECT_TIMEOUT = 2.0
+# How long a JetStream request (stream info, a new consumer) may take: a cluster electing a leader,
+# or a busy machine, needs more than a connection does.
+API_TIMEOUT = 5.0
+DUPLICATE_WINDOW = 120.0  # seconds: a resend within this is dropped by the server
+
+
+class SyncError(Exception):
+    """Sync cannot go on (wrong credentials, an untrusted certificate, no server): one line."""
+
+
+def stream_name(subject: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", subject).upper()
+
+
+def machine_name(config: SyncConfig) -> str:
+    return config.machine or socket.gethostname()
+
+
+def reason(error: BaseException) -> str:
+    """What went wrong, in a few words a person can act on."""
+    text = " ".join(str(error).split()).lower()
+    if "authorization" in text or "authentication" in text:
+        return "wrong credentials (the server refused them)"
+    if "permissions violation" in text or "permission" in text:
+        return "permission denied by the server"
+    if isinstance(error, ssl.SSLCertVerificationError) or "certificate verify failed" in text:
+        return "untrusted certificate (check tls_ca)"
+    if isinstance(error, ssl.SSLError) or "ssl" in text or "tls" in text:
+        return f"TLS failed ({' '.join(str(error).split())[:60]})"
+    if isinstance(error, ConnectionResetError):
+        return "the server closed the connection"
+    if isinstance(error, (OSError, asyncio.TimeoutError)) or "no servers" in text or "timeout" in text:
+        return "server unreachable"
+    return " ".join(f"{type(error).__name__}: {error}".split())[:100]
+
+
+def _tls_context(config: SyncConfig) -> ssl.SSLContext | None:
+    if not (config.tls_ca or config.tls_cert or any(s.startswith("tls://") for s in config.servers)):
+        return None
+    context = ssl.create_default_context(cafile=str(config.tls_ca) if config.tls_ca else None)
+    if config.tls_cert and config.tls_key:
+        context.load_cert_chain(str(config.tls_cert), str(config.tls_key))
+    return context
+
+
+@dataclass
+class Progress:
+    sent: int = 0
+    received: int = 0
+
+
+class Connection:
+    """One connection to the servers, for one store."""
+
+    def __init__(self, store: Store, config: SyncConfig) -> None:
+        if nats is None:
+            raise SyncError("sync needs nats-py: pip install 'ir-console[sync]'")
+        self.store = store
+        self.config = config
+        self.origin = machine_name(config)
+        self.stream = stream_name(config.subject)
+        self.nc: Any = None  # nats.aio.client.Client once connected
+        self.js: Any = None  # its JetStream context
+        self._sub: Any = None  # the pull subscription
+        self._sub_position: int = 0
+        self._errors: list[BaseException] = []
+
+    async def connect(self) -> None:
+        """Try each server (twice); a lost connection ends this one (`run` makes a new one)."""
+        options: dict = {
+            "servers": list(self.config.servers),
+            "connect_timeout": CONNECT_TIMEOUT,
+            "allow_reconnect": False,
+            "max_reconnect_attempts": 1,  # nats-py: 0 would mean without end
+            "reconnect_time_wait": 0.2,
+            "error_cb": self._error,
+            "name": f"ir-console {self.origin}",
+        }
+        for key in ("user", "password", "token"):
+            value = getattr(self.config, key)
+            if value:
+                options[key] = expand_env(value, os.environ)[0]
+        if self.config.creds:
+            options["user_credentials"] = str(self.config.creds)
+        if self.config.nkey:
+            options["nkeys_seed"] = str(self.config.nkey)
+        try:
+            context = _tls_context(self.config)
+            if context is not None:
+                options["tls"] = context
+            self.nc = await nats.connect(**options)
+            self.js = self.nc.jetstream(timeout=max(self.config.publish_timeout, API_TIMEOUT))
+            await self._ensure_stream()
+        except (TimeoutError, NatsError, JetStreamError, OSError, ssl.SSLError, ValueError) as error:
+            message = self.explain(error)
+            await self.close()
+            raise SyncError(message) from None
+
+    async def _error(self, error: BaseException) -> None:
+        self._errors.append(error)
+
+    def explain(self, error: BaseException) -> str:
+        """Why sync stopped: what the server said (credentials, permissions, TLS) before the
+        timeout or the closed connection it caused, when it said anything."""
+        if isinstance(error, SyncError):
+            return str(error)
+        said = [reason(e) for e in self._errors if reason(e) != "server unreachable"]
+        if said and said[-1] == "the server closed the connection" and _tls_context(self.config) is not None:
+            return "the server closed the connection (does it require a client certificate? tls_cert, tls_key)"
+        if said:
+            return said[-1]
+        if isinstance(error, TimeoutError) and self.nc is not None and self.nc.is_connected:
+            return "stream unavailable (connected, but JetStream did not answer)"
+        return reason(error)
+
+    async def _ensure_stream(self) -> None:
+        """The team's stream: every subject under the prefix, kept on disk with no limit (nothing
+        discarded), replicated as configured."""
+        try:
+            await self.js.stream_info(self.stream)
+            return
+        except nats.js.errors.NotFoundError:
+            pass
+        await self.js.add_stream(
+            api.StreamConfig(
+                name=self.stream,
+                subjects=[f"{self.config.subject}.>"],
+                retention=api.RetentionPolicy.LIMITS,
+                discard=api.DiscardPolicy.OLD,
+                max_msgs=-1,
+                max_bytes=-1,
+                max_age=0,
+                storage=api.StorageType.FILE,
+                num_replicas=self.config.replicas,
+                duplicate_window=DUPLICATE_WINDOW,
+            )
+        )
+
+    async def close(self) -> None:
+        if self.nc is not None:
+            try:
+                await self.nc.close()
+            except Exception:
+                pass
+        self.nc = self.js = self._sub = None
+
+    async def push(self) -> int:
+        """Publish the outbox in order (a batch in flight at once, on one connection, so in order);
+        each row is marked sent after the server's ack, never before."""
+        sent = 0
+        while True:
+            entries = outbox.pending(self.store)
+            if not entries:
+                return sent
+            acked: list[str] = []
+            try:
+                futures = []
+                published = []
+                for entry in entries:
+                    body = json.dumps(outbox.message(self.store, entry, self.origin)).encode()
+                    if len(body) > self.nc.max_payload - 1024:  # room for the headers
+                        outbox.hold_back(self.store, entry, len(body), self.nc.max_payload)
+                        continue
+                    subject = f"{self.config.subject}.{entry['tbl']}"
+                    published.append(entry)
+                    futures.append(
+                        await self.js.publish_async(
+                            subject, body, stream=self.stream, headers={"Nats-Msg-Id": entry["msg_id"]}
+                        )
+                    )
+                timeout = max(self.config.publish_timeout, CONNECT_TIMEOUT) + len(entries) / 1000
+                for entry, future in zip(published, futures, strict=True):
+                    await asyncio.wait_for(future, timeout=timeout)
+                    acked.append(entry["msg_id"])
+            finally:
+                outbox.mark_sent(self.store, acked)
+                sent += len(acked)
+
+    async def pull(self, *, wait: float = 0.0) -> int:
+        """Apply what the stream holds after this database's position; returns how many messages.
+        `wait`: how long to wait for the first one when none is there yet."""
+        position = self.store.scalar("SELECT position FROM sync_state WHERE id = 1")
+        if self._sub is None or self._sub_position != position:
+            await self._subscribe(position)
+        total = 0
+        while True:
+            try:
+                msgs = await self._sub.fetch(FETCH_BATCH, timeout=max(wait, 0.05) if not total else 0.05)
+            except (TimeoutError, nats.errors.TimeoutError):
+                return total
+            if not msgs:
+                return total
+            messages, last, gap = [], self._sub_position, False
+            for msg in msgs:
+                sequence = msg.metadata.sequence.stream
+                if sequence <= last:
+                    continue  # delivered twice
+                if sequence != last + 1:
+                    # Messages delivered to a fetch that had already given up are lost to this
+                    # consumer: start a new one from the position, never skip past a change.
+                    gap = True
+                    break
+                last = sequence
+                try:
+                    message = json.loads(msg.data)
+                except ValueError:
+                    continue  # not one of ours: skipped, its position passed
+                if not isinstance(message, dict):
+                    continue
+                if message.get("v", 0) > outbox.MESSAGE_FORMAT:
+                    raise SyncError("the stream holds changes from a newer ir-console: upgrade this one")
+                messages.append(message)
+            if last != self._sub_position:
+                apply.apply_messages(self.store, messages, last)
+                total += last - self._sub_position
+                self._sub_position = last
+            if gap:
+                await self._subscribe(last)
+                continue
+            if msgs[-1].metadata.num_pending == 0 and last == msgs[-1].metadata.sequence.stream:
+                return total
+
+    async def _subscribe(self, position: int) -> None:
+        if self._sub is not None:
+            try:
+                await self._sub.unsubscribe()
+            except Exception:
+                pass
+        config = api.ConsumerConfig(
+            deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE if position else api.DeliverPolicy.ALL,
+            opt_start_seq=position + 1 if position else None,
+            ack_policy=api.AckPolicy.NONE,
+            inactive_threshold=10.0,
+            mem_storage=True,  # only a reader of the stream: nothing of it to keep on the server's disk
+            max_ack_pending=-1,
+        )
+        self._sub = await self.js.pull_subscribe(f"{self.config.subject}.>", stream=self.stream, config=config)
+        self._sub_position = position
+
+
+async def sync_now(store: Store, config: SyncConfig) -> Progress:
+    """Push the outbox, pull until caught up, close."""
+    outbox.enable(store)
+    connection = Connection(store, config)
+    progress = Progress()
+    try:
+        await connection.connect()
+        progress.sent = await connection.push()
+        progress.received = await connection.pull(wait=0.2)
+        outbox.record_outcome(store, server=_server(connection))
+    except (TimeoutError, SyncError, NatsError, JetStreamError, OSError) as error:
+        message = connection.explain(error)
+        outbox.record_outcome(store, error=message)
+        raise SyncError(message) from None
+    finally:
+        await connection.close()
+    return progress
+
+
+def _server(connection: Connection) -> str:
+    url = connection.nc.connected_url if connection.nc else None
+    return f"{url.hostname}:{url.port}" if url else ""
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """What the console's header shows: live, or offline with changes waiting, and why."""
+
+    live: bool
+    waiting: int
+    reason: str = ""
+
+    def label(self) -> str:
+        if self.live:
+            return "sync live" if not self.waiting else f"sync live, {self.waiting} sending"
+        waiting = f", {self.waiting} waiting" if self.waiting else ""
+        short = self.reason.split(" (")[0]  # the header has a few characters: `sync status` says more
+        return f"sync offline{waiting}: {short}" if short else f"sync offline{waiting}"
+
+
+async def run(
+    store: Store,
+    config: SyncConfig,
+    stop: asyncio.Event,
+    on_state: Callable[[LiveState], None] = lambda state: None,
+    *,
+    retry: float = 2.0,
+) -> None:
+    """Sync until `stop` is set: push what waits, apply what arrives (within a second), and when
+    the server is gone, keep trying every `retry` seconds while the record goes on locally."""
+    outbox.enable(store)
+    last: LiveState | None = None
+
+    def tell(state: LiveState) -> None:
+        nonlocal last
+        if state != last:
+            last = state
+            on_state(state)
+
+    while not stop.is_set():
+        connection = Connection(store, config)
+        try:
+            await connection.connect()
+            outbox.record_outcome(store, server=_server(connection))
+            await _live(connection, stop, tell)
+        except (TimeoutError, SyncError, NatsError, JetStreamError, OSError) as error:
+            message = connection.explain(error)
+            outbox.record_outcome(store, error=message)
+            tell(LiveState(False, outbox.status(store).waiting, message))
+        except Exception as error:  # whatever else: said, and tried again, while the record goes on
+            message = reason(error)
+            outbox.record_outcome(store, error=message)
+            tell(LiveState(False, outbox.status(store).waiting, message))
+        finally:
+            await connection.close()
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=retry)
+        except TimeoutError:
+            pass
+
+
+# How often the live loop looks for a local change to send (a cheap PRAGMA), and how long one
+# fetch waits on the server for the next remote change (which it returns as soon as it comes).
+CHANGE_POLL = 0.05
+FETCH_WAIT = 1.0
+
+
+async def _live(connection: Connection, stop: asyncio.Event, tell: Callable[[LiveState], None]) -> None:
+    """Two tasks on one connection until `stop` or a failure: one sends the outbox whenever another
+    connection (the console's writer, a command) has committed, one applies the stream as it comes."""
+    store = connection.store
+
+    async def sending() -> None:
+        seen = None
+        while True:
+            version = store.data_version()
+            if version != seen:
+                seen = version
+                await connection.push()
+                tell(LiveState(True, 0))
+            await asyncio.sleep(CHANGE_POLL)
+
+    async def receiving() -> None:
+        while True:
+            await connection.pull(wait=FETCH_WAIT)
+            if not connection.nc.is_connected:
+                raise SyncError("server unreachable")
+
+    tasks = [asyncio.create_task(sending()), asyncio.create_task(receiving()), asyncio.create_task(stop.wait())]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    for task in done:
+        if not task.cancelled():
+            error = task.exception()
+            if error is not None:
+                raise error
+
+
+async def push_now(store: Store, config: SyncConfig) -> int:
+    """Send what waits in the outbox if the server answers within a short time (a CLI command's
+    change); otherwise it stays in the outbox for the next sync. Returns how many were sent."""
+    outbox.enable(store)
+    connection = Connection(store, config)
+
+    async def push() -> int:
+        await connection.connect()
+        return await connection.push()
+
+    try:
+        return await asyncio.wait_for(push(), timeout=max(1.0, 2 * config.publish_timeout))
+    except (TimeoutError, SyncError, NatsError, JetStreamError, OSError):
+        return 0
+    finally:
+        await connection.close()
