@@ -227,3 +227,25 @@ async def test_a_held_notice_survives_a_restart(db_path, clock) -> None:
                 NOW_ISO,
             )
             assert query(db_path, "SELECT * FROM held_notices") == []
+
+
+async def test_the_state_keys_the_dialog_names_set_the_state_there_and_stay_text_in_the_fields(
+    store, db_path, clock, incident
+) -> None:
+    """ "done (3)": 3 chooses done in the dialog as in the checklist; typed in a field it is a 3."""
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        await pilot.press("x", "enter")
+        dialog = app.screen
+        assert isinstance(dialog, ContainmentDialog)
+        await pilot.press(*"v3", "tab")  # the detail: a 3 typed is text
+        assert dialog.query_one("#detail", Input).value == "v3"
+        await pilot.press("tab")  # past the owner, to the states
+        await pilot.press("3")
+        assert dialog.query_one(RadioSet).pressed_button.id == "done"
+        await pilot.press("2")
+        assert dialog.query_one(RadioSet).pressed_button.id == "in_progress"
+        await pilot.press("3", "ctrl+s")
+        await wait_until(pilot, lambda: rollback_row(db_path)["state"] == "done", "done from the dialog")
+        assert rollback_row(db_path)["detail"] == "v3"

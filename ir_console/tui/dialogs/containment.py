@@ -43,7 +43,11 @@ class ContainmentEdit:
 
 
 class ContainmentDialog(Modal):
-    BINDINGS = [Binding("ctrl+z", "undo", "Undo last change", id="undo-containment")]
+    BINDINGS = [
+        Binding("ctrl+z", "undo", "Undo last change", id="undo-containment"),
+        # The keys the state labels name, as in the checklist; typed into a text field they are text.
+        *[Binding(key, f"choose_state('{state.value}')", state.label, show=False) for state, key in STATE_KEYS.items()],
+    ]
     DEFAULT_CSS = """
     ContainmentDialog RadioSet { width: 100%; }
     ContainmentDialog .facts { color: $text-muted; }
@@ -97,6 +101,9 @@ class ContainmentDialog(Modal):
     @on(Input.Submitted)
     def next_field(self) -> None:
         self.focus_next()
+
+    def action_choose_state(self, value: str) -> None:
+        self.query_one(f"#{value}", Choice).value = True
 
     def chosen_state(self) -> ContainmentState:
         pressed = self.query_one("#state", RadioSet).pressed_button
