@@ -79,3 +79,36 @@ async def test_a_back_dated_entry_typed_in_a_burst_is_asked_about_and_logged_on_
         await settle(pilot, 20)
         assert count(db_path, "events") == before + 2
         assert not entry.confirming and entry.value == ""
+
+
+async def test_ctrl_s_right_after_typing_in_one_burst_saves_what_was_typed(store, clock, incident, db_path) -> None:
+    """A binding behind typed keys waits until the field has taken them in: the save is of the
+    dialog as typed (found replaying an outage in tmux: a back-dated containment step typed and
+    saved in one burst was recorded at "now", its time not yet in the field)."""
+    from tui_support import one
+
+    from ir_console.tui.dialogs.containment import ContainmentDialog
+    from ir_console.tui.screens.hypothesis import HypothesisScreen
+
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await settle(pilot)
+        await pilot.press("x", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ContainmentDialog), "the containment dialog")
+        await settle(pilot)
+        burst(app, [*"v2.40.3", "tab", *"sam", "tab", "3", "tab", *"-6m", "ctrl+s"])
+        await wait_until(
+            pilot,
+            lambda: (
+                one(db_path, "SELECT state FROM containment WHERE action = 'Rollback deployment'")["state"] == "done"
+            ),
+            "saved",
+        )
+        row = one(db_path, "SELECT * FROM containment WHERE action = 'Rollback deployment'")
+        assert (row["detail"], row["owner"], row["changed_at"]) == ("v2.40.3", "sam", "2026-11-27T03:08:30.000Z")
+
+        await settle(pilot)
+        burst(app, ["h", *"Connection pool leak", "ctrl+s"])
+        await wait_until(pilot, lambda: one(db_path, "SELECT count(*) AS n FROM hypotheses")["n"] == 1, "saved")
+        assert one(db_path, "SELECT statement FROM hypotheses")["statement"] == "Connection pool leak"
+        assert not isinstance(app.screen, HypothesisScreen)

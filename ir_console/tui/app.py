@@ -10,6 +10,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from datetime import datetime
 from typing import TypeVar
 
@@ -44,6 +45,9 @@ T = TypeVar("T")
 # Signals that end the console as ctrl+q does: pending writes saved, the terminal restored. The
 # exit status is the shell's for a process the signal killed (128 + its number: 143, 129).
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+# Seconds a binding waits for the keys typed before it to land in their field (a safety net: a
+# widget takes its keys in within a few turns of the event loop).
+TYPED_KEYS_WAIT = 0.5
 
 
 def takes_key_itself(widget: Widget, key: events.Key) -> bool:
@@ -98,6 +102,10 @@ class IrConsoleApp(App[None]):
         self.sample_interval = sample_interval if sample_interval is not None else self.config.signals.interval
         # Set while a binding's focus change is still queued: keys typed after it wait for it.
         self._holding_keys = False
+        # The widget given typed keys that it may not have taken in yet: a binding waits for them
+        # (`ctrl+s` right after typing saves what was typed).
+        self._typing_into: Widget | None = None
+        self._typed_keys: asyncio.Event | None = None
         # One writer thread with its own connection: writes never block the event loop, and they
         # reach the database in the order the user made them.
         self._writer_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ir-writer")
@@ -193,12 +201,30 @@ class IrConsoleApp(App[None]):
     def keys_resume(self) -> None:
         self._holding_keys = False
 
+    async def _typed_keys_taken(self) -> None:
+        """Wait until the widget given typed keys has taken them in (a binding runs after them, so
+        `ctrl+s` right after typing saves what was typed). The widget runs in its own task; not for
+        ever: a widget closed meanwhile never takes them."""
+        taken, widget = self._typed_keys, self._typing_into
+        self._typed_keys = self._typing_into = None
+        if taken is None or widget is None or taken.is_set() or not widget.is_attached:
+            return
+        with suppress(TimeoutError):
+            await asyncio.wait_for(taken.wait(), TYPED_KEYS_WAIT)
+
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
             if self._holding_keys:
                 # Queued again, behind the focus change the last binding asked for.
                 self.post_message(events.Key(event.key, event.character))
                 return
+            focused = self.focused
+            if focused is not None and takes_key_itself(focused, event):
+                await super().on_event(event)  # into the widget's own queue
+                self._typed_keys, self._typing_into = asyncio.Event(), focused
+                focused.call_later(self._typed_keys.set)  # runs behind the key just given
+                return
+            await self._typed_keys_taken()
             if await self._binding_first(event):
                 self._holding_keys = True
                 self.post_message(self.KeysResume())
