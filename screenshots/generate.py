@@ -24,6 +24,8 @@ SHOTS = {
     "war-room": [],
     "new-incident": ["n"],
     "event": ["enter"],
+    "event-edit": ["enter", "e"],
+    "timeline-full": ["f"],
     "hypothesis": ["tab", "tab", "enter"],
     "containment": ["x"],
     "severity": ["s"],
