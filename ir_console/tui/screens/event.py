@@ -12,7 +12,6 @@ from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static, TextArea
 
 from ir_console.model import EventKind, EventRevision, TimelineEvent
@@ -58,22 +57,15 @@ def event_history(history: list[EventRevision]) -> Text:
     return text
 
 
-class EventDetailScreen(ModalScreen[bool]):
+class EventDetailScreen(Modal):
     """An event read whole, nothing editable: a stray key cannot change the record. Dismissed with
-    True when `e` asks to edit it."""
+    True when `e` asks to edit it (Escape: None)."""
 
-    BINDINGS = [
-        Binding("escape", "close", "Close", id="close"),
-        Binding("e", "edit", "Edit", id="edit-event"),
-    ]
+    KEEPS_DRAFT = False  # nothing is typed here
+    BINDINGS = [Binding("e", "edit", "Edit", id="edit-event")]
     DEFAULT_CSS = """
-    EventDetailScreen { align: center middle; }
-    EventDetailScreen > .dialog {
-        width: 100; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    EventDetailScreen .dialog-title { text-style: bold; width: 100%; margin-bottom: 1; }
-    EventDetailScreen .field-label { color: $text-muted; margin-top: 1; }
+    EventDetailScreen > .dialog { width: 100; }
+    EventDetailScreen .field-label { margin-top: 1; }
     EventDetailScreen #event-text { width: 100%; }
     EventDetailScreen .hint { color: $text-muted; margin-top: 1; }
     """
@@ -98,9 +90,6 @@ class EventDetailScreen(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#event-detail").focus()
-
-    def action_close(self) -> None:
-        self.dismiss(False)
 
     def action_edit(self) -> None:
         self.dismiss(True)
