@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from tui_support import NOW, Clock, query
 
 from ir_console.cli import main
-from ir_console.model import ContainmentState, EventKind, Incident, Status
+from ir_console.model import ContainmentState, EventKind, Incident, Phase, Status
 from ir_console.model.clock import to_iso
 from ir_console.render.markdown import postmortem_markdown, timeline_events, timing_notes
 from ir_console.render.status import draft_status_update
@@ -285,3 +285,21 @@ def test_contain_from_the_command_line(db_path: Path, tmp_path: Path) -> None:
     assert "--undo goes alone" in cli.fails("contain", ref, "1", "--undo", "--state", "done")
     assert "nothing to undo" in cli.fails("contain", ref, "3", "--undo")
     assert "no incident" in cli.fails("contain", "INC-20000101-001", "1")
+
+
+def test_re_dating_a_change_moves_the_phase_it_moved_too(store, incident) -> None:
+    """Found replaying an outage: a containment step saved at "now" by mistake and then corrected
+    to when it happened left its "Phase … → Containment" event at "now"."""
+    item = rollback(store, incident)
+    assert store.incident(incident.id).phase is not Phase.CONTAINMENT
+    store.set_containment_state(item.id, S.DONE)  # at NOW, by mistake
+    [phase] = [e for e in store.events(incident.id) if e.text.endswith(f"→ {Phase.CONTAINMENT.value}")]
+    assert phase.occurred_at == NOW
+    store.set_containment_state(item.id, S.DONE, at=NOW - timedelta(minutes=12))  # corrected
+    assert store.event(phase.id).occurred_at == NOW - timedelta(minutes=12)
+    assert store.event(phase.id).revision == 2  # kept as a revision, like every correction
+    # A later change of another item does not carry the phase along.
+    other = store.containment(incident.id)[1]
+    store.set_containment_state(other.id, S.DONE)
+    store.set_containment_state(other.id, S.DONE, at=NOW - timedelta(minutes=1))
+    assert store.event(phase.id).occurred_at == NOW - timedelta(minutes=12)

@@ -1290,7 +1290,22 @@ class Store:
         changes = self._state_changes(item)
         if not changes:
             raise ValueError(f"{item.action} has no change of state to date: set a state first")
-        self._edit_event(changes[0], author, now, occurred_at=at)
+        latest = changes[0]
+        self._edit_event(latest, author, now, occurred_at=at)
+        # The phase this change moved into Containment moved at the same moment: it goes with it.
+        caused = self.query_row(
+            "SELECT * FROM events WHERE incident_id = ? AND kind = ? AND text LIKE ? AND retracted_at IS NULL"
+            " AND recorded_at = ? AND occurred_at = ? ORDER BY id LIMIT 1",
+            [
+                item.incident_id,
+                EventKind.STATUS_CHANGE.value,
+                f"Phase % → {Phase.CONTAINMENT.value}",
+                to_iso(latest.recorded_at),
+                to_iso(latest.occurred_at),
+            ],
+        )
+        if caused is not None:
+            self._edit_event(rows.event_from_row(caused), author, now, occurred_at=at)
 
     def _containment_event(
         self,
