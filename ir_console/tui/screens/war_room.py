@@ -10,6 +10,7 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from textual import getters, on
@@ -300,9 +301,13 @@ class WarRoomScreen(Screen):
         """Read and lay out the recorded signals on the reader thread (a long incident recorded
         tens of thousands), then show them: the war room is drawn read-only meanwhile."""
         if self.incident is not None:
-            self.run_worker(
-                self._load_recorded(self.incident.id), group="recorded", exclusive=True, exit_on_error=False
-            )
+            incident_id = self.incident.id
+
+            async def load() -> None:  # a function, not a coroutine: a worker replaced unstarted leaves none
+                await self._load_recorded(incident_id)
+
+            # (Textual's annotations take an async function's result to be Never.)
+            self.run_worker(cast(Any, load), group="recorded", exclusive=True, exit_on_error=False)
 
     async def _load_recorded(self, incident_id: int) -> None:
         try:
@@ -978,7 +983,6 @@ class WarRoomScreen(Screen):
         """The composer's ctrl+s: record the exact text (on the timeline too, which restarts the
         header's countdown), then copy it in a worker thread, which says where it went. False when
         not recorded: the composer stays open with the text."""
-        from functools import partial
 
         from ir_console.tui.screens.documents import copy_status_update
 
