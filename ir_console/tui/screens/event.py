@@ -4,6 +4,7 @@ entry, verbatim."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -95,6 +96,31 @@ class EventDetailScreen(Modal):
         self.dismiss(True)
 
 
+@dataclass(frozen=True)
+class EventCorrection:
+    """What the event dialog changed (None: left as it was)."""
+
+    event_id: int
+    text: str | None = None
+    occurred_at: datetime | None = None
+    key_moment: bool | None = None
+
+
+@dataclass(frozen=True)
+class EventRetraction:
+    event_id: int
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class PastedEntry:
+    """Pasted lines to log as one entry."""
+
+    text: str
+    kind: EventKind
+    key_moment: bool
+
+
 class EventScreen(Modal):
     if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
         app = getters.app(IrConsoleApp)
@@ -166,13 +192,13 @@ class EventScreen(Modal):
         return event_history(self.history)
 
     def action_save(self) -> None:
-        changes: dict = {}
+        new_text: str | None = None
         text = self.query_one("#text", TextArea).text
         if text != display_text(self.event.text):
             if not text.strip():
                 self.query_one("#form-error", Label).update("The text cannot be empty; retract the event instead.")
                 return
-            changes["text"] = text
+            new_text = text
         try:
             occurred = parse_when(self.query_one("#occurred", Input).value, self.now)
             if occurred != self.event.occurred_at:
@@ -188,17 +214,20 @@ class EventScreen(Modal):
                     "ctrl+s again saves it."
                 )
                 return
-            changes["occurred_at"] = occurred
         key = self.query_one("#key", Checkbox).value
-        if key != self.event.key_moment:
-            changes["key_moment"] = key
-        self.dismiss({"event_id": self.event.id, **changes} if changes else None)
+        correction = EventCorrection(
+            self.event.id,
+            text=new_text,
+            occurred_at=occurred if occurred != self.event.occurred_at else None,
+            key_moment=key if key != self.event.key_moment else None,
+        )
+        self.dismiss(correction if correction != EventCorrection(self.event.id) else None)
 
     @on(Button.Pressed, "#retract")
     def action_retract(self) -> None:
         if not self.event.is_retracted:
             reason = self.query_one("#reason", Input).value.strip()
-            self.dismiss({"event_id": self.event.id, "retract": True, "reason": reason})
+            self.dismiss(EventRetraction(self.event.id, reason))
 
 
 class PasteScreen(Modal):
@@ -231,9 +260,9 @@ class PasteScreen(Modal):
         text = self.query_one("#text", TextArea).text
         if text.strip():
             self.dismiss(
-                {
-                    "text": text,
-                    "kind": EventKind.EVIDENCE if self.query_one("#evidence", Checkbox).value else EventKind.NOTE,
-                    "key_moment": self.query_one("#key", Checkbox).value,
-                }
+                PastedEntry(
+                    text,
+                    EventKind.EVIDENCE if self.query_one("#evidence", Checkbox).value else EventKind.NOTE,
+                    self.query_one("#key", Checkbox).value,
+                )
             )

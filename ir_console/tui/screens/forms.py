@@ -497,6 +497,19 @@ class StatusScreen(Modal):
         self.dismiss(StatusChoice(status, at))
 
 
+@dataclass(frozen=True)
+class RoleChanges:
+    """The roles whose holder changed, and who holds them now ("" clears one)."""
+
+    names: dict[Role, str]
+
+
+@dataclass(frozen=True)
+class NewContainmentAction:
+    action: str
+    when_to_use: str = ""
+
+
 class RolesScreen(Modal):
     """The four roles, each name as it is shown (display_text: a stored or imported name never
     reaches the terminal as a control sequence). A field left as shown keeps the recorded name."""
@@ -526,7 +539,7 @@ class RolesScreen(Modal):
     def action_save(self) -> None:
         typed = {role: self.query_one(f"#{role.value}", Input).value for role in Role}
         chosen = {role: name.strip() for role, name in typed.items() if name != self.shown(role)}
-        self.dismiss({role: name for role, name in chosen.items() if name != self.roles.get(role, "")})
+        self.dismiss(RoleChanges({role: name for role, name in chosen.items() if name != self.roles.get(role, "")}))
 
 
 class AddContainmentScreen(Modal):
@@ -549,4 +562,4 @@ class AddContainmentScreen(Modal):
     def action_save(self) -> None:
         action = self.query_one("#action", Input).value.strip()
         if action:
-            self.dismiss((action, self.query_one("#when", Input).value.strip()))
+            self.dismiss(NewContainmentAction(action, self.query_one("#when", Input).value.strip()))

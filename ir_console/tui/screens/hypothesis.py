@@ -3,6 +3,9 @@ beside it, past incidents whose text matches it and what their root cause turned
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.containers import Container, Vertical, VerticalScroll
 from textual.widgets import Label, RadioSet, TextArea
@@ -18,6 +21,17 @@ FIELDS = (
     ("evidence_against", "Evidence against: what contradicts this"),
     ("test", "Test: how to verify"),
 )
+
+
+@dataclass(frozen=True)
+class HypothesisEdit:
+    """A new hypothesis (`hypothesis_id` None) or the fields changed in one, and its result."""
+
+    hypothesis_id: int | None
+    result: HypothesisResult
+    # What was typed, by field (statement, evidence_for, evidence_against, test): every field for
+    # a new hypothesis, only those changed in an existing one.
+    fields: dict[str, Any] = field(default_factory=dict)
 
 
 class HypothesisScreen(SimilarModal):
@@ -89,4 +103,4 @@ class HypothesisScreen(SimilarModal):
             values = {k: v for k, v in values.items() if v != display_text(getattr(current, k))}
         pressed = self.query_one("#result", RadioSet).pressed_button
         result = HypothesisResult(pressed.id) if pressed else HypothesisResult.OPEN
-        self.dismiss({"id": current.id if current else None, "result": result, **values})
+        self.dismiss(HypothesisEdit(current.id if current else None, result, values))

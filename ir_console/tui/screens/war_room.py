@@ -42,18 +42,27 @@ from ir_console.tui.dialogs.details import Details, DetailsScreen
 from ir_console.tui.dialogs.milestones import MilestoneChanges, MilestonesScreen
 from ir_console.tui.dialogs.resolve import ConfirmResolveScreen, ResolveConfirmed
 from ir_console.tui.entry_syntax import parse_entry
-from ir_console.tui.screens.event import EventDetailScreen, EventScreen, PasteScreen
+from ir_console.tui.screens.event import (
+    EventCorrection,
+    EventDetailScreen,
+    EventRetraction,
+    EventScreen,
+    PastedEntry,
+    PasteScreen,
+)
 from ir_console.tui.screens.forms import (
     AddContainmentScreen,
+    NewContainmentAction,
     NewIncident,
     NewIncidentScreen,
+    RoleChanges,
     RolesScreen,
     SeverityChoice,
     SeverityScreen,
     StatusChoice,
     StatusScreen,
 )
-from ir_console.tui.screens.hypothesis import HypothesisScreen
+from ir_console.tui.screens.hypothesis import HypothesisEdit, HypothesisScreen
 from ir_console.tui.screens.reopen import ReopenScreen, resolved_at_text
 from ir_console.tui.widgets.header import IncidentHeader
 from ir_console.tui.widgets.panes import ENTRY_PLACEHOLDER, ContainmentList, EntryLine, HypothesisList
@@ -582,11 +591,18 @@ class WarRoomScreen(Screen):
         if self.require_writable():
             self.app.push_screen(PasteScreen(pasted.text), self._paste_done)
 
-    async def _paste_done(self, result: dict | None) -> None:
-        incident = self.require_writable() if result else None
-        if result and incident:
+    async def _paste_done(self, pasted: PastedEntry | None) -> None:
+        incident = self.require_writable() if pasted else None
+        if pasted and incident:
             await self.write(
-                lambda store: store.add_event(incident.id, author=self.author, source=EventSource.CONSOLE, **result),
+                lambda store: store.add_event(
+                    incident.id,
+                    pasted.text,
+                    kind=pasted.kind,
+                    key_moment=pasted.key_moment,
+                    author=self.author,
+                    source=EventSource.CONSOLE,
+                ),
                 appended=True,
             )
 
@@ -623,17 +639,24 @@ class WarRoomScreen(Screen):
                 markup=False,
             )
 
-    async def _event_done(self, result: dict | None) -> None:
+    async def _event_done(self, result: EventCorrection | EventRetraction | None) -> None:
         """Edits and retractions correct what is recorded: allowed in review, the earlier version kept."""
-        if not result or self.require_correctable() is None:
+        if result is None or self.require_correctable() is None:
             return
-        event_id = result.pop("event_id")
-        if result.pop("retract", False):
+        if isinstance(result, EventRetraction):
             await self.write(
-                lambda store: store.retract_event(event_id, author=self.author, reason=result.get("reason", ""))
+                lambda store: store.retract_event(result.event_id, author=self.author, reason=result.reason)
             )
-        elif result:
-            await self.write(lambda store: store.edit_event(event_id, author=self.author, **result))
+            return
+        await self.write(
+            lambda store: store.edit_event(
+                result.event_id,
+                text=result.text,
+                occurred_at=result.occurred_at,
+                key_moment=result.key_moment,
+                author=self.author,
+            )
+        )
 
     @on(OptionList.OptionSelected, "#hypotheses")
     def open_hypothesis(self, selected: OptionList.OptionSelected) -> None:
@@ -652,21 +675,18 @@ class WarRoomScreen(Screen):
             hypotheses = self.query_one("#hypotheses", HypothesisList)
             hypotheses.highlighted = hypotheses.get_option_index(str(move.hypothesis_id))
 
-    async def _hypothesis_done(self, result: dict | None) -> None:
-        incident = self.require_writable("a hypothesis") if result else None
-        if not result or incident is None:
+    async def _hypothesis_done(self, edit: HypothesisEdit | None) -> None:
+        incident = self.require_writable("a hypothesis") if edit else None
+        if edit is None or incident is None:
             return
-        hypothesis_id = result.pop("id", None)
-        outcome = result.pop("result")
 
         def save(store: Store) -> None:
-            if hypothesis_id is None:
-                created = store.add_hypothesis(incident.id, author=self.author, **result)
-                target = created.id
+            if edit.hypothesis_id is None:
+                target = store.add_hypothesis(incident.id, author=self.author, **edit.fields).id
             else:
-                store.update_hypothesis(hypothesis_id, author=self.author, **result)
-                target = hypothesis_id
-            store.set_hypothesis_result(target, outcome, author=self.author)
+                store.update_hypothesis(edit.hypothesis_id, author=self.author, **edit.fields)
+                target = edit.hypothesis_id
+            store.set_hypothesis_result(target, edit.result, author=self.author)
 
         await self.write(save)
 
@@ -726,11 +746,12 @@ class WarRoomScreen(Screen):
         if self.require_writable("a new containment action"):
             self.app.push_screen(AddContainmentScreen(), self._containment_added)
 
-    async def _containment_added(self, result: tuple[str, str] | None) -> None:
-        incident = self.require_writable() if result else None
-        if result and incident:
-            action, when_to_use = result
-            await self.write(lambda store: store.add_containment(incident.id, action, when_to_use, author=self.author))
+    async def _containment_added(self, added: NewContainmentAction | None) -> None:
+        incident = self.require_writable() if added else None
+        if added and incident:
+            await self.write(
+                lambda store: store.add_containment(incident.id, added.action, added.when_to_use, author=self.author)
+            )
 
     # -- signals --------------------------------------------------------------------------------
 
@@ -918,13 +939,13 @@ class WarRoomScreen(Screen):
         if incident:
             self.app.push_screen(RolesScreen(incident.roles), self._roles_chosen)
 
-    async def _roles_chosen(self, roles: dict | None) -> None:
-        incident = self.require_writable("changing the roles") if roles else None
-        if not roles or incident is None:
+    async def _roles_chosen(self, chosen: RoleChanges | None) -> None:
+        incident = self.require_writable("changing the roles") if chosen and chosen.names else None
+        if not chosen or not chosen.names or incident is None:
             return
 
         def save(store: Store) -> None:
-            for role, name in roles.items():
+            for role, name in chosen.names.items():
                 store.set_role(incident.id, role, name, author=self.author)
 
         await self.write(save)
