@@ -170,8 +170,16 @@ def stats_dir() -> Path:
 # -- the screen ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class IncidentChoice:
+    """The incident to open, and the event to put the timeline's cursor on (a search hit)."""
+
+    incident_id: int
+    event_id: int | None = None
+
+
 class IncidentsScreen(Screen):
-    """Closes with `(incident_id, event_id | None)` to open, or None."""
+    """Closes with the `IncidentChoice` to open, or None."""
 
     if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
         app = getters.app(IrConsoleApp)
@@ -334,7 +342,7 @@ class IncidentsScreen(Screen):
             self.dismiss(None)
 
     def open(self, incident_id: int, event_id: int | None = None) -> None:
-        self.dismiss((incident_id, event_id))
+        self.dismiss(IncidentChoice(incident_id, event_id))
 
     # -- incidents --------------------------------------------------------------------------
 

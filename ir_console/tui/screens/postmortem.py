@@ -610,27 +610,30 @@ class PostMortemScreen(Screen):
         if item is not None:
             self.app.push_screen(RemoveItemScreen(item), self._item_done)
 
-    async def _item_done(self, result: dict | None) -> None:
-        if not result:
+    async def _item_done(self, result: ActionItemEdit | ActionItemRemoval | None) -> None:
+        if result is None:
             return
-        item_id = result.pop("id", None)
-        if result.pop("remove", False):
-            await self.write(lambda store: store.delete_action_item(item_id))
-        elif item_id is None:
-            status = result.pop("status", ActionItemStatus.OPEN)
+        if isinstance(result, ActionItemRemoval):
+            removal = result
+            await self.write(lambda store: store.delete_action_item(removal.item_id))
+        elif result.item_id is None:
+            new = result
 
             def add(store: Store) -> None:
-                created = store.add_action_item(self.incident_id, **result)
-                if status is not ActionItemStatus.OPEN:
-                    store.update_action_item(created.id, status=status)
+                created = store.add_action_item(
+                    self.incident_id, new.action, owner=new.owner, due_date=new.due_date, priority=new.priority
+                )
+                if new.status is not ActionItemStatus.OPEN:
+                    store.update_action_item(created.id, status=new.status)
 
             if await self.write(add):
                 table = self.item_table
                 newest = max(self.record.action_items, key=lambda i: i.id, default=None)
                 if newest is not None:
                     table.move_cursor(row=table.get_row_index(str(newest.id)))
-        elif result:
-            await self.write(lambda store: store.update_action_item(item_id, **result))
+        elif result.changed:
+            edit, item_id = result, result.item_id
+            await self.write(lambda store: store.update_action_item(item_id, **edit.changed))
         self.item_table.focus()
 
     # -- preview ----------------------------------------------------------------------------------------
@@ -658,6 +661,33 @@ class PostMortemScreen(Screen):
 
     def action_preview(self) -> None:
         self.app.push_screen(PreviewScreen(postmortem_markdown(self.current_record()), self.record.incident.ref))
+
+
+@dataclasses.dataclass(frozen=True)
+class ActionItemEdit:
+    """A new action item (`item_id` None) as typed, or an existing one and the fields changed."""
+
+    item_id: int | None
+    action: str
+    owner: str
+    due_date: str
+    priority: Priority
+    status: ActionItemStatus
+    changed: dict[str, Any] = dataclasses.field(default_factory=dict)  # an existing item's changed fields
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "owner": self.owner,
+            "due_date": self.due_date,
+            "priority": self.priority,
+            "status": self.status,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class ActionItemRemoval:
+    item_id: int
 
 
 class ActionItemScreen(Modal):
@@ -723,25 +753,27 @@ class ActionItemScreen(Modal):
                 return
         priority = self.query_one("#priority", RadioSet).pressed_button
         status = self.query_one("#status", RadioSet).pressed_button
-        values: dict[str, Any] = {
-            "action": self.value("action"),
-            "owner": self.value("owner"),
-            "due_date": due,
-            "priority": Priority(priority.id) if priority else Priority.P2,
-            "status": ActionItemStatus(status.id) if status else ActionItemStatus.OPEN,
-        }
         item = self.item
-        if item is None:
-            self.dismiss(values)
-            return
-        current = {
-            "action": display_text(item.action),
-            "owner": display_text(item.owner),
-            "due_date": display_text(item.due_date),
-            "priority": item.priority,
-            "status": item.status,
-        }
-        self.dismiss({"id": item.id, **{k: v for k, v in values.items() if v != current[k]}})
+        typed = ActionItemEdit(
+            item.id if item else None,
+            self.value("action"),
+            self.value("owner"),
+            due,
+            Priority(priority.id) if priority else Priority.P2,
+            ActionItemStatus(status.id) if status else ActionItemStatus.OPEN,
+        )
+        if item is not None:
+            current = {
+                "action": display_text(item.action),
+                "owner": display_text(item.owner),
+                "due_date": display_text(item.due_date),
+                "priority": item.priority,
+                "status": item.status,
+            }
+            typed = dataclasses.replace(
+                typed, changed={name: value for name, value in typed.values().items() if value != current[name]}
+            )
+        self.dismiss(typed)
 
 
 class RemoveItemScreen(Modal):
@@ -763,7 +795,7 @@ class RemoveItemScreen(Modal):
         self.query_one("#save", Button).focus()
 
     def action_save(self) -> None:
-        self.dismiss({"id": self.item.id, "remove": True})
+        self.dismiss(ActionItemRemoval(self.item.id))
 
 
 class PreviewScreen(ModalScreen):

@@ -72,6 +72,7 @@ from ir_console.tui.widgets.timeline import TimelineView
 
 if TYPE_CHECKING:
     from ir_console.tui.app import IrConsoleApp
+    from ir_console.tui.screens.incidents import IncidentChoice  # the screen loads when first needed
 
 NARROW_WIDTH = 120
 EARLY_NOTICES_KEPT = 50
@@ -1048,11 +1049,11 @@ class WarRoomScreen(Screen):
 
         self.app.push_screen(IncidentsScreen(self.store, self.app.clock()), self._incident_chosen)
 
-    def _incident_chosen(self, chosen: tuple[int, int | None] | None) -> None:
+    def _incident_chosen(self, chosen: IncidentChoice | None) -> None:
         """Switch to the incident, the timeline cursor on the event when one was chosen (a search hit)."""
         if chosen is None:
             return
-        incident_id, event_id = chosen
+        incident_id, event_id = chosen.incident_id, chosen.event_id
         try:
             self.switch_to(self.store.incident(incident_id))
             if event_id is not None:
