@@ -966,11 +966,15 @@ class Store:
         test: str = "",
         author: str = "",
         source: EventSource = EventSource.CONSOLE,
+        at: datetime | None = None,
     ) -> Hypothesis:
+        """`at`: when it was formed (back-filling an outage), else now."""
         statement = storable(statement).strip()
         if not statement:
             raise ValueError("a hypothesis needs a statement")
         now = self.clock()
+        if at is not None:
+            not_in_future(at, now, "the time of the hypothesis")
         with self.transaction() as db:
             self.incident(incident_id)
             rank, number = db.execute(
@@ -994,7 +998,15 @@ class Store:
                     "updated_at": to_iso(now),
                 },
             )
-            self._event(incident_id, EventKind.HYPOTHESIS, f"Hypothesis H{number}: {statement}", author, source, now)
+            self._event(
+                incident_id,
+                EventKind.HYPOTHESIS,
+                f"Hypothesis H{number}: {statement}",
+                author,
+                source,
+                now,
+                occurred_at=at,
+            )
         return self.hypothesis(hypothesis_id)
 
     def hypothesis(self, hypothesis_id: int) -> Hypothesis:
@@ -1043,8 +1055,12 @@ class Store:
         *,
         author: str = "",
         source: EventSource = EventSource.CONSOLE,
+        at: datetime | None = None,
     ) -> Hypothesis:
+        """`at`: when the test settled it (back-filling an outage), else now."""
         now = self.clock()
+        if at is not None:
+            not_in_future(at, now, "the time of the result")
         with self.transaction():
             before = self.hypothesis(hypothesis_id)
             if before.result == result:
@@ -1057,6 +1073,7 @@ class Store:
                 author,
                 source,
                 now,
+                occurred_at=at,
                 key_moment=result is HypothesisResult.CONFIRMED,
             )
         return self.hypothesis(hypothesis_id)

@@ -4,14 +4,17 @@ beside it, past incidents whose text matches it and what their root cause turned
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Container, Vertical, VerticalScroll
-from textual.widgets import Label, RadioSet, TextArea
+from textual.widgets import Input, Label, RadioSet, TextArea
 
 from ir_console.model import Hypothesis, HypothesisResult
+from ir_console.model.when import format_when, needs_confirmation, not_in_future, parse_when
 from ir_console.render.text import display_text
+from ir_console.store import StoreError
 from ir_console.tui.screens.forms import SimilarModal
 from ir_console.tui.widgets.choices import Choice
 
@@ -29,6 +32,7 @@ class HypothesisEdit:
 
     hypothesis_id: int | None
     result: HypothesisResult
+    at: datetime | None = None  # when it was formed or settled (back-filled), else now
     # What was typed, by field (statement, evidence_for, evidence_against, test): every field for
     # a new hypothesis, only those changed in an existing one.
     fields: dict[str, Any] = field(default_factory=dict)
@@ -49,6 +53,7 @@ class HypothesisScreen(SimilarModal):
         if incident_id is None and hypothesis is not None:
             incident_id = hypothesis.incident_id
         self.incident_id = incident_id
+        self._confirmed: datetime | None = None  # a time shown in full, saved on the second ctrl+s
 
     def draft_subject(self) -> int | None:
         return self.hypothesis.id if self.hypothesis else None
@@ -80,6 +85,10 @@ class HypothesisScreen(SimilarModal):
             for result in HypothesisResult:
                 chosen = (current.result if current else HypothesisResult.OPEN) is result
                 yield Choice(result.value, value=chosen, id=result.value)
+        yield Label(
+            "When it was formed or settled: empty for now, or -5m, 14:32, 2026-11-29 23:58", classes="field-label"
+        )
+        yield Input(id="at", placeholder="now")
         yield Label("", id="form-error", classes="error", markup=False)  # quotes user input
 
     def worked_incident_id(self) -> int | None:
@@ -103,4 +112,36 @@ class HypothesisScreen(SimilarModal):
             values = {k: v for k, v in values.items() if v != display_text(getattr(current, k))}
         pressed = self.query_one("#result", RadioSet).pressed_button
         result = HypothesisResult(pressed.id) if pressed else HypothesisResult.OPEN
-        self.dismiss(HypothesisEdit(current.id if current else None, result, values))
+        ready, at = self.typed_time()
+        if ready:
+            self.dismiss(HypothesisEdit(current.id if current else None, result, at=at, fields=values))
+
+    def typed_time(self) -> tuple[bool, datetime | None]:
+        """(True, the time typed or None for now), or (False, None) when it is refused or waits for
+        a second ctrl+s: a time before the incident began or over 12 hours ago is shown in full first."""
+        error = self.query_one("#form-error", Label)
+        text = self.query_one("#at", Input).value.strip()
+        if not text:
+            return True, None
+        now = self.app.clock()
+        try:
+            at = not_in_future(parse_when(text, now), now, "the time")
+        except ValueError as problem:
+            error.update(f"When: {problem}")
+            self.query_one("#at", Input).focus()
+            return False, None
+        began = self.began()
+        if needs_confirmation(at, now, began) and at != self._confirmed:
+            self._confirmed = at
+            where = "before the incident began" if began and at < began else "more than 12 hours ago"
+            error.update(f"{format_when(at)} is {where}: ctrl+s again to save it.")
+            return False, None
+        return True, at
+
+    def began(self) -> datetime | None:
+        if self.incident_id is None:
+            return None
+        try:
+            return self.app.reader.incident(self.incident_id).started_at
+        except StoreError:
+            return None

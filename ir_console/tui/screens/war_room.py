@@ -683,11 +683,11 @@ class WarRoomScreen(Screen):
 
         def save(store: Store) -> None:
             if edit.hypothesis_id is None:
-                target = store.add_hypothesis(incident.id, author=self.author, **edit.fields).id
+                target = store.add_hypothesis(incident.id, author=self.author, at=edit.at, **edit.fields).id
             else:
                 store.update_hypothesis(edit.hypothesis_id, author=self.author, **edit.fields)
                 target = edit.hypothesis_id
-            store.set_hypothesis_result(target, edit.result, author=self.author)
+            store.set_hypothesis_result(target, edit.result, author=self.author, at=edit.at)
 
         await self.write(save)
 
