@@ -29,6 +29,7 @@ import os
 import re
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -76,6 +77,8 @@ MECHANISM_NAMES = {
     "klipper": "Klipper",
     "dev_clipboard": "/dev/clipboard",
 }
+# Seconds between reads of a selection that is not there yet (see `_read_back`).
+READ_BACK_PAUSES = (0.05, 0.15, 0.4)
 NO_MECHANISM = "no clipboard program for this session (X11 needs DISPLAY and xclip or xsel; Wayland wl-copy)"
 
 
@@ -184,15 +187,32 @@ def _copy_and_read_back(text: str, timeout: float) -> tuple[str, str]:
             timeout=timeout,
             check=True,
         )
-        pasted = subprocess.run(
-            paste_command, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=True
-        ).stdout.decode("utf-8", "replace")
+        pasted = _read_back(paste_command, text, timeout)
     else:
         copy(text)
         pasted = paste()
     if _same(pasted, text):
         return name, ""
     return "", f"{name} did not give the text back"
+
+
+def _read_back(command: list[str], text: str, timeout: float) -> str:
+    """The selection as the paste program reads it. The copy program takes the selection a moment
+    after it returns; on a loaded machine the first read can come before that (xclip: exit status
+    1, or the previous text), so it is read again a few times before the copy is called failed."""
+    for pause in (*READ_BACK_PAUSES, None):
+        try:
+            pasted = subprocess.run(
+                command, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=True
+            ).stdout.decode("utf-8", "replace")
+        except subprocess.CalledProcessError:
+            if pause is None:
+                raise
+        else:
+            if _same(pasted, text) or pause is None:
+                return pasted
+        time.sleep(pause)
+    raise AssertionError("unreachable: the last pass returns or raises")
 
 
 def _same(pasted: object, text: str) -> bool:

@@ -365,3 +365,33 @@ def test_a_clipboard_that_raises_is_reported_not_raised(monkeypatch) -> None:
     broken.__name__ = "copy_qt"
     monkeypatch.setattr(pyperclip, "determine_clipboard", lambda: (broken, lambda: ""))
     assert system_copy(TEXT) == ("", "Error calling OpenClipboard")
+
+
+def test_a_selection_read_back_too_early_is_read_again(monkeypatch) -> None:
+    """On a loaded machine xclip's first read can come before the copy has taken the selection
+    (exit status 1, or the text it held before): read again before calling the copy failed."""
+    import subprocess
+
+    monkeypatch.setattr(pyperclip, "determine_clipboard", fake_mechanism("xclip"))
+    reads: list[str] = []
+
+    def run(command, **options):
+        if "-out" not in command:
+            return subprocess.CompletedProcess(command, 0, b"", b"")
+        reads.append("read")
+        if len(reads) == 1:
+            raise subprocess.CalledProcessError(1, command)
+        stdout = b"what the clipboard held before" if len(reads) == 2 else TEXT.encode()
+        return subprocess.CompletedProcess(command, 0, stdout, b"")
+
+    monkeypatch.setattr("ir_console.clipboard.subprocess.run", run)
+    assert system_copy(TEXT) == ("xclip", "")
+    assert len(reads) == 3
+
+    # A clipboard that never gives the text back is still said to have failed, after a few reads.
+    reads.clear()
+    monkeypatch.setattr(
+        "ir_console.clipboard.subprocess.run",
+        lambda command, **options: subprocess.CompletedProcess(command, 0, b"other", b""),
+    )
+    assert system_copy(TEXT) == ("", "xclip did not give the text back")
