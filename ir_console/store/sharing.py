@@ -73,16 +73,3 @@ def share_with_group(path: Path, group: str) -> list[Path]:
             ) from None
         changed.append(target)
     return changed
-
-
-def sharing_of(path: Path) -> str:
-    """One line: who can open the database at `path`, as its folder and file say."""
-    path = Path(path).expanduser().resolve()
-    folder = path.parent
-    if not is_shared_folder(folder):
-        return "private (only its owner)"
-    try:
-        group = grp.getgrgid(folder.stat().st_gid).gr_name
-    except KeyError:
-        group = str(folder.stat().st_gid)
-    return f"shared with group {group!r}"

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, RadioSet
 
 from ir_console.model import ContainmentAction, ContainmentState
-from ir_console.model.when import SYNTAX, format_when, needs_confirmation, not_in_future, parse_when
+from ir_console.model.when import SYNTAX, format_when
 from ir_console.render.text import one_line
 from ir_console.tui.screens.forms import Modal
 from ir_console.tui.widgets.choices import Choice
@@ -61,7 +61,6 @@ class ContainmentDialog(Modal):
         self.action = action
         self.now = now
         self.began = began
-        self._confirmed: datetime | None = None  # a time shown in full and saved again
 
     def compose(self) -> ComposeResult:
         action = self.action
@@ -110,21 +109,9 @@ class ContainmentDialog(Modal):
         return ContainmentState(pressed.id) if pressed is not None and pressed.id else self.action.state
 
     def action_save(self) -> None:
-        error = self.query_one("#form-error", Label)
-        text = self.query_one("#at", Input).value.strip()
-        at = None
-        if text:
-            try:
-                at = not_in_future(parse_when(text, self.now), self.now, "the time of the change")
-            except ValueError as problem:
-                error.update(f"When: {problem}")
-                self.query_one("#at", Input).focus()
-                return
-            if needs_confirmation(at, self.now, self.began) and at != self._confirmed:
-                self._confirmed = at
-                where = "before the incident began" if self.began and at < self.began else "more than 12 hours ago"
-                error.update(f"{format_when(at)} is {where}: ctrl+s again to save it.")
-                return
+        ready, at = self.typed_time(self.now, self.began, "the time of the change")
+        if not ready:
+            return
         self.dismiss(
             ContainmentEdit(
                 action_id=self.action.id,

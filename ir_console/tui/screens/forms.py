@@ -20,7 +20,7 @@ from ir_console.model import SEVERITY_TABLE, Milestone, Role, Severity, Status, 
 from ir_console.model.archive import SimilarIncident
 from ir_console.model.clock import to_iso
 from ir_console.model.incident import MILESTONE_FOR_STATUS, milestone_order_problem
-from ir_console.model.when import format_when, not_in_future, parse_when
+from ir_console.model.when import format_when, needs_confirmation, not_in_future, parse_when
 from ir_console.render.text import one_line
 from ir_console.tui.drafts import DraftKey, Drafts, Fields
 from ir_console.tui.widgets.panes import MarkedList
@@ -69,6 +69,30 @@ class Modal(ModalScreen):
 
     def action_save(self) -> None:
         pass
+
+    # A back-dated time shown in full and waiting for the second ctrl+s (`typed_time`).
+    _confirmed_time: datetime | None = None
+
+    def typed_time(self, now: datetime, began: datetime | None, what: str = "the time") -> tuple[bool, datetime | None]:
+        """The `#at` field's time: (True, None) when empty (now), (True, the time) when it can be
+        saved, (False, None) when it is refused or is shown in full first in `#form-error` (before
+        the incident began or more than 12 hours ago): the second ctrl+s saves it."""
+        error = self.query_one("#form-error", Label)
+        text = self.query_one("#at", Input).value.strip()
+        if not text:
+            return True, None
+        try:
+            at = not_in_future(parse_when(text, now), now, what)
+        except ValueError as problem:
+            error.update(f"When: {problem}")
+            self.query_one("#at", Input).focus()
+            return False, None
+        if needs_confirmation(at, now, began) and at != self._confirmed_time:
+            self._confirmed_time = at
+            where = "before the incident began" if began and at < began else "more than 12 hours ago"
+            error.update(f"{format_when(at)} is {where}: ctrl+s again to save it.")
+            return False, None
+        return True, at
 
     # -- drafts ---------------------------------------------------------------------------------
 

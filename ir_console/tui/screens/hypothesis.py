@@ -12,7 +12,6 @@ from textual.containers import Container, Vertical, VerticalScroll
 from textual.widgets import Input, Label, RadioSet, TextArea
 
 from ir_console.model import Hypothesis, HypothesisResult
-from ir_console.model.when import format_when, needs_confirmation, not_in_future, parse_when
 from ir_console.render.text import display_text
 from ir_console.store import StoreError
 from ir_console.tui.screens.forms import SimilarModal
@@ -53,7 +52,6 @@ class HypothesisScreen(SimilarModal):
         if incident_id is None and hypothesis is not None:
             incident_id = hypothesis.incident_id
         self.incident_id = incident_id
-        self._confirmed: datetime | None = None  # a time shown in full, saved on the second ctrl+s
 
     def draft_subject(self) -> int | None:
         return self.hypothesis.id if self.hypothesis else None
@@ -112,31 +110,9 @@ class HypothesisScreen(SimilarModal):
             values = {k: v for k, v in values.items() if v != display_text(getattr(current, k))}
         pressed = self.query_one("#result", RadioSet).pressed_button
         result = HypothesisResult(pressed.id) if pressed else HypothesisResult.OPEN
-        ready, at = self.typed_time()
+        ready, at = self.typed_time(self.app.clock(), self.began())
         if ready:
             self.dismiss(HypothesisEdit(current.id if current else None, result, at=at, fields=values))
-
-    def typed_time(self) -> tuple[bool, datetime | None]:
-        """(True, the time typed or None for now), or (False, None) when it is refused or waits for
-        a second ctrl+s: a time before the incident began or over 12 hours ago is shown in full first."""
-        error = self.query_one("#form-error", Label)
-        text = self.query_one("#at", Input).value.strip()
-        if not text:
-            return True, None
-        now = self.app.clock()
-        try:
-            at = not_in_future(parse_when(text, now), now, "the time")
-        except ValueError as problem:
-            error.update(f"When: {problem}")
-            self.query_one("#at", Input).focus()
-            return False, None
-        began = self.began()
-        if needs_confirmation(at, now, began) and at != self._confirmed:
-            self._confirmed = at
-            where = "before the incident began" if began and at < began else "more than 12 hours ago"
-            error.update(f"{format_when(at)} is {where}: ctrl+s again to save it.")
-            return False, None
-        return True, at
 
     def began(self) -> datetime | None:
         if self.incident_id is None:
