@@ -384,3 +384,20 @@ def test_pastes_through_tmux_reach_the_record_in_order_and_by_line(db_path: Path
         if running(console_pid):  # never left running after the test, whatever failed
             os.kill(console_pid, signal.SIGKILL)
     assert texts() == ["beforered after!", "line one\nline two\nline three"]
+
+
+def test_escape_then_a_key_typed_fast_is_escape_then_the_key_not_alt() -> None:
+    """A terminal sends alt+x as ESC x, so `Escape x` typed fast (or over SSH) reads as alt+x; no
+    key of ours uses alt: it is taken as Escape and x (found replaying an outage in tmux: `Escape x`
+    typed `x` into the entry line and Enter logged it)."""
+    from ir_console.tui.driver import PasteFilteringParser
+
+    def keys(*chunks: str) -> list[tuple[str, str | None]]:
+        parser = PasteFilteringParser()
+        found = [event for chunk in chunks for event in parser.feed(chunk)] + list(parser.feed(""))
+        return [(event.key, event.character) for event in found]
+
+    assert keys("\x1bx") == [("escape", "\x1b"), ("x", "x")]
+    assert keys("\x1bt", "x") == [("escape", "\x1b"), ("t", "t"), ("x", "x")]
+    assert keys("ab\x1b") == [("a", "a"), ("b", "b"), ("escape", "\x1b")]
+    assert keys("\x1b[A") == [("up", None)]  # an escape sequence stays one key

@@ -15,8 +15,9 @@ from __future__ import annotations
 import os
 import selectors
 from codecs import getincrementaldecoder
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
+from textual import events
 from textual._loop import loop_last
 from textual._parser import ParseError
 from textual._xterm_parser import BRACKETED_PASTE_END, BRACKETED_PASTE_START, XTermParser
@@ -34,6 +35,26 @@ def without_escapes(pasted: str) -> str:
     return ESCAPE_SEQUENCE.sub("", pasted).replace("\x1b", "")
 
 
+def split_alt_keys(messages: Iterable[Message]) -> Iterator[Message]:
+    """Escape then a key, typed fast (or over SSH), reaches us as one `alt+key`: a terminal sends
+    alt+x as ESC x. No key of the console uses alt, so it is taken as what the commander typed,
+    Escape and then the key (`Escape x` leaves the entry line and goes to the checklist; read as
+    alt+x it typed an `x` into the entry line instead)."""
+    for message in messages:
+        character = getattr(message, "character", None)
+        if (
+            isinstance(message, events.Key)
+            and message.key.startswith("alt+")
+            and character is not None
+            and len(character) == 1
+            and character.isprintable()
+        ):
+            yield events.Key("escape", "\x1b")
+            yield events.Key(message.key.removeprefix("alt+"), character)
+        else:
+            yield message
+
+
 class PasteFilteringParser(XTermParser):
     """`XTermParser` fed bracketed pastes without escape sequences in them."""
 
@@ -46,8 +67,8 @@ class PasteFilteringParser(XTermParser):
 
     def feed(self, data: str) -> Iterable[Message]:
         if not data:  # end of input
-            return super().feed(data)
-        return super().feed("".join(self._filter(data)))
+            return split_alt_keys(super().feed(data))
+        return split_alt_keys(super().feed("".join(self._filter(data))))
 
     def _filter(self, data: str) -> Iterable[str]:
         while data:
