@@ -401,3 +401,18 @@ def test_escape_then_a_key_typed_fast_is_escape_then_the_key_not_alt() -> None:
     assert keys("\x1bt", "x") == [("escape", "\x1b"), ("t", "t"), ("x", "x")]
     assert keys("ab\x1b") == [("a", "a"), ("b", "b"), ("escape", "\x1b")]
     assert keys("\x1b[A") == [("up", None)]  # an escape sequence stays one key
+
+
+def test_escape_then_a_key_let_go_by_the_escape_delay_is_split_too(monkeypatch) -> None:
+    """A terminal read that ends on `ESC x` waits for the escape delay; the key comes out of the
+    parser's tick, not its feed (this is how `Escape x` typed in tmux arrives)."""
+    import textual._parser as textual_parser
+
+    from ir_console.tui.driver import PasteFilteringParser
+
+    now = [0.0]
+    monkeypatch.setattr(textual_parser, "get_time", lambda: now[0])
+    parser = PasteFilteringParser()
+    assert list(parser.feed("\x1bx")) == []  # waiting: more of a sequence may follow
+    now[0] += 1.0
+    assert [(event.key, event.character) for event in parser.tick()] == [("escape", "\x1b"), ("x", "x")]

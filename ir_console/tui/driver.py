@@ -70,6 +70,10 @@ class PasteFilteringParser(XTermParser):
             return split_alt_keys(super().feed(data))
         return split_alt_keys(super().feed("".join(self._filter(data))))
 
+    def tick(self) -> Iterable[Message]:
+        """What the escape delay let go of (an `ESC x` read with nothing after it comes out here)."""
+        return split_alt_keys(super().tick())
+
     def _filter(self, data: str) -> Iterable[str]:
         while data:
             if not self._in_paste:
