@@ -112,3 +112,26 @@ async def test_ctrl_s_right_after_typing_in_one_burst_saves_what_was_typed(store
         await wait_until(pilot, lambda: one(db_path, "SELECT count(*) AS n FROM hypotheses")["n"] == 1, "saved")
         assert one(db_path, "SELECT statement FROM hypotheses")["statement"] == "Connection pool leak"
         assert not isinstance(app.screen, HypothesisScreen)
+
+
+async def test_a_status_and_its_time_typed_in_one_burst_keep_the_time(store, clock, incident, db_path) -> None:
+    """`a down down down tab <time> ctrl+s` in one burst: the time typed is the one recorded (found
+    replaying in tmux: the highlight's message came after the typed time and put `now` back)."""
+    from tui_support import one
+
+    from ir_console.tui.screens.forms import StatusScreen
+
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, StatusScreen), "the status dialog")
+        await settle(pilot)
+        burst(app, ["down", "down", "down", "tab", "ctrl+u", *"-2m", "ctrl+s"])
+        await wait_until(pilot, lambda: not isinstance(app.screen, StatusScreen), "the confirmation")
+        await settle(pilot)
+        burst(app, ["ctrl+s"])  # resolve
+        await wait_until(
+            pilot, lambda: one(db_path, "SELECT status FROM incidents")["status"] == "Resolved", "resolved"
+        )
+        assert one(db_path, "SELECT resolved_at FROM incidents")["resolved_at"] == "2026-11-27T03:12:30.000Z"

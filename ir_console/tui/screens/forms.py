@@ -453,8 +453,12 @@ class StatusScreen(Modal):
             yield from self.buttons("Set")
 
     def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
+        options = self.query_one(OptionList)
+        options.focus()
         self.show_stamp(self.chosen)
+        # As the highlight moves, not when its message arrives: in a burst (`down down down tab
+        # 14:52 ctrl+s`) the message came after the typed time and put the default back over it.
+        self.watch(options, "highlighted", lambda: self.show_stamp(self.chosen), init=False)
 
     @property
     def chosen(self) -> Status:
@@ -471,19 +475,21 @@ class StatusScreen(Modal):
     def clock_now(self) -> datetime:
         return self.now or self.app.clock()
 
-    @on(OptionList.OptionHighlighted)
-    def status_highlighted(self) -> None:
-        self.show_stamp(self.chosen)
-
     def show_stamp(self, status: Status) -> None:
         milestone = MILESTONE_FOR_STATUS.get(status)
         stamps = milestone is not None and status != self.current
         label = self.query_one("#stamp-label", Label)
-        self.query_one("#stamp-row").display = stamps
-        if milestone is None or not stamps:
-            label.update("")
-            return
         stamp = self.query_one("#stamp", Input)
+        # Always laid out, disabled when nothing is stamped: a row shown only now would have no
+        # place in the focus order yet, and a Tab typed right after the arrow keys would skip it.
+        stamp.disabled = not stamps
+        if milestone is None or not stamps:
+            label.update(
+                f"{status.value} stamps no milestone" if milestone is None else f"{status.value} is the status now"
+            )
+            stamp.value = ""
+            self.query_one("#stamp-reads", Label).update("")
+            return
         already = milestone in self.milestones
         label.update(
             f"{status.value} stamps {milestone.label.lower()} at"
