@@ -246,7 +246,11 @@ def test_the_driver_copy_matches_the_pinned_textual() -> None:
                 node.body = body[1:]  # docstrings
         return ast.unparse(tree)
 
-    original = code(LinuxDriver.run_input_thread).replace("XTermParser(", "PasteFilteringParser(")
+    original = (
+        code(LinuxDriver.run_input_thread)
+        .replace("XTermParser(", "PasteFilteringParser(")
+        .replace("read = os.read", "read = self.read_terminal")
+    )
     assert code(PasteSafeLinuxDriver.run_input_thread) == original
 
 

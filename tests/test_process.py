@@ -400,6 +400,32 @@ def test_a_terminating_signal_saves_the_pending_entry_and_restores_the_terminal(
     assert integrity(db_path) == "ok"
 
 
+def test_a_terminal_that_vanishes_without_a_hangup_signal_ends_the_console_as_sighup(
+    db_path, clock, incident, tmp_path
+) -> None:
+    """The console was started without a controlling terminal (as `start` does: a new session),
+    so closing the terminal sends it no SIGHUP: its input just ends. It leaves as on SIGHUP, the
+    entry saved, instead of living on unseen, spinning on the ended input."""
+    terminal = start(db_path, tmp_path)
+    terminal.type(b"t")
+    time.sleep(0.5)  # the focus moves before the next keys arrive
+    terminal.type(b"typed just before the terminal went\r")
+    wait_until_saved = time.monotonic() + 30
+    while events_with(db_path, "typed just before the terminal went") == 0 and time.monotonic() < wait_until_saved:
+        terminal.read()
+    os.close(terminal.master)  # the terminal window closes; nothing signals the console
+    try:
+        status = terminal.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        terminal.process.kill()  # never left running after the test
+        terminal.process.wait()
+        raise AssertionError("the console lived on after its terminal was gone") from None
+
+    assert status == 128 + signal.SIGHUP
+    assert events_with(db_path, "typed just before the terminal went") == 1
+    assert integrity(db_path) == "ok"
+
+
 CRASHING_CONSOLE = """
 from ir_console.tui.app import IrConsoleApp
 

@@ -12,8 +12,11 @@ on at once, untouched (a lone ESC is the Escape key and must not wait for more i
 
 from __future__ import annotations
 
+import logging
 import os
 import selectors
+import signal
+import time
 from codecs import getincrementaldecoder
 from collections.abc import Iterable, Iterator
 
@@ -25,6 +28,8 @@ from textual.drivers.linux_driver import LinuxDriver
 from textual.message import Message
 
 from ir_console.render.text import ESCAPE_SEQUENCE
+
+log = logging.getLogger(__name__)
 
 # A paste whose end never comes (a broken terminal) is handed on once this long, not kept forever.
 PASTE_LIMIT = 64 * 1024 * 1024
@@ -103,11 +108,32 @@ class PasteFilteringParser(XTermParser):
 
 
 class PasteSafeLinuxDriver(LinuxDriver):
-    """Textual's Linux (and macOS) driver reading its input through `PasteFilteringParser`."""
+    """Textual's Linux (and macOS) driver reading its input through `PasteFilteringParser`, which
+    takes a terminal that has gone (its reads end) as a hangup."""
+
+    _hung_up = False
+
+    def read_terminal(self, fileno: int, size: int) -> bytes:
+        """`os.read` of the terminal. A terminal that is gone reads empty (or fails with EIO) at
+        once, forever: Textual's loop then spins at a third of a core and the console lives on
+        unseen. That happens when the terminal closes without a SIGHUP reaching the console (it
+        was started without a controlling terminal, as by some runners and `setsid`): it is taken
+        as the hangup it is, and the console leaves as on SIGHUP (the pending write saved)."""
+        try:
+            data = os.read(fileno, size)
+        except OSError:
+            data = b""
+        if not data:
+            if not self._hung_up:
+                self._hung_up = True
+                log.info("the terminal is gone (its input ended): leaving as on SIGHUP")
+                os.kill(os.getpid(), signal.SIGHUP)
+            time.sleep(0.1)  # until the app has left: no spinning meanwhile
+        return data
 
     def run_input_thread(self) -> None:
-        # Textual 8.2.8's LinuxDriver.run_input_thread, with the parser class replaced: the
-        # driver builds its parser inside this method and offers no other way to choose it.
+        # Textual 8.2.8's LinuxDriver.run_input_thread, with the parser class and the read
+        # replaced: the driver builds both inside this method and offers no other way to choose them.
         # tests/test_entry_line.py checks the copy still matches the pinned version.
         selector = selectors.SelectSelector()
         selector.register(self.fileno, selectors.EVENT_READ)
@@ -121,7 +147,7 @@ class PasteSafeLinuxDriver(LinuxDriver):
 
         utf8_decoder = getincrementaldecoder("utf-8")().decode
         decode = utf8_decoder
-        read = os.read
+        read = self.read_terminal
 
         def process_selector_events(
             selector_events: list[tuple[selectors.SelectorKey, int]],
