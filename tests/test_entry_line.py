@@ -17,6 +17,7 @@ from textual import events
 from textual.widgets import TextArea
 from tui_support import console, count, paste, query, run, settle, timeline, toasts, wait_until, war_room
 
+from ir_console.tui.screens import war_room as war_room_module
 from ir_console.tui.screens.event import PasteScreen
 from ir_console.tui.widgets.panes import EntryLine
 
@@ -420,3 +421,89 @@ def test_escape_then_a_key_let_go_by_the_escape_delay_is_split_too(monkeypatch) 
     assert list(parser.feed("\x1bx")) == []  # waiting: more of a sequence may follow
     now[0] += 1.0
     assert [(event.key, event.character) for event in parser.tick()] == [("escape", "\x1b"), ("x", "x")]
+
+
+# -- Enter draws the cleared line and the saved entry in one frame (issue #14) ---------------------
+
+
+class Frames:
+    """Every frame the app sends to its (headless) terminal, as screen rows of text, from `start()` on."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.rows: list[dict[int, str]] = []
+        self.recording = False
+        original = app._display
+
+        def display(screen, update) -> None:
+            if self.recording and update is not None and screen is app.screen:
+                self.rows.append(rows_of(update))
+            original(screen, update)
+
+        app._display = display
+
+    def start(self) -> None:
+        self.rows, self.recording = [], True
+
+
+def rows_of(update) -> dict[int, str]:
+    """The text a compositor update puts on each screen row it touches."""
+    from textual._compositor import ChopsUpdate, LayoutUpdate
+
+    if isinstance(update, LayoutUpdate):
+        return {update.region.y + n: "".join(strip.text for strip in strips) for n, strips in enumerate(update.strips)}
+    if isinstance(update, ChopsUpdate):
+        return {
+            y: "".join(strip.text for strip in update.chops[y].values() if strip is not None)
+            for y in sorted({y for y, _, _ in update.spans})
+        }
+    return {}
+
+
+async def enter_with_a_slow_save(pilot, db_path: Path, text: str, hold: float) -> Frames:
+    """Type `text`, then press Enter while another writer holds the lock for `hold` seconds."""
+    app = pilot.app
+    frames = Frames(app)
+    entry_line(app).focus()
+    await pilot.press(*text)
+    await settle(pilot)
+    with WriteLockHolder(db_path):
+        frames.start()
+        await pilot.press("enter")
+        await pilot.pause(hold)
+    await wait_until(pilot, lambda: any(text in row for frame in frames.rows for row in frame.values()), "the entry")
+    return frames
+
+
+async def test_enter_draws_the_cleared_line_and_the_saved_entry_in_the_same_frame(
+    store, db_path, clock, incident, monkeypatch
+) -> None:
+    """Drawn apart, the cleared line comes a frame before the entry (at 60 fps, 17 ms later);
+    held for the save (up to `SAME_FRAME_WAIT`), both are in the first frame after Enter."""
+    monkeypatch.setattr(war_room_module, "SAME_FRAME_WAIT", 3.0)  # longer than the slow save here
+    app = console(store, clock)
+    async with run(app) as pilot:
+        line_row = entry_line(app).region.y
+        frames = await enter_with_a_slow_save(pilot, db_path, "rollbackdone", hold=0.3)
+        touching_the_line = [frame for frame in frames.rows if line_row in frame]
+        assert touching_the_line, "no frame redrew the entry line"
+        first = touching_the_line[0]
+        assert "rollbackdone" not in first[line_row]  # the line is cleared ...
+        assert any("rollbackdone" in row for y, row in first.items() if y != line_row)  # ... the entry shown
+
+
+async def test_a_save_slower_than_the_wait_still_clears_the_line_at_once(
+    store, db_path, clock, incident, monkeypatch
+) -> None:
+    """The screen is held for the save only briefly: a save stuck behind another writer leaves
+    the line cleared on screen (ready for the next entry), and the entry follows when saved."""
+    monkeypatch.setattr(war_room_module, "SAME_FRAME_WAIT", 0.05)
+    app = console(store, clock)
+    async with run(app) as pilot:
+        line_row = entry_line(app).region.y
+        frames = await enter_with_a_slow_save(pilot, db_path, "stuckbehind", hold=0.5)
+        touching_the_line = [frame for frame in frames.rows if line_row in frame]
+        first = touching_the_line[0]
+        assert "stuckbehind" not in first[line_row]
+        assert not any("stuckbehind" in row for row in first.values())  # drawn before the save ended
+        assert console_texts(db_path, incident.id)[-1]["text"] == "stuckbehind"

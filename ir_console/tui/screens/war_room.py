@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -79,6 +80,8 @@ EARLY_NOTICES_KEPT = 50
 # Seconds between drawing a resolved incident read-only and reading its recorded signals (a long
 # incident recorded tens of thousands, read on the reader thread): that frame is not slowed.
 RECORDED_DELAY = 0.1
+# How long Enter holds the screen's repaints for its entry's save (`hold_frames`).
+SAME_FRAME_WAIT = 0.03
 EARLY_NOTICE_WINDOW = timedelta(hours=1)
 TINY_WIDTH, TINY_HEIGHT = 60, 20
 T = TypeVar("T")
@@ -546,6 +549,7 @@ class WarRoomScreen(Screen):
                 return False
             entry.occurred_at = confirmed  # the moment that was shown, not one re-read a minute later
         occurred_at = entry.occurred_at or entered_at
+        one_frame = self.hold_frames()  # the cleared line and the saved entry drawn together
         saving = self.app.submit_write(
             lambda store: store.add_event(
                 incident.id,
@@ -558,16 +562,31 @@ class WarRoomScreen(Screen):
             )
         )
         self.run_worker(
-            self._entry_saved(saving, line, entered_at, appended=not back_dated),
+            self._entry_saved(saving, line, entered_at, appended=not back_dated, one_frame=one_frame),
             group="entry-saves",
             exit_on_error=False,
         )
         return True
 
-    async def _entry_saved(self, saving: asyncio.Future, line: str, entered_at: datetime, *, appended: bool) -> None:
+    def hold_frames(self) -> ExitStack:
+        """Hold the screen's repaints until the returned stack is closed, or for `SAME_FRAME_WAIT`
+        at most (a slow write never freezes the screen). Enter clears the line at once and the entry
+        shows once saved: held, both reach the terminal in one frame, a frame sooner (a repaint
+        waits for the next 60 fps tick, so two frames cost 17 ms more than one)."""
+        held = ExitStack()
+        held.enter_context(self.app.batch_update())
+        self.app.set_timer(SAME_FRAME_WAIT, held.close)
+        return held
+
+    async def _entry_saved(
+        self, saving: asyncio.Future, line: str, entered_at: datetime, *, appended: bool, one_frame: ExitStack
+    ) -> None:
         entry_line = self.query_one("#entry", EntryLine)
         try:
-            await saving
+            with one_frame:
+                await saving
+                entry_line.saved()
+                self.refresh_record(appended=appended)
         except (StoreError, ValueError) as error:
             if isinstance(error, DatabaseReplaced):
                 self.file_gone(error)  # nothing more is saved: the banner says why
@@ -583,9 +602,6 @@ class WarRoomScreen(Screen):
                 timeout=10,
                 markup=False,
             )
-            return
-        entry_line.saved()
-        self.refresh_record(appended=appended)
 
     @on(EntryLine.LongPaste)
     def pasted_text(self, pasted: EntryLine.LongPaste) -> None:
