@@ -179,6 +179,9 @@ def test_the_wheel_carries_the_package_and_the_stylesheets(wheel) -> None:
         names = set(archive.namelist())
         assert "ir_console/styles/app.tcss" in names
         assert archive.read("ir_console/styles/app.tcss") == (ROOT / "styles" / "app.tcss").read_bytes()
+        # The example configuration is package data, read with importlib.resources.
+        example = ROOT / "ir_console" / "config" / "example.toml"
+        assert archive.read("ir_console/config/example.toml") == example.read_bytes()
         entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
         assert "ir-console = ir_console.cli:main" in archive.read(entry_points).decode()
     missing = {name for name in expected - names if (ROOT / name).exists() or name.startswith("ir_console/styles/")}
@@ -241,6 +244,14 @@ def test_the_installed_console_script_and_module_run(installed: Path, tmp_path: 
     ref = ran.stdout.strip()
     listed = run_installed(installed, [str(script), "list"], tmp_path, IR_CONSOLE_DB=str(db))
     assert listed.returncode == 0 and listed.stdout.startswith(f"{ref}  SEV-3"), listed.stderr
+
+
+def test_config_init_from_the_install_writes_the_shipped_example(installed: Path, tmp_path: Path) -> None:
+    written = tmp_path / "config.toml"
+    script = installed / "bin" / "ir-console"
+    result = run_installed(installed, [str(script), "--config", str(written), "config", "init"], tmp_path)
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    assert written.read_bytes() == (ROOT / "ir_console" / "config" / "example.toml").read_bytes()
 
 
 def test_the_checkout_finds_the_top_level_stylesheets() -> None:

@@ -1,5 +1,6 @@
-"""The configuration file: TOML, at `locations.config_path()` (`IR_CONSOLE_CONFIG` or `--config`
-to choose another). `EXAMPLE_CONFIG` below documents every key; `ir-console config init` writes it.
+"""Reading the configuration file: TOML, at `locations.config_path()` (`IR_CONSOLE_CONFIG` or
+`--config` to choose another), into the dataclasses of settings.py; `${VAR}` references; the
+messages `ir-console config check` prints. example.toml documents every key.
 
 Every table is optional and a missing file is fine. A value that is wrong does not stop the
 console at 3 a.m.: it is reported in `Config.problems`, one message naming the file, the key and
@@ -19,12 +20,14 @@ Header values keep their `${VAR}` references: they are expanded only when a requ
 no secret is stored. A variable that is unset when the file is read is reported by name, never
 by value.
 
-To add a table: a field on `Config` with its default, and a `_read_<table>` function called from
-`load_config` that appends to `problems` rather than raising.
+To add a table: a field on `Config` with its default (settings.py), a `_read_<table>` function
+called from `load_config` that appends to `problems` rather than raising, and the table in
+example.toml.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import grp
 import json
 import math
@@ -34,107 +37,40 @@ import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any, overload
 from urllib.parse import urlsplit
 
 import re2
 
+from ir_console.config.settings import (
+    DEFAULT_LOG_PATTERN,
+    DEFAULT_SINCE,
+    KNOWN_KEYS,
+    MAX_CADENCE_MINUTES,
+    TABLES,
+    ChangesConfig,
+    Config,
+    GitSource,
+    HealthConfig,
+    HttpCheck,
+    LogsConfig,
+    LogSource,
+    SignalsConfig,
+    SyncConfig,
+    TcpCheck,
+    Threshold,
+    default_thresholds,
+)
 from ir_console.model import Severity
 
-# A cadence longer than a week is a typo, and a very large number would not fit a timedelta.
-MAX_CADENCE_MINUTES = 7 * 24 * 60
+EXAMPLE_FILE = "example.toml"  # in this package: what `ir-console config init` writes
 
 
-def default_cadence() -> dict[Severity, timedelta]:
-    """The seed's cadence: model/severity.py's `update_every`."""
-    return {severity: severity.info.update_every for severity in Severity}
-
-
-@dataclass(frozen=True)
-class Threshold:
-    """Percentages: at `warn` a figure turns amber, at `critical` red, and a critical figure held
-    for `SignalsConfig.sustained` seconds is logged on the timeline."""
-
-    warn: float
-    critical: float
-
-
-def default_thresholds() -> dict[str, Threshold]:
-    return {
-        "cpu": Threshold(75, 90),
-        "memory": Threshold(80, 90),
-        "swap": Threshold(50, 80),
-        "disk": Threshold(85, 95),
-    }
-
-
-@dataclass
-class SignalsConfig:
-    """`[signals]`: the system pane and the automatic signal events."""
-
-    interval: float = 1.0  # seconds between samples; 0 turns sampling off
-    sustained: float = 60.0  # seconds a figure stays critical before it is logged
-    rate_limit: float = 300.0  # seconds: at most one automatic event per signal in this window
-    thresholds: dict[str, Threshold] = field(default_factory=default_thresholds)
-
-
-@dataclass(frozen=True)
-class HttpCheck:
-    """`[[health.http]]`. Header values keep their `${VAR}` references: they are expanded from
-    the environment only when a request is made, so a secret is never stored anywhere."""
-
-    name: str
-    url: str
-    method: str = "GET"
-    expect_status: tuple[int, ...] = (200,)
-    timeout: float = 2.0
-    headers: tuple[tuple[str, str], ...] = ()
-    degraded_after: float | None = None  # seconds; slower answers are "degraded" (None: timeout / 2)
-    verify_tls: bool = True
-
-
-@dataclass(frozen=True)
-class TcpCheck:
-    """`[[health.tcp]]`: can a connection be opened (the `pg_isready` of any service)."""
-
-    name: str
-    host: str
-    port: int
-    timeout: float = 2.0
-
-
-@dataclass
-class HealthConfig:
-    interval: float = 5.0  # seconds between rounds of checks
-    http: list[HttpCheck] = field(default_factory=list)
-    tcp: list[TcpCheck] = field(default_factory=list)
-
-
-DEFAULT_SINCE = "2 hours ago"
-
-
-@dataclass(frozen=True)
-class GitSource:
-    """`[[changes.git]]`: `git log --since=<since>` of a repository, run without a shell."""
-
-    path: Path
-    since: str = DEFAULT_SINCE
-    name: str = ""  # shown in the pane; the folder name when empty
-    max_count: int = 50
-
-    @property
-    def label(self) -> str:
-        return self.name or self.path.name or str(self.path)
-
-
-@dataclass
-class ChangesConfig:
-    interval: float = 30.0
-    git: list[GitSource] = field(default_factory=list)
-
-
-DEFAULT_LOG_PATTERN = "error|fatal|panic"
+def example_config() -> str:
+    """The example configuration, as the package ships it."""
+    return resources.files(__package__).joinpath(EXAMPLE_FILE).read_text(encoding="utf-8")
 
 
 def compile_log_pattern(pattern: str) -> re2._Regexp:
@@ -159,65 +95,6 @@ def compile_log_pattern(pattern: str) -> re2._Regexp:
             "cannot be matched in bounded time (the log filter uses RE2, which has no "
             f"backreferences or lookaround: {reason})"
         ) from None
-
-
-@dataclass(frozen=True)
-class LogSource:
-    """`[[logs.file]]`: lines matching `pattern` (a regular expression in RE2's syntax, which is
-    Python's without backreferences and lookaround; case-insensitive; see compile_log_pattern)."""
-
-    path: Path
-    pattern: str = DEFAULT_LOG_PATTERN
-    name: str = ""
-
-    @property
-    def label(self) -> str:
-        return self.name or self.path.name or str(self.path)
-
-
-@dataclass
-class LogsConfig:
-    interval: float = 1.0
-    files: list[LogSource] = field(default_factory=list)
-
-
-@dataclass
-class SyncConfig:
-    """[sync]: NATS JetStream servers this machine's record is shared through (off without any).
-    Secrets stay as written (`${VAR}` expanded when connecting), never stored in the database."""
-
-    servers: tuple[str, ...] = ()
-    subject: str = "ir-console"
-    replicas: int = 1
-    machine: str = ""
-    user: str = ""
-    password: str = ""
-    token: str = ""
-    creds: Path | None = None
-    nkey: Path | None = None
-    tls_ca: Path | None = None
-    tls_cert: Path | None = None
-    tls_key: Path | None = None
-    publish_timeout: float = 0.5
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.servers)
-
-
-@dataclass
-class Config:
-    update_cadence: dict[Severity, timedelta] = field(default_factory=default_cadence)
-    # Ring the terminal bell once when a status update becomes overdue.
-    update_bell: bool = True
-    signals: SignalsConfig = field(default_factory=SignalsConfig)
-    health: HealthConfig = field(default_factory=HealthConfig)
-    changes: ChangesConfig = field(default_factory=ChangesConfig)
-    logs: LogsConfig = field(default_factory=LogsConfig)
-    # A group the console shares the database with when it opens it (see store/sharing.py); "" keeps it private.
-    store_group: str = ""
-    sync: SyncConfig = field(default_factory=SyncConfig)
-    problems: list[str] = field(default_factory=list)
 
 
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -364,45 +241,13 @@ def minutes(interval: timedelta) -> str:
     return f"{count:g} minute{'' if count == 1 else 's'}"
 
 
-# -- the signal tables --------------------------------------------------------------------------
-
-# Every key the file may hold, by table: anything else is reported as unknown.
-KNOWN_KEYS: dict[str, tuple[str, ...]] = {
-    "updates": ("cadence_minutes", "bell"),
-    "signals": ("interval", "sustained", "rate_limit", "thresholds"),
-    "signals.thresholds": tuple(default_thresholds()),
-    "health": ("interval", "http", "tcp"),
-    "health.http": ("name", "url", "method", "expect_status", "timeout", "degraded_after", "verify_tls", "headers"),
-    "health.tcp": ("name", "host", "port", "timeout"),
-    "changes": ("interval", "git"),
-    "changes.git": ("path", "since", "name", "max_count"),
-    "logs": ("interval", "file"),
-    "logs.file": ("path", "pattern", "name"),
-    "store": ("group",),
-    "sync": (
-        "servers",
-        "subject",
-        "replicas",
-        "machine",
-        "user",
-        "password",
-        "token",
-        "creds",
-        "nkey",
-        "tls_ca",
-        "tls_cert",
-        "tls_key",
-        "publish_timeout",
-    ),
-}
-TABLES = ("updates", "signals", "health", "changes", "logs", "store", "sync")
-
 # Seconds. An interval of 0 turns that reading off; a longer one than an hour is a typo.
 INTERVAL_RANGE = (0.1, 3600.0)
 TIMEOUT_RANGE = (0.1, 120.0)
 WINDOW_RANGE = (0.0, 86400.0)  # `sustained` and `rate_limit`: up to a day
 MAX_GIT_COUNT = 1000
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "OPTIONS")
+THRESHOLD_KEYS = tuple(item.name for item in dataclasses.fields(Threshold))  # warn, critical
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 token
@@ -629,8 +474,8 @@ def _read_thresholds(table: Mapping[str, Any], reading: _Reading) -> dict[str, T
             continue
         fields = reading.fields(entry, "[signals.thresholds]", prefix=f"{name}.")
         for key in entry:
-            if key not in ("warn", "critical"):
-                fields.report(key, "unknown key (a threshold has warn, critical)", "ignored")
+            if key not in THRESHOLD_KEYS:
+                fields.report(key, f"unknown key (a threshold has {', '.join(THRESHOLD_KEYS)})", "ignored")
         warn = float(fields.optional("warn", default.warn, _percent_problem))
         critical = float(fields.optional("critical", default.critical, _percent_problem))
         if warn > critical:
@@ -945,103 +790,3 @@ def config_summary(config: Config) -> str:
 
 def _count(count: int, singular: str, plural: str | None = None) -> str:
     return f"{count} {singular if count == 1 else plural or singular + 's'}"
-
-
-# What `ir-console config init` writes. Settings are commented out with a "#" and no space, so
-# that removing it gives working TOML; explanations start with "# ". Every value shown is the
-# default, and every check is commented out: a new file changes nothing until it is edited.
-# tests/test_config.py loads it both as it is and uncommented, so it cannot drift from the reader.
-EXAMPLE_CONFIG = """\
-# ir-console configuration (TOML). Every table and key is optional; the values shown are the
-# defaults. Remove the "#" in front of a line to use it, then run `ir-console config check`.
-# A wrong value never stops the console: it says what is wrong and uses the default.
-# Relative paths are taken from this file's folder; "~" is your home folder.
-
-# -- Status updates -------------------------------------------------------------------------
-# How often stakeholders get a status update, in minutes (1 to 10080), by severity.
-#[updates]
-#cadence_minutes = { "SEV-1" = 15, "SEV-2" = 30, "SEV-3" = 60, "SEV-4" = 240 }
-#bell = true           # ring the terminal bell once when an update becomes overdue
-
-# -- The database -----------------------------------------------------------------------------
-# Responders on one host sharing one database: the console gives its folder (2770) and files
-# (0660) to this group when it opens it. Empty: only you can open it.
-#[store]
-#group = ""
-
-# -- System resources (the System pane) -----------------------------------------------------
-#[signals]
-#interval = 1.0        # seconds between samples: 0 (off) or 0.1 to 3600
-#sustained = 60        # seconds a figure stays critical before it is logged on the timeline (0 to 86400)
-#rate_limit = 300      # at most one automatic event per signal per this many seconds (0 to 86400)
-
-# Percentages from 0 to 100, warn not above critical: amber at warn, red at critical.
-#[signals.thresholds]
-#cpu = { warn = 75, critical = 90 }
-#memory = { warn = 80, critical = 90 }
-#swap = { warn = 50, critical = 80 }
-#disk = { warn = 85, critical = 95 }
-
-# -- Health checks --------------------------------------------------------------------------
-#[health]
-#interval = 5.0        # seconds between rounds of checks: 0 (off) or 0.1 to 3600
-
-# One [[health.http]] block per HTTP check. Names are unique among health checks; a check
-# without a name is called after the URL's host and path (api.example.com/health).
-#[[health.http]]
-#name = "api"
-#url = "https://api.example.com/health"    # required: http:// or https://
-#method = "GET"                             # GET, HEAD, POST, PUT or OPTIONS
-#expect_status = 200                        # or a list: [200, 204]
-#timeout = 2.0                              # seconds, 0.1 to 120
-#degraded_after = 1.0                       # seconds; slower answers show as degraded (default: half the timeout)
-#verify_tls = true
-#headers = { Authorization = "Bearer ${API_TOKEN}" }   # ${VAR}: from the environment, at each request
-
-# One [[health.tcp]] block per TCP check: can a connection be opened. Without a name: host:port.
-#[[health.tcp]]
-#name = "postgres"
-#host = "db.internal"                       # required
-#port = 5432                                # required, 1 to 65535
-#timeout = 2.0                              # seconds, 0.1 to 120
-
-# -- Recent changes -------------------------------------------------------------------------
-#[changes]
-#interval = 30.0       # seconds between reads: 0 (off) or 0.1 to 3600
-
-# One [[changes.git]] block per repository, read with `git log`. Without a name: the folder's.
-#[[changes.git]]
-#path = "/srv/app"                          # required
-#since = "2 hours ago"                      # as `git log --since` takes it
-#name = "app"
-#max_count = 50                             # at most this many commits, 1 to 1000
-
-# -- Logs -----------------------------------------------------------------------------------
-#[logs]
-#interval = 1.0        # seconds between reads: 0 (off) or 0.1 to 3600
-
-# One [[logs.file]] block per log file: its new lines that match. Without a name: the file's.
-#[[logs.file]]
-#path = "/var/log/app/error.log"            # required
-#pattern = "error|fatal|panic"              # case-insensitive RE2 regular expression (no backreferences)
-#name = "app errors"
-
-# -- Sync between machines (NATS JetStream; needs `pip install 'ir-console[sync]'`) ----------
-# Every machine keeps its own full database; changes go through the server when it answers.
-#[sync]
-#servers = []                 # none: sync is off; e.g. ["nats://warroom.internal:4222"], tls:// for TLS
-#subject = "ir-console"       # the team's subject prefix (and its stream's name)
-#replicas = 1                 # copies the stream keeps: 3 on a 3-node cluster
-#machine = ""                 # this machine's name in conflicts (default: the host name)
-#publish_timeout = 0.5        # seconds a command waits for the server (0.1 to 120)
-# Credentials, one kind; ${VAR}: from the environment, when connecting.
-#user = ""                    # e.g. "alice", with password = "${NATS_PASSWORD}"
-#password = ""
-#token = ""                   # e.g. "${NATS_TOKEN}"
-#creds = ""                   # a .creds file (JWT and nkey), e.g. "~/.config/nats/team.creds"
-#nkey = ""                    # an nkey seed file
-# TLS: the CA that signed the server's certificate, and a client certificate with its key.
-#tls_ca = ""                  # e.g. "ca.pem"
-#tls_cert = ""
-#tls_key = ""
-"""
