@@ -16,6 +16,7 @@ from tui_support import (
     query,
     run,
     settle,
+    toasts,
     wait_until,
     war_room,
 )
@@ -98,6 +99,29 @@ async def test_the_dialog_refuses_out_of_order_and_saves_nothing(store, db_path,
         await settle(pilot)
         assert label(dialog, "#form-error") == "Detected cannot be cleared: every incident has one; correct it."
         assert (query(db_path, "SELECT * FROM incidents"), count(db_path, "events")) == before
+
+
+async def test_resolved_and_closed_take_no_typing_while_the_incident_is_open(store, db_path, clock, incident) -> None:
+    """They are stamped by resolving: typed here they were refused only after the dialog closed
+    ("Not saved"). The fields say so and Tab passes them by."""
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        dialog = await open_milestones(pilot)
+        for milestone in (Milestone.RESOLVED, Milestone.CLOSED):
+            assert dialog.query_one(f"#time-{milestone.value}", Input).disabled
+            assert label(dialog, f"#reads-{milestone.value}") == "set by resolving it: a, then Resolved"
+        dialog.query_one("#time-mitigated", Input).focus()
+        await pilot.press(*"03:10", "tab", *"03:20", "ctrl+s")  # Tab from Mitigated: the buttons, not Resolved
+        await wait_until(pilot, lambda: isinstance(app.screen, WarRoomScreen), "the war room")
+        await settle(pilot)
+        assert one(db_path, "SELECT resolved_at, closed_at, status FROM incidents") == {
+            "resolved_at": None,
+            "closed_at": None,
+            "status": "Investigating",
+        }
+        assert one(db_path, "SELECT mitigated_at FROM incidents")["mitigated_at"] is not None  # what was typed
+        assert not toasts(app)
 
 
 async def test_clicking_the_elapsed_time_opens_the_milestones(store, clock, incident) -> None:

@@ -22,6 +22,8 @@ from ir_console.model.when import SYNTAX, format_when, not_in_future, parse_when
 from ir_console.render.text import one_line
 from ir_console.tui.screens.forms import Modal, shown_time
 
+RESOLVING_MILESTONES = frozenset({Milestone.RESOLVED, Milestone.CLOSED})
+
 
 @dataclass(frozen=True)
 class MilestoneChanges:
@@ -54,6 +56,9 @@ class MilestonesScreen(Modal):
         self.incident = incident
         self.now = now
         self.shown = {m: shown_time(incident.milestones.get(m), now) for m in Milestone}
+        # Resolved and closed are stamped by resolving (the status dialog), never typed here while
+        # the incident is open: the store refuses them, so the fields take no keys (Tab skips them).
+        self.stamped_by_resolving = RESOLVING_MILESTONES if incident.is_open else frozenset()
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
@@ -62,7 +67,12 @@ class MilestonesScreen(Modal):
             for milestone in Milestone:
                 with Horizontal(classes="milestone-row"):
                     yield Label(milestone.label, classes="name")
-                    yield Input(self.shown[milestone], placeholder="not set", id=f"time-{milestone.value}")
+                    yield Input(
+                        self.shown[milestone],
+                        placeholder="not set",
+                        id=f"time-{milestone.value}",
+                        disabled=milestone in self.stamped_by_resolving,
+                    )
                     yield Label(
                         self.reading(milestone, self.shown[milestone]),
                         id=f"reads-{milestone.value}",
@@ -73,7 +83,8 @@ class MilestonesScreen(Modal):
             yield from self.buttons("Save")
 
     def on_mount(self) -> None:
-        first_unset = next((m for m in Milestone if m not in self.incident.milestones), Milestone.IMPACT_STARTED)
+        typed_here = [m for m in Milestone if m not in self.stamped_by_resolving]
+        first_unset = next((m for m in typed_here if m not in self.incident.milestones), Milestone.IMPACT_STARTED)
         self.field(first_unset).focus()
 
     def field(self, milestone: Milestone) -> Input:
@@ -81,6 +92,8 @@ class MilestonesScreen(Modal):
 
     def reading(self, milestone: Milestone, text: str) -> str:
         """What the field's text reads as: the full date-time, `not set`, or why it cannot be read."""
+        if milestone in self.stamped_by_resolving:
+            return "set by resolving it: a, then Resolved"
         try:
             moment = read_time(text, self.now, milestone)
         except ValueError as problem:
@@ -94,6 +107,8 @@ class MilestonesScreen(Modal):
         milestone = Milestone(cast(str, changed.input.id).removeprefix("time-"))
         label = self.query_one(f"#reads-{milestone.value}", Label)
         label.update(self.reading(milestone, changed.value))
+        if milestone in self.stamped_by_resolving:
+            return
         try:
             read_time(changed.value, self.now, milestone)
             label.remove_class("-bad")
@@ -113,7 +128,7 @@ class MilestonesScreen(Modal):
         changes: dict[Milestone, datetime | None] = {}
         for milestone in Milestone:
             text = self.field(milestone).value
-            if text.strip() == self.shown[milestone]:
+            if text.strip() == self.shown[milestone] or milestone in self.stamped_by_resolving:
                 continue  # untouched: kept to the millisecond, not re-read from what is shown
             try:
                 changes[milestone] = read_time(text, self.now, milestone)
