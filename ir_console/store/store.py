@@ -3,6 +3,9 @@
 One `Store` wraps one connection; calls are serialised by a lock, so a store may be used from a
 worker thread. In WAL mode readers never wait for writers, so a console keeps a second store for
 reads on the event loop and does its writes in a worker.
+
+The queries over many incidents (the list, its filters and counts) are in `archive.py`, search and
+similar incidents in `search.py`: functions of a connection, which `Store` calls under its lock.
 """
 
 from __future__ import annotations
@@ -1729,7 +1732,7 @@ class Store:
                 alert_count=alert_count,
             )
 
-    # -- the archive: listing, search, similar incidents ----------------------------------------
+    # -- the archive: listing (archive.py), search and similar incidents (search.py) ------------
 
     def incident_summaries(
         self,
