@@ -70,20 +70,21 @@ def test_a_back_dated_incident_starts_at_its_first_milestone_everywhere(cli: Cli
 
 def test_an_empty_milestone_from_an_import_is_no_start(cli: Cli, tmp_path: Path) -> None:
     """An export from elsewhere may hold "" for a milestone it lacks: the record reads that as no
-    time, so the list and `stats` must too (SQL's coalesce would take "" as the start, sort the
-    incident last and leave it out of every window)."""
+    time, so the list and `stats` must too (SQL's coalesce would take "" as the start and leave the
+    incident out of every window, and "" as resolved would give it no duration to sort by)."""
     now = utc_now().replace(microsecond=0)
     with Store.open(tmp_path / "elsewhere.db") as elsewhere:
         made = elsewhere.create_incident("Imported", Severity.SEV2, detected_at=now - timedelta(hours=2))
         document = export_incident(elsewhere, made.id)
-    document["incident"]["impact_started_at"] = ""
-    cli.new("Declared here", "--detected", to_iso(now - timedelta(hours=1)))
+    document["incident"]["impact_started_at"] = document["incident"]["resolved_at"] = ""
+    here = cli.new("Declared here", "--detected", to_iso(now - timedelta(hours=1)))
     with cli.store() as store:
         ref = import_incident(store, document).ref
     detected = to_iso(now - timedelta(hours=2))
 
     assert started(cli, ref) == detected
-    assert listed(cli, "--sort", "started", "--ascending")[0] == ref
+    assert listed(cli, "--sort", "started", "--ascending") == [ref, here]
+    assert listed(cli, "--sort", "duration", "--ascending") == [here, ref]  # open: both run to now
     assert ref in listed(cli, "--since", detected)
     assert counted(cli, "--since", detected) == 2
     assert counted(cli, "--until", to_iso(now - timedelta(minutes=90))) == 1
