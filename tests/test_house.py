@@ -27,6 +27,7 @@ from ir_console.tui.widgets.timeline import PAGE_SIZE, TimelineView
 
 ROOT = Path(__file__).resolve().parents[1]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+SEARCH_CONTRACT = "search and archive queries do not import the Store"
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
@@ -60,6 +61,8 @@ def test_the_package_keeps_every_contract() -> None:
         ("newcomer.py", "from textual.app import App", "Nothing outside tui imports Textual"),
         ("store/bad.py", "from ir_console.render import text", "store does not import render"),
         ("signals/bad.py", "from ir_console.store import Store", "signals does not import store"),
+        ("store/search.py", "from ir_console.store.store import Store", SEARCH_CONTRACT),
+        ("store/archive.py", "from ir_console.store import Store", SEARCH_CONTRACT),  # through the package
         ("signals/bad.py", "import rich.text", "Nothing below tui imports Rich"),
     ],
     ids=[
@@ -70,6 +73,8 @@ def test_the_package_keeps_every_contract() -> None:
         "top-level-textual",
         "store-render",
         "signals-store",
+        "search-store",
+        "archive-store",
         "rich",
     ],
 )

@@ -8,6 +8,7 @@ the tables with FTS5's own integrity-check.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -375,6 +376,24 @@ def test_without_fts5_the_store_opens_and_search_says_why(tmp_path: Path, monkey
     with Store.open(path) as store:
         assert len(store.search("while the index was off")) == 1
     assert_index_agrees(path)
+
+
+def test_a_file_opened_for_reading_without_its_index_names_the_file(tmp_path: Path) -> None:
+    """A read-only open builds no index: search and similar incidents then say which file lacks it."""
+    path = tmp_path / "incidents.db"
+    with Store.open(path) as store:
+        store.create_incident("Ibis outage", Severity.SEV1)
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TRIGGER search_events_insert")
+    conn.close()
+    with Store.open(path, read_only=True) as store:
+        missing = re.escape(f"{path}: the search index is missing; open the database again to rebuild it")
+        with pytest.raises(SearchUnavailable, match=missing):
+            store.search("ibis")
+        with pytest.raises(SearchUnavailable, match=missing):
+            store.similar_incidents("ibis", exclude_incident_id=None)
+    with Store.open(path) as store:  # opened for writing: the index is built again
+        assert {h.source for h in store.search("ibis")} == {HitSource.TITLE, HitSource.EVENT}
 
 
 # -- similar incidents ------------------------------------------------------------------------

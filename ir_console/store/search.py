@@ -26,7 +26,8 @@ import re
 import secrets
 import sqlite3
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -37,9 +38,6 @@ from ir_console.model.work import HypothesisResult
 from ir_console.store import rows
 from ir_console.store.errors import StoreError
 from ir_console.store.rows import storable
-
-if TYPE_CHECKING:
-    from ir_console.store.store import Store
 
 EVENTS_INDEX = "search_events"
 RECORDS_INDEX = "search_records"
@@ -262,16 +260,16 @@ def _needs_work(db: Database) -> bool:
     return bool(_present(db)[1])
 
 
-def require_index(store: Store) -> None:
-    with store.reading() as db:
-        if index_ready(db):
-            return
-        if not fts5_available(db):
-            raise SearchUnavailable(
-                f"search is unavailable: this Python's SQLite {sqlite3.sqlite_version} was built without "
-                "FTS5; everything else works"
-            )
-    raise SearchUnavailable(f"{store.path}: the search index is missing; open the database again to rebuild it")
+def require_index(db: Database, path: Path) -> None:
+    """Raise SearchUnavailable, naming `path` (the database file), unless the index is ready."""
+    if index_ready(db):
+        return
+    if not fts5_available(db):
+        raise SearchUnavailable(
+            f"search is unavailable: this Python's SQLite {sqlite3.sqlite_version} was built without "
+            "FTS5; everything else works"
+        )
+    raise SearchUnavailable(f"{path}: the search index is missing; open the database again to rebuild it")
 
 
 # -- queries -------------------------------------------------------------------------------------
@@ -333,19 +331,19 @@ class Snippets:
 
 
 def search(
-    store: Store, text: str, *, limit: int = 50, offset: int = 0, incident_id: int | None = None
+    db: Database, path: Path, text: str, *, limit: int = 50, offset: int = 0, incident_id: int | None = None
 ) -> list[SearchHit]:
-    require_index(store)
+    """See `Store.search`; `path`: the database file, named when the index is missing."""
+    require_index(db, path)
     words = search_words(text)
     if not words or limit <= 0:
         return []
     query, offset, marks = all_words_query(words), max(0, offset), Snippets()
-    with store.reading() as db:
-        found = _record_matches(db, query, marks, limit, offset, incident_id)
-        if len(found) < limit:
-            records_total = offset + len(found) if found or not offset else _count_records(db, query, incident_id)
-            found += _event_matches(db, query, marks, limit - len(found), max(0, offset - records_total), incident_id)
-        return _hits(db, found, marks)
+    found = _record_matches(db, query, marks, limit, offset, incident_id)
+    if len(found) < limit:
+        records_total = offset + len(found) if found or not offset else _count_records(db, query, incident_id)
+        found += _event_matches(db, query, marks, limit - len(found), max(0, offset - records_total), incident_id)
+    return _hits(db, found, marks)
 
 
 def _record_matches(
@@ -454,40 +452,39 @@ def _by_id(db: Database, sql: str, ids: set[int]) -> dict[int, str]:
 
 
 def similar_incidents(
-    store: Store, text: str, *, exclude_incident_id: int | None, limit: int = 5
+    db: Database, path: Path, text: str, *, exclude_incident_id: int | None, limit: int = 5
 ) -> list[SimilarIncident]:
     """Other incidents whose titles, triage, hypotheses or post-mortems share words with `text`
     (any of them), closest first: bm25 of each matching field, summed per incident."""
-    require_index(store)
+    require_index(db, path)
     words = similarity_words(text)
     if not words or limit <= 0:
         return []
-    with store.reading() as db:
-        scored = db.execute(
-            f"SELECT incident_id, sum(score) AS score FROM ("
-            f"  SELECT rowid >> {INCIDENT_SHIFT} AS incident_id, rank AS score FROM {RECORDS_INDEX}"
-            f"  WHERE {RECORDS_INDEX} MATCH ?) "
-            "WHERE incident_id IS NOT ? GROUP BY incident_id ORDER BY score, incident_id DESC LIMIT ?",
-            [" OR ".join(phrase(word) for word in words), exclude_incident_id, limit],
-        ).fetchall()
-        ids = [incident_id for incident_id, _ in scored]
-        incidents = _incidents(db, set(ids))
-        marks = ", ".join("?" * len(ids))
-        confirmed: dict[int, list[str]] = {}
-        for incident_id, statement in db.execute(
-            f"SELECT incident_id, statement FROM hypotheses WHERE incident_id IN ({marks}) AND result = ? "
-            "ORDER BY rank, id",
-            [*ids, HypothesisResult.CONFIRMED.value],
-        ).fetchall():
-            confirmed.setdefault(incident_id, []).append(statement)
-        sections = {
-            (incident_id, section): body
-            for incident_id, section, body in db.execute(
-                f"SELECT incident_id, section, body FROM postmortem_sections WHERE incident_id IN ({marks}) "
-                "AND section IN (?, ?)",
-                [*ids, Section.ROOT_CAUSE.value, Section.RESOLUTION_RECOVERY.value],
-            )
-        }
+    scored = db.execute(
+        f"SELECT incident_id, sum(score) AS score FROM ("
+        f"  SELECT rowid >> {INCIDENT_SHIFT} AS incident_id, rank AS score FROM {RECORDS_INDEX}"
+        f"  WHERE {RECORDS_INDEX} MATCH ?) "
+        "WHERE incident_id IS NOT ? GROUP BY incident_id ORDER BY score, incident_id DESC LIMIT ?",
+        [" OR ".join(phrase(word) for word in words), exclude_incident_id, limit],
+    ).fetchall()
+    ids = [incident_id for incident_id, _ in scored]
+    incidents = _incidents(db, set(ids))
+    marks = ", ".join("?" * len(ids))
+    confirmed: dict[int, list[str]] = {}
+    for incident_id, statement in db.execute(
+        f"SELECT incident_id, statement FROM hypotheses WHERE incident_id IN ({marks}) AND result = ? "
+        "ORDER BY rank, id",
+        [*ids, HypothesisResult.CONFIRMED.value],
+    ).fetchall():
+        confirmed.setdefault(incident_id, []).append(statement)
+    sections = {
+        (incident_id, section): body
+        for incident_id, section, body in db.execute(
+            f"SELECT incident_id, section, body FROM postmortem_sections WHERE incident_id IN ({marks}) "
+            "AND section IN (?, ?)",
+            [*ids, Section.ROOT_CAUSE.value, Section.RESOLUTION_RECOVERY.value],
+        )
+    }
     similar = []
     for incident_id, score in scored:
         incident = incidents.get(incident_id)

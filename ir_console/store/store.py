@@ -3,6 +3,9 @@
 One `Store` wraps one connection; calls are serialised by a lock, so a store may be used from a
 worker thread. In WAL mode readers never wait for writers, so a console keeps a second store for
 reads on the event loop and does its writes in a worker.
+
+The queries over many incidents (the list, its filters and counts) are in `archive.py`, search and
+similar incidents in `search.py`: functions of a connection, which `Store` calls under its lock.
 """
 
 from __future__ import annotations
@@ -56,7 +59,8 @@ from ir_console.model.incident import (
 from ir_console.model.postmortem import SectionRevision, SectionSave, SectionState
 from ir_console.model.record import ALERTS_LISTED
 from ir_console.model.when import not_in_future
-from ir_console.store import rows, search
+from ir_console.store import archive, rows, search
+from ir_console.store.archive import SUMMARY_SORTS as SUMMARY_SORTS  # the CLI's --sort choices
 from ir_console.store.errors import NotFound, StoreError, WriteFailed
 from ir_console.store.opening import (
     database_failure,
@@ -76,27 +80,12 @@ CORRECTION_PREFIX = "Correction: "
 # its autosaves are not each kept as a revision.
 OWN_DRAFT_WINDOW = timedelta(minutes=5)
 
-# When an incident started (as `Incident.started_at`), and the list's sort columns.
-STARTED = "coalesce(impact_started_at, detected_at, declared_at, created_at)"
-STATUS_ORDER = "CASE status " + " ".join(f"WHEN '{s.value}' THEN {i}" for i, s in enumerate(Status)) + " END"
-SUMMARY_SORTS = {
-    "id": "id",
-    "ref": "ref",
-    "title": "title COLLATE NOCASE",
-    "severity": "severity",
-    "status": STATUS_ORDER,
-    "started": STARTED,
-    "duration": f"julianday(coalesce(resolved_at, :now)) - julianday({STARTED})",
-    "commander": "commander COLLATE NOCASE",
-    "events": "event_count",
-}
 # What each timeline filter adds to a query of `events` (constants only: no user text).
 EVENT_FILTERS = {
     TimelineFilter.ALL: "",
     TimelineFilter.NO_SIGNALS: f" AND kind != '{EventKind.SIGNAL.value}'",
     TimelineFilter.KEY_MOMENTS: " AND key_moment = 1",
 }
-EVENT_COUNT = "(SELECT count(*) FROM events WHERE events.incident_id = incidents.id)"
 
 
 class Notice(Protocol):
@@ -147,40 +136,6 @@ def triage_change_text(name: str, old: str, new: str) -> str:
     label = {**Triage.FIELD_LABELS, "title": "Title"}[name]
     separator = " " if label.endswith("?") else ": "
     return f"{label}{separator}{old or '—'} → {new or '—'}"
-
-
-def one_of(column: str, values: list[Any], params: dict[str, Any]) -> str:
-    """`column IN (:column0, ...)`, its values added to the named `params`."""
-    names = [f"{column}{number}" for number in range(len(values))]
-    params.update(zip(names, values))
-    return f"{column} IN ({', '.join(':' + name for name in names)})"
-
-
-def summary_filter(
-    params: dict[str, Any],
-    statuses: Iterable[Status] | None,
-    severities: Iterable[Severity] | None,
-    since: datetime | None,
-    until: datetime | None,
-) -> str:
-    """The WHERE clause of the incidents list's filters (its values added to `params`)."""
-    conditions = []
-    if statuses is not None:
-        conditions.append(one_of("status", [Status(s).value for s in statuses], params))
-    if severities is not None:
-        conditions.append(one_of("severity", [int(s) for s in severities], params))
-    if since is not None:
-        conditions.append(f"{STARTED} >= :since")
-        params["since"] = to_iso(since)
-    if until is not None:
-        conditions.append(f"{STARTED} < :until")
-        params["until"] = to_iso(until)
-    return f"WHERE {' AND '.join(conditions)}" if conditions else ""
-
-
-def summary_from_row(row: dict[str, Any], now: datetime) -> IncidentSummary:
-    """An incident row with its `event_count`; an open incident's duration runs to `now`."""
-    return IncidentSummary.of(rows.incident_from_row(row), now, row["event_count"])
 
 
 class Store:
@@ -411,17 +366,12 @@ class Store:
 
     def incidents(self, which: str = "all") -> list[Incident]:
         """Most recently declared first. `which`: open, resolved or all."""
-        where = {"open": "WHERE status != 'Resolved'", "resolved": "WHERE status = 'Resolved'", "all": ""}[which]
-        return [
-            rows.incident_from_row(r)
-            for r in self.query_rows(f"SELECT * FROM incidents {where} ORDER BY declared_at DESC, id DESC")
-        ]
+        with self.reading() as db:
+            return archive.incidents(db, which)
 
     def latest_open_incident(self) -> Incident | None:
-        row = self.query_row(
-            "SELECT * FROM incidents WHERE status != 'Resolved' ORDER BY declared_at DESC, id DESC LIMIT 1"
-        )
-        return rows.incident_from_row(row) if row else None
+        with self.reading() as db:
+            return archive.latest_open_incident(db)
 
     def _update_incident(self, incident_id: int, changes: dict[str, Any], now: datetime) -> None:
         self.db.table("incidents").update(incident_id, {**changes, "updated_at": to_iso(now)})
@@ -1782,7 +1732,7 @@ class Store:
                 alert_count=alert_count,
             )
 
-    # -- the archive: listing, search, similar incidents ----------------------------------------
+    # -- the archive: listing (archive.py), search and similar incidents (search.py) ------------
 
     def incident_summaries(
         self,
@@ -1805,19 +1755,20 @@ class Store:
 
         Event counts walk every event's index entry (50-100 ms at a million events), so they are
         counted only with `event_counts` or when sorting by them."""
-        if sort not in SUMMARY_SORTS:
-            raise ValueError(f"sort must be one of {', '.join(SUMMARY_SORTS)} (got {sort!r})")
-        now = now or self.clock()
-        params: dict[str, Any] = {"now": to_iso(now), "limit": -1 if limit is None else limit, "offset": offset}
-        where = summary_filter(params, statuses, severities, since, until)
-        direction = "DESC" if descending else "ASC"
-        count = EVENT_COUNT if event_counts or sort == "events" else "NULL"
-        found = self.query_rows(
-            f"SELECT *, {count} AS event_count FROM incidents {where} "
-            f"ORDER BY {SUMMARY_SORTS[sort]} {direction}, id {direction} LIMIT :limit OFFSET :offset",
-            params,
-        )
-        return [summary_from_row(row, now) for row in found]
+        with self.reading() as db:
+            return archive.incident_summaries(
+                db,
+                now=now or self.clock(),
+                statuses=statuses,
+                severities=severities,
+                since=since,
+                until=until,
+                sort=sort,
+                descending=descending,
+                event_counts=event_counts,
+                limit=limit,
+                offset=offset,
+            )
 
     def count_incident_summaries(
         self,
@@ -1828,9 +1779,10 @@ class Store:
         until: datetime | None = None,
     ) -> int:
         """How many incidents `incident_summaries` lists with these filters."""
-        params: dict[str, Any] = {}
-        where = summary_filter(params, statuses, severities, since, until)
-        return int(self.scalar(f"SELECT count(*) FROM incidents {where}", params))
+        with self.reading() as db:
+            return archive.count_incident_summaries(
+                db, statuses=statuses, severities=severities, since=since, until=until
+            )
 
     def incident_summary_position(
         self,
@@ -1845,29 +1797,31 @@ class Store:
         now: datetime | None = None,
     ) -> int | None:
         """The incident's row in `incident_summaries` with these filters and sort (None: not listed)."""
-        if sort not in SUMMARY_SORTS:
-            raise ValueError(f"sort must be one of {', '.join(SUMMARY_SORTS)} (got {sort!r})")
-        params: dict[str, Any] = {"now": to_iso(now or self.clock()), "id": incident_id}
-        where = summary_filter(params, statuses, severities, since, until)
-        direction = "DESC" if descending else "ASC"
-        order = EVENT_COUNT if sort == "events" else SUMMARY_SORTS[sort]
-        found = self.query_row(
-            f"SELECT position FROM (SELECT id, row_number() OVER (ORDER BY {order} {direction}, id {direction}) - 1 "
-            f"AS position FROM incidents {where}) WHERE id = :id",
-            params,
-        )
-        return found["position"] if found else None
+        with self.reading() as db:
+            return archive.incident_summary_position(
+                db,
+                incident_id,
+                now=now or self.clock(),
+                statuses=statuses,
+                severities=severities,
+                since=since,
+                until=until,
+                sort=sort,
+                descending=descending,
+            )
 
     def search(self, text: str, *, limit: int = 50, offset: int = 0, incident_id: int | None = None) -> list[SearchHit]:
         """Where the words of `text` (all of them, each taken literally) occur: titles, triage
         fields, hypotheses and post-mortem sections first, newest incident first, then timeline
         entries, most recently written first. Raises search.SearchUnavailable without FTS5."""
-        return search.search(self, text, limit=limit, offset=offset, incident_id=incident_id)
+        with self.reading() as db:
+            return search.search(db, self.path, text, limit=limit, offset=offset, incident_id=incident_id)
 
     def similar_incidents(self, text: str, *, exclude_incident_id: int | None, limit: int = 5) -> list[SimilarIncident]:
         """Other incidents sharing words with `text` (triage or hypothesis text), closest first,
         with their confirmed hypotheses and post-mortem root cause and resolution."""
-        return search.similar_incidents(self, text, exclude_incident_id=exclude_incident_id, limit=limit)
+        with self.reading() as db:
+            return search.similar_incidents(db, self.path, text, exclude_incident_id=exclude_incident_id, limit=limit)
 
     # -- reviewing and reopening a resolved incident --------------------------------------------
 
@@ -1877,7 +1831,7 @@ class Store:
         params: dict[str, Any] = {"incident_id": incident_id}
         found = self.query_rows(
             f"SELECT * FROM events WHERE incident_id = :incident_id AND "
-            f"{one_of('kind', [EventKind(kind).value for kind in kinds], params)} ORDER BY occurred_at, id",
+            f"{archive.one_of('kind', [EventKind(kind).value for kind in kinds], params)} ORDER BY occurred_at, id",
             params,
         )
         return [rows.event_from_row(row) for row in found]
