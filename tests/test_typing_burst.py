@@ -135,3 +135,22 @@ async def test_a_status_and_its_time_typed_in_one_burst_keep_the_time(store, clo
             pilot, lambda: one(db_path, "SELECT status FROM incidents")["status"] == "Resolved", "resolved"
         )
         assert one(db_path, "SELECT resolved_at FROM incidents")["resolved_at"] == "2026-11-27T03:12:30.000Z"
+
+
+async def test_escape_then_a_key_that_opens_a_screen_in_one_burst_leaves_that_screen_open(
+    store, clock, incident
+) -> None:
+    """Escape on the checklist has no binding there: it went on through the checklist and came
+    back up to the app after `i` had opened the incidents screen, which it then closed. Found in
+    tmux: `Escape i` typed fast did nothing."""
+    from ir_console.tui.screens.incidents import IncidentsScreen
+    from ir_console.tui.widgets.panes import ContainmentList
+
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.focused, ContainmentList), "the checklist")
+        burst(app, ["escape", "i"])
+        await settle(pilot, 20)
+        assert isinstance(app.screen, IncidentsScreen)

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from datetime import datetime
 from typing import TypeVar
+from weakref import WeakSet
 
 from textual import events, on
 from textual.app import App, SystemCommand
@@ -102,6 +103,8 @@ class IrConsoleApp(App[None]):
         self.sample_interval = sample_interval if sample_interval is not None else self.config.signals.interval
         # Set while a binding's focus change is still queued: keys typed after it wait for it.
         self._holding_keys = False
+        # Keys that had no binding as they arrived, on their way through the focused widget.
+        self._unbound_keys: WeakSet[events.Key] = WeakSet()
         # The widget given typed keys that it may not have taken in yet: a binding waits for them
         # (`ctrl+s` right after typing saves what was typed).
         self._typing_into: Widget | None = None
@@ -213,6 +216,11 @@ class IrConsoleApp(App[None]):
             await asyncio.wait_for(taken.wait(), TYPED_KEYS_WAIT)
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and event.is_forwarded and event in self._unbound_keys:
+            # Bubbled back up from the focused widget, after the keys behind it were taken: it had
+            # no binding when it arrived, and the screen a later key opened must not take it now
+            # (`escape i` from the checklist: i opened the incidents screen, then this escape closed it).
+            return
         if isinstance(event, events.Key) and not event.is_forwarded:
             if self._holding_keys:
                 # Queued again, behind the focus change the last binding asked for.
@@ -259,9 +267,10 @@ class IrConsoleApp(App[None]):
             return False
         if self.screen.maximized is not None and key.key == "escape":
             return False  # Textual's own: escape restores a maximized widget
-        if await self._check_bindings(key.key, priority=True):
+        if await self._check_bindings(key.key, priority=True) or await self._check_bindings(key.key):
             return True
-        return await self._check_bindings(key.key)
+        self._unbound_keys.add(key)
+        return False
 
     def get_default_screen(self) -> Screen:
         return WarRoomScreen()
