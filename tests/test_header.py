@@ -46,7 +46,7 @@ async def test_every_pane_is_one_key_away_and_f1_lists_every_screen_s_keys(store
     from rich.console import Console
     from textual.widgets import Static
 
-    from ir_console.tui.screens.help import HelpScreen
+    from ir_console.tui.dialogs.help import HelpScreen
     from ir_console.tui.widgets.panes import ContainmentList, HypothesisList
     from ir_console.tui.widgets.timeline import TimelineView
 

@@ -58,9 +58,9 @@ from ir_console.render.markdown import (
 )
 from ir_console.render.text import md_block, md_inline
 from ir_console.store import Store, WriteFailed
+from ir_console.tui.dialogs.base import StatusScreen
 from ir_console.tui.dialogs.resolve import ConfirmResolveScreen
 from ir_console.tui.screens import postmortem as postmortem_screen
-from ir_console.tui.screens.forms import StatusScreen
 from ir_console.tui.screens.postmortem import (
     DRAFTED,
     ActionItemScreen,

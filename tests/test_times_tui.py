@@ -28,7 +28,7 @@ from tui_support import (
 
 from ir_console.model import Incident, Severity, Triage
 from ir_console.store import Store
-from ir_console.tui.screens.event import EventScreen
+from ir_console.tui.dialogs.event import EventScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
 from ir_console.tui.widgets.panes import ContainmentList, EntryLine
 

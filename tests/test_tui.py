@@ -44,18 +44,18 @@ from tui_support import (
 from ir_console.model import SEED_CONTAINMENT, Severity, Status
 from ir_console.render.status import status_update_markdown
 from ir_console.store import Store, WriteFailed
-from ir_console.tui.dialogs.resolve import ConfirmResolveScreen
-from ir_console.tui.screens.documents import StatusUpdateScreen
-from ir_console.tui.screens.event import EventDetailScreen, EventScreen, PasteScreen
-from ir_console.tui.screens.forms import (
+from ir_console.tui.dialogs.base import (
     AddContainmentScreen,
     NewIncidentScreen,
     RolesScreen,
     SeverityScreen,
     StatusScreen,
 )
-from ir_console.tui.screens.help import HelpScreen
-from ir_console.tui.screens.hypothesis import HypothesisScreen
+from ir_console.tui.dialogs.event import EventDetailScreen, EventScreen, PasteScreen
+from ir_console.tui.dialogs.help import HelpScreen
+from ir_console.tui.dialogs.hypothesis import HypothesisScreen
+from ir_console.tui.dialogs.resolve import ConfirmResolveScreen
+from ir_console.tui.dialogs.status_update import StatusUpdateScreen
 from ir_console.tui.screens.incidents import IncidentsScreen
 from ir_console.tui.screens.postmortem import PostMortemScreen
 from ir_console.tui.screens.war_room import WarRoomScreen

@@ -33,8 +33,8 @@ from ir_console.render.text import display_text
 from ir_console.signals.resources import ResourceSampler
 from ir_console.store import Store
 from ir_console.store.opening import database_replaced
+from ir_console.tui.dialogs.help import HelpScreen
 from ir_console.tui.drafts import Drafts
-from ir_console.tui.screens.help import HelpScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
 from ir_console.tui.sync_worker import SyncWorker
 from ir_console.tui.themes import SEVERITY_DEFAULTS, WAR_ROOM_DARK, WAR_ROOM_LIGHT

@@ -18,7 +18,7 @@ from textual.widgets import Button, Input, Label, RadioSet
 from ir_console.model import ContainmentAction, ContainmentState
 from ir_console.model.when import SYNTAX, format_when
 from ir_console.render.text import one_line
-from ir_console.tui.screens.forms import Modal
+from ir_console.tui.dialogs.base import Modal
 from ir_console.tui.widgets.choices import Choice
 
 STATE_KEYS = {

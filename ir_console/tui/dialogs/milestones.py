@@ -20,7 +20,7 @@ from ir_console.model import Incident, Milestone
 from ir_console.model.incident import REQUIRED_MILESTONES, milestone_order_problem
 from ir_console.model.when import SYNTAX, format_when, not_in_future, parse_when
 from ir_console.render.text import one_line
-from ir_console.tui.screens.forms import Modal, shown_time
+from ir_console.tui.dialogs.base import Modal, shown_time
 
 
 @dataclass(frozen=True)

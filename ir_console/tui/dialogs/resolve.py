@@ -12,7 +12,7 @@ from textual.widgets import Button, Label
 
 from ir_console.model.when import format_when
 from ir_console.render.text import one_line
-from ir_console.tui.screens.forms import Modal
+from ir_console.tui.dialogs.base import Modal
 
 
 @dataclass(frozen=True)

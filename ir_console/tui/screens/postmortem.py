@@ -58,7 +58,7 @@ from ir_console.render.markdown import (
 from ir_console.render.text import display_text, one_line
 from ir_console.render.times import clock_time
 from ir_console.store import Store, StoreError
-from ir_console.tui.screens.forms import Modal
+from ir_console.tui.dialogs.base import Modal
 from ir_console.tui.widgets.choices import Choice
 
 if TYPE_CHECKING:

@@ -37,20 +37,7 @@ from ir_console.render.times import when_with_day
 from ir_console.signals.watch import SignalNotice
 from ir_console.store import DatabaseReplaced, Store, StoreError
 from ir_console.store.store import ResolvedRefusal, refuse_if_resolved
-from ir_console.tui.dialogs.containment import ContainmentDialog, ContainmentEdit
-from ir_console.tui.dialogs.details import Details, DetailsScreen
-from ir_console.tui.dialogs.milestones import MilestoneChanges, MilestonesScreen
-from ir_console.tui.dialogs.resolve import ConfirmResolveScreen, ResolveConfirmed
-from ir_console.tui.entry_syntax import parse_entry
-from ir_console.tui.screens.event import (
-    EventCorrection,
-    EventDetailScreen,
-    EventRetraction,
-    EventScreen,
-    PastedEntry,
-    PasteScreen,
-)
-from ir_console.tui.screens.forms import (
+from ir_console.tui.dialogs.base import (
     AddContainmentScreen,
     NewContainmentAction,
     NewIncident,
@@ -62,8 +49,21 @@ from ir_console.tui.screens.forms import (
     StatusChoice,
     StatusScreen,
 )
-from ir_console.tui.screens.hypothesis import HypothesisEdit, HypothesisScreen
-from ir_console.tui.screens.reopen import ReopenScreen, resolved_at_text
+from ir_console.tui.dialogs.containment import ContainmentDialog, ContainmentEdit
+from ir_console.tui.dialogs.details import Details, DetailsScreen
+from ir_console.tui.dialogs.event import (
+    EventCorrection,
+    EventDetailScreen,
+    EventRetraction,
+    EventScreen,
+    PastedEntry,
+    PasteScreen,
+)
+from ir_console.tui.dialogs.hypothesis import HypothesisEdit, HypothesisScreen
+from ir_console.tui.dialogs.milestones import MilestoneChanges, MilestonesScreen
+from ir_console.tui.dialogs.reopen import ReopenScreen, resolved_at_text
+from ir_console.tui.dialogs.resolve import ConfirmResolveScreen, ResolveConfirmed
+from ir_console.tui.entry_syntax import parse_entry
 from ir_console.tui.widgets.header import IncidentHeader
 from ir_console.tui.widgets.panes import ENTRY_PLACEHOLDER, ContainmentList, EntryLine, HypothesisList
 from ir_console.tui.widgets.recorded import RECORDED_KINDS, RecordedLines, RecordedSignals
@@ -973,7 +973,7 @@ class WarRoomScreen(Screen):
             self.open_document(incident, self._compose_status_update)
 
     def _compose_status_update(self, record: IncidentRecord) -> None:
-        from ir_console.tui.screens.documents import StatusUpdateScreen  # loaded when first needed
+        from ir_console.tui.dialogs.status_update import StatusUpdateScreen  # loaded when first needed
 
         self.app.push_screen(
             StatusUpdateScreen(
@@ -1006,7 +1006,7 @@ class WarRoomScreen(Screen):
         header's countdown), then copy it in a worker thread, which says where it went. False when
         not recorded: the composer stays open with the text."""
 
-        from ir_console.tui.screens.documents import copy_status_update
+        from ir_console.tui.dialogs.status_update import copy_status_update
 
         incident = self.require_incident()
         if incident is None:

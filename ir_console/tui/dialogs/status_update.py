@@ -17,7 +17,7 @@ from ir_console.model import IncidentRecord
 from ir_console.render.deadlines import Cadence
 from ir_console.render.status import StatusUpdateDraft, draft_status_update, status_update
 from ir_console.render.text import one_line
-from ir_console.tui.screens.forms import Modal
+from ir_console.tui.dialogs.base import Modal
 from ir_console.tui.widgets.choices import Choice
 
 DRAFT_FIELDS = (

@@ -21,7 +21,7 @@ from ir_console.model.when import needs_confirmation, not_in_future, parse_when
 from ir_console.render.text import display_text
 from ir_console.render.times import when_with_day
 from ir_console.store import StoreError
-from ir_console.tui.screens.forms import TIME_HINT, Modal
+from ir_console.tui.dialogs.base import TIME_HINT, Modal
 from ir_console.tui.widgets.choices import Tick
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from textual.widgets import Button, Input, Label, Static
 from ir_console.model import Incident, Milestone
 from ir_console.model.clock import as_utc
 from ir_console.render.text import one_line
-from ir_console.tui.screens.forms import Modal
+from ir_console.tui.dialogs.base import Modal
 
 
 def resolved_at_text(incident: Incident) -> str:

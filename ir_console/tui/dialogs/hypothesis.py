@@ -14,7 +14,7 @@ from textual.widgets import Input, Label, RadioSet, TextArea
 from ir_console.model import Hypothesis, HypothesisResult
 from ir_console.render.text import display_text
 from ir_console.store import StoreError
-from ir_console.tui.screens.forms import SimilarModal
+from ir_console.tui.dialogs.base import SimilarModal
 from ir_console.tui.widgets.choices import Choice
 
 FIELDS = (
