@@ -6,9 +6,11 @@ from textual.widgets import Input, TextArea
 from tui_support import console, count, one, run, settle, timeline, toasts, wait_until, war_room
 
 from ir_console.store import Store, WriteFailed
-from ir_console.tui.dialogs.base import NewIncidentScreen, RolesScreen
-from ir_console.tui.dialogs.event import EventDetailScreen, EventScreen
+from ir_console.tui.dialogs.event import EventScreen
+from ir_console.tui.dialogs.event_detail import EventDetailScreen
 from ir_console.tui.dialogs.hypothesis import HypothesisScreen
+from ir_console.tui.dialogs.new_incident import NewIncidentScreen
+from ir_console.tui.dialogs.roles import RolesScreen
 
 
 def field(app, name: str) -> str:

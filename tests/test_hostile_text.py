@@ -21,7 +21,7 @@ from ir_console.render.markdown import postmortem_markdown
 from ir_console.render.status import draft_status_update, status_update
 from ir_console.render.text import display_text
 from ir_console.store import Store
-from ir_console.tui.dialogs.event import PasteScreen
+from ir_console.tui.dialogs.paste import PasteScreen
 from ir_console.tui.widgets.panes import HypothesisList
 
 FRAGMENTS = [

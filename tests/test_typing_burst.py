@@ -8,7 +8,7 @@ from textual import events
 from textual.widgets import Input
 from tui_support import console, run, settle, wait_until
 
-from ir_console.tui.dialogs.base import NewIncidentScreen
+from ir_console.tui.dialogs.new_incident import NewIncidentScreen
 
 
 def burst(app, keys: str | list[str]) -> None:
@@ -119,7 +119,7 @@ async def test_a_status_and_its_time_typed_in_one_burst_keep_the_time(store, clo
     replaying in tmux: the highlight's message came after the typed time and put `now` back)."""
     from tui_support import one
 
-    from ir_console.tui.dialogs.base import StatusScreen
+    from ir_console.tui.dialogs.status import StatusScreen
 
     app = console(store, clock)
     async with run(app) as pilot:

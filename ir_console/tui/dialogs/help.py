@@ -96,8 +96,9 @@ class HelpScreen(ModalScreen):
         for prefix, meaning in ENTRY_HELP:
             entry.add_row(prefix, meaning)
         # Loaded here, not at start-up: F1 is the first time these screens' keys are needed.
+        from ir_console.tui.dialogs.preview import PreviewScreen
         from ir_console.tui.screens.incidents import IncidentsScreen
-        from ir_console.tui.screens.postmortem import ActionItemTable, PostMortemScreen, PreviewScreen
+        from ir_console.tui.screens.postmortem import ActionItemTable, PostMortemScreen
 
         with VerticalScroll():
             yield Label("Keys", classes="dialog-title")

@@ -37,32 +37,20 @@ from ir_console.render.times import when_with_day
 from ir_console.signals.watch import SignalNotice
 from ir_console.store import DatabaseReplaced, Store, StoreError
 from ir_console.store.store import ResolvedRefusal, refuse_if_resolved
-from ir_console.tui.dialogs.base import (
-    AddContainmentScreen,
-    NewContainmentAction,
-    NewIncident,
-    NewIncidentScreen,
-    RoleChanges,
-    RolesScreen,
-    SeverityChoice,
-    SeverityScreen,
-    StatusChoice,
-    StatusScreen,
-)
+from ir_console.tui.dialogs.add_containment import AddContainmentScreen, NewContainmentAction
 from ir_console.tui.dialogs.containment import ContainmentDialog, ContainmentEdit
 from ir_console.tui.dialogs.details import Details, DetailsScreen
-from ir_console.tui.dialogs.event import (
-    EventCorrection,
-    EventDetailScreen,
-    EventRetraction,
-    EventScreen,
-    PastedEntry,
-    PasteScreen,
-)
+from ir_console.tui.dialogs.event import EventCorrection, EventRetraction, EventScreen
+from ir_console.tui.dialogs.event_detail import EventDetailScreen
 from ir_console.tui.dialogs.hypothesis import HypothesisEdit, HypothesisScreen
 from ir_console.tui.dialogs.milestones import MilestoneChanges, MilestonesScreen
+from ir_console.tui.dialogs.new_incident import NewIncident, NewIncidentScreen
+from ir_console.tui.dialogs.paste import PastedEntry, PasteScreen
 from ir_console.tui.dialogs.reopen import ReopenScreen, resolved_at_text
 from ir_console.tui.dialogs.resolve import ConfirmResolveScreen, ResolveConfirmed
+from ir_console.tui.dialogs.roles import RoleChanges, RolesScreen
+from ir_console.tui.dialogs.severity import SeverityChoice, SeverityScreen
+from ir_console.tui.dialogs.status import StatusChoice, StatusScreen
 from ir_console.tui.entry_syntax import parse_entry
 from ir_console.tui.widgets.header import IncidentHeader
 from ir_console.tui.widgets.panes import ENTRY_PLACEHOLDER, ContainmentList, EntryLine, HypothesisList
