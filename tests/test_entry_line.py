@@ -18,7 +18,7 @@ from textual.widgets import TextArea
 from tui_support import console, count, paste, query, run, settle, timeline, toasts, wait_until, war_room
 
 from ir_console.tui.dialogs.paste import PasteScreen
-from ir_console.tui.widgets.panes import EntryLine
+from ir_console.tui.widgets.entry_line import EntryLine
 
 ENTRY_MAX_LENGTH = 2_000  # the line's cap, as the README says
 

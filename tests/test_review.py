@@ -42,7 +42,7 @@ from ir_console.tui.dialogs.status import StatusScreen
 from ir_console.tui.dialogs.status_update import StatusUpdateScreen
 from ir_console.tui.screens.postmortem import PostMortemScreen, editor_id
 from ir_console.tui.screens.war_room import WarRoomScreen
-from ir_console.tui.widgets.panes import EntryLine
+from ir_console.tui.widgets.entry_line import EntryLine
 from ir_console.tui.widgets.recorded import RecordedSignals
 from ir_console.tui.widgets.signals import SignalsPane
 

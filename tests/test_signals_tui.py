@@ -49,7 +49,7 @@ from ir_console.tui.app import IrConsoleApp
 from ir_console.tui.dialogs.help import HelpScreen
 from ir_console.tui.dialogs.new_incident import NewIncidentScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
-from ir_console.tui.widgets.panes import EntryLine
+from ir_console.tui.widgets.entry_line import EntryLine
 from ir_console.tui.widgets.signals import SignalsPane
 from ir_console.tui.widgets.text_pane import TextPane
 

@@ -59,8 +59,10 @@ from ir_console.tui.dialogs.status_update import StatusUpdateScreen
 from ir_console.tui.screens.incidents import IncidentsScreen
 from ir_console.tui.screens.postmortem import PostMortemScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
+from ir_console.tui.widgets.containment_list import ContainmentList
+from ir_console.tui.widgets.entry_line import EntryLine
+from ir_console.tui.widgets.hypothesis_list import HypothesisList
 from ir_console.tui.widgets.incident_list import IncidentList
-from ir_console.tui.widgets.panes import ContainmentList, EntryLine, HypothesisList
 from ir_console.tui.widgets.timeline import TimelineView
 
 TITLE = CHECKOUT_TITLE

@@ -40,7 +40,8 @@ async def test_a_key_that_moves_on_takes_effect_before_the_next_key_in_the_burst
 ) -> None:
     from tui_support import war_room
 
-    from ir_console.tui.widgets.panes import ContainmentList, EntryLine
+    from ir_console.tui.widgets.containment_list import ContainmentList
+    from ir_console.tui.widgets.entry_line import EntryLine
 
     app = console(store, clock)
     async with run(app) as pilot:
@@ -62,7 +63,7 @@ async def test_a_back_dated_entry_typed_in_a_burst_is_asked_about_and_logged_on_
 ) -> None:
     from tui_support import count, war_room
 
-    from ir_console.tui.widgets.panes import EntryLine
+    from ir_console.tui.widgets.entry_line import EntryLine
 
     app = console(store, clock)
     async with run(app) as pilot:

@@ -12,7 +12,7 @@ from textual.widgets import Input, Label, OptionList
 
 from ir_console.model import SEVERITY_TABLE, Severity
 from ir_console.tui.dialogs.base import Modal
-from ir_console.tui.widgets.panes import MarkedList
+from ir_console.tui.widgets.marked_list import MarkedList
 
 
 def severity_line(severity: Severity) -> Text:

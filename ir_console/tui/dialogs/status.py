@@ -16,7 +16,7 @@ from ir_console.model import Milestone, Status
 from ir_console.model.incident import MILESTONE_FOR_STATUS
 from ir_console.model.when import format_when, not_in_future, parse_when
 from ir_console.tui.dialogs.base import TIME_HINT, Modal, shown_time
-from ir_console.tui.widgets.panes import MarkedList
+from ir_console.tui.widgets.marked_list import MarkedList
 
 if TYPE_CHECKING:
     from ir_console.tui.app import IrConsoleApp

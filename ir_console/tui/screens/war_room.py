@@ -52,8 +52,10 @@ from ir_console.tui.dialogs.roles import RoleChanges, RolesScreen
 from ir_console.tui.dialogs.severity import SeverityChoice, SeverityScreen
 from ir_console.tui.dialogs.status import StatusChoice, StatusScreen
 from ir_console.tui.entry_syntax import parse_entry
+from ir_console.tui.widgets.containment_list import ContainmentList
+from ir_console.tui.widgets.entry_line import ENTRY_PLACEHOLDER, EntryLine
 from ir_console.tui.widgets.header import IncidentHeader
-from ir_console.tui.widgets.panes import ENTRY_PLACEHOLDER, ContainmentList, EntryLine, HypothesisList
+from ir_console.tui.widgets.hypothesis_list import HypothesisList
 from ir_console.tui.widgets.recorded import RECORDED_KINDS, RecordedLines, RecordedSignals
 from ir_console.tui.widgets.signals import SignalsPane
 from ir_console.tui.widgets.timeline import TimelineView
