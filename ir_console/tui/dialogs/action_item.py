@@ -49,7 +49,7 @@ class ActionItemEdit:
         }
 
 
-class ActionItemScreen(Modal):
+class ActionItemScreen(Modal[ActionItemEdit]):
     """One action item: the seed's columns (action, owner, due date, priority) and its status."""
 
     KEEPS_DRAFT = False  # the post-mortem editor writes it itself, and keeps it when that fails

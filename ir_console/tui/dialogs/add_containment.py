@@ -18,7 +18,7 @@ class NewContainmentAction:
     when_to_use: str = ""
 
 
-class AddContainmentScreen(Modal):
+class AddContainmentScreen(Modal[NewContainmentAction]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Add a containment action", classes="dialog-title")

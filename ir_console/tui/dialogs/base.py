@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual import events, getters, on
 from textual.app import ComposeResult
@@ -29,7 +29,11 @@ TIME_HINT = "now, -5m, 14:32 local, 14:32Z, 2026-11-29 23:58, ISO 8601"
 WIDE_WIDTH = 120
 
 
-class Modal(ModalScreen):
+# What a dialog is dismissed with: a small dataclass declared beside it (None: cancelled).
+ResultT = TypeVar("ResultT")
+
+
+class Modal(ModalScreen[ResultT]):
     """A dialog: Escape cancels, ctrl+s saves. What was typed is kept when it is closed unsaved,
     and comes back when the same dialog opens again (see tui/drafts.py)."""
 
@@ -169,7 +173,7 @@ class Modal(ModalScreen):
             self._drafts().discard(key)
         self._opened_with = None
 
-    def dismiss(self, result: Any = None) -> AwaitComplete:
+    def dismiss(self, result: ResultT | None = None) -> AwaitComplete:
         key = self._draft_key()
         if result is not None and key is not None and self._opened_with is not None:
             self._drafts().hold_until_written(key, self.field_values())
@@ -189,7 +193,7 @@ class Modal(ModalScreen):
             yield Button(f"{save_label} (ctrl+s)", id="save", variant="primary")
 
 
-class SimilarModal(Modal):
+class SimilarModal(Modal[ResultT]):
     """A dialog whose text is looked up in past incidents as it is typed: the fields, and the
     similar incidents beside them on a wide terminal, under them on a narrow one.
 

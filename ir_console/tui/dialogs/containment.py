@@ -42,7 +42,7 @@ class ContainmentEdit:
     undo: bool = False
 
 
-class ContainmentDialog(Modal):
+class ContainmentDialog(Modal[ContainmentEdit]):
     BINDINGS = [
         Binding("ctrl+z", "undo", "Undo last change", id="undo-containment"),
         # The keys the state labels name, as in the checklist; typed into a text field they are text.

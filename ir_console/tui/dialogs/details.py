@@ -55,7 +55,7 @@ class Details:
         }
 
 
-class DetailsScreen(Modal):
+class DetailsScreen(Modal[Details]):
     """Title and triage fields, filled in from the incident. ctrl+s saves, Escape leaves them."""
 
     def __init__(self, incident: Incident) -> None:

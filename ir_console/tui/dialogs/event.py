@@ -44,7 +44,7 @@ class EventRetraction:
     reason: str = ""
 
 
-class EventScreen(Modal):
+class EventScreen(Modal[EventCorrection | EventRetraction]):
     if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
         app = getters.app(IrConsoleApp)
 

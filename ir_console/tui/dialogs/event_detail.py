@@ -3,6 +3,8 @@ its earlier versions. Nothing is editable here; `e` asks for the event dialog (e
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -45,9 +47,16 @@ def event_history(history: list[EventRevision]) -> Text:
     return text
 
 
-class EventDetailScreen(Modal):
+@dataclass(frozen=True)
+class EditWanted:
+    """`e` while reading: open the event to edit or retract it."""
+
+    event_id: int
+
+
+class EventDetailScreen(Modal[EditWanted]):
     """An event read whole, nothing editable: a stray key cannot change the record. Dismissed with
-    True when `e` asks to edit it (Escape: None)."""
+    `EditWanted` when `e` asks to edit it (Escape: None)."""
 
     KEEPS_DRAFT = False  # nothing is typed here
     BINDINGS = [Binding("e", "edit", "Edit", id="edit-event")]
@@ -80,4 +89,4 @@ class EventDetailScreen(Modal):
         self.query_one("#event-detail").focus()
 
     def action_edit(self) -> None:
-        self.dismiss(True)
+        self.dismiss(EditWanted(self.event.id))

@@ -73,7 +73,7 @@ def binding_rows(bindings: list, extra: tuple[tuple[str, str], ...] = ()) -> Tab
     return rows
 
 
-class HelpScreen(ModalScreen):
+class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "dismiss", "Close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }

@@ -37,7 +37,7 @@ class HypothesisEdit:
     fields: dict[str, Any] = field(default_factory=dict)
 
 
-class HypothesisScreen(SimilarModal):
+class HypothesisScreen(SimilarModal[HypothesisEdit]):
     DEFAULT_CSS = """
     HypothesisScreen TextArea { height: 4; }
     HypothesisScreen RadioSet { layout: horizontal; }

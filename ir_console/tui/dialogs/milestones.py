@@ -37,7 +37,7 @@ def read_time(text: str, now: datetime, milestone: Milestone) -> datetime | None
     return not_in_future(parse_when(text, now), now, milestone.label.lower())
 
 
-class MilestonesScreen(Modal):
+class MilestonesScreen(Modal[MilestoneChanges]):
     """Every milestone with its time. Enter moves to the next field, ctrl+s saves the changed ones."""
 
     DEFAULT_CSS = """

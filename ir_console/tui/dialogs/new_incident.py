@@ -29,7 +29,7 @@ class NewIncident:
     impact_started_at: datetime | None = None
 
 
-class NewIncidentScreen(SimilarModal):
+class NewIncidentScreen(SimilarModal[NewIncident]):
     """The seed's triage record: the first five minutes, beside similar past incidents."""
 
     SIMILARITY_FIELDS = ("title", "happening", "affected", "changed")

@@ -22,7 +22,7 @@ class PastedEntry:
     key_moment: bool
 
 
-class PasteScreen(Modal):
+class PasteScreen(Modal[PastedEntry]):
     """Pasted lines (a log excerpt, a stack trace) logged as one entry, verbatim."""
 
     KEEPS_DRAFT = False  # each paste opens with its own text

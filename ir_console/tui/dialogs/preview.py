@@ -15,7 +15,7 @@ from textual.widgets import (
 from ir_console.render.text import one_line
 
 
-class PreviewScreen(ModalScreen):
+class PreviewScreen(ModalScreen[None]):
     """What `ir-console export` writes, with the boxes as they are now: rendered, or as Markdown source."""
 
     BINDINGS = [

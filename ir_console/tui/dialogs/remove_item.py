@@ -21,7 +21,7 @@ class ActionItemRemoval:
     item_id: int
 
 
-class RemoveItemScreen(Modal):
+class RemoveItemScreen(Modal[ActionItemRemoval]):
     KEEPS_DRAFT = False
 
     def __init__(self, item: ActionItem) -> None:

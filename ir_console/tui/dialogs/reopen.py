@@ -3,6 +3,8 @@ optional reason. Correcting the record does not need it: the review takes correc
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -21,7 +23,14 @@ def resolved_at_text(incident: Incident) -> str:
     return f"{as_utc(resolved):%Y-%m-%d %H:%M} UTC" if resolved else ""
 
 
-class ReopenScreen(Modal):
+@dataclass(frozen=True)
+class Reopening:
+    """Reopen the incident, for this reason ("": none given)."""
+
+    reason: str = ""
+
+
+class ReopenScreen(Modal[Reopening]):
     """Enter or ctrl+s reopens (with the reason typed, if any); Esc leaves the incident resolved.
 
     Focus starts in the reason box, where every letter is a letter: no single key answers the
@@ -62,4 +71,4 @@ class ReopenScreen(Modal):
 
     @on(Input.Submitted, "#reason")
     def action_save(self) -> None:
-        self.dismiss(self.query_one("#reason", Input).value.strip())
+        self.dismiss(Reopening(self.query_one("#reason", Input).value.strip()))

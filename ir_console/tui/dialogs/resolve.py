@@ -22,7 +22,7 @@ class ResolveConfirmed:
     resolved_at: datetime
 
 
-class ConfirmResolveScreen(Modal):
+class ConfirmResolveScreen(Modal[ResolveConfirmed]):
     """`Resolve INC-…? Resolved at …; after that …`. Enter (or ctrl+s) resolves, Escape does not."""
 
     KEEPS_DRAFT = False

@@ -21,7 +21,7 @@ class RoleChanges:
     names: dict[Role, str]
 
 
-class RolesScreen(Modal):
+class RolesScreen(Modal[RoleChanges]):
     """The four roles, each name as it is shown (display_text: a stored or imported name never
     reaches the terminal as a control sequence). A field left as shown keeps the recorded name."""
 

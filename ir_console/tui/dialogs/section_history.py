@@ -18,7 +18,7 @@ from ir_console.render.text import display_text, one_line
 REASONS = {"edit": "replaced", "conflict": "replaced in a conflict", "import": "replaced by an import"}
 
 
-class SectionHistoryScreen(ModalScreen):
+class SectionHistoryScreen(ModalScreen[None]):
     """A post-mortem section's earlier texts (kept revisions), newest first: read, not edited."""
 
     BINDINGS = [Binding("escape,ctrl+r", "dismiss", "Close")]

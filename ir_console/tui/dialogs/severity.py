@@ -40,7 +40,7 @@ class SeverityChoice:
     reason: str = ""  # why, recorded in the change: "Severity SEV-2 → SEV-1: checkout fully down"
 
 
-class SeverityScreen(Modal):
+class SeverityScreen(Modal[SeverityChoice]):
     """The severity table to choose from, and an optional reason. Enter (in the list or the
     reason) sets it."""
 

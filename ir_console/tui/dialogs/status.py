@@ -31,7 +31,7 @@ class StatusChoice:
     at: datetime | None = None
 
 
-class StatusScreen(Modal):
+class StatusScreen(Modal[StatusChoice]):
     """The status list, and beside it the time the chosen status stamps its milestone at
     (Identified, Monitoring → mitigated, Resolved): now, or the milestone as already set; editable."""
 

@@ -178,7 +178,7 @@ class IncidentChoice:
     event_id: int | None = None
 
 
-class IncidentsScreen(Screen):
+class IncidentsScreen(Screen[IncidentChoice]):
     """Closes with the `IncidentChoice` to open, or None."""
 
     if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time

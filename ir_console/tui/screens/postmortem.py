@@ -215,7 +215,7 @@ class RecordMarkdown(Markdown):
     BLOCKS = {**Markdown.BLOCKS, "table_open": CompactTable}
 
 
-class PostMortemScreen(Screen):
+class PostMortemScreen(Screen[None]):
     if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
         app = getters.app(IrConsoleApp)
 

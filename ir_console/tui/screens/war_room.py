@@ -41,12 +41,12 @@ from ir_console.tui.dialogs.add_containment import AddContainmentScreen, NewCont
 from ir_console.tui.dialogs.containment import ContainmentDialog, ContainmentEdit
 from ir_console.tui.dialogs.details import Details, DetailsScreen
 from ir_console.tui.dialogs.event import EventCorrection, EventRetraction, EventScreen
-from ir_console.tui.dialogs.event_detail import EventDetailScreen
+from ir_console.tui.dialogs.event_detail import EditWanted, EventDetailScreen
 from ir_console.tui.dialogs.hypothesis import HypothesisEdit, HypothesisScreen
 from ir_console.tui.dialogs.milestones import MilestoneChanges, MilestonesScreen
 from ir_console.tui.dialogs.new_incident import NewIncident, NewIncidentScreen
 from ir_console.tui.dialogs.paste import PastedEntry, PasteScreen
-from ir_console.tui.dialogs.reopen import ReopenScreen, resolved_at_text
+from ir_console.tui.dialogs.reopen import Reopening, ReopenScreen, resolved_at_text
 from ir_console.tui.dialogs.resolve import ConfirmResolveScreen, ResolveConfirmed
 from ir_console.tui.dialogs.roles import RoleChanges, RolesScreen
 from ir_console.tui.dialogs.severity import SeverityChoice, SeverityScreen
@@ -61,7 +61,9 @@ from ir_console.tui.widgets.signals import SignalsPane
 from ir_console.tui.widgets.timeline import TimelineView
 
 if TYPE_CHECKING:
+    from ir_console.model import StatusUpdate
     from ir_console.tui.app import IrConsoleApp
+    from ir_console.tui.dialogs.status_update import StatusUpdateSent  # the dialog loads when first needed
     from ir_console.tui.screens.incidents import IncidentChoice  # the screen loads when first needed
 
 NARROW_WIDTH = 120
@@ -608,8 +610,8 @@ class WarRoomScreen(Screen):
             return
         event, history = loaded
 
-        def edit_if_asked(edit: bool | None) -> None:
-            if not edit:
+        def edit_if_asked(edit: EditWanted | None) -> None:
+            if edit is None:
                 return
             if self.incident is not None and self.reviewing:
                 self.notify(
@@ -991,7 +993,7 @@ class WarRoomScreen(Screen):
         if self.is_current and self.incident is not None and self.incident.id == incident_id:
             show(record)
 
-    async def _status_update_sent(self, sent: dict) -> bool:
+    async def _status_update_sent(self, sent: StatusUpdateSent) -> bool:
         """The composer's ctrl+s: record the exact text (on the timeline too, which restarts the
         header's countdown), then copy it in a worker thread, which says where it went. False when
         not recorded: the composer stays open with the text."""
@@ -1001,12 +1003,24 @@ class WarRoomScreen(Screen):
         incident = self.require_incident()
         if incident is None:
             return False
-        if not await self.write(lambda store: store.record_status_update(incident.id, author=self.author, **sent)):
+
+        def record(store: Store) -> StatusUpdate:
+            return store.record_status_update(
+                incident.id,
+                sent.text,
+                format=sent.format,
+                status=sent.status,
+                impact=sent.impact,
+                current_action=sent.current_action,
+                eta=sent.eta,
+                next_update=sent.next_update,
+                author=self.author,
+            )
+
+        if not await self.write(record):
             return False
         self.run_worker(
-            partial(
-                copy_status_update, self.app, sent["text"], format=sent.get("format", "markdown"), ref=incident.ref
-            ),
+            partial(copy_status_update, self.app, sent.text, format=sent.format, ref=incident.ref),
             thread=True,
             group="clipboard",
             exit_on_error=False,
@@ -1027,10 +1041,11 @@ class WarRoomScreen(Screen):
         if self.incident is not None and self.reviewing:
             self.app.push_screen(ReopenScreen(self.incident), self._reopen_confirmed)
 
-    async def _reopen_confirmed(self, reason: str | None) -> None:
+    async def _reopen_confirmed(self, reopening: Reopening | None) -> None:
         incident = self.incident
-        if reason is None or incident is None or incident.is_open:
+        if reopening is None or incident is None or incident.is_open:
             return
+        reason = reopening.reason
         if await self.write(lambda store: store.reopen_incident(incident.id, reason=reason, author=self.author)):
             self.notify(f"{one_line(incident.ref)} reopened: Investigating.", markup=False)
 
