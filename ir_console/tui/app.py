@@ -60,7 +60,8 @@ def takes_key_itself(widget: Widget, key: events.Key) -> bool:
 
 class IrConsoleApp(App[None]):
     TITLE = "ir-console"
-    CSS_PATH = [stylesheet_dir() / "app.tcss"]
+    # The layout, one sheet an area (styles/); later sheets win a tie. Widgets keep their own DEFAULT_CSS.
+    CSS_PATH = [stylesheet_dir() / name for name in ("app.tcss", "dialogs.tcss", "incidents.tcss", "postmortem.tcss")]
     BINDINGS = [
         # Priority: taken when the key arrives, not after it has bubbled up from the focused field,
         # so letters typed right after a Tab in one burst land in the next field, not this one.

@@ -54,10 +54,6 @@ class ActionItemScreen(Modal[ActionItemEdit]):
 
     KEEPS_DRAFT = False  # the post-mortem editor writes it itself, and keeps it when that fails
 
-    DEFAULT_CSS = """
-    ActionItemScreen RadioSet { layout: horizontal; }
-    """
-
     def __init__(self, item: ActionItem | None) -> None:
         super().__init__()
         self.item = item

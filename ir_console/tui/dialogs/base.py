@@ -46,19 +46,6 @@ class Modal(ModalScreen[ResultT]):
         Binding("escape", "cancel", "Cancel", id="cancel"),
         Binding("ctrl+s", "save", "Save", id="save"),
     ]
-    DEFAULT_CSS = """
-    Modal { align: center middle; }
-    Modal > .dialog {
-        width: 90; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    Modal .dialog-title { text-style: bold; width: 100%; margin-bottom: 1; }
-    Modal .field-label { color: $text-muted; }
-    Modal TextArea { height: 6; }
-    Modal .buttons { dock: bottom; height: auto; align-horizontal: right; background: $surface; }
-    Modal .buttons Button { margin-left: 1; }
-    Modal .error { color: $error; }
-    """
 
     def action_cancel(self) -> None:
         self.keep_draft()
@@ -204,15 +191,6 @@ class SimilarModal(Modal[ResultT]):
     if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
         app = getters.app(IrConsoleApp)
 
-    DEFAULT_CSS = """
-    SimilarModal .dialog-body { height: auto; layout: vertical; }
-    SimilarModal .fields { height: auto; }
-    SimilarModal #similar { margin-top: 1; }
-    SimilarModal.-wide > .dialog { width: 180; }
-    SimilarModal.-wide .dialog-body { layout: horizontal; }
-    SimilarModal.-wide .fields { width: 3fr; max-width: 86; }
-    SimilarModal.-wide #similar { width: 2fr; margin: 0 0 0 2; }
-    """
     SIMILARITY_FIELDS: tuple[str, ...] = ()
 
     @property

@@ -48,10 +48,6 @@ class ContainmentDialog(Modal[ContainmentEdit]):
         # The keys the state labels name, as in the checklist; typed into a text field they are text.
         *[Binding(key, f"choose_state('{state.value}')", state.label, show=False) for state, key in STATE_KEYS.items()],
     ]
-    DEFAULT_CSS = """
-    ContainmentDialog RadioSet { width: 100%; }
-    ContainmentDialog .facts { color: $text-muted; }
-    """
 
     def draft_subject(self) -> str:
         return self.action.uuid

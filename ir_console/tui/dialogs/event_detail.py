@@ -60,12 +60,6 @@ class EventDetailScreen(Modal[EditWanted]):
 
     KEEPS_DRAFT = False  # nothing is typed here
     BINDINGS = [Binding("e", "edit", "Edit", id="edit-event")]
-    DEFAULT_CSS = """
-    EventDetailScreen > .dialog { width: 100; }
-    EventDetailScreen .field-label { margin-top: 1; }
-    EventDetailScreen #event-text { width: 100%; }
-    EventDetailScreen .hint { color: $text-muted; margin-top: 1; }
-    """
 
     def __init__(self, event: TimelineEvent, history: list[EventRevision]) -> None:
         super().__init__()

@@ -75,11 +75,6 @@ def binding_rows(bindings: list, extra: tuple[tuple[str, str], ...] = ()) -> Tab
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "dismiss", "Close")]
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 100; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1; }
-    """
 
     def compose(self) -> ComposeResult:
         keys = Table.grid(padding=(0, 2))

@@ -38,10 +38,6 @@ class HypothesisEdit:
 
 
 class HypothesisScreen(SimilarModal[HypothesisEdit]):
-    DEFAULT_CSS = """
-    HypothesisScreen TextArea { height: 4; }
-    HypothesisScreen RadioSet { layout: horizontal; }
-    """
     SIMILARITY_FIELDS = ("statement", "evidence_for", "evidence_against")
 
     def __init__(self, hypothesis: Hypothesis | None, incident_id: int | None = None) -> None:

@@ -40,15 +40,6 @@ def read_time(text: str, now: datetime, milestone: Milestone) -> datetime | None
 class MilestonesScreen(Modal[MilestoneChanges]):
     """Every milestone with its time. Enter moves to the next field, ctrl+s saves the changed ones."""
 
-    DEFAULT_CSS = """
-    MilestonesScreen .milestone-row { height: 1; margin-bottom: 1; }
-    MilestonesScreen .milestone-row Label.name { width: 16; }
-    MilestonesScreen .milestone-row Input { width: 24; height: 1; border: none; padding: 0 1; }
-    MilestonesScreen .milestone-row Label.reads { width: 1fr; margin-left: 2; color: $text-muted; }
-    MilestonesScreen .milestone-row Label.reads.-bad { color: $error; }
-    MilestonesScreen #syntax { color: $text-muted; margin-bottom: 1; }
-    """
-
     def __init__(self, incident: Incident, now: datetime) -> None:
         super().__init__()
         self.incident = incident

@@ -22,16 +22,6 @@ class PreviewScreen(ModalScreen[None]):
         Binding("escape,ctrl+o", "dismiss", "Close"),
         Binding("m", "toggle_source", "Rendered / source"),
     ]
-    DEFAULT_CSS = """
-    PreviewScreen { align: center middle; }
-    PreviewScreen > Vertical { width: 120; max-width: 100%; height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1; }
-    PreviewScreen .dialog-title { text-style: bold; width: 100%; }
-    PreviewScreen #preview-rendered { height: 1fr; }
-    PreviewScreen #preview-source { height: 1fr; display: none; }
-    PreviewScreen.-source #preview-rendered { display: none; }
-    PreviewScreen.-source #preview-source { display: block; }
-    """
 
     def __init__(self, markdown: str, ref: str) -> None:
         super().__init__()

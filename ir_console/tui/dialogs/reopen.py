@@ -37,9 +37,6 @@ class ReopenScreen(Modal[Reopening]):
     question while text can be typed (a reason typed into a dialog whose `n` meant "keep
     resolved" once ran its other letters as war-room keys)."""
 
-    DEFAULT_CSS = """
-    ReopenScreen > .dialog { width: 76; }
-    """
     KEEPS_DRAFT = False  # Escape here answers "keep it resolved": a decision, not a form left half-filled
 
     def __init__(self, incident: Incident) -> None:

@@ -22,13 +22,6 @@ class SectionHistoryScreen(ModalScreen[None]):
     """A post-mortem section's earlier texts (kept revisions), newest first: read, not edited."""
 
     BINDINGS = [Binding("escape,ctrl+r", "dismiss", "Close")]
-    DEFAULT_CSS = """
-    SectionHistoryScreen { align: center middle; }
-    SectionHistoryScreen > Vertical { width: 110; max-width: 100%; height: 90%;
-        border: thick $primary; background: $surface; padding: 0 1; }
-    SectionHistoryScreen .dialog-title { text-style: bold; width: 100%; }
-    SectionHistoryScreen #history-text { height: 1fr; }
-    """
 
     def __init__(self, section: Section, history: list[SectionRevision]) -> None:
         super().__init__()

@@ -38,12 +38,6 @@ class StatusScreen(Modal[StatusChoice]):
     if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
         app = getters.app(IrConsoleApp)
 
-    DEFAULT_CSS = """
-    StatusScreen #stamp-row { height: auto; }
-    StatusScreen #stamp { width: 28; }
-    StatusScreen #stamp-reads { width: 1fr; margin: 1 0 0 2; color: $text-muted; }
-    """
-
     def __init__(
         self, current: Status, milestones: dict[Milestone, datetime] | None = None, now: datetime | None = None
     ) -> None:

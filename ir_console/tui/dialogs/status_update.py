@@ -52,11 +52,6 @@ class StatusUpdateScreen(Modal[StatusUpdateSent]):
     for a retry. Without `send` the dialog is dismissed with the same `StatusUpdateSent`.
     """
 
-    DEFAULT_CSS = """
-    StatusUpdateScreen #preview { height: 9; }
-    StatusUpdateScreen RadioSet { layout: horizontal; }
-    """
-
     def __init__(
         self,
         record: IncidentRecord,

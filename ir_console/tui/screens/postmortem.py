@@ -234,25 +234,6 @@ class PostMortemScreen(Screen[None]):
         ),
         Binding("escape", "close", "Close", id="close"),
     ]
-    DEFAULT_CSS = """
-    PostMortemScreen { layout: vertical; background: $surface; }
-    PostMortemScreen #pm-title { height: 1; width: 100%; background: $panel; padding: 0 1; text-style: bold; }
-    PostMortemScreen #pm-facts { height: 1; width: 100%; background: $panel; padding: 0 1; }
-    PostMortemScreen #pm-facts.late { color: $error; text-style: bold; }
-    PostMortemScreen #pm-body { height: 1fr; padding: 0 1; }
-    PostMortemScreen .pm-part { height: auto; }
-    PostMortemScreen .pm-heading { text-style: bold; margin-top: 1; width: 100%; }
-    PostMortemScreen .pm-further { margin-top: 2; color: $text-muted; text-style: italic; }
-    PostMortemScreen .pm-hint { color: $text-muted; width: 100%; }
-    PostMortemScreen .pm-hint.-drafted { color: $warning; }
-    PostMortemScreen .pm-hint.-unsaved { color: $warning; text-style: bold; }
-    PostMortemScreen .pm-section TextArea { height: auto; min-height: 4; max-height: 20; }
-    PostMortemScreen #section-author { min-height: 3; max-height: 3; }
-    PostMortemScreen .pm-generated { margin: 0; padding: 0; }
-    PostMortemScreen #action-items { height: auto; max-height: 16; }
-    PostMortemScreen .pm-buttons { height: auto; }
-    PostMortemScreen .pm-buttons Button { margin-right: 1; }
-    """
 
     def __init__(self, record: IncidentRecord) -> None:
         super().__init__()
