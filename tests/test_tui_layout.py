@@ -6,6 +6,7 @@ the screens' `DEFAULT_CSS`.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import importlib
 import inspect
@@ -145,3 +146,21 @@ def test_a_renamed_status_update_field_fails_the_type_check_where_the_war_room_r
     assert result.returncode == 1, result.stdout + result.stderr
     assert "ir_console/tui/screens/war_room.py:" in result.stdout
     assert '"StatusUpdateSent" has no attribute "text"' in result.stdout
+
+
+def test_no_dialog_or_widget_digs_through_the_app_or_the_screen_stack() -> None:
+    """What a dialog or a widget shows is handed in, or read through the App's typed accessor
+    (`getters.app`): never found with `getattr` on the App or on whatever screen lies below
+    (the new-hypothesis dialog once looked for an `incident` attribute down the screen stack)."""
+    digging = []
+    for folder in ("dialogs", "widgets"):
+        for path in sorted((ROOT / "ir_console" / "tui" / folder).glob("*.py")):
+            tree = ast.parse(path.read_text())
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Attribute) and node.attr == "screen_stack":
+                    digging.append(f"{path.name}:{node.lineno} screen_stack")
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr":
+                    target = ast.unparse(node.args[0])
+                    if target.startswith(("self.app", "screen", "self.screen")):
+                        digging.append(f"{path.name}:{node.lineno} getattr({target}, ...)")
+    assert digging == []

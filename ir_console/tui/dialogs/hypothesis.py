@@ -42,7 +42,7 @@ class HypothesisScreen(SimilarModal[HypothesisEdit]):
 
     def __init__(self, hypothesis: Hypothesis | None, incident_id: int | None = None) -> None:
         """`incident_id`: the incident worked on, left out of the similar incidents; by default
-        the hypothesis's, else the one the war room shows."""
+        the hypothesis's (the war room hands it in for a new one)."""
         super().__init__()
         self.hypothesis = hypothesis
         if incident_id is None and hypothesis is not None:
@@ -57,8 +57,6 @@ class HypothesisScreen(SimilarModal[HypothesisEdit]):
         return self.incident_id
 
     def compose(self) -> ComposeResult:
-        if self.incident_id is None:  # the screen stack is reachable from here on
-            self.incident_id = self.worked_incident_id()
         current = self.hypothesis
         title = f"Hypothesis {current.label} (rank {current.rank})" if current else "New hypothesis"
         with VerticalScroll(classes="dialog"):
@@ -84,14 +82,6 @@ class HypothesisScreen(SimilarModal[HypothesisEdit]):
         )
         yield Input(id="at", placeholder="now")
         yield Label("", id="form-error", classes="error", markup=False)  # quotes user input
-
-    def worked_incident_id(self) -> int | None:
-        """The incident of the screen below that shows one (the war room's), if any."""
-        for screen in reversed(self.app.screen_stack):
-            incident = getattr(screen, "incident", None)
-            if incident is not None:
-                return incident.id
-        return None
 
     def on_mount(self) -> None:
         self.query_one("#statement", TextArea).focus()

@@ -868,7 +868,8 @@ class WarRoomScreen(Screen):
 
     def action_new_hypothesis(self) -> None:
         if self.require_writable("a new hypothesis"):
-            self.app.push_screen(HypothesisScreen(None), self._hypothesis_done)
+            incident_id = self.incident.id if self.incident else None
+            self.app.push_screen(HypothesisScreen(None, incident_id), self._hypothesis_done)
 
     def action_containment(self) -> None:
         if self.has_class("-tiny"):
