@@ -10,6 +10,7 @@ import ast
 import dataclasses
 import importlib
 import inspect
+import os
 import pkgutil
 import shutil
 import subprocess
@@ -164,3 +165,30 @@ def test_no_dialog_or_widget_digs_through_the_app_or_the_screen_stack() -> None:
                     if target.startswith(("self.app", "screen", "self.screen")):
                         digging.append(f"{path.name}:{node.lineno} getattr({target}, ...)")
     assert digging == []
+
+
+@pytest.mark.subprocess
+@pytest.mark.parametrize(
+    ("module", "line", "contract"),
+    [
+        ("widgets/bad.py", "from ir_console.tui.dialogs.base import Modal", "tui widgets import no screen or dialog"),
+        ("widgets/bad.py", "import ir_console.tui.screens.war_room", "tui widgets import no screen or dialog"),
+        ("dialogs/bad.py", "import ir_console.tui.screens.war_room", "tui dialogs import no full screen"),
+    ],
+    ids=["widget-dialog", "widget-screen", "dialog-screen"],
+)
+def test_an_import_against_the_tui_layers_fails_the_check(
+    tmp_path: Path, module: str, line: str, contract: str
+) -> None:
+    shutil.copytree(ROOT / "ir_console", tmp_path / "ir_console", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "ir_console" / "tui" / module).write_text(f'"""A module that breaks a contract."""\n\n{line}\n')
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports"), "--no-cache", "--no-logo", str(ROOT / "pyproject.toml")],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"{contract} BROKEN" in result.stdout
