@@ -27,8 +27,6 @@ AFFECTED_SUGGESTIONS = ["All users", "A subset of users", "Internal only"]
 TIME_HINT = "now, -5m, 14:32 local, 14:32Z, 2026-11-29 23:58, ISO 8601"
 # From this width the similar incidents sit beside the fields; below it, under them.
 WIDE_WIDTH = 120
-
-
 # What a dialog is dismissed with: a small dataclass declared beside it (None: cancelled).
 ResultT = TypeVar("ResultT")
 
