@@ -112,8 +112,8 @@ async def _run(db: Path, repeats: int) -> dict:
     from ir_console.store import Store
     from ir_console.tui.app import IrConsoleApp
     from ir_console.tui.dialogs.resolve import ConfirmResolveScreen
-    from ir_console.tui.screens.documents import StatusUpdateScreen
-    from ir_console.tui.screens.forms import StatusChoice
+    from ir_console.tui.dialogs.status import StatusChoice
+    from ir_console.tui.dialogs.status_update import StatusUpdateScreen
     from ir_console.tui.screens.postmortem import PostMortemScreen
     from ir_console.tui.screens.war_room import WarRoomScreen
 

@@ -88,7 +88,7 @@ async def drive_console(db: str, incident_id: int, tag: str, count: int, go: Pat
     from ir_console.store import Store
     from ir_console.tui.app import IrConsoleApp
     from ir_console.tui.screens.war_room import WarRoomScreen
-    from ir_console.tui.widgets.panes import EntryLine
+    from ir_console.tui.widgets.entry_line import EntryLine
 
     problems: list[str] = []
 

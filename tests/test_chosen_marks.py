@@ -5,7 +5,8 @@ from __future__ import annotations
 from textual.widgets import OptionList
 from tui_support import console, marked, prompts, run, settle, wait_until, war_room
 
-from ir_console.tui.screens.forms import NewIncidentScreen, StatusScreen
+from ir_console.tui.dialogs.new_incident import NewIncidentScreen
+from ir_console.tui.dialogs.status import StatusScreen
 
 
 def screen_lines(widget) -> list[str]:
@@ -48,7 +49,8 @@ async def test_radio_buttons_and_checkboxes_show_their_state_in_the_glyph(store,
     from textual.widgets import Checkbox, RadioButton, RadioSet
 
     from ir_console.tui.dialogs.containment import ContainmentDialog
-    from ir_console.tui.screens.event import EventDetailScreen, EventScreen
+    from ir_console.tui.dialogs.event import EventScreen
+    from ir_console.tui.dialogs.event_detail import EventDetailScreen
 
     def glyph(button) -> str:
         return button.render_line(0).text.strip()[:3]

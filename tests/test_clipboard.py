@@ -25,7 +25,7 @@ from ir_console.cli import main
 from ir_console.clipboard import CopyResult, copy_text, osc52_sequence, osc52_session, save_to_file, system_copy
 from ir_console.model import Incident, Severity, Triage
 from ir_console.store import Store
-from ir_console.tui.screens.documents import StatusUpdateScreen
+from ir_console.tui.dialogs.status_update import StatusUpdateScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
 
 TEXT = "## Status Update: Checkout 500s\n**Status:** Identified\n**Impact:** card payments — «EU» ✓"

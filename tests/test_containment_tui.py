@@ -18,8 +18,8 @@ from ir_console.render.markdown import postmortem_markdown
 from ir_console.render.status import draft_status_update
 from ir_console.store import Store
 from ir_console.tui.dialogs.containment import ContainmentDialog
-from ir_console.tui.screens.help import HelpScreen
-from ir_console.tui.widgets.panes import ContainmentList
+from ir_console.tui.dialogs.help import HelpScreen
+from ir_console.tui.widgets.containment_list import ContainmentList
 
 
 def rollback_row(db_path) -> dict:

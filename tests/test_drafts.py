@@ -6,9 +6,11 @@ from textual.widgets import Input, TextArea
 from tui_support import console, count, one, run, settle, timeline, toasts, wait_until, war_room
 
 from ir_console.store import Store, WriteFailed
-from ir_console.tui.screens.event import EventDetailScreen, EventScreen
-from ir_console.tui.screens.forms import NewIncidentScreen, RolesScreen
-from ir_console.tui.screens.hypothesis import HypothesisScreen
+from ir_console.tui.dialogs.event import EventScreen
+from ir_console.tui.dialogs.event_detail import EventDetailScreen
+from ir_console.tui.dialogs.hypothesis import HypothesisScreen
+from ir_console.tui.dialogs.new_incident import NewIncidentScreen
+from ir_console.tui.dialogs.roles import RolesScreen
 
 
 def field(app, name: str) -> str:
@@ -131,7 +133,7 @@ async def test_drafts_belong_to_their_dialog_and_incident(store, db_path, clock,
 async def test_a_status_update_left_with_escape_comes_back_with_its_fields_and_hand_edits(
     store, db_path, clock, incident
 ) -> None:
-    from ir_console.tui.screens.documents import StatusUpdateScreen
+    from ir_console.tui.dialogs.status_update import StatusUpdateScreen
 
     app = console(store, clock)
     async with run(app) as pilot:

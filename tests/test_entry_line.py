@@ -17,9 +17,9 @@ from textual import events
 from textual.widgets import TextArea
 from tui_support import console, count, paste, query, run, settle, timeline, toasts, wait_until, war_room
 
+from ir_console.tui.dialogs.paste import PasteScreen
 from ir_console.tui.screens import war_room as war_room_module
-from ir_console.tui.screens.event import PasteScreen
-from ir_console.tui.widgets.panes import EntryLine
+from ir_console.tui.widgets.entry_line import EntryLine
 
 ENTRY_MAX_LENGTH = 2_000  # the line's cap, as the README says
 

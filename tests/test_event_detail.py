@@ -7,7 +7,8 @@ from datetime import timedelta
 from textual.widgets import Static
 from tui_support import NOW, console, count, run, settle, timeline, wait_until, war_room
 
-from ir_console.tui.screens.event import EventDetailScreen, EventScreen
+from ir_console.tui.dialogs.event import EventScreen
+from ir_console.tui.dialogs.event_detail import EventDetailScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
 
 LONG = (

@@ -44,7 +44,7 @@ from tui_support import (
 
 from ir_console.model import EventSource, Incident, Severity
 from ir_console.store import Store, WriteFailed
-from ir_console.tui.widgets.panes import EntryLine
+from ir_console.tui.widgets.entry_line import EntryLine
 
 DRIVERS = Path(__file__).with_name("fault_drivers.py")
 FORK = multiprocessing.get_context("fork")

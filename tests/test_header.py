@@ -46,8 +46,9 @@ async def test_every_pane_is_one_key_away_and_f1_lists_every_screen_s_keys(store
     from rich.console import Console
     from textual.widgets import Static
 
-    from ir_console.tui.screens.help import HelpScreen
-    from ir_console.tui.widgets.panes import ContainmentList, HypothesisList
+    from ir_console.tui.dialogs.help import HelpScreen
+    from ir_console.tui.widgets.containment_list import ContainmentList
+    from ir_console.tui.widgets.hypothesis_list import HypothesisList
     from ir_console.tui.widgets.timeline import TimelineView
 
     app = console(store, clock)
@@ -73,7 +74,8 @@ async def test_every_pane_is_one_key_away_and_f1_lists_every_screen_s_keys(store
 async def test_the_chosen_containment_item_and_hypothesis_are_marked_not_only_coloured(store, clock, incident) -> None:
     from tui_support import marked
 
-    from ir_console.tui.widgets.panes import ContainmentList, HypothesisList
+    from ir_console.tui.widgets.containment_list import ContainmentList
+    from ir_console.tui.widgets.hypothesis_list import HypothesisList
 
     store.add_hypothesis(incident.id, "Pool exhausted")
     store.add_hypothesis(incident.id, "Bad deploy")

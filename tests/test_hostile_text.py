@@ -21,8 +21,8 @@ from ir_console.render.markdown import postmortem_markdown
 from ir_console.render.status import draft_status_update, status_update
 from ir_console.render.text import display_text
 from ir_console.store import Store
-from ir_console.tui.screens.event import PasteScreen
-from ir_console.tui.widgets.panes import HypothesisList
+from ir_console.tui.dialogs.paste import PasteScreen
+from ir_console.tui.widgets.hypothesis_list import HypothesisList
 
 FRAGMENTS = [
     "[bold red]alarm[/]",

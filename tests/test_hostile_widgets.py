@@ -27,7 +27,7 @@ from ir_console.render.markdown import postmortem_markdown
 from ir_console.render.status import draft_status_update, status_update
 from ir_console.render.text import display_text, md_cell, md_inline, one_line
 from ir_console.store import Store
-from ir_console.tui.screens.forms import RolesScreen
+from ir_console.tui.dialogs.roles import RolesScreen
 
 # One of each: what a terminal would act on, and what would hide or reorder text.
 ATTACKS = (

@@ -9,7 +9,7 @@ from textual.widgets import Input, Label, RadioSet
 from tui_support import NOW, console, query, run, settle, wait_until, war_room
 
 from ir_console.model import HypothesisResult
-from ir_console.tui.screens.hypothesis import HypothesisScreen
+from ir_console.tui.dialogs.hypothesis import HypothesisScreen
 
 
 def hypothesis_events(db_path) -> list[dict]:

@@ -31,8 +31,9 @@ from tui_support import (
 from ir_console.model import Incident, Status
 from ir_console.store import Store
 from ir_console.tui.dialogs.details import DetailsScreen
-from ir_console.tui.screens.event import EventDetailScreen, EventScreen
-from ir_console.tui.screens.forms import SeverityScreen
+from ir_console.tui.dialogs.event import EventScreen
+from ir_console.tui.dialogs.event_detail import EventDetailScreen
+from ir_console.tui.dialogs.severity import SeverityScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
 
 REFUSED = "Corrections are allowed (Enter on an event, d); o reopens it."

@@ -24,10 +24,12 @@ from tui_support import (
 from ir_console.model import Milestone, Status, to_iso
 from ir_console.render.markdown import postmortem_markdown
 from ir_console.store import Store
+from ir_console.tui.dialogs.event import EventScreen
+from ir_console.tui.dialogs.event_detail import EventDetailScreen
 from ir_console.tui.dialogs.milestones import MilestonesScreen
+from ir_console.tui.dialogs.new_incident import NewIncidentScreen
 from ir_console.tui.dialogs.resolve import ConfirmResolveScreen
-from ir_console.tui.screens.event import EventDetailScreen, EventScreen
-from ir_console.tui.screens.forms import NewIncidentScreen, StatusScreen
+from ir_console.tui.dialogs.status import StatusScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
 from ir_console.tui.widgets.timeline import TimelineView
 

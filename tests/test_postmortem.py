@@ -58,17 +58,13 @@ from ir_console.render.markdown import (
 )
 from ir_console.render.text import md_block, md_inline
 from ir_console.store import Store, WriteFailed
+from ir_console.tui.dialogs.action_item import ActionItemScreen
+from ir_console.tui.dialogs.preview import PreviewScreen
+from ir_console.tui.dialogs.remove_item import RemoveItemScreen
 from ir_console.tui.dialogs.resolve import ConfirmResolveScreen
+from ir_console.tui.dialogs.status import StatusScreen
 from ir_console.tui.screens import postmortem as postmortem_screen
-from ir_console.tui.screens.forms import StatusScreen
-from ir_console.tui.screens.postmortem import (
-    DRAFTED,
-    ActionItemScreen,
-    PostMortemScreen,
-    PreviewScreen,
-    RemoveItemScreen,
-    editor_id,
-)
+from ir_console.tui.screens.postmortem import DRAFTED, PostMortemScreen, editor_id
 from ir_console.tui.screens.war_room import WarRoomScreen
 
 GOLDEN = Path(__file__).parent / "golden" / "postmortem.md"

@@ -13,8 +13,9 @@ from tui_support import console, one, paste_text, query, run, settle, toasts, wa
 
 from ir_console.model import Section
 from ir_console.store import Store
+from ir_console.tui.dialogs.section_history import SectionHistoryScreen
 from ir_console.tui.screens import postmortem as postmortem_screen
-from ir_console.tui.screens.postmortem import PostMortemScreen, SectionHistoryScreen, editor_id
+from ir_console.tui.screens.postmortem import PostMortemScreen, editor_id
 
 
 def current_and_kept(path: Path, section: str = "summary") -> tuple[dict, list[dict]]:

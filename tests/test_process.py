@@ -46,7 +46,7 @@ from tui_support import (
 
 from ir_console.model import Section, Severity
 from ir_console.store import Store
-from ir_console.tui.widgets.panes import EntryLine
+from ir_console.tui.widgets.entry_line import EntryLine
 
 # -- helpers ----------------------------------------------------------------------------------------
 

@@ -35,13 +35,14 @@ from ir_console.model import EventKind, EventSource, Incident, Milestone, Sectio
 from ir_console.model.clock import to_iso
 from ir_console.signals.health import HealthState
 from ir_console.store import Store
+from ir_console.tui.dialogs.new_incident import NewIncidentScreen
+from ir_console.tui.dialogs.reopen import ReopenScreen
 from ir_console.tui.dialogs.resolve import ConfirmResolveScreen
-from ir_console.tui.screens.documents import StatusUpdateScreen
-from ir_console.tui.screens.forms import NewIncidentScreen, StatusScreen
+from ir_console.tui.dialogs.status import StatusScreen
+from ir_console.tui.dialogs.status_update import StatusUpdateScreen
 from ir_console.tui.screens.postmortem import PostMortemScreen, editor_id
-from ir_console.tui.screens.reopen import ReopenScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
-from ir_console.tui.widgets.panes import EntryLine
+from ir_console.tui.widgets.entry_line import EntryLine
 from ir_console.tui.widgets.recorded import RecordedSignals
 from ir_console.tui.widgets.signals import SignalsPane
 

@@ -46,10 +46,10 @@ from ir_console.model.clock import to_iso
 from ir_console.signals.resources import ResourceSample
 from ir_console.store import Store
 from ir_console.tui.app import IrConsoleApp
-from ir_console.tui.screens.forms import NewIncidentScreen
-from ir_console.tui.screens.help import HelpScreen
+from ir_console.tui.dialogs.help import HelpScreen
+from ir_console.tui.dialogs.new_incident import NewIncidentScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
-from ir_console.tui.widgets.panes import EntryLine
+from ir_console.tui.widgets.entry_line import EntryLine
 from ir_console.tui.widgets.signals import SignalsPane
 from ir_console.tui.widgets.text_pane import TextPane
 

@@ -20,8 +20,8 @@ from tui_support import NOW, Clock, console, count, one, paste, query, run, sett
 
 from ir_console.model import HypothesisResult, Incident, Section, Severity, Status, Triage
 from ir_console.store import Store, StoreError
-from ir_console.tui.screens.forms import NewIncidentScreen
-from ir_console.tui.screens.hypothesis import HypothesisScreen
+from ir_console.tui.dialogs.hypothesis import HypothesisScreen
+from ir_console.tui.dialogs.new_incident import NewIncidentScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
 
 POOL_TITLE = "Payments API timing out"

@@ -23,8 +23,8 @@ from ir_console.render.status import draft_status_update
 from ir_console.signals import resources
 from ir_console.signals.resources import MountUsage
 from ir_console.store import Store
-from ir_console.tui.screens.documents import StatusUpdateScreen
-from ir_console.tui.screens.forms import StatusChoice
+from ir_console.tui.dialogs.status import StatusChoice
+from ir_console.tui.dialogs.status_update import StatusUpdateScreen
 from ir_console.tui.screens.incidents import IncidentsScreen
 from ir_console.tui.screens.postmortem import PostMortemScreen
 from ir_console.tui.widgets.incident_list import IncidentList

@@ -12,7 +12,7 @@ from tui_support import NOW, console, header, run, settle, wait_until
 from ir_console.model import ContainmentState, EventKind, Status
 from ir_console.render import deadlines
 from ir_console.render.status import draft_status_update, status_update
-from ir_console.tui.screens.documents import StatusUpdateScreen, redraft_lines
+from ir_console.tui.dialogs.status_update import StatusUpdateScreen, redraft_lines
 
 
 def test_the_next_draft_starts_from_the_last_update_sent(store, clock, incident) -> None:

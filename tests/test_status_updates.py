@@ -41,7 +41,7 @@ from ir_console.render.status import (
     status_update_text,
 )
 from ir_console.store import Store, WriteFailed
-from ir_console.tui.screens.documents import StatusUpdateScreen
+from ir_console.tui.dialogs.status_update import StatusUpdateScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
 
 # The seed's "Communication Template", in its order.

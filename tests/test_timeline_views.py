@@ -6,7 +6,7 @@ from textual.widgets import Footer
 from tui_support import console, count, header, run, settle, shown_lines, timeline, wait_until, war_room
 
 from ir_console.model import EventKind, EventSource
-from ir_console.tui.widgets.panes import EntryLine
+from ir_console.tui.widgets.entry_line import EntryLine
 
 
 def pane_title(app) -> str:

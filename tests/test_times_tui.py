@@ -28,9 +28,10 @@ from tui_support import (
 
 from ir_console.model import Incident, Severity, Triage
 from ir_console.store import Store
-from ir_console.tui.screens.event import EventScreen
+from ir_console.tui.dialogs.event import EventScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
-from ir_console.tui.widgets.panes import ContainmentList, EntryLine
+from ir_console.tui.widgets.containment_list import ContainmentList
+from ir_console.tui.widgets.entry_line import EntryLine
 
 MIDNIGHT = datetime(2026, 11, 30, 0, 5, tzinfo=UTC)
 

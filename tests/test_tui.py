@@ -44,23 +44,25 @@ from tui_support import (
 from ir_console.model import SEED_CONTAINMENT, Severity, Status
 from ir_console.render.status import status_update_markdown
 from ir_console.store import Store, WriteFailed
+from ir_console.tui.dialogs.add_containment import AddContainmentScreen
+from ir_console.tui.dialogs.event import EventScreen
+from ir_console.tui.dialogs.event_detail import EventDetailScreen
+from ir_console.tui.dialogs.help import HelpScreen
+from ir_console.tui.dialogs.hypothesis import HypothesisScreen
+from ir_console.tui.dialogs.new_incident import NewIncidentScreen
+from ir_console.tui.dialogs.paste import PasteScreen
 from ir_console.tui.dialogs.resolve import ConfirmResolveScreen
-from ir_console.tui.screens.documents import StatusUpdateScreen
-from ir_console.tui.screens.event import EventDetailScreen, EventScreen, PasteScreen
-from ir_console.tui.screens.forms import (
-    AddContainmentScreen,
-    NewIncidentScreen,
-    RolesScreen,
-    SeverityScreen,
-    StatusScreen,
-)
-from ir_console.tui.screens.help import HelpScreen
-from ir_console.tui.screens.hypothesis import HypothesisScreen
+from ir_console.tui.dialogs.roles import RolesScreen
+from ir_console.tui.dialogs.severity import SeverityScreen
+from ir_console.tui.dialogs.status import StatusScreen
+from ir_console.tui.dialogs.status_update import StatusUpdateScreen
 from ir_console.tui.screens.incidents import IncidentsScreen
 from ir_console.tui.screens.postmortem import PostMortemScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
+from ir_console.tui.widgets.containment_list import ContainmentList
+from ir_console.tui.widgets.entry_line import EntryLine
+from ir_console.tui.widgets.hypothesis_list import HypothesisList
 from ir_console.tui.widgets.incident_list import IncidentList
-from ir_console.tui.widgets.panes import ContainmentList, EntryLine, HypothesisList
 from ir_console.tui.widgets.timeline import TimelineView
 
 TITLE = CHECKOUT_TITLE

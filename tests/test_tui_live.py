@@ -16,7 +16,7 @@ from tui_support import Clock, console, count, header, last_line, one, run, time
 from ir_console.model import Incident, Severity, Triage
 from ir_console.model.clock import utc_now
 from ir_console.store import Store
-from ir_console.tui.screens.event import EventDetailScreen
+from ir_console.tui.dialogs.event_detail import EventDetailScreen
 
 SHOWN_WITHIN = 1.0  # seconds, after the other writer has committed
 REPO = Path(__file__).resolve().parent.parent

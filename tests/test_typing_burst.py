@@ -8,7 +8,7 @@ from textual import events
 from textual.widgets import Input
 from tui_support import console, run, settle, wait_until
 
-from ir_console.tui.screens.forms import NewIncidentScreen
+from ir_console.tui.dialogs.new_incident import NewIncidentScreen
 
 
 def burst(app, keys: str | list[str]) -> None:
@@ -40,7 +40,8 @@ async def test_a_key_that_moves_on_takes_effect_before_the_next_key_in_the_burst
 ) -> None:
     from tui_support import war_room
 
-    from ir_console.tui.widgets.panes import ContainmentList, EntryLine
+    from ir_console.tui.widgets.containment_list import ContainmentList
+    from ir_console.tui.widgets.entry_line import EntryLine
 
     app = console(store, clock)
     async with run(app) as pilot:
@@ -62,7 +63,7 @@ async def test_a_back_dated_entry_typed_in_a_burst_is_asked_about_and_logged_on_
 ) -> None:
     from tui_support import count, war_room
 
-    from ir_console.tui.widgets.panes import EntryLine
+    from ir_console.tui.widgets.entry_line import EntryLine
 
     app = console(store, clock)
     async with run(app) as pilot:
@@ -88,7 +89,7 @@ async def test_ctrl_s_right_after_typing_in_one_burst_saves_what_was_typed(store
     from tui_support import one
 
     from ir_console.tui.dialogs.containment import ContainmentDialog
-    from ir_console.tui.screens.hypothesis import HypothesisScreen
+    from ir_console.tui.dialogs.hypothesis import HypothesisScreen
 
     app = console(store, clock)
     async with run(app) as pilot:
@@ -119,7 +120,7 @@ async def test_a_status_and_its_time_typed_in_one_burst_keep_the_time(store, clo
     replaying in tmux: the highlight's message came after the typed time and put `now` back)."""
     from tui_support import one
 
-    from ir_console.tui.screens.forms import StatusScreen
+    from ir_console.tui.dialogs.status import StatusScreen
 
     app = console(store, clock)
     async with run(app) as pilot:
@@ -144,7 +145,7 @@ async def test_escape_then_a_key_that_opens_a_screen_in_one_burst_leaves_that_sc
     back up to the app after `i` had opened the incidents screen, which it then closed. Found in
     tmux: `Escape i` typed fast did nothing."""
     from ir_console.tui.screens.incidents import IncidentsScreen
-    from ir_console.tui.widgets.panes import ContainmentList
+    from ir_console.tui.widgets.containment_list import ContainmentList
 
     app = console(store, clock)
     async with run(app) as pilot:

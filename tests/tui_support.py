@@ -23,7 +23,7 @@ from ir_console.model import Incident, Severity, Triage
 from ir_console.store import Store
 from ir_console.tui.app import IrConsoleApp
 from ir_console.tui.screens.war_room import WarRoomScreen
-from ir_console.tui.widgets.panes import MarkedList
+from ir_console.tui.widgets.marked_list import MarkedList
 from ir_console.tui.widgets.timeline import TimelineView
 
 NOW = datetime(2026, 11, 27, 3, 14, 30, tzinfo=UTC)

@@ -34,8 +34,8 @@ from ir_console.render.text import display_text
 from ir_console.signals.resources import ResourceSampler
 from ir_console.store import Store
 from ir_console.store.opening import database_replaced
+from ir_console.tui.dialogs.help import HelpScreen
 from ir_console.tui.drafts import Drafts
-from ir_console.tui.screens.help import HelpScreen
 from ir_console.tui.screens.war_room import WarRoomScreen
 from ir_console.tui.sync_worker import SyncWorker
 from ir_console.tui.themes import SEVERITY_DEFAULTS, WAR_ROOM_DARK, WAR_ROOM_LIGHT
@@ -61,7 +61,8 @@ def takes_key_itself(widget: Widget, key: events.Key) -> bool:
 
 class IrConsoleApp(App[None]):
     TITLE = "ir-console"
-    CSS_PATH = [stylesheet_dir() / "app.tcss"]
+    # The layout, one sheet an area (styles/); later sheets win a tie. Widgets keep their own DEFAULT_CSS.
+    CSS_PATH = [stylesheet_dir() / name for name in ("app.tcss", "dialogs.tcss", "incidents.tcss", "postmortem.tcss")]
     BINDINGS = [
         # Priority: taken when the key arrives, not after it has bubbled up from the focused field,
         # so letters typed right after a Tab in one burst land in the next field, not this one.

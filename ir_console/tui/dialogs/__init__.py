@@ -1,1 +1,2 @@
-"""Dialogs of the war room: one module a dialog, each a ModalScreen with a small dataclass result."""
+"""The dialogs: one module a dialog, each a `ModalScreen[Result]` (most through `base.Modal`) dismissed with
+a small dataclass declared beside it, or None when cancelled. Their layout is in styles/dialogs.tcss."""

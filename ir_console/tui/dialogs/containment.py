@@ -18,7 +18,7 @@ from textual.widgets import Button, Input, Label, RadioSet
 from ir_console.model import ContainmentAction, ContainmentState
 from ir_console.model.when import SYNTAX, format_when
 from ir_console.render.text import one_line
-from ir_console.tui.screens.forms import Modal
+from ir_console.tui.dialogs.base import Modal
 from ir_console.tui.widgets.choices import Choice
 
 STATE_KEYS = {
@@ -42,16 +42,12 @@ class ContainmentEdit:
     undo: bool = False
 
 
-class ContainmentDialog(Modal):
+class ContainmentDialog(Modal[ContainmentEdit]):
     BINDINGS = [
         Binding("ctrl+z", "undo", "Undo last change", id="undo-containment"),
         # The keys the state labels name, as in the checklist; typed into a text field they are text.
         *[Binding(key, f"choose_state('{state.value}')", state.label, show=False) for state, key in STATE_KEYS.items()],
     ]
-    DEFAULT_CSS = """
-    ContainmentDialog RadioSet { width: 100%; }
-    ContainmentDialog .facts { color: $text-muted; }
-    """
 
     def draft_subject(self) -> str:
         return self.action.uuid

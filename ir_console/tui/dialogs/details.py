@@ -16,7 +16,7 @@ from textual.widgets import Input, Label
 
 from ir_console.model import Incident
 from ir_console.render.text import one_line
-from ir_console.tui.screens.forms import AFFECTED_SUGGESTIONS, Modal
+from ir_console.tui.dialogs.base import AFFECTED_SUGGESTIONS, Modal
 
 FIELDS = (
     ("title", "Title"),
@@ -55,7 +55,7 @@ class Details:
         }
 
 
-class DetailsScreen(Modal):
+class DetailsScreen(Modal[Details]):
     """Title and triage fields, filled in from the incident. ctrl+s saves, Escape leaves them."""
 
     def __init__(self, incident: Incident) -> None:

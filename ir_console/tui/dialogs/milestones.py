@@ -20,7 +20,7 @@ from ir_console.model import Incident, Milestone
 from ir_console.model.incident import REQUIRED_MILESTONES, milestone_order_problem
 from ir_console.model.when import SYNTAX, format_when, not_in_future, parse_when
 from ir_console.render.text import one_line
-from ir_console.tui.screens.forms import Modal, shown_time
+from ir_console.tui.dialogs.base import Modal, shown_time
 
 RESOLVING_MILESTONES = frozenset({Milestone.RESOLVED, Milestone.CLOSED})
 
@@ -39,17 +39,8 @@ def read_time(text: str, now: datetime, milestone: Milestone) -> datetime | None
     return not_in_future(parse_when(text, now), now, milestone.label.lower())
 
 
-class MilestonesScreen(Modal):
+class MilestonesScreen(Modal[MilestoneChanges]):
     """Every milestone with its time. Enter moves to the next field, ctrl+s saves the changed ones."""
-
-    DEFAULT_CSS = """
-    MilestonesScreen .milestone-row { height: 1; margin-bottom: 1; }
-    MilestonesScreen .milestone-row Label.name { width: 16; }
-    MilestonesScreen .milestone-row Input { width: 24; height: 1; border: none; padding: 0 1; }
-    MilestonesScreen .milestone-row Label.reads { width: 1fr; margin-left: 2; color: $text-muted; }
-    MilestonesScreen .milestone-row Label.reads.-bad { color: $error; }
-    MilestonesScreen #syntax { color: $text-muted; margin-bottom: 1; }
-    """
 
     def __init__(self, incident: Incident, now: datetime) -> None:
         super().__init__()

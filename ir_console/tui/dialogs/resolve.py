@@ -12,7 +12,7 @@ from textual.widgets import Button, Label
 
 from ir_console.model.when import format_when
 from ir_console.render.text import one_line
-from ir_console.tui.screens.forms import Modal
+from ir_console.tui.dialogs.base import Modal
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class ResolveConfirmed:
     resolved_at: datetime
 
 
-class ConfirmResolveScreen(Modal):
+class ConfirmResolveScreen(Modal[ResolveConfirmed]):
     """`Resolve INC-…? Resolved at …; after that …`. Enter (or ctrl+s) resolves, Escape does not."""
 
     KEEPS_DRAFT = False

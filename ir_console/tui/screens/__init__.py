@@ -1,2 +1,1 @@
-"""The console's full screens (war room, incidents, post-mortem) and the modal forms not yet moved to
-`tui/dialogs/`."""
+"""The console's full screens: the war room, the incidents screen and the post-mortem editor."""

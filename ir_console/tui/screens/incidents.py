@@ -178,7 +178,7 @@ class IncidentChoice:
     event_id: int | None = None
 
 
-class IncidentsScreen(Screen):
+class IncidentsScreen(Screen[IncidentChoice]):
     """Closes with the `IncidentChoice` to open, or None."""
 
     if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
@@ -198,24 +198,6 @@ class IncidentsScreen(Screen):
         Binding("3", "show_tab('stats-tab')", show=False),
         Binding("4", "show_tab('causes-tab')", show=False),
     ]
-    DEFAULT_CSS = """
-    IncidentsScreen { layout: vertical; background: $surface; }
-    IncidentsScreen #incidents-title { height: 1; width: 100%; background: $panel; padding: 0 1;
-        text-style: bold; text-wrap: nowrap; text-overflow: ellipsis; }
-    IncidentsScreen TabbedContent { height: 1fr; }
-    IncidentsScreen TabPane { padding: 0; height: 1fr; }
-    IncidentsScreen .filters { height: 1; margin-bottom: 1; }
-    IncidentsScreen .filters > * { width: 1fr; margin-right: 1; }
-    IncidentsScreen .filters > Label { width: auto; color: $text-muted; }
-    IncidentsScreen .error { color: $error; height: auto; display: none; }
-    IncidentsScreen .error.-shown { display: block; }
-    IncidentsScreen .note { color: $text-muted; height: auto; }
-    IncidentsScreen #incident-table { height: 1fr; }
-    IncidentsScreen #search-input { margin-bottom: 1; }
-    IncidentsScreen #search-results { height: 1fr; }
-    IncidentsScreen .scroll { height: 1fr; }
-    IncidentsScreen #stats-scroll { scrollbar-gutter: stable; }
-    """
 
     def __init__(self, store: Store, now: datetime) -> None:
         super().__init__()

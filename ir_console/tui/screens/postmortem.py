@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.cells import cell_len
@@ -26,22 +26,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import (
     Button,
     DataTable,
     Footer,
-    Input,
     Label,
     Markdown,
-    RadioSet,
     Static,
     TextArea,
 )
 from textual.widgets._markdown import MarkdownTable
 
-from ir_console.model import ActionItem, ActionItemStatus, IncidentRecord, Priority, Section
+from ir_console.model import ActionItem, ActionItemStatus, IncidentRecord, Section
 from ir_console.model.postmortem import SectionRevision, SectionSave, SectionState
 from ir_console.render import deadlines
 from ir_console.render.markdown import (
@@ -58,8 +56,10 @@ from ir_console.render.markdown import (
 from ir_console.render.text import display_text, one_line
 from ir_console.render.times import clock_time
 from ir_console.store import Store, StoreError
-from ir_console.tui.screens.forms import Modal
-from ir_console.tui.widgets.choices import Choice
+from ir_console.tui.dialogs.action_item import STATUS_LABELS, ActionItemEdit, ActionItemScreen
+from ir_console.tui.dialogs.preview import PreviewScreen
+from ir_console.tui.dialogs.remove_item import ActionItemRemoval, RemoveItemScreen
+from ir_console.tui.dialogs.section_history import SectionHistoryScreen
 
 if TYPE_CHECKING:
     from ir_console.tui.app import IrConsoleApp
@@ -111,11 +111,6 @@ SECTION_PROMPTS = {
 }
 DRAFTED = "drafted from the record — edit to make it yours"
 AUTOSAVE_SECONDS = 2.0
-STATUS_LABELS = {
-    ActionItemStatus.OPEN: "open",
-    ActionItemStatus.IN_PROGRESS: "in progress",
-    ActionItemStatus.DONE: "done",
-}
 
 
 def conflict_notice(kept: SectionRevision, now: datetime | None = None) -> str:
@@ -220,7 +215,7 @@ class RecordMarkdown(Markdown):
     BLOCKS = {**Markdown.BLOCKS, "table_open": CompactTable}
 
 
-class PostMortemScreen(Screen):
+class PostMortemScreen(Screen[None]):
     if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
         app = getters.app(IrConsoleApp)
 
@@ -239,25 +234,6 @@ class PostMortemScreen(Screen):
         ),
         Binding("escape", "close", "Close", id="close"),
     ]
-    DEFAULT_CSS = """
-    PostMortemScreen { layout: vertical; background: $surface; }
-    PostMortemScreen #pm-title { height: 1; width: 100%; background: $panel; padding: 0 1; text-style: bold; }
-    PostMortemScreen #pm-facts { height: 1; width: 100%; background: $panel; padding: 0 1; }
-    PostMortemScreen #pm-facts.late { color: $error; text-style: bold; }
-    PostMortemScreen #pm-body { height: 1fr; padding: 0 1; }
-    PostMortemScreen .pm-part { height: auto; }
-    PostMortemScreen .pm-heading { text-style: bold; margin-top: 1; width: 100%; }
-    PostMortemScreen .pm-further { margin-top: 2; color: $text-muted; text-style: italic; }
-    PostMortemScreen .pm-hint { color: $text-muted; width: 100%; }
-    PostMortemScreen .pm-hint.-drafted { color: $warning; }
-    PostMortemScreen .pm-hint.-unsaved { color: $warning; text-style: bold; }
-    PostMortemScreen .pm-section TextArea { height: auto; min-height: 4; max-height: 20; }
-    PostMortemScreen #section-author { min-height: 3; max-height: 3; }
-    PostMortemScreen .pm-generated { margin: 0; padding: 0; }
-    PostMortemScreen #action-items { height: auto; max-height: 16; }
-    PostMortemScreen .pm-buttons { height: auto; }
-    PostMortemScreen .pm-buttons Button { margin-right: 1; }
-    """
 
     def __init__(self, record: IncidentRecord) -> None:
         super().__init__()
@@ -661,219 +637,3 @@ class PostMortemScreen(Screen):
 
     def action_preview(self) -> None:
         self.app.push_screen(PreviewScreen(postmortem_markdown(self.current_record()), self.record.incident.ref))
-
-
-@dataclasses.dataclass(frozen=True)
-class ActionItemEdit:
-    """A new action item (`item_id` None) as typed, or an existing one and the fields changed."""
-
-    item_id: int | None
-    action: str
-    owner: str
-    due_date: str
-    priority: Priority
-    status: ActionItemStatus
-    changed: dict[str, Any] = dataclasses.field(default_factory=dict)  # an existing item's changed fields
-
-    def values(self) -> dict[str, Any]:
-        return {
-            "action": self.action,
-            "owner": self.owner,
-            "due_date": self.due_date,
-            "priority": self.priority,
-            "status": self.status,
-        }
-
-
-@dataclasses.dataclass(frozen=True)
-class ActionItemRemoval:
-    item_id: int
-
-
-class ActionItemScreen(Modal):
-    """One action item: the seed's columns (action, owner, due date, priority) and its status."""
-
-    KEEPS_DRAFT = False  # the post-mortem editor writes it itself, and keeps it when that fails
-
-    DEFAULT_CSS = """
-    ActionItemScreen RadioSet { layout: horizontal; }
-    """
-
-    def __init__(self, item: ActionItem | None) -> None:
-        super().__init__()
-        self.item = item
-
-    def compose(self) -> ComposeResult:
-        item = self.item
-        with VerticalScroll(classes="dialog"):
-            yield Label("Edit action item" if item else "New action item", classes="dialog-title")
-            yield Label("Action: a preventive measure, a detection or process improvement", classes="field-label")
-            yield Input(display_text(item.action) if item else "", id="action")
-            yield Label("Owner", classes="field-label")
-            yield Input(display_text(item.owner) if item else "", id="owner")
-            yield Label("Due date (YYYY-MM-DD)", classes="field-label")
-            yield Input(display_text(item.due_date) if item else "", id="due_date", placeholder="2026-12-04")
-            yield Label("Priority", classes="field-label")
-            with RadioSet(id="priority"):
-                for priority in Priority:
-                    yield Choice(
-                        priority.value, value=(item.priority if item else Priority.P2) is priority, id=priority.value
-                    )
-            yield Label("Status", classes="field-label")
-            with RadioSet(id="status"):
-                for status in ActionItemStatus:
-                    chosen = (item.status if item else ActionItemStatus.OPEN) is status
-                    yield Choice(STATUS_LABELS[status], value=chosen, id=status.value)
-            yield Label("", id="form-error", classes="error", markup=False)  # quotes user input
-            yield from self.buttons("Save")
-
-    def on_mount(self) -> None:
-        self.query_one("#action", Input).focus()
-
-    @on(Input.Submitted)
-    def next_field(self) -> None:
-        self.focus_next()
-
-    def value(self, name: str) -> str:
-        return self.query_one(f"#{name}", Input).value.strip()
-
-    def action_save(self) -> None:
-        error = self.query_one("#form-error", Label)
-        if not self.value("action"):
-            error.update("An action item needs an action.")
-            self.query_one("#action", Input).focus()
-            return
-        due = self.value("due_date")
-        if due:
-            try:
-                date.fromisoformat(due)
-            except ValueError:
-                error.update(f"Due date: {due!r} is not a date like 2026-12-04 (or leave it empty).")
-                self.query_one("#due_date", Input).focus()
-                return
-        priority = self.query_one("#priority", RadioSet).pressed_button
-        status = self.query_one("#status", RadioSet).pressed_button
-        item = self.item
-        typed = ActionItemEdit(
-            item.id if item else None,
-            self.value("action"),
-            self.value("owner"),
-            due,
-            Priority(priority.id) if priority else Priority.P2,
-            ActionItemStatus(status.id) if status else ActionItemStatus.OPEN,
-        )
-        if item is not None:
-            current = {
-                "action": display_text(item.action),
-                "owner": display_text(item.owner),
-                "due_date": display_text(item.due_date),
-                "priority": item.priority,
-                "status": item.status,
-            }
-            typed = dataclasses.replace(
-                typed, changed={name: value for name, value in typed.values().items() if value != current[name]}
-            )
-        self.dismiss(typed)
-
-
-class RemoveItemScreen(Modal):
-    KEEPS_DRAFT = False
-
-    def __init__(self, item: ActionItem) -> None:
-        super().__init__()
-        self.item = item
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label("Remove this action item?", classes="dialog-title")
-            yield Label(one_line(self.item.action, 200), markup=False)
-            with Horizontal(classes="buttons"):
-                yield Button("Keep (Esc)", id="cancel")
-                yield Button("Remove (enter)", id="save", variant="error")
-
-    def on_mount(self) -> None:
-        self.query_one("#save", Button).focus()
-
-    def action_save(self) -> None:
-        self.dismiss(ActionItemRemoval(self.item.id))
-
-
-class PreviewScreen(ModalScreen):
-    """What `ir-console export` writes, with the boxes as they are now: rendered, or as Markdown source."""
-
-    BINDINGS = [
-        Binding("escape,ctrl+o", "dismiss", "Close"),
-        Binding("m", "toggle_source", "Rendered / source"),
-    ]
-    DEFAULT_CSS = """
-    PreviewScreen { align: center middle; }
-    PreviewScreen > Vertical { width: 120; max-width: 100%; height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1; }
-    PreviewScreen .dialog-title { text-style: bold; width: 100%; }
-    PreviewScreen #preview-rendered { height: 1fr; }
-    PreviewScreen #preview-source { height: 1fr; display: none; }
-    PreviewScreen.-source #preview-rendered { display: none; }
-    PreviewScreen.-source #preview-source { display: block; }
-    """
-
-    def __init__(self, markdown: str, ref: str) -> None:
-        super().__init__()
-        self.markdown = markdown
-        self.ref = ref
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(
-                f"Preview: ir-console export {one_line(self.ref)} writes this · m: rendered / source · esc closes",
-                classes="dialog-title",
-                markup=False,
-            )
-            with VerticalScroll(id="preview-rendered"):
-                yield Markdown(self.markdown)
-            yield TextArea(self.markdown, id="preview-source", read_only=True, soft_wrap=True)
-
-    def action_toggle_source(self) -> None:
-        self.toggle_class("-source")
-
-
-REASONS = {"edit": "replaced", "conflict": "replaced in a conflict", "import": "replaced by an import"}
-
-
-class SectionHistoryScreen(ModalScreen):
-    """A post-mortem section's earlier texts (kept revisions), newest first: read, not edited."""
-
-    BINDINGS = [Binding("escape,ctrl+r", "dismiss", "Close")]
-    DEFAULT_CSS = """
-    SectionHistoryScreen { align: center middle; }
-    SectionHistoryScreen > Vertical { width: 110; max-width: 100%; height: 90%;
-        border: thick $primary; background: $surface; padding: 0 1; }
-    SectionHistoryScreen .dialog-title { text-style: bold; width: 100%; }
-    SectionHistoryScreen #history-text { height: 1fr; }
-    """
-
-    def __init__(self, section: Section, history: list[SectionRevision]) -> None:
-        super().__init__()
-        self.section = section
-        self.history = history
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(
-                f"{self.section.heading}: earlier texts, newest first · esc closes",
-                classes="dialog-title",
-                markup=False,
-            )
-            yield TextArea(self.history_text(), id="history-text", read_only=True, soft_wrap=True)
-
-    def history_text(self) -> str:
-        if not self.history:
-            return "No earlier text: this section has had one text, or none."
-        parts = []
-        for kept in reversed(self.history):
-            written = f" at {kept.written_at:%Y-%m-%d %H:%M:%S}Z" if kept.written_at else ""
-            parts.append(
-                f"── revision {kept.revision}, written by {one_line(kept.written_by, 40) or 'someone'}{written}; "
-                f"{REASONS.get(kept.reason, kept.reason)} by {one_line(kept.replaced_by, 40) or 'someone'} "
-                f"at {kept.replaced_at:%Y-%m-%d %H:%M:%S}Z\n{display_text(kept.body)}"
-            )
-        return "\n\n".join(parts)

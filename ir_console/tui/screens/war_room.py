@@ -38,41 +38,33 @@ from ir_console.render.times import when_with_day
 from ir_console.signals.watch import SignalNotice
 from ir_console.store import DatabaseReplaced, Store, StoreError
 from ir_console.store.store import ResolvedRefusal, refuse_if_resolved
+from ir_console.tui.dialogs.add_containment import AddContainmentScreen, NewContainmentAction
 from ir_console.tui.dialogs.containment import ContainmentDialog, ContainmentEdit
 from ir_console.tui.dialogs.details import Details, DetailsScreen
+from ir_console.tui.dialogs.event import EventCorrection, EventRetraction, EventScreen
+from ir_console.tui.dialogs.event_detail import EditWanted, EventDetailScreen
+from ir_console.tui.dialogs.hypothesis import HypothesisEdit, HypothesisScreen
 from ir_console.tui.dialogs.milestones import MilestoneChanges, MilestonesScreen
+from ir_console.tui.dialogs.new_incident import NewIncident, NewIncidentScreen
+from ir_console.tui.dialogs.paste import PastedEntry, PasteScreen
+from ir_console.tui.dialogs.reopen import Reopening, ReopenScreen, resolved_at_text
 from ir_console.tui.dialogs.resolve import ConfirmResolveScreen, ResolveConfirmed
+from ir_console.tui.dialogs.roles import RoleChanges, RolesScreen
+from ir_console.tui.dialogs.severity import SeverityChoice, SeverityScreen
+from ir_console.tui.dialogs.status import StatusChoice, StatusScreen
 from ir_console.tui.entry_syntax import parse_entry
-from ir_console.tui.screens.event import (
-    EventCorrection,
-    EventDetailScreen,
-    EventRetraction,
-    EventScreen,
-    PastedEntry,
-    PasteScreen,
-)
-from ir_console.tui.screens.forms import (
-    AddContainmentScreen,
-    NewContainmentAction,
-    NewIncident,
-    NewIncidentScreen,
-    RoleChanges,
-    RolesScreen,
-    SeverityChoice,
-    SeverityScreen,
-    StatusChoice,
-    StatusScreen,
-)
-from ir_console.tui.screens.hypothesis import HypothesisEdit, HypothesisScreen
-from ir_console.tui.screens.reopen import ReopenScreen, resolved_at_text
+from ir_console.tui.widgets.containment_list import ContainmentList
+from ir_console.tui.widgets.entry_line import ENTRY_PLACEHOLDER, EntryLine
 from ir_console.tui.widgets.header import IncidentHeader
-from ir_console.tui.widgets.panes import ENTRY_PLACEHOLDER, ContainmentList, EntryLine, HypothesisList
+from ir_console.tui.widgets.hypothesis_list import HypothesisList
 from ir_console.tui.widgets.recorded import RECORDED_KINDS, RecordedLines, RecordedSignals
 from ir_console.tui.widgets.signals import SignalsPane
 from ir_console.tui.widgets.timeline import TimelineView
 
 if TYPE_CHECKING:
+    from ir_console.model import StatusUpdate
     from ir_console.tui.app import IrConsoleApp
+    from ir_console.tui.dialogs.status_update import StatusUpdateSent  # the dialog loads when first needed
     from ir_console.tui.screens.incidents import IncidentChoice  # the screen loads when first needed
 
 NARROW_WIDTH = 120
@@ -634,8 +626,8 @@ class WarRoomScreen(Screen):
             return
         event, history = loaded
 
-        def edit_if_asked(edit: bool | None) -> None:
-            if not edit:
+        def edit_if_asked(edit: EditWanted | None) -> None:
+            if edit is None:
                 return
             if self.incident is not None and self.reviewing:
                 self.notify(
@@ -892,7 +884,8 @@ class WarRoomScreen(Screen):
 
     def action_new_hypothesis(self) -> None:
         if self.require_writable("a new hypothesis"):
-            self.app.push_screen(HypothesisScreen(None), self._hypothesis_done)
+            incident_id = self.incident.id if self.incident else None
+            self.app.push_screen(HypothesisScreen(None, incident_id), self._hypothesis_done)
 
     def action_containment(self) -> None:
         if self.has_class("-tiny"):
@@ -989,7 +982,7 @@ class WarRoomScreen(Screen):
             self.open_document(incident, self._compose_status_update)
 
     def _compose_status_update(self, record: IncidentRecord) -> None:
-        from ir_console.tui.screens.documents import StatusUpdateScreen  # loaded when first needed
+        from ir_console.tui.dialogs.status_update import StatusUpdateScreen  # loaded when first needed
 
         self.app.push_screen(
             StatusUpdateScreen(
@@ -1017,22 +1010,34 @@ class WarRoomScreen(Screen):
         if self.is_current and self.incident is not None and self.incident.id == incident_id:
             show(record)
 
-    async def _status_update_sent(self, sent: dict) -> bool:
+    async def _status_update_sent(self, sent: StatusUpdateSent) -> bool:
         """The composer's ctrl+s: record the exact text (on the timeline too, which restarts the
         header's countdown), then copy it in a worker thread, which says where it went. False when
         not recorded: the composer stays open with the text."""
 
-        from ir_console.tui.screens.documents import copy_status_update
+        from ir_console.tui.dialogs.status_update import copy_status_update
 
         incident = self.require_incident()
         if incident is None:
             return False
-        if not await self.write(lambda store: store.record_status_update(incident.id, author=self.author, **sent)):
+
+        def record(store: Store) -> StatusUpdate:
+            return store.record_status_update(
+                incident.id,
+                sent.text,
+                format=sent.format,
+                status=sent.status,
+                impact=sent.impact,
+                current_action=sent.current_action,
+                eta=sent.eta,
+                next_update=sent.next_update,
+                author=self.author,
+            )
+
+        if not await self.write(record):
             return False
         self.run_worker(
-            partial(
-                copy_status_update, self.app, sent["text"], format=sent.get("format", "markdown"), ref=incident.ref
-            ),
+            partial(copy_status_update, self.app, sent.text, format=sent.format, ref=incident.ref),
             thread=True,
             group="clipboard",
             exit_on_error=False,
@@ -1053,10 +1058,11 @@ class WarRoomScreen(Screen):
         if self.incident is not None and self.reviewing:
             self.app.push_screen(ReopenScreen(self.incident), self._reopen_confirmed)
 
-    async def _reopen_confirmed(self, reason: str | None) -> None:
+    async def _reopen_confirmed(self, reopening: Reopening | None) -> None:
         incident = self.incident
-        if reason is None or incident is None or incident.is_open:
+        if reopening is None or incident is None or incident.is_open:
             return
+        reason = reopening.reason
         if await self.write(lambda store: store.reopen_incident(incident.id, reason=reason, author=self.author)):
             self.notify(f"{one_line(incident.ref)} reopened: Investigating.", markup=False)
 

@@ -1,1 +1,2 @@
-"""The war room's widgets: the header, the timeline, the smaller panes and the signal panes."""
+"""The war room's widgets, one pane a module: the header, the timeline, the entry line, the hypotheses and
+containment lists, the signal panes."""

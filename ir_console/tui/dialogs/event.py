@@ -1,6 +1,5 @@
-"""One timeline event: read it whole (Enter on the timeline), then edit it (the earlier version is
-kept) or retract it, one more key away; and the paste dialog, which logs pasted lines as one
-entry, verbatim."""
+"""One timeline event edited (`e` while reading it, event_detail.py): its text, its time, whether it
+is a key moment (the earlier version is kept), or retracted with a reason."""
 
 from __future__ import annotations
 
@@ -15,85 +14,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, Static, TextArea
 
-from ir_console.model import EventKind, EventRevision, TimelineEvent
+from ir_console.model import EventRevision, TimelineEvent
 from ir_console.model.clock import to_iso
 from ir_console.model.when import needs_confirmation, not_in_future, parse_when
 from ir_console.render.text import display_text
 from ir_console.render.times import when_with_day
 from ir_console.store import StoreError
-from ir_console.tui.screens.forms import TIME_HINT, Modal
+from ir_console.tui.dialogs.base import TIME_HINT, Modal
+from ir_console.tui.dialogs.event_detail import event_facts, event_history
 from ir_console.tui.widgets.choices import Tick
 
 if TYPE_CHECKING:
     from ir_console.tui.app import IrConsoleApp
-
-
-def event_facts(event: TimelineEvent) -> Text:
-    """Both times, how and by whom it was recorded, and its retraction."""
-    facts = Text()
-    facts.append(f"happened {to_iso(event.occurred_at)} ({event.occurred_at.astimezone():%H:%M:%S} local)\n")
-    facts.append(f"recorded {to_iso(event.recorded_at)} via {event.source.value}")
-    if event.author:
-        facts.append(f" by {display_text(event.author)}")
-    if event.key_moment:
-        facts.append("\nkey moment (in the post-mortem timeline)")
-    if event.retracted_at is not None:
-        facts.append(
-            f"\nretracted {to_iso(event.retracted_at)} by {display_text(event.retracted_by)}: "
-            f"{display_text(event.retraction_reason)}"
-        )
-    return facts
-
-
-def event_history(history: list[EventRevision]) -> Text:
-    """The earlier versions, oldest first, each with when and by whom it was replaced."""
-    text = Text()
-    for revision in history:
-        text.append(
-            f"v{revision.revision} ({to_iso(revision.occurred_at)}), replaced {to_iso(revision.replaced_at)}"
-            f" by {display_text(revision.replaced_by)}\n",
-            style="dim",
-        )
-        text.append(display_text(revision.text) + "\n")
-    return text
-
-
-class EventDetailScreen(Modal):
-    """An event read whole, nothing editable: a stray key cannot change the record. Dismissed with
-    True when `e` asks to edit it (Escape: None)."""
-
-    KEEPS_DRAFT = False  # nothing is typed here
-    BINDINGS = [Binding("e", "edit", "Edit", id="edit-event")]
-    DEFAULT_CSS = """
-    EventDetailScreen > .dialog { width: 100; }
-    EventDetailScreen .field-label { margin-top: 1; }
-    EventDetailScreen #event-text { width: 100%; }
-    EventDetailScreen .hint { color: $text-muted; margin-top: 1; }
-    """
-
-    def __init__(self, event: TimelineEvent, history: list[EventRevision]) -> None:
-        super().__init__()
-        self.event = event
-        self.history = history
-
-    def compose(self) -> ComposeResult:
-        event = self.event
-        with VerticalScroll(classes="dialog", id="event-detail"):
-            state = " — RETRACTED" if event.is_retracted else ""
-            yield Label(f"Event #{event.id}: {event.kind.label}{state}", classes="dialog-title", markup=False)
-            yield Static(Text(display_text(event.text)), id="event-text")
-            yield Label("Recorded", classes="field-label")
-            yield Static(event_facts(event), id="event-facts")
-            if self.history:
-                yield Label(f"Earlier versions ({len(self.history)})", classes="field-label")
-                yield Static(event_history(self.history), id="event-history")
-            yield Label("e edit or retract · esc close · ↑↓ scroll", classes="hint")
-
-    def on_mount(self) -> None:
-        self.query_one("#event-detail").focus()
-
-    def action_edit(self) -> None:
-        self.dismiss(True)
 
 
 @dataclass(frozen=True)
@@ -112,16 +44,7 @@ class EventRetraction:
     reason: str = ""
 
 
-@dataclass(frozen=True)
-class PastedEntry:
-    """Pasted lines to log as one entry."""
-
-    text: str
-    kind: EventKind
-    key_moment: bool
-
-
-class EventScreen(Modal):
+class EventScreen(Modal[EventCorrection | EventRetraction]):
     if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
         app = getters.app(IrConsoleApp)
 
@@ -228,41 +151,3 @@ class EventScreen(Modal):
         if not self.event.is_retracted:
             reason = self.query_one("#reason", Input).value.strip()
             self.dismiss(EventRetraction(self.event.id, reason))
-
-
-class PasteScreen(Modal):
-    """Pasted lines (a log excerpt, a stack trace) logged as one entry, verbatim."""
-
-    KEEPS_DRAFT = False  # each paste opens with its own text
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-    def compose(self) -> ComposeResult:
-        lines = self.text.count("\n") + 1
-        with VerticalScroll(classes="dialog"):
-            yield Label(
-                f"Log the pasted text ({lines} lines, {len(self.text):,} characters) as one entry",
-                classes="dialog-title",
-            )
-            yield TextArea(self.text, id="text", soft_wrap=True, show_line_numbers=False)
-            yield Tick("Evidence (otherwise a note)", True, id="evidence")
-            yield Tick("Key moment", False, id="key")
-            with Horizontal(classes="buttons"):
-                yield Button("Cancel (Esc)", id="cancel")
-                yield Button("Log (ctrl+s)", id="save", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#text", TextArea).focus()
-
-    def action_save(self) -> None:
-        text = self.query_one("#text", TextArea).text
-        if text.strip():
-            self.dismiss(
-                PastedEntry(
-                    text,
-                    EventKind.EVIDENCE if self.query_one("#evidence", Checkbox).value else EventKind.NOTE,
-                    self.query_one("#key", Checkbox).value,
-                )
-            )

@@ -3,6 +3,8 @@ optional reason. Correcting the record does not need it: the review takes correc
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -12,7 +14,7 @@ from textual.widgets import Button, Input, Label, Static
 from ir_console.model import Incident, Milestone
 from ir_console.model.clock import as_utc
 from ir_console.render.text import one_line
-from ir_console.tui.screens.forms import Modal
+from ir_console.tui.dialogs.base import Modal
 
 
 def resolved_at_text(incident: Incident) -> str:
@@ -21,16 +23,20 @@ def resolved_at_text(incident: Incident) -> str:
     return f"{as_utc(resolved):%Y-%m-%d %H:%M} UTC" if resolved else ""
 
 
-class ReopenScreen(Modal):
+@dataclass(frozen=True)
+class Reopening:
+    """Reopen the incident, for this reason ("": none given)."""
+
+    reason: str = ""
+
+
+class ReopenScreen(Modal[Reopening]):
     """Enter or ctrl+s reopens (with the reason typed, if any); Esc leaves the incident resolved.
 
     Focus starts in the reason box, where every letter is a letter: no single key answers the
     question while text can be typed (a reason typed into a dialog whose `n` meant "keep
     resolved" once ran its other letters as war-room keys)."""
 
-    DEFAULT_CSS = """
-    ReopenScreen > .dialog { width: 76; }
-    """
     KEEPS_DRAFT = False  # Escape here answers "keep it resolved": a decision, not a form left half-filled
 
     def __init__(self, incident: Incident) -> None:
@@ -62,4 +68,4 @@ class ReopenScreen(Modal):
 
     @on(Input.Submitted, "#reason")
     def action_save(self) -> None:
-        self.dismiss(self.query_one("#reason", Input).value.strip())
+        self.dismiss(Reopening(self.query_one("#reason", Input).value.strip()))

@@ -73,13 +73,8 @@ def binding_rows(bindings: list, extra: tuple[tuple[str, str], ...] = ()) -> Tab
     return rows
 
 
-class HelpScreen(ModalScreen):
+class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "dismiss", "Close")]
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 100; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1; }
-    """
 
     def compose(self) -> ComposeResult:
         keys = Table.grid(padding=(0, 2))
@@ -96,8 +91,9 @@ class HelpScreen(ModalScreen):
         for prefix, meaning in ENTRY_HELP:
             entry.add_row(prefix, meaning)
         # Loaded here, not at start-up: F1 is the first time these screens' keys are needed.
+        from ir_console.tui.dialogs.preview import PreviewScreen
         from ir_console.tui.screens.incidents import IncidentsScreen
-        from ir_console.tui.screens.postmortem import ActionItemTable, PostMortemScreen, PreviewScreen
+        from ir_console.tui.screens.postmortem import ActionItemTable, PostMortemScreen
 
         with VerticalScroll():
             yield Label("Keys", classes="dialog-title")

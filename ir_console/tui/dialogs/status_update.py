@@ -4,6 +4,7 @@ recorded on the timeline and copied (the post-mortem has its own screen, `postmo
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -17,7 +18,7 @@ from ir_console.model import IncidentRecord
 from ir_console.render.deadlines import Cadence
 from ir_console.render.status import StatusUpdateDraft, draft_status_update, status_update
 from ir_console.render.text import one_line
-from ir_console.tui.screens.forms import Modal
+from ir_console.tui.dialogs.base import Modal
 from ir_console.tui.widgets.choices import Choice
 
 DRAFT_FIELDS = (
@@ -29,17 +30,26 @@ DRAFT_FIELDS = (
 )
 
 
-class StatusUpdateScreen(Modal):
+@dataclass(frozen=True)
+class StatusUpdateSent:
+    """What `Store.record_status_update` records: the exact text sent, its format (markdown, text,
+    slack) and the fields it was drafted from."""
+
+    text: str
+    format: str
+    status: str
+    impact: str
+    current_action: str
+    eta: str
+    next_update: str
+
+
+class StatusUpdateScreen(Modal[StatusUpdateSent]):
     """Drafted from the record, editable, recorded exactly as sent, then copied.
 
     ctrl+s hands what would be sent to `send` (the war room records it, then copies it) and
     closes only once it is recorded: if the write fails the dialog stays, with everything typed,
-    for a retry. Without `send` the dialog is dismissed with the same dict.
-    """
-
-    DEFAULT_CSS = """
-    StatusUpdateScreen #preview { height: 9; }
-    StatusUpdateScreen RadioSet { layout: horizontal; }
+    for a retry. Without `send` the dialog is dismissed with the same `StatusUpdateSent`.
     """
 
     def __init__(
@@ -48,7 +58,7 @@ class StatusUpdateScreen(Modal):
         now: datetime,
         *,
         cadence: Cadence | None = None,
-        send: Callable[[dict], Awaitable[bool]] | None = None,
+        send: Callable[[StatusUpdateSent], Awaitable[bool]] | None = None,
     ) -> None:
         super().__init__()
         self.draft = draft_status_update(record, now, cadence)
@@ -119,24 +129,24 @@ class StatusUpdateScreen(Modal):
             note.update("Edited by hand, so not redrafted here: " + "; ".join(missing) if missing else "")
         self._generated = drafted
 
-    def to_send(self) -> dict:
+    def to_send(self) -> StatusUpdateSent:
         """What `Store.record_status_update` takes: the exact text, its format and the fields."""
         draft = self.current_draft()
-        return {
-            "text": self.query_one("#preview", TextArea).text,
-            "format": self.format,
-            "status": draft.status,
-            "impact": draft.impact,
-            "current_action": draft.current_action,
-            "eta": draft.eta,
-            "next_update": draft.next_update,
-        }
+        return StatusUpdateSent(
+            text=self.query_one("#preview", TextArea).text,
+            format=self.format,
+            status=draft.status,
+            impact=draft.impact,
+            current_action=draft.current_action,
+            eta=draft.eta,
+            next_update=draft.next_update,
+        )
 
     def action_save(self) -> None:
         if self.sending:
             return  # ctrl+s pressed again while the first one is being recorded: sent once
         sent = self.to_send()
-        if not sent["text"].strip():
+        if not sent.text.strip():
             self.notify("The text to send is empty.", severity="warning")
             return
         if self.send is None:
@@ -145,7 +155,7 @@ class StatusUpdateScreen(Modal):
         self.sending = True
         self.run_worker(self._send(sent), group="send")
 
-    async def _send(self, sent: dict) -> None:
+    async def _send(self, sent: StatusUpdateSent) -> None:
         assert self.send is not None, "checked by the caller"
         try:
             recorded = await self.send(sent)

@@ -14,7 +14,7 @@ from textual.widgets import Input, Label, RadioSet, TextArea
 from ir_console.model import Hypothesis, HypothesisResult
 from ir_console.render.text import display_text
 from ir_console.store import StoreError
-from ir_console.tui.screens.forms import SimilarModal
+from ir_console.tui.dialogs.base import SimilarModal
 from ir_console.tui.widgets.choices import Choice
 
 FIELDS = (
@@ -37,16 +37,12 @@ class HypothesisEdit:
     fields: dict[str, Any] = field(default_factory=dict)
 
 
-class HypothesisScreen(SimilarModal):
-    DEFAULT_CSS = """
-    HypothesisScreen TextArea { height: 4; }
-    HypothesisScreen RadioSet { layout: horizontal; }
-    """
+class HypothesisScreen(SimilarModal[HypothesisEdit]):
     SIMILARITY_FIELDS = ("statement", "evidence_for", "evidence_against")
 
     def __init__(self, hypothesis: Hypothesis | None, incident_id: int | None = None) -> None:
         """`incident_id`: the incident worked on, left out of the similar incidents; by default
-        the hypothesis's, else the one the war room shows."""
+        the hypothesis's (the war room hands it in for a new one)."""
         super().__init__()
         self.hypothesis = hypothesis
         if incident_id is None and hypothesis is not None:
@@ -61,8 +57,6 @@ class HypothesisScreen(SimilarModal):
         return self.incident_id
 
     def compose(self) -> ComposeResult:
-        if self.incident_id is None:  # the screen stack is reachable from here on
-            self.incident_id = self.worked_incident_id()
         current = self.hypothesis
         title = f"Hypothesis {current.label} (rank {current.rank})" if current else "New hypothesis"
         with VerticalScroll(classes="dialog"):
@@ -88,14 +82,6 @@ class HypothesisScreen(SimilarModal):
         )
         yield Input(id="at", placeholder="now")
         yield Label("", id="form-error", classes="error", markup=False)  # quotes user input
-
-    def worked_incident_id(self) -> int | None:
-        """The incident of the screen below that shows one (the war room's), if any."""
-        for screen in reversed(self.app.screen_stack):
-            incident = getattr(screen, "incident", None)
-            if incident is not None:
-                return incident.id
-        return None
 
     def on_mount(self) -> None:
         self.query_one("#statement", TextArea).focus()
