@@ -942,14 +942,14 @@ def write_private(path: Path, text: str) -> None:
 def export(ctx, incident_key, fmt, output) -> None:
     """Export the post-mortem as Markdown, or the whole incident as JSON."""
     from ir_console.render.markdown import postmortem_markdown
-    from ir_console.store.exchange import export_incident
+    from ir_console.store.exchange import export_json
 
     store = open_store(ctx, create=False, reading=True)
     with reported_errors():
         if fmt == "json":
-            text = json.dumps(export_incident(store, incident_key), indent=2, ensure_ascii=True) + "\n"
-        else:
-            text = postmortem_markdown(store.record(incident_key))
+            text = export_json(store, incident_key)
+        else:  # the digest draws the post-mortem as the whole record does, without reading every event
+            text = postmortem_markdown(store.record_digest(incident_key))
     if output is None:
         click.echo(text, nl=False)
         return
