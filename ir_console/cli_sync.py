@@ -39,8 +39,6 @@ def publish_on_close(ctx: click.Context, store: Store) -> None:
             return
         except OSError:
             pass  # load_config below says what it can of a file it cannot read
-        import asyncio
-
         from ir_console.config import load_config
 
         config = load_config(ctx.obj["config"]).sync
@@ -52,6 +50,8 @@ def publish_on_close(ctx: click.Context, store: Store) -> None:
         except Exception:  # a read-only or damaged file: nothing to send from here
             return
         if waiting or not enabled:
+            import asyncio
+
             from ir_console.sync import client
 
             try:

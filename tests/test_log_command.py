@@ -79,11 +79,14 @@ def test_log_writes_the_event_and_loads_nothing_it_does_not_use(tmp_path: Path, 
 
 
 def test_log_with_a_configuration_file_still_reads_it_for_sync(tmp_path: Path, db_path: Path, declared: str) -> None:
-    """A configuration file may turn sync on, so `log` reads it (and, sync off here, sends nothing)."""
+    """A configuration file may turn sync on, so `log` reads it; with sync off it loads nothing to
+    send with (asyncio, the sync client)."""
     config = tmp_path / "config.toml"
     config.write_text("[updates]\n", encoding="utf-8")
     done, modules = imported_by(["log", "--incident", declared, "noted"], db_path, config)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith(f"{declared} #")
     assert "ir_console.config" in modules
-    assert not any(name == "textual" or name.startswith("textual.") for name in modules)
+    loaded = sorted(name for name in modules if name.split(".")[0] in ("textual", "asyncio", "nats", "httpx"))
+    assert loaded == []
+    assert not any(name.startswith("ir_console.sync") for name in modules)
