@@ -20,6 +20,7 @@ from benchmarks.report import Row, machine, median, mib, ms, percentile, ratio, 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 FIGURES = ("startup", "latency", "keys", "idle", "export", "archive", "incidents")
+FIGURES += ("process", "memory")  # `ir-console log` as a whole process; RSS over 8 hours of signals
 LARGE_ARCHIVE = 10_000  # incidents, for the incidents screen's second figure (10 events each)
 
 
@@ -253,6 +254,22 @@ def main(argv: list[str] | None = None) -> int:
             export_rows, export_checks = export.measure(folder)
             rows += export_rows
             checks += export_checks
+
+        if "process" in only:
+            from benchmarks import process
+
+            progress(f"`ir-console log` as a whole process, {process.RUNS} paired runs against a sqlite3 insert")
+            process_rows, process_checks = process.measure(folder, cwd=str(ROOT))
+            rows += process_rows
+            checks += process_checks
+
+        if "memory" in only:
+            from benchmarks import memory
+
+            progress(f"RSS over {memory.SAMPLES:,} simulated signal samples (8 hours at 1 Hz)")
+            memory_rows, memory_checks = memory.measure(folder)
+            rows += memory_rows
+            checks += memory_checks
 
         if "archive" in only or "incidents" in only:
             progress(f"archive: {args.archive_incidents:,} incidents, {args.archive_events:,} events")

@@ -9,7 +9,6 @@ costs.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from benchmarks.data import build_incident
 from benchmarks.report import Row, median, milliseconds, ratio
 from ir_console.render.markdown import postmortem_markdown
 from ir_console.store import Store
-from ir_console.store.exchange import export_incident
+from ir_console.store.exchange import export_json
 
 EVENTS = 10_000
 
@@ -43,11 +42,11 @@ def measure(folder: Path, repeats: int = 10) -> tuple[list[Row], list[str]]:
             ).fetchall()
             return "\n".join(str(row[6]) for row in rows)
 
-        def markdown() -> str:
-            return postmortem_markdown(store.record(incident_id))
+        def markdown() -> str:  # as cli.export: the post-mortem drawn from the record digest
+            return postmortem_markdown(store.record_digest(incident_id))
 
         def as_json() -> str:
-            return json.dumps(export_incident(store, incident_id), indent=2, ensure_ascii=True)
+            return export_json(store, incident_id)
 
         _, base = _timed(baseline, repeats)
         first_md, md = _timed(markdown, repeats)

@@ -18,12 +18,11 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ir_console import __version__
-from ir_console.clipboard import copy_text, osc52_sequence
-from ir_console.config import EXAMPLE_CONFIG, config_summary, load_config
 from ir_console.debuglog import log, start_debug_log
 from ir_console.locations import config_path, default_db_path, private_dir
 from ir_console.model import (
@@ -40,19 +39,19 @@ from ir_console.model import (
     TimelineEvent,
     Triage,
 )
-from ir_console.model.archive import SearchHit
 from ir_console.model.clock import format_duration, to_iso, utc_now
 from ir_console.model.when import SYNTAX, not_in_future, parse_since, parse_until, parse_when
-from ir_console.render.markdown import postmortem_markdown
-from ir_console.render.stats import archive_stats, stats_json, stats_markdown, stats_text
-from ir_console.render.status import draft_status_update, status_update
 from ir_console.render.text import one_line
 from ir_console.store import NotFound, Store, StoreError, WriteFailed
-from ir_console.store.exchange import export_incident, import_incident
 from ir_console.store.opening import describe_database_error, is_writable
-from ir_console.store.search import search_words
-from ir_console.store.sharing import share_with_group
 from ir_console.store.store import SUMMARY_SORTS, ResolvedRefusal, refuse_if_resolved
+
+if TYPE_CHECKING:
+    from ir_console.model.archive import SearchHit
+
+# Modules only some commands use are imported in those commands: `ir-console log`, which alert
+# pipelines run once per alert, loads no renderer, clipboard, exchange or configuration code it
+# does not need (README "Command line"; `python -m benchmarks --only process` measures it).
 
 
 def current_user() -> str:
@@ -272,6 +271,8 @@ def refuse_without_terminal() -> None:
 
 def open_console(ctx: click.Context, *, start_with_incidents: bool = False) -> None:
     refuse_without_terminal()
+    from ir_console.config import load_config
+    from ir_console.store.sharing import share_with_group
     from ir_console.tui.app import run_console  # Textual loads only when the console opens
 
     store = open_store(ctx, create=True)
@@ -859,6 +860,10 @@ def status_update_command(ctx, incident_key, fmt, copy, sent, author, as_json) -
     Printing is not sending: nothing is recorded unless --sent is given. The next update is one
     interval of the severity's cadence ([updates] cadence_minutes in the config file) from now.
     """
+    from ir_console.clipboard import copy_text, osc52_sequence
+    from ir_console.config import load_config
+    from ir_console.render.status import draft_status_update, status_update
+
     if author is not None and not sent:
         raise Fail("--by goes with --sent (who sent the update)")
     config = load_config(ctx.obj["config"])
@@ -936,12 +941,15 @@ def write_private(path: Path, text: str) -> None:
 @click.pass_context
 def export(ctx, incident_key, fmt, output) -> None:
     """Export the post-mortem as Markdown, or the whole incident as JSON."""
+    from ir_console.render.markdown import postmortem_markdown
+    from ir_console.store.exchange import export_json
+
     store = open_store(ctx, create=False, reading=True)
     with reported_errors():
         if fmt == "json":
-            text = json.dumps(export_incident(store, incident_key), indent=2, ensure_ascii=True) + "\n"
-        else:
-            text = postmortem_markdown(store.record(incident_key))
+            text = export_json(store, incident_key)
+        else:  # the digest draws the post-mortem as the whole record does, without reading every event
+            text = postmortem_markdown(store.record_digest(incident_key))
     if output is None:
         click.echo(text, nl=False)
         return
@@ -958,6 +966,8 @@ def export(ctx, incident_key, fmt, output) -> None:
 @click.pass_context
 def import_(ctx, file, as_json) -> None:
     """Import an incident exported with `export --format json`, merging by UUID."""
+    from ir_console.store.exchange import import_incident
+
     try:
         raw = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
         document = json.loads(raw)
@@ -1023,6 +1033,8 @@ def search_command(ctx, text, limit, incident_key, as_json) -> None:
     (words are taken literally). One line a match: id, time, where, snippet. Titles, triage,
     hypotheses and post-mortems come first, newest incident first; then timeline entries, the
     most recently written first."""
+    from ir_console.store.search import search_words
+
     if not search_words(text):
         raise Fail("nothing to search for: TEXT needs a word (letters or digits)")
     hits = []
@@ -1050,6 +1062,8 @@ def search_command(ctx, text, limit, incident_key, as_json) -> None:
 def stats_command(ctx, since, until, fmt) -> None:
     """Incidents by severity, and the mean and median time to detect, acknowledge, mitigate and
     resolve by severity, over the incidents that started in the window (default: all)."""
+    from ir_console.render.stats import archive_stats, stats_json, stats_markdown, stats_text
+
     since, until = parse_window(since, "--since"), parse_window(until, "--until", end=True)
     summaries = []
     if Path(ctx.obj["db"]).expanduser().exists():
@@ -1089,6 +1103,8 @@ def config_init(ctx, force) -> None:
     Every setting in it is commented out, so it changes nothing until edited. An existing file
     is left alone unless --force is given.
     """
+    from ir_console.config import EXAMPLE_CONFIG
+
     path: Path = ctx.obj["config"]
     if path.is_dir():
         raise Fail(f"{path} is a folder; choose a file with --config")
@@ -1111,6 +1127,8 @@ def config_check(ctx, as_json) -> None:
     Each problem on its own line, then one line of what is configured. Exit status 2 when there
     are problems, 0 otherwise (a missing file is fine: the defaults).
     """
+    from ir_console.config import config_summary, load_config
+
     path: Path = ctx.obj["config"]
     if as_json:
         config = load_config(path)

@@ -3,18 +3,25 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
+from typing import TYPE_CHECKING
 
 import click
 
 from ir_console.cli import Fail, open_store
-from ir_console.config import SyncConfig, load_config
 from ir_console.render.text import one_line
 from ir_console.store import Store
 
+if TYPE_CHECKING:
+    from ir_console.config import SyncConfig
+
+# asyncio, the configuration and the sync client are imported where used: every command that
+# writes registers publish_on_close, and with no configuration file it needs none of them.
+
 
 def sync_config(ctx: click.Context) -> SyncConfig:
+    from ir_console.config import load_config
+
     config = load_config(ctx.obj["config"]).sync
     if not config.enabled:
         raise Fail(f"sync is off: no [sync] servers in {ctx.obj['config']} (see `ir-console config init`)")
@@ -26,6 +33,14 @@ def publish_on_close(ctx: click.Context, store: Store) -> None:
     within a short time; else it waits in the outbox for the next sync."""
 
     def publish() -> None:
+        try:
+            ctx.obj["config"].stat()
+        except FileNotFoundError:  # no configuration file: the defaults, and sync is off
+            return
+        except OSError:
+            pass  # load_config below says what it can of a file it cannot read
+        from ir_console.config import load_config
+
         config = load_config(ctx.obj["config"]).sync
         if not config.enabled or store.db.conn is None:
             return
@@ -35,6 +50,8 @@ def publish_on_close(ctx: click.Context, store: Store) -> None:
         except Exception:  # a read-only or damaged file: nothing to send from here
             return
         if waiting or not enabled:
+            import asyncio
+
             from ir_console.sync import client
 
             try:
@@ -67,6 +84,8 @@ def sync_now(ctx: click.Context) -> None:
     client = _client()
     config = sync_config(ctx)
     store = open_store(ctx, create=True)
+    import asyncio
+
     from ir_console.sync import outbox
 
     try:
@@ -86,6 +105,7 @@ def sync_run(ctx: click.Context) -> None:
     client = _client()
     config = sync_config(ctx)
     store = open_store(ctx, create=True)
+    import asyncio
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -101,6 +121,7 @@ def sync_run(ctx: click.Context) -> None:
 @click.pass_context
 def sync_status(ctx: click.Context) -> None:
     """Server, stream position, changes waiting, last error."""
+    from ir_console.config import load_config
     from ir_console.sync import outbox
 
     config = load_config(ctx.obj["config"]).sync

@@ -201,6 +201,13 @@ def test_import_twice_adds_nothing_the_second_time(tmp_path: Path) -> None:
     assert counts(tmp_path / "b.db") == counts(tmp_path / "a.db")
 
 
+def in_export_order(store: Store, incident_id: int) -> list:
+    """The timeline in the export's order (exchange.EVENT_ORDER): the entries of one instant by
+    the milestone they record, then by UUID."""
+    rank = {None: -1, **{m: n for n, m in enumerate(Milestone)}}
+    return sorted(store.events(incident_id), key=lambda e: (e.occurred_at, e.recorded_at, rank[e.milestone], e.uuid))
+
+
 def test_import_of_a_newer_copy_merges(tmp_path: Path) -> None:
     a, b = tmp_path / "a.db", tmp_path / "b.db"
     with Store.open(a) as source:
@@ -226,7 +233,9 @@ def test_import_of_a_newer_copy_merges(tmp_path: Path) -> None:
         source.add_action_item(incident_id, "Add canary")
         source.set_postmortem_section(incident_id, Section.SUMMARY, "We rolled back.")
         newer = json.loads(json.dumps(export_incident(source, incident_id)))
-        expected_events = [(e.uuid, e.text, e.revision, e.is_retracted) for e in source.events(incident_id)]
+        # Entries of one instant (a resolve's status and phase changes) are copied in the export's
+        # order, which ends with their UUIDs (issue #13), so they are compared in that order.
+        expected_events = [(e.uuid, e.text, e.revision, e.is_retracted) for e in in_export_order(source, incident_id)]
 
     with Store.open(b) as target:
         result = import_incident(target, newer)
@@ -244,7 +253,9 @@ def test_import_of_a_newer_copy_merges(tmp_path: Path) -> None:
             (EventKind.STATUS_CHANGE, "Phase Detection & Triage → Post-Mortem", False),
             (EventKind.NOTE, f"Resolved time: — → {newer['incident']['resolved_at']}", False),
         ]
-        got = [(e.uuid, e.text, e.revision, e.is_retracted) for e in target.events(copy_.id) if e not in imported]
+        got = [
+            (e.uuid, e.text, e.revision, e.is_retracted) for e in in_export_order(target, copy_.id) if e not in imported
+        ]
         assert [g for g in got if g[0] != local.uuid] == expected_events
         assert local.uuid in [g[0] for g in got]  # B's own note is kept
         edited = next(e for e in target.events(copy_.id) if e.uuid == alert.uuid)

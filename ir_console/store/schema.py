@@ -367,4 +367,4 @@ def _link_milestone_events(db: Database) -> None:
 
 def known_migration_names() -> frozenset[str]:
     """Every migration this program knows, for telling a newer schema from ours."""
-    return frozenset(m.name for m in migrations.pending(Database(memory=True)))
+    return frozenset(m.name for m in migrations.pending(Database(memory=True, execute_plugins=False)))

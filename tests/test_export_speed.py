@@ -1,0 +1,137 @@
+"""Issue #14 (export) and #13 (convergence): `ir-console export` of a long incident reads and
+writes less, and prints what it printed before, byte for byte; two machines export the same file.
+
+The JSON export is laid out without the json module's (pure Python) indenting encoder, and the
+Markdown post-mortem is drawn from the record digest instead of the whole timeline: these tests
+compare the command's output with what the whole record and `json.dumps(..., indent=2)` give. No
+timing is asserted: `python -m benchmarks --only export` measures.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from tui_support import NOW, Clock, declare_checkout_incident
+
+from ir_console.cli import main
+from ir_console.model import ContainmentState, EventKind, EventSource, Incident, Section, Severity
+from ir_console.render.markdown import postmortem_markdown
+from ir_console.store import Store
+from ir_console.store.exchange import export_incident, import_incident
+
+# Text that could confuse a layout made by hand: JSON's own punctuation, the row and value breaks
+# of an indented export, format-string braces, escapes, non-ASCII and line separators.
+NASTY = [
+    '},\n      {"uuid": "x"}',
+    "]\x00[ nul inside",
+    "{} {0} {uuid} %s %(x)s",
+    'quote " backslash \\ tab \t',
+    "émoji 🔥 and ü, RTL \u202e, LS \u2028 PS \u2029",
+    "\x1b[31mred\x1b[0m \x07",
+    "[]",
+    "{}",
+    "ends with a brace }",
+    "ends with a bracket ]",
+]
+
+
+def run_cli(db: Path, *args: str) -> str:
+    result = CliRunner().invoke(main, ["--db", str(db), *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.fixture
+def rich(store: Store, clock: Clock) -> Incident:
+    """Every table an export holds: events (hostile text, edited, retracted, key moments, same
+    moment), their revisions, hypotheses, containment, status updates, action items and the
+    post-mortem with a section's history."""
+    declared = declare_checkout_incident(store, clock)
+    start = NOW - timedelta(minutes=17)
+    for n, text in enumerate(NASTY):
+        store.add_event(
+            declared.id, text, kind=EventKind.EVIDENCE, author=text[:12], occurred_at=start + timedelta(seconds=n)
+        )
+    edited = store.add_event(declared.id, "first words", occurred_at=start - timedelta(seconds=1), key_moment=True)
+    store.edit_event(edited.id, text=NASTY[0], author="lee")
+    store.edit_event(edited.id, text=NASTY[2], author="amy")
+    store.retract_event(store.add_event(declared.id, "freeze deploys", kind=EventKind.DECISION).id, reason=NASTY[1])
+    for n in range(5):
+        store.add_event(declared.id, f"CPU {90 + n}%", kind=EventKind.SIGNAL, source=EventSource.SIGNAL)
+    store.add_hypothesis(declared.id, NASTY[4], evidence_for=NASTY[0], evidence_against="", test=NASTY[3])
+    action = store.add_containment(declared.id, "Roll back v2.41.0", author="lee")
+    store.set_containment_state(action.id, ContainmentState.DONE, detail=NASTY[6], author="lee")
+    store.record_status_update(declared.id, NASTY[5], impact=NASTY[7])
+    store.add_action_item(declared.id, NASTY[8], owner="kim")
+    store.set_postmortem_section(declared.id, Section.ROOT_CAUSE, NASTY[9])
+    store.set_postmortem_section(declared.id, Section.ROOT_CAUSE, NASTY[0] + "\nsecond version")
+    store.set_postmortem_section(declared.id, Section.SUMMARY, NASTY[4])
+    return declared
+
+
+def test_the_json_export_is_json_dumps_indented_of_the_whole_record(db_path: Path, store: Store, rich: Incident):
+    printed = run_cli(db_path, "export", rich.ref, "--format", "json")
+    document = export_incident(store, rich.id)
+    assert printed == json.dumps(document, indent=2, ensure_ascii=True) + "\n"
+    assert printed.isascii()
+    # What the document holds: every table's rows, without this database's ids, in their own order.
+    assert [row["text"] for row in document["events"] if row["text"] in NASTY] == [NASTY[2], *NASTY]
+    assert len(document["event_revisions"]) == 2
+    for name in ("hypotheses", "containment", "status_updates", "action_items", "postmortem_section_revisions"):
+        assert document[name], name
+    for name, rows in document.items():
+        for row in rows if isinstance(rows, list) else []:
+            assert not {"id", "incident_id", "event_id"} & set(row), name
+    assert list(document["events"][0])[:3] == ["uuid", "occurred_at", "recorded_at"]  # the table's column order
+
+
+def test_the_markdown_export_is_the_post_mortem_of_the_whole_record(db_path: Path, store: Store, rich: Incident):
+    printed = run_cli(db_path, "export", rich.ref)
+    assert printed == postmortem_markdown(store.record(rich.id))
+    assert "## Timeline" in printed and "Roll back v2.41.0" in printed
+
+
+def test_an_incident_with_nothing_but_its_declaration_exports_empty_lists(db_path: Path, store: Store) -> None:
+    declared = store.create_incident("Quiet", Severity.SEV4, author="ann")
+    printed = run_cli(db_path, "export", declared.ref, "--format", "json")
+    assert printed == json.dumps(export_incident(store, declared.id), indent=2, ensure_ascii=True) + "\n"
+    assert '"hypotheses": []' in printed
+
+
+def test_two_machines_writing_in_the_same_millisecond_export_the_same_file(tmp_path: Path) -> None:
+    """Issue #13: each machine's own entry has the smaller row id there; after each imports the
+    other's export, both export the same file (the last tie-break is the entry's UUID)."""
+    clock = Clock()
+    a_path, b_path = tmp_path / "a.db", tmp_path / "b.db"
+    with Store.open(a_path, clock=clock) as a:
+        declared = a.create_incident("Checkout errors", Severity.SEV2, author="ann", now=NOW - timedelta(minutes=5))
+        shared = export_incident(a, declared.id)
+    with Store.open(b_path, clock=clock) as b:
+        import_incident(b, json.loads(json.dumps(shared)))
+    at = NOW - timedelta(minutes=1)
+    with Store.open(a_path, clock=clock) as a, Store.open(b_path, clock=clock) as b:
+        a.add_event(a.incident(declared.uuid).id, "seen on machine a", occurred_at=at, author="ann")
+        b.add_event(b.incident(declared.uuid).id, "seen on machine b", occurred_at=at, author="bob")
+        from_a, from_b = export_incident(a, declared.uuid), export_incident(b, declared.uuid)
+        import_incident(b, json.loads(json.dumps(from_a)), author="bob")
+        import_incident(a, json.loads(json.dumps(from_b)), author="ann")
+        ids = [
+            [e.id for e in store.events(store.incident(declared.uuid).id) if e.text.startswith("seen on")]
+            for store in (a, b)
+        ]
+    # The same moment to the millisecond, written and recorded, and row ids in opposite orders.
+    texts = {
+        path.name: [e.text for e in Store.open(path, clock=clock).events(1) if e.text.startswith("seen")]
+        for path in (a_path, b_path)
+    }
+    assert texts["a.db"] == ["seen on machine a", "seen on machine b"]
+    assert texts["b.db"] == ["seen on machine b", "seen on machine a"]
+    assert all(len(pair) == 2 for pair in ids)
+    exported = [run_cli(path, "export", declared.ref, "--format", "json") for path in (a_path, b_path)]
+    assert exported[0] == exported[1]
+    listed = [row["text"] for row in json.loads(exported[0])["events"] if row["text"].startswith("seen")]
+    assert sorted(listed) == ["seen on machine a", "seen on machine b"]
