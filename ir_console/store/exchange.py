@@ -161,7 +161,7 @@ def export_json(store: Store, key: int | str) -> str:
 _VALUES = json.JSONEncoder(ensure_ascii=True, separators=("\0", ":"))
 
 
-def _rows_json(keys: list[str], rows: list[tuple]) -> str:
+def _rows_json(keys: list[str], rows: list[tuple[Any, ...]]) -> str:
     """Rows (tuples of SQLite values) of one list, at depth 1, as json.dumps(indent=2) lays out
     the same rows as dicts of `keys`."""
     if not rows:
