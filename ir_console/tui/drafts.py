@@ -24,6 +24,9 @@ from typing import Any
 
 from ir_console.locations import private_dir
 
+# How long after the last key what is typed is kept (a dialog's fields, the entry line's text).
+KEEP_AS_TYPED_DELAY = 0.5
+
 DraftKey = tuple[int | None, str, Any]
 Fields = dict[str, Any]
 
