@@ -67,6 +67,12 @@ def state_path() -> Path:
     return Path(user_state_dir(APP_NAME, appauthor=False)) / "state.json"
 
 
+def drafts_path() -> Path:
+    """What was typed and not yet saved (tui/drafts.py): `drafts.json` in the user state dir.
+    Not created here: the console writes it when there is something to keep."""
+    return Path(user_state_dir(APP_NAME, appauthor=False)) / "drafts.json"
+
+
 def stylesheet_dir() -> Path:
     """The folder holding `app.tcss`: the package's `styles/` when installed from a wheel, the
     top-level `styles/` in a checkout (or an editable install, which runs from the checkout)."""

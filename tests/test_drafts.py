@@ -165,3 +165,74 @@ async def test_a_status_update_left_with_escape_comes_back_with_its_fields_and_h
         assert "04:30 UTC" in field(app, "preview") and "We will post again on the status page." in field(
             app, "preview"
         )
+
+
+# -- drafts outlive the console (tui/drafts.py keeps them in drafts.json) ------------------------
+
+
+def drafts_file() -> dict:
+    import json
+
+    from ir_console.locations import drafts_path
+
+    path = drafts_path()
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def kept_texts() -> str:
+    """Everything the drafts file holds, as one string to look for typed text in."""
+    return str(drafts_file())
+
+
+async def test_a_half_written_hypothesis_is_back_in_the_next_console_after_the_last_one_ended(
+    store, db_path, clock, incident
+) -> None:
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await settle(pilot)
+        await pilot.press("h")
+        await wait_until(pilot, lambda: isinstance(app.screen, HypothesisScreen), "the hypothesis dialog")
+        await settle(pilot)
+        await pilot.press(*"replica lag on orders-db")
+        # Kept while the dialog is still open: a console killed now loses nothing.
+        await wait_until(pilot, lambda: "replica lag on orders-db" in kept_texts(), "the draft in the file")
+        await pilot.press(*" after failover")
+        # ... and the console ends with the dialog open, within the moment after the last key.
+    assert "replica lag on orders-db after failover" in kept_texts()
+
+    again = console(store, clock)
+    async with run(again) as pilot:
+        await settle(pilot)
+        await pilot.press("h")
+        await wait_until(
+            pilot, lambda: field(again, "statement") == "replica lag on orders-db after failover", "the draft back"
+        )
+        assert any("What you typed here before is back" in toast for toast in toasts(again))
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: count(db_path, "hypotheses") == 1, "the hypothesis saved")
+        await wait_until(pilot, lambda: "replica lag" not in kept_texts(), "the draft forgotten")
+
+
+async def test_text_typed_into_the_entry_line_and_never_entered_is_back_in_the_next_console(
+    store, db_path, clock, incident
+) -> None:
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await settle(pilot)
+        await pilot.press("t", *"rolled back pod-3, errors still at 4")
+        await wait_until(pilot, lambda: "rolled back pod-3" in kept_texts(), "the line in the file")
+        await pilot.press("%")
+    assert "errors still at 4%" in kept_texts()
+
+    again = console(store, clock)
+    async with run(again) as pilot:
+        await settle(pilot)
+        line = war_room(again).query_one("#entry", Input)
+        assert line.value == "rolled back pod-3, errors still at 4%"
+        assert any("Unsent text back in the entry line" in toast for toast in toasts(again))
+        line.focus()
+        await pilot.press("enter")
+        logged = "rolled back pod-3, errors still at 4%"
+        await wait_until(pilot, lambda: count(db_path, "events", "text = ?", logged) == 1, "logged")
+        await wait_until(pilot, lambda: "rolled back pod-3" not in kept_texts(), "the line forgotten")
+        assert line.value == ""

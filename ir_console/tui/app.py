@@ -27,7 +27,7 @@ from textual.widgets import TextArea
 from ir_console.config import Config, load_config
 from ir_console.crash import CRASH_EXIT_STATUS, crash_line, write_crash_log
 from ir_console.debuglog import log
-from ir_console.locations import config_path, stylesheet_dir
+from ir_console.locations import config_path, drafts_path, stylesheet_dir
 from ir_console.model.clock import utc_now
 from ir_console.preferences import load_preferences, save_preference
 from ir_console.render.text import display_text
@@ -95,7 +95,7 @@ class IrConsoleApp(App[None]):
         # The configuration file (`[updates]` cadence); what it got wrong is shown once started.
         self.config = config if config is not None else load_config(config_path())
         self.reader = store
-        self.drafts = Drafts()
+        self.drafts = Drafts(drafts_path(), str(store.path.resolve()))
         self.clock = clock
         self.sampler = sampler if sampler is not None else ResourceSampler()
         self.author = author

@@ -1,15 +1,31 @@
-"""What was typed into a dialog and not saved, kept until it is: nothing typed is lost to Escape.
+"""What was typed and not saved, kept until it is: nothing typed is lost to Escape, nor to the
+terminal dying.
 
-A dialog closed with Escape after something in it was changed keeps its fields here, by incident,
-dialog and subject (the event, hypothesis or action it edits); opening the same dialog again puts
-them back. A dialog saved keeps them too until the war room has written what it returned, so a
-write that fails ("Not saved") loses nothing either. Kept in memory, for this console's life.
+A dialog's fields are kept here by incident, dialog and subject (the event, hypothesis or action
+it edits) as they are typed, and when it closes unsaved; opening the same dialog again puts them
+back. A dialog saved keeps them until the war room has written what it returned, so a write that
+fails ("Not saved") loses nothing either. The entry line's unsent text is kept by incident too.
+
+Kept in memory and, when the console is given a file (`drafts.json` in the user state folder,
+readable by the owner only), in that file as well, per database: a console killed with a dialog
+half-filled, or a line half-typed, finds them again when it starts on the same database. Best
+effort, like the remembered theme: a file that cannot be read or written costs the drafts'
+memory between runs, never the console.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from ir_console.locations import private_dir
+
+# How long after the last key what is typed is kept (a dialog's fields, the entry line's text).
+KEEP_AS_TYPED_DELAY = 0.5
 
 DraftKey = tuple[int | None, str, Any]
 Fields = dict[str, Any]
@@ -17,11 +33,18 @@ Fields = dict[str, Any]
 
 @dataclass
 class Drafts:
+    # Where drafts outlive the console (None: memory only), and the database they belong to there.
+    file: Path | None = None
+    database: str = ""
     # The incident the war room shows: drafts belong to it.
     incident_id: int | None = None
     _kept: dict[DraftKey, Fields] = field(default_factory=dict)
+    _lines: dict[int, str] = field(default_factory=dict)
     # The draft of the dialog saved last, until the write it asked for is done.
     _pending: DraftKey | None = None
+
+    def __post_init__(self) -> None:
+        self._load()
 
     def key(self, dialog: str, subject: Any = None) -> DraftKey:
         return (self.incident_id, dialog, subject)
@@ -30,10 +53,13 @@ class Drafts:
         return self._kept.get(key)
 
     def keep(self, key: DraftKey, fields: Fields) -> None:
-        self._kept[key] = dict(fields)
+        if self._kept.get(key) != fields:
+            self._kept[key] = dict(fields)
+            self._save()
 
     def discard(self, key: DraftKey) -> None:
-        self._kept.pop(key, None)
+        if self._kept.pop(key, None) is not None:
+            self._save()
 
     def hold_until_written(self, key: DraftKey, fields: Fields) -> None:
         self.keep(key, fields)
@@ -43,3 +69,60 @@ class Drafts:
         """The draft of the dialog whose result is being written now (taken once)."""
         key, self._pending = self._pending, None
         return key
+
+    # -- the entry line's unsent text --------------------------------------------------------------
+
+    def line(self, incident_id: int) -> str:
+        return self._lines.get(incident_id, "")
+
+    def keep_line(self, incident_id: int, text: str) -> None:
+        if self._lines.get(incident_id, "") == text:
+            return
+        if text:
+            self._lines[incident_id] = text
+        else:
+            self._lines.pop(incident_id, None)
+        self._save()
+
+    # -- the file --------------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        if self.file is None:
+            return
+        try:
+            document = json.loads(self.file.read_text(encoding="utf-8"))
+            mine = document.get(self.database, {}) if isinstance(document, dict) else {}
+            for incident_id, dialog, subject, fields in mine.get("dialogs", []):
+                if isinstance(dialog, str) and isinstance(fields, dict):
+                    self._kept[(incident_id, dialog, subject)] = fields
+            for incident_id, text in mine.get("lines", {}).items():
+                if isinstance(text, str) and text:
+                    self._lines[int(incident_id)] = text
+        except (OSError, ValueError, TypeError, AttributeError, RecursionError):
+            return  # none, or damaged: the drafts start empty
+
+    def _save(self) -> None:
+        if self.file is None:
+            return
+        try:
+            document = json.loads(self.file.read_text(encoding="utf-8"))
+            if not isinstance(document, dict):
+                document = {}
+        except (OSError, ValueError, RecursionError):
+            document = {}
+        mine = {
+            "dialogs": [[*key, fields] for key, fields in self._kept.items()],
+            "lines": {str(incident_id): text for incident_id, text in self._lines.items()},
+        }
+        if mine["dialogs"] or mine["lines"]:
+            document[self.database] = mine
+        else:
+            document.pop(self.database, None)
+        try:
+            private_dir(self.file.parent)
+            fd, temp = tempfile.mkstemp(dir=self.file.parent, prefix=".drafts.")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(document, handle)
+            os.replace(temp, self.file)
+        except (OSError, TypeError, ValueError):
+            return  # kept in memory all the same

@@ -12,11 +12,12 @@ from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Select, TextArea
 
 from ir_console.model.archive import SimilarIncident
 from ir_console.model.when import format_when, needs_confirmation, not_in_future, parse_when
-from ir_console.tui.drafts import DraftKey, Drafts, Fields
+from ir_console.tui.drafts import KEEP_AS_TYPED_DELAY, DraftKey, Drafts, Fields
 from ir_console.tui.widgets.similar import MATCHES_SHOWN, SimilarIncidents
 
 if TYPE_CHECKING:
@@ -39,6 +40,10 @@ class Modal(ModalScreen[ResultT]):
     KEEPS_DRAFT: ClassVar[bool] = True
     # The fields as the dialog opened (None until then, and once its text is saved for good).
     _opened_with: Fields | None = None
+    # Keeping what is typed while the dialog is open (`_typed`), and whether it has been closed.
+    _keeping: Timer | None = None
+    _as_typed: Fields | None = None
+    _dismissed = False
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="cancel"),
@@ -139,17 +144,44 @@ class Modal(ModalScreen[ResultT]):
     def keep_draft(self) -> None:
         """Closing unsaved: keep what was typed, or forget the draft when no text was changed (or
         every text field was cleared)."""
+        if self._keep_as_typed():
+            self.notify("What you typed is kept: open this again to go on.", title="Draft kept", markup=False)
+
+    def _keep_as_typed(self, values: Fields | None = None) -> bool:
+        """Keep the fields as they are (or `values`) if something was typed (True), else forget the draft."""
         key = self._draft_key()
         if key is None or self._opened_with is None:
-            return
-        values = self.field_values()
+            return False
+        values = self.field_values() if values is None else values
         texts = {name: value for name, value in values.items() if isinstance(value, str)}
         typed = any(value != self._opened_with.get(name) for name, value in texts.items())
         if typed and any(value.strip() for value in texts.values()):
             self._drafts().keep(key, values)
-            self.notify("What you typed is kept: open this again to go on.", title="Draft kept", markup=False)
-        else:
-            self._drafts().discard(key)
+            return True
+        self._drafts().discard(key)
+        return False
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Checkbox.Changed)
+    @on(RadioSet.Changed)
+    @on(Select.Changed)
+    def _typed(self) -> None:
+        """Kept as it is typed, a moment after the last key: a console that dies with the dialog
+        open loses nothing either (the drafts are in a file: tui/drafts.py)."""
+        if self._opened_with is None or self._dismissed:
+            return  # opening (the fields being filled in), or closed
+        if self._keeping is not None:
+            self._keeping.stop()
+        self._as_typed = self.field_values()
+        self._keeping = self.set_timer(KEEP_AS_TYPED_DELAY, self._keep_as_typed)
+
+    @on(events.Unmount)
+    def _keep_on_the_way_out(self) -> None:
+        # The console leaving with the dialog still open (ctrl+q, a signal): what is typed stays.
+        # The fields are gone by now: what they held at the last key is kept.
+        if not self._dismissed and self._keeping is not None and self._as_typed is not None:
+            self._keep_as_typed(self._as_typed)
 
     def forget_draft(self) -> None:
         """What was typed is saved for good: nothing to keep."""
@@ -159,6 +191,9 @@ class Modal(ModalScreen[ResultT]):
         self._opened_with = None
 
     def dismiss(self, result: ResultT | None = None) -> AwaitComplete:
+        self._dismissed = True  # what it leaves behind is decided here, not by a late timer
+        if self._keeping is not None:
+            self._keeping.stop()
         key = self._draft_key()
         if result is not None and key is not None and self._opened_with is not None:
             self._drafts().hold_until_written(key, self.field_values())

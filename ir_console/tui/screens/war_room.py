@@ -19,7 +19,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Label, OptionList
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Label, OptionList
 
 from ir_console.model import (
     EventKind,
@@ -52,6 +53,7 @@ from ir_console.tui.dialogs.resolve import ConfirmResolveScreen, ResolveConfirme
 from ir_console.tui.dialogs.roles import RoleChanges, RolesScreen
 from ir_console.tui.dialogs.severity import SeverityChoice, SeverityScreen
 from ir_console.tui.dialogs.status import StatusChoice, StatusScreen
+from ir_console.tui.drafts import KEEP_AS_TYPED_DELAY
 from ir_console.tui.entry_syntax import parse_entry
 from ir_console.tui.widgets.containment_list import ContainmentList
 from ir_console.tui.widgets.entry_line import ENTRY_PLACEHOLDER, EntryLine
@@ -190,6 +192,9 @@ class WarRoomScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__()
+        # The entry line's text as typed, kept (tui/drafts.py) a moment after the last key.
+        self._unsent_line = ""
+        self._keeping_line: Timer | None = None
         self.incident: Incident | None = None
         self._data_version: int | None = None
         # Signals noticed while no incident was open: the first symptoms of the next one.
@@ -236,6 +241,41 @@ class WarRoomScreen(Screen):
         self.query_one("#timeline", TimelineView).focus()
         if read is not None and self.incident is None:
             self.action_new_incident()
+        self.restore_unsent_line()
+
+    # -- the entry line's unsent text outlives the console (tui/drafts.py) -----------------------
+
+    def restore_unsent_line(self) -> None:
+        """Text typed into the entry line and never entered when the last console on this
+        database ended (closed, killed, its terminal gone) is back in the line."""
+        if self.incident is None:
+            return
+        unsent = self.app.drafts.line(self.incident.id)
+        entry_line = self.query_one("#entry", EntryLine)
+        if unsent and not entry_line.value:
+            entry_line.value = unsent
+            entry_line.cursor_position = len(unsent)
+            self.notify(
+                "Typed before the console last ended, never entered: Enter logs it (with the time you press it).",
+                title="Unsent text back in the entry line",
+                markup=False,
+            )
+
+    @on(Input.Changed, "#entry")
+    def entry_typed(self, changed: Input.Changed) -> None:
+        if self._keeping_line is not None:
+            self._keeping_line.stop()
+        self._unsent_line = changed.value
+        self._keeping_line = self.set_timer(KEEP_AS_TYPED_DELAY, self.keep_unsent_line)
+
+    def keep_unsent_line(self) -> None:
+        self._keeping_line = None
+        if self.incident is not None:
+            self.app.drafts.keep_line(self.incident.id, self._unsent_line)
+
+    def on_unmount(self) -> None:
+        if self._keeping_line is not None:  # leaving within a moment of the last key
+            self.keep_unsent_line()
 
     def on_screen_resume(self) -> None:
         self.query_one(SignalsPane).redraw()  # it kept measuring under the modal, without drawing
