@@ -28,6 +28,8 @@ except ImportError:  # the optional extra: ir-console[sync]
     nats = None  # type: ignore[assignment]
 
 FETCH_BATCH = 500
+# Outbox rows read, published and acknowledged as one batch (nats-py lets 4,000 wait for an ack).
+PUSH_BATCH = 2000
 # How long a connection attempt, and a wait for the server's answer, may take.
 CONNECT_TIMEOUT = 2.0
 # How long a JetStream request (stream info, a new consumer) may take: a cluster electing a leader,
@@ -181,9 +183,10 @@ class Connection:
         each row is marked sent after the server's ack, never before."""
         sent = 0
         while True:
-            entries = outbox.pending(self.store)
+            entries = outbox.pending(self.store, PUSH_BATCH)
             if not entries:
                 return sent
+            outbox.prefetch(self.store, entries)
             acked: list[str] = []
             try:
                 futures = []
@@ -201,8 +204,14 @@ class Connection:
                         )
                     )
                 timeout = max(self.config.publish_timeout, CONNECT_TIMEOUT) + len(entries) / 1000
+                if futures:
+                    await asyncio.wait(futures, timeout=timeout)
+                # Marked sent: the acknowledged ones before the first that was not (it and what
+                # follows it are sent again, and a copy the server has is dropped as a duplicate).
                 for entry, future in zip(published, futures, strict=True):
-                    await asyncio.wait_for(future, timeout=timeout)
+                    if not future.done():
+                        raise TimeoutError("no acknowledgement from the server")
+                    future.result()  # the server's refusal, raised
                     acked.append(entry["msg_id"])
             finally:
                 outbox.mark_sent(self.store, acked)
