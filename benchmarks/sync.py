@@ -7,6 +7,8 @@ JetStream publish of the same number of messages. Needs `nats-server` (skipped w
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import shutil
 import socket
 import sqlite3
@@ -15,13 +17,15 @@ import sys
 import tempfile
 import threading
 import time
+from array import array
 from pathlib import Path
 
-from benchmarks.report import Row, median, ms, percentile
+from benchmarks import idle
+from benchmarks.report import Row, median, ms, percentile, ratio
 from ir_console.config import SyncConfig
 from ir_console.model import EventKind, EventSource, Severity
 from ir_console.store import Store
-from ir_console.sync import client
+from ir_console.sync import client, outbox
 
 PROPAGATIONS = 100
 ARCHIVE_INCIDENTS = 200
@@ -108,100 +112,217 @@ def propagation(folder: Path, url: str, count: int = PROPAGATIONS) -> list[float
     return delays
 
 
-def idle_cpu(folder: Path, url: str, seconds: float = 5.0) -> float:
-    """Share of a core the sync loop takes while nothing changes (this process does nothing else)."""
-    path = folder / "idle.db"
-    Store.open(path).close()
-    runner = Runner(path, SyncConfig(servers=(url,), subject="idle", machine="idle"))
-    runner.live.wait(10)
-    time.sleep(1.0)
-    cpu, started = time.process_time(), time.monotonic()
-    time.sleep(seconds)
-    share = (time.process_time() - cpu) / (time.monotonic() - started)
-    runner.stop()
-    return share * 100
+def idle_consoles(folder: Path, url: str, seconds: float, cwd: str) -> dict[str, dict]:
+    """Idle CPU of the console with sync connected against the console without sync: each a fresh
+    `python -m benchmarks.idle` child (the app as `ir-console` builds it, headless, signals off)
+    on its own copy of the same 10-event database, `seconds` with no key touched."""
+    source = folder / "idle-source.db"
+    with Store.open(source) as store:
+        incident = store.create_incident("Idle", Severity(3))
+        for number in range(10):
+            store.add_event(incident.id, f"idle note {number}")
+    results = {}
+    for mode, extra in (("nosync", ""), ("sync", f'[sync]\nservers = ["{url}"]\nsubject = "idle"\nmachine = "idle"\n')):
+        config = folder / f"idle-{mode}.toml"
+        config.write_text("[signals]\ninterval = 0\n" + extra)
+        db = folder / f"idle-{mode}.db"
+        shutil.copyfile(source, db)
+        output = subprocess.run(
+            [sys.executable, "-m", "benchmarks.idle", mode, str(db), str(config), str(seconds)],
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            timeout=seconds + 120,
+            env={**os.environ, "IR_CONSOLE_USER": "bench"},
+        )
+        line = next((ln for ln in output.stdout.splitlines() if ln.startswith(idle.MARK)), None)
+        if line is None:
+            raise RuntimeError(f"idle {mode}: no result\n{output.stdout[-2000:]}\n{output.stderr[-2000:]}")
+        results[mode] = json.loads(line[len(idle.MARK) :])
+        if mode == "sync":
+            with Store.open(db, create=False) as store:
+                state = store.query_row("SELECT enabled, server, last_error FROM sync_state")
+            if not (state["enabled"] and state["server"]):  # it must really have been connected
+                raise RuntimeError(f"idle sync console never connected: {state}")
+    return results
 
 
-def archive(folder: Path, url: str, incidents: int = ARCHIVE_INCIDENTS, each: int = ARCHIVE_EVENTS_EACH) -> dict:
-    path = folder / "archive.db"
-    store = Store.open(path)
-    for number in range(incidents):
-        incident = store.create_incident(f"Archived {number}", Severity(3))
-        with store.transaction():
-            for n in range(each):
-                store._event(
-                    incident.id,
-                    EventKind.NOTE,
-                    f"event {n} of incident {number}",
-                    "",
-                    EventSource.CONSOLE,
-                    store.clock(),
-                )
-    store.close()
-    source = Store.open(path)
-    started = time.perf_counter()
-    asyncio.run(client.sync_now(source, SyncConfig(servers=(url,), subject="archive", machine="old")))
-    sent = time.perf_counter() - started
-    messages = source.scalar("SELECT position FROM sync_state")
-    source.close()
-    newcomer = Store.open(folder / "new.db")
-    started = time.perf_counter()
-    asyncio.run(client.sync_now(newcomer, SyncConfig(servers=(url,), subject="archive", machine="new")))
-    received = time.perf_counter() - started
-    newcomer.close()
+def small_archive(path: Path, incidents: int = ARCHIVE_INCIDENTS, each: int = ARCHIVE_EVENTS_EACH) -> Path:
+    """An archive of `incidents` x `each` notes, written through the store (without `--archive`)."""
+    with Store.open(path) as store:
+        for number in range(incidents):
+            incident = store.create_incident(f"Archived {number}", Severity(3))
+            with store.transaction():
+                for n in range(each):
+                    store._event(
+                        incident.id,
+                        EventKind.NOTE,
+                        f"event {n} of incident {number}",
+                        "",
+                        EventSource.CONSOLE,
+                        store.clock(),
+                    )
+    return path
 
-    async def plain() -> float:
+
+def _counts(store: Store) -> tuple[int, int]:
+    return store.scalar("SELECT count(*) FROM incidents"), store.scalar("SELECT count(*) FROM events")
+
+
+def initial_sync(folder: Path, url: str, source: Path, subject: str = "archive") -> dict:
+    """Machine A holds `source` (a copy) and turns sync on: its whole archive is queued (the
+    outbox, `outbox.enable`) and sent. Machine B, new and empty, then receives the whole history
+    until caught up (`client.sync_now`, as `ir-console sync now` does). Against: a plain nats-py
+    JetStream consume of the same stream, and a plain async publish of as many messages of the
+    same sizes into another stream."""
+    a_path = folder / f"{subject}-a.db"
+    shutil.copyfile(source, a_path)
+    a = Store.open(a_path, create=False)
+    config = SyncConfig(servers=(url,), subject=subject, machine="a")
+
+    async def send() -> tuple[float, float, int]:
+        connection = client.Connection(a, config)
+        await connection.connect()
+        try:
+            begun = time.perf_counter()
+            outbox.enable(a)
+            queued = time.perf_counter() - begun
+            begun = time.perf_counter()
+            sent = await connection.push()
+            return queued, time.perf_counter() - begun, sent
+        finally:
+            await connection.close()
+
+    queued, sent_seconds, sent = asyncio.run(send())
+    a_counts = _counts(a)
+    a.close()
+    b = Store.open(folder / f"{subject}-b.db")
+    begun = time.perf_counter()
+    progress = asyncio.run(client.sync_now(b, SyncConfig(servers=(url,), subject=subject, machine="b")))
+    received = time.perf_counter() - begun
+    b_counts = _counts(b)
+    b.close()
+
+    async def plain() -> tuple[float, float, int]:
         import nats
+        from nats.js import api
 
         nc = await nats.connect(url)
         js = nc.jetstream()
-        await js.add_stream(name="PLAIN", subjects=["plain.>"])
-        body = b"x" * 400
+        sizes = array("I")
+        sub = await js.pull_subscribe(  # as the console's consumer: no acks, in memory
+            f"{subject}.>",
+            stream=client.stream_name(subject),
+            config=api.ConsumerConfig(ack_policy=api.AckPolicy.NONE, mem_storage=True, max_ack_pending=-1),
+        )
         begun = time.perf_counter()
-        futures = [await js.publish_async("plain.events", body) for _ in range(messages)]
-        await asyncio.gather(*futures)
-        took = time.perf_counter() - begun
+        while len(sizes) < sent:
+            for msg in await sub.fetch(client.FETCH_BATCH, timeout=5):
+                sizes.append(len(msg.data))
+        consumed = time.perf_counter() - begun
+        await js.add_stream(name=f"PLAIN_{client.stream_name(subject)}", subjects=[f"plain-{subject}.>"])
+        bodies = {size: b"x" * size for size in set(sizes)}
+        begun = time.perf_counter()
+        pending = []
+        for size in sizes:
+            pending.append(await js.publish_async(f"plain-{subject}.events", bodies[size]))
+            if len(pending) == client.PUSH_BATCH:
+                await asyncio.gather(*pending)
+                pending = []
+        await asyncio.gather(*pending)
+        published = time.perf_counter() - begun
         await nc.close()
-        return took
+        return consumed, published, sum(sizes)
 
-    return {"messages": messages, "sent": sent, "received": received, "plain": asyncio.run(plain())}
+    consumed, published, size = asyncio.run(plain())
+    return {
+        "messages": sent,
+        "bytes": size,
+        "queued": queued,
+        "sent": sent_seconds,
+        "received": received,
+        "received_messages": progress.received,
+        "plain_consume": consumed,
+        "plain_publish": published,
+        "a": a_counts,
+        "b": b_counts,
+    }
 
 
-def measure() -> tuple[list[Row], list[str]]:
+def measure(
+    archive_path: Path | None = None, idle_seconds: float = 30.0, cwd: str | None = None
+) -> tuple[list[Row], list[str]]:
+    """`archive_path`: the archive machine A holds (benchmarks/archive.py's, from `python -m
+    benchmarks`); without it, a 200-incident archive written here."""
     if not (shutil.which("nats-server") or Path("/usr/sbin/nats-server").exists()):
         return [Row("sync", "skipped: nats-server is not installed")], []
+    cwd = cwd or str(Path(__file__).resolve().parent.parent)
     folder = Path(tempfile.mkdtemp(prefix="ir-console-sync-bench-"))
     process, url = _server(folder)
     try:
         delays = propagation(folder, url)
-        idle = idle_cpu(folder, url)
-        result = archive(folder, url)
+        idle_result = idle_consoles(folder, url, idle_seconds, cwd)
+        source = archive_path or small_archive(folder / "small-archive.db")
+        result = initial_sync(folder, url, source)
     finally:
         process.kill()
         process.wait()
         shutil.rmtree(folder, ignore_errors=True)
     n = result["messages"]
+    (a_incidents, a_events), (b_incidents, b_events) = result["a"], result["b"]
+
+    def rate(seconds: float) -> str:
+        return f"{seconds:.1f} s ({n / seconds:,.0f}/s)"
+
+    def share(mode: str) -> float:
+        return 100 * idle_result[mode]["cpu"] / idle_result[mode]["wall"]
+
+    wall = idle_result["sync"]["wall"]
     rows = [
         Row("Sync (NATS JetStream, loopback)", ""),
         Row(
-            f"  propagation of a note between two machines, p50 / p99 ({len(delays)})",
+            f"  propagation of a note, A's commit → in B's file, p50 / p99 ({len(delays)})",
             f"{ms(median(delays) * 1000)} / {ms(percentile(delays, 99) * 1000)}",
             target="< 1 s",
         ),
-        Row("  idle CPU of the sync loop (connected, nothing changing)", f"{idle:.2f}% of a core", target="< 1%"),
         Row(
-            f"  initial sync, {n:,} messages: send / receive",
-            f"{result['sent']:.1f} s ({n / result['sent']:,.0f}/s) / {result['received']:.1f} s "
-            f"({n / result['received']:,.0f}/s)",
-            f"plain publish {result['plain']:.1f} s ({n / result['plain']:,.0f}/s)",
+            f"  idle CPU, console with sync connected ({wall:.0f} s, % of one core)",
+            f"{share('sync'):.2f}%",
+            f"{share('nosync'):.2f}% (no sync)",
+            ratio(share("sync"), share("nosync")),
+        ),
+        Row("    added by sync", f"{share('sync') - share('nosync'):+.2f}%", "–", "–", "≤ +0.5% of a core"),
+        Row(
+            f"  initial sync, {a_incidents:,} incidents / {a_events:,} events = {n:,} messages "
+            f"({result['bytes'] / n:,.0f} B each)",
+            "",
+        ),
+        Row("    A: queue the archive (outbox.enable)", f"{result['queued']:.1f} s"),
+        Row(
+            "    A: send (outbox → stream, acked)",
+            rate(result["sent"]),
+            "plain publish " + rate(result["plain_publish"]),
+            ratio(result["sent"], result["plain_publish"]),
+        ),
+        Row(
+            "    B: receive until caught up (new, empty)",
+            rate(result["received"]),
+            "plain consume " + rate(result["plain_consume"]),
+            ratio(result["received"], result["plain_consume"]),
         ),
     ]
-    return rows, []
+    same = (a_incidents, a_events) == (b_incidents, b_events) and result["received_messages"] == n
+    checks = [
+        f"check: sync: B holds {b_incidents:,} incidents / {b_events:,} events, A {a_incidents:,} / {a_events:,}; "
+        f"B applied {result['received_messages']:,} of {n:,} messages: {'same' if same else 'DIFFERENT'}"
+    ]
+    return rows, checks
 
 
 if __name__ == "__main__":
     from benchmarks.report import table
 
-    rows, _ = measure()
+    rows, checks = measure()
     print(table(rows))
+    print("\n".join(checks))
     sys.exit(0)
