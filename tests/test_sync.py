@@ -656,3 +656,50 @@ def test_random_offline_edits_on_three_machines_with_skewed_clocks_converge(tmp_
             sync(stores[name], cfgs[name])
     exports = [exported(store) for store in stores.values()]
     assert exports[0] == exports[1] == exports[2]
+
+
+def test_the_live_loop_is_woken_by_a_write_to_the_database_not_by_polling(tmp_path, nats_servers, monkeypatch):  # noqa: F811
+    """An idle console's sync costs next to nothing: the live loop does not look for local changes
+    many times a second, the file system wakes it when another connection writes the database.
+    With both of its look-again intervals an hour long, a change committed by another connection
+    still goes out."""
+    import threading
+    import time
+
+    monkeypatch.setattr(client, "CHANGE_POLL", 3600.0)
+    monkeypatch.setattr(client, "CHANGE_FALLBACK", 3600.0, raising=False)
+    server = nats_servers()
+    db = tmp_path / "live.db"
+    Store.open(db).close()
+    live = threading.Event()
+    loop_and_stop: list = []
+
+    def running() -> None:
+        store = Store.open(db, create=False)
+
+        async def main() -> None:
+            stop = asyncio.Event()
+            loop_and_stop.extend([asyncio.get_running_loop(), stop])
+            await client.run(store, config(server, "live"), stop, lambda state: state.live and live.set())
+
+        try:
+            asyncio.run(main())
+        finally:
+            store.close()
+
+    thread = threading.Thread(target=running, daemon=True)
+    thread.start()
+    try:
+        assert live.wait(20), "sync never went live"
+        time.sleep(0.3)  # the loop has looked once and waits
+        with Store.open(db) as writer:
+            writer.create_incident("Sent when written", Severity(2))
+        deadline = time.monotonic() + 20
+        while stream_messages(server) == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert stream_messages(server) > 0, "the change committed by another connection was never sent"
+    finally:
+        loop, stop = loop_and_stop
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(20)
+    assert not thread.is_alive()

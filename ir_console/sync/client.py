@@ -6,13 +6,15 @@ on; the local record is never touched by one."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
 import socket
 import ssl
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ir_console.config import SyncConfig, expand_env
@@ -360,10 +362,55 @@ async def run(
             pass
 
 
-# How often the live loop looks for a local change to send (a cheap PRAGMA), and how long one
-# fetch waits on the server for the next remote change (which it returns as soon as it comes).
+# How the live loop notices a local change to send (another connection's commit: the console's
+# writer, a command): woken by inotify when the database or its WAL is written, with a look every
+# CHANGE_FALLBACK seconds in case the file system says nothing (a network file system); where
+# there is no inotify (not Linux, no watch left), a look every CHANGE_POLL seconds. Each look is a
+# cheap PRAGMA. A fetch waits FETCH_WAIT seconds on the server for the next remote change, which it
+# returns as soon as it comes.
 CHANGE_POLL = 0.05
+CHANGE_FALLBACK = 1.0
+# A commit writes its last frame to the WAL, syncs it and only then marks it committed (in the
+# shared memory, which inotify does not see): after a write, looked at again after these delays.
+CHANGE_SETTLE = (0.005, 0.02, 0.1, 0.5)
 FETCH_WAIT = 1.0
+
+
+async def local_changes(path: Path) -> AsyncIterator[None]:
+    """Yields at once, then whenever the database at `path` may have been changed by another
+    connection (this one's own writes wake it too: `Store.data_version` tells them apart). Nothing
+    runs between changes: an idle console costs no wake-ups but the fallback's."""
+    yield
+    try:
+        from asyncinotify import Inotify, Mask
+
+        inotify = Inotify()
+    except (ImportError, OSError, TypeError, AttributeError):  # not Linux, or no inotify instance left
+        inotify = None
+    if inotify is not None:
+        names = {path.name, f"{path.name}-wal"}
+        with inotify:
+            try:
+                # The folder, not the files: the WAL comes and goes, and a checkpoint writes the file.
+                inotify.add_watch(path.parent, Mask.MODIFY | Mask.CREATE | Mask.MOVED_TO)
+            except OSError:  # no watch left: looked at instead
+                pass
+            else:
+                again: list[float] = []  # the looks still due after the last write
+                while True:
+                    try:  # (not wait_for: on 3.11 it can swallow a cancel that meets an event)
+                        async with asyncio.timeout(again[0] if again else CHANGE_FALLBACK):
+                            event = await inotify.get()
+                    except TimeoutError:
+                        again = again[1:]
+                        yield
+                        continue
+                    if event.name is not None and str(event.name) in names:
+                        again = list(CHANGE_SETTLE)
+                        yield
+    while True:
+        await asyncio.sleep(CHANGE_POLL)
+        yield
 
 
 async def _live(connection: Connection, stop: asyncio.Event, tell: Callable[[LiveState], None]) -> None:
@@ -373,13 +420,13 @@ async def _live(connection: Connection, stop: asyncio.Event, tell: Callable[[Liv
 
     async def sending() -> None:
         seen = None
-        while True:
-            version = store.data_version()
-            if version != seen:
-                seen = version
-                await connection.push()
-                tell(LiveState(True, 0))
-            await asyncio.sleep(CHANGE_POLL)
+        async with contextlib.aclosing(local_changes(store.path)) as changes:
+            async for _ in changes:
+                version = store.data_version()
+                if version != seen:
+                    seen = version
+                    await connection.push()
+                    tell(LiveState(True, 0))
 
     async def receiving() -> None:
         while True:
