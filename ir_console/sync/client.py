@@ -29,7 +29,7 @@ try:
 except ImportError:  # the optional extra: ir-console[sync]
     nats = None  # type: ignore[assignment]
 
-FETCH_BATCH = 500
+FETCH_BATCH = 2000
 # Outbox rows read, published and acknowledged as one batch (nats-py lets 4,000 wait for an ack).
 PUSH_BATCH = 2000
 # How long a connection attempt, and a wait for the server's answer, may take.
@@ -99,6 +99,7 @@ class Connection:
         self.js: Any = None  # its JetStream context
         self._sub: Any = None  # the pull subscription
         self._sub_position: int = 0
+        self._pending: int = 0  # messages the server said follow the last one this consumer gave
         self._errors: list[BaseException] = []
 
     async def connect(self) -> None:
@@ -227,8 +228,13 @@ class Connection:
             await self._subscribe(position)
         total = 0
         while True:
+            timeout = max(wait, 0.05) if not total else 0.05
+            if self._pending:
+                # The server said more follow: wait for them as long as for any answer (a loaded
+                # machine's fetch can take longer than the short wait), never take this as caught up.
+                timeout = max(timeout, API_TIMEOUT)
             try:
-                msgs = await self._sub.fetch(FETCH_BATCH, timeout=max(wait, 0.05) if not total else 0.05)
+                msgs = await self._sub.fetch(FETCH_BATCH, timeout=timeout)
             except (TimeoutError, nats.errors.TimeoutError):
                 return total
             if not msgs:
@@ -260,7 +266,8 @@ class Connection:
             if gap:
                 await self._subscribe(last)
                 continue
-            if msgs[-1].metadata.num_pending == 0 and last == msgs[-1].metadata.sequence.stream:
+            self._pending = msgs[-1].metadata.num_pending
+            if self._pending == 0 and last == msgs[-1].metadata.sequence.stream:
                 return total
 
     async def _subscribe(self, position: int) -> None:
@@ -279,6 +286,7 @@ class Connection:
         )
         self._sub = await self.js.pull_subscribe(f"{self.config.subject}.>", stream=self.stream, config=config)
         self._sub_position = position
+        self._pending = (await self._sub.consumer_info()).num_pending
 
 
 async def sync_now(store: Store, config: SyncConfig) -> Progress:
