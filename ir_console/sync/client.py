@@ -221,54 +221,67 @@ class Connection:
                 sent += len(acked)
 
     async def pull(self, *, wait: float = 0.0) -> int:
-        """Apply what the stream holds after this database's position; returns how many messages.
-        `wait`: how long to wait for the first one when none is there yet."""
+        """Apply what the stream holds after this database's position; returns how many messages,
+        all applied. `wait`: how long to wait for the first one when none is there yet.
+
+        A batch is applied on a worker thread (the store's connection is shared under its lock)
+        while the next one is fetched; it is waited for before the next is applied, so batches are
+        applied in order and a failed one stops the pull (the position stays before it)."""
         position = self.store.scalar("SELECT position FROM sync_state WHERE id = 1")
         if self._sub is None or self._sub_position != position:
             await self._subscribe(position)
         total = 0
-        while True:
-            timeout = max(wait, 0.05) if not total else 0.05
-            if self._pending:
-                # The server said more follow: wait for them as long as for any answer (a loaded
-                # machine's fetch can take longer than the short wait), never take this as caught up.
-                timeout = max(timeout, API_TIMEOUT)
-            try:
-                msgs = await self._sub.fetch(FETCH_BATCH, timeout=timeout)
-            except (TimeoutError, nats.errors.TimeoutError):
-                return total
-            if not msgs:
-                return total
-            messages, last, gap = [], self._sub_position, False
-            for msg in msgs:
-                sequence = msg.metadata.sequence.stream
-                if sequence <= last:
-                    continue  # delivered twice
-                if sequence != last + 1:
-                    # Messages delivered to a fetch that had already given up are lost to this
-                    # consumer: start a new one from the position, never skip past a change.
-                    gap = True
-                    break
-                last = sequence
+        applying: asyncio.Future | None = None
+        try:
+            while True:
+                timeout = max(wait, 0.05) if not total else 0.05
+                if self._pending:
+                    # The server said more follow: wait for them as long as for any answer (a loaded
+                    # machine's fetch can take longer than the short wait), never take this as caught up.
+                    timeout = max(timeout, API_TIMEOUT)
                 try:
-                    message = json.loads(msg.data)
-                except ValueError:
-                    continue  # not one of ours: skipped, its position passed
-                if not isinstance(message, dict):
+                    msgs = await self._sub.fetch(FETCH_BATCH, timeout=timeout)
+                except (TimeoutError, nats.errors.TimeoutError):
+                    return total
+                if not msgs:
+                    return total
+                messages, last, gap = [], self._sub_position, False
+                for msg in msgs:
+                    sequence = msg.metadata.sequence.stream
+                    if sequence <= last:
+                        continue  # delivered twice
+                    if sequence != last + 1:
+                        # Messages delivered to a fetch that had already given up are lost to this
+                        # consumer: start a new one from the position, never skip past a change.
+                        gap = True
+                        break
+                    last = sequence
+                    try:
+                        message = json.loads(msg.data)
+                    except ValueError:
+                        continue  # not one of ours: skipped, its position passed
+                    if not isinstance(message, dict):
+                        continue
+                    if message.get("v", 0) > outbox.MESSAGE_FORMAT:
+                        raise SyncError("the stream holds changes from a newer ir-console: upgrade this one")
+                    messages.append(message)
+                if last != self._sub_position:
+                    if applying is not None:
+                        await applying
+                    applying = asyncio.ensure_future(
+                        asyncio.to_thread(apply.apply_messages, self.store, messages, last)
+                    )
+                    total += last - self._sub_position
+                    self._sub_position = last
+                if gap:
+                    await self._subscribe(last)
                     continue
-                if message.get("v", 0) > outbox.MESSAGE_FORMAT:
-                    raise SyncError("the stream holds changes from a newer ir-console: upgrade this one")
-                messages.append(message)
-            if last != self._sub_position:
-                apply.apply_messages(self.store, messages, last)
-                total += last - self._sub_position
-                self._sub_position = last
-            if gap:
-                await self._subscribe(last)
-                continue
-            self._pending = msgs[-1].metadata.num_pending
-            if self._pending == 0 and last == msgs[-1].metadata.sequence.stream:
-                return total
+                self._pending = msgs[-1].metadata.num_pending
+                if self._pending == 0 and last == msgs[-1].metadata.sequence.stream:
+                    return total
+        finally:
+            if applying is not None:
+                await applying
 
     async def _subscribe(self, position: int) -> None:
         if self._sub is not None:
