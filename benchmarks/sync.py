@@ -1,8 +1,17 @@
-"""Sync through NATS JetStream (issue #13): propagation between two machines on loopback (the
-loop the console runs, on each side), and the initial sync of an archive against a plain
-JetStream publish of the same number of messages. Needs `nats-server` (skipped without it).
+"""Sync through NATS JetStream (issue #13), against one local `nats-server` (skipped without it):
 
-`python -m benchmarks.sync` runs this part alone."""
+  propagation   a note committed on machine A (another connection, as the console's writer) until
+                it is in machine B's file, each running the console's sync loop (`client.run`) on
+                its own thread: file to file (B's console draws it at its next check, every 0.5 s)
+  idle          a headless console with [sync] connected against the same console without sync,
+                each a `python -m benchmarks.idle` child (signals off), CPU over `idle_seconds`
+  initial sync  machine A holding the archive (benchmarks/archive.py's 1,000 incidents / 1,000,000
+                events when run by `python -m benchmarks --only sync`) turns sync on, queues and
+                sends it; a new, empty machine B receives until caught up (counts checked); against
+                a plain nats-py consume of the same stream and a plain async publish of as many
+                messages of the same sizes
+
+`python -m benchmarks.sync` runs this part alone, on a 200-incident archive written here."""
 
 from __future__ import annotations
 
