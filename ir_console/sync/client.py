@@ -299,7 +299,10 @@ class Connection:
         )
         self._sub = await self.js.pull_subscribe(f"{self.config.subject}.>", stream=self.stream, config=config)
         self._sub_position = position
-        self._pending = (await self._sub.consumer_info()).num_pending
+        try:
+            self._pending = (await self._sub.consumer_info()).num_pending
+        except (NatsError, JetStreamError, TimeoutError):  # an account allowed to read, not to ask
+            self._pending = 0  # known from the first batch on
 
 
 async def sync_now(store: Store, config: SyncConfig) -> Progress:
