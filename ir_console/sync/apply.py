@@ -24,11 +24,34 @@ from ir_console.store.schema import SYNCED_KEYS
 from ir_console.store.store import Store
 
 
+class _Batch:
+    """What stays true while one batch is applied, in its one transaction (which holds the write
+    lock, so no other writer comes in between): incident ids by UUID (an incident is never deleted,
+    so an id once found stays right), and whether this machine has any change not yet seen back
+    (applying adds no outbox row, so an empty outbox stays empty: a new machine receiving the
+    archive then skips the two outbox lookups of every message)."""
+
+    def __init__(self, store: Store) -> None:
+        self.incident_ids: dict[str, int] = {}
+        self.outbox_empty = store.db.execute("SELECT 1 FROM sync_outbox LIMIT 1").fetchone() is None
+
+    def incident_id(self, store: Store, incident_uuid: str | None) -> int | None:
+        if not incident_uuid:
+            return None
+        found = self.incident_ids.get(incident_uuid)
+        if found is None:
+            found = _incident_id(store, incident_uuid)
+            if found is not None:
+                self.incident_ids[incident_uuid] = found
+        return found
+
+
 def apply_messages(store: Store, messages: list[dict], position: int) -> None:
     """Apply a batch of the stream's messages and store the stream `position` after them, in one
     transaction: a crash leaves both as they were, and the batch is fetched again."""
     with store.transaction() as db:
         db.execute("UPDATE sync_state SET applying = 1 WHERE id = 1")
+        batch = _Batch(store)
         for message in messages:
             if not isinstance(message.get("id"), str) or message.get("table") not in SYNCED_KEYS:
                 continue  # not a change of ours, or of a table this version does not keep
@@ -36,7 +59,7 @@ def apply_messages(store: Store, messages: list[dict], position: int) -> None:
                 continue  # applied already: sent again after the duplicate window
             db.execute("SAVEPOINT sync_message")
             try:
-                apply_message(store, message)
+                apply_message(store, message, batch)
             except (StoreError, ValueError, KeyError, TypeError, sqlite3.IntegrityError) as error:
                 # A message this database refuses (a UUID of another incident's row, a malformed
                 # row) is skipped, and said: the stream goes on.
@@ -52,34 +75,51 @@ def apply_messages(store: Store, messages: list[dict], position: int) -> None:
         )
 
 
-def apply_message(store: Store, message: dict) -> None:
+def apply_message(store: Store, message: dict, batch: _Batch | None = None) -> None:
     table, key, msg_id, incoming = message["table"], message["key"], message["id"], message.get("row")
     db = store.db
-    state = store.query_row("SELECT version, shadow FROM sync_rows WHERE tbl = ? AND key = ?", [table, key])
-    version = state["version"] if state else None
-    if state and state["shadow"] is not None:
-        held = json.loads(state["shadow"])
+    batch = batch or _Batch(store)
+    state = db.execute("SELECT version, shadow FROM sync_rows WHERE tbl = ? AND key = ?", [table, key]).fetchone()
+    version, shadowed = (state[0], state[1]) if state else (None, None)
+    local = _MISSING
+    if shadowed is not None:
+        held = json.loads(shadowed)
     else:
-        held = _local(store, table, key)
+        held = local = _local(store, table, key)
     conflict = incoming is not None and held is not None and message.get("base") != version
     if conflict and incoming is not None:
         incoming = _keep_loser(store, table, held, incoming, message)
-    later_here = store.scalar(
-        "SELECT count(*) FROM sync_outbox WHERE tbl = ? AND key = ? AND msg_id != ?", [table, key, msg_id]
-    )
-    own = db.execute("SELECT 1 FROM sync_outbox WHERE msg_id = ?", [msg_id]).fetchone()
+        local = _MISSING  # the loser kept may have changed what the row's key finds
+    if batch.outbox_empty:
+        later_here, own = 0, None
+    else:
+        later_here = db.execute(
+            "SELECT count(*) FROM sync_outbox WHERE tbl = ? AND key = ? AND msg_id != ?", [table, key, msg_id]
+        ).fetchone()[0]
+        own = db.execute("SELECT 1 FROM sync_outbox WHERE msg_id = ?", [msg_id]).fetchone()
     shadow = None
     if later_here:
         shadow = json.dumps(incoming)
-    elif not (own and not conflict and not (state and state["shadow"] is not None)):
-        _write(store, table, key, incoming)
+    elif not (own and not conflict and shadowed is None):
+        _write(store, table, key, incoming, batch, local)
     # else: this machine's own change seen back, with nothing in between: the row here is it
     db.execute(
         "INSERT INTO sync_rows (tbl, key, version, shadow) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (tbl, key) DO UPDATE SET version = excluded.version, shadow = excluded.shadow",
         [table, key, msg_id, shadow],
     )
-    db.execute("DELETE FROM sync_outbox WHERE msg_id = ?", [msg_id])
+    if not batch.outbox_empty:
+        db.execute("DELETE FROM sync_outbox WHERE msg_id = ?", [msg_id])
+
+
+_MISSING: dict = {}  # "not looked up yet", unlike None: "looked up, not here"
+
+
+def _row(store: Store, sql: str, params: list) -> dict | None:
+    """One row as a dict, straight from the connection (this runs once or twice a message)."""
+    cursor = store.db.execute(sql, params)
+    found = cursor.fetchone()
+    return None if found is None else dict(zip([c[0] for c in cursor.description], found, strict=True))
 
 
 def _incident_id(store: Store, incident_uuid: str | None) -> int | None:
@@ -90,25 +130,28 @@ def _local(store: Store, table: str, key: str) -> dict | None:
     """This database's row named `key` (see `schema.SYNCED_KEYS`)."""
     if table == "postmortem_sections":
         incident_uuid, section = key.split("/")
-        return store.query_row(
+        return _row(
+            store,
             "SELECT s.* FROM postmortem_sections s JOIN incidents i ON i.id = s.incident_id "
             "WHERE i.uuid = ? AND s.section = ?",
             [incident_uuid, section],
         )
     if table == "event_revisions":
         event_uuid, revision = key.split("/")
-        return store.query_row(
+        return _row(
+            store,
             "SELECT r.* FROM event_revisions r JOIN events e ON e.id = r.event_id WHERE e.uuid = ? AND r.revision = ?",
             [event_uuid, int(revision)],
         )
     if table == "postmortem_section_revisions":
         incident_uuid, section, revision, written_at = key.split("/", 3)
-        return store.query_row(
+        return _row(
+            store,
             "SELECT r.* FROM postmortem_section_revisions r JOIN incidents i ON i.id = r.incident_id "
             "WHERE i.uuid = ? AND r.section = ? AND r.revision = ? AND ifnull(r.written_at, '') = ?",
             [incident_uuid, section, int(revision), written_at],
         )
-    return store.query_row(f"SELECT * FROM {table} WHERE uuid = ?", [key])
+    return _row(store, f"SELECT * FROM {table} WHERE uuid = ?", [key])
 
 
 def _keep_loser(store: Store, table: str, held: dict, incoming: dict, message: dict) -> dict:
@@ -175,14 +218,18 @@ def _update(store: Store, table: str, where: str, params: list, row: dict) -> No
         )
 
 
-def _write(store: Store, table: str, key: str, incoming: dict | None) -> None:
-    """The row as the message carries it, or gone (events are never deleted: they are retracted)."""
+def _write(
+    store: Store, table: str, key: str, incoming: dict | None, batch: _Batch, local: dict | None = _MISSING
+) -> None:
+    """The row as the message carries it, or gone (events are never deleted: they are retracted).
+    `local`: the row here, when the caller has just read it."""
     db = store.db
     if table == "incidents":
         if incoming is not None:
             _write_incident(store, incoming)
         return
-    local = _local(store, table, key)
+    if local is _MISSING:
+        local = _local(store, table, key)
     if incoming is None:
         if local is not None and table != "events":
             db.execute(f"DELETE FROM {table} WHERE rowid = ?", [_rowid(store, table, local)])
@@ -191,17 +238,26 @@ def _write(store: Store, table: str, key: str, incoming: dict | None) -> None:
     if table == "event_revisions":
         parent = {"event_id": store.scalar("SELECT id FROM events WHERE uuid = ?", [incoming.get("event_uuid")])}
     else:
-        parent = {"incident_id": _incident_id(store, incoming.get("incident_uuid"))}
+        parent = {"incident_id": batch.incident_id(store, incoming.get("incident_uuid"))}
     if None in parent.values():
         return  # what it belongs to never reached this machine
     if local is None:
-        db.table(table).insert({**row, **parent})
+        _insert(store, table, {**row, **parent})
     elif table == "postmortem_sections":
         _update(store, table, "incident_id = ? AND section = ?", [parent["incident_id"], row["section"]], row)
     else:
         if "incident_id" in parent:
             _owned_by(local, parent["incident_id"], table)
         _update(store, table, "id = ?", [local["id"]], {k: v for k, v in row.items() if k != "uuid"})
+
+
+def _insert(store: Store, table: str, row: dict) -> None:
+    """A plain INSERT of the cleaned row (its columns are this table's, its values plain: what
+    sqlite-utils' insert would run, without building it anew for every message)."""
+    store.db.execute(
+        f"INSERT INTO [{table}] ({', '.join(f'[{k}]' for k in row)}) VALUES ({', '.join('?' * len(row))})",
+        list(row.values()),
+    )
 
 
 def _rowid(store: Store, table: str, local: dict) -> int:

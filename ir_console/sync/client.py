@@ -6,13 +6,15 @@ on; the local record is never touched by one."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
 import socket
 import ssl
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ir_console.config import SyncConfig, expand_env
@@ -27,7 +29,9 @@ try:
 except ImportError:  # the optional extra: ir-console[sync]
     nats = None  # type: ignore[assignment]
 
-FETCH_BATCH = 500
+FETCH_BATCH = 2000
+# Outbox rows read, published and acknowledged as one batch (nats-py lets 4,000 wait for an ack).
+PUSH_BATCH = 2000
 # How long a connection attempt, and a wait for the server's answer, may take.
 CONNECT_TIMEOUT = 2.0
 # How long a JetStream request (stream info, a new consumer) may take: a cluster electing a leader,
@@ -95,6 +99,7 @@ class Connection:
         self.js: Any = None  # its JetStream context
         self._sub: Any = None  # the pull subscription
         self._sub_position: int = 0
+        self._pending: int = 0  # messages the server said follow the last one this consumer gave
         self._errors: list[BaseException] = []
 
     async def connect(self) -> None:
@@ -181,9 +186,10 @@ class Connection:
         each row is marked sent after the server's ack, never before."""
         sent = 0
         while True:
-            entries = outbox.pending(self.store)
+            entries = outbox.pending(self.store, PUSH_BATCH)
             if not entries:
                 return sent
+            outbox.prefetch(self.store, entries)
             acked: list[str] = []
             try:
                 futures = []
@@ -201,56 +207,81 @@ class Connection:
                         )
                     )
                 timeout = max(self.config.publish_timeout, CONNECT_TIMEOUT) + len(entries) / 1000
+                if futures:
+                    await asyncio.wait(futures, timeout=timeout)
+                # Marked sent: the acknowledged ones before the first that was not (it and what
+                # follows it are sent again, and a copy the server has is dropped as a duplicate).
                 for entry, future in zip(published, futures, strict=True):
-                    await asyncio.wait_for(future, timeout=timeout)
+                    if not future.done():
+                        raise TimeoutError("no acknowledgement from the server")
+                    future.result()  # the server's refusal, raised
                     acked.append(entry["msg_id"])
             finally:
                 outbox.mark_sent(self.store, acked)
                 sent += len(acked)
 
     async def pull(self, *, wait: float = 0.0) -> int:
-        """Apply what the stream holds after this database's position; returns how many messages.
-        `wait`: how long to wait for the first one when none is there yet."""
+        """Apply what the stream holds after this database's position; returns how many messages,
+        all applied. `wait`: how long to wait for the first one when none is there yet.
+
+        A batch is applied on a worker thread (the store's connection is shared under its lock)
+        while the next one is fetched; it is waited for before the next is applied, so batches are
+        applied in order and a failed one stops the pull (the position stays before it)."""
         position = self.store.scalar("SELECT position FROM sync_state WHERE id = 1")
         if self._sub is None or self._sub_position != position:
             await self._subscribe(position)
         total = 0
-        while True:
-            try:
-                msgs = await self._sub.fetch(FETCH_BATCH, timeout=max(wait, 0.05) if not total else 0.05)
-            except (TimeoutError, nats.errors.TimeoutError):
-                return total
-            if not msgs:
-                return total
-            messages, last, gap = [], self._sub_position, False
-            for msg in msgs:
-                sequence = msg.metadata.sequence.stream
-                if sequence <= last:
-                    continue  # delivered twice
-                if sequence != last + 1:
-                    # Messages delivered to a fetch that had already given up are lost to this
-                    # consumer: start a new one from the position, never skip past a change.
-                    gap = True
-                    break
-                last = sequence
+        applying: asyncio.Future | None = None
+        try:
+            while True:
+                timeout = max(wait, 0.05) if not total else 0.05
+                if self._pending:
+                    # The server said more follow: wait for them as long as for any answer (a loaded
+                    # machine's fetch can take longer than the short wait), never take this as caught up.
+                    timeout = max(timeout, API_TIMEOUT)
                 try:
-                    message = json.loads(msg.data)
-                except ValueError:
-                    continue  # not one of ours: skipped, its position passed
-                if not isinstance(message, dict):
+                    msgs = await self._sub.fetch(FETCH_BATCH, timeout=timeout)
+                except (TimeoutError, nats.errors.TimeoutError):
+                    return total
+                if not msgs:
+                    return total
+                messages, last, gap = [], self._sub_position, False
+                for msg in msgs:
+                    sequence = msg.metadata.sequence.stream
+                    if sequence <= last:
+                        continue  # delivered twice
+                    if sequence != last + 1:
+                        # Messages delivered to a fetch that had already given up are lost to this
+                        # consumer: start a new one from the position, never skip past a change.
+                        gap = True
+                        break
+                    last = sequence
+                    try:
+                        message = json.loads(msg.data)
+                    except ValueError:
+                        continue  # not one of ours: skipped, its position passed
+                    if not isinstance(message, dict):
+                        continue
+                    if message.get("v", 0) > outbox.MESSAGE_FORMAT:
+                        raise SyncError("the stream holds changes from a newer ir-console: upgrade this one")
+                    messages.append(message)
+                if last != self._sub_position:
+                    if applying is not None:
+                        await applying
+                    applying = asyncio.ensure_future(
+                        asyncio.to_thread(apply.apply_messages, self.store, messages, last)
+                    )
+                    total += last - self._sub_position
+                    self._sub_position = last
+                if gap:
+                    await self._subscribe(last)
                     continue
-                if message.get("v", 0) > outbox.MESSAGE_FORMAT:
-                    raise SyncError("the stream holds changes from a newer ir-console: upgrade this one")
-                messages.append(message)
-            if last != self._sub_position:
-                apply.apply_messages(self.store, messages, last)
-                total += last - self._sub_position
-                self._sub_position = last
-            if gap:
-                await self._subscribe(last)
-                continue
-            if msgs[-1].metadata.num_pending == 0 and last == msgs[-1].metadata.sequence.stream:
-                return total
+                self._pending = msgs[-1].metadata.num_pending
+                if self._pending == 0 and last == msgs[-1].metadata.sequence.stream:
+                    return total
+        finally:
+            if applying is not None:
+                await applying
 
     async def _subscribe(self, position: int) -> None:
         if self._sub is not None:
@@ -268,6 +299,10 @@ class Connection:
         )
         self._sub = await self.js.pull_subscribe(f"{self.config.subject}.>", stream=self.stream, config=config)
         self._sub_position = position
+        try:
+            self._pending = (await self._sub.consumer_info()).num_pending
+        except (NatsError, JetStreamError, TimeoutError):  # an account allowed to read, not to ask
+            self._pending = 0  # known from the first batch on
 
 
 async def sync_now(store: Store, config: SyncConfig) -> Progress:
@@ -351,10 +386,55 @@ async def run(
             pass
 
 
-# How often the live loop looks for a local change to send (a cheap PRAGMA), and how long one
-# fetch waits on the server for the next remote change (which it returns as soon as it comes).
+# How the live loop notices a local change to send (another connection's commit: the console's
+# writer, a command): woken by inotify when the database or its WAL is written, with a look every
+# CHANGE_FALLBACK seconds in case the file system says nothing (a network file system); where
+# there is no inotify (not Linux, no watch left), a look every CHANGE_POLL seconds. Each look is a
+# cheap PRAGMA. A fetch waits FETCH_WAIT seconds on the server for the next remote change, which it
+# returns as soon as it comes.
 CHANGE_POLL = 0.05
+CHANGE_FALLBACK = 1.0
+# A commit writes its last frame to the WAL, syncs it and only then marks it committed (in the
+# shared memory, which inotify does not see): after a write, looked at again after these delays.
+CHANGE_SETTLE = (0.005, 0.02, 0.1, 0.5)
 FETCH_WAIT = 1.0
+
+
+async def local_changes(path: Path) -> AsyncIterator[None]:
+    """Yields at once, then whenever the database at `path` may have been changed by another
+    connection (this one's own writes wake it too: `Store.data_version` tells them apart). Nothing
+    runs between changes: an idle console costs no wake-ups but the fallback's."""
+    yield
+    try:
+        from asyncinotify import Inotify, Mask
+
+        inotify = Inotify()
+    except (ImportError, OSError, TypeError, AttributeError):  # not Linux, or no inotify instance left
+        inotify = None
+    if inotify is not None:
+        names = {path.name, f"{path.name}-wal"}
+        with inotify:
+            try:
+                # The folder, not the files: the WAL comes and goes, and a checkpoint writes the file.
+                inotify.add_watch(path.parent, Mask.MODIFY | Mask.CREATE | Mask.MOVED_TO)
+            except OSError:  # no watch left: looked at instead
+                pass
+            else:
+                again: list[float] = []  # the looks still due after the last write
+                while True:
+                    try:  # (not wait_for: on 3.11 it can swallow a cancel that meets an event)
+                        async with asyncio.timeout(again[0] if again else CHANGE_FALLBACK):
+                            event = await inotify.get()
+                    except TimeoutError:
+                        again = again[1:]
+                        yield
+                        continue
+                    if event.name is not None and str(event.name) in names:
+                        again = list(CHANGE_SETTLE)
+                        yield
+    while True:
+        await asyncio.sleep(CHANGE_POLL)
+        yield
 
 
 async def _live(connection: Connection, stop: asyncio.Event, tell: Callable[[LiveState], None]) -> None:
@@ -364,13 +444,13 @@ async def _live(connection: Connection, stop: asyncio.Event, tell: Callable[[Liv
 
     async def sending() -> None:
         seen = None
-        while True:
-            version = store.data_version()
-            if version != seen:
-                seen = version
-                await connection.push()
-                tell(LiveState(True, 0))
-            await asyncio.sleep(CHANGE_POLL)
+        async with contextlib.aclosing(local_changes(store.path)) as changes:
+            async for _ in changes:
+                version = store.data_version()
+                if version != seen:
+                    seen = version
+                    await connection.push()
+                    tell(LiveState(True, 0))
 
     async def receiving() -> None:
         while True:

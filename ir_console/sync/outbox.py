@@ -48,19 +48,76 @@ def pending(store: Store, limit: int = 500) -> list[dict]:
     return store.query_rows("SELECT * FROM sync_outbox WHERE sent = 0 ORDER BY seq LIMIT ?", [limit])
 
 
-def message(store: Store, entry: dict, origin: str) -> dict:
-    """The message for one outbox row: the row as it is now (a change made since is carried too,
-    and again by its own message), without this database's ids; a row gone since is a deletion."""
-    table = entry["tbl"]
-    row = store.query_row(f"SELECT * FROM {table} WHERE rowid = ?", [entry["local_id"]])
+def prefetch(store: Store, entries: list[dict]) -> None:
+    """Read the rows of a batch of outbox entries at once (a few queries per table, not one per
+    entry), each as `message` carries it, kept on its entry as `row` (None: gone)."""
+    by_table: dict[str, list[dict]] = {}
+    for entry in entries:
+        if entry["op"] == "upsert":
+            by_table.setdefault(entry["tbl"], []).append(entry)
+        else:
+            entry["row"] = None
+    with store.reading() as db:
+        for table, group in by_table.items():
+            rows: dict[int, dict] = {}
+            for start in range(0, len(group), CHUNK):
+                ids = [entry["local_id"] for entry in group[start : start + CHUNK]]
+                cursor = db.execute(
+                    f"SELECT rowid AS [rowid:], * FROM {table} WHERE rowid IN ({', '.join('?' * len(ids))})", ids
+                )
+                names = [c[0] for c in cursor.description]
+                for found in cursor:
+                    row = dict(zip(names, found, strict=True))
+                    rows[row.pop("rowid:")] = row
+            uuids: dict[str, dict[int, str]] = {}
+            for column, (target, _) in REFERENCES.items():
+                wanted = sorted({row[column] for row in rows.values() if row.get(column) is not None})
+                uuids[column] = {}
+                for start in range(0, len(wanted), CHUNK):
+                    ids = wanted[start : start + CHUNK]
+                    uuids[column].update(
+                        db.execute(f"SELECT id, uuid FROM {target} WHERE id IN ({', '.join('?' * len(ids))})", ids)
+                    )
+            for entry in group:
+                row = rows.get(entry["local_id"])
+                if row is not None:
+                    row = dict(row)
+                    for column in REFERENCES:
+                        if column in row:
+                            row[column] = uuids[column].get(row[column])
+                entry["row"] = _carried(row, entry)
+
+
+CHUNK = 500  # ids in one IN (...)
+
+
+def _carried(row: dict | None, entry: dict) -> dict | None:
+    """What a message carries of `row` (its references already UUIDs): None for a deletion."""
     if row is not None and "uuid" in row and row["uuid"] != entry["key"]:
         row = None  # the row id was reused by another row: ours is gone
-    carried = None
-    if entry["op"] == "upsert" and row is not None:
-        carried = {k: v for k, v in row.items() if k != "id" and k not in REFERENCES}
-        for column, (target, name) in REFERENCES.items():
-            if column in row:
-                carried[name] = store.scalar(f"SELECT uuid FROM {target} WHERE id = ?", [row[column]])
+    if entry["op"] != "upsert" or row is None:
+        return None
+    carried = {k: v for k, v in row.items() if k != "id" and k not in REFERENCES}
+    for column, (_, name) in REFERENCES.items():
+        if column in row:
+            carried[name] = row[column]
+    return carried
+
+
+def message(store: Store, entry: dict, origin: str) -> dict:
+    """The message for one outbox row: the row as it is now (a change made since is carried too,
+    and again by its own message), without this database's ids; a row gone since is a deletion.
+    The row `prefetch` read for the entry, when it did."""
+    table = entry["tbl"]
+    if "row" in entry:
+        carried = entry["row"]
+    else:
+        row = store.query_row(f"SELECT * FROM {table} WHERE rowid = ?", [entry["local_id"]])
+        if row is not None:
+            for column, (target, _) in REFERENCES.items():
+                if column in row:
+                    row[column] = store.scalar(f"SELECT uuid FROM {target} WHERE id = ?", [row[column]])
+        carried = _carried(row, entry)
     return {
         "v": MESSAGE_FORMAT,
         "id": entry["msg_id"],
