@@ -81,13 +81,14 @@ def apply_message(store: Store, message: dict, batch: _Batch | None = None) -> N
     batch = batch or _Batch(store)
     state = db.execute("SELECT version, shadow FROM sync_rows WHERE tbl = ? AND key = ?", [table, key]).fetchone()
     version, shadowed = (state[0], state[1]) if state else (None, None)
-    local = _MISSING
+    local: dict | None = _MISSING
+    held: dict | None
     if shadowed is not None:
         held = json.loads(shadowed)
     else:
         held = local = _local(store, table, key)
     conflict = incoming is not None and held is not None and message.get("base") != version
-    if conflict and incoming is not None:
+    if conflict and incoming is not None and held is not None:
         incoming = _keep_loser(store, table, held, incoming, message)
         local = _MISSING  # the loser kept may have changed what the row's key finds
     if batch.outbox_empty:

@@ -12,7 +12,7 @@ import os
 import re
 import socket
 import ssl
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -400,7 +400,7 @@ CHANGE_SETTLE = (0.005, 0.02, 0.1, 0.5)
 FETCH_WAIT = 1.0
 
 
-async def local_changes(path: Path) -> AsyncIterator[None]:
+async def local_changes(path: Path) -> AsyncGenerator[None, None]:
     """Yields at once, then whenever the database at `path` may have been changed by another
     connection (this one's own writes wake it too: `Store.data_version` tells them apart). Nothing
     runs between changes: an idle console costs no wake-ups but the fallback's."""

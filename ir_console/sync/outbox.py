@@ -79,13 +79,13 @@ def prefetch(store: Store, entries: list[dict]) -> None:
                         db.execute(f"SELECT id, uuid FROM {target} WHERE id IN ({', '.join('?' * len(ids))})", ids)
                     )
             for entry in group:
-                row = rows.get(entry["local_id"])
-                if row is not None:
-                    row = dict(row)
+                found_row = rows.get(entry["local_id"])
+                carried = dict(found_row) if found_row is not None else None
+                if carried is not None:
                     for column in REFERENCES:
-                        if column in row:
-                            row[column] = uuids[column].get(row[column])
-                entry["row"] = _carried(row, entry)
+                        if column in carried:
+                            carried[column] = uuids[column].get(carried[column])
+                entry["row"] = _carried(carried, entry)
 
 
 CHUNK = 500  # ids in one IN (...)
