@@ -58,12 +58,14 @@ def measure(folder: Path, repeats: int = 10) -> tuple[list[Row], list[str]]:
             milliseconds(md),
             milliseconds(base) + " (SELECT events)",
             ratio(median(md), median(base)),
+            "≤ 1.5x",
         ),
         Row(
             f"export incident JSON, {EVENTS:,} events (median of {repeats})",
             milliseconds(js),
             milliseconds(base) + " (SELECT events)",
             ratio(median(js), median(base)),
+            "≤ 3x",
         ),
     ]
     checks = [

@@ -173,7 +173,7 @@ def test_no_file_and_an_empty_file_are_the_defaults(tmp_path: Path) -> None:
     assert load_config(tmp_path / "missing.toml") == Config()
     config, _ = load(tmp_path, "")
     assert config == Config()
-    assert config_summary(config) == "0 HTTP checks, 0 TCP checks, 0 git repositories, 0 log files; sampling every 1 s"
+    assert config_summary(config) == "0 HTTP checks, 0 TCP checks, 0 git repositories, 0 log files; sampling every 2 s"
 
 
 # -- wrong values: reported with the key, and the default used ------------------------------------
@@ -186,10 +186,10 @@ HTTP = '[[health.http]]\nname = "api"\nurl = "https://api.example.com/health"\n'
     [
         (
             "[signals]\ninterval = 0.05\n",
-            "[signals] interval: must be 0 (off) or a number of seconds from 0.1 to 3600 (got 0.05); using 1",
-            lambda c: c.signals.interval == 1.0,
+            "[signals] interval: must be 0 (off) or a number of seconds from 0.1 to 3600 (got 0.05); using 2",
+            lambda c: c.signals.interval == 2.0,
         ),
-        ("[signals]\ninterval = nan\n", "[signals] interval: must be 0 (off)", lambda c: c.signals.interval == 1.0),
+        ("[signals]\ninterval = nan\n", "[signals] interval: must be 0 (off)", lambda c: c.signals.interval == 2.0),
         (
             "[signals]\nsustained = -1\n",
             "[signals] sustained: must be a number of seconds from 0 to 86400 (got -1); using 60",
@@ -635,7 +635,7 @@ def test_config_init_uses_the_environment_variable_by_default(runner, private_se
     check = run(runner, "config", "check")
     assert (check.exit_code, check.stdout) == (
         0,
-        "0 HTTP checks, 0 TCP checks, 0 git repositories, 0 log files; sampling every 1 s\n",
+        "0 HTTP checks, 0 TCP checks, 0 git repositories, 0 log files; sampling every 2 s\n",
     )
 
 
@@ -651,7 +651,7 @@ def test_config_check_says_when_there_is_no_file(runner, tmp_path) -> None:
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [
         f"{path}: no configuration file; using the defaults (`ir-console config init` writes an example)",
-        "0 HTTP checks, 0 TCP checks, 0 git repositories, 0 log files; sampling every 1 s",
+        "0 HTTP checks, 0 TCP checks, 0 git repositories, 0 log files; sampling every 2 s",
     ]
 
 

@@ -93,7 +93,7 @@ def test_the_shipped_example_loads_with_no_warning_as_written_and_uncommented(tm
     switched_on.write_text(uncommented(shipped_example().decode("utf-8")), encoding="utf-8")
     config = load_config(switched_on, {"API_TOKEN": "t"})
     assert config.problems == []
-    assert config_summary(config) == "1 HTTP check, 1 TCP check, 1 git repository, 1 log file; sampling every 1 s"
+    assert config_summary(config) == "1 HTTP check, 1 TCP check, 1 git repository, 1 log file; sampling every 2 s"
 
 
 def test_every_field_of_every_configuration_dataclass_is_a_key_documented_in_the_example() -> None:
@@ -146,7 +146,7 @@ def test_config_init_writes_exactly_the_shipped_file_and_config_check_passes_it(
     path.write_text(uncommented(path.read_text(encoding="utf-8")), encoding="utf-8")
     result = runner.invoke(main, ["--config", str(path), "config", "check"], env={"API_TOKEN": "t"})
     assert (result.exit_code, result.stderr) == (0, "")
-    assert result.stdout == "1 HTTP check, 1 TCP check, 1 git repository, 1 log file; sampling every 1 s\n"
+    assert result.stdout == "1 HTTP check, 1 TCP check, 1 git repository, 1 log file; sampling every 2 s\n"
 
 
 @pytest.mark.subprocess

@@ -80,7 +80,7 @@ def default_thresholds() -> dict[str, Threshold]:
 class SignalsConfig:
     """`[signals]`: the system pane and the automatic signal events."""
 
-    interval: float = 1.0  # seconds between samples; 0 turns sampling off
+    interval: float = 2.0  # seconds between samples (btop's default too); 0 turns sampling off
     sustained: float = 60.0  # seconds a figure stays critical before it is logged
     rate_limit: float = 300.0  # seconds: at most one automatic event per signal in this window
     thresholds: dict[str, Threshold] = field(default_factory=default_thresholds)

@@ -19,7 +19,7 @@ from ir_console.render.text import one_line
 from ir_console.signals.resources import ResourceSample
 from ir_console.tui.widgets.text_pane import TextPane
 
-HISTORY = 300  # samples: five minutes at the default interval
+HISTORY = 300  # samples: ten minutes at the default interval (2 s)
 LABEL_WIDTH = 12  # "CPU   93.5% "
 TOP_PROCESSES = 5
 
