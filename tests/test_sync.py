@@ -10,7 +10,7 @@ import pytest
 from nats_support import nats_servers  # noqa: F401 - the fixture
 
 from ir_console.config import SyncConfig
-from ir_console.model import Severity
+from ir_console.model import Severity, Status
 from ir_console.store import Store
 from ir_console.store.exchange import export_incident
 from ir_console.sync import client, outbox
@@ -318,17 +318,20 @@ def test_tls_with_a_client_certificate_the_server_requires(tmp_path, nats_server
 
 
 def test_a_new_machine_receives_the_whole_archive(tmp_path, nats_servers):  # noqa: F811
+    """The issue's 1,000-incident archive (`make bench` syncs 1,000 incidents with 1,000,000 events)."""
     server = nats_servers()
     a = machine(tmp_path, "a")
-    for number in range(60):
-        incident = a.create_incident(f"Archived incident {number}", Severity(3))
+    for number in range(1_000):
+        incident = a.create_incident(f"Archived incident {number}", Severity(number % 4 + 1))
         a.add_event(incident.id, f"kafka partition {number} rebalanced")
+        if number % 3 == 0:
+            a.set_status(incident.id, Status.RESOLVED)
     sync(a, config(server, "a"))  # the archive was there before sync: all of it is sent
     newcomer = machine(tmp_path, "new")
     sync(newcomer, config(server, "new"))
-    assert len(newcomer.incidents("all")) == 60
+    assert len(newcomer.incidents("all")) == 1_000
     assert exported(newcomer) == exported(a)
-    assert newcomer.search("rebalanced", limit=100)  # searchable offline, on the new machine
+    assert len(newcomer.search("rebalanced", limit=2_000)) == 1_000  # searchable offline, on the new machine
 
 
 def test_a_message_sent_again_after_the_duplicate_window_is_applied_once(tmp_path, nats_servers):  # noqa: F811
