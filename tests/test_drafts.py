@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.widgets import Input, TextArea
 from tui_support import console, count, one, run, settle, timeline, toasts, wait_until, war_room
 
+from ir_console.model import to_iso
 from ir_console.store import Store, WriteFailed
 from ir_console.tui.dialogs.event import EventScreen
 from ir_console.tui.dialogs.event_detail import EventDetailScreen
@@ -224,15 +225,22 @@ async def test_text_typed_into_the_entry_line_and_never_entered_is_back_in_the_n
         await pilot.press("%")
     assert "errors still at 4%" in kept_texts()
 
+    typed_at = clock()
+    clock.advance(minutes=20)  # the console comes back later
     again = console(store, clock)
     async with run(again) as pilot:
         await settle(pilot)
         line = war_room(again).query_one("#entry", Input)
         assert line.value == "rolled back pod-3, errors still at 4%"
-        assert any("Unsent text back in the entry line" in toast for toast in toasts(again))
+        assert any(
+            "Unsent text back in the entry line" in toast and "never entered: Enter logs it at that time" in toast
+            for toast in toasts(again)
+        )
         line.focus()
         await pilot.press("enter")
         logged = "rolled back pod-3, errors still at 4%"
         await wait_until(pilot, lambda: count(db_path, "events", "text = ?", logged) == 1, "logged")
+        # At the moment it was typed, not the moment the console came back.
+        assert one(db_path, "SELECT occurred_at FROM events WHERE text = ?", logged)["occurred_at"] == to_iso(typed_at)
         await wait_until(pilot, lambda: "rolled back pod-3" not in kept_texts(), "the line forgotten")
         assert line.value == ""

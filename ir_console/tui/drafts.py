@@ -4,7 +4,9 @@ terminal dying.
 A dialog's fields are kept here by incident, dialog and subject (the event, hypothesis or action
 it edits) as they are typed, and when it closes unsaved; opening the same dialog again puts them
 back. A dialog saved keeps them until the war room has written what it returned, so a write that
-fails ("Not saved") loses nothing either. The entry line's unsent text is kept by incident too.
+fails ("Not saved") loses nothing either. The entry line's unsent text is kept by incident too,
+with the moment it was typed: given back, Enter logs it at that moment (and an `@-5m` in it
+counts from there), as a line given back after a failed save is.
 
 Kept in memory and, when the console is given a file (`drafts.json` in the user state folder,
 readable by the owner only), in that file as well, per database: a console killed with a dialog
@@ -19,10 +21,12 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ir_console.locations import private_dir
+from ir_console.model.clock import parse_iso, to_iso
 
 # How long after the last key what is typed is kept (a dialog's fields, the entry line's text).
 KEEP_AS_TYPED_DELAY = 0.5
@@ -39,7 +43,8 @@ class Drafts:
     # The incident the war room shows: drafts belong to it.
     incident_id: int | None = None
     _kept: dict[DraftKey, Fields] = field(default_factory=dict)
-    _lines: dict[int, str] = field(default_factory=dict)
+    # The entry line's unsent text by incident, with the moment it was last typed into.
+    _lines: dict[int, tuple[str, datetime]] = field(default_factory=dict)
     # The draft of the dialog saved last, until the write it asked for is done.
     _pending: DraftKey | None = None
 
@@ -72,14 +77,16 @@ class Drafts:
 
     # -- the entry line's unsent text --------------------------------------------------------------
 
-    def line(self, incident_id: int) -> str:
-        return self._lines.get(incident_id, "")
+    def line(self, incident_id: int) -> tuple[str, datetime] | None:
+        """The unsent text and when it was typed, if any."""
+        return self._lines.get(incident_id)
 
-    def keep_line(self, incident_id: int, text: str) -> None:
-        if self._lines.get(incident_id, "") == text:
+    def keep_line(self, incident_id: int, text: str, typed_at: datetime) -> None:
+        kept = self._lines.get(incident_id)
+        if (kept[0] if kept else "") == text:
             return
         if text:
-            self._lines[incident_id] = text
+            self._lines[incident_id] = (text, typed_at)
         else:
             self._lines.pop(incident_id, None)
         self._save()
@@ -95,9 +102,9 @@ class Drafts:
             for incident_id, dialog, subject, fields in mine.get("dialogs", []):
                 if isinstance(dialog, str) and isinstance(fields, dict):
                     self._kept[(incident_id, dialog, subject)] = fields
-            for incident_id, text in mine.get("lines", {}).items():
+            for incident_id, (text, typed_at) in mine.get("lines", {}).items():
                 if isinstance(text, str) and text:
-                    self._lines[int(incident_id)] = text
+                    self._lines[int(incident_id)] = (text, parse_iso(typed_at))
         except (OSError, ValueError, TypeError, AttributeError, RecursionError):
             return  # none, or damaged: the drafts start empty
 
@@ -112,7 +119,7 @@ class Drafts:
             document = {}
         mine = {
             "dialogs": [[*key, fields] for key, fields in self._kept.items()],
-            "lines": {str(incident_id): text for incident_id, text in self._lines.items()},
+            "lines": {str(incident_id): [text, to_iso(at)] for incident_id, (text, at) in self._lines.items()},
         }
         if mine["dialogs"] or mine["lines"]:
             document[self.database] = mine

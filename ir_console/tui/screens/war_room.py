@@ -193,7 +193,7 @@ class WarRoomScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         # The entry line's text as typed, kept (tui/drafts.py) a moment after the last key.
-        self._unsent_line = ""
+        self._unsent_line: tuple[str, datetime] = ("", datetime.min)
         self._keeping_line: Timer | None = None
         self.incident: Incident | None = None
         self._data_version: int | None = None
@@ -252,11 +252,11 @@ class WarRoomScreen(Screen):
             return
         unsent = self.app.drafts.line(self.incident.id)
         entry_line = self.query_one("#entry", EntryLine)
-        if unsent and not entry_line.value:
-            entry_line.value = unsent
-            entry_line.cursor_position = len(unsent)
+        if unsent is not None and not entry_line.value:
+            text, typed_at = unsent
+            entry_line.give_back(text, typed_at)
             self.notify(
-                "Typed before the console last ended, never entered: Enter logs it (with the time you press it).",
+                f"Typed {when_with_day(typed_at, self.app.clock())}, never entered: Enter logs it at that time.",
                 title="Unsent text back in the entry line",
                 markup=False,
             )
@@ -265,13 +265,13 @@ class WarRoomScreen(Screen):
     def entry_typed(self, changed: Input.Changed) -> None:
         if self._keeping_line is not None:
             self._keeping_line.stop()
-        self._unsent_line = changed.value
+        self._unsent_line = changed.value, self.app.clock()
         self._keeping_line = self.set_timer(KEEP_AS_TYPED_DELAY, self.keep_unsent_line)
 
     def keep_unsent_line(self) -> None:
         self._keeping_line = None
         if self.incident is not None:
-            self.app.drafts.keep_line(self.incident.id, self._unsent_line)
+            self.app.drafts.keep_line(self.incident.id, *self._unsent_line)
 
     def on_unmount(self) -> None:
         if self._keeping_line is not None:  # leaving within a moment of the last key

@@ -114,6 +114,10 @@ class EntryLine(Input):
         self._give_back(line, entered_at)
         return True
 
+    def give_back(self, line: str, entered_at: datetime) -> None:
+        """Put `line` back in the line; Enter logs it with `entered_at` unless it is edited."""
+        self._give_back(line, entered_at)
+
     def _give_back(self, line: str, entered_at: datetime) -> None:
         self._given_back = (line, entered_at)
         self.value = line
