@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from store_support import write_section
 from test_cli import REF, Cli, counts
 
 from ir_console.model import ContainmentState, HypothesisResult, Priority, Section
@@ -196,7 +197,7 @@ def test_a_whole_record_survives_export_and_import_and_is_searchable_there(cli: 
         store.set_hypothesis_result(hypothesis.id, HypothesisResult.CONFIRMED)
         store.set_containment_state(store.containment(incident.id)[0].id, ContainmentState.DONE)
         store.add_action_item(incident.id, "alert on lynx pool", owner="sre", priority=Priority.P1)
-        store.set_postmortem_section(incident.id, Section.ROOT_CAUSE, "lynx pool too small")
+        write_section(store, incident.id, Section.ROOT_CAUSE, "lynx pool too small")
     exported = tmp_path / "lynx.json"
     cli.ok("export", ref, "--format", "json", "-o", str(exported))
 

@@ -9,6 +9,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from store_support import count_events
+
 from ir_console.model import Severity
 from ir_console.store import Store
 
@@ -40,7 +42,7 @@ def test_two_processes_append_to_one_incident(tmp_path: Path) -> None:
     go = tmp_path / "go"
     with Store.open(path) as store:
         incident = store.create_incident("Shared war room", Severity.SEV1)
-        existing = store.count_events(incident.id)
+        existing = count_events(store, incident.id)
 
     writers = [
         subprocess.Popen(
@@ -101,4 +103,4 @@ def test_two_processes_append_to_one_incident(tmp_path: Path) -> None:
         conn.close()
 
     with Store.open(path) as store:
-        assert store.count_events(incident.id) == existing + 600
+        assert count_events(store, incident.id) == existing + 600

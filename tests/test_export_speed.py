@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from store_support import write_section
 from tui_support import NOW, Clock, declare_checkout_incident
 
 from ir_console.cli import main
@@ -67,9 +68,9 @@ def rich(store: Store, clock: Clock) -> Incident:
     store.set_containment_state(action.id, ContainmentState.DONE, detail=NASTY[6], author="lee")
     store.record_status_update(declared.id, NASTY[5], impact=NASTY[7])
     store.add_action_item(declared.id, NASTY[8], owner="kim")
-    store.set_postmortem_section(declared.id, Section.ROOT_CAUSE, NASTY[9])
-    store.set_postmortem_section(declared.id, Section.ROOT_CAUSE, NASTY[0] + "\nsecond version")
-    store.set_postmortem_section(declared.id, Section.SUMMARY, NASTY[4])
+    write_section(store, declared.id, Section.ROOT_CAUSE, NASTY[9])
+    write_section(store, declared.id, Section.ROOT_CAUSE, NASTY[0] + "\nsecond version")
+    write_section(store, declared.id, Section.SUMMARY, NASTY[4])
     return declared
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from store_support import write_section
 from tui_support import NOW, console, count, paste_text, prompts, query, run, timeline, wait_until
 
 from ir_console.model import EventKind, Role, Section, Severity, Triage
@@ -79,7 +80,7 @@ def test_status_update_and_post_mortem_carry_no_terminal_control(tmp_path_factor
         store.set_role(incident.id, Role.COMMANDER, text, author=text)
         store.add_event(incident.id, text, kind=EventKind.ACTION, author=text, key_moment=True)
         store.add_hypothesis(incident.id, text, evidence_for=text, author=text)
-        store.set_postmortem_section(incident.id, Section.ROOT_CAUSE, text, author=text)
+        write_section(store, incident.id, Section.ROOT_CAUSE, text, author=text)
         record = store.record(incident.id)
     draft = draft_status_update(record, NOW)
     for format in ("markdown", "text"):

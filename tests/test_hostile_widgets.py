@@ -18,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from store_support import write_section
 from textual.drivers import headless_driver
 from textual.widgets import Input
 from tui_support import NOW, Clock, console, count, one, run, settle, timeline, wait_until, war_room
@@ -130,7 +131,7 @@ def seed(store: Store, clock: Clock) -> int:
     )
     store.add_action_item(incident.id, hostile("item"), owner=hostile("item owner"), due_date=hostile("due"))
     for section in Section:
-        store.set_postmortem_section(incident.id, section, hostile(section.value), author=hostile("author"))
+        write_section(store, incident.id, section, hostile(section.value), author=hostile("author"))
     return incident.id
 
 
@@ -240,7 +241,7 @@ def test_the_record_keeps_them_the_exports_for_people_drop_them(store: Store, db
     store.add_event(incident.id, typed, kind=EventKind.ACTION, author="sam", key_moment=True)
     store.add_hypothesis(incident.id, typed, author="sam")
     store.set_hypothesis_result(store.hypotheses(incident.id)[0].id, HypothesisResult.CONFIRMED, author="sam")
-    store.set_postmortem_section(incident.id, Section.ROOT_CAUSE, typed, author="sam")
+    write_section(store, incident.id, Section.ROOT_CAUSE, typed, author="sam")
     record = store.record(incident.id)
     assert record.incident.title == typed  # stored as typed
     for shown in (

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from store_support import write_section
 from tui_support import NOW, Clock, count, one, query
 
 from ir_console.cli import main
@@ -123,7 +124,7 @@ def test_ids_in_the_file_are_ignored_and_the_incident_is_still_found(two, tmp_pa
 @pytest.mark.parametrize("where", ["incident.updated_at", "events.0.occurred_at", "postmortem_sections.0.updated_at"])
 def test_a_file_dated_in_the_future_is_refused_in_one_line(two, tmp_path, where) -> None:
     store, a, _ = two
-    store.set_postmortem_section(a.id, Section.SUMMARY, "ours")
+    write_section(store, a.id, Section.SUMMARY, "ours")
     document = copy.deepcopy(export_incident(store, a.id))
     *parents, last = where.split(".")
     target = document

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+from store_support import count_events
 from test_cli import Cli, counts, rows
 
 from ir_console.model import EventKind, HypothesisResult, Severity, Status, Triage
@@ -45,7 +46,7 @@ def test_a_severity_change_says_why(store: Store, clock, incident) -> None:
 
 def test_title_and_triage_corrections_say_old_and_new_even_when_resolved(store: Store, clock, incident) -> None:
     store.set_status(incident.id, Status.RESOLVED, author="dana")
-    before = store.count_events(incident.id)
+    before = count_events(store, incident.id)
     corrected = store.update_triage(
         incident.id, title="Checkout down in EU", reporter="", affected="EU card payments", author="lee"
     )

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from store_support import write_section
 from textual.widgets import DataTable, Input, Label, Markdown, RadioSet, TextArea
 from tui_support import (
     NOW,
@@ -160,10 +161,14 @@ def build_incident(store: Store) -> Incident:
     store.add_action_item(
         incident.id, "Soak-test card retries in staging", owner="lee", due_date="2026-12-11", priority=Priority.P2
     )
-    store.set_postmortem_section(
-        incident.id, Section.WENT_WRONG, "- The canary did not exercise card retries.\n- Pool alerts were missing."
+    write_section(
+        store,
+        incident.id,
+        Section.WENT_WRONG,
+        "- The canary did not exercise card retries.\n- Pool alerts were missing.",
     )
-    store.set_postmortem_section(
+    write_section(
+        store,
         incident.id,
         Section.LESSONS,
         "\n".join(
@@ -341,7 +346,7 @@ def test_an_empty_incident_leaves_no_bare_placeholder(store: Store) -> None:
     # The timeline has what every incident has: detected and declared.
     assert len(tables(parse(section_of(markdown, "Timeline")))[0]) == 3
     # Not even a heading: a section of whitespace someone saved is not written either.
-    store.set_postmortem_section(incident.id, Section.SUMMARY, "  \n ")
+    write_section(store, incident.id, Section.SUMMARY, "  \n ")
     assert section_of(postmortem_markdown(store.record(incident.id)), "Summary") == NOT_WRITTEN
 
 
@@ -368,8 +373,8 @@ def test_drafts_cover_every_section_and_the_export_uses_them_until_someone_write
         assert drafts[section] and section_of(markdown, section.heading) == drafts[section], section
     # What someone wrote wins over the draft; the draft of another section is untouched.
     assert section_of(markdown, "What Went Wrong").startswith("- The canary did not exercise")
-    store.set_postmortem_section(resolved.id, Section.SUMMARY, "We shipped a connection leak.")
-    store.set_postmortem_section(resolved.id, Section.AUTHOR, "Dana *Kim*")
+    write_section(store, resolved.id, Section.SUMMARY, "We shipped a connection leak.")
+    write_section(store, resolved.id, Section.AUTHOR, "Dana *Kim*")
     markdown = postmortem_markdown(store.record(resolved.id))
     assert section_of(markdown, "Summary") == "We shipped a connection leak."
     assert "**Author:** Dana \\*Kim\\*" in markdown.splitlines()
@@ -739,7 +744,7 @@ async def test_preview_shows_the_export_with_unsaved_edits(store, db_path, clock
         preview = app.screen
         source = preview.query_one(Markdown).source
         assert section_of(source, "Summary") == "Not saved yet, but previewed."
-        store.set_postmortem_section(incident.id, Section.SUMMARY, "Not saved yet, but previewed.")
+        write_section(store, incident.id, Section.SUMMARY, "Not saved yet, but previewed.")
         assert source == postmortem_markdown(store.record(incident.id))
         await pilot.press("m")
         assert preview.has_class("-source") and preview.query_one("#preview-source", TextArea).text == source
@@ -753,8 +758,8 @@ async def test_the_editor_follows_what_others_write(store, db_path, clock, incid
         screen = await open_editor(pilot)
         with Store.open(db_path) as other:
             other.add_action_item(incident.id, f"Add pool alerts {HOSTILE}", owner="ops", priority=Priority.P1)
-            other.set_postmortem_section(incident.id, Section.LUCKY, "Low traffic at 3 a.m.")
-            other.set_postmortem_section(incident.id, Section.SUMMARY, "Someone else's summary.")
+            write_section(other, incident.id, Section.LUCKY, "Low traffic at 3 a.m.")
+            write_section(other, incident.id, Section.SUMMARY, "Someone else's summary.")
             other.add_event(incident.id, "Rolled back", key_moment=True, author="sam")
         await wait_until(
             pilot,
@@ -774,7 +779,7 @@ async def test_the_editor_follows_what_others_write(store, db_path, clock, incid
         await pilot.press("f7")
         await paste_text(pilot, "My summary.")
         with Store.open(db_path) as other:
-            other.set_postmortem_section(incident.id, Section.SUMMARY, "A third summary.")
+            write_section(other, incident.id, Section.SUMMARY, "A third summary.")
         await wait_until(pilot, lambda: screen.record.sections[Section.SUMMARY] == "A third summary.", "the re-read")
         assert box(screen, Section.SUMMARY).text == "My summary."
         await pilot.press("ctrl+s")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from store_support import write_section
 from textual.widgets import TextArea
 from tui_support import console, one, paste_text, query, run, settle, toasts, wait_until
 
@@ -30,16 +31,14 @@ def current_and_kept(path: Path, section: str = "summary") -> tuple[dict, list[d
 
 
 def test_two_consoles_saving_from_the_same_version_keep_both_texts(store, db_path, clock, incident) -> None:
-    store.set_postmortem_section(incident.id, Section.SUMMARY, "Start.", author="dana")
+    write_section(store, incident.id, Section.SUMMARY, "Start.", author="dana")
     with Store.open(db_path, clock=clock) as a, Store.open(db_path, clock=clock) as b:
         loaded_a = a.postmortem_section_states(incident.id)[Section.SUMMARY].revision
         loaded_b = b.postmortem_section_states(incident.id)[Section.SUMMARY].revision
         assert loaded_a == loaded_b == 1
-        first = a.set_postmortem_section(
-            incident.id, Section.SUMMARY, "Alice's summary.", author="alice", loaded=loaded_a
-        )
+        first = write_section(a, incident.id, Section.SUMMARY, "Alice's summary.", author="alice", loaded=loaded_a)
         assert first.conflict is None and first.revision == 2
-        second = b.set_postmortem_section(incident.id, Section.SUMMARY, "Bob's summary.", author="bob", loaded=loaded_b)
+        second = write_section(b, incident.id, Section.SUMMARY, "Bob's summary.", author="bob", loaded=loaded_b)
     # Bob is told whose text was there, and where it is kept.
     assert second.conflict is not None
     assert (second.conflict.written_by, second.conflict.body, second.conflict.revision) == (
@@ -56,17 +55,15 @@ def test_two_consoles_saving_from_the_same_version_keep_both_texts(store, db_pat
 
 
 def test_a_text_that_holds_the_other_whole_is_a_merge_not_a_conflict(store, db_path, clock, incident) -> None:
-    store.set_postmortem_section(incident.id, Section.LESSONS, "Canary.", author="dana")
+    write_section(store, incident.id, Section.LESSONS, "Canary.", author="dana")
     with Store.open(db_path, clock=clock) as a, Store.open(db_path, clock=clock) as b:
-        a.set_postmortem_section(
-            incident.id, Section.LESSONS, "Canary. And alert on pool use.", author="alice", loaded=1
-        )
+        write_section(a, incident.id, Section.LESSONS, "Canary. And alert on pool use.", author="alice", loaded=1)
         # Bob, from revision 1, saves text that Alice's already holds: hers stays, nothing to report.
-        kept = b.set_postmortem_section(incident.id, Section.LESSONS, "Canary.", author="bob", loaded=1)
+        kept = write_section(b, incident.id, Section.LESSONS, "Canary.", author="bob", loaded=1)
         assert kept.conflict is None and kept.body == "Canary. And alert on pool use."
         # Carol, from revision 1 too, saves text that holds Alice's whole: hers becomes the section.
-        grown = b.set_postmortem_section(
-            incident.id, Section.LESSONS, "Canary. And alert on pool use. Soak.", author="carol", loaded=1
+        grown = write_section(
+            b, incident.id, Section.LESSONS, "Canary. And alert on pool use. Soak.", author="carol", loaded=1
         )
         assert grown.conflict is None
     current, _ = current_and_kept(db_path, "lessons")
@@ -75,9 +72,9 @@ def test_a_text_that_holds_the_other_whole_is_a_merge_not_a_conflict(store, db_p
 
 def test_a_writer_that_saw_nothing_keeps_the_text_it_replaces(store, db_path, clock, incident) -> None:
     """The CLI's and scripts' rule: no version loaded, so the text they replace is kept as it stood."""
-    store.set_postmortem_section(incident.id, Section.IMPACT, "EU card payments.", author="dana")
+    write_section(store, incident.id, Section.IMPACT, "EU card payments.", author="dana")
     with Store.open(db_path, clock=clock) as other:
-        saved = other.set_postmortem_section(incident.id, Section.IMPACT, "All card payments.", author="sam")
+        saved = write_section(other, incident.id, Section.IMPACT, "All card payments.", author="sam")
     assert saved.conflict is None
     current, kept = current_and_kept(db_path, "impact")
     assert current["body"] == "All card payments."
@@ -85,10 +82,10 @@ def test_a_writer_that_saw_nothing_keeps_the_text_it_replaces(store, db_path, cl
 
 
 def test_autosaves_of_your_own_draft_are_not_each_a_revision(store, db_path, clock, incident) -> None:
-    store.set_postmortem_section(incident.id, Section.LUCKY, "Low", author="dana", loaded=0)
-    store.set_postmortem_section(incident.id, Section.LUCKY, "Low traffic", author="dana", loaded=1)
+    write_section(store, incident.id, Section.LUCKY, "Low", author="dana", loaded=0)
+    write_section(store, incident.id, Section.LUCKY, "Low traffic", author="dana", loaded=1)
     clock.advance(minutes=10)
-    store.set_postmortem_section(incident.id, Section.LUCKY, "Low traffic at 3 a.m.", author="dana", loaded=2)
+    write_section(store, incident.id, Section.LUCKY, "Low traffic at 3 a.m.", author="dana", loaded=2)
     _, kept = current_and_kept(db_path, "lucky")
     assert [k["body"] for k in kept] == ["Low traffic"]  # the one that stood for ten minutes
 
@@ -107,7 +104,7 @@ async def test_the_editor_says_whose_text_it_saved_over_and_keeps_it(
     store, db_path, clock, incident, monkeypatch
 ) -> None:
     monkeypatch.setattr(postmortem_screen, "AUTOSAVE_SECONDS", 3600)  # only the saves this test asks for
-    store.set_postmortem_section(incident.id, Section.SUMMARY, "Start.", author="dana")
+    write_section(store, incident.id, Section.SUMMARY, "Start.", author="dana")
     app = console(store, clock)
     async with run(app) as pilot:
         screen = await open_editor(pilot)
@@ -117,7 +114,7 @@ async def test_the_editor_says_whose_text_it_saved_over_and_keeps_it(
         # Another console saves the same section from the same version, while this box is unsaved.
         clock.advance(seconds=30)
         with Store.open(db_path, clock=clock) as other:
-            other.set_postmortem_section(incident.id, Section.SUMMARY, "Sam's summary.", author="sam", loaded=1)
+            write_section(other, incident.id, Section.SUMMARY, "Sam's summary.", author="sam", loaded=1)
         await wait_until(pilot, lambda: screen.record.sections.get(Section.SUMMARY) == "Sam's summary.", "the re-read")
         assert box(screen, Section.SUMMARY).text == "My summary."
         await pilot.press("ctrl+s")
@@ -153,7 +150,7 @@ async def test_when_their_text_holds_yours_the_editor_shows_theirs(
         await paste_text(pilot, "Mine.")
         assert box(screen, Section.LESSONS).text == "Mine."
         with Store.open(db_path, clock=clock) as other:
-            other.set_postmortem_section(incident.id, Section.LESSONS, "Mine. Theirs.", author="sam", loaded=0)
+            write_section(other, incident.id, Section.LESSONS, "Mine. Theirs.", author="sam", loaded=0)
         await wait_until(pilot, lambda: screen.record.sections.get(Section.LESSONS) == "Mine. Theirs.", "the re-read")
         assert box(screen, Section.LESSONS).text == "Mine."  # unsaved, so left alone
         await pilot.press("ctrl+s")

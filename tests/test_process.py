@@ -28,6 +28,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from store_support import write_section
 from textual.widgets import Label
 from tui_support import (
     CHECKOUT_TITLE,
@@ -275,7 +276,7 @@ async def test_a_damaged_table_behind_a_dialog_leaves_the_console_running(store,
 async def test_a_damaged_post_mortem_table_is_one_line_and_back_to_the_war_room(
     store, db_path, clock, incident
 ) -> None:
-    store.set_postmortem_section(incident.id, Section.SUMMARY, "It broke.")
+    write_section(store, incident.id, Section.SUMMARY, "It broke.")
     store = damaged_copy(store, "postmortem_sections")
     app = console(store, clock)
     async with run(app) as pilot:

@@ -12,6 +12,7 @@ import socket
 from datetime import timedelta
 
 import pytest
+from store_support import count_events
 from textual.widgets import Footer, Input, Label, TextArea
 from textual.widgets._footer import FooterKey
 from tui_support import (
@@ -366,10 +367,10 @@ async def test_a_signal_noticed_under_review_waits_for_the_next_incident(store, 
 
 
 def test_reopen_refuses_an_open_incident_and_resolving_again_stamps_a_new_time(store, clock, incident) -> None:
-    events = store.count_events(incident.id)
+    events = count_events(store, incident.id)
     with pytest.raises(ValueError, match="is not resolved"):
         store.reopen_incident(incident.id, author="dana")
-    assert store.count_events(incident.id) == events
+    assert count_events(store, incident.id) == events
     store.set_status(incident.id, Status.RESOLVED, author="dana")
     store.reopen_incident(incident.id, author="dana", reason="again")
     clock.advance(minutes=30)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
+from store_support import every_incident, write_section
 
 from ir_console.model import (
     ContainmentState,
@@ -94,7 +95,7 @@ def test_any_text_round_trips_through_store_and_json(text: str) -> None:
             hypothesis = source.add_hypothesis(incident.id, text, evidence_for=text, evidence_against=text, test=text)
             source.update_triage(incident.id, reporter=text, happening=text, affected=text, changed=text)
             source.record_status_update(incident.id, text, impact=text)
-            source.set_postmortem_section(incident.id, Section.ROOT_CAUSE, text)
+            write_section(source, incident.id, Section.ROOT_CAUSE, text)
 
             # What the first store holds is what was typed (statements are trimmed on entry).
             assert source.event(event.id).text == text
@@ -188,7 +189,7 @@ def test_import_twice_adds_nothing_the_second_time(tmp_path: Path) -> None:
         incident_id = build_incident(source)
         source.edit_event(source.events(incident_id)[-1].id, text="edited once")
         source.add_action_item(incident_id, "Add canary", priority=Priority.P1)
-        source.set_postmortem_section(incident_id, Section.SUMMARY, "short")
+        write_section(source, incident_id, Section.SUMMARY, "short")
         document = json.loads(json.dumps(export_incident(source, incident_id)))
     with Store.open(tmp_path / "b.db") as target:
         first = import_incident(target, document)
@@ -231,7 +232,7 @@ def test_import_of_a_newer_copy_merges(tmp_path: Path) -> None:
         source.set_containment_state(source.containment(incident_id)[0].id, ContainmentState.DONE)
         source.set_status(incident_id, Status.RESOLVED)
         source.add_action_item(incident_id, "Add canary")
-        source.set_postmortem_section(incident_id, Section.SUMMARY, "We rolled back.")
+        write_section(source, incident_id, Section.SUMMARY, "We rolled back.")
         newer = json.loads(json.dumps(export_incident(source, incident_id)))
         # Entries of one instant (a resolve's status and phase changes) are copied in the export's
         # order, which ends with their UUIDs (issue #13), so they are compared in that order.
@@ -365,7 +366,12 @@ def test_garbage_import_is_refused_and_changes_nothing(tmp_path: Path, name: str
         assert "\n" not in str(caught.value)
         assert tables(path) == before
         # The store is still usable, and still reads back.
-        assert [i.title for i in target.incidents()] == ["already here"]
+        assert [
+            i.title
+            for i in every_incident(
+                target,
+            )
+        ] == ["already here"]
         target.add_event(existing.id, "still works")
         assert target.record(existing.id).events[-1].text == "still works"
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
+from store_support import count_events, write_section
 
 from ir_console.model import HypothesisResult, Milestone, Role, Section, Severity, Status, Triage
 from ir_console.model.archive import HitSource, SearchHit
@@ -68,8 +69,8 @@ def test_search_finds_each_source_with_the_match_marked(store: Store, db_path: P
         evidence_against="hit ratio steady",
         test="inspect slowlog",
     )
-    store.set_postmortem_section(incident.id, Section.ROOT_CAUSE, "A lua script pinned the primary")
-    store.set_postmortem_section(incident.id, Section.LESSONS, "Budget headroom for fragmentation")
+    write_section(store, incident.id, Section.ROOT_CAUSE, "A lua script pinned the primary")
+    write_section(store, incident.id, Section.LESSONS, "Budget headroom for fragmentation")
 
     expected = {
         "brownout": (HitSource.TITLE, "title", "Title"),
@@ -107,11 +108,11 @@ def test_edits_replace_what_is_found(store: Store, db_path: Path) -> None:
     incident = store.create_incident("Queue backlog", Severity.SEV3, triage=Triage(happening="orders stuck"))
     event = store.add_event(incident.id, "suspect the walrus consumer")
     hypothesis = store.add_hypothesis(incident.id, "partition rebalance loop")
-    store.set_postmortem_section(incident.id, Section.SUMMARY, "draft about zucchini")
+    write_section(store, incident.id, Section.SUMMARY, "draft about zucchini")
 
     store.edit_event(event.id, text="suspect the narwhal consumer")
     store.update_hypothesis(hypothesis.id, statement="offset commit stalled")
-    store.set_postmortem_section(incident.id, Section.SUMMARY, "final about aubergine")
+    write_section(store, incident.id, Section.SUMMARY, "final about aubergine")
     store.update_triage(incident.id, title="Queue backlog on billing", happening="invoices stuck")
 
     assert store.search("walrus") == [] and store.search("zucchini") == []  # the old versions are history
@@ -269,7 +270,7 @@ def test_an_imported_incident_is_searchable_and_a_newer_copy_replaces_old_text(t
         event = source.add_event(incident.id, "quokka replica promoted")
         hypothesis = source.add_hypothesis(incident.id, "split brain", evidence_for="two primaries")
         source.set_hypothesis_result(hypothesis.id, HypothesisResult.CONFIRMED)
-        source.set_postmortem_section(incident.id, Section.RESOLUTION_RECOVERY, "fenced the old primary")
+        write_section(source, incident.id, Section.RESOLUTION_RECOVERY, "fenced the old primary")
         first = json.loads(json.dumps(export_incident(source, incident.id)))
         source.edit_event(event.id, text="wombat replica promoted")
         newer = json.loads(json.dumps(export_incident(source, incident.id)))
@@ -409,8 +410,8 @@ def test_similar_incidents_rank_shared_words_and_bring_the_fix(store: Store) -> 
     cause = store.add_hypothesis(payments.id, "bad deploy of payments-svc broke tokenisation")
     store.add_hypothesis(payments.id, "card network outage")
     store.set_hypothesis_result(cause.id, HypothesisResult.CONFIRMED)
-    store.set_postmortem_section(payments.id, Section.ROOT_CAUSE, "A config flag disabled tokenisation")
-    store.set_postmortem_section(payments.id, Section.RESOLUTION_RECOVERY, "Rolled back to v2.40")
+    write_section(store, payments.id, Section.ROOT_CAUSE, "A config flag disabled tokenisation")
+    write_section(store, payments.id, Section.RESOLUTION_RECOVERY, "Rolled back to v2.40")
     partly = store.create_incident("Deploy pipeline stuck", Severity.SEV4, now=DAY + timedelta(days=1))
     store.create_incident("Disk full on log host", Severity.SEV3, now=DAY + timedelta(days=2))
     current = store.create_incident(
@@ -488,7 +489,7 @@ def test_incident_summaries_filter_by_status_severity_and_start(store: Store) ->
     assert summary["delta"].duration == now - (DAY + timedelta(hours=72))  # open: to now
     assert summary["Bravo"].commander == "adam" and summary["charlie"].commander == ""
     assert summary["alpha"].id == ids["alpha"] and summary["alpha"].incident.ref == summary["alpha"].ref
-    assert {t: s.event_count for t, s in summary.items()} == {t: store.count_events(i) for t, i in ids.items()}
+    assert {t: s.event_count for t, s in summary.items()} == {t: count_events(store, i) for t, i in ids.items()}
     assert all(s.event_count is None for s in store.incident_summaries(now=now))  # only when asked
 
 
@@ -509,8 +510,8 @@ def test_incident_summaries_filter_by_status_severity_and_start(store: Store) ->
 def test_incident_summaries_sort_by_every_column_both_ways(store: Store, sort: str, expected: list[str]) -> None:
     ids = build_list(store)
     if expected is None:
-        expected = sorted(ids, key=lambda title: (store.count_events(ids[title]), ids[title]))
-        assert len({store.count_events(i) for i in ids.values()}) == len(ids)  # no ties to hide behind
+        expected = sorted(ids, key=lambda title: (count_events(store, ids[title]), ids[title]))
+        assert len({count_events(store, i) for i in ids.values()}) == len(ids)  # no ties to hide behind
     now = DAY + timedelta(days=10)
     ascending = [s.title for s in store.incident_summaries(sort=sort, descending=False, now=now)]
     assert ascending == expected

@@ -11,6 +11,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from store_support import write_section
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
@@ -53,9 +54,9 @@ def resolved_incident(
         hypothesis = store.add_hypothesis(incident.id, confirmed, author="pat")
         store.set_hypothesis_result(hypothesis.id, HypothesisResult.CONFIRMED, author="pat")
     if root_cause:
-        store.set_postmortem_section(incident.id, Section.ROOT_CAUSE, root_cause, author="pat")
+        write_section(store, incident.id, Section.ROOT_CAUSE, root_cause, author="pat")
     if fix:
-        store.set_postmortem_section(incident.id, Section.RESOLUTION_RECOVERY, fix, author="pat")
+        write_section(store, incident.id, Section.RESOLUTION_RECOVERY, fix, author="pat")
     return store.set_status(incident.id, Status.RESOLVED, author="pat")
 
 

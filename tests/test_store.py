@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from store_support import count_events, every_incident, write_section
 
 from ir_console.model import (
     SEED_CONTAINMENT,
@@ -258,7 +259,12 @@ def test_refs_count_per_day(store: Store) -> None:
     ]
     assert refs == ["INC-20260105-001", "INC-20260105-002", "INC-20260106-001", "INC-20260105-003", "INC-20260106-002"]
     assert all(re.fullmatch(r"INC-\d{8}-\d{3}", ref) for ref in refs)
-    uuids = [i.uuid for i in store.incidents()]
+    uuids = [
+        i.uuid
+        for i in every_incident(
+            store,
+        )
+    ]
     assert len(set(uuids)) == 5
 
 
@@ -285,9 +291,14 @@ def test_incident_lists(store: Store) -> None:
     first = store.create_incident("first", Severity.SEV1, now=datetime(2026, 1, 5, tzinfo=UTC))
     second = store.create_incident("second", Severity.SEV2, now=datetime(2026, 1, 6, tzinfo=UTC))
     store.set_status(second.id, Status.RESOLVED)
-    assert [i.title for i in store.incidents()] == ["second", "first"]
-    assert [i.title for i in store.incidents("open")] == ["first"]
-    assert [i.title for i in store.incidents("resolved")] == ["second"]
+    assert [
+        i.title
+        for i in every_incident(
+            store,
+        )
+    ] == ["second", "first"]
+    assert [i.title for i in every_incident(store, "open")] == ["first"]
+    assert [i.title for i in every_incident(store, "resolved")] == ["second"]
     assert store.latest_open_incident().id == first.id
 
 
@@ -517,9 +528,9 @@ def test_severity(store: Store, db_path: Path) -> None:
     world = make_world(store)
     assert store.set_severity(world.incident_id, Severity.SEV3).severity is Severity.SEV3
     assert incident_row(db_path, world.incident_id)["severity"] == 3
-    count = store.count_events(world.incident_id)
+    count = count_events(store, world.incident_id)
     store.set_severity(world.incident_id, Severity.SEV3)  # no change: no event
-    assert store.count_events(world.incident_id) == count
+    assert count_events(store, world.incident_id) == count
 
 
 def test_status_stamps_milestones_and_moves_the_phase_forward_only(store: Store, db_path: Path) -> None:
@@ -532,7 +543,7 @@ def test_status_stamps_milestones_and_moves_the_phase_forward_only(store: Store,
     assert close_to_now(incident.milestones[Milestone.IDENTIFIED])
     assert incident_row(db_path, iid)["status"] == "Identified"
 
-    count = store.count_events(iid)
+    count = count_events(store, iid)
     incident = store.set_status(iid, Status.MONITORING)
     assert (incident.status, incident.phase) == (Status.MONITORING, Phase.RESOLUTION)
     assert Milestone.MITIGATED in incident.milestones
@@ -548,22 +559,22 @@ def test_status_stamps_milestones_and_moves_the_phase_forward_only(store: Store,
     assert not incident.is_open
 
     # Reopening does not move the phase back nor clear milestones.
-    count = store.count_events(iid)
+    count = count_events(store, iid)
     incident = store.set_status(iid, Status.INVESTIGATING)
     assert (incident.status, incident.phase) == (Status.INVESTIGATING, Phase.POST_MORTEM)
     assert incident.milestones[Milestone.RESOLVED] == resolved_at
     assert [e.text for e in store.events(iid)[count:]] == ["Status Resolved → Investigating"]
 
     # Resolving again keeps the first resolution time.
-    count = store.count_events(iid)
+    count = count_events(store, iid)
     incident = store.set_status(iid, Status.RESOLVED)
     assert incident.milestones[Milestone.RESOLVED] == resolved_at
     assert [e.text for e in store.events(iid)[count:]] == ["Status Investigating → Resolved"]
 
     # Same status again: nothing.
-    count = store.count_events(iid)
+    count = count_events(store, iid)
     store.set_status(iid, Status.RESOLVED)
-    assert store.count_events(iid) == count
+    assert count_events(store, iid) == count
 
 
 def test_status_keeps_a_milestone_someone_set_by_hand(store: Store) -> None:
@@ -582,9 +593,9 @@ def test_phase(store: Store, db_path: Path) -> None:
     assert incident_row(db_path, world.incident_id)["phase"] == "Resolution"
     # Setting the phase by hand may go back.
     assert store.set_phase(world.incident_id, Phase.TRIAGE).phase is Phase.TRIAGE
-    count = store.count_events(world.incident_id)
+    count = count_events(store, world.incident_id)
     store.set_phase(world.incident_id, Phase.TRIAGE)
-    assert store.count_events(world.incident_id) == count
+    assert count_events(store, world.incident_id) == count
 
 
 def test_milestone_set_and_clear(store: Store, db_path: Path) -> None:
@@ -615,7 +626,7 @@ def test_roles_and_acknowledged_on_first_commander(store: Store, db_path: Path) 
     acknowledged = incident.milestones[Milestone.ACKNOWLEDGED]
     assert close_to_now(acknowledged)
 
-    count = store.count_events(iid)
+    count = count_events(store, iid)
     incident = store.set_role(iid, Role.COMMANDER, "Bob")
     assert incident.milestones[Milestone.ACKNOWLEDGED] == acknowledged
     assert [e.text for e in store.events(iid)[count:]] == ["Incident commander: Bob (was Alice)"]
@@ -632,9 +643,9 @@ def test_roles_and_acknowledged_on_first_commander(store: Store, db_path: Path) 
     incident = store.set_role(other.id, Role.TECH_LEAD, "Eve")
     assert incident.roles == {Role.SCRIBE: "Carol", Role.COMMS_LEAD: "Dan", Role.TECH_LEAD: "Eve"}
 
-    count = store.count_events(iid)
+    count = count_events(store, iid)
     store.set_role(iid, Role.COMMANDER, "")  # no change
-    assert store.count_events(iid) == count
+    assert count_events(store, iid) == count
 
 
 def test_triage_update(store: Store, db_path: Path) -> None:
@@ -645,9 +656,9 @@ def test_triage_update(store: Store, db_path: Path) -> None:
     assert incident.triage.happening == "checkout 500s"
     assert incident.title == "Checkout 500s"
     assert store.events(iid)[-1].text == "What's happening? 500s → checkout 500s"
-    count = store.count_events(iid)
+    count = count_events(store, iid)
     store.update_triage(iid, reporter="pager")
-    assert store.count_events(iid) == count
+    assert count_events(store, iid) == count
     with pytest.raises(ValueError, match="unknown triage fields"):
         store.update_triage(iid, severity="1")
     assert incident_row(db_path, iid)["happening"] == "checkout 500s"
@@ -692,9 +703,9 @@ def test_hypotheses(store: Store, db_path: Path) -> None:
     assert row["result"] == "rejected"
     event = store.events(world.incident_id)[-1]
     assert (event.text, event.key_moment) == ("Hypothesis H2 rejected: Pool exhausted on replica", False)
-    count = store.count_events(world.incident_id)
+    count = count_events(store, world.incident_id)
     store.set_hypothesis_result(second.id, HypothesisResult.REJECTED)
-    assert store.count_events(world.incident_id) == count
+    assert count_events(store, world.incident_id) == count
 
 
 def test_hypothesis_ranking_move(store: Store, db_path: Path) -> None:
@@ -740,7 +751,7 @@ def test_containment_state_and_phase(store: Store, db_path: Path) -> None:
     assert row["state"] == "in_progress"
 
     # advance: in progress -> done -> pending, never through done to n/a; the phase stays where it is.
-    count = store.count_events(world.incident_id)
+    count = count_events(store, world.incident_id)
     assert store.advance_containment(world.rollback_id).state is ContainmentState.DONE
     assert store.advance_containment(world.rollback_id).state is ContainmentState.PENDING
     store.set_containment_state(world.rollback_id, ContainmentState.NOT_APPLICABLE)
@@ -818,16 +829,16 @@ def test_changes_to_a_missing_incident_raise_not_found(store: Store, db_path: Pa
 
 def test_empty_entries_are_refused(store: Store) -> None:
     world = make_world(store)
-    count = store.count_events(world.incident_id)
+    count = count_events(store, world.incident_id)
     with pytest.raises(ValueError):
         store.add_event(world.incident_id, " \n\t ")
-    assert store.count_events(world.incident_id) == count
+    assert count_events(store, world.incident_id) == count
 
 
 def test_edit_keeps_the_earlier_versions(store: Store, db_path: Path) -> None:
     world = make_world(store)
     original = store.add_event(world.incident_id, "rollback startd", kind=EventKind.ACTION)
-    count = store.count_events(world.incident_id)
+    count = count_events(store, world.incident_id)
 
     store.edit_event(original.id, text="rollback started", author="bob")
     moved = original.occurred_at - timedelta(minutes=3)
@@ -842,7 +853,7 @@ def test_edit_keeps_the_earlier_versions(store: Store, db_path: Path) -> None:
     assert edited.uuid == original.uuid and edited.recorded_at == original.recorded_at
     assert edited.edited_at is not None and close_to_now(edited.edited_at)
     # Editing adds no event: it changes one.
-    assert store.count_events(world.incident_id) == count
+    assert count_events(store, world.incident_id) == count
 
     history = store.event_history(original.id)
     assert [(r.revision, r.text, r.kind, r.key_moment, r.occurred_at, r.replaced_by) for r in history] == [
@@ -862,13 +873,13 @@ def test_edit_keeps_the_earlier_versions(store: Store, db_path: Path) -> None:
 def test_retract_keeps_the_event_and_marks_it(store: Store, db_path: Path) -> None:
     world = make_world(store)
     event = store.add_event(world.incident_id, "DB is down", kind=EventKind.ALERT, key_moment=True)
-    count = store.count_events(world.incident_id)
+    count = count_events(store, world.incident_id)
     assert event.id in [e.id for e in store.record(world.incident_id).key_events]
 
     retracted = store.retract_event(event.id, author="bob", reason="false alarm")
     assert retracted.is_retracted and close_to_now(retracted.retracted_at)
     assert (retracted.text, retracted.retracted_by, retracted.retraction_reason) == ("DB is down", "bob", "false alarm")
-    assert store.count_events(world.incident_id) == count
+    assert count_events(store, world.incident_id) == count
     assert event.id in [e.id for e in store.events(world.incident_id)]
     assert event.id not in [e.id for e in store.record(world.incident_id).key_events]
     row = dict(raw(db_path).execute("SELECT * FROM events WHERE id = ?", [event.id]).fetchone())
@@ -913,7 +924,7 @@ def test_events_are_in_time_order_with_backfilled_ones(store: Store) -> None:
     # Paging gives the same order.
     assert [e.id for e in store.events_page(iid, 2, 3)] == [e.id for e in events[2:5]]
     assert [e.id for e in store.events_page(iid, 5, 100)] == [e.id for e in events[5:]]
-    assert store.count_events(iid) == len(events) == 7
+    assert count_events(store, iid) == len(events) == 7
 
 
 def test_event_position_is_per_incident(store: Store) -> None:
@@ -931,7 +942,7 @@ def test_record_gathers_everything(store: Store) -> None:
     store.add_event(iid, "note")
     store.record_status_update(iid, "sent")
     item = store.add_action_item(iid, "Add canary", owner="eve", due_date="2026-12-01", priority=Priority.P1)
-    store.set_postmortem_section(iid, Section.SUMMARY, "It broke.")
+    write_section(store, iid, Section.SUMMARY, "It broke.")
     store.set_status(iid, Status.RESOLVED)  # stamps resolved
 
     incident = store.incident(iid)
@@ -994,7 +1005,7 @@ def test_every_timestamp_the_store_writes_comes_from_its_clock(tmp_path: Path) -
         store.record_status_update(iid, "sent")
         item = store.add_action_item(iid, "canary")
         store.update_action_item(item.id, owner="eve")
-        store.set_postmortem_section(iid, Section.SUMMARY, "s")
+        write_section(store, iid, Section.SUMMARY, "s")
     conn = raw(path)
     stamps = []
     for table in TABLES:

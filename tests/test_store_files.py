@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from store_support import count_events, every_incident
 
 import ir_console.store.opening as opening
 from ir_console.model import Severity
@@ -138,7 +139,12 @@ def test_another_applications_migrations_do_not_count_as_newer(real_db: Path) ->
     conn.commit()
     conn.close()
     with Store.open(real_db) as store:
-        assert store.incidents()[0].title == "Checkout down"
+        assert (
+            every_incident(
+                store,
+            )[0].title
+            == "Checkout down"
+        )
 
 
 def test_someone_elses_sqlite_database(tmp_path: Path) -> None:
@@ -197,8 +203,10 @@ def hold_exclusive(path: Path, held: list[sqlite3.Connection]) -> sqlite3.Connec
 def test_write_to_a_database_locked_past_the_timeout(real_db: Path, short_busy_timeout: int, holder: list) -> None:
     store = Store.open(real_db)
     try:
-        incident = store.incidents()[0]
-        count = store.count_events(incident.id)
+        incident = every_incident(
+            store,
+        )[0]
+        count = count_events(store, incident.id)
         lock = hold_exclusive(real_db, holder)
         started = time.monotonic()
         with pytest.raises(WriteFailed) as caught:
@@ -212,7 +220,7 @@ def test_write_to_a_database_locked_past_the_timeout(real_db: Path, short_busy_t
 
         lock.execute("ROLLBACK")
         store.add_event(incident.id, "written once the lock is gone")
-        assert store.count_events(incident.id) == count + 1
+        assert count_events(store, incident.id) == count + 1
         assert store.events(incident.id)[-1].text == "written once the lock is gone"
     finally:
         store.close()
@@ -419,7 +427,9 @@ def test_a_read_only_backup_can_be_listed_shown_and_exported_but_not_written(
     age(path)
     before = fingerprint(path)
     with Store.open(real_db) as source:
-        ref = source.incidents()[0].ref
+        ref = every_incident(
+            source,
+        )[0].ref
     status, out, err = cli_as(unprivileged, shared_dir, "--db", str(path), "list", "--json")
     assert status == 0, err
     assert [row["id"] for row in json.loads(out)["incidents"]] == [ref]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from nats_support import nats_servers  # noqa: F401 - the fixture
+from store_support import every_incident, write_section
 
 from ir_console.config import SyncConfig
 from ir_console.model import Severity, Status
@@ -32,7 +33,7 @@ def sync(store: Store, cfg: SyncConfig) -> client.Progress:
 
 
 def exported(store: Store) -> list[str]:
-    return sorted(json.dumps(export_incident(store, i.id), sort_keys=True) for i in store.incidents("all"))
+    return sorted(json.dumps(export_incident(store, i.id), sort_keys=True) for i in every_incident(store, "all"))
 
 
 def test_a_change_reaches_another_machine(tmp_path, nats_servers):  # noqa: F811
@@ -137,7 +138,7 @@ def test_three_machines_partitioned_converge_whatever_their_clocks(tmp_path, nat
         event = next(e for e in store.events(ids[name]) if e.uuid == first.uuid)
         store.edit_event(event.id, text=f"declared (wording from {name})", author=name)
         store.update_triage(ids[name], title=f"Queue backlog ({name})", author=name)
-        store.set_postmortem_section(ids[name], "summary", f"summary by {name}", author=name)
+        write_section(store, ids[name], "summary", f"summary by {name}", author=name)
         store.add_event(ids[name], f"note from {name}", author=name)
     server.start()
     settle((c, cfgs["c"]), (a, cfgs["a"]), (b, cfgs["b"]))
@@ -164,8 +165,8 @@ def test_incidents_declared_offline_the_same_day_keep_distinct_refs_everywhere(t
     on_b = b.create_incident("Disk full on db-2", Severity(3))
     assert on_a.ref == on_b.ref  # both machines numbered their first incident of the day
     settle((a, ca), (b, cb))
-    refs_a = {i.uuid: i.ref for i in a.incidents("all")}
-    refs_b = {i.uuid: i.ref for i in b.incidents("all")}
+    refs_a = {i.uuid: i.ref for i in every_incident(a, "all")}
+    refs_b = {i.uuid: i.ref for i in every_incident(b, "all")}
     assert refs_a == refs_b
     assert len(set(refs_a.values())) == 2
     assert on_a.ref in refs_a.values()  # the first in the stream keeps its ref
@@ -181,8 +182,8 @@ def test_same_section_edited_on_two_machines_keeps_the_loser_as_a_conflict(tmp_p
     incident = a.create_incident("Cache stampede", Severity(2))
     settle((a, ca), (b, cb))
     on_b = b.incident(incident.uuid)
-    a.set_postmortem_section(incident.id, Section.ROOT_CAUSE, "TTLs expired together", author="alice")
-    b.set_postmortem_section(on_b.id, Section.ROOT_CAUSE, "a cold cache after the deploy", author="bob")
+    write_section(a, incident.id, Section.ROOT_CAUSE, "TTLs expired together", author="alice")
+    write_section(b, on_b.id, Section.ROOT_CAUSE, "a cold cache after the deploy", author="bob")
     settle((b, cb), (a, ca))  # b's reaches the stream first, so a's (later) wins everywhere
     for store, key in ((a, incident.id), (b, on_b.id)):
         assert store.postmortem_sections(key)[Section.ROOT_CAUSE] == "TTLs expired together"
@@ -329,7 +330,7 @@ def test_a_new_machine_receives_the_whole_archive(tmp_path, nats_servers):  # no
     sync(a, config(server, "a"))  # the archive was there before sync: all of it is sent
     newcomer = machine(tmp_path, "new")
     sync(newcomer, config(server, "new"))
-    assert len(newcomer.incidents("all")) == 1_000
+    assert len(every_incident(newcomer, "all")) == 1_000
     assert exported(newcomer) == exported(a)
     assert len(newcomer.search("rebalanced", limit=2_000)) == 1_000  # searchable offline, on the new machine
 
@@ -635,7 +636,7 @@ def test_random_offline_edits_on_three_machines_with_skewed_clocks_converge(tmp_
                 store.edit_event(rnd.choice(store.events(key)).id, text=f"edit {step} by {name}")
             elif choice == 2:
                 section = rnd.choice([Section.SUMMARY, Section.ROOT_CAUSE])
-                store.set_postmortem_section(key, section, f"text {step} by {name}", author=name)
+                write_section(store, key, section, f"text {step} by {name}", author=name)
             elif choice == 3:
                 store.update_triage(key, title=f"Random edits {step} {name}", author=name)
             elif choice == 4:
@@ -765,5 +766,5 @@ def test_a_new_machine_on_a_loaded_machine_receives_everything_in_one_sync(tmp_p
     monkeypatch.setattr(JetStreamContext.PullSubscription, "fetch", loaded)
     newcomer = machine(tmp_path, "new")
     sync(newcomer, config(server, "new"))
-    assert len(newcomer.incidents("all")) == 3
+    assert len(every_incident(newcomer, "all")) == 3
     assert exported(newcomer) == exported(a)

@@ -147,15 +147,6 @@ def incident_summary_position(
     return int(found[0]) if found else None
 
 
-def incidents(db: Database, which: str = "all") -> list[Incident]:
-    """Most recently declared first. `which`: open, resolved or all."""
-    where = {"open": "WHERE status != 'Resolved'", "resolved": "WHERE status = 'Resolved'", "all": ""}[which]
-    return [
-        rows.incident_from_row(row)
-        for row in db.query(f"SELECT * FROM incidents {where} ORDER BY declared_at DESC, id DESC")
-    ]
-
-
 def latest_open_incident(db: Database) -> Incident | None:
     """The open incident declared last (the one the console opens on)."""
     found = list(

@@ -364,11 +364,6 @@ class Store:
             raise NotFound(f"no incident {key!r} in {self.path}; `ir-console list --status all` shows them")
         return rows.incident_from_row(row)
 
-    def incidents(self, which: str = "all") -> list[Incident]:
-        """Most recently declared first. `which`: open, resolved or all."""
-        with self.reading() as db:
-            return archive.incidents(db, which)
-
     def latest_open_incident(self) -> Incident | None:
         with self.reading() as db:
             return archive.latest_open_incident(db)
@@ -833,9 +828,6 @@ class Store:
             rows.revision_from_row(r)
             for r in self.query_rows("SELECT * FROM event_revisions WHERE event_id = ? ORDER BY revision", [event_id])
         ]
-
-    def count_events(self, incident_id: int) -> int:
-        return int(self.scalar("SELECT count(*) FROM events WHERE incident_id = ?", [incident_id]))
 
     def events_page(
         self,
@@ -1519,13 +1511,6 @@ class Store:
                 "SELECT * FROM action_items WHERE incident_id = ? ORDER BY priority, id", [incident_id]
             )
         ]
-
-    def set_postmortem_section(
-        self, incident_id: int, section: Section, body: str, *, author: str = "", loaded: int | None = None
-    ) -> SectionSave:
-        return self.set_postmortem_sections(
-            incident_id, {section: body}, author=author, loaded=None if loaded is None else {section: loaded}
-        )[Section(section)]
 
     def set_postmortem_sections(
         self,
