@@ -148,7 +148,15 @@ class Connection:
             return said[-1]
         if isinstance(error, TimeoutError) and self.nc is not None and self.nc.is_connected:
             return "stream unavailable (connected, but JetStream did not answer)"
-        return reason(error)
+        why = reason(error)
+        if why == "server unreachable" and _tls_context(self.config) is not None and not self.config.tls_cert:
+            # A server that requires a client certificate may drop the handshake before saying why:
+            # the client then sees only a connection that failed, as if nobody had answered.
+            return (
+                "server unreachable, or it closed the TLS connection "
+                "(does it require a client certificate? tls_cert, tls_key)"
+            )
+        return why
 
     async def _ensure_stream(self) -> None:
         """The team's stream: every subject under the prefix, kept on disk with no limit (nothing
