@@ -199,6 +199,7 @@ async def test_a_half_written_hypothesis_is_back_in_the_next_console_after_the_l
         await wait_until(pilot, lambda: "replica lag on orders-db" in kept_texts(), "the draft in the file")
         await pilot.press(*" after failover")
         # ... and the console ends with the dialog open, within the moment after the last key.
+    app.drafts.flush()  # as Python waits for the writer thread at exit
     assert "replica lag on orders-db after failover" in kept_texts()
 
     again = console(store, clock)
@@ -223,6 +224,7 @@ async def test_text_typed_into_the_entry_line_and_never_entered_is_back_in_the_n
         await pilot.press("t", *"rolled back pod-3, errors still at 4")
         await wait_until(pilot, lambda: "rolled back pod-3" in kept_texts(), "the line in the file")
         await pilot.press("%")
+    app.drafts.flush()
     assert "errors still at 4%" in kept_texts()
 
     typed_at = clock()

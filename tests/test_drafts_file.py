@@ -19,6 +19,7 @@ def test_dialog_drafts_and_lines_are_read_back_by_the_next_console_on_the_same_d
     first.keep(first.key("EventScreen", 42), {"text": "half a correction", "key": True})
     first.keep(first.key("RolesScreen"), {"commander": "sam"})
     first.keep_line(7, "rolled back pod-3, errors still", TYPED)
+    first.flush()  # written by a thread of its own
 
     again = Drafts(file, "/srv/a.db", incident_id=7)
     assert again.get(again.key("EventScreen", 42)) == {"text": "half a correction", "key": True}
@@ -36,6 +37,7 @@ def test_a_saved_or_cleared_draft_is_gone_from_the_file_too(tmp_path: Path) -> N
     drafts.keep_line(1, "typing", TYPED)
     drafts.discard(key)
     drafts.keep_line(1, "", TYPED)
+    drafts.flush()
     assert json.loads(file.read_text()) == {}
     assert Drafts(file, "db", incident_id=1).get(key) is None
 

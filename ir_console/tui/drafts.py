@@ -9,8 +9,9 @@ with the moment it was typed: given back, Enter logs it at that moment (and an `
 counts from there), as a line given back after a failed save is.
 
 Kept in memory and, when the console is given a file (`drafts.json` in the user state folder,
-readable by the owner only), in that file as well, per database: a console killed with a dialog
-half-filled, or a line half-typed, finds them again when it starts on the same database. Best
+readable by the owner only), in that file as well, per database, written by a thread of its own:
+a console killed with a dialog half-filled, or a line half-typed, finds them again when it starts
+on the same database. Best
 effort, like the remembered theme: a file that cannot be read or written costs the drafts'
 memory between runs, never the console.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -47,6 +49,9 @@ class Drafts:
     _lines: dict[int, tuple[str, datetime]] = field(default_factory=dict)
     # The draft of the dialog saved last, until the write it asked for is done.
     _pending: DraftKey | None = None
+    # The thread writing the file, and its latest write.
+    _writer: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
+    _written: Future[None] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._load()
@@ -109,27 +114,41 @@ class Drafts:
             return  # none, or damaged: the drafts start empty
 
     def _save(self) -> None:
+        """Hand this database's drafts, as they are now, to the writer thread: the file is written
+        off the event loop (a slow home folder never holds a key), in the order kept."""
         if self.file is None:
             return
+        mine = {
+            "dialogs": [[*key, dict(fields)] for key, fields in self._kept.items()],
+            "lines": {str(incident_id): [text, to_iso(at)] for incident_id, (text, at) in self._lines.items()},
+        }
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drafts")
+        self._written = self._writer.submit(self._write, self.file, mine)
+
+    def flush(self) -> None:
+        """Wait until what was kept is in the file. (Python waits for the writer thread at exit.)"""
+        if self._written is not None:
+            self._written.result()
+
+    def _write(self, file: Path, mine: dict[str, Any]) -> None:
         try:
-            document = json.loads(self.file.read_text(encoding="utf-8"))
+            document = json.loads(file.read_text(encoding="utf-8"))
             if not isinstance(document, dict):
                 document = {}
         except (OSError, ValueError, RecursionError):
             document = {}
-        mine = {
-            "dialogs": [[*key, fields] for key, fields in self._kept.items()],
-            "lines": {str(incident_id): [text, to_iso(at)] for incident_id, (text, at) in self._lines.items()},
-        }
         if mine["dialogs"] or mine["lines"]:
             document[self.database] = mine
         else:
             document.pop(self.database, None)
+        temp = None
         try:
-            private_dir(self.file.parent)
-            fd, temp = tempfile.mkstemp(dir=self.file.parent, prefix=".drafts.")
+            private_dir(file.parent)
+            fd, temp = tempfile.mkstemp(dir=file.parent, prefix=".drafts.")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(document, handle)
-            os.replace(temp, self.file)
+            os.replace(temp, file)
         except (OSError, TypeError, ValueError):
-            return  # kept in memory all the same
+            if temp is not None:
+                Path(temp).unlink(missing_ok=True)  # kept in memory all the same
