@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from contextlib import closing
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -507,3 +508,36 @@ async def test_a_save_slower_than_the_wait_still_clears_the_line_at_once(
         assert "stuckbehind" not in first[line_row]
         assert not any("stuckbehind" in row for row in first.values())  # drawn before the save ended
         assert console_texts(db_path, incident.id)[-1]["text"] == "stuckbehind"
+
+
+# -- the Log key pressed in a line that already has the focus ---------------------------------------
+
+
+async def test_t_pressed_as_the_log_key_after_declaring_is_not_typed_into_the_entry(store, db_path, clock) -> None:
+    """Declaring leaves the focus in the entry line; a commander who presses `t` to log, out of
+    habit, then `@-15m /action …`, gets an action 15 minutes back, not a note "t@-15m …" at now.
+    A line that merely begins with t is typed as it is."""
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        await pilot.press(*"Checkout down", "ctrl+s")
+        await wait_until(pilot, lambda: count(db_path, "incidents") == 1, "the incident")
+        await wait_until(pilot, lambda: isinstance(app.focused, EntryLine), "the entry line focused")
+        clock.advance(minutes=20)
+        for line in ("t@-15m /action Disabled the config", "t/decision Roll back", "t! Rolled back", "tests pass"):
+            await pilot.press(*["space" if c == " " else c for c in line])
+            await pilot.press("enter")
+        await wait_until(pilot, lambda: len(console_texts(db_path, 1)) >= 4, "four entries")
+        rows = query(
+            db_path, "SELECT text, kind, key_moment, occurred_at FROM events WHERE author = 'tester' ORDER BY id"
+        )
+        entries = [(row["text"], row["kind"], row["key_moment"]) for row in rows[-4:]]
+        assert entries == [
+            ("Disabled the config", "action", 0),
+            ("Roll back", "decision", 0),
+            ("Rolled back", "note", 1),
+            ("tests pass", "note", 0),
+        ]
+        declared_at = datetime.fromisoformat(rows[0]["occurred_at"])
+        assert datetime.fromisoformat(rows[-4]["occurred_at"]) == declared_at + timedelta(minutes=5)
+        assert any("“t” is the Log key" in toast for toast in toasts(app))

@@ -19,6 +19,10 @@ ENTRY_PLACEHOLDER = (
 # 200 KB cost most of a second a key; up to this length it stays instant. A paste that does not
 # fit (or has several lines) opens the editor instead, where any length is fine.
 ENTRY_MAX_LENGTH = 2_000
+# What can follow the Log key's `t` only when the `t` was meant as the key: no entry begins "t@",
+# "t/" or "t!", but a commander used to pressing `t` first does type them into a line that
+# already had the focus (after declaring an incident, say).
+ENTRY_PREFIXES = ("@", "/", "!")
 
 # What the screen does with a line taken by Enter: `take(line, entered_at)` is True when the line
 # is on its way to the store (the entry line then empties), False when it was refused (the screen
@@ -86,7 +90,20 @@ class EntryLine(Input):
             event.prevent_default()
             self.take_line()
             return
+        if event.character in ENTRY_PREFIXES and self.value == "t" and self.cursor_position == 1:
+            self._take_t_as_log_key(event.character)
         await super()._on_key(event)
+
+    def _take_t_as_log_key(self, prefix: str) -> None:
+        """`t` then `@`, `/` or `!` on an empty line: the `t` was the Log key, pressed out of habit
+        while the line already had the focus. It goes, so the prefix is read as one."""
+        self.value = ""
+        self.cursor_position = 0
+        self.notify(
+            f"The entry line already had the focus: “t” was taken as the Log key, so “{prefix}…” is read as a prefix.",
+            title="“t” is the Log key",
+            markup=False,
+        )
 
     def take_line(self) -> None:
         line = self.value
