@@ -17,7 +17,7 @@ from pathlib import Path
 from rich.console import Console
 from textual import events
 from textual.command import CommandPalette
-from textual.widgets import Button, Input, Markdown, OptionList, RadioSet, Static, TextArea
+from textual.widgets import Button, Input, Label, Markdown, OptionList, RadioSet, Static, TextArea
 from tui_support import (
     CHECKOUT_TITLE,
     NOW,
@@ -42,6 +42,7 @@ from tui_support import (
 )
 
 from ir_console.model import SEED_CONTAINMENT, Severity, Status
+from ir_console.model.clock import to_iso
 from ir_console.render.status import status_update_markdown
 from ir_console.store import Store, WriteFailed
 from ir_console.tui.dialogs.add_containment import AddContainmentScreen
@@ -843,6 +844,44 @@ async def test_roles_assignment_and_acknowledged_milestone(store, db_path, clock
         assert one(db_path, "SELECT acknowledged_at FROM incidents")["acknowledged_at"] == NOW_ISO
         assert count(db_path, "events", "text = 'Incident commander: ravi (was dana)'") == 1
         await wait_until(pilot, lambda: "Incident commander: ravi (was dana)" in last_line(app), "the role line")
+
+
+async def test_roles_back_dated_in_a_replay_are_recorded_when_they_changed_hands(
+    store, db_path, clock, incident
+) -> None:
+    """The roles dialog's time field dates the hand-over (and the acknowledgement it makes), and a
+    time before the incident began is shown in full and saved only on the second ctrl+s."""
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        assert isinstance(app.screen, RolesScreen)
+        await type_text(pilot, "dana")
+        await pilot.press("tab", "tab", "tab", "tab")
+        assert app.focused.id == "at"
+        await type_text(pilot, "-10m")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: one(db_path, "SELECT commander FROM incidents")["commander"] == "dana", "dana")
+        ten_minutes_ago = to_iso(NOW - timedelta(minutes=10))
+        assert one(db_path, "SELECT acknowledged_at FROM incidents")["acknowledged_at"] == ten_minutes_ago
+        assert one(db_path, "SELECT occurred_at FROM events WHERE text = 'Incident commander: dana'")[
+            "occurred_at"
+        ] == (ten_minutes_ago)
+
+        await pilot.press("r", "tab")
+        await type_text(pilot, "lee")
+        await pilot.press("tab", "tab", "tab")
+        await type_text(pilot, "-25m")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, RolesScreen)  # before the incident began: shown, not saved yet
+        assert "before the incident began" in str(app.screen.query_one("#form-error", Label).render())
+        assert one(db_path, "SELECT scribe FROM incidents")["scribe"] == ""
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: one(db_path, "SELECT scribe FROM incidents")["scribe"] == "lee", "lee")
+        assert one(db_path, "SELECT occurred_at FROM events WHERE text = 'Scribe: lee'")["occurred_at"] == to_iso(
+            NOW - timedelta(minutes=25)
+        )
 
 
 # -- status update, post-mortem, incidents list ---------------------------------------------------

@@ -987,7 +987,7 @@ class WarRoomScreen(Screen):
     def action_roles(self) -> None:
         incident = self.require_writable("changing the roles")
         if incident:
-            self.app.push_screen(RolesScreen(incident.roles), self._roles_chosen)
+            self.app.push_screen(RolesScreen(incident.roles, self.app.clock(), incident.started_at), self._roles_chosen)
 
     async def _roles_chosen(self, chosen: RoleChanges | None) -> None:
         incident = self.require_writable("changing the roles") if chosen and chosen.names else None
@@ -996,7 +996,7 @@ class WarRoomScreen(Screen):
 
         def save(store: Store) -> None:
             for role, name in chosen.names.items():
-                store.set_role(incident.id, role, name, author=self.author)
+                store.set_role(incident.id, role, name, at=chosen.at, author=self.author)
 
         await self.write(save)
 
