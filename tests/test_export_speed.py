@@ -19,7 +19,7 @@ from store_support import write_section
 from tui_support import NOW, Clock, declare_checkout_incident
 
 from ir_console.cli import main
-from ir_console.model import ContainmentState, EventKind, EventSource, Incident, Section, Severity
+from ir_console.model import ContainmentState, EventKind, EventSource, Incident, Section, Severity, Status
 from ir_console.render.markdown import postmortem_markdown
 from ir_console.store import Store
 from ir_console.store.exchange import export_incident, import_incident
@@ -136,3 +136,24 @@ def test_two_machines_writing_in_the_same_millisecond_export_the_same_file(tmp_p
     assert exported[0] == exported[1]
     listed = [row["text"] for row in json.loads(exported[0])["events"] if row["text"].startswith("seen")]
     assert sorted(listed) == ["seen on machine a", "seen on machine b"]
+
+
+def test_entries_of_one_instant_keep_the_order_they_were_written_in_across_export_and_import(tmp_path: Path) -> None:
+    """Same-instant entries are ordered by UUID everywhere but the machine that wrote them; the
+    UUIDs sort in the order they were made, so the machine that imports them (or receives them by
+    sync) lists them as written: a resolve's status change stays before its phase change.
+    (Milestones of one instant go after the other entries, in milestone order, everywhere.)"""
+    clock = Clock()  # stands still: every write below has the same occurred_at and recorded_at
+    with Store.open(tmp_path / "a.db", clock=clock) as a:
+        declared = a.create_incident("Checkout errors", Severity.SEV2, author="ann", now=NOW - timedelta(minutes=5))
+        for number in range(30):
+            a.add_event(declared.id, f"same instant {number}", author="ann")
+        a.set_status(declared.id, Status.RESOLVED, author="ann")
+        written = [event.text for event in a.events(declared.id) if event.milestone is None]
+        exported = export_incident(a, declared.id)
+    assert [event["text"] for event in exported["events"] if event["milestone"] is None] == written
+    with Store.open(tmp_path / "b.db", clock=clock) as b:
+        import_incident(b, json.loads(json.dumps(exported)), author="bob")
+        received = [event.text for event in b.events(b.incident(declared.uuid).id) if event.milestone is None]
+    assert received == written
+    assert written.index("Status Investigating → Resolved") < written.index("Phase Detection & Triage → Post-Mortem")

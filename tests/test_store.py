@@ -201,7 +201,7 @@ def test_new_incident(store: Store, db_path: Path) -> None:
         now=now,
     )
     assert incident.ref == "INC-20261127-001"
-    assert uuid.UUID(incident.uuid).version == 4
+    assert uuid.UUID(incident.uuid).version == 7  # time-ordered: see store/ids.py
     assert incident.title == "Checkout returns 500s"
     assert incident.severity is Severity.SEV2
     assert incident.status is Status.INVESTIGATING

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import uuid as uuidlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -62,6 +61,7 @@ from ir_console.model.when import not_in_future
 from ir_console.store import archive, rows, search
 from ir_console.store.archive import SUMMARY_SORTS as SUMMARY_SORTS  # the CLI's --sort choices
 from ir_console.store.errors import NotFound, StoreError, WriteFailed
+from ir_console.store.ids import time_ordered_uuid
 from ir_console.store.opening import (
     database_failure,
     database_replaced,
@@ -110,7 +110,7 @@ class HeldNotice:
 
 
 def new_uuid() -> str:
-    return str(uuidlib.uuid4())
+    return time_ordered_uuid()
 
 
 class ResolvedRefusal(ValueError):
