@@ -884,6 +884,29 @@ async def test_roles_back_dated_in_a_replay_are_recorded_when_they_changed_hands
         )
 
 
+async def test_on_a_short_terminal_the_field_in_focus_and_the_error_line_are_in_sight(
+    store, db_path, clock, incident
+) -> None:
+    """At 80x24 the roles dialog is taller than the terminal: its fields scroll, so the time field
+    Tab reaches and the line saying why ctrl+s did not save are on screen, not under the buttons."""
+    app = console(store, clock)
+    async with run(app, size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await type_text(pilot, "dana")
+        await pilot.press("tab", "tab", "tab", "tab")
+        await pilot.pause()
+        at = app.screen.query_one("#at", Input)
+        assert app.screen.get_widget_at(at.region.x + 2, at.region.y + 1)[0] is at
+        await type_text(pilot, "-2d")
+        await pilot.press("ctrl+s")
+        error = app.screen.query_one("#form-error", Label)
+        await wait_until(pilot, lambda: "before the incident began" in str(error.render()), "the question")
+        await pilot.pause()
+        assert app.screen.get_widget_at(error.region.x, error.region.y)[0] is error
+        assert one(db_path, "SELECT commander FROM incidents")["commander"] == ""
+
+
 # -- status update, post-mortem, incidents list ---------------------------------------------------
 
 

@@ -17,7 +17,7 @@ from textual.widgets import (
 
 from ir_console.model import ActionItem, ActionItemStatus, Priority
 from ir_console.render.text import display_text
-from ir_console.tui.dialogs.base import Modal
+from ir_console.tui.dialogs.base import FormError, Modal
 from ir_console.tui.widgets.choices import Choice
 
 STATUS_LABELS = {
@@ -79,7 +79,7 @@ class ActionItemScreen(Modal[ActionItemEdit]):
                 for status in ActionItemStatus:
                     chosen = (item.status if item else ActionItemStatus.OPEN) is status
                     yield Choice(STATUS_LABELS[status], value=chosen, id=status.value)
-            yield Label("", id="form-error", classes="error", markup=False)  # quotes user input
+            yield FormError()
             yield from self.buttons("Save")
 
     def on_mount(self) -> None:

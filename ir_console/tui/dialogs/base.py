@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import ModalScreen
 from textual.timer import Timer
+from textual.visual import VisualType
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Select, TextArea
 
 from ir_console.model.archive import SimilarIncident
@@ -30,6 +31,20 @@ TIME_HINT = "now, -5m, 14:32 local, 14:32Z, 2026-11-29 23:58, ISO 8601"
 WIDE_WIDTH = 120
 # What a dialog is dismissed with: a small dataclass declared beside it (None: cancelled).
 ResultT = TypeVar("ResultT")
+
+
+class FormError(Label):
+    """A dialog's error line (`#form-error`). It quotes what was typed (so no markup), and each
+    message is scrolled into view: on a short terminal the fields scroll, and the line, last
+    before the buttons, would otherwise stay out of sight while the dialog refuses to save."""
+
+    def __init__(self) -> None:
+        super().__init__("", id="form-error", classes="error", markup=False)
+
+    def update(self, content: VisualType = "", *, layout: bool = True) -> None:
+        super().update(content, layout=layout)
+        if content:
+            self.call_after_refresh(self.scroll_visible, animate=False)
 
 
 class Modal(ModalScreen[ResultT]):

@@ -18,7 +18,7 @@ from textual.widgets import Button, Input, Label, RadioSet
 from ir_console.model import ContainmentAction, ContainmentState
 from ir_console.model.when import SYNTAX, format_when
 from ir_console.render.text import one_line
-from ir_console.tui.dialogs.base import Modal
+from ir_console.tui.dialogs.base import FormError, Modal
 from ir_console.tui.widgets.choices import Choice
 
 STATE_KEYS = {
@@ -75,7 +75,7 @@ class ContainmentDialog(Modal[ContainmentEdit]):
                     yield Choice(f"{state.label} ({STATE_KEYS[state]})", value=state is action.state, id=state.value)
             yield Label(f"When it changed (empty: now) — {SYNTAX}", classes="field-label", markup=False)
             yield Input(id="at", placeholder="now")
-            yield Label("", id="form-error", classes="error", markup=False)  # quotes user input
+            yield FormError()
             with Horizontal(classes="buttons"):
                 yield Button("Cancel (Esc)", id="cancel")
                 yield Button(

@@ -16,7 +16,7 @@ from textual.widgets import Input, Label
 
 from ir_console.model import Incident
 from ir_console.render.text import one_line
-from ir_console.tui.dialogs.base import AFFECTED_SUGGESTIONS, Modal
+from ir_console.tui.dialogs.base import AFFECTED_SUGGESTIONS, FormError, Modal
 
 FIELDS = (
     ("title", "Title"),
@@ -74,7 +74,7 @@ class DetailsScreen(Modal[Details]):
                 suggester = SuggestFromList(AFFECTED_SUGGESTIONS, case_sensitive=False) if name == "affected" else None
                 # One line each, as they were typed in the triage form; Input keeps the text as text.
                 yield Input(one_line(self.current(name)), id=name, suggester=suggester)
-            yield Label("", id="form-error", classes="error", markup=False)
+            yield FormError()
             yield from self.buttons("Save")
 
     def on_mount(self) -> None:

@@ -20,7 +20,7 @@ from ir_console.model.when import needs_confirmation, not_in_future, parse_when
 from ir_console.render.text import display_text
 from ir_console.render.times import when_with_day
 from ir_console.store import StoreError
-from ir_console.tui.dialogs.base import TIME_HINT, Modal
+from ir_console.tui.dialogs.base import TIME_HINT, FormError, Modal
 from ir_console.tui.dialogs.event_detail import event_facts, event_history
 from ir_console.tui.widgets.choices import Tick
 
@@ -96,7 +96,7 @@ class EventScreen(Modal[EventCorrection | EventRetraction]):
             yield Tick("Key moment (goes into the post-mortem timeline)", event.key_moment, id="key")
             yield Label("Reason, if you retract it", classes="field-label")
             yield Input(id="reason")
-            yield Label("", id="form-error", classes="error", markup=False)  # quotes user input
+            yield FormError()
             if self.history:
                 yield Label("Earlier versions", classes="field-label")
                 yield Static(self._history(), id="history")

@@ -14,7 +14,7 @@ from textual.widgets import Input, Label, RadioSet, TextArea
 from ir_console.model import Hypothesis, HypothesisResult
 from ir_console.render.text import display_text
 from ir_console.store import StoreError
-from ir_console.tui.dialogs.base import SimilarModal
+from ir_console.tui.dialogs.base import FormError, SimilarModal
 from ir_console.tui.widgets.choices import Choice
 
 FIELDS = (
@@ -81,7 +81,7 @@ class HypothesisScreen(SimilarModal[HypothesisEdit]):
             "When it was formed or settled: empty for now, or -5m, 14:32, 2026-11-29 23:58", classes="field-label"
         )
         yield Input(id="at", placeholder="now")
-        yield Label("", id="form-error", classes="error", markup=False)  # quotes user input
+        yield FormError()
 
     def on_mount(self) -> None:
         self.query_one("#statement", TextArea).focus()

@@ -20,7 +20,7 @@ from ir_console.model import Incident, Milestone
 from ir_console.model.incident import REQUIRED_MILESTONES, milestone_order_problem
 from ir_console.model.when import SYNTAX, format_when, not_in_future, parse_when
 from ir_console.render.text import one_line
-from ir_console.tui.dialogs.base import Modal, shown_time
+from ir_console.tui.dialogs.base import FormError, Modal, shown_time
 
 RESOLVING_MILESTONES = frozenset({Milestone.RESOLVED, Milestone.CLOSED})
 
@@ -70,7 +70,7 @@ class MilestonesScreen(Modal[MilestoneChanges]):
                         classes="reads",
                         markup=False,
                     )
-            yield Label("", id="form-error", classes="error", markup=False)  # quotes user input
+            yield FormError()
             yield from self.buttons("Save")
 
     def on_mount(self) -> None:

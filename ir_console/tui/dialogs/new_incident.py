@@ -15,7 +15,7 @@ from ir_console.model import Milestone, Severity, Triage
 from ir_console.model.clock import to_iso
 from ir_console.model.incident import milestone_order_problem
 from ir_console.model.when import not_in_future, parse_when
-from ir_console.tui.dialogs.base import AFFECTED_SUGGESTIONS, TIME_HINT, SimilarModal
+from ir_console.tui.dialogs.base import AFFECTED_SUGGESTIONS, TIME_HINT, FormError, SimilarModal
 from ir_console.tui.dialogs.severity import chosen_severity, severity_list
 
 
@@ -64,7 +64,7 @@ class NewIncidentScreen(SimilarModal[NewIncident]):
         yield Input(id="changed")
         yield Label("Impact started: the first symptom, if known (gives the time to detect)", classes="field-label")
         yield Input(placeholder=f"optional: {TIME_HINT}", id="impact-started")
-        yield Label("", id="form-error", classes="error", markup=False)  # quotes user input
+        yield FormError()
 
     def on_mount(self) -> None:
         self.query_one("#title", Input).focus()

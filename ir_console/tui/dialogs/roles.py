@@ -12,7 +12,7 @@ from textual.widgets import Input, Label
 
 from ir_console.model import Role
 from ir_console.render.text import one_line
-from ir_console.tui.dialogs.base import TIME_HINT, Modal
+from ir_console.tui.dialogs.base import TIME_HINT, FormError, Modal
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class RolesScreen(Modal[RoleChanges]):
                 yield Input(self.shown(role), id=role.value)
             yield Label(f"When they took over ({TIME_HINT})", classes="field-label", markup=False)
             yield Input(id="at", placeholder="now")
-            yield Label("", id="form-error", classes="error", markup=False)  # quotes user input
+            yield FormError()
             yield from self.buttons("Assign")
 
     def on_mount(self) -> None:

@@ -15,7 +15,7 @@ from textual.widgets import Input, Label, OptionList
 from ir_console.model import Milestone, Status
 from ir_console.model.incident import MILESTONE_FOR_STATUS
 from ir_console.model.when import format_when, not_in_future, parse_when
-from ir_console.tui.dialogs.base import TIME_HINT, Modal, shown_time
+from ir_console.tui.dialogs.base import TIME_HINT, FormError, Modal, shown_time
 from ir_console.tui.widgets.marked_list import MarkedList
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ class StatusScreen(Modal[StatusChoice]):
             with Horizontal(id="stamp-row"):
                 yield Input(id="stamp")
                 yield Label("", id="stamp-reads", markup=False)
-            yield Label("", id="form-error", classes="error", markup=False)  # quotes user input
+            yield FormError()
             yield from self.buttons("Set")
 
     def on_mount(self) -> None:
