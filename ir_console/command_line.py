@@ -242,7 +242,7 @@ def run_log(given: dict[str, str | None], values: dict[str, object]) -> int:
         print(f"ir-console: {one_line(error.message)}", file=sys.stderr)
         return error.exit_code
     except BrokenPipeError:  # as click: the reader went away (`| head`); status 1, no traceback
-        sys.stdout = None  # type: ignore[assignment]  # nothing left to flush at exit
+        sys.stdout = None  # nothing left to flush at exit
         return 1
     finally:
         for store in opened:  # as click's close callbacks: publish, then close
