@@ -1,5 +1,5 @@
 """`python -m ir_console` runs the same entry point as the `ir-console` script."""
 
-from ir_console.cli import main
+from ir_console.entry import main
 
 main()

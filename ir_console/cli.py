@@ -8,27 +8,34 @@ on stderr: exit status 2 for a bad database, bad input or an unknown id, 1 for a
 from __future__ import annotations
 
 import errno
-import getpass
 import json
 import os
 import shutil
-import sqlite3
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from ir_console import __version__
+from ir_console import __version__, command_line
+from ir_console.command_line import (
+    LOG_HELP,
+    LOG_OPTIONS,
+    CommandError,
+    current_user,
+    event_json,
+    json_document,
+    log_entry,
+    refuse_on_resolved,
+)
 from ir_console.debuglog import log, start_debug_log
 from ir_console.locations import config_path, default_db_path, private_dir
 from ir_console.model import (
     ContainmentAction,
     ContainmentState,
-    EventKind,
     EventSource,
     Incident,
     Milestone,
@@ -36,15 +43,14 @@ from ir_console.model import (
     Role,
     Severity,
     Status,
-    TimelineEvent,
     Triage,
 )
 from ir_console.model.clock import format_duration, to_iso, utc_now
-from ir_console.model.when import SYNTAX, not_in_future, parse_since, parse_until, parse_when
+from ir_console.model.when import SYNTAX, parse_since, parse_until
 from ir_console.render.text import one_line
-from ir_console.store import NotFound, Store, StoreError, WriteFailed
-from ir_console.store.opening import describe_database_error, is_writable
-from ir_console.store.store import SUMMARY_SORTS, ResolvedRefusal, refuse_if_resolved
+from ir_console.store import Store, StoreError
+from ir_console.store.opening import is_writable
+from ir_console.store.store import SUMMARY_SORTS
 
 if TYPE_CHECKING:
     from ir_console.model.archive import SearchHit
@@ -52,13 +58,6 @@ if TYPE_CHECKING:
 # Modules only some commands use are imported in those commands: `ir-console log`, which alert
 # pipelines run once per alert, loads no renderer, clipboard, exchange or configuration code it
 # does not need (README "Command line"; `python -m benchmarks --only process` measures it).
-
-
-def current_user() -> str:
-    try:
-        return os.environ.get("IR_CONSOLE_USER") or getpass.getuser()
-    except (KeyError, OSError):
-        return ""
 
 
 class Fail(click.ClickException):
@@ -75,14 +74,9 @@ class Fail(click.ClickException):
 
 @contextmanager
 def reported_errors() -> Iterator[None]:
-    try:
+    """The store's errors as one line (command_line.reported_errors), with their exit status."""
+    with command_line.reported_errors(click.get_current_context().obj["db"]):
         yield
-    except WriteFailed as error:
-        raise Fail(str(error), 1) from None
-    except (StoreError, ValueError) as error:
-        raise Fail(str(error)) from None
-    except sqlite3.Error as error:  # a read found the file damaged (writes raise WriteFailed)
-        raise Fail(describe_database_error(click.get_current_context().obj["db"], error)) from None
 
 
 @contextmanager
@@ -140,17 +134,7 @@ def complete_incident_ids(ctx: click.Context, param: click.Parameter, incomplete
     ]
 
 
-def parse_time(value: str | None, option: str, *, past: bool = False):
-    """A time given to `option`, in the one syntax (model.when: -5m, 02:58, 13:45Z, ISO 8601,
-    `2026-11-29 23:58`). `past`: it happened, so it cannot be in the future."""
-    if value is None:
-        return None
-    now = utc_now()
-    try:
-        moment = parse_when(value, now)
-        return not_in_future(moment, now) if past else moment
-    except ValueError as error:
-        raise Fail(f"{option}: {error}") from None
+parse_time = command_line.parse_time
 
 
 # Options of the whole program that may also follow the command: `ir-console list --db x.db`.
@@ -194,6 +178,8 @@ class DefaultCommandGroup(click.Group):
         try:
             with one_line_usage_errors():
                 return super().invoke(ctx)
+        except CommandError as error:  # the commands' shared code (command_line.py) refused
+            raise Fail(error.message, error.exit_code) from None
         except Exception as error:
             if not isinstance(error, click.exceptions.Exit | click.ClickException):
                 log.error("command stopped on an unexpected error", exc_info=error)
@@ -351,70 +337,44 @@ def new_incident(
     click.echo(incident.ref)
 
 
-def resolve_incident(store: Store, key: str | None) -> Incident:
-    if key:
-        return store.incident(key)
-    latest = store.latest_open_incident()
-    if latest is None:
-        raise NotFound("no open incident; declare one with `ir-console new` or pass --incident")
-    return latest
+def with_options(options) -> Callable:
+    """The click options of a command, from its table in command_line.py (one list for click and
+    the small parser `ir-console log` runs without click)."""
+
+    def decorate(command: Callable) -> Callable:
+        for option in reversed(options):
+            command = click.option(
+                option.name,
+                option.dest,
+                is_flag=option.flag,
+                **({} if option.flag else {"default": option.default}),
+                metavar=option.metavar,
+                help=option.help,
+                shell_complete=complete_incident_ids if option.dest == "incident_key" else None,
+            )(command)
+        return command
+
+    return decorate
 
 
-def refuse_on_resolved(incident: Incident, what: str, hint: str) -> None:
-    """The store's rule for a resolved incident, with the command line's way on."""
-    try:
-        refuse_if_resolved(incident, what)
-    except ResolvedRefusal as refusal:
-        raise Fail(f"{refusal}; {hint}, or `ir-console reopen {incident.ref}` for a recurrence") from None
-
-
-@main.command("log")
+@main.command("log", help=LOG_HELP)
 @click.argument("text")
-@click.option(
-    "--incident",
-    "incident_key",
-    default=None,
-    shell_complete=complete_incident_ids,
-    help="Incident id (default: the most recent open one).",
-)
-@click.option("--kind", default="note", help="note, alert, action, decision, evidence, ...")
-@click.option("--at", "at", default=None, metavar="TIME", help=f"When it happened (default: now). TIME: {SYNTAX}.")
-@click.option("--by", "author", default=None, help="Author (default: your user name).")
-@click.option("--key", "key_moment", is_flag=True, help="Mark as a key moment.")
-@click.option(
-    "--correction",
-    is_flag=True,
-    help='A correction added in the review of a resolved incident; its text starts "Correction: ".',
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the event as JSON (ir-console.event).")
+@with_options(LOG_OPTIONS)
 @click.pass_context
 def log_event(ctx, text, incident_key, kind, at, author, key_moment, correction, as_json) -> None:
-    """Append TEXT to the timeline (`-` reads it from stdin).
-
-    A resolved incident takes no new entries: mark a late addition for its review with
-    --correction, or reopen the incident (`ir-console reopen ID`) when the problem is back."""
-    if text == "-":
-        text = sys.stdin.read().rstrip("\n")
-    occurred_at = parse_time(at, "--at", past=True)
-    store = open_store(ctx)
-    with reported_errors():
-        incident = resolve_incident(store, incident_key)
-        if not correction:
-            refuse_on_resolved(incident, "a new entry", "add it to the review with --correction")
-        event = store.add_event(
-            incident.id,
-            text,
-            kind=EventKind.parse(kind),
-            occurred_at=occurred_at,
-            author=author if author is not None else current_user(),
-            source=EventSource.CLI,
-            key_moment=key_moment,
-            correction=correction,
-        )
-    if as_json:
-        echo_json("event", {"incident": incident.ref, **event_json(event)})
-        return
-    click.echo(f"{one_line(incident.ref)} #{event.id}")
+    printed = log_entry(
+        lambda: open_store(ctx),
+        ctx.obj["db"],
+        text=text,
+        incident_key=incident_key,
+        kind=kind,
+        at=at,
+        author=author,
+        key_moment=key_moment,
+        correction=correction,
+        as_json=as_json,
+    )
+    click.echo(printed)
 
 
 def parse_milestone(value: str):
@@ -662,14 +622,8 @@ def reopen_command(ctx, incident_key, reason, author, as_json) -> None:
     click.echo(one_line(incident.ref))
 
 
-# Every JSON document a command prints names its format and version, first (README, "Machine
-# output"); a version changes only when a field is removed or changes meaning.
-JSON_FORMAT_VERSION = 1
-
-
 def echo_json(name: str, body: dict) -> None:
-    document = {"format": f"ir-console.{name}", "version": JSON_FORMAT_VERSION, **body}
-    click.echo(json.dumps(document, indent=2, ensure_ascii=True))
+    click.echo(json_document(name, body))
 
 
 def containment_json(action: ContainmentAction, number: int) -> dict:
@@ -697,22 +651,6 @@ def incident_json(incident: Incident) -> dict:
         "milestones": {
             m.value: to_iso(incident.milestones[m]) if m in incident.milestones else None for m in Milestone
         },
-    }
-
-
-def event_json(event: TimelineEvent) -> dict:
-    return {
-        "id": event.id,
-        "uuid": event.uuid,
-        "occurred_at": to_iso(event.occurred_at),
-        "recorded_at": to_iso(event.recorded_at),
-        "kind": event.kind.value,
-        "text": event.text,
-        "author": event.author,
-        "source": event.source.value,
-        "key_moment": event.key_moment,
-        "revision": event.revision,
-        "retracted": event.is_retracted,
     }
 
 

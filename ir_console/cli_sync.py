@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ir_console.cli import Fail, open_store
+from ir_console.command_line import publish_change
 from ir_console.render.text import one_line
 from ir_console.store import Store
 
@@ -29,37 +30,8 @@ def sync_config(ctx: click.Context) -> SyncConfig:
 
 
 def publish_on_close(ctx: click.Context, store: Store) -> None:
-    """After a command, send its change at once when sync is configured and the server answers
-    within a short time; else it waits in the outbox for the next sync."""
-
-    def publish() -> None:
-        try:
-            ctx.obj["config"].stat()
-        except FileNotFoundError:  # no configuration file: the defaults, and sync is off
-            return
-        except OSError:
-            pass  # load_config below says what it can of a file it cannot read
-        from ir_console.config import load_config
-
-        config = load_config(ctx.obj["config"]).sync
-        if not config.enabled or store.db.conn is None:
-            return
-        try:
-            waiting = store.scalar("SELECT count(*) FROM sync_outbox WHERE sent = 0")
-            enabled = store.scalar("SELECT enabled FROM sync_state WHERE id = 1")
-        except Exception:  # a read-only or damaged file: nothing to send from here
-            return
-        if waiting or not enabled:
-            import asyncio
-
-            from ir_console.sync import client
-
-            try:
-                asyncio.run(client.push_now(store, config))
-            except Exception:  # the command succeeded here; what waits goes with the next sync
-                return
-
-    ctx.call_on_close(publish)
+    """After a command, send its change at once when sync is configured (command_line.publish_change)."""
+    ctx.call_on_close(lambda: publish_change(store, ctx.obj["config"]))
 
 
 @click.group("sync")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -16,12 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from ir_console.model import Severity
+from ir_console.model import Severity, Status
 from ir_console.store import Store
 
-# What `log` has no use for: the TUI and rich, HTTP, the sync client and asyncio, the renderers,
+# What `log` has no use for: click and sqlite-utils, the TUI and rich, HTTP, the sync client and asyncio, the renderers,
 # the clipboard, the exchange format, and sqlite-utils' plugin scan (importlib.metadata).
 NOT_FOR_LOG = (
+    "click",  # ir_console.entry runs an ordinary `log` without it (command_line.py)
+    "sqlite_utils",  # a database whose schema is current is opened with sqlite3 alone
     "textual",
     "rich",
     "httpx",
@@ -90,3 +94,83 @@ def test_log_with_a_configuration_file_still_reads_it_for_sync(tmp_path: Path, d
     loaded = sorted(name for name in modules if name.split(".")[0] in ("textual", "asyncio", "nats", "httpx"))
     assert loaded == []
     assert not any(name.startswith("ir_console.sync") for name in modules)
+
+
+# -- the small parser (ir_console.entry) and click give the same results ------------------------
+
+CLICK = "import sys; from ir_console.cli import main; main(prog_name='ir-console')"
+AT = "2026-11-29T23:58:00.000Z"
+CASES = [
+    (["log", "plain entry"], None),
+    (["log", "--incident", "{open}", "--kind", "alert", "--json", "disk full on db-3"], None),
+    (["log", "--key", "--by", "ann", f"--at={AT}", "backfilled"], None),
+    (["log", "first", "--kind", "decision", "--kind=action", "--key", "--key"], None),
+    (["--db", "{db}", "log", "with --db before"], None),
+    (["log", "with --db after", "--db={db}", "--config", "{missing}"], None),
+    (["log", "-", "--kind", "evidence"], "line one\nline two\n"),
+    (["log", "--", "--not-an-option"], None),
+    (["log", "--incident", "{resolved}", "late"], None),
+    (["log", "--incident", "{resolved}", "--correction", "--json", "late"], None),
+    (["log", "--incident", "INC-19990101-001", "x"], None),
+    (["log", "--at", "whenever", "x"], None),
+    (["log", "--at", "2999-01-01T00:00Z", "x"], None),
+    (["log", "--kind", "nonsense", "x"], None),
+    (["log", "   "], None),
+    (["--db", "{missing}", "log", "x"], None),
+    # Not the small parser's: both go to click, which says what is wrong.
+    (["log"], None),
+    (["log", "a", "b"], None),
+    (["log", "--nope", "x"], None),
+    (["log", "--kind"], None),
+    (["log", "--key=yes", "x"], None),
+]
+
+
+def run_both_ways(args: list[str], stdin: str | None, db: Path, env: dict[str, str], entry: bool):
+    argv = [sys.executable, "-m", "ir_console"] if entry else [sys.executable, "-c", CLICK]
+    done = subprocess.run(
+        [*argv, *args], env={**env, "IR_CONSOLE_DB": str(db)}, input=stdin, capture_output=True, text=True, timeout=60
+    )
+    today = re.escape(sqlite3.connect(":memory:").execute("SELECT date('now')").fetchone()[0])
+    uuid = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+    def same_words(text: str) -> str:  # this run's moments, uuids and file name left out; click's name for -m
+        text = re.sub(uuid, "<uuid>", text.replace(str(db), "<db>").replace("python -m ir_console", "ir-console"))
+        return re.sub(today + r"T[0-9:.]+Z", "<now>", text)
+
+    conn = sqlite3.connect(db)
+    try:
+        events = conn.execute(
+            "SELECT incident_id, occurred_at, kind, text, author, source, key_moment, revision FROM events ORDER BY id"
+        ).fetchall()
+    finally:
+        conn.close()
+    events = [tuple(same_words(str(value)) for value in row) for row in events]
+    return done.returncode, same_words(done.stdout), same_words(done.stderr), events
+
+
+def test_the_small_parser_and_click_give_the_same_rows_output_errors_and_status(tmp_path: Path) -> None:
+    base = tmp_path / "base.db"
+    with Store.open(base) as store:
+        resolved = store.create_incident("Old outage", Severity.SEV3, author="ann")
+        store.set_status(resolved.id, Status.RESOLVED, author="ann")
+        opened = store.create_incident("Checkout errors", Severity.SEV2, author="ann").ref
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IR_CONSOLE_")}
+    env.update(IR_CONSOLE_USER="pager", IR_CONSOLE_CONFIG=str(tmp_path / "no-config.toml"))
+    for number, (args, stdin) in enumerate(CASES):
+        results = []
+        for entry in (True, False):
+            db = tmp_path / f"case{number}-{'entry' if entry else 'click'}.db"
+            shutil.copy(base, db)
+            names = {"open": opened, "resolved": resolved.ref, "db": str(db), "missing": str(tmp_path / "missing")}
+            results.append(run_both_ways([arg.format(**names) for arg in args], stdin, db, env, entry))
+        assert results[0] == results[1], args
+        status, stdout, stderr, _ = results[0]
+        assert (status == 0) == (stdout != "") == (stderr == ""), (args, results[0])  # the case ran to its end
+    assert not (tmp_path / "missing").exists()
+
+
+def test_an_option_the_small_parser_does_not_know_goes_to_click(tmp_path: Path, db_path: Path, declared: str) -> None:
+    done, modules = imported_by(["log", "--help"], db_path, tmp_path / "no-config.toml")
+    assert done.returncode == 0 and "Append TEXT to the timeline" in done.stdout and "--correction" in done.stdout
+    assert "click" in modules

@@ -183,7 +183,7 @@ def test_the_wheel_carries_the_package_and_the_stylesheets(wheel) -> None:
         example = ROOT / "ir_console" / "config" / "example.toml"
         assert archive.read("ir_console/config/example.toml") == example.read_bytes()
         entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
-        assert "ir-console = ir_console.cli:main" in archive.read(entry_points).decode()
+        assert "ir-console = ir_console.entry:main" in archive.read(entry_points).decode()
     missing = {name for name in expected - names if (ROOT / name).exists() or name.startswith("ir_console/styles/")}
     assert not missing, f"left out of the wheel: {sorted(missing)}"
     for module in (

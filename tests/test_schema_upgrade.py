@@ -9,13 +9,15 @@ from sqlite_utils import Database
 
 from ir_console.model import Milestone, Severity
 from ir_console.store import Store, schema
+from ir_console.store.connection import Connection
 from ir_console.store.opening import configure, connect, create_database_file
 
 
 def database_before_m003(path: Path) -> Database:
     create_database_file(path)
-    db = Database(connect(path), execute_plugins=False)
-    configure(db, path)
+    connection = Connection(connect(path))
+    configure(connection, path)
+    db = connection.utils
     schema.migrations.apply(db, stop_before="m003_linked_records")
     return db
 

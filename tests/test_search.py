@@ -20,6 +20,7 @@ from store_support import count_events, write_section
 from ir_console.model import HypothesisResult, Milestone, Role, Section, Severity, Status, Triage
 from ir_console.model.archive import HitSource, SearchHit
 from ir_console.store import Store, schema, search
+from ir_console.store.connection import Connection
 from ir_console.store.exchange import export_incident, import_incident
 from ir_console.store.opening import configure, connect, create_database_file
 from ir_console.store.search import SearchUnavailable
@@ -297,8 +298,9 @@ def test_an_imported_incident_is_searchable_and_a_newer_copy_replaces_old_text(t
 def database_at_m001(path: Path) -> Database:
     """A file as ir-console left it before the search index existed: m001 only."""
     create_database_file(path)
-    db = Database(connect(path), execute_plugins=False)
-    configure(db, path)
+    connection = Connection(connect(path))
+    configure(connection, path)
+    db = connection.utils
     schema.migrations.apply(db, stop_before="m002_search_index")
     assert [m.name for m in schema.migrations.applied(db)] == ["m001_incident_record"]
     return db

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import sqlite3
 import stat
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -108,6 +110,59 @@ def test_reopening_applies_nothing_twice_and_keeps_the_data(db_path: Path) -> No
     with Store.open(db_path) as store:
         assert store.incident(incident.id).title == "Checkout down"
     assert snapshot(db_path) == before
+
+
+def test_the_migration_names_the_opening_checks_are_the_schemas(db_path: Path) -> None:
+    """opening.py tells a current schema from one to upgrade without importing schema.py: a
+    migration added there and not listed here would never be applied to an existing file."""
+    from ir_console.store import schema
+    from ir_console.store.opening import MIGRATION_NAMES, MIGRATION_SET
+
+    assert [m.name for m in schema.migrations._migrations] == list(MIGRATION_NAMES)
+    assert schema.migrations.name == MIGRATION_SET
+
+
+STORE_WITHOUT_SQLITE_UTILS = """
+import sqlite3, sys
+from ir_console.model import EventKind, EventSource, Severity
+from ir_console.store import Store
+
+with Store.open(sys.argv[1], create=False) as store:
+    incident = store.latest_open_incident()
+    event = store.add_event(incident.id, "paged", kind=EventKind.ALERT, author="pager", source=EventSource.CLI)
+    store.set_severity(incident.id, Severity.SEV2, author="pager", reason="paged")
+    store.add_hypothesis(incident.id, "bad deploy", author="pager")
+    print(incident.ref, event.id, len(store.events(incident.id)), "sqlite_utils" in sys.modules)
+"""
+
+
+def test_a_current_database_is_opened_read_and_written_without_sqlite_utils(db_path: Path) -> None:
+    """Importing sqlite-utils costs ~40 ms (issue #14): a file whose schema is current is opened,
+    read and written with sqlite3 alone; sqlite-utils is imported to create or upgrade a schema."""
+    with Store.open(db_path) as store:
+        ref = store.create_incident("Checkout down", Severity.SEV1).ref
+    before = counts_of_events(db_path)
+    done = subprocess.run(
+        [sys.executable, "-c", STORE_WITHOUT_SQLITE_UTILS, str(db_path)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    printed_ref, event_id, events, imported = done.stdout.split()
+    assert printed_ref == ref and imported == "False"
+    assert counts_of_events(db_path) == int(events) == before + 3  # the entry, the change, the hypothesis
+    conn = raw(db_path)
+    row = conn.execute("SELECT text, kind, author, source FROM events WHERE id = ?", [int(event_id)]).fetchone()
+    assert tuple(row) == ("paged", "alert", "pager", "cli")
+    assert conn.execute("SELECT severity FROM incidents WHERE ref = ?", [ref]).fetchone()[0] == 2
+    assert conn.execute("SELECT statement FROM hypotheses").fetchall()[0][0] == "bad deploy"
+    conn.close()
+
+
+def counts_of_events(path: Path) -> int:
+    conn = raw(path)
+    try:
+        return conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    finally:
+        conn.close()
 
 
 def test_a_first_open_that_failed_mid_migration_can_be_retried(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

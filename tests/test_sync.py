@@ -229,6 +229,43 @@ def test_cli_commands_publish_at_once_or_leave_the_change_waiting(tmp_path, nats
     assert stream_messages(server) > sent
 
 
+def test_log_without_click_publishes_its_entry_at_once_as_the_click_command_does(tmp_path, nats_servers):  # noqa: F811
+    """`ir-console log` through the small parser (ir_console.entry): the entry and its outbox row in
+    one transaction, then sent at once; with the server down it waits for the next sync."""
+    import os
+    import subprocess
+    import sys
+
+    server = nats_servers()
+    cfg = tmp_path / "config.toml"
+    write_config(cfg, [server.url])
+    db = tmp_path / "cli.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IR_CONSOLE_")}
+    env.update(IR_CONSOLE_DB=str(db), IR_CONSOLE_CONFIG=str(cfg), IR_CONSOLE_USER="pager")
+
+    def log(text: str) -> subprocess.CompletedProcess:
+        argv = [sys.executable, "-X", "importtime", "-m", "ir_console", "log", text]
+        return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+
+    with Store.open(db) as store:
+        store.create_incident("Checkout errors", Severity.SEV2, author="ann")
+        store.db.execute("UPDATE sync_state SET enabled = 1 WHERE id = 1")  # as a first sync leaves it
+    done = log("sent at once")
+    assert done.returncode == 0, done.stderr[-2000:]
+    modules = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "ir_console.command_line" in modules and "ir_console.cli" not in modules  # not the click command
+    with Store.open(db) as store:
+        assert outbox.status(store).waiting == 0
+        texts = [row["text"] for row in store.query_rows("SELECT text FROM events ORDER BY id")]
+    assert texts[-1] == "sent at once"
+    sent = stream_messages(server)
+    assert sent > 0
+    server.stop()
+    assert log("written while the server is down").returncode == 0
+    with Store.open(db) as store:
+        assert outbox.status(store).waiting == 1
+
+
 def test_wrong_password_says_so_and_the_record_goes_on_locally(tmp_path, nats_servers, monkeypatch):  # noqa: F811
     server = nats_servers(extra='authorization { user: "alice", password: "right-one" }')
     a = machine(tmp_path, "a")

@@ -22,6 +22,7 @@ NOW = datetime(2026, 11, 30, 3, 10, tzinfo=UTC)
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
     monkeypatch.setattr("ir_console.cli.utc_now", lambda: NOW)
+    monkeypatch.setattr("ir_console.command_line.utc_now", lambda: NOW)  # parse_time, shared with log
     return Cli(tmp_path / "incidents.db", tmp_path)
 
 

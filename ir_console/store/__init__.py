@@ -1,4 +1,4 @@
-"""The durable incident record: SQLite through sqlite-utils. No Textual here."""
+"""The durable incident record: SQLite (sqlite-utils for the schema and its tools). No Textual here."""
 
 from ir_console.store.errors import DatabaseReplaced, NotFound, StoreError, WriteFailed
 from ir_console.store.store import Store

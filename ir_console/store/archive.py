@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from ir_console.model import Incident, Milestone, Severity, Status
 from ir_console.model.archive import IncidentSummary
 from ir_console.model.clock import to_iso
 from ir_console.store import rows
 from ir_console.store.rows import milestone_column
+
+if TYPE_CHECKING:
+    from ir_console.store.connection import Db
 
 # When an incident started, by the rule of `Incident.started_at`: impact started when known, else
 # detected, else declared (else when the row was made). An empty text is no time, as it is to the
@@ -80,7 +81,7 @@ def check_sort(sort: str) -> None:
 
 
 def incident_summaries(
-    db: Database,
+    db: Db,
     *,
     now: datetime,
     statuses: Iterable[Status] | None = None,
@@ -108,7 +109,7 @@ def incident_summaries(
 
 
 def count_incident_summaries(
-    db: Database,
+    db: Db,
     *,
     statuses: Iterable[Status] | None = None,
     severities: Iterable[Severity] | None = None,
@@ -122,7 +123,7 @@ def count_incident_summaries(
 
 
 def incident_summary_position(
-    db: Database,
+    db: Db,
     incident_id: int,
     *,
     now: datetime,
@@ -147,7 +148,7 @@ def incident_summary_position(
     return int(found[0]) if found else None
 
 
-def latest_open_incident(db: Database) -> Incident | None:
+def latest_open_incident(db: Db) -> Incident | None:
     """The open incident declared last (the one the console opens on)."""
     found = list(
         db.query("SELECT * FROM incidents WHERE status != 'Resolved' ORDER BY declared_at DESC, id DESC LIMIT 1")

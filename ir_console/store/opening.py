@@ -1,7 +1,8 @@
 """Opening the database file safely: refuse bad files before touching them, then migrate.
 
 Every refusal is a `StoreError` whose message is one line naming the file and what to do; the file
-is left exactly as it was found.
+is left exactly as it was found. A file whose schema is current is checked and opened with sqlite3
+alone: sqlite-utils (its `Migrations`) is imported only to create or upgrade the schema.
 """
 
 from __future__ import annotations
@@ -13,11 +14,9 @@ import threading
 from collections import Counter
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from ir_console.locations import private_dir
+from ir_console.store.connection import Connection
 from ir_console.store.errors import DatabaseReplaced, StoreError, WriteFailed
-from ir_console.store.schema import known_migration_names, migrations
 from ir_console.store.sharing import new_file_mode
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -25,6 +24,20 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 # another application, even while it has no tables yet.
 APPLICATION_ID = 0x49524331
 BUSY_TIMEOUT_MS = 5000
+
+# Every migration in schema.py, in order: whether a file's schema is current is read from
+# sqlite-utils' record of applied migrations with sqlite3, without importing schema.py (and so
+# sqlite-utils). A migration added there is added here (tests/test_store.py compares the two).
+MIGRATION_NAMES = (
+    "m001_incident_record",
+    "m002_search_index",
+    "m003_linked_records",
+    "m004_held_notices",
+    "m005_section_revisions",
+    "m006_sync_outbox",
+)
+MIGRATION_SET = "ir_console"  # the name of schema.py's `Migrations`
+MIGRATIONS_TABLE = "_sqlite_migrations"  # where sqlite-utils records the migrations applied
 
 # POSIX drops every lock a process holds on a file when it closes any descriptor on that file.
 # Reading the header of a database this process already has open would drop SQLite's locks on it,
@@ -61,7 +74,7 @@ def release(key: tuple[int, int] | None) -> None:
 
 def open_database(
     path: Path, *, create: bool = True, read_only: bool = False
-) -> tuple[Database, tuple[int, int] | None]:
+) -> tuple[Connection, tuple[int, int] | None]:
     """Check, connect, set the pragmas and apply pending migrations. Returns the database and the
     file's key, which the caller passes to `release` when it closes the connection.
 
@@ -81,8 +94,7 @@ def open_database(
         create_database_file(path)
     conn = connect(path, read_only=read_only)
     try:
-        # No sqlite-utils plugins: scanning installed packages for them costs ~20 ms per open.
-        db = Database(conn, execute_plugins=False)
+        db = Connection(conn)
         if existed:
             check_schema(db, path)
         if read_only:
@@ -179,32 +191,47 @@ def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
         uri = f"{path.resolve().as_uri()}?mode=ro" + ("&immutable=1" if immutable else "")
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        # What sqlite-utils' Database sets on every connection it wraps; the store's triggers were
+        # written with it on.
+        conn.execute("PRAGMA recursive_triggers = on")
     except sqlite3.Error as error:
         raise StoreError(f"{path}: cannot open the database: {error}") from None
     return conn
 
 
-def check_schema(db: Database, path: Path) -> None:
+def applied_migrations(db: Connection) -> set[str]:
+    """The names of the migrations applied to the file (read as sqlite-utils' `Migrations.applied`)."""
+    if MIGRATIONS_TABLE not in db.table_names():
+        return set()
+    found = db.execute(f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ?", [MIGRATION_SET])
+    return {row[0] for row in found}
+
+
+def pending_migrations(db: Connection) -> bool:
+    return not set(MIGRATION_NAMES) <= applied_migrations(db)
+
+
+def check_schema(db: Connection, path: Path) -> None:
     try:
         # sqlite-utils' own table alone is what a first open leaves if it failed mid-migration.
-        tables = set(db.table_names()) - {migrations.migrations_table}
+        tables = set(db.table_names()) - {MIGRATIONS_TABLE}
         application = db.execute("PRAGMA application_id").fetchone()[0]
         if (tables and "incidents" not in tables) or application not in (0, APPLICATION_ID):
             raise StoreError(f"{path}: an SQLite database, but not an ir-console one; choose another --db")
-        applied = {m.name for m in migrations.applied(db)}
+        applied = applied_migrations(db)
     except sqlite3.DatabaseError as error:
         raise database_failure(path, error) from None
-    unknown = applied - known_migration_names()
+    unknown = applied - set(MIGRATION_NAMES)
     if unknown:
         raise StoreError(
             f"{path}: written by a newer ir-console (schema {sorted(unknown)[-1]}); upgrade ir-console to open it"
         )
 
 
-def check_read_only(db: Database, path: Path) -> None:
+def check_read_only(db: Connection, path: Path) -> None:
     try:
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        pending = migrations.pending(db)
+        pending = pending_migrations(db)
     except sqlite3.DatabaseError as error:
         raise database_failure(path, error) from None
     if pending:
@@ -228,12 +255,12 @@ def database_failure(path: Path, error: sqlite3.Error) -> StoreError:
     return StoreError(describe_database_error(path, error))
 
 
-def configure(db: Database, path: Path) -> None:
+def configure(db: Connection, path: Path) -> None:
     try:
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         db.execute("PRAGMA foreign_keys = ON")
         if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-            with db.ensure_autocommit_on():
+            with db.utils.ensure_autocommit_on():  # a new file, mostly: sqlite-utils creates its schema next
                 db.execute("PRAGMA journal_mode = WAL")
         # FULL in WAL mode syncs the log on every commit: an acknowledged entry survives a crash.
         db.execute("PRAGMA synchronous = FULL")
@@ -241,11 +268,13 @@ def configure(db: Database, path: Path) -> None:
         raise database_failure(path, error) from None
 
 
-def migrate(db: Database, path: Path) -> None:
-    if not migrations.pending(db):
+def migrate(db: Connection, path: Path) -> None:
+    if not pending_migrations(db):
         return
+    from ir_console.store.schema import migrations  # sqlite-utils: only to create or upgrade the schema
+
     try:
-        migrations.apply(db)
+        migrations.apply(db.utils)
     except sqlite3.DatabaseError as error:
         raise database_failure(path, error) from None
 

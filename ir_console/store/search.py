@@ -27,9 +27,7 @@ import secrets
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from ir_console.model import Incident, Section
 from ir_console.model.archive import HitSource, SearchHit, SimilarIncident, SnippetPart
@@ -38,6 +36,9 @@ from ir_console.model.work import HypothesisResult
 from ir_console.store import rows
 from ir_console.store.errors import StoreError
 from ir_console.store.rows import storable
+
+if TYPE_CHECKING:
+    from ir_console.store.connection import Db
 
 EVENTS_INDEX = "search_events"
 RECORDS_INDEX = "search_records"
@@ -178,7 +179,7 @@ TRIGGERS = {
 }
 
 
-def fts5_available(db: Database) -> bool:
+def fts5_available(db: Db) -> bool:
     try:
         return db.execute("SELECT 1 FROM pragma_module_list WHERE name = 'fts5'").fetchone() is not None
     except sqlite3.Error:  # an SQLite without the introspection pragmas: try the module itself
@@ -190,7 +191,7 @@ def fts5_available(db: Database) -> bool:
             return False
 
 
-def _present(db: Database) -> tuple[set[str], set[str]]:
+def _present(db: Db) -> tuple[set[str], set[str]]:
     """Our index tables and triggers that the schema holds."""
     found = db.execute(
         "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger') AND name IN ({})".format(
@@ -201,12 +202,12 @@ def _present(db: Database) -> tuple[set[str], set[str]]:
     return {n for t, n in found if t == "table"}, {n for t, n in found if t == "trigger"}
 
 
-def index_ready(db: Database) -> bool:
+def index_ready(db: Db) -> bool:
     tables, triggers = _present(db)
     return tables == {EVENTS_INDEX, RECORDS_INDEX} and triggers == set(TRIGGERS)
 
 
-def create_search_index(db: Database) -> None:
+def create_search_index(db: Db) -> None:
     """Create both indexes and their triggers and fill them from what the database holds.
 
     Run inside a transaction (a migration's, or `ensure_search_index`'s)."""
@@ -231,7 +232,7 @@ def create_search_index(db: Database) -> None:
         db.execute(f"CREATE TRIGGER {name} {when} BEGIN {'; '.join(statements)}; END")
 
 
-def ensure_search_index(db: Database) -> None:
+def ensure_search_index(db: Db) -> None:
     """Make the index fit what this SQLite can do; two small reads when it already does.
 
     With FTS5 and no complete index (the file was migrated by an SQLite without FTS5), build it.
@@ -254,13 +255,13 @@ def ensure_search_index(db: Database) -> None:
         raise
 
 
-def _needs_work(db: Database) -> bool:
+def _needs_work(db: Db) -> bool:
     if fts5_available(db):
         return not index_ready(db)
     return bool(_present(db)[1])
 
 
-def require_index(db: Database, path: Path) -> None:
+def require_index(db: Db, path: Path) -> None:
     """Raise SearchUnavailable, naming `path` (the database file), unless the index is ready."""
     if index_ready(db):
         return
@@ -331,7 +332,7 @@ class Snippets:
 
 
 def search(
-    db: Database, path: Path, text: str, *, limit: int = 50, offset: int = 0, incident_id: int | None = None
+    db: Db, path: Path, text: str, *, limit: int = 50, offset: int = 0, incident_id: int | None = None
 ) -> list[SearchHit]:
     """See `Store.search`; `path`: the database file, named when the index is missing."""
     require_index(db, path)
@@ -347,7 +348,7 @@ def search(
 
 
 def _record_matches(
-    db: Database, query: str, marks: Snippets, limit: int, offset: int, incident_id: int | None
+    db: Db, query: str, marks: Snippets, limit: int, offset: int, incident_id: int | None
 ) -> list[dict[str, Any]]:
     within = f"AND {_incident_range('?')}" if incident_id is not None else ""
     return [
@@ -361,7 +362,7 @@ def _record_matches(
     ]
 
 
-def _count_records(db: Database, query: str, incident_id: int | None) -> int:
+def _count_records(db: Db, query: str, incident_id: int | None) -> int:
     within = f"AND {_incident_range('?')}" if incident_id is not None else ""
     count: int = db.execute(
         f"SELECT count(*) FROM {RECORDS_INDEX} WHERE {RECORDS_INDEX} MATCH ? {within}",
@@ -371,7 +372,7 @@ def _count_records(db: Database, query: str, incident_id: int | None) -> int:
 
 
 def _event_matches(
-    db: Database, query: str, marks: Snippets, limit: int, offset: int, incident_id: int | None
+    db: Db, query: str, marks: Snippets, limit: int, offset: int, incident_id: int | None
 ) -> list[dict[str, Any]]:
     where, params = "", []
     if incident_id is not None:
@@ -392,7 +393,7 @@ def _event_matches(
     ]
 
 
-def _hits(db: Database, found: list[dict[str, Any]], marks: Snippets) -> list[SearchHit]:
+def _hits(db: Db, found: list[dict[str, Any]], marks: Snippets) -> list[SearchHit]:
     """Fill in the incident and the time of each match, for this page only."""
     incidents = _incidents(db, {m["incident_id"] for m in found})
     hypotheses = _by_id(
@@ -438,21 +439,21 @@ def _hits(db: Database, found: list[dict[str, Any]], marks: Snippets) -> list[Se
     return hits
 
 
-def _incidents(db: Database, ids: set[int]) -> dict[int, Incident]:
+def _incidents(db: Db, ids: set[int]) -> dict[int, Incident]:
     if not ids:
         return {}
     found = db.query(f"SELECT * FROM incidents WHERE id IN ({', '.join('?' * len(ids))})", list(ids))
     return {row["id"]: rows.incident_from_row(row) for row in found}
 
 
-def _by_id(db: Database, sql: str, ids: set[int]) -> dict[int, str]:
+def _by_id(db: Db, sql: str, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(db.execute(sql.format(", ".join("?" * len(ids))), list(ids)).fetchall())
 
 
 def similar_incidents(
-    db: Database, path: Path, text: str, *, exclude_incident_id: int | None, limit: int = 5
+    db: Db, path: Path, text: str, *, exclude_incident_id: int | None, limit: int = 5
 ) -> list[SimilarIncident]:
     """Other incidents whose titles, triage, hypotheses or post-mortems share words with `text`
     (any of them), closest first: bm25 of each matching field, summed per incident."""

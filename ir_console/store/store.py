@@ -17,9 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol, cast
-
-from sqlite_utils import Database
+from typing import Any, Protocol
 
 from ir_console.model import (
     SEED_CONTAINMENT,
@@ -60,6 +58,7 @@ from ir_console.model.record import ALERTS_LISTED
 from ir_console.model.when import not_in_future
 from ir_console.store import archive, rows, search
 from ir_console.store.archive import SUMMARY_SORTS as SUMMARY_SORTS  # the CLI's --sort choices
+from ir_console.store.connection import Connection
 from ir_console.store.errors import NotFound, StoreError, WriteFailed
 from ir_console.store.ids import time_ordered_uuid
 from ir_console.store.opening import (
@@ -140,7 +139,11 @@ def triage_change_text(name: str, old: str, new: str) -> str:
 
 class Store:
     def __init__(
-        self, db: Database, path: Path, clock: Callable[[], datetime] = utc_now, file_key: tuple[int, int] | None = None
+        self,
+        db: Connection,
+        path: Path,
+        clock: Callable[[], datetime] = utc_now,
+        file_key: tuple[int, int] | None = None,
     ):
         self.db = db
         self._file_key = file_key
@@ -199,7 +202,7 @@ class Store:
     # -- plumbing -------------------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[Database]:
+    def transaction(self) -> Iterator[Connection]:
         """A write transaction that takes the write lock up front.
 
         sqlite-utils' `atomic()` opens a deferred transaction; with several processes writing, a
@@ -228,7 +231,7 @@ class Store:
         return kind(describe_database_error(self.path, error))
 
     @contextmanager
-    def reading(self) -> Iterator[Database]:
+    def reading(self) -> Iterator[Connection]:
         """Serialised access for reads; a failing read becomes a one-line StoreError."""
         with self._lock:
             try:
@@ -249,7 +252,7 @@ class Store:
         return found[0] if found else None
 
     def _insert(self, table: str, record: dict[str, Any]) -> int:
-        return cast(int, self.db.table(table).insert(record).last_pk)
+        return self.db.insert(table, record)
 
     def data_version(self) -> int:
         """Changes when another connection commits: cheap polling for live refresh."""
@@ -369,7 +372,7 @@ class Store:
             return archive.latest_open_incident(db)
 
     def _update_incident(self, incident_id: int, changes: dict[str, Any], now: datetime) -> None:
-        self.db.table("incidents").update(incident_id, {**changes, "updated_at": to_iso(now)})
+        self.db.update("incidents", incident_id, {**changes, "updated_at": to_iso(now)})
 
     def set_severity(
         self,
@@ -788,9 +791,7 @@ class Store:
                 "replaced_by": storable(author),
             },
         )
-        self.db.table("events").update(
-            before.id, {**changes, "revision": before.revision + 1, "edited_at": to_iso(now)}
-        )
+        self.db.update("events", before.id, {**changes, "revision": before.revision + 1, "edited_at": to_iso(now)})
 
     def retract_event(self, event_id: int, *, author: str = "", reason: str = "") -> TimelineEvent:
         """Mark an event as retracted. It stays in the record, shown struck out. Retracting the event
@@ -813,7 +814,8 @@ class Store:
         return self.event(event_id)
 
     def _retract(self, event: TimelineEvent, author: str, reason: str, now: datetime) -> None:
-        self.db.table("events").update(
+        self.db.update(
+            "events",
             event.id,
             {
                 "retracted_at": to_iso(now),
@@ -978,7 +980,7 @@ class Store:
                 raise ValueError("a hypothesis needs a statement")
             if not changes:
                 return before
-            self.db.table("hypotheses").update(hypothesis_id, {**changes, "updated_at": to_iso(now)})
+            self.db.update("hypotheses", hypothesis_id, {**changes, "updated_at": to_iso(now)})
             described = "; ".join(f"{name.replace('_', ' ')}: {value}" for name, value in changes.items())
             self._event(
                 before.incident_id,
@@ -1007,7 +1009,7 @@ class Store:
             before = self.hypothesis(hypothesis_id)
             if before.result == result:
                 return before
-            self.db.table("hypotheses").update(hypothesis_id, {"result": result.value, "updated_at": to_iso(now)})
+            self.db.update("hypotheses", hypothesis_id, {"result": result.value, "updated_at": to_iso(now)})
             self._event(
                 before.incident_id,
                 EventKind.HYPOTHESIS,
@@ -1030,9 +1032,7 @@ class Store:
             ordered.insert(target, ordered.pop(index))
             for rank, hypothesis in enumerate(ordered, start=1):
                 if hypothesis.rank != rank:
-                    self.db.table("hypotheses").update(
-                        hypothesis.id, {"rank": rank, "updated_at": to_iso(self.clock())}
-                    )
+                    self.db.update("hypotheses", hypothesis.id, {"rank": rank, "updated_at": to_iso(self.clock())})
         return self.hypotheses(moving.incident_id)
 
     # -- containment ----------------------------------------------------------------------------
@@ -1122,7 +1122,8 @@ class Store:
             owner_changed = owner is not None and storable(owner).strip() != before.owner
             owner = before.owner if owner is None else storable(owner).strip()
             when = at or now
-            self.db.table("containment").update(
+            self.db.update(
+                "containment",
                 action_id,
                 {
                     "state": state.value,
@@ -1206,7 +1207,8 @@ class Store:
     ) -> None:
         """Retract `changes[0]` (the latest) and put the item back as the change before left it."""
         latest, previous = changes[0], changes[1] if len(changes) > 1 else None
-        self.db.table("events").update(
+        self.db.update(
+            "events",
             latest.id,
             {
                 "retracted_at": to_iso(now),
@@ -1214,7 +1216,8 @@ class Store:
                 "retraction_reason": reason,
             },
         )
-        self.db.table("containment").update(
+        self.db.update(
+            "containment",
             item.id,
             {
                 "state": (latest.state_from or ContainmentState.PENDING).value,
@@ -1242,7 +1245,7 @@ class Store:
             said.append(f"owner: {changes['owner']}" if changes["owner"] else "owner: cleared")
         if not changes:
             return
-        self.db.table("containment").update(before.id, {**changes, "updated_at": to_iso(now)})
+        self.db.update("containment", before.id, {**changes, "updated_at": to_iso(now)})
         self._containment_event(before, f"{before.action} — {'; '.join(said)}", author, source, now)
 
     def _redate_latest_change(self, item: ContainmentAction, at: datetime, author: str, now: datetime) -> None:
@@ -1289,7 +1292,8 @@ class Store:
             occurred_at=occurred_at,
             key_moment=key_moment,
         )
-        self.db.table("events").update(
+        self.db.update(
+            "events",
             event_id,
             {
                 "containment_uuid": item.uuid,
@@ -1322,7 +1326,7 @@ class Store:
         if retracted:
             self._undo_change(item, changes, author, "", now)
         elif occurred_at is not None:
-            self.db.table("containment").update(item.id, {"changed_at": to_iso(occurred_at), "updated_at": to_iso(now)})
+            self.db.update("containment", item.id, {"changed_at": to_iso(occurred_at), "updated_at": to_iso(now)})
 
     # -- signal notices held back by the rate limiter ------------------------------------------
 
@@ -1488,7 +1492,7 @@ class Store:
         changes = {k: (v.value if hasattr(v, "value") else storable(str(v))) for k, v in fields.items()}
         with self.transaction():
             self.action_item(item_id)
-            self.db.table("action_items").update(item_id, {**changes, "updated_at": to_iso(self.clock())})
+            self.db.update("action_items", item_id, {**changes, "updated_at": to_iso(self.clock())})
         return self.action_item(item_id)
 
     def delete_action_item(self, item_id: int) -> None:
@@ -1560,7 +1564,8 @@ class Store:
             "SELECT * FROM postmortem_sections WHERE incident_id = ? AND section = ?", [incident_id, section.value]
         )
         if row is None:
-            self.db.table("postmortem_sections").insert(
+            self.db.insert(
+                "postmortem_sections",
                 {
                     "incident_id": incident_id,
                     "section": section.value,
@@ -1568,7 +1573,7 @@ class Store:
                     "revision": 1,
                     "updated_by": storable(author),
                     "updated_at": to_iso(now),
-                }
+                },
             )
             return SectionSave(section, body, 1)
         current = row["body"] or ""
@@ -1592,9 +1597,10 @@ class Store:
         )
         if current.strip() and not own_draft:
             kept = self._keep_section_revision(row, author, now, "conflict" if conflict else reason)
-        self.db.table("postmortem_sections").update(
-            (incident_id, section.value),
-            {"body": body, "revision": row["revision"] + 1, "updated_by": storable(author), "updated_at": to_iso(now)},
+        self.db.execute(
+            "UPDATE postmortem_sections SET body = ?, revision = ?, updated_by = ?, updated_at = ? "
+            "WHERE incident_id = ? AND section = ?",
+            [body, row["revision"] + 1, storable(author), to_iso(now), incident_id, section.value],
         )
         return SectionSave(section, body, row["revision"] + 1, kept if conflict else None)
 
