@@ -780,7 +780,12 @@ async def test_status_change_stamps_milestones(store, db_path, clock, incident) 
         await pilot.press("a")
         screen = app.screen
         assert isinstance(screen, StatusScreen)
-        assert prompts(screen.query_one(OptionList)) == ["Investigating", "Identified", "Monitoring", "Resolved"]
+        assert prompts(screen.query_one(OptionList)) == [
+            "Investigating (1)",
+            "Identified (2)",
+            "Monitoring (3)",
+            "Resolved (4)",
+        ]
         await pilot.press("down", "enter")
         await wait_until(pilot, lambda: header(app, "status") == "Identified", "the header status")
         row = one(db_path, "SELECT * FROM incidents")
@@ -803,6 +808,27 @@ async def test_status_change_stamps_milestones(store, db_path, clock, incident) 
         assert row["resolved_at"] == "2026-11-27T03:24:30.000Z" and row["identified_at"] == NOW_ISO
         assert header(app, "next-update") == "post-mortem due in 2d 00h"
         assert header(app, "elapsed") == "elapsed 30m 00s"
+
+
+async def test_a_digit_chooses_the_same_status_whatever_the_status_is_now(store, db_path, clock, incident) -> None:
+    """The arrow keys move from the current status (and wrap round), so `Down Down Down` means
+    Resolved only from Investigating; `3` is Monitoring and `4` Resolved from anywhere, and digits
+    typed in the time field are the time."""
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        await pilot.press("a", "3", "enter")
+        await wait_until(pilot, lambda: header(app, "status") == "Monitoring", "Monitoring")
+        clock.advance(minutes=10)
+        await pilot.press("a")
+        assert isinstance(app.screen, StatusScreen)
+        assert prompts(app.screen.query_one(OptionList))[3] == "Resolved (4)"
+        await pilot.press("4", "tab", "ctrl+u", *"-2m", "ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmResolveScreen), "the confirmation")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: header(app, "status") == "Resolved", "Resolved")
+        row = one(db_path, "SELECT status, resolved_at FROM incidents")
+        assert row == {"status": "Resolved", "resolved_at": to_iso(NOW + timedelta(minutes=8))}
 
 
 async def test_roles_assignment_and_acknowledged_milestone(store, db_path, clock, incident) -> None:

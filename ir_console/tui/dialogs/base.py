@@ -43,6 +43,7 @@ class FormError(Label):
 
     def update(self, content: VisualType = "", *, layout: bool = True) -> None:
         super().update(content, layout=layout)
+        self.set_class(bool(content), "-said")  # as wide as the dialog (and wrapped) only when it says something
         if content:
             self.call_after_refresh(self.scroll_visible, animate=False)
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import getters, on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, OptionList
 
@@ -31,9 +32,20 @@ class StatusChoice:
     at: datetime | None = None
 
 
+# The same digit chooses the same status whatever the status is now: the arrow keys move from the
+# current one, so `Down Down Down` means Resolved only from Investigating (and wraps round).
+STATUS_KEYS = {status: str(number) for number, status in enumerate(Status, start=1)}
+
+
 class StatusScreen(Modal[StatusChoice]):
     """The status list, and beside it the time the chosen status stamps its milestone at
-    (Identified, Monitoring → mitigated, Resolved): now, or the milestone as already set; editable."""
+    (Identified, Monitoring → mitigated, Resolved): now, or the milestone as already set; editable.
+    A digit highlights a status (1 Investigating … 4 Resolved) wherever the list starts."""
+
+    BINDINGS = [
+        Binding(key, f"highlight_status('{status.name}')", status.value, show=False)
+        for status, key in STATUS_KEYS.items()
+    ]
 
     if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
         app = getters.app(IrConsoleApp)
@@ -48,9 +60,9 @@ class StatusScreen(Modal[StatusChoice]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Status — now {self.current.value}. Enter chooses.", classes="dialog-title")
+            yield Label(f"Status — now {self.current.value}. 1–4 or ↑↓, Enter chooses.", classes="dialog-title")
             options = MarkedList()  # the chosen status marked `▶`, not by colour alone
-            options.set_lines([(s.name, Text(s.value)) for s in Status])
+            options.set_lines([(s.name, Text(f"{s.value} ({STATUS_KEYS[s]})")) for s in Status])
             options.highlighted = list(Status).index(self.current)
             yield options
             yield Label("", id="stamp-label", classes="field-label", markup=False)
@@ -67,6 +79,12 @@ class StatusScreen(Modal[StatusChoice]):
         # As the highlight moves, not when its message arrives: in a burst (`down down down tab
         # 14:52 ctrl+s`) the message came after the typed time and put the default back over it.
         self.watch(options, "highlighted", lambda: self.show_stamp(self.chosen), init=False)
+
+    def action_highlight_status(self, name: str) -> None:
+        """A digit typed outside the time field: that status highlighted (the time field follows)."""
+        options = self.query_one(OptionList)
+        options.highlighted = list(Status).index(Status[name])
+        options.focus()
 
     @property
     def chosen(self) -> Status:
