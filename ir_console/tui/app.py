@@ -34,7 +34,6 @@ from ir_console.render.text import display_text
 from ir_console.signals.resources import ResourceSampler
 from ir_console.store import Store
 from ir_console.store.opening import database_replaced
-from ir_console.tui.dialogs.help import HelpScreen
 from ir_console.tui.drafts import Drafts
 from ir_console.tui.screens.war_room import WarRoomScreen
 from ir_console.tui.sync_worker import SyncWorker
@@ -329,6 +328,8 @@ class IrConsoleApp(App[None]):
             self._writer.close()
 
     def action_help(self) -> None:
+        from ir_console.tui.dialogs.help import HelpScreen  # loaded when first opened
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
