@@ -15,9 +15,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tui_support import declare_checkout_incident
+from tui_support import declare_checkout_incident, run, wait_until, war_room
 
+from ir_console.demo import FixedSampler
 from ir_console.store import Store
+from ir_console.tui.app import IrConsoleApp
+from ir_console.tui.widgets.system import SystemPane
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,3 +71,39 @@ def test_the_first_frame_loads_no_dialog_nor_re2(store: Store, clock) -> None:
     assert dialogs == [], dialogs  # each loads when first opened
     assert "re2" not in modules  # loads with the first log filter (no [[logs.file]] here)
     assert not shown["example_read"]  # example.toml is read for `config init`, not to start
+
+
+class WatchedSampler(FixedSampler):
+    """Notes, at each sample, how many frames the console had drawn."""
+
+    def __init__(self, app_frames: list[int]) -> None:
+        super().__init__()
+        self.app_frames = app_frames
+        self.frames_at_sample: list[int] = []
+
+    def sample(self):
+        self.frames_at_sample.append(self.app_frames[0])
+        return super().sample()
+
+
+class CountingFrames(IrConsoleApp):
+    def __init__(self, *args, frames: list[int], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.frames = frames
+
+    def _display(self, screen, renderable) -> None:
+        if renderable is not None:
+            self.frames[0] += 1
+        super()._display(screen, renderable)
+
+
+async def test_the_first_resource_sample_is_taken_after_the_first_frame(store: Store, clock) -> None:
+    declare_checkout_incident(store, clock)
+    frames = [0]
+    sampler = WatchedSampler(frames)
+    app = CountingFrames(store, clock=clock, sampler=sampler, author="tester", sample_interval=0.05, frames=frames)
+    async with run(app) as pilot:
+        await wait_until(pilot, lambda: len(sampler.frames_at_sample) >= 2, "two samples")
+        pane = war_room(app).query_one(SystemPane)
+        await wait_until(pilot, lambda: "Sampling…" not in str(pane.render()), "the sample drawn")
+    assert sampler.frames_at_sample[0] >= 1, sampler.frames_at_sample

@@ -107,7 +107,11 @@ class SignalsPane(Vertical):
         self.tails = [LogTail(source, clock=self.clock) for source in self.config.logs.files]
         config = self.config
         if self.sample_interval > 0:
-            self._watch_in_thread("resources", self.app.sampler.sample, self.record_sample, self.sample_interval)
+            # Its first sample (a scan of every process) shows in no first frame ("Sampling…"
+            # either way): it starts once that frame is drawn, not competing with it for the CPU.
+            self.call_after_refresh(
+                self._watch_in_thread, "resources", self.app.sampler.sample, self.record_sample, self.sample_interval
+            )
         if config.health.interval > 0 and (config.health.http or config.health.tcp):
             from ir_console.signals.health import HealthChecker  # httpx loads only when a check is configured
 
