@@ -15,9 +15,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tui_support import declare_checkout_incident, run, wait_until, war_room
+from textual.css.stylesheet import Stylesheet
+from tui_support import console, declare_checkout_incident, run, settle, wait_until, war_room
 
 from ir_console.demo import FixedSampler
+from ir_console.locations import state_path
 from ir_console.store import Store
 from ir_console.tui.app import IrConsoleApp
 from ir_console.tui.widgets.system import SystemPane
@@ -107,3 +109,63 @@ async def test_the_first_resource_sample_is_taken_after_the_first_frame(store: S
         pane = war_room(app).query_one(SystemPane)
         await wait_until(pilot, lambda: "Sampling…" not in str(pane.render()), "the sample drawn")
     assert sampler.frames_at_sample[0] >= 1, sampler.frames_at_sample
+
+
+async def test_a_remembered_theme_is_applied_with_one_parse_of_the_stylesheets(
+    store: Store, clock, monkeypatch
+) -> None:
+    """Setting `App.theme` in `__init__` queued Textual's full re-parse of every stylesheet (and a
+    restyle of every widget) for after the first parse: the same work twice before the first frame."""
+    declare_checkout_incident(store, clock)
+    state_path().parent.mkdir(parents=True, exist_ok=True)
+    state_path().write_text('{"theme": "war-room-light"}')
+    reparses: list[int] = []
+    original = Stylesheet.reparse
+
+    def counting_reparse(self) -> None:
+        reparses.append(1)
+        original(self)
+
+    monkeypatch.setattr(Stylesheet, "reparse", counting_reparse)
+
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await settle(pilot)
+        assert app.theme == "war-room-light"
+        assert app.has_class("-theme-war-room-light", "-light-mode")
+    assert reparses == []
+
+
+def colours(app: IrConsoleApp) -> dict[str, str]:
+    """The resolved colours of what the war room shows first: screen, header, severity badge,
+    panes and their borders, the timeline, the entry line."""
+    room = war_room(app)
+    seen = {"screen": room, "app-classes": None}
+    for selector in ("#header", "#header #severity", "#timeline-pane", "#timeline", "#entry", "#signals-pane"):
+        seen[selector] = room.query_one(selector)
+    result = {}
+    for name, node in seen.items():
+        if node is None:
+            result[name] = " ".join(sorted(c for c in app.classes if c.startswith("-")))
+            continue
+        styles = node.styles
+        result[name] = f"{styles.background} {styles.color} {styles.border_top} {node.rich_style}"
+    return result
+
+
+async def test_a_remembered_theme_looks_as_the_theme_chosen_in_the_palette(store: Store, clock) -> None:
+    declare_checkout_incident(store, clock)
+    for name in ("war-room-light", "nord"):
+        chosen = console(store, clock)
+        async with run(chosen) as pilot:
+            await settle(pilot)
+            chosen.theme = name  # through Textual's own watcher (this also remembers it)
+            await settle(pilot)
+            expected = colours(chosen)
+        assert json.loads(state_path().read_text())["theme"] == name
+
+        remembered = console(store, clock)
+        async with run(remembered) as pilot:
+            await settle(pilot)
+            assert remembered.theme == name
+            assert colours(remembered) == expected, name

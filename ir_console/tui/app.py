@@ -120,7 +120,20 @@ class IrConsoleApp(App[None]):
         self.register_theme(WAR_ROOM_DARK)
         self.register_theme(WAR_ROOM_LIGHT)
         remembered = load_preferences().get("theme")
-        self.theme = remembered if remembered in self.available_themes else WAR_ROOM_DARK.name
+        self._start_with_theme(remembered if remembered in self.available_themes else WAR_ROOM_DARK.name)
+
+    def _start_with_theme(self, name: str) -> None:
+        """`self.theme = name` before anything is styled: what Textual's theme watcher does, less
+        the full re-parse of every stylesheet and restyle of every widget it queues, which at
+        start-up repeated the first parse (~40 ms before the first frame). The stylesheet, made in
+        `App.__init__` with the default theme's colours, takes this theme's before it is parsed."""
+        self.set_reactive(IrConsoleApp.theme, name)
+        theme = self.current_theme
+        classes = {old: False for old in self.classes if old.startswith("-theme-")}
+        classes.update({f"-theme-{theme.name}": True, "-dark-mode": theme.dark, "-light-mode": not theme.dark})
+        self.update_classes(classes, update=False)
+        self._refresh_truecolor_filter(self.ansi_theme)
+        self.stylesheet.set_variables(self.get_css_variables())
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """The severity colours for every theme, Textual's built-in ones too (without them their
