@@ -9,6 +9,7 @@ stylesheet twice, in the same colours as choosing it in the palette.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -169,3 +170,44 @@ async def test_a_remembered_theme_looks_as_the_theme_chosen_in_the_palette(store
             await settle(pilot)
             assert remembered.theme == name
             assert colours(remembered) == expected, name
+
+
+class FirstFrameCollections(IrConsoleApp):
+    """Counts the collector's runs from the app's start (its Load event) to its first frame."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.collections: list[int] = []
+        self.counting = False
+        self.at_first_frame: int | None = None
+        self.enabled_after_first_frame: bool | None = None
+
+    def _collected(self, phase: str, info: dict) -> None:
+        if phase == "start" and self.counting:
+            self.collections.append(info["generation"])
+
+    def _on_load(self, event) -> None:  # before the app's own on_load
+        self.counting = True
+        gc.callbacks.append(self._collected)
+
+    def _display(self, screen, renderable) -> None:
+        if renderable is not None and self.at_first_frame is None:
+            self.at_first_frame = len(self.collections)
+            self.counting = False
+        super()._display(screen, renderable)
+
+
+async def test_no_collection_runs_before_the_first_frame_and_the_collector_runs_again_after(
+    store: Store, clock
+) -> None:
+    declare_checkout_incident(store, clock)
+    app = FirstFrameCollections(store, clock=clock, sampler=FixedSampler(), author="tester", sample_interval=0)
+    try:
+        async with run(app) as pilot:
+            await settle(pilot)
+            assert app.at_first_frame == 0, app.collections
+            assert gc.isenabled()
+            assert war_room(app).query_one("#timeline").count > 0  # the war room was drawn
+    finally:
+        gc.callbacks.remove(app._collected)
+    assert gc.isenabled()
