@@ -63,7 +63,7 @@ def first_frame(db: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_the_first_frame_loads_no_dialog_nor_re2(store: Store, clock) -> None:
+def test_the_first_frame_loads_no_dialog_nor_text_area_nor_re2(store: Store, clock) -> None:
     declare_checkout_incident(store, clock)
     shown = first_frame(store.path)
     assert any("Checkout API returning 500s" in row for row in shown["rows"])  # the war room, drawn
@@ -73,6 +73,7 @@ def test_the_first_frame_loads_no_dialog_nor_re2(store: Store, clock) -> None:
     dialogs = sorted(name for name in modules if name.startswith("ir_console.tui.dialogs."))
     assert dialogs == [], dialogs  # each loads when first opened
     assert "re2" not in modules  # loads with the first log filter (no [[logs.file]] here)
+    assert "textual.widgets._text_area" not in modules  # with the first dialog that has one
     assert not shown["example_read"]  # example.toml is read for `config init`, not to start
 
 

@@ -22,7 +22,6 @@ from textual.driver import Driver
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import TextArea
 
 from ir_console.config import Config, load_config
 from ir_console.crash import CRASH_EXIT_STATUS, crash_line, write_crash_log
@@ -55,7 +54,12 @@ def takes_key_itself(widget: Widget, key: events.Key) -> bool:
     types (printable characters), and a text area's Enter (a new line)."""
     if widget.check_consume_key(key.key, key.character):
         return True
-    return isinstance(widget, TextArea) and not widget.read_only and key.key == "enter"
+    # TextArea (with Textual's document model) loads with the first dialog that has one, not to
+    # start the console: until then no widget can be one.
+    text_area = sys.modules.get("textual.widgets._text_area")
+    return (
+        text_area is not None and isinstance(widget, text_area.TextArea) and not widget.read_only and key.key == "enter"
+    )
 
 
 class IrConsoleApp(App[None]):
