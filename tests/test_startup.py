@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from textual.css.stylesheet import Stylesheet
@@ -74,6 +75,7 @@ def test_the_first_frame_loads_no_dialog_nor_text_area_nor_re2(store: Store, clo
     assert dialogs == [], dialogs  # each loads when first opened
     assert "re2" not in modules  # loads with the first log filter (no [[logs.file]] here)
     assert "textual.widgets._text_area" not in modules  # with the first dialog that has one
+    assert "psutil" not in modules  # with the resource sampler, on its thread, after the first frame
     assert not shown["example_read"]  # example.toml is read for `config init`, not to start
 
 
@@ -109,7 +111,7 @@ async def test_the_first_resource_sample_is_taken_after_the_first_frame(store: S
     async with run(app) as pilot:
         await wait_until(pilot, lambda: len(sampler.frames_at_sample) >= 2, "two samples")
         pane = war_room(app).query_one(SystemPane)
-        await wait_until(pilot, lambda: "Sampling…" not in str(pane.render()), "the sample drawn")
+        await wait_until(pilot, lambda: "CPU" in pane.plain, "the sample drawn")
     assert sampler.frames_at_sample[0] >= 1, sampler.frames_at_sample
 
 
@@ -212,3 +214,28 @@ async def test_no_collection_runs_before_the_first_frame_and_the_collector_runs_
     finally:
         gc.callbacks.remove(app._collected)
     assert gc.isenabled()
+
+
+async def test_the_real_sampler_is_made_off_the_event_loop_after_the_first_frame(
+    store: Store, clock, monkeypatch
+) -> None:
+    """psutil loads, and its CPU counters are primed, on the resources worker's thread; the
+    System pane then draws the real machine's figures."""
+    from ir_console.signals import resources
+
+    declare_checkout_incident(store, clock)
+    made_on: list[str] = []
+    original = resources.ResourceSampler.__init__
+
+    def noting_init(self, *args, **kwargs) -> None:
+        made_on.append(threading.current_thread().name)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(resources.ResourceSampler, "__init__", noting_init)
+    frames = [0]
+    app = CountingFrames(store, clock=clock, author="tester", sample_interval=0.05, frames=frames)
+    assert made_on == []  # not by the app's constructor
+    async with run(app) as pilot:
+        pane = war_room(app).query_one(SystemPane)
+        await wait_until(pilot, lambda: "CPU" in pane.plain, "the machine's figures drawn")
+    assert len(made_on) == 1 and made_on[0] != threading.main_thread().name, made_on

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from datetime import datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from weakref import WeakSet
 
 from textual import events, on
@@ -30,7 +30,6 @@ from ir_console.locations import config_path, drafts_path, stylesheet_dir
 from ir_console.model.clock import utc_now
 from ir_console.preferences import load_preferences, save_preference
 from ir_console.render.text import display_text
-from ir_console.signals.resources import ResourceSampler
 from ir_console.store import Store
 from ir_console.store.opening import database_replaced
 from ir_console.tui.drafts import Drafts
@@ -38,6 +37,9 @@ from ir_console.tui.screens.war_room import WarRoomScreen
 from ir_console.tui.sync_worker import SyncWorker
 from ir_console.tui.themes import SEVERITY_DEFAULTS, WAR_ROOM_DARK, WAR_ROOM_LIGHT
 from ir_console.tui.widgets.header import IncidentHeader
+
+if TYPE_CHECKING:
+    from ir_console.signals.resources import ResourceSampler
 
 T = TypeVar("T")
 
@@ -100,7 +102,9 @@ class IrConsoleApp(App[None]):
         self.reader = store
         self.drafts = Drafts(drafts_path(), str(store.path.resolve()))
         self.clock = clock
-        self.sampler = sampler if sampler is not None else ResourceSampler()
+        # The resource sampler (psutil): the real one is made on first use, by the signals pane's
+        # worker thread once the first frame is drawn (`sampler`).
+        self._sampler = sampler
         self.author = author
         self.live_interval = live_interval
         # Seconds between resource samples: `[signals] interval` unless given (0: no sampling).
@@ -138,6 +142,18 @@ class IrConsoleApp(App[None]):
         self.update_classes(classes, update=False)
         self._refresh_truecolor_filter(self.ansi_theme)
         self.stylesheet.set_variables(self.get_css_variables())
+
+    @property
+    def sampler(self) -> ResourceSampler:
+        if self._sampler is None:
+            from ir_console.signals.resources import ResourceSampler  # with psutil
+
+            self._sampler = ResourceSampler()
+        return self._sampler
+
+    @sampler.setter
+    def sampler(self, sampler: ResourceSampler) -> None:
+        self._sampler = sampler
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """The severity colours for every theme, Textual's built-in ones too (without them their
