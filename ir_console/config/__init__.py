@@ -40,8 +40,15 @@ from ir_console.config.settings import (
     default_thresholds,
 )
 
-# What `ir-console config init` writes: example.toml, read once.
-EXAMPLE_CONFIG = example_config()
+
+def __getattr__(name: str) -> str:
+    """`EXAMPLE_CONFIG`, what `ir-console config init` writes: example.toml, read once, when first
+    asked for (not by every start of the console)."""
+    if name == "EXAMPLE_CONFIG":
+        globals()[name] = text = example_config()
+        return text
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_LOG_PATTERN",

@@ -37,12 +37,9 @@ import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from importlib import resources
 from pathlib import Path
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 from urllib.parse import urlsplit
-
-import re2
 
 from ir_console.config.settings import (
     DEFAULT_LOG_PATTERN,
@@ -65,11 +62,16 @@ from ir_console.config.settings import (
 )
 from ir_console.model import Severity
 
+if TYPE_CHECKING:  # RE2 (a C++ library, ~3 MiB resident) loads when a log filter is first compiled
+    import re2
+
 EXAMPLE_FILE = "example.toml"  # in this package: what `ir-console config init` writes
 
 
 def example_config() -> str:
     """The example configuration, as the package ships it."""
+    from importlib import resources  # with zipfile: not needed to start the console
+
     return resources.files(__package__).joinpath(EXAMPLE_FILE).read_text(encoding="utf-8")
 
 
@@ -83,6 +85,8 @@ def compile_log_pattern(pattern: str) -> re2._Regexp:
         re.compile(pattern)  # Python's message for a pattern that is no regular expression at all
     except (re.error, OverflowError, RecursionError) as error:
         raise ValueError(f"not a valid regular expression ({error})") from None
+    import re2
+
     options = re2.Options()
     options.case_sensitive = False
     options.log_errors = False  # RE2 would write its complaint to stderr, under the console

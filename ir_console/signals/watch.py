@@ -24,11 +24,14 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from ir_console.config import SignalsConfig, Threshold
 from ir_console.model.clock import format_duration
 from ir_console.signals.health_state import HealthResult, HealthState
-from ir_console.signals.resources import ResourceSample
+
+if TYPE_CHECKING:  # the sample's type only: psutil, behind it, loads with the sampler
+    from ir_console.signals.resources import ResourceSample
 
 DISK_SUSTAINED = timedelta(0)
 MAX_PER_MINUTE = 10

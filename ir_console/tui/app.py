@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from datetime import datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from weakref import WeakSet
 
 from textual import events, on
@@ -22,7 +22,6 @@ from textual.driver import Driver
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import TextArea
 
 from ir_console.config import Config, load_config
 from ir_console.crash import CRASH_EXIT_STATUS, crash_line, write_crash_log
@@ -31,15 +30,16 @@ from ir_console.locations import config_path, drafts_path, stylesheet_dir
 from ir_console.model.clock import utc_now
 from ir_console.preferences import load_preferences, save_preference
 from ir_console.render.text import display_text
-from ir_console.signals.resources import ResourceSampler
 from ir_console.store import Store
 from ir_console.store.opening import database_replaced
-from ir_console.tui.dialogs.help import HelpScreen
 from ir_console.tui.drafts import Drafts
 from ir_console.tui.screens.war_room import WarRoomScreen
 from ir_console.tui.sync_worker import SyncWorker
 from ir_console.tui.themes import SEVERITY_DEFAULTS, WAR_ROOM_DARK, WAR_ROOM_LIGHT
 from ir_console.tui.widgets.header import IncidentHeader
+
+if TYPE_CHECKING:
+    from ir_console.signals.resources import ResourceSampler
 
 T = TypeVar("T")
 
@@ -56,7 +56,12 @@ def takes_key_itself(widget: Widget, key: events.Key) -> bool:
     types (printable characters), and a text area's Enter (a new line)."""
     if widget.check_consume_key(key.key, key.character):
         return True
-    return isinstance(widget, TextArea) and not widget.read_only and key.key == "enter"
+    # TextArea (with Textual's document model) loads with the first dialog that has one, not to
+    # start the console: until then no widget can be one.
+    text_area = sys.modules.get("textual.widgets._text_area")
+    return (
+        text_area is not None and isinstance(widget, text_area.TextArea) and not widget.read_only and key.key == "enter"
+    )
 
 
 class IrConsoleApp(App[None]):
@@ -97,7 +102,9 @@ class IrConsoleApp(App[None]):
         self.reader = store
         self.drafts = Drafts(drafts_path(), str(store.path.resolve()))
         self.clock = clock
-        self.sampler = sampler if sampler is not None else ResourceSampler()
+        # The resource sampler (psutil): the real one is made on first use, by the signals pane's
+        # worker thread once the first frame is drawn (`sampler`).
+        self._sampler = sampler
         self.author = author
         self.live_interval = live_interval
         # Seconds between resource samples: `[signals] interval` unless given (0: no sampling).
@@ -121,7 +128,32 @@ class IrConsoleApp(App[None]):
         self.register_theme(WAR_ROOM_DARK)
         self.register_theme(WAR_ROOM_LIGHT)
         remembered = load_preferences().get("theme")
-        self.theme = remembered if remembered in self.available_themes else WAR_ROOM_DARK.name
+        self._start_with_theme(remembered if remembered in self.available_themes else WAR_ROOM_DARK.name)
+
+    def _start_with_theme(self, name: str) -> None:
+        """`self.theme = name` before anything is styled: what Textual's theme watcher does, less
+        the full re-parse of every stylesheet and restyle of every widget it queues, which at
+        start-up repeated the first parse (~40 ms before the first frame). The stylesheet, made in
+        `App.__init__` with the default theme's colours, takes this theme's before it is parsed."""
+        self.set_reactive(IrConsoleApp.theme, name)
+        theme = self.current_theme
+        classes = {old: False for old in self.classes if old.startswith("-theme-")}
+        classes.update({f"-theme-{theme.name}": True, "-dark-mode": theme.dark, "-light-mode": not theme.dark})
+        self.update_classes(classes, update=False)
+        self._refresh_truecolor_filter(self.ansi_theme)
+        self.stylesheet.set_variables(self.get_css_variables())
+
+    @property
+    def sampler(self) -> ResourceSampler:
+        if self._sampler is None:
+            from ir_console.signals.resources import ResourceSampler  # with psutil
+
+            self._sampler = ResourceSampler()
+        return self._sampler
+
+    @sampler.setter
+    def sampler(self, sampler: ResourceSampler) -> None:
+        self._sampler = sampler
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """The severity colours for every theme, Textual's built-in ones too (without them their
@@ -134,11 +166,15 @@ class IrConsoleApp(App[None]):
                 "The theme is in use but could not be remembered for next time.", severity="warning", markup=False
             )
 
+    def on_load(self) -> None:
+        # Building the war room allocates tens of thousands of objects that live as long as the
+        # app: collecting them before the first frame only delays it (~25 ms, a full collection
+        # among them). The collector is paused until that frame is drawn (`_started`).
+        gc.disable()
+
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        # What start-up built lives as long as the app: moving it out of the collector's view
-        # keeps full collections (the long tail of entry latency) short.
-        self.call_after_refresh(gc.freeze)
+        self.call_after_refresh(self._started)
         if self.handle_signals:
             loop = asyncio.get_running_loop()
             for signum in EXIT_SIGNALS:
@@ -312,7 +348,14 @@ class IrConsoleApp(App[None]):
             self._background_reader = Store.open(self.reader.path, create=False, clock=self.clock)
         return load(self._background_reader)
 
+    def _started(self) -> None:
+        """After the first frame: what start-up built lives as long as the app, and moving it out
+        of the collector's view keeps full collections (the long tail of entry latency) short."""
+        gc.freeze()
+        gc.enable()
+
     def on_unmount(self) -> None:
+        gc.enable()  # an app that ended before its first frame
         if self._sync is not None:
             self._sync.stop()
         self._writer_pool.submit(self._close_writer).result(timeout=10)
@@ -329,6 +372,8 @@ class IrConsoleApp(App[None]):
             self._writer.close()
 
     def action_help(self) -> None:
+        from ir_console.tui.dialogs.help import HelpScreen  # loaded when first opened
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 

@@ -39,20 +39,6 @@ from ir_console.render.times import when_with_day
 from ir_console.signals.watch import SignalNotice
 from ir_console.store import DatabaseReplaced, Store, StoreError
 from ir_console.store.store import ResolvedRefusal, refuse_if_resolved
-from ir_console.tui.dialogs.add_containment import AddContainmentScreen, NewContainmentAction
-from ir_console.tui.dialogs.containment import ContainmentDialog, ContainmentEdit
-from ir_console.tui.dialogs.details import Details, DetailsScreen
-from ir_console.tui.dialogs.event import EventCorrection, EventRetraction, EventScreen
-from ir_console.tui.dialogs.event_detail import EditWanted, EventDetailScreen
-from ir_console.tui.dialogs.hypothesis import HypothesisEdit, HypothesisScreen
-from ir_console.tui.dialogs.milestones import MilestoneChanges, MilestonesScreen
-from ir_console.tui.dialogs.new_incident import NewIncident, NewIncidentScreen
-from ir_console.tui.dialogs.paste import PastedEntry, PasteScreen
-from ir_console.tui.dialogs.reopen import Reopening, ReopenScreen, resolved_at_text
-from ir_console.tui.dialogs.resolve import ConfirmResolveScreen, ResolveConfirmed
-from ir_console.tui.dialogs.roles import RoleChanges, RolesScreen
-from ir_console.tui.dialogs.severity import SeverityChoice, SeverityScreen
-from ir_console.tui.dialogs.status import StatusChoice, StatusScreen
 from ir_console.tui.drafts import KEEP_AS_TYPED_DELAY
 from ir_console.tui.entry_syntax import parse_entry
 from ir_console.tui.widgets.containment_list import ContainmentList
@@ -63,9 +49,23 @@ from ir_console.tui.widgets.recorded import RECORDED_KINDS, RecordedLines, Recor
 from ir_console.tui.widgets.signals import SignalsPane
 from ir_console.tui.widgets.timeline import TimelineView
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the dialogs load when first opened (not at start-up: the first frame needs none)
     from ir_console.model import StatusUpdate
     from ir_console.tui.app import IrConsoleApp
+    from ir_console.tui.dialogs.add_containment import NewContainmentAction
+    from ir_console.tui.dialogs.containment import ContainmentEdit
+    from ir_console.tui.dialogs.details import Details
+    from ir_console.tui.dialogs.event import EventCorrection, EventRetraction
+    from ir_console.tui.dialogs.event_detail import EditWanted
+    from ir_console.tui.dialogs.hypothesis import HypothesisEdit
+    from ir_console.tui.dialogs.milestones import MilestoneChanges
+    from ir_console.tui.dialogs.new_incident import NewIncident
+    from ir_console.tui.dialogs.paste import PastedEntry
+    from ir_console.tui.dialogs.reopen import Reopening
+    from ir_console.tui.dialogs.resolve import ResolveConfirmed
+    from ir_console.tui.dialogs.roles import RoleChanges
+    from ir_console.tui.dialogs.severity import SeverityChoice
+    from ir_console.tui.dialogs.status import StatusChoice
     from ir_console.tui.dialogs.status_update import StatusUpdateSent  # the dialog loads when first needed
     from ir_console.tui.screens.incidents import IncidentChoice  # the screen loads when first needed
 
@@ -329,6 +329,8 @@ class WarRoomScreen(Screen):
         only while reviewing)."""
         reviewing = self.reviewing
         if self.incident is not None and reviewing:
+            from ir_console.tui.dialogs.reopen import resolved_at_text
+
             resolved = resolved_at_text(self.incident)
             self.query_one("#review-banner", Label).update(
                 f"REVIEW — resolved{' ' + resolved if resolved else ''}: no new entries; "
@@ -637,6 +639,8 @@ class WarRoomScreen(Screen):
 
     @on(EntryLine.LongPaste)
     def pasted_text(self, pasted: EntryLine.LongPaste) -> None:
+        from ir_console.tui.dialogs.paste import PasteScreen
+
         if self.require_writable():
             self.app.push_screen(PasteScreen(pasted.text), self._paste_done)
 
@@ -659,6 +663,9 @@ class WarRoomScreen(Screen):
 
     @on(TimelineView.EventChosen)
     def open_event(self, chosen: TimelineView.EventChosen) -> None:
+        from ir_console.tui.dialogs.event import EventScreen
+        from ir_console.tui.dialogs.event_detail import EventDetailScreen
+
         loaded = self.read(
             lambda: (self.store.event(chosen.event_id), self.store.event_history(chosen.event_id)), None, "an event"
         )
@@ -690,6 +697,8 @@ class WarRoomScreen(Screen):
 
     async def _event_done(self, result: EventCorrection | EventRetraction | None) -> None:
         """Edits and retractions correct what is recorded: allowed in review, the earlier version kept."""
+        from ir_console.tui.dialogs.event import EventRetraction
+
         if result is None or self.require_correctable() is None:
             return
         if isinstance(result, EventRetraction):
@@ -709,6 +718,8 @@ class WarRoomScreen(Screen):
 
     @on(OptionList.OptionSelected, "#hypotheses")
     def open_hypothesis(self, selected: OptionList.OptionSelected) -> None:
+        from ir_console.tui.dialogs.hypothesis import HypothesisScreen
+
         hypothesis = self.read(lambda: self.store.hypothesis(int(cast(str, selected.option.id))), None, "a hypothesis")
         if hypothesis is None:
             return
@@ -760,6 +771,8 @@ class WarRoomScreen(Screen):
 
     @on(OptionList.OptionSelected, "#containment")
     def open_containment(self, selected: OptionList.OptionSelected) -> None:
+        from ir_console.tui.dialogs.containment import ContainmentDialog
+
         incident = self.require_correctable()
         if incident is None:
             return
@@ -792,6 +805,8 @@ class WarRoomScreen(Screen):
 
     @on(ContainmentList.Add)
     def add_containment(self) -> None:
+        from ir_console.tui.dialogs.add_containment import AddContainmentScreen
+
         if self.require_writable("a new containment action"):
             self.app.push_screen(AddContainmentScreen(), self._containment_added)
 
@@ -873,6 +888,8 @@ class WarRoomScreen(Screen):
     # -- key actions ----------------------------------------------------------------------------
 
     def action_new_incident(self) -> None:
+        from ir_console.tui.dialogs.new_incident import NewIncidentScreen
+
         if self.refuse_if_file_gone():
             return
         self.app.push_screen(NewIncidentScreen(self.app.clock()), self._incident_declared)
@@ -923,6 +940,8 @@ class WarRoomScreen(Screen):
         self.query_one("#hypotheses", HypothesisList).focus()
 
     def action_new_hypothesis(self) -> None:
+        from ir_console.tui.dialogs.hypothesis import HypothesisScreen
+
         if self.require_writable("a new hypothesis"):
             incident_id = self.incident.id if self.incident else None
             self.app.push_screen(HypothesisScreen(None, incident_id), self._hypothesis_done)
@@ -934,6 +953,8 @@ class WarRoomScreen(Screen):
         self.query_one("#containment", ContainmentList).focus()
 
     def action_severity(self) -> None:
+        from ir_console.tui.dialogs.severity import SeverityScreen
+
         incident = self.require_writable("changing the severity")
         if incident:
             self.app.push_screen(SeverityScreen(incident.severity), self._severity_chosen)
@@ -946,6 +967,8 @@ class WarRoomScreen(Screen):
             )
 
     def action_status(self) -> None:
+        from ir_console.tui.dialogs.status import StatusScreen
+
         incident = self.require_writable("changing the status")  # out of Resolved only through o, which asks first
         if incident:
             self.app.push_screen(
@@ -953,6 +976,9 @@ class WarRoomScreen(Screen):
             )
 
     async def _status_chosen(self, choice: StatusChoice | None) -> None:
+        from ir_console.tui.dialogs.resolve import ConfirmResolveScreen
+        from ir_console.tui.dialogs.status import StatusChoice
+
         incident = self.require_writable("changing the status") if choice else None
         if not choice or incident is None or choice.status == incident.status:
             return
@@ -975,6 +1001,8 @@ class WarRoomScreen(Screen):
 
     @on(IncidentHeader.MilestonesWanted)
     def action_milestones(self) -> None:
+        from ir_console.tui.dialogs.milestones import MilestonesScreen
+
         incident = self.require_correctable()  # a review corrects times too
         if incident:
             self.app.push_screen(MilestonesScreen(incident, self.app.clock()), self._milestones_chosen)
@@ -985,6 +1013,8 @@ class WarRoomScreen(Screen):
             await self.write(lambda store: store.set_milestones(incident.id, chosen.changes, author=self.author))
 
     def action_roles(self) -> None:
+        from ir_console.tui.dialogs.roles import RolesScreen
+
         incident = self.require_writable("changing the roles")
         if incident:
             self.app.push_screen(RolesScreen(incident.roles, self.app.clock(), incident.started_at), self._roles_chosen)
@@ -1002,6 +1032,8 @@ class WarRoomScreen(Screen):
 
     def action_details(self) -> None:
         """Title and triage fields: corrections, so allowed under review too."""
+        from ir_console.tui.dialogs.details import DetailsScreen
+
         incident = self.require_correctable()
         if incident:
             self.app.push_screen(DetailsScreen(incident), self._details_saved)
@@ -1095,6 +1127,8 @@ class WarRoomScreen(Screen):
         self.app.push_screen(PostMortemScreen(record))
 
     def action_reopen(self) -> None:
+        from ir_console.tui.dialogs.reopen import ReopenScreen
+
         if self.incident is not None and self.reviewing:
             self.app.push_screen(ReopenScreen(self.incident), self._reopen_confirmed)
 

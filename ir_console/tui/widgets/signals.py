@@ -35,7 +35,6 @@ from ir_console.render.signals import changes_evidence, health_evidence, logs_ev
 from ir_console.signals.changes import RepoChanges, recent_commits
 from ir_console.signals.health_state import HealthResult
 from ir_console.signals.logs import LogLine, LogTail
-from ir_console.signals.resources import ResourceSample
 from ir_console.signals.watch import SignalNotice, SignalWatcher
 from ir_console.tui.widgets.changes import ChangesPane, changes_summary
 from ir_console.tui.widgets.health import HealthPane, health_summary
@@ -44,10 +43,13 @@ from ir_console.tui.widgets.system import SystemPane
 
 if TYPE_CHECKING:
     from ir_console.signals.health import HealthChecker
+    from ir_console.signals.resources import ResourceSample  # psutil, behind it, loads with the sampler
     from ir_console.tui.app import IrConsoleApp
 
 T = TypeVar("T")
 KEPT_LOG_LINES = 200
+# Seconds between priming psutil's CPU counters and the first sample (see `_sample_resources`).
+CPU_PRIMING = 0.2
 TABS = ("system", "health", "changes", "logs")
 LATER_PANES: dict[str, type[Widget]] = {"health": HealthPane, "changes": ChangesPane, "logs": LogsPane}
 
@@ -86,6 +88,7 @@ class SignalsPane(Vertical):
         self._checker: HealthChecker | None = None  # once a check is configured
         self._failure_shown = False
         self._stopping = threading.Event()
+        self._sampler_ready = False  # the app's sampler made and primed (`_sample_resources`)
         self._pending: set[str] = set()  # tabs measured since they were last drawn
         self._held_told: list[SignalNotice] = []  # what the watcher held back when last told
         self._logs_polled = False  # the first poll is always handed over (the tabs' labels)
@@ -107,7 +110,11 @@ class SignalsPane(Vertical):
         self.tails = [LogTail(source, clock=self.clock) for source in self.config.logs.files]
         config = self.config
         if self.sample_interval > 0:
-            self._watch_in_thread("resources", self.app.sampler.sample, self.record_sample, self.sample_interval)
+            # Its first sample (a scan of every process) shows in no first frame ("Sampling…"
+            # either way): it starts once that frame is drawn, not competing with it for the CPU.
+            self.call_after_refresh(
+                self._watch_in_thread, "resources", self._sample_resources, self.record_sample, self.sample_interval
+            )
         if config.health.interval > 0 and (config.health.http or config.health.tcp):
             from ir_console.signals.health import HealthChecker  # httpx loads only when a check is configured
 
@@ -299,6 +306,16 @@ class SignalsPane(Vertical):
             thread=True,
             exit_on_error=False,
         )
+
+    def _sample_resources(self) -> ResourceSample:
+        """On the resources worker's thread. The first call makes the app's sampler here, off the
+        event loop (psutil loads, and its CPU counters are primed), and lets the counters run
+        `CPU_PRIMING` seconds before the first sample, whose CPU figure measures that span."""
+        if not self._sampler_ready:
+            self.app.sampler  # noqa: B018 (made on first use)
+            self._sampler_ready = True
+            self._stopping.wait(CPU_PRIMING)
+        return self.app.sampler.sample()
 
     def _measure_loop(
         self, name: str, measure: Callable[[], T | None], record: Callable[[T], None], interval: float

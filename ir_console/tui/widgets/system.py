@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
 from ir_console.config import Threshold, default_thresholds
 from ir_console.render.signals import human_bytes, human_rate, spark
 from ir_console.render.text import one_line
-from ir_console.signals.resources import ResourceSample
 from ir_console.tui.widgets.text_pane import TextPane
+
+if TYPE_CHECKING:  # the sample's type only: psutil, behind it, loads with the sampler
+    from ir_console.signals.resources import ResourceSample
 
 HISTORY = 300  # samples: ten minutes at the default interval (2 s)
 LABEL_WIDTH = 12  # "CPU   93.5% "
