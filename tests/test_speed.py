@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import pytest
 from textual.widgets import Markdown
+from textual.widgets._markdown import MarkdownBlock
 from tui_support import NOW, Clock, console, declare_checkout_incident, run, toasts, wait_until, war_room
 
 from ir_console.config import Config, LogSource
@@ -149,6 +150,33 @@ async def test_p_and_u_open_from_the_digest_read_off_the_event_loop(
         await wait_until(pilot, lambda: isinstance(app.screen, StatusUpdateScreen), "the composer")
         assert app.screen.query_one("#current_action").value == "Roll back v2.41.0: done — back on v2.40.3"
     assert watch.whole == [] and watch.on_loop == []
+
+
+async def test_the_editor_draws_a_long_key_moment_table_without_a_widget_per_cell(
+    store: Store, clock: Clock, incident: Incident, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each table drawn from the record is one text: 80 key moments (two cells each) are all
+    shown, and opening the editor builds a handful of Markdown blocks, not one per cell (the
+    cells' widgets, made and dropped, were most of the editor's cost on a long incident)."""
+    for n in range(80):
+        store.add_event(incident.id, f"key moment {n:02d}", key_moment=True, occurred_at=NOW - timedelta(seconds=n))
+    built: list[str] = []
+    original = MarkdownBlock.__init__
+
+    def counting(block, *args, **kwargs) -> None:
+        built.append(type(block).__name__)
+        original(block, *args, **kwargs)
+
+    monkeypatch.setattr(MarkdownBlock, "__init__", counting)
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        await pilot.press("p")
+        await wait_until(pilot, lambda: isinstance(app.screen, PostMortemScreen), "the post-mortem editor")
+        await pilot.pause()
+        shown = "\n".join(str(part.render()) for part in app.screen.query("#generated-timeline Static"))
+    assert all(f"key moment {n:02d}" in shown for n in range(80))
+    assert len(built) < 30, built
 
 
 async def test_the_editor_follows_changes_without_reading_the_whole_record(

@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from rich.cells import cell_len
 from rich.text import Text
 from textual import events, getters, on
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
@@ -37,7 +40,7 @@ from textual.widgets import (
     Static,
     TextArea,
 )
-from textual.widgets._markdown import MarkdownTable
+from textual.widgets._markdown import MarkdownBlock, MarkdownTable
 
 from ir_console.model import ActionItem, ActionItemStatus, IncidentRecord, Section
 from ir_console.model.postmortem import SectionRevision, SectionSave, SectionState
@@ -185,12 +188,15 @@ class ActionItemTable(DataTable):
 class CompactTable(MarkdownTable):
     """A Markdown table drawn as one text (`table_text`), not one widget a cell: the key moments
     of a long incident are hundreds of rows, and a widget per cell made opening the editor cost
-    a second."""
+    a second. Built from the table's cells as plain text (`RecordMarkdown` reads them from the
+    parser's tokens), so no widget is made for a cell either."""
+
+    def __init__(self, markdown: Markdown, token: Token, headers: list[str], rows: list[list[str]]) -> None:
+        super().__init__(markdown, token)
+        self._cells = headers, rows
 
     def compose(self) -> ComposeResult:
-        headers, rows = self._get_headers_and_rows()
-        self._headers, self._rows = headers, rows
-        yield Static(table_text([h.plain for h in headers], [[c.plain for c in row] for row in rows]))
+        yield Static(table_text(*self._cells))
 
 
 def table_text(headers: list[str], rows: list[list[str]]) -> Text:
@@ -210,9 +216,61 @@ def table_text(headers: list[str], rows: list[list[str]]) -> Text:
 
 
 class RecordMarkdown(Markdown):
-    """The parts generated from the record: Markdown, with its tables drawn compact."""
+    """The parts generated from the record: Markdown, with its tables drawn compact.
 
-    BLOCKS = {**Markdown.BLOCKS, "table_open": CompactTable}
+    Built with the screen (`compose`), so the first frame shows them; Textual's `Markdown` parses
+    on a thread and mounts its blocks after it is mounted, a pass of its own after the screen's.
+    An update parses on the event loop: these parts are a few kilobytes."""
+
+    def compose(self) -> ComposeResult:
+        self._markdown = self._initial_markdown or ""
+        yield from self.blocks(self._markdown)
+
+    def update(self, markdown: str) -> AwaitComplete:
+        if markdown == self._markdown:  # shown already (the mount's update of the composed text)
+            return AwaitComplete(asyncio.sleep(0))
+        self._markdown = markdown
+        blocks = list(self.blocks(markdown))
+
+        async def show() -> None:
+            async with self.lock:
+                with self.app.batch_update():
+                    await self.remove_children()
+                    await self.mount_all(blocks)
+
+        return AwaitComplete(show())
+
+    def blocks(self, markdown: str) -> Iterator[MarkdownBlock]:
+        """Textual's blocks for everything but tables, which become one `CompactTable` each."""
+        tokens = MarkdownIt("gfm-like").parse(markdown)
+        start = 0
+        for index, token in enumerate(tokens):
+            if token.type == "table_open" and token.level == 0:
+                yield from self._parse_markdown(tokens[start:index])
+                start = next(i for i in range(index, len(tokens)) if tokens[i].type == "table_close") + 1
+                yield CompactTable(self, token, *table_cells(tokens[index:start]))
+        yield from self._parse_markdown(tokens[start:])
+
+
+def table_cells(tokens: list[Token]) -> tuple[list[str], list[list[str]]]:
+    """A table's header cells and rows of cells, as plain text (as Textual's blocks show them)."""
+    headers: list[str] = []
+    rows: list[list[str]] = []
+    in_body = False
+    for index, token in enumerate(tokens):
+        if token.type == "tbody_open":
+            in_body = True
+        elif token.type == "tr_open" and in_body:
+            rows.append([])
+        elif token.type in ("th_open", "td_open"):
+            inline = tokens[index + 1]
+            text = cell_text(inline) if inline.type == "inline" else ""
+            (rows[-1] if in_body else headers).append(text)
+    return headers, rows
+
+
+def cell_text(inline: Token) -> str:
+    return MarkdownBlock._token_to_content(cast(MarkdownBlock, None), inline).plain
 
 
 class PostMortemScreen(Screen[None]):
