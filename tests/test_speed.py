@@ -13,7 +13,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from textual.widgets import Markdown
+from textual.widgets import Label, Markdown, TextArea
 from textual.widgets._markdown import MarkdownBlock
 from tui_support import NOW, Clock, console, declare_checkout_incident, run, toasts, wait_until, war_room
 
@@ -177,6 +177,50 @@ async def test_the_editor_draws_a_long_key_moment_table_without_a_widget_per_cel
         shown = "\n".join(str(part.render()) for part in app.screen.query("#generated-timeline Static"))
     assert all(f"key moment {n:02d}" in shown for n in range(80))
     assert len(built) < 30, built
+
+
+async def test_the_editor_builds_what_is_below_the_fold_after_its_first_frame(
+    store: Store, clock: Clock, incident: Incident
+) -> None:
+    """Behind 80 key moments every part after the timeline is below the screen's last row: the
+    first frame is built from the title down to the timeline, and the rest joins right after it,
+    each part as it would have been (a written section with its text, its hint, its revision)."""
+    for n in range(80):
+        store.add_event(incident.id, f"key moment {n:02d}", key_moment=True, occurred_at=NOW - timedelta(seconds=n))
+    store.set_postmortem_sections(incident.id, {Section.LESSONS: "Alert on the queue, not the pods."}, author="kim")
+    app = console(store, clock)
+    first_frame: list[list[str]] = []
+    async with run(app) as pilot:
+        await pilot.pause()
+        original = app._display
+
+        def display(screen, update) -> None:
+            if update is not None and screen is app.screen and isinstance(screen, PostMortemScreen):
+                if not first_frame:
+                    first_frame.append([str(box.id) for box in screen.query(TextArea)])
+            original(screen, update)
+
+        app._display = display
+        await pilot.press("p")
+        await wait_until(pilot, lambda: first_frame, "the editor's first frame")
+        editor = app.screen
+        assert isinstance(editor, PostMortemScreen)
+        assert first_frame[0] == ["section-author", "section-summary"]
+        await wait_until(pilot, lambda: editor.query("#section-lessons"), "the parts below the fold")
+        await pilot.pause()
+        assert editor.query_one("#section-lessons", TextArea).text == "Alert on the queue, not the pods."
+        assert str(editor.query_one("#hint-section-lessons", Label).content) == "written"
+        assert editor.loaded[Section.LESSONS] == 1
+        assert "kim" in editor.query_one("#generated-responders", Markdown).source
+        assert editor.query_one("#action-items").is_mounted
+        # Edited and saved like any other section.
+        editor.query_one("#section-lessons", TextArea).text = "Alert on the queue depth."
+        await pilot.press("ctrl+s")
+        await wait_until(
+            pilot,
+            lambda: store.postmortem_section_states(incident.id)[Section.LESSONS].body == "Alert on the queue depth.",
+            "the section saved",
+        )
 
 
 async def test_the_editor_follows_changes_without_reading_the_whole_record(

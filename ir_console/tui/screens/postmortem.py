@@ -28,6 +28,7 @@ from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.lazy import Lazy
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -88,6 +89,7 @@ FURTHER_PART = (
     "containment",
     "status-updates",
 )
+FURTHER = "further"  # the heading between the two
 # The generated parts: heading and how the export renders them.
 GENERATED: dict[str, tuple[str, Callable[[IncidentRecord], list[str]]]] = {
     "timeline": (
@@ -128,6 +130,30 @@ def conflict_notice(kept: SectionRevision, now: datetime | None = None) -> str:
 
 def editor_id(section: Section) -> str:
     return f"section-{section.value.replace('_', '-')}"
+
+
+def least_height(part: Section | str, generated: str) -> int:
+    """The fewest rows `part` can take (postmortem.tcss): a heading with its margin, a text box at
+    its minimum height, a generated table's lines unwrapped; a hint line may be empty."""
+    if part == Section.AUTHOR:
+        return 2 + 3
+    if isinstance(part, Section):
+        return 2 + 4
+    if part == FURTHER:
+        return 3
+    return 2 + sum(1 for line in generated.splitlines() if line.startswith("|"))
+
+
+class LaterParts(Vertical):
+    """The parts below the fold, mounted after the first frame (`Lazy`); says when they are in."""
+
+    DEFAULT_CSS = "LaterParts { height: auto; }"
+
+    class Mounted(Message):
+        pass
+
+    def on_mount(self) -> None:
+        self.post_message(self.Mounted())
 
 
 class ActionItemTable(DataTable):
@@ -304,6 +330,7 @@ class PostMortemScreen(Screen[None]):
         self.loaded: dict[Section, int] = {}
         # A section whose save met another writer's text: the hint saying where that text is kept.
         self.conflicts: dict[Section, str] = {}
+        self._states: dict[Section, SectionState] = {}  # the sections' states as last read
         self._data_version: int | None = None
         self._save_lock = asyncio.Lock()
         self._autosave: Timer | None = None
@@ -321,19 +348,36 @@ class PostMortemScreen(Screen[None]):
         incident = self.record.incident
         yield Label(f"Post-mortem {one_line(incident.ref)}: {one_line(incident.title)}", id="pm-title", markup=False)
         yield Label("", id="pm-facts", markup=False)
+        parts: list[Section | str] = [Section.AUTHOR, *SEED_PART, FURTHER, *FURTHER_PART]
+        first = self.first_screenful(parts)
         with VerticalScroll(id="pm-body") as body:
             body.can_focus = False
-            yield from self.section_editor(Section.AUTHOR)
-            for part in SEED_PART:
+            for part in parts[:first]:
                 yield from self.part(part)
-            yield Label("Beyond the seed's template", classes="pm-further")
-            for part in FURTHER_PART:
-                yield from self.part(part)
+            if first < len(parts):
+                # Below the fold whatever the texts: built after the first frame (`LaterParts`).
+                with Lazy(LaterParts(id="pm-later")):
+                    for part in parts[first:]:
+                        yield from self.part(part)
         yield Footer()
+
+    def first_screenful(self, parts: list[Section | str]) -> int:
+        """How many of `parts` can show in the first frame: the others start below the screen's
+        last row even at their least height (CSS minimums, a table's rows unwrapped). The summary,
+        which takes the focus, is always built."""
+        rows = self.app.size.height - 3  # the body: under the title and facts, over the footer
+        top = 0
+        for index, part in enumerate(parts):
+            if top >= rows and index > parts.index(Section.SUMMARY):
+                return index
+            top += least_height(part, self.generated(part) if part in GENERATED else "")
+        return len(parts)
 
     def part(self, part: Section | str) -> ComposeResult:
         if isinstance(part, Section):
             yield from self.section_editor(part)
+        elif part == FURTHER:
+            yield Label("Beyond the seed's template", classes="pm-further")
         elif part == "action-items":
             with Vertical(classes="pm-part", id="part-action-items"):
                 yield Label("Action Items", classes="pm-heading")
@@ -376,7 +420,7 @@ class PostMortemScreen(Screen[None]):
             self.call_later(self.dismiss)
             return
         self.show_sections(states)
-        self.query_one("#action-items", ActionItemTable).show(self.record.action_items)
+        self.show_items()
         self.show_hints()
         self.tick()
         self.set_interval(1.0, self.tick)
@@ -388,7 +432,16 @@ class PostMortemScreen(Screen[None]):
 
     @property
     def editors(self) -> dict[Section, TextArea]:
-        return {section: self.editor(section) for section in self.baseline}
+        """The section boxes mounted so far (those below the fold join just after the first frame)."""
+        mounted = {box.id: box for box in self.query(TextArea)}
+        return {section: mounted[editor_id(section)] for section in self.baseline if editor_id(section) in mounted}
+
+    @on(LaterParts.Mounted)
+    def later_parts_mounted(self) -> None:
+        """The parts below the fold are in: show them what the rest shows (the stored texts, the
+        record as last read)."""
+        self.show_sections(self._states)
+        self.refresh_generated()
 
     # -- what the boxes say about themselves ----------------------------------------------------------
 
@@ -584,6 +637,7 @@ class PostMortemScreen(Screen[None]):
         """Boxes without unsaved changes show the stored text (or the draft), and remember its
         revision; a box with unsaved changes is left alone, and so is the revision it was loaded
         from, so that saving it over a text it never showed is a conflict, not a silent loss."""
+        self._states = states
         for section, box in self.editors.items():
             if box.text != self.baseline[section]:
                 continue
@@ -596,14 +650,17 @@ class PostMortemScreen(Screen[None]):
                 self.load_box(box, text)
 
     def refresh_generated(self) -> None:
-        for part in GENERATED:
-            view = self.query_one(f"#generated-{part}", Markdown)
-            source = self.generated(part)
+        for view in self.query(RecordMarkdown):
+            source = self.generated(cast(str, view.id).removeprefix("generated-"))
             if view.source != source:
                 view.update(source)
-        self.query_one("#action-items", ActionItemTable).show(self.record.action_items)
+        self.show_items()
         self.show_hints()
         self.tick()
+
+    def show_items(self) -> None:
+        for table in self.query(ActionItemTable):  # none until mounted, when below the fold
+            table.show(self.record.action_items)
 
     # -- action items -------------------------------------------------------------------------------------
 
