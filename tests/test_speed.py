@@ -13,7 +13,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from textual.widgets import Label, Markdown, TextArea
+from textual.widgets import Input, Label, Markdown, TextArea
 from textual.widgets._markdown import MarkdownBlock
 from tui_support import NOW, Clock, console, declare_checkout_incident, run, toasts, wait_until, war_room
 
@@ -221,6 +221,34 @@ async def test_the_editor_builds_what_is_below_the_fold_after_its_first_frame(
             lambda: store.postmortem_section_states(incident.id)[Section.LESSONS].body == "Alert on the queue depth.",
             "the section saved",
         )
+
+
+async def test_the_composer_loads_its_text_once_as_it_opens(
+    store: Store, clock: Clock, incident: Incident, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each field says Changed as it mounts; the text they draft is the one already shown, so the
+    preview is not loaded again for each (five reloads of the text area on the way to the frame)."""
+    loads: list[str] = []
+    original = TextArea.load_text
+
+    def load_text(area: TextArea, text: str) -> None:
+        loads.append(text)
+        original(area, text)
+
+    monkeypatch.setattr(TextArea, "load_text", load_text)
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        await pilot.press("u")
+        await wait_until(pilot, lambda: isinstance(app.screen, StatusUpdateScreen), "the composer")
+        await pilot.pause()
+        composer = app.screen
+        assert loads == []  # the text it was built with, untouched
+        assert composer.query_one("#preview", TextArea).text == composer.compose_text()
+        composer.query_one("#eta", Input).value = "30 minutes"
+        await pilot.pause()
+        assert "30 minutes" in composer.query_one("#preview", TextArea).text
+        assert len(loads) == 1
 
 
 async def test_the_editor_follows_changes_without_reading_the_whole_record(
