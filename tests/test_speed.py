@@ -223,6 +223,26 @@ async def test_the_editor_builds_what_is_below_the_fold_after_its_first_frame(
         )
 
 
+@pytest.mark.parametrize("size", [(160, 48), (100, 30), (120, 70)])
+async def test_what_the_editor_builds_after_its_first_frame_starts_below_the_screen(
+    store: Store, clock: Clock, incident: Incident, size: tuple[int, int]
+) -> None:
+    """The parts built after the first frame never show in it: laid out, the first of them starts
+    at or below the body's last row (the first frame is what the commander would see anyway)."""
+    app = console(store, clock)
+    async with run(app, size=size) as pilot:
+        await pilot.pause()
+        await pilot.press("p")
+        await wait_until(pilot, lambda: isinstance(app.screen, PostMortemScreen), "the post-mortem editor")
+        editor = app.screen
+        await wait_until(pilot, lambda: editor.query("#section-lucky"), "every part")
+        await pilot.pause()
+        body = editor.query_one("#pm-body")
+        later = editor.query_one("#pm-later")
+        assert body.scroll_y == 0
+        assert later.virtual_region.y >= body.scrollable_content_region.height
+
+
 async def test_the_composer_loads_its_text_once_as_it_opens(
     store: Store, clock: Clock, incident: Incident, monkeypatch: pytest.MonkeyPatch
 ) -> None:
