@@ -13,7 +13,8 @@ import threading
 from datetime import timedelta
 
 import pytest
-from textual.widgets import Markdown
+from textual.widgets import Input, Label, Markdown, TextArea
+from textual.widgets._markdown import MarkdownBlock
 from tui_support import NOW, Clock, console, declare_checkout_incident, run, toasts, wait_until, war_room
 
 from ir_console.config import Config, LogSource
@@ -72,6 +73,43 @@ def test_the_digest_drafts_what_the_whole_record_drafts(store: Store, incident: 
     assert draft_status_update(digest, NOW).current_action == "Roll back v2.41.0: done — back on v2.40.3"
 
 
+def digest_steps(store: Store, incident_id: int) -> int:
+    """SQLite's virtual-machine steps (in thousands) the digest takes: the work it does, untimed."""
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    store.db.conn.set_progress_handler(count, 1000)
+    try:
+        store.record_digest(incident_id)
+    finally:
+        store.db.conn.set_progress_handler(None, 0)
+    return steps
+
+
+def test_the_digest_of_a_long_timeline_reads_no_more_than_of_a_short_one(store: Store, incident: Incident) -> None:
+    """Key moments, standing alerts and each author's first event come from indexes (m007): 20,000
+    more notes by the same people add nothing to read (a pass over every event took 140 ms at
+    100,000 events, on the way from `p` or `u` to the screen)."""
+    short = digest_steps(store, incident.id)
+    before = store.record_digest(incident.id)
+    with store.transaction() as db:
+        db.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
+            "INSERT INTO events (uuid, incident_id, occurred_at, recorded_at, kind, text, author) "
+            "SELECT lower(hex(randomblob(16))), ?, strftime('%Y-%m-%dT%H:%M:%fZ', '2026-11-27 03:15:00', "
+            "(i % 600) || ' seconds'), '2026-11-27T03:25:00.000Z', 'note', 'note ' || i, "
+            "CASE i % 3 WHEN 0 THEN 'zoe' WHEN 1 THEN 'amy' ELSE 'lee' END FROM n",
+            [incident.id],
+        )
+    assert store.scalar("SELECT count(*) FROM events WHERE incident_id = ?", [incident.id]) > 20000
+    assert store.record_digest(incident.id) == before  # the same digest, read as cheaply
+    assert digest_steps(store, incident.id) <= short + 5
+
+
 class ReadWatch:
     """Counts the whole-timeline reads (`Store.record`, `Store.events`) and the recorded-signal
     reads made on the event loop's thread."""
@@ -112,6 +150,125 @@ async def test_p_and_u_open_from_the_digest_read_off_the_event_loop(
         await wait_until(pilot, lambda: isinstance(app.screen, StatusUpdateScreen), "the composer")
         assert app.screen.query_one("#current_action").value == "Roll back v2.41.0: done — back on v2.40.3"
     assert watch.whole == [] and watch.on_loop == []
+
+
+async def test_the_editor_draws_a_long_key_moment_table_without_a_widget_per_cell(
+    store: Store, clock: Clock, incident: Incident, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each table drawn from the record is one text: 80 key moments (two cells each) are all
+    shown, and opening the editor builds a handful of Markdown blocks, not one per cell (the
+    cells' widgets, made and dropped, were most of the editor's cost on a long incident)."""
+    for n in range(80):
+        store.add_event(incident.id, f"key moment {n:02d}", key_moment=True, occurred_at=NOW - timedelta(seconds=n))
+    built: list[str] = []
+    original = MarkdownBlock.__init__
+
+    def counting(block, *args, **kwargs) -> None:
+        built.append(type(block).__name__)
+        original(block, *args, **kwargs)
+
+    monkeypatch.setattr(MarkdownBlock, "__init__", counting)
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        await pilot.press("p")
+        await wait_until(pilot, lambda: isinstance(app.screen, PostMortemScreen), "the post-mortem editor")
+        await pilot.pause()
+        shown = "\n".join(str(part.render()) for part in app.screen.query("#generated-timeline Static"))
+    assert all(f"key moment {n:02d}" in shown for n in range(80))
+    assert len(built) < 30, built
+
+
+async def test_the_editor_builds_what_is_below_the_fold_after_its_first_frame(
+    store: Store, clock: Clock, incident: Incident
+) -> None:
+    """Behind 80 key moments every part after the timeline is below the screen's last row: the
+    first frame is built from the title down to the timeline, and the rest joins right after it,
+    each part as it would have been (a written section with its text, its hint, its revision)."""
+    for n in range(80):
+        store.add_event(incident.id, f"key moment {n:02d}", key_moment=True, occurred_at=NOW - timedelta(seconds=n))
+    store.set_postmortem_sections(incident.id, {Section.LESSONS: "Alert on the queue, not the pods."}, author="kim")
+    app = console(store, clock)
+    first_frame: list[list[str]] = []
+    async with run(app) as pilot:
+        await pilot.pause()
+        original = app._display
+
+        def display(screen, update) -> None:
+            if update is not None and screen is app.screen and isinstance(screen, PostMortemScreen):
+                if not first_frame:
+                    first_frame.append([str(box.id) for box in screen.query(TextArea)])
+            original(screen, update)
+
+        app._display = display
+        await pilot.press("p")
+        await wait_until(pilot, lambda: first_frame, "the editor's first frame")
+        editor = app.screen
+        assert isinstance(editor, PostMortemScreen)
+        assert first_frame[0] == ["section-author", "section-summary"]
+        await wait_until(pilot, lambda: editor.query("#section-lessons"), "the parts below the fold")
+        await pilot.pause()
+        assert editor.query_one("#section-lessons", TextArea).text == "Alert on the queue, not the pods."
+        assert str(editor.query_one("#hint-section-lessons", Label).content) == "written"
+        assert editor.loaded[Section.LESSONS] == 1
+        assert "kim" in editor.query_one("#generated-responders", Markdown).source
+        assert editor.query_one("#action-items").is_mounted
+        # Edited and saved like any other section.
+        editor.query_one("#section-lessons", TextArea).text = "Alert on the queue depth."
+        await pilot.press("ctrl+s")
+        await wait_until(
+            pilot,
+            lambda: store.postmortem_section_states(incident.id)[Section.LESSONS].body == "Alert on the queue depth.",
+            "the section saved",
+        )
+
+
+@pytest.mark.parametrize("size", [(160, 48), (100, 30), (120, 70)])
+async def test_what_the_editor_builds_after_its_first_frame_starts_below_the_screen(
+    store: Store, clock: Clock, incident: Incident, size: tuple[int, int]
+) -> None:
+    """The parts built after the first frame never show in it: laid out, the first of them starts
+    at or below the body's last row (the first frame is what the commander would see anyway)."""
+    app = console(store, clock)
+    async with run(app, size=size) as pilot:
+        await pilot.pause()
+        await pilot.press("p")
+        await wait_until(pilot, lambda: isinstance(app.screen, PostMortemScreen), "the post-mortem editor")
+        editor = app.screen
+        await wait_until(pilot, lambda: editor.query("#section-lucky"), "every part")
+        await pilot.pause()
+        body = editor.query_one("#pm-body")
+        later = editor.query_one("#pm-later")
+        assert body.scroll_y == 0
+        assert later.virtual_region.y >= body.scrollable_content_region.height
+
+
+async def test_the_composer_loads_its_text_once_as_it_opens(
+    store: Store, clock: Clock, incident: Incident, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each field says Changed as it mounts; the text they draft is the one already shown, so the
+    preview is not loaded again for each (five reloads of the text area on the way to the frame)."""
+    loads: list[str] = []
+    original = TextArea.load_text
+
+    def load_text(area: TextArea, text: str) -> None:
+        loads.append(text)
+        original(area, text)
+
+    monkeypatch.setattr(TextArea, "load_text", load_text)
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        await pilot.press("u")
+        await wait_until(pilot, lambda: isinstance(app.screen, StatusUpdateScreen), "the composer")
+        await pilot.pause()
+        composer = app.screen
+        assert loads == []  # the text it was built with, untouched
+        assert composer.query_one("#preview", TextArea).text == composer.compose_text()
+        composer.query_one("#eta", Input).value = "30 minutes"
+        await pilot.pause()
+        assert "30 minutes" in composer.query_one("#preview", TextArea).text
+        assert len(loads) == 1
 
 
 async def test_the_editor_follows_changes_without_reading_the_whole_record(

@@ -35,6 +35,7 @@ MIGRATION_NAMES = (
     "m004_held_notices",
     "m005_section_revisions",
     "m006_sync_outbox",
+    "m007_digest_indexes",
 )
 MIGRATION_SET = "ir_console"  # the name of schema.py's `Migrations`
 MIGRATIONS_TABLE = "_sqlite_migrations"  # where sqlite-utils records the migrations applied

@@ -350,6 +350,23 @@ def m006_sync_outbox(db: Database) -> None:
             )
 
 
+@migrations()
+def m007_digest_indexes(db: Database) -> None:
+    """What the record digest (`p`, `u`, the export) asks of a long timeline, answered from small
+    indexes instead of a pass over its events: each author's first moment (the digest steps from
+    one author to the next), and partial indexes holding only the key moments, the alerts and the
+    actions or decisions that stand, and the containment steps. (An index's entries end with the
+    row's id, so `ORDER BY occurred_at, id` needs no column of its own.)"""
+    db.execute("CREATE INDEX events_author_first ON events (incident_id, author, occurred_at)")
+    db.execute("CREATE INDEX events_key_moments ON events (incident_id) WHERE key_moment = 1")
+    for name, where in (
+        ("events_standing_alerts", "kind = 'alert' AND retracted_at IS NULL"),
+        ("events_standing_actions", "kind IN ('action', 'decision') AND retracted_at IS NULL"),
+        ("events_containment_steps", "kind = 'containment'"),
+    ):
+        db.execute(f"CREATE INDEX {name} ON events (incident_id, occurred_at) WHERE {where}")
+
+
 def _link_milestone_events(db: Database) -> None:
     """Each milestone already set is recorded by the latest milestone event at its time."""
     from ir_console.model.incident import Milestone

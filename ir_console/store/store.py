@@ -1681,17 +1681,12 @@ class Store:
                 found.update((row["id"], row) for row in got)
                 return got
 
-            # One pass over the incident's events: each author's first moment, the alerts that
-            # stand, and the key moments' ids.
-            by_author = self.query_rows(
-                "SELECT author, min(occurred_at) AS first, sum(kind = 'alert' AND retracted_at IS NULL) AS alerts, "
-                f"group_concat(CASE WHEN key_moment = 1 THEN id END) AS key_ids {where} GROUP BY author",
-                params,
+            # Each from an index of its own (m007), never a pass over the whole timeline: the key
+            # moments, the count of the alerts that stand, and the first alerts.
+            take(f"SELECT * {where} AND key_moment = 1")
+            alert_count = int(
+                self.scalar(f"SELECT count(*) {where} AND kind = 'alert' AND retracted_at IS NULL", params)
             )
-            alert_count = sum(row["alerts"] for row in by_author)
-            key_ids = [int(i) for row in by_author if row["key_ids"] for i in row["key_ids"].split(",")]
-            for start in range(0, len(key_ids), 500):
-                take(f"SELECT * FROM events WHERE id IN ({', '.join(map(str, key_ids[start : start + 500]))})")
             take(f"SELECT * {where} AND kind = 'alert' AND retracted_at IS NULL ORDER BY occurred_at, id LIMIT :listed")
             # `render.status.latest_action`: the latest action or decision that stands is the
             # current action unless a containment change after it still stands.
@@ -1705,12 +1700,15 @@ class Store:
                 "AND (occurred_at > :at OR (occurred_at = :at AND id > :after))",
                 {"at": after["occurred_at"], "after": after["id"]},
             )
-            # Responders in order of appearance: each author's first event.
-            for row in by_author:
-                take(
-                    f"SELECT * {where} AND occurred_at = :first AND author = :author ORDER BY id LIMIT 1",
-                    {"first": row["first"], "author": row["author"]},
-                )
+            # Responders in order of appearance: each author's first event, found by stepping from
+            # one author to the next in the (incident, author, time) index.
+            take(
+                "WITH RECURSIVE authors(name) AS (SELECT min(author) FROM events WHERE incident_id = :id "
+                "UNION ALL SELECT (SELECT min(author) FROM events WHERE incident_id = :id AND author > name) "
+                "FROM authors WHERE name IS NOT NULL) "
+                "SELECT events.* FROM authors JOIN events ON events.id = (SELECT id FROM events "
+                "WHERE incident_id = :id AND author = authors.name ORDER BY occurred_at, id LIMIT 1)"
+            )
             events = [rows.event_from_row(found[i]) for i in sorted(found, key=lambda i: (found[i]["occurred_at"], i))]
             return IncidentRecord(
                 incident=incident,

@@ -121,7 +121,8 @@ class StatusUpdateScreen(Modal[StatusUpdateSent]):
         note = self.query_one("#redraft-note", Label)
         drafted = self.compose_text()
         if preview.text == self._generated:
-            preview.text = drafted
+            if preview.text != drafted:  # not reloaded for nothing (each field says Changed as it mounts)
+                preview.text = drafted
             note.update("")
         else:
             text, missing = redraft_lines(preview.text, self._generated, drafted)

@@ -15,16 +15,20 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from rich.cells import cell_len
 from rich.text import Text
 from textual import events, getters, on
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.lazy import Lazy
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -37,7 +41,7 @@ from textual.widgets import (
     Static,
     TextArea,
 )
-from textual.widgets._markdown import MarkdownTable
+from textual.widgets._markdown import MarkdownBlock, MarkdownTable
 
 from ir_console.model import ActionItem, ActionItemStatus, IncidentRecord, Section
 from ir_console.model.postmortem import SectionRevision, SectionSave, SectionState
@@ -85,6 +89,7 @@ FURTHER_PART = (
     "containment",
     "status-updates",
 )
+FURTHER = "further"  # the heading between the two
 # The generated parts: heading and how the export renders them.
 GENERATED: dict[str, tuple[str, Callable[[IncidentRecord], list[str]]]] = {
     "timeline": (
@@ -125,6 +130,30 @@ def conflict_notice(kept: SectionRevision, now: datetime | None = None) -> str:
 
 def editor_id(section: Section) -> str:
     return f"section-{section.value.replace('_', '-')}"
+
+
+def least_height(part: Section | str, generated: str) -> int:
+    """The fewest rows `part` can take (postmortem.tcss): a heading with its margin, a text box at
+    its minimum height, a generated table's lines unwrapped; a hint line may be empty."""
+    if part == Section.AUTHOR:
+        return 2 + 3
+    if isinstance(part, Section):
+        return 2 + 4
+    if part == FURTHER:
+        return 3
+    return 2 + sum(1 for line in generated.splitlines() if line.startswith("|"))
+
+
+class LaterParts(Vertical):
+    """The parts below the fold, mounted after the first frame (`Lazy`); says when they are in."""
+
+    DEFAULT_CSS = "LaterParts { height: auto; }"
+
+    class Mounted(Message):
+        pass
+
+    def on_mount(self) -> None:
+        self.post_message(self.Mounted())
 
 
 class ActionItemTable(DataTable):
@@ -185,12 +214,15 @@ class ActionItemTable(DataTable):
 class CompactTable(MarkdownTable):
     """A Markdown table drawn as one text (`table_text`), not one widget a cell: the key moments
     of a long incident are hundreds of rows, and a widget per cell made opening the editor cost
-    a second."""
+    a second. Built from the table's cells as plain text (`RecordMarkdown` reads them from the
+    parser's tokens), so no widget is made for a cell either."""
+
+    def __init__(self, markdown: Markdown, token: Token, headers: list[str], rows: list[list[str]]) -> None:
+        super().__init__(markdown, token)
+        self._cells = headers, rows
 
     def compose(self) -> ComposeResult:
-        headers, rows = self._get_headers_and_rows()
-        self._headers, self._rows = headers, rows
-        yield Static(table_text([h.plain for h in headers], [[c.plain for c in row] for row in rows]))
+        yield Static(table_text(*self._cells))
 
 
 def table_text(headers: list[str], rows: list[list[str]]) -> Text:
@@ -210,9 +242,61 @@ def table_text(headers: list[str], rows: list[list[str]]) -> Text:
 
 
 class RecordMarkdown(Markdown):
-    """The parts generated from the record: Markdown, with its tables drawn compact."""
+    """The parts generated from the record: Markdown, with its tables drawn compact.
 
-    BLOCKS = {**Markdown.BLOCKS, "table_open": CompactTable}
+    Built with the screen (`compose`), so the first frame shows them; Textual's `Markdown` parses
+    on a thread and mounts its blocks after it is mounted, a pass of its own after the screen's.
+    An update parses on the event loop: these parts are a few kilobytes."""
+
+    def compose(self) -> ComposeResult:
+        self._markdown = self._initial_markdown or ""
+        yield from self.blocks(self._markdown)
+
+    def update(self, markdown: str) -> AwaitComplete:
+        if markdown == self._markdown:  # shown already (the mount's update of the composed text)
+            return AwaitComplete(asyncio.sleep(0))
+        self._markdown = markdown
+        blocks = list(self.blocks(markdown))
+
+        async def show() -> None:
+            async with self.lock:
+                with self.app.batch_update():
+                    await self.remove_children()
+                    await self.mount_all(blocks)
+
+        return AwaitComplete(show())
+
+    def blocks(self, markdown: str) -> Iterator[MarkdownBlock]:
+        """Textual's blocks for everything but tables, which become one `CompactTable` each."""
+        tokens = MarkdownIt("gfm-like").parse(markdown)
+        start = 0
+        for index, token in enumerate(tokens):
+            if token.type == "table_open" and token.level == 0:
+                yield from self._parse_markdown(tokens[start:index])
+                start = next(i for i in range(index, len(tokens)) if tokens[i].type == "table_close") + 1
+                yield CompactTable(self, token, *table_cells(tokens[index:start]))
+        yield from self._parse_markdown(tokens[start:])
+
+
+def table_cells(tokens: list[Token]) -> tuple[list[str], list[list[str]]]:
+    """A table's header cells and rows of cells, as plain text (as Textual's blocks show them)."""
+    headers: list[str] = []
+    rows: list[list[str]] = []
+    in_body = False
+    for index, token in enumerate(tokens):
+        if token.type == "tbody_open":
+            in_body = True
+        elif token.type == "tr_open" and in_body:
+            rows.append([])
+        elif token.type in ("th_open", "td_open"):
+            inline = tokens[index + 1]
+            text = cell_text(inline) if inline.type == "inline" else ""
+            (rows[-1] if in_body else headers).append(text)
+    return headers, rows
+
+
+def cell_text(inline: Token) -> str:
+    return MarkdownBlock._token_to_content(cast(MarkdownBlock, None), inline).plain
 
 
 class PostMortemScreen(Screen[None]):
@@ -246,6 +330,7 @@ class PostMortemScreen(Screen[None]):
         self.loaded: dict[Section, int] = {}
         # A section whose save met another writer's text: the hint saying where that text is kept.
         self.conflicts: dict[Section, str] = {}
+        self._states: dict[Section, SectionState] = {}  # the sections' states as last read
         self._data_version: int | None = None
         self._save_lock = asyncio.Lock()
         self._autosave: Timer | None = None
@@ -263,19 +348,36 @@ class PostMortemScreen(Screen[None]):
         incident = self.record.incident
         yield Label(f"Post-mortem {one_line(incident.ref)}: {one_line(incident.title)}", id="pm-title", markup=False)
         yield Label("", id="pm-facts", markup=False)
+        parts: list[Section | str] = [Section.AUTHOR, *SEED_PART, FURTHER, *FURTHER_PART]
+        first = self.first_screenful(parts)
         with VerticalScroll(id="pm-body") as body:
             body.can_focus = False
-            yield from self.section_editor(Section.AUTHOR)
-            for part in SEED_PART:
+            for part in parts[:first]:
                 yield from self.part(part)
-            yield Label("Beyond the seed's template", classes="pm-further")
-            for part in FURTHER_PART:
-                yield from self.part(part)
+            if first < len(parts):
+                # Below the fold whatever the texts: built after the first frame (`LaterParts`).
+                with Lazy(LaterParts(id="pm-later")):
+                    for part in parts[first:]:
+                        yield from self.part(part)
         yield Footer()
+
+    def first_screenful(self, parts: list[Section | str]) -> int:
+        """How many of `parts` can show in the first frame: the others start below the screen's
+        last row even at their least height (CSS minimums, a table's rows unwrapped). The summary,
+        which takes the focus, is always built."""
+        rows = self.app.size.height - 3  # the body: under the title and facts, over the footer
+        top = 0
+        for index, part in enumerate(parts):
+            if top >= rows and index > parts.index(Section.SUMMARY):
+                return index
+            top += least_height(part, self.generated(part) if part in GENERATED else "")
+        return len(parts)
 
     def part(self, part: Section | str) -> ComposeResult:
         if isinstance(part, Section):
             yield from self.section_editor(part)
+        elif part == FURTHER:
+            yield Label("Beyond the seed's template", classes="pm-further")
         elif part == "action-items":
             with Vertical(classes="pm-part", id="part-action-items"):
                 yield Label("Action Items", classes="pm-heading")
@@ -318,7 +420,7 @@ class PostMortemScreen(Screen[None]):
             self.call_later(self.dismiss)
             return
         self.show_sections(states)
-        self.query_one("#action-items", ActionItemTable).show(self.record.action_items)
+        self.show_items()
         self.show_hints()
         self.tick()
         self.set_interval(1.0, self.tick)
@@ -330,7 +432,16 @@ class PostMortemScreen(Screen[None]):
 
     @property
     def editors(self) -> dict[Section, TextArea]:
-        return {section: self.editor(section) for section in self.baseline}
+        """The section boxes mounted so far (those below the fold join just after the first frame)."""
+        mounted = {box.id: box for box in self.query(TextArea)}
+        return {section: mounted[editor_id(section)] for section in self.baseline if editor_id(section) in mounted}
+
+    @on(LaterParts.Mounted)
+    def later_parts_mounted(self) -> None:
+        """The parts below the fold are in: show them what the rest shows (the stored texts, the
+        record as last read)."""
+        self.show_sections(self._states)
+        self.refresh_generated()
 
     # -- what the boxes say about themselves ----------------------------------------------------------
 
@@ -526,6 +637,7 @@ class PostMortemScreen(Screen[None]):
         """Boxes without unsaved changes show the stored text (or the draft), and remember its
         revision; a box with unsaved changes is left alone, and so is the revision it was loaded
         from, so that saving it over a text it never showed is a conflict, not a silent loss."""
+        self._states = states
         for section, box in self.editors.items():
             if box.text != self.baseline[section]:
                 continue
@@ -538,14 +650,17 @@ class PostMortemScreen(Screen[None]):
                 self.load_box(box, text)
 
     def refresh_generated(self) -> None:
-        for part in GENERATED:
-            view = self.query_one(f"#generated-{part}", Markdown)
-            source = self.generated(part)
+        for view in self.query(RecordMarkdown):
+            source = self.generated(cast(str, view.id).removeprefix("generated-"))
             if view.source != source:
                 view.update(source)
-        self.query_one("#action-items", ActionItemTable).show(self.record.action_items)
+        self.show_items()
         self.show_hints()
         self.tick()
+
+    def show_items(self) -> None:
+        for table in self.query(ActionItemTable):  # none until mounted, when below the fold
+            table.show(self.record.action_items)
 
     # -- action items -------------------------------------------------------------------------------------
 
