@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ir_console.model import (
     ActionItem,
@@ -27,7 +27,9 @@ from ir_console.model import (
     Triage,
 )
 from ir_console.model.clock import from_iso, parse_iso
-from ir_console.model.postmortem import Section, SectionRevision
+
+if TYPE_CHECKING:
+    from ir_console.model.postmortem import SectionRevision
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -174,6 +176,10 @@ def action_item_from_row(row: dict[str, Any]) -> ActionItem:
 
 
 def section_revision_from_row(row: dict[str, Any]) -> SectionRevision:
+    # Imported here: `ir-console log` reads incidents and writes events through this module, and
+    # the post-mortem's dataclasses are no part of that.
+    from ir_console.model.postmortem import Section, SectionRevision
+
     return SectionRevision(
         section=Section(row["section"]),
         revision=row["revision"],
