@@ -8,8 +8,7 @@ dataclasses (the post-mortem, the record, the archive) would cost it more than i
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which `ir-console log` need not load
 if TYPE_CHECKING:
     from ir_console.model.clock import format_duration, parse_iso, to_iso, utc_now
     from ir_console.model.incident import (

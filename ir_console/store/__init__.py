@@ -8,8 +8,7 @@ import Store` works as before.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing (see model/__init__.py)
 if TYPE_CHECKING:
     from ir_console.store.errors import DatabaseReplaced, NotFound, StoreError, WriteFailed
     from ir_console.store.store import Store

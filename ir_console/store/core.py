@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from ir_console.model.clock import to_iso, utc_now
 from ir_console.model.incident import Incident
@@ -35,8 +34,9 @@ from ir_console.store.opening import (
 from ir_console.store.rows import storable
 from ir_console.store.search_index import ensure_search_index
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing (see model/__init__.py)
 if TYPE_CHECKING:
-    from typing import Self
+    from typing import Any, Self
 
     from ir_console.model.incident import Milestone
     from ir_console.model.timeline import TimelineEvent

@@ -10,8 +10,8 @@ check needs none of the model.
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing (see model/__init__.py)
 if TYPE_CHECKING:
     from ir_console.store.connection import Db
 
