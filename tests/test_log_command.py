@@ -42,7 +42,8 @@ NOT_FOR_LOG = (
 )
 # What an ordinary `log` (one line out, IR_CONSOLE_DB and IR_CONSOLE_CONFIG set, as a pipeline runs it) has no use
 # for either: the whole Store and the model beyond the incident and its timeline (it opens a store.core.StoreCore),
-# the search and archive queries, the user folders (platformdirs), secrets (hmac, hashlib, random), json, getpass.
+# the search and archive queries, the user folders (platformdirs), secrets (hmac, hashlib, random), json, getpass,
+# typing, shutil.
 NOT_FOR_AN_ORDINARY_LOG = (
     "ir_console.store.store",
     "ir_console.store.search",
@@ -51,10 +52,13 @@ NOT_FOR_AN_ORDINARY_LOG = (
     "ir_console.model.postmortem",
     "ir_console.model.record",
     "ir_console.model.archive",
+    "ir_console.model.work",
     "platformdirs",
     "secrets",
     "json",
     "getpass",
+    "typing",
+    "shutil",
 )
 
 
