@@ -11,8 +11,6 @@ completion) goes to click.
 
 from __future__ import annotations
 
-import getpass
-import json
 import os
 import sqlite3
 import sys
@@ -26,9 +24,9 @@ from ir_console.model import EventKind, EventSource, Incident, TimelineEvent
 from ir_console.model.clock import to_iso, utc_now
 from ir_console.model.when import SYNTAX, not_in_future, parse_when
 from ir_console.render.text import one_line
-from ir_console.store import NotFound, Store, StoreError, WriteFailed
+from ir_console.store.core import ResolvedRefusal, StoreCore, refuse_if_resolved
+from ir_console.store.errors import NotFound, StoreError, WriteFailed
 from ir_console.store.opening import describe_database_error
-from ir_console.store.store import ResolvedRefusal, refuse_if_resolved
 
 
 class CommandError(Exception):
@@ -55,8 +53,13 @@ def reported_errors(db: Path | str) -> Iterator[None]:
 
 
 def current_user() -> str:
+    user = os.environ.get("IR_CONSOLE_USER")
+    if user:
+        return user
+    import getpass  # here: a pipeline's `log` names its author (IR_CONSOLE_USER or --by)
+
     try:
-        return os.environ.get("IR_CONSOLE_USER") or getpass.getuser()
+        return getpass.getuser()
     except (KeyError, OSError):
         return ""
 
@@ -74,7 +77,7 @@ def parse_time(value: str | None, option: str, *, past: bool = False) -> datetim
         raise CommandError(f"{option}: {error}") from None
 
 
-def resolve_incident(store: Store, key: str | None) -> Incident:
+def resolve_incident(store: StoreCore, key: str | None) -> Incident:
     if key:
         return store.incident(key)
     latest = store.latest_open_incident()
@@ -97,6 +100,8 @@ JSON_FORMAT_VERSION = 1
 
 
 def json_document(name: str, body: dict) -> str:
+    import json  # here: an ordinary `log` prints one line, not JSON
+
     document = {"format": f"ir-console.{name}", "version": JSON_FORMAT_VERSION, **body}
     return json.dumps(document, indent=2, ensure_ascii=True)
 
@@ -117,7 +122,7 @@ def event_json(event: TimelineEvent) -> dict:
     }
 
 
-def publish_change(store: Store, config: Path) -> None:
+def publish_change(store: StoreCore, config: Path) -> None:
     """After a command that may have written: send the change at once when sync is configured and
     the server answers within a short time; else it waits in the outbox for the next sync."""
     try:
@@ -139,12 +144,20 @@ def publish_change(store: Store, config: Path) -> None:
     if waiting or not enabled:
         import asyncio
 
+        from ir_console.store.store import Store
         from ir_console.sync import client
 
+        # The sync client takes the whole Store; `log` opened only its core (run_log): a second
+        # connection to the same file, for the push alone.
+        whole: Store | None = None
         try:
-            asyncio.run(client.push_now(store, sync))
+            whole = store if isinstance(store, Store) else Store.open(store.path, create=False)
+            asyncio.run(client.push_now(whole, sync))
         except Exception:  # the command succeeded here; what waits goes with the next sync
             return
+        finally:
+            if whole is not None and whole is not store:
+                whole.close()
 
 
 # -- ir-console log ---------------------------------------------------------------------------
@@ -184,7 +197,7 @@ LOG_OPTIONS = (
 
 
 def log_entry(
-    open_store: Callable[[], Store],
+    open_store: Callable[[], StoreCore],
     db: Path | str,
     *,
     text: str,
@@ -228,11 +241,11 @@ def run_log(given: dict[str, str | None], values: dict[str, object]) -> int:
 
     db: Path | str = given["--db"] or default_db_path()
     config = Path(given["--config"]).expanduser() if given["--config"] else config_path()
-    opened: list[Store] = []
+    opened: list[StoreCore] = []
 
-    def open_store() -> Store:  # as cli.open_store for a command that writes
+    def open_store() -> StoreCore:  # as cli.open_store for a command that writes: the same class's core
         with reported_errors(db):
-            opened.append(Store.open(Path(db).expanduser(), create=False))
+            opened.append(StoreCore.open(Path(db).expanduser(), create=False))
         return opened[0]
 
     try:

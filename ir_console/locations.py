@@ -1,11 +1,13 @@
-"""Every path the console uses, in one place. Each function creates its folder (mode 0700)."""
+"""Every path the console uses, in one place. Each function creates its folder (mode 0700).
+
+platformdirs is imported by the functions that ask it, not here: `ir-console log` with
+IR_CONSOLE_DB and IR_CONSOLE_CONFIG set (an alert pipeline) needs no user folder, and the import
+costs more than the rest of this module."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-
-from platformdirs import user_config_dir, user_data_dir, user_log_dir, user_state_dir
 
 APP_NAME = "ir-console"
 DB_ENV = "IR_CONSOLE_DB"
@@ -32,6 +34,8 @@ def private_dir(path: Path) -> Path:
 
 
 def data_dir() -> Path:
+    from platformdirs import user_data_dir
+
     return private_dir(Path(user_data_dir(APP_NAME, appauthor=False)))
 
 
@@ -42,6 +46,8 @@ def status_updates_dir() -> Path:
 
 def log_dir() -> Path:
     """Where crash logs go: the user log folder (`~/.local/state/ir-console/log` on Linux)."""
+    from platformdirs import user_log_dir
+
     return private_dir(Path(user_log_dir(APP_NAME, appauthor=False)))
 
 
@@ -51,6 +57,8 @@ def default_db_path() -> Path:
     override = os.environ.get(DB_ENV)
     if override:
         return Path(override).expanduser()
+    from platformdirs import user_data_dir
+
     return Path(user_data_dir(APP_NAME, appauthor=False)) / "incidents.db"
 
 
@@ -58,18 +66,24 @@ def config_path() -> Path:
     override = os.environ.get(CONFIG_ENV)
     if override:
         return Path(override).expanduser()
+    from platformdirs import user_config_dir
+
     return Path(user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
 
 
 def state_path() -> Path:
     """What the console remembers between runs (the theme): `state.json` in the user state dir.
     Not created here: the console writes it (and its folder) when there is something to keep."""
+    from platformdirs import user_state_dir
+
     return Path(user_state_dir(APP_NAME, appauthor=False)) / "state.json"
 
 
 def drafts_path() -> Path:
     """What was typed and not yet saved (tui/drafts.py): `drafts.json` in the user state dir.
     Not created here: the console writes it when there is something to keep."""
+    from platformdirs import user_state_dir
+
     return Path(user_state_dir(APP_NAME, appauthor=False)) / "drafts.json"
 
 

@@ -40,6 +40,26 @@ NOT_FOR_LOG = (
     "ir_console.sync",
     "importlib.metadata",
 )
+# What an ordinary `log` (one line out, IR_CONSOLE_DB and IR_CONSOLE_CONFIG set, as a pipeline runs it) has no use
+# for either: the whole Store and the model beyond the incident and its timeline (it opens a store.core.StoreCore),
+# the search and archive queries, the user folders (platformdirs), secrets (hmac, hashlib, random), json, getpass,
+# typing, shutil.
+NOT_FOR_AN_ORDINARY_LOG = (
+    "ir_console.store.store",
+    "ir_console.store.search",
+    "ir_console.store.archive",
+    "ir_console.store.schema",
+    "ir_console.model.postmortem",
+    "ir_console.model.record",
+    "ir_console.model.archive",
+    "ir_console.model.work",
+    "platformdirs",
+    "secrets",
+    "json",
+    "getpass",
+    "typing",
+    "shutil",
+)
 
 
 def imported_by(args: list[str], db: Path, config: Path) -> tuple[subprocess.CompletedProcess, set[str]]:
@@ -77,8 +97,27 @@ def test_log_writes_the_event_and_loads_nothing_it_does_not_use(tmp_path: Path, 
     finally:
         conn.close()
     assert rows == [("disk full on db-3", "alert", "pager")]
-    assert "ir_console.store.store" in modules  # the listing is real
+    assert "ir_console.store.core" in modules  # the listing is real
     loaded = sorted(name for name in modules if name.split(".")[0] in NOT_FOR_LOG or name.startswith(NOT_FOR_LOG))
+    assert loaded == []
+
+
+def test_an_ordinary_log_loads_only_the_store_core(tmp_path: Path, db_path: Path, declared: str) -> None:
+    done, modules = imported_by(
+        ["log", "--incident", declared, "--kind", "alert", "disk full on db-4"], db_path, tmp_path / "none.toml"
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert re.fullmatch(rf"{declared} #\d+\n", done.stdout)
+    conn = sqlite3.connect(db_path)
+    try:
+        rows = conn.execute("SELECT kind, author, source FROM events WHERE text = 'disk full on db-4'").fetchall()
+    finally:
+        conn.close()
+    assert rows == [("alert", "pager", "cli")]
+    assert {"ir_console.store.core", "ir_console.model.timeline"} <= modules  # the listing is real
+    loaded = sorted(
+        name for name in modules if name in NOT_FOR_AN_ORDINARY_LOG or name.split(".")[0] in NOT_FOR_AN_ORDINARY_LOG
+    )
     assert loaded == []
 
 

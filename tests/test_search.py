@@ -19,7 +19,7 @@ from store_support import count_events, write_section
 
 from ir_console.model import HypothesisResult, Milestone, Role, Section, Severity, Status, Triage
 from ir_console.model.archive import HitSource, SearchHit
-from ir_console.store import Store, schema, search
+from ir_console.store import Store, schema, search, search_index
 from ir_console.store.connection import Connection
 from ir_console.store.exchange import export_incident, import_incident
 from ir_console.store.opening import configure, connect, create_database_file
@@ -355,7 +355,7 @@ def test_a_database_from_before_search_gets_its_index_and_old_rows_are_found(tmp
 
 def test_without_fts5_the_store_opens_and_search_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "incidents.db"
-    monkeypatch.setattr(search, "fts5_available", lambda db: False)
+    monkeypatch.setattr(search_index, "fts5_available", lambda db: False)
     with Store.open(path) as store:  # a new file on an SQLite without FTS5
         incident = store.create_incident("Ibis outage", Severity.SEV1)
         store.add_event(incident.id, "written with no index")
@@ -370,7 +370,7 @@ def test_without_fts5_the_store_opens_and_search_says_why(tmp_path: Path, monkey
         assert len(store.search("written")) == 1
     assert_index_agrees(path)
 
-    monkeypatch.setattr(search, "fts5_available", lambda db: False)
+    monkeypatch.setattr(search_index, "fts5_available", lambda db: False)
     with Store.open(path) as store:  # back on an SQLite without it: the triggers go, writes work
         store.add_event(incident.id, "written while the index was off")
         triggers = store.query_rows("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name NOT LIKE 'sync_%'")

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from ir_console.model.incident import Milestone
-from ir_console.model.work import ContainmentState
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing (see model/__init__.py)
+if TYPE_CHECKING:  # in annotations only: the work items' module is not needed to log an entry
+    from ir_console.model.incident import Milestone
+    from ir_console.model.work import ContainmentState
 
 
 class EventKind(str, Enum):

@@ -13,13 +13,15 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing (see model/__init__.py)
 if TYPE_CHECKING:
+    from typing import Any
+
     from sqlite_utils import Database
     from sqlite_utils.db import Table, View
 
-Parameters = Sequence[Any] | dict[str, Any]
+    Parameters = Sequence[Any] | dict[str, Any]
 
 # Statements that end or open a transaction themselves: `execute` never commits after them.
 _TRANSACTION_CONTROL = frozenset({"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"})

@@ -12,7 +12,7 @@ when imported, a cost every `ir-console log` (one process per alert) would pay.
 
 from __future__ import annotations
 
-import secrets
+import os
 import threading
 import time
 import uuid
@@ -22,6 +22,12 @@ _last: tuple[int, int] = (0, 0)  # the millisecond and the counter of the UUID m
 COUNTER_LIMIT = 1 << 12
 VERSION_7 = 7 << 76
 VARIANT_RFC = 0b10 << 62
+
+
+def random_bits() -> int:
+    """62 random bits from the system's source, as `secrets.randbits(62)` takes them (os.urandom),
+    without importing `secrets` (hmac, hashlib, random, base64): a cost for every `log`."""
+    return int.from_bytes(os.urandom(8)) >> 2
 
 
 def time_ordered_uuid() -> str:
@@ -36,5 +42,5 @@ def time_ordered_uuid() -> str:
             if counter == COUNTER_LIMIT:
                 millisecond, counter = millisecond + 1, 0
         _last = millisecond, counter
-    value = (millisecond & 0xFFFF_FFFF_FFFF) << 80 | VERSION_7 | counter << 64 | VARIANT_RFC | secrets.randbits(62)
+    value = (millisecond & 0xFFFF_FFFF_FFFF) << 80 | VERSION_7 | counter << 64 | VARIANT_RFC | random_bits()
     return str(uuid.UUID(int=value))  # Python 3.11's UUID(version=) knows only versions 1 to 5

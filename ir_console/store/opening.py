@@ -8,7 +8,6 @@ alone: sqlite-utils (its `Migrations`) is imported only to create or upgrade the
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import threading
 from collections import Counter
@@ -243,6 +242,8 @@ def check_read_only(db: Connection, path: Path) -> None:
 
 
 def disk_is_full(path: Path) -> bool:
+    import shutil  # here: only a failed open asks
+
     try:
         return shutil.disk_usage(path.parent).free == 0
     except OSError:

@@ -3,31 +3,20 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from ir_console.model import (
-    ActionItem,
-    ActionItemStatus,
-    ContainmentAction,
-    ContainmentState,
-    EventKind,
-    EventRevision,
-    EventSource,
-    Hypothesis,
-    HypothesisResult,
-    Incident,
-    Milestone,
-    Phase,
-    Priority,
-    Role,
-    Severity,
-    Status,
-    StatusUpdate,
-    TimelineEvent,
-    Triage,
-)
 from ir_console.model.clock import from_iso, parse_iso
-from ir_console.model.postmortem import Section, SectionRevision
+from ir_console.model.incident import Incident, Milestone, Phase, Role, Status, Triage
+from ir_console.model.severity import Severity
+from ir_console.model.timeline import EventKind, EventRevision, EventSource, TimelineEvent
+
+# The work items' and the post-mortem's classes are imported by the functions that build them:
+# `ir-console log` (one process per alert) converts incidents and events only.
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing (see model/__init__.py)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ir_console.model.postmortem import SectionRevision
+    from ir_console.model.work import ActionItem, ContainmentAction, ContainmentState, Hypothesis, StatusUpdate
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -88,9 +77,18 @@ def event_from_row(row: dict[str, Any]) -> TimelineEvent:
         retraction_reason=row["retraction_reason"] or "",
         milestone=Milestone(row["milestone"]) if row.get("milestone") else None,
         containment_uuid=row.get("containment_uuid") or "",
-        state_from=ContainmentState(row["state_from"]) if row.get("state_from") else None,
-        state_to=ContainmentState(row["state_to"]) if row.get("state_to") else None,
+        state_from=containment_state(row.get("state_from")),
+        state_to=containment_state(row.get("state_to")),
     )
+
+
+def containment_state(value: str | None) -> ContainmentState | None:
+    """A containment event's state change (None for every other event)."""
+    if not value:
+        return None
+    from ir_console.model.work import ContainmentState
+
+    return ContainmentState(value)
 
 
 def revision_from_row(row: dict[str, Any]) -> EventRevision:
@@ -107,6 +105,8 @@ def revision_from_row(row: dict[str, Any]) -> EventRevision:
 
 
 def hypothesis_from_row(row: dict[str, Any]) -> Hypothesis:
+    from ir_console.model.work import Hypothesis, HypothesisResult
+
     return Hypothesis(
         id=row["id"],
         uuid=row["uuid"],
@@ -125,6 +125,8 @@ def hypothesis_from_row(row: dict[str, Any]) -> Hypothesis:
 
 
 def containment_from_row(row: dict[str, Any]) -> ContainmentAction:
+    from ir_console.model.work import ContainmentAction, ContainmentState
+
     return ContainmentAction(
         id=row["id"],
         uuid=row["uuid"],
@@ -142,6 +144,8 @@ def containment_from_row(row: dict[str, Any]) -> ContainmentAction:
 
 
 def status_update_from_row(row: dict[str, Any]) -> StatusUpdate:
+    from ir_console.model.work import StatusUpdate
+
     return StatusUpdate(
         id=row["id"],
         uuid=row["uuid"],
@@ -159,6 +163,8 @@ def status_update_from_row(row: dict[str, Any]) -> StatusUpdate:
 
 
 def action_item_from_row(row: dict[str, Any]) -> ActionItem:
+    from ir_console.model.work import ActionItem, ActionItemStatus, Priority
+
     return ActionItem(
         id=row["id"],
         uuid=row["uuid"],
@@ -174,6 +180,8 @@ def action_item_from_row(row: dict[str, Any]) -> ActionItem:
 
 
 def section_revision_from_row(row: dict[str, Any]) -> SectionRevision:
+    from ir_console.model.postmortem import Section, SectionRevision
+
     return SectionRevision(
         section=Section(row["section"]),
         revision=row["revision"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-from ir_console.store import search
+from ir_console.store import search_index
 
 migrations = Migrations("ir_console")
 
@@ -190,11 +190,11 @@ def m001_incident_record(db: Database) -> None:
 
 @migrations()
 def m002_search_index(db: Database) -> None:
-    """Full-text search (see store/search.py), filled from the rows already there. Without FTS5 in
-    this SQLite it creates nothing: the store opens, search says it is unavailable, and the index
-    is built on the first open by an SQLite that has FTS5."""
-    if search.fts5_available(db):
-        search.create_search_index(db)
+    """Full-text search (see store/search.py and search_index.py), filled from the rows already
+    there. Without FTS5 in this SQLite it creates nothing: the store opens, search says it is
+    unavailable, and the index is built on the first open by an SQLite that has FTS5."""
+    if search_index.fts5_available(db):
+        search_index.create_search_index(db)
 
 
 @migrations()

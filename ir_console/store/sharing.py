@@ -9,7 +9,6 @@ Anywhere else, files stay 0600 in 0700 folders.
 
 from __future__ import annotations
 
-import grp
 import os
 import stat
 from pathlib import Path
@@ -23,6 +22,8 @@ SIDE_FILES = ("-wal", "-shm")
 
 
 def group_id(name: str) -> int:
+    import grp  # here: only `share` names a group; every open imports this module
+
     try:
         return grp.getgrnam(name).gr_gid
     except KeyError:
