@@ -209,7 +209,7 @@ def test_set_corrects_a_resolved_incident(cli: Cli) -> None:
         "Title: Checkout is down → Checkout down for card payments",
         "Impact started",
     ]
-    assert {author for (author,) in rows(cli.db, "SELECT author FROM events")[before:]} == {"lee"}
+    assert {author for (author,) in rows(cli.db, "SELECT author FROM events ORDER BY id")[before:]} == {"lee"}
 
 
 def test_set_severity_with_a_reason(cli: Cli) -> None:
