@@ -714,6 +714,49 @@ def test_random_offline_edits_on_three_machines_with_skewed_clocks_converge(tmp_
     assert exports[0] == exports[1] == exports[2]
 
 
+def test_the_live_loop_ends_on_stop_even_when_a_fetch_swallows_its_cancel(tmp_path, nats_servers, monkeypatch):  # noqa: F811
+    """On Python 3.11 `asyncio.wait_for` (used inside the NATS client's fetch) can swallow a cancel
+    that meets its result. Stopping the live loop cancels its tasks; a fetch that swallowed it must
+    not keep the loop (and the console's exit) waiting: the loop also looks at `stop` itself."""
+    import threading
+
+    real_pull = client.Connection.pull
+
+    async def pull_swallowing_cancel(self, *, wait: float = 0.0) -> int:
+        try:
+            return await real_pull(self, wait=wait)
+        except asyncio.CancelledError:
+            return 0  # what a swallowed cancel looks like to the caller
+
+    monkeypatch.setattr(client.Connection, "pull", pull_swallowing_cancel)
+    server = nats_servers()
+    db = tmp_path / "live.db"
+    Store.open(db).close()
+    live = threading.Event()
+    loop_and_stop: list = []
+
+    def running() -> None:
+        store = Store.open(db, create=False)
+
+        async def main() -> None:
+            stop = asyncio.Event()
+            loop_and_stop.extend([asyncio.get_running_loop(), stop])
+            await client.run(store, config(server, "live"), stop, lambda state: state.live and live.set())
+
+        try:
+            asyncio.run(main())
+        finally:
+            store.close()
+
+    thread = threading.Thread(target=running, daemon=True)
+    thread.start()
+    assert live.wait(20), "sync never went live"
+    loop, stop = loop_and_stop
+    loop.call_soon_threadsafe(stop.set)
+    thread.join(10)
+    assert not thread.is_alive(), "the live loop went on after stop"
+
+
 def test_the_live_loop_is_woken_by_a_write_to_the_database_not_by_polling(tmp_path, nats_servers, monkeypatch):  # noqa: F811
     """An idle console's sync costs next to nothing: the live loop does not look for local changes
     many times a second, the file system wakes it when another connection writes the database.

@@ -454,14 +454,19 @@ async def _live(connection: Connection, stop: asyncio.Event, tell: Callable[[Liv
         seen = None
         async with contextlib.aclosing(local_changes(store.path)) as changes:
             async for _ in changes:
+                if stop.is_set():
+                    return
                 version = store.data_version()
                 if version != seen:
                     seen = version
                     await connection.push()
                     tell(LiveState(True, 0))
 
+    # Both tasks also look at `stop` themselves: they are cancelled when it is set, but on Python
+    # 3.11 a cancel that meets a result inside `asyncio.wait_for` (the NATS client's fetch uses
+    # it) is swallowed, and the loop would go on, holding up the console's exit.
     async def receiving() -> None:
-        while True:
+        while not stop.is_set():
             await connection.pull(wait=FETCH_WAIT)
             if not connection.nc.is_connected:
                 raise SyncError("server unreachable")
