@@ -13,7 +13,10 @@ import threading
 from datetime import timedelta
 
 import pytest
-from textual.widgets import Markdown
+from textual.css.stylesheet import Stylesheet
+from textual.widget import Widget
+from textual.widgets import Footer, Label, Markdown
+from textual.widgets._footer import FooterKey
 from tui_support import NOW, Clock, console, declare_checkout_incident, run, toasts, wait_until, war_room
 
 from ir_console.config import Config, LogSource
@@ -259,3 +262,54 @@ async def test_the_incidents_list_reads_only_the_rows_in_view(
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.screen is war_room(app), "the war room")
         assert war_room(app).incident.title == "Incident number 249"
+
+
+# -- resolve: what the review changes is restyled, nothing else ------------------------------------
+
+
+def look(screen) -> dict[object, tuple]:
+    """What each widget's styles draw: shown or not, its border, colours and size rules."""
+    return {
+        node: (node.display, node.styles.border, node.styles.background, node.styles.color, node.styles.height)
+        for node in screen.walk_children(with_self=True)
+    }
+
+
+async def test_resolving_restyles_the_review_widgets_and_footer_keys_once(
+    store: Store, clock: Clock, incident: Incident, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        room = war_room(app)
+        restyled: list[object] = []
+        apply = Stylesheet.apply
+
+        def counting(self, node, *args, **kwargs):
+            restyled.append(node)
+            return apply(self, node, *args, **kwargs)
+
+        monkeypatch.setattr(Stylesheet, "apply", counting)
+        await room._set_status(room.incident, StatusChoice(Status.RESOLVED, None))  # as the confirmation does
+        footer = room.query_one(Footer)
+        await wait_until(pilot, lambda: "o" in {key.key for key in footer.query(FooterKey)}, "o in the footer")
+        await pilot.pause()
+        keys = footer.query(FooterKey).nodes
+        widgets = [node for node in restyled if isinstance(node, Widget)]  # not their component styles
+        # The review's widgets (and the header's labels it changes), and each footer key once, as it
+        # mounts: Textual's own way restyled all the screen's widgets, then every key twice more.
+        assert len(widgets) <= len(keys) + 12, [type(node).__name__ for node in widgets]
+        assert [widgets.count(key) for key in keys] == [1] * len(keys)
+        assert str(room.query_one("#review-banner", Label).render()).startswith("REVIEW — resolved")
+        assert not room.query_one("#signals").display and room.query_one(RecordedSignals).display
+        assert all(not key.has_class("-compact") for key in footer.query(FooterKey))
+        shown = look(room)
+        room.update_node_styles(animate=False)  # a full restyle changes nothing: every rule was applied
+        assert look(room) == shown
+        incident_id = room.incident.id
+        await room.write(lambda s: s.reopen_incident(incident_id, reason="not fixed", author="dana"))
+        await wait_until(pilot, lambda: room.query_one("#signals").display, "the live signals back")
+        shown = look(room)
+        room.update_node_styles(animate=False)
+        assert look(room) == shown
+        assert not room.query_one("#review-banner").display and not room.query_one(RecordedSignals).display

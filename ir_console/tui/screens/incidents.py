@@ -28,7 +28,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, OptionList, Select, Static, TabbedContent, TabPane
+from textual.widgets import Input, Label, OptionList, Select, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from ir_console.clipboard import save_to_file
@@ -40,6 +40,7 @@ from ir_console.render.stats import ArchiveStats, archive_stats, incidents, stat
 from ir_console.render.text import one_line
 from ir_console.store import Store, StoreError
 from ir_console.store.search import SearchUnavailable, search_words
+from ir_console.tui.widgets.footer import QuickFooter
 from ir_console.tui.widgets.incident_list import Column, IncidentList, ListQuery
 from ir_console.tui.widgets.similar import root_causes_table
 
@@ -263,7 +264,7 @@ class IncidentsScreen(Screen[IncidentChoice]):
                         markup=False,
                     )
                     yield Static(root_causes_table(expand=True), id="root-causes")
-        yield Footer()
+        yield QuickFooter()
 
     def on_mount(self) -> None:
         self.show_incidents()
