@@ -313,3 +313,28 @@ async def test_resolving_restyles_the_review_widgets_and_footer_keys_once(
         room.update_node_styles(animate=False)
         assert look(room) == shown
         assert not room.query_one("#review-banner").display and not room.query_one(RecordedSignals).display
+
+
+def test_a_page_of_the_incidents_list_is_the_slice_of_the_whole_list(store: Store, clock: Clock) -> None:
+    """A page is sorted on the ids and what it is sorted by, then only its rows are read whole
+    (sorting every incident's whole row took 25 ms a page at 10,000 incidents: `python -m
+    benchmarks` measures it); the page is the same slice of the same order, ties and filters too."""
+    store.clock = clock
+    for n in range(300):
+        store.create_incident(f"Incident number {n // 2}", Severity(1 + n % 4), now=NOW - timedelta(hours=n // 3))
+    for sort in ("started", "title", "duration", "severity", "status", "ref", "events"):
+        for descending in (True, False):
+            for filters in ({}, {"severities": (Severity(1), Severity(3))}):
+                whole = store.incident_summaries(now=NOW, sort=sort, descending=descending, **filters)
+                for offset in (0, 40, len(whole) - 10):
+                    page = store.incident_summaries(
+                        now=NOW, sort=sort, descending=descending, limit=50, offset=offset, **filters
+                    )
+                    assert page == whole[offset : offset + 50], (sort, descending, filters, offset)
+    # The newest first; the three that started together, the last declared first.
+    assert [summary.title for summary in store.incident_summaries(now=NOW, limit=4)] == [
+        "Incident number 1",
+        "Incident number 0",
+        "Incident number 0",
+        "Incident number 2",
+    ]
