@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 from textual.css.stylesheet import Stylesheet
 from textual.widget import Widget
-from textual.widgets import Footer, Label, Markdown
+from textual.widgets import Footer, Input, Label, Markdown, OptionList, Static
 from textual.widgets._footer import FooterKey
 from tui_support import NOW, Clock, console, declare_checkout_incident, run, toasts, wait_until, war_room
 
@@ -338,3 +338,35 @@ def test_a_page_of_the_incidents_list_is_the_slice_of_the_whole_list(store: Stor
         "Incident number 0",
         "Incident number 2",
     ]
+
+
+async def test_the_incidents_screen_builds_its_other_tabs_when_first_shown(store: Store, clock: Clock) -> None:
+    """It opens with the list's tab alone built; search, stats and root causes are built the first
+    time they are shown, by key or by a click on the tab, and work as ever."""
+    store.clock = clock
+    store.create_incident("Checkout down", Severity.SEV1, now=NOW - timedelta(hours=1))
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentsScreen), "the incidents screen")
+        screen = app.screen
+        table = screen.query_one("#incident-table", IncidentList)
+        await wait_until(pilot, lambda: "Checkout down" in table.render_line(1).text, "the list")
+        assert not screen.query("#search-input, #stats-chart, #root-causes")
+        await pilot.click("#--content-tab-causes-tab")
+        await wait_until(pilot, lambda: screen.query("#root-causes"), "the root causes built")
+        await pilot.pause()
+        assert screen.query_one("#root-causes").region.height > 5  # drawn in the tab
+        await pilot.press("3")
+        chart = screen.query_one("#stats-chart", Static)
+        await wait_until(pilot, lambda: "m: export as Markdown" in str(chart.render()), "the statistics")
+        assert screen.query_one("#stats-since", Input).value == f"{(NOW - timedelta(days=90)).astimezone():%Y-%m-%d}"
+        await pilot.press("2")
+        await wait_until(pilot, lambda: app.focused is screen.query_one("#search-input"), "the search input focused")
+        await pilot.press("c", "h", "e", "c", "k", "o", "u", "t", "enter")
+        results = screen.query_one("#search-results", OptionList)
+        status = screen.query_one("#search-status", Label)
+        await wait_until(pilot, lambda: str(status.render()) == "2 matches. Enter opens one.", "the hits")
+        assert results.option_count == 2 and "Checkout down" in str(results.get_option_at_index(0).prompt)
+        assert len(screen.query("#search-input")) == 1  # built once
