@@ -17,7 +17,7 @@ from textual.css.stylesheet import Stylesheet
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Markdown, OptionList, Static
 from textual.widgets._footer import FooterKey
-from tui_support import NOW, Clock, console, declare_checkout_incident, run, toasts, wait_until, war_room
+from tui_support import NOW, Clock, console, declare_checkout_incident, run, settle, toasts, wait_until, war_room
 
 from ir_console.config import Config, LogSource
 from ir_console.model import ContainmentState, EventKind, EventSource, Incident, Section, Severity, Status
@@ -370,3 +370,26 @@ async def test_the_incidents_screen_builds_its_other_tabs_when_first_shown(store
         await wait_until(pilot, lambda: str(status.render()) == "2 matches. Enter opens one.", "the hits")
         assert results.option_count == 2 and "Checkout down" in str(results.get_option_at_index(0).prompt)
         assert len(screen.query("#search-input")) == 1  # built once
+
+
+async def test_the_footer_keeps_its_keys_when_the_keys_shown_are_the_same(
+    store: Store, clock: Clock, incident: Incident
+) -> None:
+    """A dialog opened and closed leaves the war room's footer as it was: its keys are not mounted
+    again (Textual's footer rebuilt them all whenever the bindings might have changed)."""
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        room = war_room(app)
+        footer = room.query_one(Footer)
+        await wait_until(pilot, lambda: footer.query(FooterKey), "the footer's keys")
+        keys = footer.query(FooterKey).nodes
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: app.screen is not room, "the help")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is room, "back to the war room")
+        await settle(pilot)
+        assert footer.query(FooterKey).nodes == keys
+        await room._set_status(room.incident, StatusChoice(Status.RESOLVED, None))  # as the confirmation does
+        await wait_until(pilot, lambda: "o" in {key.key for key in footer.query(FooterKey)}, "o in the footer")
+        assert [key.key for key in footer.query(FooterKey) if key.key != "o"] == [key.key for key in keys]

@@ -1,9 +1,12 @@
-"""The screens' footer: Textual's `Footer`, its keys made ready to mount in the footer's style.
+"""The screens' footer: Textual's `Footer`, rebuilt only when the keys it shows change, its keys
+made ready to mount in the footer's style.
 
-Textual's `FooterKey` starts compact and is bound to the (not compact) footer once mounted, so
-each key, on every change of the keys shown (resolving shows `o`; every screen's first frame), is
-restyled twice with all it holds: about 3 ms a key, 50–100 ms for the war room's footer on this
-machine. Here each key starts as the footer is, so mounting it styles it once. It looks the same.
+Textual's `Footer` removes and mounts all its keys whenever the screen's bindings may have changed
+(a dialog closed, the focus moved), even when it shows the same keys; and its `FooterKey` starts
+compact and is bound to the (not compact) footer once mounted, so each key is restyled twice more
+with all it holds: about 3 ms a key, 50–100 ms for the war room's footer on this machine. Here the
+footer is rebuilt only when what it shows differs, and each key starts as the footer is, so
+mounting styles it once. It looks the same.
 """
 
 from __future__ import annotations
@@ -11,11 +14,36 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widget import Widget
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+from textual.widgets._footer import FooterKey  # Textual's own key widget (not exported by textual.widgets)
 
 
 class QuickFooter(Footer):
-    """`Footer`, each key composed already in the footer's compact or not."""
+    """`Footer`, rebuilt only when the keys shown change, each key composed in the footer's style."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._shown: tuple | None = None  # what the keys composed last show
+
+    def shown(self) -> tuple:
+        """What the footer would show: each key shown, its label, whether it is enabled, its tooltip."""
+        bindings = self.screen.active_bindings.values()
+        return (
+            self.compact,
+            self.show_command_palette,
+            tuple(
+                (binding.key, binding.action, binding.description, binding.group, enabled, tooltip)
+                for _, binding, enabled, tooltip in bindings
+                if binding.show or binding.key == self.app.COMMAND_PALETTE_BINDING
+            ),
+        )
+
+    async def recompose(self) -> None:
+        if not self.is_attached:
+            return
+        shown = self.shown()
+        if shown != self._shown:
+            self._shown = shown
+            await super().recompose()
 
     def compose(self) -> ComposeResult:
         for widget in super().compose():
