@@ -17,10 +17,30 @@ from textual.css.stylesheet import Stylesheet
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Markdown, OptionList, Static
 from textual.widgets._footer import FooterKey
-from tui_support import NOW, Clock, console, declare_checkout_incident, run, settle, toasts, wait_until, war_room
+from tui_support import (
+    NOW,
+    Clock,
+    console,
+    declare_checkout_incident,
+    run,
+    settle,
+    shown_lines,
+    timeline,
+    toasts,
+    wait_until,
+    war_room,
+)
 
 from ir_console.config import Config, LogSource
-from ir_console.model import ContainmentState, EventKind, EventSource, Incident, Section, Severity, Status
+from ir_console.model import (
+    ContainmentState,
+    EventKind,
+    EventSource,
+    Incident,
+    Section,
+    Severity,
+    Status,
+)
 from ir_console.render.markdown import draft_sections, postmortem_markdown
 from ir_console.render.status import draft_status_update
 from ir_console.signals import resources
@@ -393,3 +413,34 @@ async def test_the_footer_keeps_its_keys_when_the_keys_shown_are_the_same(
         await room._set_status(room.incident, StatusChoice(Status.RESOLVED, None))  # as the confirmation does
         await wait_until(pilot, lambda: "o" in {key.key for key in footer.query(FooterKey)}, "o in the footer")
         assert [key.key for key in footer.query(FooterKey) if key.key != "o"] == [key.key for key in keys]
+
+
+def spy_on_counts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The `after_id` of each `events_added_since`: 0 re-counts the whole timeline."""
+    asked: list[int] = []
+    original = Store.events_added_since
+
+    def counting(self, incident_id, after_id, *args, **kwargs):
+        asked.append(after_id)
+        return original(self, incident_id, after_id, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "events_added_since", counting)
+    return asked
+
+
+async def test_resolving_reads_only_the_events_it_added_to_the_timeline(
+    store: Store, clock: Clock, incident: Incident, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        room = war_room(app)
+        asked = spy_on_counts(monkeypatch)
+        await room._set_status(room.incident, StatusChoice(Status.RESOLVED, None))  # as the confirmation does
+        await pilot.pause()
+        assert asked and 0 not in asked  # no re-count of the whole timeline
+        view = timeline(app)
+        assert view.count == len(store.events(incident.id))
+        shown = shown_lines(app)
+        assert "Status Investigating → Resolved" in shown[-3] and "Confirmed resolved" in shown[-2]
+        assert "Phase" in shown[-1] and "→" in shown[-1]

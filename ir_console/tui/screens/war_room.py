@@ -975,9 +975,15 @@ class WarRoomScreen(Screen):
         await self._set_status(incident, choice)
 
     async def _set_status(self, incident: Incident, choice: StatusChoice) -> None:
-        if self.require_writable("changing the status") is not None:
+        current = self.require_writable("changing the status")
+        if current is not None:
+            # Resolving with no resolved time set only adds events (the change, the milestone, the
+            # phase): the timeline reads just those instead of re-counting a long incident (one
+            # back-dated before its last row still has it re-counted: `TimelineView.reload`).
+            appended = choice.status is Status.RESOLVED and Milestone.RESOLVED not in current.milestones
             await self.write(
-                lambda store: store.set_status(incident.id, choice.status, at=choice.at, author=self.author)
+                lambda store: store.set_status(incident.id, choice.status, at=choice.at, author=self.author),
+                appended=appended,
             )
 
     @on(IncidentHeader.MilestonesWanted)
