@@ -444,3 +444,18 @@ async def test_resolving_reads_only_the_events_it_added_to_the_timeline(
         shown = shown_lines(app)
         assert "Status Investigating → Resolved" in shown[-3] and "Confirmed resolved" in shown[-2]
         assert "Phase" in shown[-1] and "→" in shown[-1]
+
+
+async def test_a_screen_opens_with_its_footer_keys_in_place(store: Store, clock: Clock, incident: Incident) -> None:
+    """The footer's keys are composed with the screen (Textual's footer mounted them only after
+    the screen's first frame, and laid the screen out again), and not rebuilt once it shows."""
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        screen = IncidentsScreen(store, NOW)
+        await app.push_screen(screen)  # mounted with all it composed
+        footer = screen.query_one(Footer)
+        keys = footer.query(FooterKey).nodes
+        assert [key.key for key in keys] == ["escape", "o", "O", "slash", "ctrl+q", "f1", "ctrl+p"]
+        await settle(pilot)
+        assert footer.query(FooterKey).nodes == keys

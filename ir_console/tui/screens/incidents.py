@@ -311,7 +311,8 @@ class IncidentsScreen(Screen[IncidentChoice]):
 
     @property
     def active_tab(self) -> str:
-        return self.query_one("#tabs", TabbedContent).active
+        # The first tab until the tabs are composed (the footer asks `check_action` as it is).
+        return self.query_one("#tabs", TabbedContent).active or "incidents-tab"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Sorting belongs to the incidents tab and exporting to the stats tab: elsewhere their
@@ -585,5 +586,7 @@ def sentence(text: str) -> str:
 
 
 def show_error(label: Label, message: str) -> None:
+    if str(label.content) == message:
+        return  # an update lays the screen out again, and the selects announce their values as it opens
     label.update(Text(message))
     label.set_class(bool(message), "-shown")

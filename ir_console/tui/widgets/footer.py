@@ -46,6 +46,13 @@ class QuickFooter(Footer):
             await super().recompose()
 
     def compose(self) -> ComposeResult:
+        if not self._bindings_ready and self.is_attached:
+            # The screen's keys are known as it is composed: show them in its first frame, not
+            # after it (Textual waits for the screen's first bindings signal, then mounts them
+            # all and lays the screen out again). That signal finds them unchanged.
+            self.set_reactive(Footer._bindings_ready, True)
+        if self._bindings_ready:
+            self._shown = self.shown()
         for widget in super().compose():
             for key in (widget, *widget._pending_children) if isinstance(widget, Widget) else ():
                 if isinstance(key, FooterKey):
