@@ -322,7 +322,11 @@ async def test_resolving_restyles_the_review_widgets_and_footer_keys_once(
         assert [widgets.count(key) for key in keys] == [1] * len(keys)
         assert str(room.query_one("#review-banner", Label).render()).startswith("REVIEW — resolved")
         assert not room.query_one("#signals").display and room.query_one(RecordedSignals).display
-        assert all(not key.has_class("-compact") for key in footer.query(FooterKey))
+        # As Textual's footer draws them: the keys in the footer's style, the command palette's compact.
+        assert [key.has_class("-compact") for key in footer.query(FooterKey)] == [
+            key.has_class("-command-palette") for key in footer.query(FooterKey)
+        ]
+        assert footer.query(FooterKey).last().has_class("-command-palette", "-compact")
         shown = look(room)
         room.update_node_styles(animate=False)  # a full restyle changes nothing: every rule was applied
         assert look(room) == shown

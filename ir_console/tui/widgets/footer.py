@@ -56,6 +56,8 @@ class QuickFooter(Footer):
         for widget in super().compose():
             for key in (widget, *widget._pending_children) if isinstance(widget, Widget) else ():
                 if isinstance(key, FooterKey):
-                    key.set_reactive(FooterKey.compact, self.compact)
-                    key.set_class(self.compact, "-compact", update=False)
+                    # Textual binds each key to the footer's style but the command palette's, compact.
+                    compact = True if key.has_class("-command-palette") else self.compact
+                    key.set_reactive(FooterKey.compact, compact)
+                    key.set_class(compact, "-compact", update=False)
             yield widget
