@@ -13,12 +13,35 @@ import threading
 from datetime import timedelta
 
 import pytest
-from textual.widgets import Input, Label, Markdown, TextArea
+from textual.css.stylesheet import Stylesheet
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Label, Markdown, OptionList, Static, TextArea
+from textual.widgets._footer import FooterKey
 from textual.widgets._markdown import MarkdownBlock
-from tui_support import NOW, Clock, console, declare_checkout_incident, run, toasts, wait_until, war_room
+from tui_support import (
+    NOW,
+    Clock,
+    console,
+    declare_checkout_incident,
+    run,
+    settle,
+    shown_lines,
+    timeline,
+    toasts,
+    wait_until,
+    war_room,
+)
 
 from ir_console.config import Config, LogSource
-from ir_console.model import ContainmentState, EventKind, EventSource, Incident, Section, Severity, Status
+from ir_console.model import (
+    ContainmentState,
+    EventKind,
+    EventSource,
+    Incident,
+    Section,
+    Severity,
+    Status,
+)
 from ir_console.render.markdown import draft_sections, postmortem_markdown
 from ir_console.render.status import draft_status_update
 from ir_console.signals import resources
@@ -416,3 +439,184 @@ async def test_the_incidents_list_reads_only_the_rows_in_view(
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.screen is war_room(app), "the war room")
         assert war_room(app).incident.title == "Incident number 249"
+
+
+# -- resolve: what the review changes is restyled, nothing else ------------------------------------
+
+
+def look(screen) -> dict[object, tuple]:
+    """What each widget's styles draw: shown or not, its border, colours and size rules."""
+    return {
+        node: (node.display, node.styles.border, node.styles.background, node.styles.color, node.styles.height)
+        for node in screen.walk_children(with_self=True)
+    }
+
+
+async def test_resolving_restyles_the_review_widgets_and_footer_keys_once(
+    store: Store, clock: Clock, incident: Incident, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        room = war_room(app)
+        restyled: list[object] = []
+        apply = Stylesheet.apply
+
+        def counting(self, node, *args, **kwargs):
+            restyled.append(node)
+            return apply(self, node, *args, **kwargs)
+
+        monkeypatch.setattr(Stylesheet, "apply", counting)
+        await room._set_status(room.incident, StatusChoice(Status.RESOLVED, None))  # as the confirmation does
+        footer = room.query_one(Footer)
+        await wait_until(pilot, lambda: "o" in {key.key for key in footer.query(FooterKey)}, "o in the footer")
+        await pilot.pause()
+        keys = footer.query(FooterKey).nodes
+        widgets = [node for node in restyled if isinstance(node, Widget)]  # not their component styles
+        # The review's widgets (and the header's labels it changes), and each footer key once, as it
+        # mounts: Textual's own way restyled all the screen's widgets, then every key twice more.
+        assert len(widgets) <= len(keys) + 12, [type(node).__name__ for node in widgets]
+        assert [widgets.count(key) for key in keys] == [1] * len(keys)
+        assert str(room.query_one("#review-banner", Label).render()).startswith("REVIEW — resolved")
+        assert not room.query_one("#signals").display and room.query_one(RecordedSignals).display
+        # As Textual's footer draws them: the keys in the footer's style, the command palette's compact.
+        assert [key.has_class("-compact") for key in footer.query(FooterKey)] == [
+            key.has_class("-command-palette") for key in footer.query(FooterKey)
+        ]
+        assert footer.query(FooterKey).last().has_class("-command-palette", "-compact")
+        shown = look(room)
+        room.update_node_styles(animate=False)  # a full restyle changes nothing: every rule was applied
+        assert look(room) == shown
+        incident_id = room.incident.id
+        await room.write(lambda s: s.reopen_incident(incident_id, reason="not fixed", author="dana"))
+        await wait_until(pilot, lambda: room.query_one("#signals").display, "the live signals back")
+        shown = look(room)
+        room.update_node_styles(animate=False)
+        assert look(room) == shown
+        assert not room.query_one("#review-banner").display and not room.query_one(RecordedSignals).display
+
+
+def test_a_page_of_the_incidents_list_is_the_slice_of_the_whole_list(store: Store, clock: Clock) -> None:
+    """A page is sorted on the ids and what it is sorted by, then only its rows are read whole
+    (sorting every incident's whole row took 25 ms a page at 10,000 incidents: `python -m
+    benchmarks` measures it); the page is the same slice of the same order, ties and filters too."""
+    store.clock = clock
+    for n in range(300):
+        store.create_incident(f"Incident number {n // 2}", Severity(1 + n % 4), now=NOW - timedelta(hours=n // 3))
+    for sort in ("started", "title", "duration", "severity", "status", "ref", "events"):
+        for descending in (True, False):
+            for filters in ({}, {"severities": (Severity(1), Severity(3))}):
+                whole = store.incident_summaries(now=NOW, sort=sort, descending=descending, **filters)
+                for offset in (0, 40, len(whole) - 10):
+                    page = store.incident_summaries(
+                        now=NOW, sort=sort, descending=descending, limit=50, offset=offset, **filters
+                    )
+                    assert page == whole[offset : offset + 50], (sort, descending, filters, offset)
+    # The newest first; the three that started together, the last declared first.
+    assert [summary.title for summary in store.incident_summaries(now=NOW, limit=4)] == [
+        "Incident number 1",
+        "Incident number 0",
+        "Incident number 0",
+        "Incident number 2",
+    ]
+
+
+async def test_the_incidents_screen_builds_its_other_tabs_when_first_shown(store: Store, clock: Clock) -> None:
+    """It opens with the list's tab alone built; search, stats and root causes are built the first
+    time they are shown, by key or by a click on the tab, and work as ever."""
+    store.clock = clock
+    store.create_incident("Checkout down", Severity.SEV1, now=NOW - timedelta(hours=1))
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentsScreen), "the incidents screen")
+        screen = app.screen
+        table = screen.query_one("#incident-table", IncidentList)
+        await wait_until(pilot, lambda: "Checkout down" in table.render_line(1).text, "the list")
+        assert not screen.query("#search-input, #stats-chart, #root-causes")
+        await pilot.click("#--content-tab-causes-tab")
+        await wait_until(pilot, lambda: screen.query("#root-causes"), "the root causes built")
+        await pilot.pause()
+        assert screen.query_one("#root-causes").region.height > 5  # drawn in the tab
+        await pilot.press("3")
+        chart = screen.query_one("#stats-chart", Static)
+        await wait_until(pilot, lambda: "m: export as Markdown" in str(chart.render()), "the statistics")
+        assert screen.query_one("#stats-since", Input).value == f"{(NOW - timedelta(days=90)).astimezone():%Y-%m-%d}"
+        await pilot.press("2")
+        await wait_until(pilot, lambda: app.focused is screen.query_one("#search-input"), "the search input focused")
+        await pilot.press("c", "h", "e", "c", "k", "o", "u", "t", "enter")
+        results = screen.query_one("#search-results", OptionList)
+        status = screen.query_one("#search-status", Label)
+        await wait_until(pilot, lambda: str(status.render()) == "2 matches. Enter opens one.", "the hits")
+        assert results.option_count == 2 and "Checkout down" in str(results.get_option_at_index(0).prompt)
+        assert len(screen.query("#search-input")) == 1  # built once
+
+
+async def test_the_footer_keeps_its_keys_when_the_keys_shown_are_the_same(
+    store: Store, clock: Clock, incident: Incident
+) -> None:
+    """A dialog opened and closed leaves the war room's footer as it was: its keys are not mounted
+    again (Textual's footer rebuilt them all whenever the bindings might have changed)."""
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        room = war_room(app)
+        footer = room.query_one(Footer)
+        await wait_until(pilot, lambda: footer.query(FooterKey), "the footer's keys")
+        keys = footer.query(FooterKey).nodes
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: app.screen is not room, "the help")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is room, "back to the war room")
+        await settle(pilot)
+        assert footer.query(FooterKey).nodes == keys
+        await room._set_status(room.incident, StatusChoice(Status.RESOLVED, None))  # as the confirmation does
+        await wait_until(pilot, lambda: "o" in {key.key for key in footer.query(FooterKey)}, "o in the footer")
+        assert [key.key for key in footer.query(FooterKey) if key.key != "o"] == [key.key for key in keys]
+
+
+def spy_on_counts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The `after_id` of each `events_added_since`: 0 re-counts the whole timeline."""
+    asked: list[int] = []
+    original = Store.events_added_since
+
+    def counting(self, incident_id, after_id, *args, **kwargs):
+        asked.append(after_id)
+        return original(self, incident_id, after_id, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "events_added_since", counting)
+    return asked
+
+
+async def test_resolving_reads_only_the_events_it_added_to_the_timeline(
+    store: Store, clock: Clock, incident: Incident, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        room = war_room(app)
+        asked = spy_on_counts(monkeypatch)
+        await room._set_status(room.incident, StatusChoice(Status.RESOLVED, None))  # as the confirmation does
+        await pilot.pause()
+        assert asked and 0 not in asked  # no re-count of the whole timeline
+        view = timeline(app)
+        assert view.count == len(store.events(incident.id))
+        shown = shown_lines(app)
+        assert "Status Investigating → Resolved" in shown[-3] and "Confirmed resolved" in shown[-2]
+        assert "Phase" in shown[-1] and "→" in shown[-1]
+
+
+async def test_a_screen_opens_with_its_footer_keys_in_place(store: Store, clock: Clock, incident: Incident) -> None:
+    """The footer's keys are composed with the screen (Textual's footer mounted them only after
+    the screen's first frame, and laid the screen out again), and not rebuilt once it shows."""
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        screen = IncidentsScreen(store, NOW)
+        await app.push_screen(screen)  # mounted with all it composed
+        footer = screen.query_one(Footer)
+        keys = footer.query(FooterKey).nodes
+        assert [key.key for key in keys] == ["escape", "o", "O", "slash", "ctrl+q", "f1", "ctrl+p"]
+        await settle(pilot)
+        assert footer.query(FooterKey).nodes == keys

@@ -28,7 +28,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, OptionList, Select, Static, TabbedContent, TabPane
+from textual.widgets import Input, Label, OptionList, Select, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from ir_console.clipboard import save_to_file
@@ -40,6 +40,7 @@ from ir_console.render.stats import ArchiveStats, archive_stats, incidents, stat
 from ir_console.render.text import one_line
 from ir_console.store import Store, StoreError
 from ir_console.store.search import SearchUnavailable, search_words
+from ir_console.tui.widgets.footer import QuickFooter
 from ir_console.tui.widgets.incident_list import Column, IncidentList, ListQuery
 from ir_console.tui.widgets.similar import root_causes_table
 
@@ -211,6 +212,9 @@ class IncidentsScreen(Screen[IncidentChoice]):
         self.stats: ArchiveStats | None = None
         self._search_timer: Timer | None = None
         self._shown_query: tuple[str, ...] | None = None
+        self._built_tabs: set[str] = set()
+        # The statistics' window starts STATS_DAYS before the screen opened.
+        self.stats_since = f"{(now - timedelta(days=STATS_DAYS)).astimezone():%Y-%m-%d}"
 
     def compose(self) -> ComposeResult:
         yield Label(id="incidents-title", markup=False)
@@ -234,36 +238,50 @@ class IncidentsScreen(Screen[IncidentChoice]):
                     yield from date_inputs("since", "until")
                 yield Label(id="filter-error", classes="error", markup=False)
                 yield IncidentList(self.row_cells, id="incident-table")
-            with TabPane("Search", id="search-tab"):
-                yield Input(
-                    placeholder="words to find in titles, triage, timelines, hypotheses, post-mortems",
-                    id="search-input",
-                    compact=True,
-                )
-                yield Label(
-                    "Type words and press Enter; Enter on a match opens it.",
-                    id="search-status",
-                    classes="note",
-                    markup=False,
-                )
-                yield OptionList(id="search-results")
-            with TabPane("Stats", id="stats-tab"):
-                with Horizontal(classes="filters"):
-                    since = (self.now - timedelta(days=STATS_DAYS)).astimezone()
-                    yield from date_inputs("stats-since", "stats-until", since=f"{since:%Y-%m-%d}")
-                yield Label(id="stats-error", classes="error", markup=False)
-                with VerticalScroll(id="stats-scroll", classes="scroll"):
-                    yield Static(id="stats-chart")
-            with TabPane("Root causes", id="causes-tab"):
-                with VerticalScroll(id="causes-scroll", classes="scroll"):
-                    yield Static(
-                        "Common root causes: a symptom, the cause usually behind it, and the quick "
-                        "fix that contains it while the real cause is confirmed.",
-                        classes="note",
-                        markup=False,
-                    )
-                    yield Static(root_causes_table(expand=True), id="root-causes")
-        yield Footer()
+            # The other tabs are built when first shown (`build_tab`): the screen opens sooner.
+            yield TabPane("Search", id="search-tab")
+            yield TabPane("Stats", id="stats-tab")
+            yield TabPane("Root causes", id="causes-tab")
+        yield QuickFooter()
+
+    def search_tab(self) -> ComposeResult:
+        yield Input(
+            placeholder="words to find in titles, triage, timelines, hypotheses, post-mortems",
+            id="search-input",
+            compact=True,
+        )
+        yield Label(
+            "Type words and press Enter; Enter on a match opens it.",
+            id="search-status",
+            classes="note",
+            markup=False,
+        )
+        yield OptionList(id="search-results")
+
+    def stats_tab(self) -> ComposeResult:
+        with Horizontal(classes="filters"):
+            yield from date_inputs("stats-since", "stats-until", since=self.stats_since)
+        yield Label(id="stats-error", classes="error", markup=False)
+        with VerticalScroll(id="stats-scroll", classes="scroll"):
+            yield Static(id="stats-chart")
+
+    def causes_tab(self) -> ComposeResult:
+        with VerticalScroll(id="causes-scroll", classes="scroll"):
+            yield Static(
+                "Common root causes: a symptom, the cause usually behind it, and the quick "
+                "fix that contains it while the real cause is confirmed.",
+                classes="note",
+                markup=False,
+            )
+            yield Static(root_causes_table(expand=True), id="root-causes")
+
+    def build_tab(self, tab: str) -> None:
+        """Mount a tab's widgets the first time it is shown (they are in the DOM at once: its
+        focus and its reads can follow)."""
+        content = {"search-tab": self.search_tab, "stats-tab": self.stats_tab, "causes-tab": self.causes_tab}
+        if tab in content and tab not in self._built_tabs:
+            self._built_tabs.add(tab)
+            self.query_one(f"#{tab}", TabPane).mount_compose(content[tab]())
 
     def on_mount(self) -> None:
         self.show_incidents()
@@ -293,7 +311,8 @@ class IncidentsScreen(Screen[IncidentChoice]):
 
     @property
     def active_tab(self) -> str:
-        return self.query_one("#tabs", TabbedContent).active
+        # The first tab until the tabs are composed (the footer asks `check_action` as it is).
+        return self.query_one("#tabs", TabbedContent).active or "incidents-tab"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Sorting belongs to the incidents tab and exporting to the stats tab: elsewhere their
@@ -306,6 +325,7 @@ class IncidentsScreen(Screen[IncidentChoice]):
 
     @on(TabbedContent.TabActivated)
     def tab_shown(self, activated: TabbedContent.TabActivated) -> None:
+        self.build_tab(str(activated.pane.id))  # a tab clicked, or chosen on the tab bar
         self.refresh_bindings()
         if activated.pane.id == "stats-tab" and self.stats is None:
             self.show_stats()
@@ -313,6 +333,7 @@ class IncidentsScreen(Screen[IncidentChoice]):
     def action_show_tab(self, tab: str) -> None:
         """Show the tab and focus in it: a focused widget left in a hidden tab would take its
         focus, and its tab, back."""
+        self.build_tab(tab)
         self.query_one("#tabs", TabbedContent).active = tab
         self.query_one(TAB_FOCUS[tab]).focus()
 
@@ -565,5 +586,7 @@ def sentence(text: str) -> str:
 
 
 def show_error(label: Label, message: str) -> None:
+    if str(label.content) == message:
+        return  # an update lays the screen out again, and the selects announce their values as it opens
     label.update(Text(message))
     label.set_class(bool(message), "-shown")
