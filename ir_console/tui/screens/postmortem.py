@@ -35,7 +35,6 @@ from textual.timer import Timer
 from textual.widgets import (
     Button,
     DataTable,
-    Footer,
     Label,
     Markdown,
     Static,
@@ -64,6 +63,7 @@ from ir_console.tui.dialogs.action_item import STATUS_LABELS, ActionItemEdit, Ac
 from ir_console.tui.dialogs.preview import PreviewScreen
 from ir_console.tui.dialogs.remove_item import ActionItemRemoval, RemoveItemScreen
 from ir_console.tui.dialogs.section_history import SectionHistoryScreen
+from ir_console.tui.widgets.footer import QuickFooter
 
 if TYPE_CHECKING:
     from ir_console.tui.app import IrConsoleApp
@@ -359,7 +359,7 @@ class PostMortemScreen(Screen[None]):
                 with Lazy(LaterParts(id="pm-later")):
                     for part in parts[first:]:
                         yield from self.part(part)
-        yield Footer()
+        yield QuickFooter()
 
     def first_screenful(self, parts: list[Section | str]) -> int:
         """How many of `parts` can show in the first frame: the others start below the screen's
