@@ -8,8 +8,8 @@ purpose, the framework's floor for a screen. Rounds alternate the figures, so no
 
 Timing: the key goes to the driver as a terminal's would (not through `Pilot.press`, whose wait for
 an idle process would also wait for the reader thread's work after the frame); the clock stops at
-the first frame the compositor hands to `App._display` once the screen shows what it is for (the
-same probe as benchmarks.latency).
+the first frame the compositor hands to `App._display` while the screen shows what it is for (the
+check runs as each frame is handed over).
 
 Parent: `measure(db, cwd, repeats)` runs `python -m benchmarks.keys DB REPEATS` and reads back one
 JSON line.
@@ -68,30 +68,41 @@ def measure(db: Path, cwd: str, repeats: int = 5) -> tuple[list[Row], list[str]]
 
 
 class Frames:
-    """Counts the frames the compositor hands to `App._display`, with the time of the last."""
+    """Counts the frames the compositor hands to `App._display`, with the time of the last; and,
+    while a `probe` is set, the time of the first frame drawn while it holds."""
 
     def __init__(self, app) -> None:
         self.count, self.at = 0, 0.0
+        self.probe = None
+        self.ready_at: float | None = None
         original = app._display
 
         def display(screen, update) -> None:
             if update is not None and screen is app.screen:  # a frame of the screen on top
                 self.count, self.at = self.count + 1, time.perf_counter()
+                # Nothing runs between the compositor rendering this frame and handing it here,
+                # so what the probe sees now is what the frame shows.
+                if self.probe is not None and self.ready_at is None and self.probe():
+                    self.ready_at = self.at
             original(screen, update)
 
         app._display = display
 
 
 async def timed_key(app, frames: Frames, key: str, ready) -> float:
-    """Milliseconds from sending `key` to the first frame drawn once `ready()` holds."""
+    """Milliseconds from sending `key` to the first frame drawn while `ready()` holds (checked as
+    each frame is handed over, so the clock stops at that frame, not at one drawn after a poll
+    noticed it: a new screen lays itself out two or three times as it opens)."""
     from textual import events
 
+    frames.probe, frames.ready_at = ready, None
     started = time.perf_counter()
     app._driver.send_message(events.Key(key, None))
-    await wait_for(ready, key)
-    seen = frames.count
-    await wait_for(lambda: frames.count > seen, f"the frame after {key}")
-    return (frames.at - started) * 1000
+    try:
+        await wait_for(lambda: frames.ready_at is not None, f"the first frame that shows {key} done")
+    finally:
+        frames.probe = None
+    return (frames.ready_at - started) * 1000
 
 
 async def wait_for(condition, what: str) -> None:
