@@ -831,6 +831,23 @@ async def test_a_digit_chooses_the_same_status_whatever_the_status_is_now(store,
         assert row == {"status": "Resolved", "resolved_at": to_iso(NOW + timedelta(minutes=8))}
 
 
+async def test_a_digit_chooses_the_severity_of_that_number_in_the_form_and_the_dialog(store, db_path, clock) -> None:
+    """In the new-incident form's severity list and in `s`, `1`–`4` mean SEV-1–SEV-4 wherever the
+    highlight starts; a digit typed in a text field is text."""
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, NewIncidentScreen)
+        await type_text(pilot, "Checkout 2 down")
+        await pilot.press("tab", "1", "ctrl+s")
+        await wait_until(pilot, lambda: count(db_path, "incidents") == 1, "the incident")
+        assert one(db_path, "SELECT title, severity FROM incidents") == {"title": "Checkout 2 down", "severity": 1}
+        await pilot.press("escape", "s")
+        assert isinstance(app.screen, SeverityScreen)
+        await pilot.press("3", "enter")
+        await wait_until(pilot, lambda: one(db_path, "SELECT severity FROM incidents")["severity"] == 3, "SEV-3")
+
+
 async def test_roles_assignment_and_acknowledged_milestone(store, db_path, clock, incident) -> None:
     app = console(store, clock)
     async with run(app) as pilot:

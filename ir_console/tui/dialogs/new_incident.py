@@ -50,7 +50,7 @@ class NewIncidentScreen(SimilarModal[NewIncident]):
     def fields(self) -> ComposeResult:
         yield Label("Title", classes="field-label")
         yield Input(placeholder="Checkout returns 500s", id="title")
-        yield Label("Severity (↑/↓)", classes="field-label")
+        yield Label("Severity (1–4 or ↑/↓)", classes="field-label")
         yield severity_list(Severity.SEV2)
         yield Label(f"Time detected ({TIME_HINT})", classes="field-label")
         yield Input(to_iso(self.now), id="detected")

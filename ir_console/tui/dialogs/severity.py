@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label, OptionList
 
@@ -22,9 +23,22 @@ def severity_line(severity: Severity) -> Text:
     return text
 
 
+class SeverityList(MarkedList):
+    """The four severities; `1`–`4` highlight SEV-1–SEV-4 wherever the highlight is (the arrow keys
+    move from the current one)."""
+
+    BINDINGS = [
+        Binding(str(severity.value), f"highlight_severity({severity.value})", severity.label, show=False)
+        for severity in Severity
+    ]
+
+    def action_highlight_severity(self, number: int) -> None:
+        self.highlighted = number - 1
+
+
 def severity_list(selected: Severity) -> MarkedList:
     """The four severities, the chosen one marked `▶` (not by colour alone)."""
-    options = MarkedList(id="severity-list")
+    options = SeverityList(id="severity-list")
     options.set_lines([(str(s.value), severity_line(s)) for s in Severity])
     options.highlighted = int(selected) - 1
     return options
@@ -50,7 +64,7 @@ class SeverityScreen(Modal[SeverityChoice]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Severity — now {self.current.label}. Enter chooses.", classes="dialog-title")
+            yield Label(f"Severity — now {self.current.label}. 1–4 or ↑↓, Enter chooses.", classes="dialog-title")
             yield severity_list(self.current)
             yield Label("Reason (optional; goes on the timeline with the change)", classes="field-label")
             yield Input(placeholder="Checkout fully down", id="reason")
