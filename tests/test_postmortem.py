@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from store_support import write_section
-from textual.widgets import DataTable, Input, Label, Markdown, RadioSet, TextArea
+from textual.widgets import DataTable, Input, Label, Markdown, RadioSet, Static, TextArea
 from tui_support import (
     NOW,
     NOW_ISO,
@@ -855,3 +855,24 @@ async def test_a_section_back_at_its_draft_is_drafted_again_and_ctrl_l_clears_on
         await pilot.press("ctrl+l", "ctrl+s")
         await wait_until(pilot, lambda: sections_in(db_path).get("lessons") == "", "lessons cleared")
         assert hint(screen, Section.LESSONS) == "not written yet"
+
+
+async def test_the_key_moment_table_fits_a_narrow_terminal_and_wraps_within_its_column(store, clock, incident) -> None:
+    """At 80 columns the generated timeline keeps its rule on one line under the header, and a long
+    entry wraps under its own column, not back at the left edge."""
+    long_text = "Rolled back the transit gateway change in every region after the saturation alarms " * 2
+    store.add_event(incident.id, long_text.strip(), key_moment=True, author="lee")
+    app = console(store, clock)
+    async with run(app, size=(80, 40)) as pilot:
+        await pilot.press("p")
+        await wait_until(pilot, lambda: isinstance(app.screen, PostMortemScreen), "the editor")
+        table = app.screen.query_one("#generated-timeline").query_one(postmortem_screen.CompactTable)
+        await wait_until(pilot, lambda: table.size.height > 0, "the table laid out")
+        shown = table.query_one(Static)
+        lines = [shown.render_line(y).text.rstrip() for y in range(shown.size.height)]
+        assert lines[0].split() == ["Time", "Event"]
+        assert set(lines[1].replace(" ", "")) == {"─"} and lines[2][:4].isdigit()  # the rule is one line
+        start = lines.index(next(line for line in lines if "Rolled back" in line))
+        event_column = lines[start].index("Rolled back")
+        assert event_column > 0 and lines[start + 1][:event_column].strip() == ""
+        assert lines[start + 1][event_column:].strip()  # the rest of the entry, under its column

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from rich.cells import cell_len
+from rich.box import Box
+from rich.table import Table
 from rich.text import Text
 from textual import events, getters, on
 from textual.app import ComposeResult
@@ -212,7 +213,7 @@ class ActionItemTable(DataTable):
 
 
 class CompactTable(MarkdownTable):
-    """A Markdown table drawn as one text (`table_text`), not one widget a cell: the key moments
+    """A Markdown table drawn as one renderable (`compact_table`), not one widget a cell: the key moments
     of a long incident are hundreds of rows, and a widget per cell made opening the editor cost
     a second. Built from the table's cells as plain text (`RecordMarkdown` reads them from the
     parser's tokens), so no widget is made for a cell either."""
@@ -222,23 +223,30 @@ class CompactTable(MarkdownTable):
         self._cells = headers, rows
 
     def compose(self) -> ComposeResult:
-        yield Static(table_text(*self._cells))
+        yield Static(compact_table(*self._cells))
 
 
-def table_text(headers: list[str], rows: list[list[str]]) -> Text:
-    """Columns as wide as their widest cell (the last one not padded, so a long text wraps), the
-    header in bold over a rule."""
-    widths = [max([cell_len(h), *(cell_len(row[i]) for row in rows if i < len(row))]) for i, h in enumerate(headers)]
+# Under the header a rule, and nothing else drawn: the look of Textual's Markdown tables.
+RULE_UNDER_HEADER = Box("    \n    \n ─  \n    \n    \n    \n    \n    \n")
 
-    def line(cells: list[str]) -> str:
-        padded = [cell + " " * (widths[i] - cell_len(cell)) for i, cell in enumerate(cells[:-1])]
-        return "  ".join([*padded, *cells[-1:]])
 
-    text = Text(line(headers), style="bold")
-    text.append("\n" + "  ".join("─" * width for width in widths), style="dim")
+def compact_table(headers: list[str], rows: list[list[str]]) -> Table:
+    """One Rich table (a single renderable, however many rows): the header in bold over a rule,
+    every column but the last as wide as its widest cell, the last wrapping within its column at
+    whatever width the editor has."""
+    table = Table(
+        box=RULE_UNDER_HEADER,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
+        header_style="bold",
+        border_style="dim",
+    )
+    for index, header in enumerate(headers):
+        table.add_column(header, no_wrap=index < len(headers) - 1, overflow="fold")
     for row in rows:
-        text.append("\n" + line(row))
-    return text
+        table.add_row(*(Text(cell) for cell in row))  # Text: a cell is shown as written, never as markup
+    return table
 
 
 class RecordMarkdown(Markdown):
