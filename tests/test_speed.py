@@ -197,7 +197,11 @@ async def test_the_editor_draws_a_long_key_moment_table_without_a_widget_per_cel
         await pilot.press("p")
         await wait_until(pilot, lambda: isinstance(app.screen, PostMortemScreen), "the post-mortem editor")
         await pilot.pause()
-        shown = "\n".join(str(part.render()) for part in app.screen.query("#generated-timeline Static"))
+        shown = "\n".join(
+            part.render_line(y).text
+            for part in app.screen.query("#generated-timeline Static")
+            for y in range(part.size.height)
+        )
     assert all(f"key moment {n:02d}" in shown for n in range(80))
     assert len(built) < 30, built
 
