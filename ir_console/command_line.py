@@ -130,7 +130,11 @@ def publish_change(store: StoreCore, config: Path) -> None:
     except FileNotFoundError:  # no configuration file: the defaults, and sync is off
         return
     except OSError:
-        pass  # load_config below says what it can of a file it cannot read
+        pass  # names_sync_servers finds it unreadable: the defaults, and sync is off
+    from ir_console.config.sync_servers import names_sync_servers
+
+    if not names_sync_servers(config):  # [sync] has no servers: sync is off (load_config would read it all)
+        return
     from ir_console.config import load_config
 
     sync = load_config(config).sync

@@ -1,0 +1,23 @@
+"""Whether a configuration file names sync servers, without the whole reader (reading.py).
+
+`ir-console log` (command_line.publish_change) asks this after every entry: only a file that does
+goes on to `load_config`, which checks the servers and says whether sync is on. A missing,
+unreadable, non-UTF-8 or invalid file, and one without `servers` in its [sync] table, get the
+defaults from `load_config`, and with them sync is off.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+
+def names_sync_servers(path: Path) -> bool:
+    """True when the file at `path` gives [sync] `servers` (valid or not: `load_config` decides);
+    False when sync is off whatever `load_config` would say of the rest of the file."""
+    try:
+        document = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        return False
+    sync = document.get("sync")
+    return isinstance(sync, dict) and bool(sync.get("servers"))
