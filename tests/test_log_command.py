@@ -159,6 +159,8 @@ def test_log_with_a_configuration_that_names_no_sync_servers_does_not_read_it_al
     )  # nothing but the listing on stderr
     assert "ir_console.config.sync_servers" in modules  # the listing is real: the file was looked at
     assert sorted(set(THE_WHOLE_CONFIGURATION) & modules) == []
+    if which == "updates only":  # the word `servers` is not in it: not even parsed
+        assert "tomllib" not in modules
 
 
 @pytest.mark.parametrize(
