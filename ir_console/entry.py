@@ -9,6 +9,7 @@ same result or the error.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -20,11 +21,18 @@ GLOBAL_OPTIONS = {"--db": "IR_CONSOLE_DB", "--config": "IR_CONSOLE_CONFIG"}
 def main() -> None:
     args = sys.argv[1:]
     if "log" in args and not any(name.startswith("_") and name.endswith("_COMPLETE") for name in os.environ):
+        # A process that lives for one entry makes no garbage worth collecting: the cyclic GC stays
+        # off while it imports and writes, and what it built is frozen before the exit, whose last
+        # collections would otherwise look through every object (together ~10% of its CPU time).
+        gc.disable()
         parsed = parse_log(args)
         if parsed is not None:
             from ir_console.command_line import run_log
 
-            sys.exit(run_log(*parsed))
+            status = run_log(*parsed)
+            gc.freeze()
+            sys.exit(status)
+        gc.enable()
     from ir_console.cli import main as click_main
 
     click_main()

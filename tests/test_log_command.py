@@ -135,6 +135,91 @@ def test_log_with_a_configuration_file_still_reads_it_for_sync(tmp_path: Path, d
     assert not any(name.startswith("ir_console.sync") for name in modules)
 
 
+# What reading a whole configuration file costs, which a `log` pays only when the file names sync servers.
+THE_WHOLE_CONFIGURATION = ("ir_console.config.reading", "ir_console.config.settings", "json", "grp")
+
+
+@pytest.mark.parametrize("which", ["updates only", "the shipped example", "sync without servers"])
+def test_log_with_a_configuration_that_names_no_sync_servers_does_not_read_it_all(
+    tmp_path: Path, db_path: Path, declared: str, which: str
+) -> None:
+    from ir_console.config import EXAMPLE_CONFIG
+
+    config = tmp_path / "config.toml"
+    text = {
+        "updates only": "[updates]\ncadence_minutes = { 1 = 15 }\n",
+        "the shipped example": EXAMPLE_CONFIG,  # what `ir-console config init` writes: [sync] commented out
+        "sync without servers": '[sync]\nservers = []\nsubject = "team"\n',
+    }[which]
+    config.write_text(text, encoding="utf-8")
+    done, modules = imported_by(["log", "--incident", declared, "noted"], db_path, config)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert re.fullmatch(rf"{declared} #\d+\n", done.stdout) and done.stderr.count("import time:") == len(
+        done.stderr.splitlines()
+    )  # nothing but the listing on stderr
+    assert "ir_console.config.sync_servers" in modules  # the listing is real: the file was looked at
+    assert sorted(set(THE_WHOLE_CONFIGURATION) & modules) == []
+    if which == "updates only":  # the word `servers` is not in it: not even parsed
+        assert "tomllib" not in modules
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "[updates]\n",
+        "not toml [",
+        "sync = 3\n",
+        "[sync]\n",
+        "[sync]\nservers = []\n",
+        '[sync]\nservers = ""\n',
+        "[sync]\nservers = 0\n",
+        '[sync]\nservers = ["http://wrong"]\n',
+        '[sync]\nservers = "nats://a:4222"\n',
+        '[sync]\nservers = ["nats://a:4222", "tls://b:4222"]\n',
+        'sync.servers = ["nats://a:4222"]\n',
+        '"sync".servers = ["nats://a:4222"]\n',
+        '"sy\\u006ec"."\\u0073ervers" = ["nats://a:4222"]\n',
+        '#[sync]\n#servers = ["nats://a:4222"]\n',
+    ],
+)
+def test_a_file_that_names_no_sync_servers_is_one_load_config_turns_sync_off_for(tmp_path: Path, text: str) -> None:
+    """config/sync_servers.py's answer is enough for `log`: whatever it says no to, load_config
+    reads with sync off (and a file it says yes to is read in full, which decides)."""
+    from ir_console.config import load_config
+    from ir_console.config.sync_servers import names_sync_servers
+
+    config = tmp_path / "config.toml"
+    config.write_text(text, encoding="utf-8")
+    if not names_sync_servers(config):
+        assert not load_config(config).sync.enabled
+    else:
+        assert "servers" in text or "\\u0073" in text
+
+
+def test_an_ordinary_log_compiles_none_of_the_text_patterns(tmp_path: Path, db_path: Path, declared: str) -> None:
+    """render/text.py compiles its patterns when first used: `log` prints an ASCII line and needs none."""
+    script = (
+        "import sys\n"
+        "from ir_console.command_line import run_log\n"
+        "from ir_console.entry import parse_log\n"
+        "status = run_log(*parse_log(sys.argv[1:]))\n"
+        "import ir_console.render.text as text\n"
+        "print(sorted(name for name in text._PATTERNS if name in vars(text)), text.one_line('a\\x1b[31mb\\tc'))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IR_CONSOLE_")}
+    env.update(IR_CONSOLE_DB=str(db_path), IR_CONSOLE_CONFIG=str(tmp_path / "none.toml"), IR_CONSOLE_USER="pager")
+    done = subprocess.run(
+        [sys.executable, "-c", script, "log", "--incident", declared, "plain"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines()[-1] == "[] ab    c"  # none compiled by the log; then they work as before
+
+
 # -- the small parser (ir_console.entry) and click give the same results ------------------------
 
 CLICK = "import sys; from ir_console.cli import main; main(prog_name='ir-console')"

@@ -8,23 +8,39 @@ from __future__ import annotations
 
 import re
 
+# The patterns below, by name, compiled when first used (`_compiled`; `text.NAME` works too): an
+# `ir-console log` prints one plain line and needs none of them.
+_PATTERNS: dict[str, str] = {}
+_COMPILED: dict[str, re.Pattern[str]] = {}
+
+
+def _compiled(name: str) -> re.Pattern[str]:
+    pattern = _COMPILED.get(name)
+    if pattern is None:
+        pattern = _COMPILED[name] = re.compile(_PATTERNS[name])
+    return pattern
+
+
+def __getattr__(name: str) -> re.Pattern[str]:
+    if name in _PATTERNS:
+        return _compiled(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 # ESC-introduced sequences: CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), DCS/SOS/PM/APC
 # (ESC P/X/^/_ ... ST) and two-character escapes; plus their 8-bit C1 forms.
-ESCAPE_SEQUENCE = re.compile(
-    r"""
+_PATTERNS["ESCAPE_SEQUENCE"] = r"""(?x)
     \x1b\[[0-?]*[ -/]*[@-~]              # CSI
     | \x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?  # OSC, ended by BEL or ST
     | \x1b[PX^_][^\x1b]*(?:\x1b\\)?       # DCS, SOS, PM, APC
     | \x1b[@-Z\\-_]                       # other two-character escapes
     | \x9b[0-?]*[ -/]*[@-~]               # 8-bit CSI
     | [\x90\x98\x9d\x9e\x9f][^\x07\x9c]*[\x07\x9c]?  # 8-bit string controls
-    """,
-    re.VERBOSE,
-)
+    """
 # Any control character left, except newline and tab; DEL and C1 included.
-CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_PATTERNS["CONTROL_CHARACTER"] = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"
 # Bidi overrides and isolates can make text read differently from how it is stored.
-BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_PATTERNS["BIDI_CONTROL"] = "[\u202a-\u202e\u2066-\u2069]"
 # Invisible and format characters: they hide text, join or split what looks like one word, or
 # reorder it (the marks), and terminals disagree on their width. Dropped from what is shown,
 # exported as Markdown and put in a status update; the record keeps them as typed.
@@ -32,24 +48,26 @@ BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # and joiner, left-to-right and right-to-left marks (LRM, RLM); word joiner, invisible operators
 # and the deprecated format characters; BOM (zero-width no-break space); interlinear annotation
 # marks; the Unicode TAG characters (U+E0000–E007F, which can carry a whole hidden ASCII text).
-INVISIBLE_CHARACTER = re.compile(
+_PATTERNS["INVISIBLE_CHARACTER"] = (
     "[\u00ad\u061c\u180e\u200b-\u200f\u2060-\u2065\u206a-\u206f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
 )
 # The Unicode line and paragraph separators are line breaks: shown as one, never as a glyph-less
 # break a terminal may or may not honour.
-LINE_SEPARATOR = re.compile("[\u2028\u2029]")
-LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_PATTERNS["LINE_SEPARATOR"] = "[\u2028\u2029]"
+_PATTERNS["LONE_SURROGATE"] = "[\ud800-\udfff]"
 
 
 def display_text(text: str) -> str:
     """Text with every terminal control sequence and control character removed, tabs expanded,
     bidi controls and invisible format characters dropped, U+2028/U+2029 made newlines."""
-    text = ESCAPE_SEQUENCE.sub("", text)
-    text = LINE_SEPARATOR.sub("\n", text)
-    text = CONTROL_CHARACTER.sub("", text.replace("\r\n", "\n").replace("\t", "    "))
-    text = BIDI_CONTROL.sub("", text)
-    text = INVISIBLE_CHARACTER.sub("", text)
-    return LONE_SURROGATE.sub("\ufffd", text)
+    if text.isascii() and text.isprintable():
+        return text  # none of the patterns below can match printable ASCII
+    text = _compiled("ESCAPE_SEQUENCE").sub("", text)
+    text = _compiled("LINE_SEPARATOR").sub("\n", text)
+    text = _compiled("CONTROL_CHARACTER").sub("", text.replace("\r\n", "\n").replace("\t", "    "))
+    text = _compiled("BIDI_CONTROL").sub("", text)
+    text = _compiled("INVISIBLE_CHARACTER").sub("", text)
+    return _compiled("LONE_SURROGATE").sub("\ufffd", text)
 
 
 def one_line(text: str, limit: int | None = None) -> str:
@@ -83,7 +101,7 @@ def md_cell(text: str) -> str:
 
 
 # What would make the start of a line a heading, quote, list item or thematic break.
-BLOCK_START = re.compile(r"^(#|>|[-+=]|\d+[.)])")
+_PATTERNS["BLOCK_START"] = r"^(#|>|[-+=]|\d+[.)])"
 
 
 def md_inline(text: str) -> str:
@@ -93,16 +111,16 @@ def md_inline(text: str) -> str:
     text stays a paragraph and never becomes a heading or a list.
     """
     line = " ".join(display_text(text).split()).translate(MARKDOWN_CELL_ESCAPES)
-    return BLOCK_START.sub(lambda found: found.group(1)[:-1] + "\\" + found.group(1)[-1], line)
+    return _compiled("BLOCK_START").sub(lambda found: found.group(1)[:-1] + "\\" + found.group(1)[-1], line)
 
 
-FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_PATTERNS["FENCE_OPEN"] = r"^ {0,3}(`{3,}|~{3,})"
 # `#` and `##` belong to the document and its sections: a written section's headings start at `###`.
-TOP_HEADING = re.compile(r"^( {0,3})#{1,2}(?=[ \t]|$)")
-SETEXT_UNDERLINE = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
-BACKTICKS = re.compile(r"`+")
-AUTOLINK = re.compile(r"<[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>|<[^\s@<>]+@[^\s@<>]+>")
-HTML_START = re.compile(r"<(?=[A-Za-z/!?])")
+_PATTERNS["TOP_HEADING"] = r"^( {0,3})#{1,2}(?=[ \t]|$)"
+_PATTERNS["SETEXT_UNDERLINE"] = r"^ {0,3}(?:=+|-+)[ \t]*$"
+_PATTERNS["BACKTICKS"] = r"`+"
+_PATTERNS["AUTOLINK"] = r"<[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>|<[^\s@<>]+@[^\s@<>]+>"
+_PATTERNS["HTML_START"] = r"<(?=[A-Za-z/!?])"
 
 
 def md_block(text: str) -> str:
@@ -122,14 +140,14 @@ def md_block(text: str) -> str:
             if stripped.startswith(fence) and set(stripped) == {fence[0]}:
                 fence = ""
             continue
-        opening = FENCE_OPEN.match(line)
+        opening = _compiled("FENCE_OPEN").match(line)
         if opening:
             fence = opening.group(1)
             out.append(line)
             continue
-        if SETEXT_UNDERLINE.match(line) and out and out[-1].strip():
+        if _compiled("SETEXT_UNDERLINE").match(line) and out and out[-1].strip():
             out.append("")
-        line = TOP_HEADING.sub(r"\1###", line)
+        line = _compiled("TOP_HEADING").sub(r"\1###", line)
         out.append(_escape_html_outside_code(line))
     if fence:
         out.append(fence)  # an unclosed code block would swallow the sections after it
@@ -141,11 +159,11 @@ def _escape_html_outside_code(line: str) -> str:
     parts: list[str] = []
     position = 0
     while position < len(line):
-        opening = BACKTICKS.search(line, position)
+        opening = _compiled("BACKTICKS").search(line, position)
         if opening is None:
             break
         run = opening.group()
-        closing = next((m for m in BACKTICKS.finditer(line, opening.end()) if m.group() == run), None)
+        closing = next((m for m in _compiled("BACKTICKS").finditer(line, opening.end()) if m.group() == run), None)
         if closing is None:
             break
         parts.append(_escape_html(line[position : opening.start()]))
@@ -157,9 +175,9 @@ def _escape_html_outside_code(line: str) -> str:
 
 def _escape_html(text: str) -> str:
     pieces, position = [], 0
-    for link in AUTOLINK.finditer(text):
-        pieces.append(HTML_START.sub("&lt;", text[position : link.start()]))
+    for link in _compiled("AUTOLINK").finditer(text):
+        pieces.append(_compiled("HTML_START").sub("&lt;", text[position : link.start()]))
         pieces.append(link.group())
         position = link.end()
-    pieces.append(HTML_START.sub("&lt;", text[position:]))
+    pieces.append(_compiled("HTML_START").sub("&lt;", text[position:]))
     return "".join(pieces)
