@@ -7,6 +7,7 @@ Everything the rest of the package uses is imported from here: `from ir_console.
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (an ordinary `ir-console log` need not)
 if TYPE_CHECKING:
+    EXAMPLE_CONFIG: str  # example.toml's text, read when first asked for (__getattr__ below)
     from ir_console.config.reading import (
         EXAMPLE_FILE,
         HTTP_METHODS,
