@@ -18,6 +18,7 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any, cast
 
 from ir_console.model import EventKind, EventSource, Incident, Milestone, Role, Section
@@ -173,28 +174,35 @@ def export_json(store: Store, key: int | str) -> str:
     with fewer digits than Python, and only an imported file can bring) is laid out by Python as
     before (`_rows_json`), and so is every list where SQLite's JSON functions are missing."""
     incident_id, head = _export_head(store, key)
-    parts = [f"  {json.dumps(name)}: {_indented(value)}" for name, value in head.items()]
+    pieces = ["{\n", ",\n".join(f"  {json.dumps(name)}: {_indented(value)}" for name, value in head.items())]
     with store.reading() as db:
         by_sqlite = _sqlite_quotes_as_json(db.conn)
         for name, columns, source in _export_lists(store, incident_id):
+            pieces.append(f",\n  {json.dumps(name)}: ")
             rows = db.execute(_row_json_sql(columns, source)).fetchall() if by_sqlite else [(None,)]
-            if rows and any(text is None for (text,) in rows):
+            if (None,) in rows:
                 cursor = db.execute(_select(columns, source))
-                listed = _rows_json([column[0] for column in cursor.description], cursor.fetchall())
+                pieces.append(_rows_json([column[0] for column in cursor.description], cursor.fetchall()))
+            elif rows:  # each row's text starts with the ",\n" that follows the row before it
+                pieces.append("[\n" + rows[0][0][2:])
+                pieces.extend(map(itemgetter(0), rows[1:]))
+                pieces.append("\n  ]")
             else:
-                listed = "[\n" + ",\n".join([text for (text,) in rows]) + "\n  ]" if rows else "[]"
-            parts.append(f"  {json.dumps(name)}: {listed}")
-    return _ascii("{\n" + ",\n".join(parts) + "\n}\n")
+                pieces.append("[]")
+    pieces.append("\n}\n")
+    return _ascii("".join(pieces))
 
 
 def _row_json_sql(columns: list[_Column], source: str) -> str:
     """The SELECT of a list's rows, each as one text: the row at depth 1 as json.dumps(indent=2)
-    writes it (but for characters outside printable ASCII), or NULL for a row with a REAL value."""
+    writes it (but for characters outside printable ASCII), after the ",\n" that separates it from
+    the row before; or NULL for a row with a REAL value. The document is joined once from these
+    texts (joining each list first, then the document, copied ~6 MB twice more: ~10 ms)."""
     if not columns:
-        return "SELECT '    {}' " + source
+        return "SELECT ',\n    {}' " + source
     pieces = []
     for number, (key, sql, _) in enumerate(columns):
-        before = ("    {\n" if number == 0 else ",\n") + f"      {json.dumps(key, ensure_ascii=True)}: "
+        before = (",\n    {\n" if number == 0 else ",\n") + f"      {json.dumps(key, ensure_ascii=True)}: "
         pieces.append(_sql_text(before) + f" || json_quote({sql})")
     text = " || ".join(pieces) + " || " + _sql_text("\n    }")
     reals = [f"typeof({sql}) = 'real'" for _, sql, may_be_real in columns if may_be_real]
