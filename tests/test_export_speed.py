@@ -10,6 +10,7 @@ timing is asserted: `python -m benchmarks --only export` measures.
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -157,3 +158,49 @@ def test_entries_of_one_instant_keep_the_order_they_were_written_in_across_expor
         received = [event.text for event in b.events(b.incident(declared.uuid).id) if event.milestone is None]
     assert received == written
     assert written.index("Status Investigating → Resolved") < written.index("Phase Detection & Triage → Post-Mortem")
+
+
+def test_text_sqlite_writes_is_escaped_as_json_dumps_escapes_it(db_path: Path, store: Store) -> None:
+    """SQLite writes each row's JSON; what it leaves as it is (DEL, every character beyond ASCII,
+    astral ones as surrogate pairs) is escaped afterwards, as json.dumps(ensure_ascii=True) does."""
+    declared = store.create_incident("DEL \x7f only", Severity.SEV3, author="ann")
+    texts = ["del \x7f\x7f end", "\x7fü🔥\u2028\x00\x1f\x7f", "ü", "🔥", "'; SELECT 1; --", "% %s %% \\u0000"]
+    for number, text in enumerate(texts):
+        if number < 2:  # first an export whose only character to escape afterwards is DEL
+            printed = run_cli(db_path, "export", declared.ref, "--format", "json")
+            assert printed == json.dumps(export_incident(store, declared.id), indent=2, ensure_ascii=True) + "\n"
+            assert printed.isascii() and "\x7f" not in printed
+        store.add_event(declared.id, text, author=text[:3])
+    store.add_hypothesis(declared.id, "\x7f🔥", evidence_for="ü", evidence_against="", test="")
+    printed = run_cli(db_path, "export", declared.ref, "--format", "json")
+    assert printed == json.dumps(export_incident(store, declared.id), indent=2, ensure_ascii=True) + "\n"
+    assert printed.isascii() and "\x7f" not in printed
+    assert [row["text"] for row in json.loads(printed)["events"] if row["text"] in texts] == texts
+
+
+def test_a_real_number_in_a_row_is_written_as_json_dumps_writes_it(db_path: Path, store: Store) -> None:
+    """A REAL value (an imported file may hold one where ir-console writes integers): SQLite
+    writes it with 15 digits, Python with as many as it takes; the export is json.dumps's."""
+    declared = store.create_incident("Reals", Severity.SEV3, author="ann")
+    event = store.add_event(declared.id, "a float key moment", author="ann")
+    store.add_event(declared.id, "an ordinary entry", author="ann")
+    with store.transaction():
+        store.db.execute("UPDATE events SET key_moment = ? WHERE id = ?", [0.1 + 0.2, event.id])
+        store.db.execute("UPDATE events SET revision = ? WHERE id = ?", [1e300, event.id])
+    printed = run_cli(db_path, "export", declared.ref, "--format", "json")
+    assert printed == json.dumps(export_incident(store, declared.id), indent=2, ensure_ascii=True) + "\n"
+    assert '"key_moment": 0.30000000000000004,' in printed and '"revision": 1e+300,' in printed
+
+
+def test_a_sqlite_whose_json_quote_writes_otherwise_leaves_the_layout_to_python(
+    store: Store, rich: Incident, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's json_quote is checked once against json.dumps (before 3.38 it may be missing):
+    one that writes a string otherwise is not used, and the export is the same bytes."""
+    from ir_console.store import exchange
+
+    expected = json.dumps(export_incident(store, rich.id), indent=2, ensure_ascii=True) + "\n"
+    monkeypatch.setattr(exchange, "_QUOTES_AS_JSON", {})
+    store.db.conn.create_function("json_quote", 1, lambda value: json.dumps(value) + " ")
+    assert exchange.export_json(store, rich.id) == expected
+    assert exchange._QUOTES_AS_JSON == {sqlite3.sqlite_version: False}

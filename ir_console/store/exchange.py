@@ -18,6 +18,7 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any, cast
 
 from ir_console.model import EventKind, EventSource, Incident, Milestone, Role, Section
@@ -91,39 +92,61 @@ def _without_ids(row: dict[str, Any], *names: str) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k not in ("id", *names)}
 
 
-def _export_queries(store: Store, incident_id: int) -> list[tuple[str, str]]:
-    """The document's lists in order, each as (name, SELECT of its rows in export order). The
-    columns are named, the table's own order less this database's ids: as `SELECT *` less them."""
+# A list's column: its key in the document, the SQL that reads it, and whether it can hold a REAL
+# (a column of TEXT affinity cannot: SQLite stores a number written to it as text).
+_Column = tuple[str, str, bool]
 
-    def columns(table: str, alias: str, *local: str) -> str:
-        names = [r["name"] for r in store.query_rows(f"SELECT name FROM pragma_table_info('{table}')")]
-        return ", ".join(f'{alias}."{name}"' for name in names if name not in ("id", *local))
+
+def _text_affinity(declared: str) -> bool:
+    """SQLite's rule for a column's affinity from its declared type, as far as TEXT goes."""
+    declared = declared.upper()
+    return "INT" not in declared and any(word in declared for word in ("CHAR", "CLOB", "TEXT"))
+
+
+def _export_lists(store: Store, incident_id: int) -> list[tuple[str, list[_Column], str]]:
+    """The document's lists in order, each as (name, its columns, the FROM ... ORDER BY that reads
+    its rows in export order). The columns are the table's own, in its order, less this database's
+    ids: as `SELECT *` less them."""
+
+    def columns(table: str, alias: str, *local: str) -> list[_Column]:
+        found = store.query_rows(f"SELECT name, type FROM pragma_table_info('{table}')")
+        return [
+            (r["name"], f'{alias}."{r["name"]}"', not _text_affinity(r["type"] or ""))
+            for r in found
+            if r["name"] not in ("id", *local)
+        ]
 
     where = f"WHERE incident_id = {int(incident_id)}"
-    queries = [
-        ("events", f"SELECT {columns('events', 'e', 'incident_id')} FROM events e {where} ORDER BY {EVENT_ORDER}"),
+    event_uuid = [("event_uuid", "e.uuid", False)]
+    lists = [
+        ("events", columns("events", "e", "incident_id"), f"FROM events e {where} ORDER BY {EVENT_ORDER}"),
         (
             "event_revisions",
-            f"SELECT {columns('event_revisions', 'r', 'event_id')}, e.uuid AS event_uuid FROM event_revisions r "
-            f"JOIN events e ON e.id = r.event_id WHERE e.incident_id = {int(incident_id)} "
+            columns("event_revisions", "r", "event_id") + event_uuid,
+            f"FROM event_revisions r JOIN events e ON e.id = r.event_id WHERE e.incident_id = {int(incident_id)} "
             f"ORDER BY {EVENT_ORDER}, r.revision",
         ),
         (
             "postmortem_sections",
-            f"SELECT {columns('postmortem_sections', 't', 'incident_id')} FROM postmortem_sections t {where} "
-            "ORDER BY section",
+            columns("postmortem_sections", "t", "incident_id"),
+            f"FROM postmortem_sections t {where} ORDER BY section",
         ),
         (
             "postmortem_section_revisions",
-            f"SELECT {columns('postmortem_section_revisions', 't', 'incident_id')} FROM postmortem_section_revisions t "
-            f"{where} ORDER BY section, revision, written_at, replaced_at, body",
+            columns("postmortem_section_revisions", "t", "incident_id"),
+            f"FROM postmortem_section_revisions t {where} ORDER BY section, revision, written_at, replaced_at, body",
         ),
     ]
     for table in CHILD_TABLES:
-        queries.append(
-            (table, f"SELECT {columns(table, 't', 'incident_id')} FROM {table} t {where} ORDER BY {CHILD_ORDER[table]}")
+        lists.append(
+            (table, columns(table, "t", "incident_id"), f"FROM {table} t {where} ORDER BY {CHILD_ORDER[table]}")
         )
-    return queries
+    return lists
+
+
+def _select(columns: list[_Column], source: str) -> str:
+    """The SELECT of a list's rows, one value per column, named by its key."""
+    return "SELECT " + ", ".join(f'{sql} AS "{key}"' for key, sql, _ in columns) + " " + source
 
 
 def _export_head(store: Store, key: int | str) -> tuple[int, dict[str, Any]]:
@@ -134,8 +157,8 @@ def _export_head(store: Store, key: int | str) -> tuple[int, dict[str, Any]]:
 
 def export_incident(store: Store, key: int | str) -> dict[str, Any]:
     incident_id, document = _export_head(store, key)
-    for name, sql in _export_queries(store, incident_id):
-        document[name] = store.query_rows(sql)
+    for name, columns, source in _export_lists(store, incident_id):
+        document[name] = store.query_rows(_select(columns, source))
     return document
 
 
@@ -144,18 +167,82 @@ def export_json(store: Store, key: int | str) -> str:
     ensure_ascii=True)` and a newline, byte for byte (tests/test_export_speed.py).
 
     The json module indents in pure Python, value by value: on a 10,000-event incident that cost
-    five times the reading of its events. Here each list of rows is encoded by json's C encoder in
-    one call, as lists of values with a NUL between values (a NUL within a string is escaped, so
-    the text splits exactly there), and each row is laid out by a template holding its keys,
-    already encoded, with the breaks and indents json.dumps(indent=2) puts between them."""
+    five times the reading of its events. Here SQLite writes each row, laid out as json.dumps
+    (indent=2) lays it out, as one text (`_row_json_sql`): its `json_quote` escapes a string as the
+    json module does (checked once: `_sqlite_quotes_as_json`) but for the characters outside
+    printable ASCII, escaped afterwards (`_ascii`). A list with a REAL value (which SQLite writes
+    with fewer digits than Python, and only an imported file can bring) is laid out by Python as
+    before (`_rows_json`), and so is every list where SQLite's JSON functions are missing."""
     incident_id, head = _export_head(store, key)
-    parts = [f"  {json.dumps(name)}: {_indented(value)}" for name, value in head.items()]
+    pieces = ["{\n", ",\n".join(f"  {json.dumps(name)}: {_indented(value)}" for name, value in head.items())]
     with store.reading() as db:
-        for name, sql in _export_queries(store, incident_id):
-            cursor = db.execute(sql)
-            keys = [column[0] for column in cursor.description]
-            parts.append(f"  {json.dumps(name)}: {_rows_json(keys, cursor.fetchall())}")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+        by_sqlite = _sqlite_quotes_as_json(db.conn)
+        for name, columns, source in _export_lists(store, incident_id):
+            pieces.append(f",\n  {json.dumps(name)}: ")
+            rows = db.execute(_row_json_sql(columns, source)).fetchall() if by_sqlite else [(None,)]
+            if (None,) in rows:
+                cursor = db.execute(_select(columns, source))
+                pieces.append(_rows_json([column[0] for column in cursor.description], cursor.fetchall()))
+            elif rows:  # each row's text starts with the ",\n" that follows the row before it
+                pieces.append("[\n" + rows[0][0][2:])
+                pieces.extend(map(itemgetter(0), rows[1:]))
+                pieces.append("\n  ]")
+            else:
+                pieces.append("[]")
+    pieces.append("\n}\n")
+    return _ascii("".join(pieces))
+
+
+def _row_json_sql(columns: list[_Column], source: str) -> str:
+    """The SELECT of a list's rows, each as one text: the row at depth 1 as json.dumps(indent=2)
+    writes it (but for characters outside printable ASCII), after the ",\n" that separates it from
+    the row before; or NULL for a row with a REAL value. The document is joined once from these
+    texts (joining each list first, then the document, copied ~6 MB twice more: ~10 ms)."""
+    if not columns:
+        return "SELECT ',\n    {}' " + source
+    pieces = []
+    for number, (key, sql, _) in enumerate(columns):
+        before = (",\n    {\n" if number == 0 else ",\n") + f"      {json.dumps(key, ensure_ascii=True)}: "
+        pieces.append(_sql_text(before) + f" || json_quote({sql})")
+    text = " || ".join(pieces) + " || " + _sql_text("\n    }")
+    reals = [f"typeof({sql}) = 'real'" for _, sql, may_be_real in columns if may_be_real]
+    if reals:
+        text = f"CASE WHEN {' OR '.join(reals)} THEN NULL ELSE {text} END"
+    return f"SELECT {text} {source}"
+
+
+def _sql_text(text: str) -> str:
+    """`text` as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+# What json.dumps(ensure_ascii=True) escapes that SQLite's json_quote writes as it is: DEL and
+# every character beyond ASCII (outside a string, a JSON text is ASCII).
+_BEYOND_ASCII = re.compile("[\x7f-\U0010ffff]+")
+
+
+def _ascii(text: str) -> str:
+    """JSON text with the characters json.dumps(ensure_ascii=True) escapes escaped as it does."""
+    if text.isascii() and "\x7f" not in text:
+        return text
+    return _BEYOND_ASCII.sub(lambda found: json.dumps(found.group())[1:-1], text)
+
+
+# Every ASCII character (those json.dumps escapes by name among them) and some beyond.
+_PROBE = "".join(map(chr, range(128))) + "é\u2028🔥"
+_QUOTES_AS_JSON: dict[str, bool] = {}
+
+
+def _sqlite_quotes_as_json(conn: sqlite3.Connection) -> bool:
+    """Whether this SQLite library has `json_quote` (built in since 3.38) and it writes a string as
+    json.dumps does, once `_ascii` has escaped what lies beyond ASCII. Asked once per library."""
+    if sqlite3.sqlite_version not in _QUOTES_AS_JSON:
+        try:
+            quoted = conn.execute("SELECT json_quote(?)", [_PROBE]).fetchone()[0]
+        except sqlite3.Error:
+            quoted = None
+        _QUOTES_AS_JSON[sqlite3.sqlite_version] = isinstance(quoted, str) and _ascii(quoted) == json.dumps(_PROBE)
+    return _QUOTES_AS_JSON[sqlite3.sqlite_version]
 
 
 _VALUES = json.JSONEncoder(ensure_ascii=True, separators=("\0", ":"))
@@ -163,7 +250,10 @@ _VALUES = json.JSONEncoder(ensure_ascii=True, separators=("\0", ":"))
 
 def _rows_json(keys: list[str], rows: list[tuple[Any, ...]]) -> str:
     """Rows (tuples of SQLite values) of one list, at depth 1, as json.dumps(indent=2) lays out
-    the same rows as dicts of `keys`."""
+    the same rows as dicts of `keys`: each list of rows encoded by json's C encoder in one call,
+    as lists of values with a NUL between values (a NUL within a string is escaped, so the text
+    splits exactly there), and each row laid out by a template holding its keys, already encoded,
+    with the breaks and indents json.dumps(indent=2) puts between them."""
     if not rows:
         return "[]"
     if not keys:
