@@ -184,7 +184,7 @@ def export_json(store: Store, key: int | str) -> str:
                 cursor = db.execute(_select(columns, source))
                 pieces.append(_rows_json([column[0] for column in cursor.description], cursor.fetchall()))
             elif rows:  # each row's text starts with the ",\n" that follows the row before it
-                pieces.append("[\n" + rows[0][0][2:])
+                pieces.append("[\n" + str(rows[0][0])[2:])
                 pieces.extend(map(itemgetter(0), rows[1:]))
                 pieces.append("\n  ]")
             else:
