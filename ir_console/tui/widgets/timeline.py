@@ -201,7 +201,7 @@ class TimelineView(ScrollView, can_focus=True):
         self._strips.clear()
         self.count, self._last_id = 0, 0
         if self.store is not None and self.incident_id is not None:
-            self.count, self._last_id, _ = self.store.events_added_since(self.incident_id, 0, self.shown)
+            self.count, self._last_id = self.store.events_counted(self.incident_id, self.shown)
         self._measure_dates()
 
     def _measure_dates(self) -> None:
