@@ -13,6 +13,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from textual.app import App
 from textual.css.stylesheet import Stylesheet
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Markdown, OptionList, Static, TextArea
@@ -670,3 +671,34 @@ async def test_the_timeline_is_counted_without_reading_every_event_id_and_follow
         counted, highest = store.events_counted(ours.id, shown)
         assert counted == original(store, ours.id, 0, shown)[0]
         assert highest == max(row["id"] for row in store.query_rows("SELECT id FROM events"))
+
+
+@pytest.mark.parametrize("key", ["s", "u", "i", "p"])
+async def test_a_screen_is_not_restyled_whole_as_it_opens(
+    store: Store, clock: Clock, incident: Incident, monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    """A dialog (`s`, `u`), the incidents screen (`i`) and the post-mortem editor (`p`): Textual
+    restyled all of a screen's widgets as it was first shown, after each had been styled as it
+    mounted. Only what a class or the focus changes is restyled now, and the screen looks as a
+    full restyle makes it look."""
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await settle(pilot)
+        room = war_room(app)
+        restyled: list[object] = []
+        update_styles = App.update_styles
+
+        def noting(self, node, *args, **kwargs):
+            restyled.append(node)
+            return update_styles(self, node, *args, **kwargs)
+
+        monkeypatch.setattr(App, "update_styles", noting)
+        await pilot.press(key)
+        await wait_until(pilot, lambda: app.screen is not room, "the screen open")
+        await settle(pilot)
+        screen = app.screen
+        assert screen not in restyled, [type(node).__name__ for node in restyled]
+        shown = look(screen)
+        screen.update_node_styles(animate=False)  # a full restyle changes nothing: every rule was applied
+        await settle(pilot)
+        assert look(screen) == shown

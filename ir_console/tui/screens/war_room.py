@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from textual import events, getters, on
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -41,6 +41,7 @@ from ir_console.store import DatabaseReplaced, Store, StoreError
 from ir_console.store.store import ResolvedRefusal, refuse_if_resolved
 from ir_console.tui.drafts import KEEP_AS_TYPED_DELAY
 from ir_console.tui.entry_syntax import parse_entry
+from ir_console.tui.styled import StyledAsMounted
 from ir_console.tui.widgets.containment_list import ContainmentList
 from ir_console.tui.widgets.entry_line import ENTRY_PLACEHOLDER, EntryLine
 from ir_console.tui.widgets.footer import QuickFooter
@@ -104,7 +105,7 @@ class TimelinePane(Vertical):
     ALLOW_MAXIMIZE = True
 
 
-class WarRoomScreen(Screen):
+class WarRoomScreen(StyledAsMounted, Screen):
     # The header stays above a maximised timeline: the incident, its clock and the next update due.
     ALLOW_IN_MAXIMIZED_VIEW = "#header, Footer"
     if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
@@ -210,7 +211,6 @@ class WarRoomScreen(Screen):
         self._rang_overdue = False  # the bell rang for the update now overdue
         self._failed_reads: dict[str, tuple[str, Callable[[], object] | None]] = {}
         self._document_loading = False  # `p` or `u` pressed: the record digest is being read
-        self._resumed = False  # shown once already (`on_screen_resume`)
 
     @property
     def store(self) -> Store:
@@ -282,14 +282,7 @@ class WarRoomScreen(Screen):
         if self._keeping_line is not None:  # leaving within a moment of the last key
             self.keep_unsent_line()
 
-    def on_screen_resume(self, resumed: events.ScreenResume) -> None:
-        if not self._resumed:
-            # Textual restyles every widget of a screen as it is first shown, after each was styled
-            # as it mounted and nothing since: for the war room that repeated all its styling
-            # (~60 widgets) before the first frame. Styles that change later (a class, the focus,
-            # the theme) update their widgets themselves; a later resume restyles as Textual does.
-            self._resumed = True
-            resumed.refresh_styles = False
+    def on_screen_resume(self) -> None:
         self.query_one(SignalsPane).redraw()  # it kept measuring under the modal, without drawing
 
     def on_resize(self) -> None:
