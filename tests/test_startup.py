@@ -21,7 +21,7 @@ from textual.css.stylesheet import Stylesheet
 from tui_support import console, declare_checkout_incident, run, settle, wait_until, war_room
 
 from ir_console.demo import FixedSampler
-from ir_console.locations import state_path
+from ir_console.locations import state_path, stylesheet_dir
 from ir_console.store import Store
 from ir_console.tui.app import IrConsoleApp
 from ir_console.tui.widgets.system import SystemPane
@@ -304,3 +304,49 @@ async def test_the_war_room_is_styled_once_before_its_first_frame(store: Store, 
             room.update_node_styles(animate=False)  # a full restyle changes nothing: every rule was applied
             await settle(pilot)
             assert war_room_look(room) == shown
+
+
+async def test_the_other_screens_sheets_are_read_as_the_first_screen_they_style_opens(store: Store, clock) -> None:
+    """dialogs.tcss, incidents.tcss and postmortem.tcss are not parsed before the first frame
+    (~8 ms); each is read as the first dialog, the incidents screen or the editor opens, which
+    then looks as with every sheet read to start, and the war room under it is not restyled."""
+    declare_checkout_incident(store, clock)
+    sheets = {name: str(stylesheet_dir() / name) for name in ("dialogs.tcss", "incidents.tcss", "postmortem.tcss")}
+
+    def read(app: IrConsoleApp) -> set[str]:
+        return {name for name, path in sheets.items() if app.stylesheet.has_source(path)}
+
+    looks: dict[str, dict] = {}
+    for every_sheet_to_start in (False, True):
+        app = console(store, clock)
+        if every_sheet_to_start:  # as before: every sheet in CSS_PATH
+            app.css_path = [*app.css_path, *(Path(path) for path in sheets.values())]
+        async with run(app) as pilot:
+            await settle(pilot)
+            assert read(app) == (set(sheets) if every_sheet_to_start else set())
+            for key, sheet in (("s", "dialogs.tcss"), ("i", "incidents.tcss"), ("p", "postmortem.tcss")):
+                await pilot.press(key)
+                await wait_until(pilot, lambda: app.screen is not war_room(app), f"{key} open")
+                await settle(pilot)
+                assert sheet in read(app)
+                seen = {
+                    repr(node): (
+                        node.display,
+                        node.styles.border,
+                        node.styles.background,
+                        node.styles.color,
+                        node.styles.width,
+                        node.styles.height,
+                        node.styles.padding,
+                        node.styles.margin,
+                    )
+                    for node in app.screen.walk_children(with_self=True)
+                }
+                looks.setdefault(key, seen)
+                assert seen == looks[key], (
+                    key,
+                    {k: (v, looks[key].get(k)) for k, v in seen.items() if looks[key].get(k) != v},
+                )
+                await pilot.press("escape")
+                await wait_until(pilot, lambda: app.screen is war_room(app), f"{key} closed")
+                await settle(pilot)
