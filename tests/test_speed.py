@@ -738,3 +738,35 @@ def test_counting_a_long_timeline_keeps_none_of_its_pages_in_memory(store: Store
         kept = sqlite_memory_used() - before
     assert counted == len(store.events(incident.id)) > 30_000
     assert kept < 256 * 1024, kept  # ~1 MB of index pages read
+
+
+async def test_a_long_timeline_opens_reading_its_last_page_and_only_its_first_row(
+    store: Store, clock: Clock, incident: Incident, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first row's date sets the width of the dates column: it is read alone, not with the
+    199 rows after it, which a timeline opened at its end does not draw."""
+    store.add_event(incident.id, "seen yesterday", occurred_at=NOW - timedelta(days=1), author="dana")
+    for n in range(450):
+        store.add_event(incident.id, f"note {n}", author="dana")
+    read: list[int] = []
+    original = Store.events_page
+
+    def noting(self, *args, **kwargs):
+        page = original(self, *args, **kwargs)
+        read.append(len(page))
+        return page
+
+    monkeypatch.setattr(Store, "events_page", noting)
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await settle(pilot)
+        view = timeline(app)
+        assert sum(read) <= 200 + 1, read  # the last page, and the first row
+        assert view.count == len(store.events(incident.id)) > 450
+        # Yesterday's row carries its date; today's rows keep the column, blank.
+        assert view.date_width > 0
+        last = shown_lines(app)[-1]
+        assert last.startswith(" " * (view.date_width + 1)) and "note 449" in last
+        await pilot.press("home")
+        await settle(pilot)
+        assert "seen yesterday" in shown_lines(app)[0] and not shown_lines(app)[0].startswith(" ")
