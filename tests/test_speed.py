@@ -770,3 +770,27 @@ async def test_a_long_timeline_opens_reading_its_last_page_and_only_its_first_ro
         await pilot.press("home")
         await settle(pilot)
         assert "seen yesterday" in shown_lines(app)[0] and not shown_lines(app)[0].startswith(" ")
+
+
+def test_the_count_and_the_highest_id_are_read_from_one_state_of_the_file(
+    store: Store, incident: Incident, db_path
+) -> None:
+    """Another console writes while the timeline is counted: the count and the highest id come
+    from the same state of the file, so what `events_added_since` finds after that id is exactly
+    what the count left out (no row lost, none counted twice)."""
+    with Store.open(db_path, create=False) as other:
+        written: list[str] = []
+
+        def write_meanwhile(statement: str) -> None:
+            if statement.lstrip().upper().startswith("SELECT") and "events" in statement and len(written) < 3:
+                written.append(statement)
+                other.add_event(incident.id, f"written meanwhile {len(written)}", author="lee")
+
+        store.db.conn.set_trace_callback(write_meanwhile)
+        try:
+            counted, highest = store.events_counted(incident.id)
+        finally:
+            store.db.conn.set_trace_callback(None)
+        assert written  # a write landed while it read
+        added, _, _ = store.events_added_since(incident.id, highest)
+        assert counted + added == len(store.events(incident.id))

@@ -657,15 +657,18 @@ class Store(StoreCore):
 
         Events are never deleted and a new row's id is above every id before it, so the
         incident's later events are exactly its events above the file's highest id now. Two plain
-        reads: a bare count walks the incident's index without decoding it (a third of the time
+        reads in one statement: a bare count walks the incident's index without decoding it (a third of the time
         `events_added_since(.., 0)` takes, which reads every entry's id), and the highest id is the
         table's last row. The pages the count read are not kept in memory.
         """
         with self.reading() as db:
-            (count,) = db.execute(
-                f"SELECT count(*) FROM events WHERE incident_id = ?{EVENT_FILTERS[shown]}", [incident_id]
+            # One statement, so one snapshot: a row another console adds meanwhile is either
+            # counted and below the highest id, or neither (then `events_added_since` finds it).
+            count, highest = db.execute(
+                f"SELECT (SELECT count(*) FROM events WHERE incident_id = ?{EVENT_FILTERS[shown]}),"
+                " (SELECT max(id) FROM events)",
+                [incident_id],
             ).fetchone()
-            (highest,) = db.execute("SELECT max(id) FROM events").fetchone()
             # The count read every page of the incident's index (4 MB at 100,000 events): the
             # connection's cache kept 2 MB of them, for as long as the console runs. Let go.
             db.execute("PRAGMA shrink_memory")
