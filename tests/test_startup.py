@@ -21,7 +21,7 @@ from textual.css.stylesheet import Stylesheet
 from tui_support import console, declare_checkout_incident, run, settle, wait_until, war_room
 
 from ir_console.demo import FixedSampler
-from ir_console.locations import state_path
+from ir_console.locations import state_path, stylesheet_dir
 from ir_console.store import Store
 from ir_console.tui.app import IrConsoleApp
 from ir_console.tui.widgets.system import SystemPane
@@ -239,3 +239,114 @@ async def test_the_real_sampler_is_made_off_the_event_loop_after_the_first_frame
         pane = war_room(app).query_one(SystemPane)
         await wait_until(pilot, lambda: "CPU" in pane.plain, "the machine's figures drawn")
     assert len(made_on) == 1 and made_on[0] != threading.main_thread().name, made_on
+
+
+class StyledBeforeFirstFrame(IrConsoleApp):
+    """Notes each node the stylesheet styles, until the first frame is drawn."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.styled: list[object] | None = []
+
+    def _display(self, screen, renderable) -> None:
+        if renderable is not None and self.styled is not None:
+            self.first_styled, self.styled = self.styled, None
+        super()._display(screen, renderable)
+
+
+def war_room_look(room) -> dict[object, tuple]:
+    """What each widget's styles draw: shown or not, layout, borders, colours, sizes, text style."""
+    return {
+        node: (
+            node.display,
+            node.styles.layout and node.styles.layout.name,
+            node.styles.border,
+            node.styles.background,
+            node.styles.color,
+            node.styles.width,
+            node.styles.height,
+            node.styles.padding,
+            node.styles.text_style,
+            node.rich_style,
+        )
+        for node in room.walk_children(with_self=True)
+    }
+
+
+async def test_the_war_room_is_styled_once_before_its_first_frame(store: Store, clock, monkeypatch) -> None:
+    """Textual restyled every widget of the war room again as it was first shown, after each had
+    been styled as it mounted (~60 widgets, twice before the first frame). Each is styled once now
+    (again only where a class or the focus changed before the frame), in the same styles as a full
+    restyle gives, at a wide and a narrow size."""
+    declare_checkout_incident(store, clock)
+    original = Stylesheet.apply
+
+    for size in ((160, 48), (100, 30)):
+        app = StyledBeforeFirstFrame(store, clock=clock, sampler=FixedSampler(), author="tester", sample_interval=0)
+
+        def noting(self, node, *args, app=app, **kwargs):
+            if app.styled is not None:
+                app.styled.append(node)
+            return original(self, node, *args, **kwargs)
+
+        monkeypatch.setattr(Stylesheet, "apply", noting)
+        async with run(app, size=size) as pilot:
+            await settle(pilot)
+            room = war_room(app)
+            widgets = list(room.walk_children())
+            twice = [repr(node) for node in widgets if app.first_styled.count(node) > 1]
+            # Again only what changed before the frame: the header's labels take their classes, the
+            # focused timeline's pane (focus-within) and the active signal tab.
+            assert len(twice) <= 12, (len(widgets), twice)
+            for quiet in ("#hypotheses-pane", "#hypotheses", "#containment-pane", "#signals-pane", "QuickFooter"):
+                assert app.first_styled.count(room.query_one(quiet)) == 1, quiet
+            shown = war_room_look(room)
+            room.update_node_styles(animate=False)  # a full restyle changes nothing: every rule was applied
+            await settle(pilot)
+            assert war_room_look(room) == shown
+
+
+async def test_the_other_screens_sheets_are_read_as_the_first_screen_they_style_opens(store: Store, clock) -> None:
+    """dialogs.tcss, incidents.tcss and postmortem.tcss are not parsed before the first frame
+    (~8 ms); each is read as the first dialog, the incidents screen or the editor opens, which
+    then looks as with every sheet read to start, and the war room under it is not restyled."""
+    declare_checkout_incident(store, clock)
+    sheets = {name: str(stylesheet_dir() / name) for name in ("dialogs.tcss", "incidents.tcss", "postmortem.tcss")}
+
+    def read(app: IrConsoleApp) -> set[str]:
+        return {name for name, path in sheets.items() if app.stylesheet.has_source(path)}
+
+    looks: dict[str, dict] = {}
+    for every_sheet_to_start in (False, True):
+        app = console(store, clock)
+        if every_sheet_to_start:  # as before: every sheet in CSS_PATH
+            app.css_path = [*app.css_path, *(Path(path) for path in sheets.values())]
+        async with run(app) as pilot:
+            await settle(pilot)
+            assert read(app) == (set(sheets) if every_sheet_to_start else set())
+            for key, sheet in (("s", "dialogs.tcss"), ("i", "incidents.tcss"), ("p", "postmortem.tcss")):
+                await pilot.press(key)
+                await wait_until(pilot, lambda: app.screen is not war_room(app), f"{key} open")
+                await settle(pilot)
+                assert sheet in read(app)
+                seen = {
+                    repr(node): (
+                        node.display,
+                        node.styles.border,
+                        node.styles.background,
+                        node.styles.color,
+                        node.styles.width,
+                        node.styles.height,
+                        node.styles.padding,
+                        node.styles.margin,
+                    )
+                    for node in app.screen.walk_children(with_self=True)
+                }
+                looks.setdefault(key, seen)
+                assert seen == looks[key], (
+                    key,
+                    {k: (v, looks[key].get(k)) for k, v in seen.items() if looks[key].get(k) != v},
+                )
+                await pilot.press("escape")
+                await wait_until(pilot, lambda: app.screen is war_room(app), f"{key} closed")
+                await settle(pilot)

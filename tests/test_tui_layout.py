@@ -119,8 +119,9 @@ def test_no_screen_or_dialog_carries_its_layout_in_default_css() -> None:
 
 
 def test_the_app_loads_every_shipped_stylesheet() -> None:
-    """Each .tcss under styles/ is in the App's CSS_PATH (the wheel ships the folder whole)."""
-    loaded = {Path(path).name for path in IrConsoleApp.CSS_PATH}
+    """Each .tcss under styles/ is in the App's CSS_PATH or read as the first screen it styles
+    opens (LATER_SHEETS; the wheel ships the folder whole)."""
+    loaded = {Path(path).name for path in IrConsoleApp.CSS_PATH} | set(IrConsoleApp.LATER_SHEETS.values())
     shipped = {path.name for path in stylesheet_dir().glob("*.tcss")}
     assert loaded == shipped
     assert {"app.tcss", "dialogs.tcss"} <= shipped

@@ -651,6 +651,29 @@ class Store(StoreCore):
             added, highest, earliest = db.execute(sql, [incident_id, after_id]).fetchone()
         return added, highest or after_id, parse_iso(earliest) if earliest else None
 
+    def events_counted(self, incident_id: int, shown: TimelineFilter = TimelineFilter.ALL) -> tuple[int, int]:
+        """How many events (of those `shown`) the incident has, and the highest event id in the
+        file: what a timeline starts from, to go on with `events_added_since` after that id.
+
+        Events are never deleted and a new row's id is above every id before it, so the
+        incident's later events are exactly its events above the file's highest id now. Two plain
+        reads in one statement: a bare count walks the incident's index without decoding it (a third of the time
+        `events_added_since(.., 0)` takes, which reads every entry's id), and the highest id is the
+        table's last row. The pages the count read are not kept in memory.
+        """
+        with self.reading() as db:
+            # One statement, so one snapshot: a row another console adds meanwhile is either
+            # counted and below the highest id, or neither (then `events_added_since` finds it).
+            count, highest = db.execute(
+                f"SELECT (SELECT count(*) FROM events WHERE incident_id = ?{EVENT_FILTERS[shown]}),"
+                " (SELECT max(id) FROM events)",
+                [incident_id],
+            ).fetchone()
+            # The count read every page of the incident's index (4 MB at 100,000 events): the
+            # connection's cache kept 2 MB of them, for as long as the console runs. Let go.
+            db.execute("PRAGMA shrink_memory")
+        return count, highest or 0
+
     def events(self, incident_id: int) -> list[TimelineEvent]:
         return self.events_page(incident_id, 0, -1)
 

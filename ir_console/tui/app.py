@@ -67,7 +67,16 @@ def takes_key_itself(widget: Widget, key: events.Key) -> bool:
 class IrConsoleApp(App[None]):
     TITLE = "ir-console"
     # The layout, one sheet an area (styles/); later sheets win a tie. Widgets keep their own DEFAULT_CSS.
-    CSS_PATH = [stylesheet_dir() / name for name in ("app.tcss", "dialogs.tcss", "incidents.tcss", "postmortem.tcss")]
+    # The war room's is read to start; each other area's as the first screen it styles opens
+    # (`LATER_SHEETS`, `_load_screen_css`), not parsed before the first frame.
+    CSS_PATH = [stylesheet_dir() / "app.tcss"]
+    # The sheet each kind of screen needs, by a class it is (or derives from): every ModalScreen (the
+    # dialogs, help, previews) dialogs.tcss. Each sheet's rules name only its screens' widgets.
+    LATER_SHEETS = {
+        "ModalScreen": "dialogs.tcss",
+        "IncidentsScreen": "incidents.tcss",
+        "PostMortemScreen": "postmortem.tcss",
+    }
     BINDINGS = [
         # Priority: taken when the key arrives, not after it has bubbled up from the focused field,
         # so letters typed right after a Tab in one burst land in the next field, not this one.
@@ -308,6 +317,23 @@ class IrConsoleApp(App[None]):
             return True
         self._unbound_keys.add(key)
         return False
+
+    def _load_screen_css(self, screen: Screen) -> None:
+        """As a screen opens, before its widgets mount: the sheet its kind needs, read the first
+        time one opens. Its rules join those parsed already (kept parsed); the screen itself, styled
+        as it was made, is styled again, and nothing else: no widget shown is one they name."""
+        read = False
+        for kind in type(screen).__mro__:
+            name = self.LATER_SHEETS.get(kind.__name__)
+            if name is not None:
+                path = stylesheet_dir() / name
+                if not self.stylesheet.has_source(str(path)):
+                    self.stylesheet.read(path)
+                    read = True
+        if read:
+            self.stylesheet.parse()  # the sheets parsed already come from its cache
+            self.stylesheet.update_nodes([screen], animate=False)
+        super()._load_screen_css(screen)
 
     def get_default_screen(self) -> Screen:
         return WarRoomScreen()

@@ -19,6 +19,7 @@ from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSe
 from ir_console.model.archive import SimilarIncident
 from ir_console.model.when import format_when, needs_confirmation, not_in_future, parse_when
 from ir_console.tui.drafts import KEEP_AS_TYPED_DELAY, DraftKey, Drafts, Fields
+from ir_console.tui.styled import StyledAsMounted
 from ir_console.tui.widgets.similar import MATCHES_SHOWN, SimilarIncidents
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ class FormError(Label):
             self.call_after_refresh(self.scroll_visible, animate=False)
 
 
-class Modal(ModalScreen[ResultT]):
+class Modal(StyledAsMounted, ModalScreen[ResultT]):
     """A dialog: Escape cancels, ctrl+s saves. What was typed is kept when it is closed unsaved,
     and comes back when the same dialog opens again (see tui/drafts.py)."""
 

@@ -40,6 +40,7 @@ from ir_console.render.stats import ArchiveStats, archive_stats, incidents, stat
 from ir_console.render.text import one_line
 from ir_console.store import Store, StoreError
 from ir_console.store.search import SearchUnavailable, search_words
+from ir_console.tui.styled import StyledAsMounted
 from ir_console.tui.widgets.footer import QuickFooter
 from ir_console.tui.widgets.incident_list import Column, IncidentList, ListQuery
 from ir_console.tui.widgets.similar import root_causes_table
@@ -179,7 +180,7 @@ class IncidentChoice:
     event_id: int | None = None
 
 
-class IncidentsScreen(Screen[IncidentChoice]):
+class IncidentsScreen(StyledAsMounted, Screen[IncidentChoice]):
     """Closes with the `IncidentChoice` to open, or None."""
 
     if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time

@@ -64,6 +64,7 @@ from ir_console.tui.dialogs.action_item import STATUS_LABELS, ActionItemEdit, Ac
 from ir_console.tui.dialogs.preview import PreviewScreen
 from ir_console.tui.dialogs.remove_item import ActionItemRemoval, RemoveItemScreen
 from ir_console.tui.dialogs.section_history import SectionHistoryScreen
+from ir_console.tui.styled import StyledAsMounted
 from ir_console.tui.widgets.footer import QuickFooter
 
 if TYPE_CHECKING:
@@ -307,7 +308,7 @@ def cell_text(inline: Token) -> str:
     return MarkdownBlock._token_to_content(cast(MarkdownBlock, None), inline).plain
 
 
-class PostMortemScreen(Screen[None]):
+class PostMortemScreen(StyledAsMounted, Screen[None]):
     if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time
         app = getters.app(IrConsoleApp)
 

@@ -41,6 +41,7 @@ from ir_console.store import DatabaseReplaced, Store, StoreError
 from ir_console.store.store import ResolvedRefusal, refuse_if_resolved
 from ir_console.tui.drafts import KEEP_AS_TYPED_DELAY
 from ir_console.tui.entry_syntax import parse_entry
+from ir_console.tui.styled import StyledAsMounted
 from ir_console.tui.widgets.containment_list import ContainmentList
 from ir_console.tui.widgets.entry_line import ENTRY_PLACEHOLDER, EntryLine
 from ir_console.tui.widgets.footer import QuickFooter
@@ -104,7 +105,7 @@ class TimelinePane(Vertical):
     ALLOW_MAXIMIZE = True
 
 
-class WarRoomScreen(Screen):
+class WarRoomScreen(StyledAsMounted, Screen):
     # The header stays above a maximised timeline: the incident, its clock and the next update due.
     ALLOW_IN_MAXIMIZED_VIEW = "#header, Footer"
     if TYPE_CHECKING:  # the App's services, typed; nothing changes at run time

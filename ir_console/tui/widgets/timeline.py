@@ -201,7 +201,7 @@ class TimelineView(ScrollView, can_focus=True):
         self._strips.clear()
         self.count, self._last_id = 0, 0
         if self.store is not None and self.incident_id is not None:
-            self.count, self._last_id, _ = self.store.events_added_since(self.incident_id, 0, self.shown)
+            self.count, self._last_id = self.store.events_counted(self.incident_id, self.shown)
         self._measure_dates()
 
     def _measure_dates(self) -> None:
@@ -209,15 +209,26 @@ class TimelineView(ScrollView, can_focus=True):
         widest ones (rows are in time order), so only they are read."""
         now = self.app.clock()
         self.today = (now.astimezone().date(), now.astimezone(UTC).date())
+        newest = self.event_at(self.count - 1)  # its page is the one drawn first
         self.date_width = max(
             (
                 len(label)
-                for event in (self.event_at(0), self.event_at(self.count - 1))
+                for event in (self._oldest_event(), newest)
                 if event is not None
                 for label in self._labels(event)
             ),
             default=0,
         )
+
+    def _oldest_event(self) -> TimelineEvent | None:
+        """The first row: from its page when that was read, else alone (not its page of 200 rows,
+        which a long timeline opened at its end does not draw)."""
+        if not self.count or self.store is None or self.incident_id is None:
+            return None
+        if self._pages.get(0) is not None:
+            return self.event_at(0)
+        found = self.store.events_page(self.incident_id, 0, 1, total=self.count, shown=self.shown)
+        return found[0] if found else None
 
     def _labels(self, event: TimelineEvent) -> tuple[str, str]:
         assert self.today is not None, "set by _measure_dates before any row is drawn"
