@@ -1075,3 +1075,21 @@ def test_every_timestamp_the_store_writes_comes_from_its_clock(tmp_path: Path) -
     assert {value for _, _, value in stamps} == {"2031-07-04T12:30:15.250Z"}, [
         s for s in stamps if s[2] != "2031-07-04T12:30:15.250Z"
     ]
+
+
+def test_a_status_change_dated_before_the_current_status_began_is_refused(store: Store, incident, clock) -> None:
+    """Monitoring since 10 minutes ago, a change to Identified dated 15 minutes ago would read
+    "Status Monitoring → Identified" at a time the incident was not Monitoring yet: refused, nothing
+    saved. At or after the current status began it is saved; the first status holds from the start,
+    so a replay may date its first change as far back as it happened."""
+    from tui_support import NOW
+
+    store.set_status(incident.id, Status.MONITORING, at=NOW - timedelta(minutes=10), author="ann")
+    events_before = count_events(store, incident.id)
+    with pytest.raises(ValueError, match=r"the status has been Monitoring since .* would come before that"):
+        store.set_status(incident.id, Status.IDENTIFIED, at=NOW - timedelta(minutes=15), author="ann")
+    assert store.incident(incident.id).status is Status.MONITORING
+    assert Milestone.IDENTIFIED not in store.incident(incident.id).milestones
+    assert count_events(store, incident.id) == events_before
+    resolved = store.set_status(incident.id, Status.RESOLVED, at=NOW - timedelta(minutes=10), author="ann")
+    assert resolved.status is Status.RESOLVED

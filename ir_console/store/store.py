@@ -51,7 +51,7 @@ from ir_console.model.incident import (
 )
 from ir_console.model.postmortem import SectionRevision, SectionSave, SectionState
 from ir_console.model.record import ALERTS_LISTED
-from ir_console.model.when import not_in_future
+from ir_console.model.when import format_when, not_in_future
 from ir_console.store import archive, rows, search
 from ir_console.store.archive import SUMMARY_SORTS as SUMMARY_SORTS  # the CLI's --sort choices
 from ir_console.store.core import ResolvedRefusal as ResolvedRefusal  # the console's and the CLI's rule
@@ -257,6 +257,8 @@ class Store(StoreCore):
             before = self.incident(incident_id)
             if before.status == status:
                 return before
+            if at is not None:
+                self._refuse_before_current_status(before, at)
             self._update_incident(incident_id, {"status": status.value}, now)
             # Not a key moment itself: the milestone it stamps is. Back-dated (`at`), the change and
             # the phase it moves to happened then, not when they were typed.
@@ -274,6 +276,22 @@ class Store(StoreCore):
                 self._set_milestones(before, {milestone: at or now}, author, source, now)
             self._advance_phase(before, PHASE_FOR_STATUS[status], author, source, now, at=at)
         return self.incident(incident_id)
+
+    def _refuse_before_current_status(self, before: Incident, at: datetime) -> None:
+        """A change dated before the current status began would read "Status Monitoring → …" at a
+        time the incident was not yet Monitoring: a state that never was. (Its first status has no
+        change of its own: it holds from the start, whenever that was.)"""
+        since = self.scalar(
+            "SELECT max(occurred_at) FROM events WHERE incident_id = ? AND kind = ? AND retracted_at IS NULL"
+            " AND (text LIKE 'Status %' OR text LIKE 'Reopened%')",
+            [before.id, EventKind.STATUS_CHANGE.value],
+        )
+        if since is not None and at < parse_iso(since):
+            raise ValueError(
+                f"the status has been {before.status.value} since {format_when(parse_iso(since))}: a change "
+                f"dated {format_when(at)} would come before that. Date it then or later; to record when a "
+                "milestone was reached, correct the milestone's time instead (m in the console)"
+            )
 
     def set_phase(
         self,
