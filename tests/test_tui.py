@@ -848,6 +848,24 @@ async def test_a_digit_chooses_the_severity_of_that_number_in_the_form_and_the_d
         await wait_until(pilot, lambda: one(db_path, "SELECT severity FROM incidents")["severity"] == 3, "SEV-3")
 
 
+async def test_a_time_typed_in_the_status_dialog_and_left_is_not_brought_back(store, db_path, clock, incident) -> None:
+    """Escape after typing a time in the status dialog: the next `a 3` offers the milestone's
+    default time (now), not the time typed for another occasion."""
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        await pilot.press("a", "3", "tab", "ctrl+u", *"-1d", "escape")
+        await settle(pilot)
+        clock.advance(minutes=5)
+        for key in ("a", "3"):  # one burst, as typed fast
+            app.post_message(events.Key(key, key))
+        await settle(pilot)
+        assert app.screen.query_one("#stamp", Input).value == "now"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: header(app, "status") == "Monitoring", "Monitoring")
+        assert one(db_path, "SELECT mitigated_at FROM incidents")["mitigated_at"] == to_iso(NOW + timedelta(minutes=5))
+
+
 async def test_roles_assignment_and_acknowledged_milestone(store, db_path, clock, incident) -> None:
     app = console(store, clock)
     async with run(app) as pilot:

@@ -42,6 +42,10 @@ class StatusScreen(Modal[StatusChoice]):
     (Identified, Monitoring → mitigated, Resolved): now, or the milestone as already set; editable.
     A digit highlights a status (1 Investigating … 4 Resolved) wherever the list starts."""
 
+    # A time typed here and left unsaved is not kept: brought back under another choice (`a 3`
+    # a day later), it would stamp a milestone at a time nobody chose for it.
+    KEEPS_DRAFT = False
+
     BINDINGS = [
         Binding(key, f"highlight_status('{status.name}')", status.value, show=False)
         for status, key in STATUS_KEYS.items()
