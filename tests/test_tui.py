@@ -866,6 +866,22 @@ async def test_a_time_typed_in_the_status_dialog_and_left_is_not_brought_back(st
         assert one(db_path, "SELECT mitigated_at FROM incidents")["mitigated_at"] == to_iso(NOW + timedelta(minutes=5))
 
 
+async def test_a_tab_typed_right_behind_the_key_that_opens_a_dialog_keeps_its_focus(store, clock, incident) -> None:
+    """Typed fast from a real terminal, `a 3 Tab 14:52Z` can reach the dialog before its own
+    opening focus was applied: that focus, deferred, then pulled the focus back to the list, and
+    the time's digits chose statuses there. The dialog focuses its list as it mounts, at once."""
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        screen = StatusScreen(Status.INVESTIGATING, {}, now=NOW)
+        await app.push_screen(screen)  # mounted; anything it deferred has not run yet
+        screen.query_one(OptionList).highlighted = 2  # Monitoring: its time field takes keys
+        screen.set_focus(screen.query_one("#stamp", Input))  # the Tab, handled first
+        await pilot.pause()
+        await pilot.pause()
+        assert screen.focused is screen.query_one("#stamp", Input)
+
+
 async def test_roles_assignment_and_acknowledged_milestone(store, db_path, clock, incident) -> None:
     app = console(store, clock)
     async with run(app) as pilot:

@@ -83,7 +83,7 @@ class ActionItemScreen(Modal[ActionItemEdit]):
             yield from self.buttons("Save")
 
     def on_mount(self) -> None:
-        self.query_one("#action", Input).focus()
+        self.set_focus(self.query_one("#action", Input))
 
     @on(Input.Submitted)
     def next_field(self) -> None:

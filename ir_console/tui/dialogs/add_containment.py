@@ -29,7 +29,7 @@ class AddContainmentScreen(Modal[NewContainmentAction]):
             yield from self.buttons("Add")
 
     def on_mount(self) -> None:
-        self.query_one("#action", Input).focus()
+        self.set_focus(self.query_one("#action", Input))
 
     @on(Input.Submitted)
     def next_field(self) -> None:

@@ -84,7 +84,7 @@ class ContainmentDialog(Modal[ContainmentEdit]):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
 
     def on_mount(self) -> None:
-        self.query_one("#detail", Input).focus()
+        self.set_focus(self.query_one("#detail", Input))
 
     def _last_change(self) -> str:
         action = self.action

@@ -78,7 +78,7 @@ class DetailsScreen(Modal[Details]):
             yield from self.buttons("Save")
 
     def on_mount(self) -> None:
-        self.query_one("#title", Input).focus()
+        self.set_focus(self.query_one("#title", Input))
 
     @on(Input.Submitted)
     def next_field(self) -> None:

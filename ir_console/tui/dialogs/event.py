@@ -106,7 +106,7 @@ class EventScreen(Modal[EventCorrection | EventRetraction]):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
 
     def on_mount(self) -> None:
-        self.query_one("#text", TextArea).focus()
+        self.set_focus(self.query_one("#text", TextArea))
 
     def _facts(self) -> Text:
         return event_facts(self.event)

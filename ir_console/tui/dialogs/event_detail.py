@@ -80,7 +80,7 @@ class EventDetailScreen(Modal[EditWanted]):
             yield Label("e edit or retract · esc close · ↑↓ scroll", classes="hint")
 
     def on_mount(self) -> None:
-        self.query_one("#event-detail").focus()
+        self.set_focus(self.query_one("#event-detail"))
 
     def action_edit(self) -> None:
         self.dismiss(EditWanted(self.event.id))

@@ -84,7 +84,7 @@ class HypothesisScreen(SimilarModal[HypothesisEdit]):
         yield FormError()
 
     def on_mount(self) -> None:
-        self.query_one("#statement", TextArea).focus()
+        self.set_focus(self.query_one("#statement", TextArea))
 
     def action_save(self) -> None:
         values = {name: self.query_one(f"#{name}", TextArea).text for name, _ in FIELDS}

@@ -76,7 +76,7 @@ class MilestonesScreen(Modal[MilestoneChanges]):
     def on_mount(self) -> None:
         typed_here = [m for m in Milestone if m not in self.stamped_by_resolving]
         first_unset = next((m for m in typed_here if m not in self.incident.milestones), Milestone.IMPACT_STARTED)
-        self.field(first_unset).focus()
+        self.set_focus(self.field(first_unset))
 
     def field(self, milestone: Milestone) -> Input:
         return self.query_one(f"#time-{milestone.value}", Input)

@@ -67,7 +67,7 @@ class NewIncidentScreen(SimilarModal[NewIncident]):
         yield FormError()
 
     def on_mount(self) -> None:
-        self.query_one("#title", Input).focus()
+        self.set_focus(self.query_one("#title", Input))
 
     def value(self, name: str) -> str:
         return self.query_one(f"#{name}", Input).value

@@ -46,7 +46,7 @@ class PasteScreen(Modal[PastedEntry]):
                 yield Button("Log (ctrl+s)", id="save", variant="primary")
 
     def on_mount(self) -> None:
-        self.query_one("#text", TextArea).focus()
+        self.set_focus(self.query_one("#text", TextArea))
 
     def action_save(self) -> None:
         text = self.query_one("#text", TextArea).text

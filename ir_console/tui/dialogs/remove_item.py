@@ -37,7 +37,7 @@ class RemoveItemScreen(Modal[ActionItemRemoval]):
                 yield Button("Remove (enter)", id="save", variant="error")
 
     def on_mount(self) -> None:
-        self.query_one("#save", Button).focus()
+        self.set_focus(self.query_one("#save", Button))
 
     def action_save(self) -> None:
         self.dismiss(ActionItemRemoval(self.item.id))

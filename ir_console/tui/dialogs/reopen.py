@@ -64,7 +64,7 @@ class ReopenScreen(Modal[Reopening]):
                 yield Button("Reopen (Enter or ctrl+s)", id="save", variant="warning")
 
     def on_mount(self) -> None:
-        self.query_one("#reason", Input).focus()
+        self.set_focus(self.query_one("#reason", Input))
 
     @on(Input.Submitted, "#reason")
     def action_save(self) -> None:

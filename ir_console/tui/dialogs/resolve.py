@@ -45,7 +45,7 @@ class ConfirmResolveScreen(Modal[ResolveConfirmed]):
             yield from self.buttons("Resolve")
 
     def on_mount(self) -> None:
-        self.query_one("#save", Button).focus()
+        self.set_focus(self.query_one("#save", Button))
 
     def action_save(self) -> None:
         self.dismiss(ResolveConfirmed(self.resolved_at))

@@ -50,7 +50,7 @@ class RolesScreen(Modal[RoleChanges]):
             yield from self.buttons("Assign")
 
     def on_mount(self) -> None:
-        self.query_one(f"#{Role.COMMANDER.value}", Input).focus()
+        self.set_focus(self.query_one(f"#{Role.COMMANDER.value}", Input))
 
     @on(Input.Submitted)
     def next_field(self) -> None:

@@ -71,7 +71,7 @@ class SeverityScreen(Modal[SeverityChoice]):
             yield from self.buttons("Set")
 
     def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
+        self.set_focus(self.query_one(OptionList))
 
     @on(OptionList.OptionSelected)
     @on(Input.Submitted, "#reason")

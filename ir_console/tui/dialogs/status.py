@@ -78,7 +78,7 @@ class StatusScreen(Modal[StatusChoice]):
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
-        options.focus()
+        self.set_focus(options)
         self.show_stamp(self.chosen)
         # As the highlight moves, not when its message arrives: in a burst (`down down down tab
         # 14:52 ctrl+s`) the message came after the typed time and put the default back over it.
@@ -88,7 +88,7 @@ class StatusScreen(Modal[StatusChoice]):
         """A digit typed outside the time field: that status highlighted (the time field follows)."""
         options = self.query_one(OptionList)
         options.highlighted = list(Status).index(Status[name])
-        options.focus()
+        self.set_focus(options)
 
     @property
     def chosen(self) -> Status:
