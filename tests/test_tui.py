@@ -8,6 +8,7 @@ for them with a bounded poll (`wait_until`), never a bare sleep.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import time
@@ -880,6 +881,31 @@ async def test_a_tab_typed_right_behind_the_key_that_opens_a_dialog_keeps_its_fo
         await pilot.pause()
         await pilot.pause()
         assert screen.focused is screen.query_one("#stamp", Input)
+
+
+async def test_keys_held_behind_a_binding_stay_ahead_of_keys_typed_after_them(store, db_path, clock, incident) -> None:
+    """From a terminal `a 4 Tab` came in one read and `-1m ctrl+s` in the next: the first keys,
+    held behind the dialog `a` opened, were queued again behind the later ones, so the `1` reached
+    the status list before the Tab that leaves it and the incident went back to Investigating.
+    Held keys keep their turn: the time goes into the time field and Resolved is saved with it."""
+    store.set_status(incident.id, Status.MONITORING, author="ann")
+    clock.advance(minutes=5)
+    app = console(store, clock)
+    async with run(app) as pilot:
+        await pilot.pause()
+        for key, character in [("a", "a"), ("4", "4"), ("tab", "\t"), ("ctrl+u", None)]:
+            app.post_message(events.Key(key, character))
+        for _ in range(1000):  # the next read arrives once `a` has been handled
+            if app._holding_keys:
+                break
+            await asyncio.sleep(0)
+        for key, character in [("minus", "-"), ("1", "1"), ("m", "m"), ("ctrl+s", None)]:
+            app.post_message(events.Key(key, character))
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmResolveScreen), "the confirmation")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: header(app, "status") == "Resolved", "Resolved")
+        assert one(db_path, "SELECT resolved_at FROM incidents")["resolved_at"] == to_iso(NOW + timedelta(minutes=4))
+        assert count(db_path, "events", "text = 'Status Monitoring → Investigating'") == 0
 
 
 async def test_roles_assignment_and_acknowledged_milestone(store, db_path, clock, incident) -> None:

@@ -8,6 +8,7 @@ import asyncio
 import gc
 import signal
 import sys
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
@@ -120,6 +121,7 @@ class IrConsoleApp(App[None]):
         self.sample_interval = sample_interval if sample_interval is not None else self.config.signals.interval
         # Set while a binding's focus change is still queued: keys typed after it wait for it.
         self._holding_keys = False
+        self._held_keys: deque[events.Key] = deque()
         # Keys that had no binding as they arrived, on their way through the focused widget.
         self._unbound_keys: WeakSet[events.Key] = WeakSet()
         # The widget given typed keys that it may not have taken in yet: a binding waits for them
@@ -247,8 +249,12 @@ class IrConsoleApp(App[None]):
         since go on from here, in order."""
 
     @on(KeysResume)
-    def keys_resume(self) -> None:
+    async def keys_resume(self) -> None:
         self._holding_keys = False
+        # The keys held meanwhile, in the order typed, ahead of any typed since; one of them may
+        # be a binding that holds the rest again.
+        while self._held_keys and not self._holding_keys:
+            await self._take_key(self._held_keys.popleft())
 
     async def _typed_keys_taken(self) -> None:
         """Wait until the widget given typed keys has taken them in (a binding runs after them, so
@@ -268,27 +274,36 @@ class IrConsoleApp(App[None]):
             # (`escape i` from the checklist: i opened the incidents screen, then this escape closed it).
             return
         if isinstance(event, events.Key) and not event.is_forwarded:
-            if self._holding_keys:
-                # Queued again, behind the focus change the last binding asked for.
-                self.post_message(events.Key(event.key, event.character))
+            if self._holding_keys or self._held_keys:
+                # Held, behind the focus change the last binding asked for, in a list of our own:
+                # queued again, they went behind keys that arrived after them (`a 4 Tab` then
+                # `-1m`: the `1` reached the status list before the Tab that leaves it).
+                self._held_keys.append(event)
                 return
-            focused = self.focused
-            if focused is not None and takes_key_itself(focused, event):
-                await super().on_event(event)  # into the widget's own queue
-                self._typed_keys, self._typing_into = asyncio.Event(), focused
-                focused.call_later(self._typed_keys.set)  # runs behind the key just given
-                return
-            await self._typed_keys_taken()
-            if await self._binding_first(event):
-                self._holding_keys = True
-                self.post_message(self.KeysResume())
-                return
+            await self._take_key(event)
+            return
         if isinstance(event, events.Paste) and not event.is_forwarded:
             # Pasted text is data: its terminal control sequences never reach an editor (which
             # would echo them to the terminal) nor the record. Lines end in CR, CRLF or LF as the
             # terminal sends them (tmux's paste sends CR): all three are the same block of lines.
             lines = event.text.replace("\r\n", "\n").replace("\r", "\n")
             event = events.Paste(display_text(lines))
+        await super().on_event(event)
+
+    async def _take_key(self, event: events.Key) -> None:
+        """A key typed, in its turn: to the focused widget that takes it itself, else its binding
+        (then the keys behind it are held until what the binding did has happened), else on."""
+        focused = self.focused
+        if focused is not None and takes_key_itself(focused, event):
+            await super().on_event(event)  # into the widget's own queue
+            self._typed_keys, self._typing_into = asyncio.Event(), focused
+            focused.call_later(self._typed_keys.set)  # runs behind the key just given
+            return
+        await self._typed_keys_taken()
+        if await self._binding_first(event):
+            self._holding_keys = True
+            self.post_message(self.KeysResume())
+            return
         await super().on_event(event)
 
     def get_driver_class(self) -> type[Driver]:
