@@ -620,3 +620,40 @@ async def test_a_screen_opens_with_its_footer_keys_in_place(store: Store, clock:
         assert [key.key for key in keys] == ["escape", "o", "O", "slash", "ctrl+q", "f1", "ctrl+p"]
         await settle(pilot)
         assert footer.query(FooterKey).nodes == keys
+
+
+async def test_a_text_pane_draws_changed_lines_asking_its_style_once_and_restyles_with_the_theme(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The style under a text pane's lines is Textual's `rich_style`, which walks every ancestor:
+    asked once a line, it was over half the cost of a line the System pane redrew each second."""
+    from rich.text import Text
+    from textual.app import App, ComposeResult
+
+    class Host(App):
+        def compose(self) -> ComposeResult:
+            yield TextPane()
+
+    asked: list[int] = []
+    real = Widget.rich_style
+    monkeypatch.setattr(TextPane, "rich_style", property(lambda pane: asked.append(1) or real.fget(pane)))
+    app = Host()
+    async with app.run_test(size=(40, 12)) as pilot:
+        pane = app.query_one(TextPane)
+        pane.show_text(Text("\n".join(f"line {n} first" for n in range(8))))
+        await pilot.pause()
+        asked.clear()
+
+        pane.show_text(Text("\n".join(f"line {n} second" for n in range(8))))
+        await pilot.pause()
+
+        assert [pane.render_line(y).text.rstrip() for y in range(8)] == [f"line {n} second" for n in range(8)]
+        assert len(asked) <= 1
+
+        before = pane.render_line(0)._segments[0].style
+        app.theme = "textual-light" if app.theme != "textual-light" else "nord"
+        await pilot.pause()
+        pane.show_text(Text("\n".join(f"line {n} third" for n in range(8))))
+        await pilot.pause()
+        after = pane.render_line(0)._segments[0].style
+        assert after is not None and after.bgcolor == real.fget(pane).bgcolor != before.bgcolor
