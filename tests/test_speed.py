@@ -9,13 +9,16 @@ the user then sees.
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import threading
 from datetime import timedelta
 
 import pytest
 from textual.css.stylesheet import Stylesheet
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Label, Markdown, OptionList, Static, TextArea
+from textual.widgets import Footer, Input, Label, Markdown, OptionList, Static, TabbedContent, TextArea
 from textual.widgets._footer import FooterKey
 from textual.widgets._markdown import MarkdownBlock
 from tui_support import (
@@ -32,7 +35,7 @@ from tui_support import (
     war_room,
 )
 
-from ir_console.config import Config, LogSource
+from ir_console.config import Config, GitSource, LogSource
 from ir_console.model import (
     ContainmentState,
     EventKind,
@@ -657,3 +660,43 @@ async def test_a_text_pane_draws_changed_lines_asking_its_style_once_and_restyle
         await pilot.pause()
         after = pane.render_line(0)._segments[0].style
         assert after is not None and after.bgcolor == real.fget(pane).bgcolor != before.bgcolor
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+async def test_a_quiet_repository_wakes_the_console_only_when_a_commit_arrives(
+    store: Store, clock: Clock, incident: Incident, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Ada", "GIT_AUTHOR_EMAIL": "a@example.com"}
+    env |= {"GIT_COMMITTER_NAME": "Ada", "GIT_COMMITTER_EMAIL": "a@example.com"}
+    repo = tmp_path / "payments-svc"
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=env, timeout=10)
+
+    repo.mkdir()
+    git("init", "-q")
+    git("commit", "-q", "--allow-empty", "-m", "Deploy v2.41.0")
+    config = Config()
+    config.changes.interval = 0.05
+    config.changes.git.append(GitSource(repo))
+    handed: list[int] = []
+    original = SignalsPane.record_changes
+    monkeypatch.setattr(SignalsPane, "record_changes", lambda pane, repos: (handed.append(1), original(pane, repos)))
+    reads: list[int] = []
+    original_read = SignalsPane._read_changes
+    monkeypatch.setattr(SignalsPane, "_read_changes", lambda pane: (reads.append(1), original_read(pane))[1])
+    app = console(store, clock, config=config)
+    async with run(app) as pilot:
+        pane = war_room(app).query_one(SignalsPane)
+        await wait_until(pilot, lambda: pane.repos and pane.repos[0].commits, "the first read")
+        quiet = len(handed)
+        read = len(reads)
+        await wait_until(pilot, lambda: len(reads) >= read + 10, "ten reads of a repository nobody commits to")
+        assert len(handed) == quiet
+        git("commit", "-q", "--allow-empty", "-m", "Raise pool size")
+        await wait_until(pilot, lambda: len(pane.repos[0].commits) == 2, "the new commit")
+        assert len(handed) == quiet + 1
+        assert pane.repos[0].commits[0].subject == "Raise pool size"
+        assert app.screen.query_one(TabbedContent).get_tab("changes-tab").label.plain == "Changes 2"
