@@ -625,11 +625,13 @@ async def test_a_screen_opens_with_its_footer_keys_in_place(store: Store, clock:
         assert footer.query(FooterKey).nodes == keys
 
 
-async def test_a_text_pane_draws_changed_lines_asking_its_style_once_and_restyles_with_the_theme(
+async def test_a_text_pane_draws_changed_lines_in_one_refresh_asking_its_style_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The style under a text pane's lines is Textual's `rich_style`, which walks every ancestor:
-    asked once a line, it was over half the cost of a line the System pane redrew each second."""
+    asked once a line, it was over half the cost of a line the System pane redrew each second. And
+    each `refresh_line` works out the pane's gutter and scrollbars again: the changed lines are
+    refreshed in one call. A theme change still restyles the lines."""
     from rich.text import Text
     from textual.app import App, ComposeResult
 
@@ -647,11 +649,20 @@ async def test_a_text_pane_draws_changed_lines_asking_its_style_once_and_restyle
         await pilot.pause()
         asked.clear()
 
+        refreshes: list[tuple] = []
+        real_refresh = TextPane.refresh
+        monkeypatch.setattr(
+            TextPane, "refresh", lambda pane, *a, **k: refreshes.append(a) or real_refresh(pane, *a, **k)
+        )
         pane.show_text(Text("\n".join(f"line {n} second" for n in range(8))))
+        assert len(refreshes) == 1 and len(refreshes[0]) == 8  # one refresh naming the eight changed lines
         await pilot.pause()
 
         assert [pane.render_line(y).text.rstrip() for y in range(8)] == [f"line {n} second" for n in range(8)]
         assert len(asked) <= 1
+        refreshes.clear()
+        pane.show_text(Text("\n".join(f"line {n} second" for n in range(8))))
+        assert refreshes == []  # nothing changed, nothing to paint
 
         before = pane.render_line(0)._segments[0].style
         app.theme = "textual-light" if app.theme != "textual-light" else "nord"

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -59,10 +59,19 @@ class TextPane(ScrollView, can_focus=True):
             self.virtual_size = Size(self.scrollable_content_region.width, len(lines))
             self.refresh()
             return
-        for index, (new, old) in enumerate(zip(lines, before)):
-            if new.plain != old.plain or new.spans != old.spans or new.style != old.style:
-                self._strips.pop(index, None)
-                self.refresh_line(index)
+        changed = [
+            index
+            for index, (new, old) in enumerate(zip(lines, before))
+            if new.plain != old.plain or new.spans != old.spans or new.style != old.style
+        ]
+        if not changed:
+            return
+        for index in changed:
+            self._strips.pop(index, None)
+        # One refresh for every changed line (what `refresh_line` does for one): each call works out
+        # the pane's gutter and scrollbars again, which cost more than comparing the lines.
+        top, width = self.scroll_offset.y, max(self.virtual_size.width, self.size.width)
+        self.refresh(*(Region(0, index - top, width, 1) for index in changed))
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
