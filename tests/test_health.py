@@ -9,6 +9,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -482,3 +483,27 @@ async def test_cancelled_round_leaves_no_task_connection_or_state(site: Site) ->
     finally:
         await checker.aclose()
     assert {(r.state, r.since) for r in results.values()} == {(HealthState.UP, START + timedelta(minutes=1))}
+
+
+async def test_a_round_of_checks_imports_nothing(site: Site) -> None:
+    """httpcore asks `sniffio` which async library runs it, several times a request: without the
+    package each ask was an import that failed after searching sys.path, every round (issue #14)."""
+    looked_up: list[str] = []
+
+    class Recorder:
+        def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+            looked_up.append(name)
+
+    checker = checker_for(HttpCheck("ok", site.url("/ok"), timeout=ROOMY))
+    recorder = Recorder()
+    try:
+        await one_round(checker)  # the first round may import what it needs, once
+        sys.meta_path.insert(0, recorder)
+        try:
+            results = await one_round(checker)
+        finally:
+            sys.meta_path.remove(recorder)
+    finally:
+        await checker.aclose()
+    assert results["ok"].state is HealthState.UP
+    assert looked_up == []

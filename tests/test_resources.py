@@ -193,17 +193,35 @@ def test_access_denied_leaves_that_figure_out(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_a_process_we_may_not_read_is_skipped(monkeypatch: pytest.MonkeyPatch, cpu_burner: subprocess.Popen) -> None:
-    real_cpu_percent = psutil.Process.cpu_percent
+    real_cpu_times = psutil.Process.cpu_times
 
-    def cpu_percent(process: psutil.Process, interval: float | None = None) -> float:
+    def cpu_times(process: psutil.Process) -> object:
         if process.pid == cpu_burner.pid:
             raise psutil.AccessDenied(process.pid)
-        return real_cpu_percent(process, interval)
+        return real_cpu_times(process)
 
-    monkeypatch.setattr(psutil.Process, "cpu_percent", cpu_percent)
+    monkeypatch.setattr(psutil.Process, "cpu_times", cpu_times)
     sampler = ResourceSampler(process_every=1)
     samples = [sampler.sample() for _ in range(3)]
 
     shown = {process.pid for sample in samples for process in (*sample.top_cpu, *sample.top_memory)}
     assert cpu_burner.pid not in shown
     assert samples[-1].top_cpu and samples[-1].top_memory
+
+
+def test_a_process_scan_reads_each_process_without_asking_the_cpu_count_each_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """psutil's `Process.cpu_percent` asks the number of CPUs on every call (a sysconf that reads
+    /sys): a scan of a hundred processes asked it a hundred times a sample."""
+    asked: list[int] = []
+    real_cpu_count = psutil.cpu_count
+    monkeypatch.setattr(psutil, "cpu_count", lambda *args, **kwargs: asked.append(1) or real_cpu_count(*args, **kwargs))
+    sampler = ResourceSampler(process_every=1)
+    sampler.sample()
+    asked.clear()
+
+    sample = sampler.sample()
+
+    assert len(psutil.pids()) > 5 and sample.top_memory  # the scan ran over every process
+    assert len(asked) <= 1  # the sample's own `cpu_count` figure

@@ -9,6 +9,9 @@ the user then sees.
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import threading
 from datetime import timedelta
 
@@ -16,7 +19,7 @@ import pytest
 from textual.app import App
 from textual.css.stylesheet import Stylesheet
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Label, Markdown, OptionList, Static, TextArea
+from textual.widgets import Footer, Input, Label, Markdown, OptionList, Static, TabbedContent, TextArea
 from textual.widgets._footer import FooterKey
 from textual.widgets._markdown import MarkdownBlock
 from tui_support import (
@@ -33,7 +36,7 @@ from tui_support import (
     war_room,
 )
 
-from ir_console.config import Config, LogSource
+from ir_console.config import Config, GitSource, LogSource
 from ir_console.model import (
     ContainmentState,
     EventKind,
@@ -798,3 +801,91 @@ def test_the_count_and_the_highest_id_are_read_from_one_state_of_the_file(
         assert written  # a write landed while it read
         added, _, _ = store.events_added_since(incident.id, highest)
         assert counted + added == len(store.events(incident.id))
+
+
+async def test_a_text_pane_draws_changed_lines_in_one_refresh_asking_its_style_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The style under a text pane's lines is Textual's `rich_style`, which walks every ancestor:
+    asked once a line, it was over half the cost of a line the System pane redrew each second. And
+    each `refresh_line` works out the pane's gutter and scrollbars again: the changed lines are
+    refreshed in one call. A theme change still restyles the lines."""
+    from rich.text import Text
+    from textual.app import App, ComposeResult
+
+    class Host(App):
+        def compose(self) -> ComposeResult:
+            yield TextPane()
+
+    asked: list[int] = []
+    real = Widget.rich_style
+    monkeypatch.setattr(TextPane, "rich_style", property(lambda pane: asked.append(1) or real.fget(pane)))
+    app = Host()
+    async with app.run_test(size=(40, 12)) as pilot:
+        pane = app.query_one(TextPane)
+        pane.show_text(Text("\n".join(f"line {n} first" for n in range(8))))
+        await pilot.pause()
+        asked.clear()
+
+        refreshes: list[tuple] = []
+        real_refresh = TextPane.refresh
+        monkeypatch.setattr(
+            TextPane, "refresh", lambda pane, *a, **k: refreshes.append(a) or real_refresh(pane, *a, **k)
+        )
+        pane.show_text(Text("\n".join(f"line {n} second" for n in range(8))))
+        assert len(refreshes) == 1 and len(refreshes[0]) == 8  # one refresh naming the eight changed lines
+        await pilot.pause()
+
+        assert [pane.render_line(y).text.rstrip() for y in range(8)] == [f"line {n} second" for n in range(8)]
+        assert len(asked) <= 1
+        refreshes.clear()
+        pane.show_text(Text("\n".join(f"line {n} second" for n in range(8))))
+        assert refreshes == []  # nothing changed, nothing to paint
+
+        before = pane.render_line(0)._segments[0].style
+        app.theme = "textual-light" if app.theme != "textual-light" else "nord"
+        await pilot.pause()
+        pane.show_text(Text("\n".join(f"line {n} third" for n in range(8))))
+        await pilot.pause()
+        after = pane.render_line(0)._segments[0].style
+        assert after is not None and after.bgcolor == real.fget(pane).bgcolor != before.bgcolor
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+async def test_a_quiet_repository_wakes_the_console_only_when_a_commit_arrives(
+    store: Store, clock: Clock, incident: Incident, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Ada", "GIT_AUTHOR_EMAIL": "a@example.com"}
+    env |= {"GIT_COMMITTER_NAME": "Ada", "GIT_COMMITTER_EMAIL": "a@example.com"}
+    repo = tmp_path / "payments-svc"
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=env, timeout=10)
+
+    repo.mkdir()
+    git("init", "-q")
+    git("commit", "-q", "--allow-empty", "-m", "Deploy v2.41.0")
+    config = Config()
+    config.changes.interval = 0.05
+    config.changes.git.append(GitSource(repo))
+    handed: list[int] = []
+    original = SignalsPane.record_changes
+    monkeypatch.setattr(SignalsPane, "record_changes", lambda pane, repos: (handed.append(1), original(pane, repos)))
+    reads: list[int] = []
+    original_read = SignalsPane._read_changes
+    monkeypatch.setattr(SignalsPane, "_read_changes", lambda pane: (reads.append(1), original_read(pane))[1])
+    app = console(store, clock, config=config)
+    async with run(app) as pilot:
+        pane = war_room(app).query_one(SignalsPane)
+        await wait_until(pilot, lambda: pane.repos and pane.repos[0].commits, "the first read")
+        quiet = len(handed)
+        read = len(reads)
+        await wait_until(pilot, lambda: len(reads) >= read + 10, "ten reads of a repository nobody commits to")
+        assert len(handed) == quiet
+        git("commit", "-q", "--allow-empty", "-m", "Raise pool size")
+        await wait_until(pilot, lambda: len(pane.repos[0].commits) == 2, "the new commit")
+        assert len(handed) == quiet + 1
+        assert pane.repos[0].commits[0].subject == "Raise pool size"
+        assert app.screen.query_one(TabbedContent).get_tab("changes-tab").label.plain == "Changes 2"

@@ -92,6 +92,7 @@ class SignalsPane(Vertical):
         self._pending: set[str] = set()  # tabs measured since they were last drawn
         self._held_told: list[SignalNotice] = []  # what the watcher held back when last told
         self._logs_polled = False  # the first poll is always handed over (the tabs' labels)
+        self._changes_read: list[tuple] | None = None  # what the last read handed over found
 
     def _now(self) -> datetime:
         return self.clock()
@@ -247,8 +248,16 @@ class SignalsPane(Vertical):
 
     # -- changes --------------------------------------------------------------------------------
 
-    def _read_changes(self) -> list[RepoChanges]:
-        return [recent_commits(source, clock=self.clock) for source in self.config.changes.git]
+    def _read_changes(self) -> list[RepoChanges] | None:
+        """Every repository's recent commits; None when they and the problems are what the last
+        read handed over (the event loop is then not woken: most reads find no new commit). The
+        first read is always handed over."""
+        repos = [recent_commits(source, clock=self.clock) for source in self.config.changes.git]
+        found = [(repo.commits, repo.problem) for repo in repos]
+        if found == self._changes_read:
+            return None
+        self._changes_read = found
+        return repos
 
     def record_changes(self, repos: list[RepoChanges]) -> None:
         if not self.is_mounted:
