@@ -164,8 +164,9 @@ def test_the_status_keeps_a_set_milestone_unless_a_time_is_chosen(store: Store, 
     store.set_milestone(incident.id, Milestone.MITIGATED, mitigated)
     assert store.set_status(incident.id, Status.MONITORING).milestones[Milestone.MITIGATED] == mitigated
 
-    chosen = NOW - timedelta(minutes=2)
     store.set_status(incident.id, Status.IDENTIFIED)
+    clock.advance(minutes=5)
+    chosen = NOW + timedelta(minutes=3)  # after Identified began: a change dated before it is refused
     moved = store.set_status(incident.id, Status.MONITORING, at=chosen)
     assert moved.milestones[Milestone.MITIGATED] == chosen
     assert [e["occurred_at"] for e in milestone_events(db_path, Milestone.MITIGATED)] == [to_iso(chosen)]
