@@ -35,8 +35,7 @@ from benchmarks.data import AUTHORS, EVENT_COLUMNS, KINDS, TEXTS
 from benchmarks.report import Row, median, milliseconds, ms, ratio
 from ir_console.model import EventSource, HypothesisResult, Section, Severity, Status, Triage
 from ir_console.model.clock import to_iso, truncate_to_ms
-from ir_console.store import Store
-from ir_console.store import search as search_index
+from ir_console.store import Store, search, search_index
 
 INCIDENTS = 1_000
 EVENTS = 1_000_000
@@ -262,7 +261,7 @@ def measure(archive: Archive, repeats: int = 20) -> tuple[list[Row], list[str]]:
             return lambda: raw.execute(
                 f"SELECT rowid FROM {search_index.EVENTS_INDEX} WHERE {search_index.EVENTS_INDEX} MATCH ? "
                 "ORDER BY rowid DESC LIMIT 50",
-                [search_index.phrase(word)],
+                [search.phrase(word)],
             ).fetchall()
 
         month_ago = datetime.now(UTC) - timedelta(days=30)
