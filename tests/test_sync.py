@@ -714,12 +714,43 @@ def test_random_offline_edits_on_three_machines_with_skewed_clocks_converge(tmp_
     assert exports[0] == exports[1] == exports[2]
 
 
+class LiveLoop:
+    """`client.run` on a thread of its own with its own store, as the console runs it: `live` is
+    set once it is live; `stop()` sets its stop event and gives it `within` seconds to end."""
+
+    def __init__(self, db: Path, server) -> None:
+        import threading
+
+        self.live = threading.Event()
+        self._loop_and_stop: list = []
+        self.thread = threading.Thread(target=self._running, args=(db, server), daemon=True)
+        self.thread.start()
+
+    def _running(self, db: Path, server) -> None:
+        store = Store.open(db, create=False)
+
+        async def main() -> None:
+            stop = asyncio.Event()
+            self._loop_and_stop.extend([asyncio.get_running_loop(), stop])
+            await client.run(store, config(server, "live"), stop, lambda state: state.live and self.live.set())
+
+        try:
+            asyncio.run(main())
+        finally:
+            store.close()
+
+    def stop(self, within: float) -> bool:
+        """True if the loop ended within `within` seconds of its stop event being set."""
+        loop, stop = self._loop_and_stop
+        loop.call_soon_threadsafe(stop.set)
+        self.thread.join(within)
+        return not self.thread.is_alive()
+
+
 def test_the_live_loop_ends_on_stop_even_when_a_fetch_swallows_its_cancel(tmp_path, nats_servers, monkeypatch):  # noqa: F811
     """On Python 3.11 `asyncio.wait_for` (used inside the NATS client's fetch) can swallow a cancel
     that meets its result. Stopping the live loop cancels its tasks; a fetch that swallowed it must
     not keep the loop (and the console's exit) waiting: the loop also looks at `stop` itself."""
-    import threading
-
     real_pull = client.Connection.pull
 
     async def pull_swallowing_cancel(self, *, wait: float = 0.0) -> int:
@@ -732,29 +763,9 @@ def test_the_live_loop_ends_on_stop_even_when_a_fetch_swallows_its_cancel(tmp_pa
     server = nats_servers()
     db = tmp_path / "live.db"
     Store.open(db).close()
-    live = threading.Event()
-    loop_and_stop: list = []
-
-    def running() -> None:
-        store = Store.open(db, create=False)
-
-        async def main() -> None:
-            stop = asyncio.Event()
-            loop_and_stop.extend([asyncio.get_running_loop(), stop])
-            await client.run(store, config(server, "live"), stop, lambda state: state.live and live.set())
-
-        try:
-            asyncio.run(main())
-        finally:
-            store.close()
-
-    thread = threading.Thread(target=running, daemon=True)
-    thread.start()
-    assert live.wait(20), "sync never went live"
-    loop, stop = loop_and_stop
-    loop.call_soon_threadsafe(stop.set)
-    thread.join(10)
-    assert not thread.is_alive(), "the live loop went on after stop"
+    running = LiveLoop(db, server)
+    assert running.live.wait(20), "sync never went live"
+    assert running.stop(within=10), "the live loop went on after stop"
 
 
 def test_the_live_loop_is_woken_by_a_write_to_the_database_not_by_polling(tmp_path, nats_servers, monkeypatch):  # noqa: F811
@@ -762,7 +773,6 @@ def test_the_live_loop_is_woken_by_a_write_to_the_database_not_by_polling(tmp_pa
     many times a second, the file system wakes it when another connection writes the database.
     With both of its look-again intervals an hour long, a change committed by another connection
     still goes out."""
-    import threading
     import time
 
     monkeypatch.setattr(client, "CHANGE_POLL", 3600.0)
@@ -770,26 +780,9 @@ def test_the_live_loop_is_woken_by_a_write_to_the_database_not_by_polling(tmp_pa
     server = nats_servers()
     db = tmp_path / "live.db"
     Store.open(db).close()
-    live = threading.Event()
-    loop_and_stop: list = []
-
-    def running() -> None:
-        store = Store.open(db, create=False)
-
-        async def main() -> None:
-            stop = asyncio.Event()
-            loop_and_stop.extend([asyncio.get_running_loop(), stop])
-            await client.run(store, config(server, "live"), stop, lambda state: state.live and live.set())
-
-        try:
-            asyncio.run(main())
-        finally:
-            store.close()
-
-    thread = threading.Thread(target=running, daemon=True)
-    thread.start()
+    running = LiveLoop(db, server)
     try:
-        assert live.wait(20), "sync never went live"
+        assert running.live.wait(20), "sync never went live"
         time.sleep(0.3)  # the loop has looked once and waits
         with Store.open(db) as writer:
             writer.create_incident("Sent when written", Severity(2))
@@ -798,10 +791,8 @@ def test_the_live_loop_is_woken_by_a_write_to_the_database_not_by_polling(tmp_pa
             time.sleep(0.1)
         assert stream_messages(server) > 0, "the change committed by another connection was never sent"
     finally:
-        loop, stop = loop_and_stop
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(20)
-    assert not thread.is_alive()
+        ended = running.stop(within=20)
+    assert ended
 
 
 def test_an_archive_is_sent_and_received_with_a_few_statements_a_message(tmp_path, nats_servers):  # noqa: F811
