@@ -1010,6 +1010,25 @@ async def test_on_a_short_terminal_the_field_in_focus_and_the_error_line_are_in_
         assert one(db_path, "SELECT commander FROM incidents")["commander"] == ""
 
 
+async def test_on_a_short_terminal_tab_reaches_the_fields_below_the_fold(store, db_path, clock, incident) -> None:
+    """At 80x24 the containment dialog scrolls; Tab from its state goes to the time field under it,
+    not to the buttons first: typed there, `-20m` is the time (as digits on the state they chose
+    states), and the step is recorded done 20 minutes ago."""
+    app = console(store, clock)
+    async with run(app, size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("x", "enter")
+        await settle(pilot)
+        await pilot.press("tab", "tab", "3", "tab")
+        assert app.focused is app.screen.query_one("#at", Input)
+        await type_text(pilot, "-20m")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: count(db_path, "events", "kind = 'containment'") == 1, "the change")
+        row = one(db_path, "SELECT occurred_at, text FROM events WHERE kind = 'containment'")
+        assert row["occurred_at"] == to_iso(NOW - timedelta(minutes=20))
+        assert "→ done" in row["text"]
+
+
 # -- status update, post-mortem, incidents list ---------------------------------------------------
 
 
